@@ -1,0 +1,73 @@
+// Autoregressive sampling from a Gpt, for the `sample` node. Draws come from the portable Rng
+// (not tf.multinomial), so a seed gives the same text on every backend and in the PyTorch export.
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random';
+import type { Gpt } from './gpt';
+
+export interface GenerateOptions {
+  temperature: number; // divides the logits; <= 0 means greedy (argmax)
+  topK: number; // keep only the k most likely tokens before sampling; 0 = off
+  rng: Rng; // source of the uniform draws, one per generated token (none when greedy)
+}
+
+/**
+ * Picks the next token from one row of logits: temperature, top-k, then one inverse-CDF draw.
+ * Exported for tests; computed in float64 on the host.
+ */
+export function sampleFromLogits(logits: ArrayLike<number>, opts: GenerateOptions): number {
+  const V = logits.length;
+  let best = 0;
+  for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
+  if (opts.temperature <= 0 || opts.topK === 1) return best; // greedy: no draw consumed
+  // Top-k: keep every logit >= the k-th largest (ties at the threshold are all kept).
+  let threshold = -Infinity;
+  if (opts.topK > 0 && opts.topK < V) {
+    const sorted = Array.from(logits).sort((a, b) => b - a);
+    threshold = sorted[opts.topK - 1];
+  }
+  const max = logits[best];
+  const weights = new Float64Array(V);
+  let total = 0;
+  for (let i = 0; i < V; i++) {
+    if (logits[i] < threshold) continue;
+    weights[i] = Math.exp((logits[i] - max) / opts.temperature);
+    total += weights[i];
+  }
+  let u = opts.rng.uniform() * total;
+  for (let i = 0; i < V; i++) {
+    if (weights[i] === 0) continue;
+    u -= weights[i];
+    if (u < 0) return i;
+  }
+  return best; // only reachable through float rounding at the very end of the CDF
+}
+
+/**
+ * Generates `maxNewTokens` token ids after `prompt`, feeding at most the last contextLength
+ * tokens each step; returns only the new ids.
+ * @example
+ *   generate(model, [1, 2, 3], 20, { temperature: 0.8, topK: 40, rng: new Rng(7) }); // 20 ids
+ */
+export function generate(model: Gpt, prompt: number[], maxNewTokens: number, opts: GenerateOptions): number[] {
+  if (prompt.length === 0) throw new Error('generate: the prompt needs at least one token');
+  const { contextLength, vocabSize } = model.config;
+  for (const t of prompt) {
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new Error(`generate: token ${t} outside [0, ${vocabSize})`);
+  }
+  const tokens = prompt.slice();
+  const out: number[] = [];
+  for (let n = 0; n < maxNewTokens; n++) {
+    const ctx = tokens.slice(-contextLength);
+    const row = tf.tidy(() => {
+      const x = tf.tensor2d(ctx, [1, ctx.length], 'int32');
+      const h = model.hidden(x); // [1, T, C]
+      // Only the last position is needed: apply the head to it alone.
+      const last = tf.slice(h, [0, ctx.length - 1, 0], [1, 1, -1]); // [1, 1, C]
+      return model.head(last).dataSync() as Float32Array; // [V]
+    });
+    const next = sampleFromLogits(row, opts);
+    tokens.push(next);
+    out.push(next);
+  }
+  return out;
+}

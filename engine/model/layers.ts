@@ -1,0 +1,232 @@
+// Building blocks of the GPT in gpt.ts, one function per concept so each can be tested alone:
+// linear, rmsNorm, layerNorm, RoPE, causal self-attention and the feed-forward layer.
+// The exact math (shared with the PyTorch exporter) is spelled out at the top of gpt.ts.
+import * as tf from '@tensorflow/tfjs';
+import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';
+
+/**
+ * `x @ w` over the last axis, with a gradient that is fast on wasm (see matmulExplicitGrad.ts).
+ * @example
+ *   linear(x, w1); // [B, T, C] @ [C, F] -> [B, T, F]
+ */
+export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
+  const [inDim, outDim] = w.shape;
+  const lead = x.shape.slice(0, -1);
+  const x2 = tf.reshape(x, [-1, inDim]); // [..., in] -> [N, in]
+  return tf.reshape(matMulExplicitGrad(x2, w), [...lead, outDim]); // [N, out] -> [..., out]
+}
+
+/**
+ * RMSNorm over the last axis: `x * rsqrt(mean(x^2) + eps) * weight`.
+ * @example
+ *   rmsNorm(x, w, 1e-5); // [B, T, C], [C] -> [B, T, C]
+ */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const ms = tf.mean(tf.square(x), -1, true); // [..., C] -> [..., 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
+  });
+}
+
+/**
+ * LayerNorm over the last axis with biased variance and eps inside the square root
+ * (as torch.nn.LayerNorm): `(x - mean) * rsqrt(var + eps) * weight + bias`.
+ * @example
+ *   layerNorm(x, w, b, 1e-5); // [B, T, C], [C], [C] -> [B, T, C]
+ */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const xc = tf.sub(x, tf.mean(x, -1, true)); // [..., C]
+    const variance = tf.mean(tf.square(xc), -1, true); // [..., 1]
+    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), weight), bias);
+  });
+}
+
+/**
+ * RoPE cos/sin tables [T, hs] in the half-split ("rotate_half") layout: for channel c,
+ * j = c mod hs/2 and angle = pos * theta^(-2j/hs). Computed in float64, rounded to float32 once.
+ * @example
+ *   const { cos, sin } = ropeTables(8, 4, 10000); // Float32Array(8 * 4) each
+ */
+export function ropeTables(T: number, hs: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+  const half = hs / 2;
+  const cos = new Float32Array(T * hs);
+  const sin = new Float32Array(T * hs);
+  for (let pos = 0; pos < T; pos++) {
+    for (let j = 0; j < half; j++) {
+      const angle = pos * Math.pow(theta, (-2 * j) / hs);
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      cos[pos * hs + j] = c;
+      cos[pos * hs + half + j] = c;
+      sin[pos * hs + j] = s;
+      sin[pos * hs + half + j] = s;
+    }
+  }
+  return { cos, sin };
+}
+
+/** `rotate_half(x) = concat(-x[..., hs/2:], x[..., :hs/2])`, the reference formulation. */
+export function rotateHalf(x: tf.Tensor): tf.Tensor {
+  const hs = x.shape[x.rank - 1];
+  const [x1, x2] = tf.split(x, [hs / 2, hs / 2], -1);
+  return tf.concat([tf.neg(x2), x1], -1);
+}
+
+/**
+ * RoPE as written in the reference: `x * cos + rotate_half(x) * sin`, tables broadcast against x.
+ * The model uses applyRope (same result, fewer ops); this one is for tests and readers.
+ * @example
+ *   rope(q, cos, sin); // [B, nH, T, hs], [T, hs], [T, hs] -> [B, nH, T, hs]
+ */
+export function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)));
+}
+
+/** Swaps the two halves of the last axis: concat(x[..., hs/2:], x[..., :hs/2]), as one reverse op. */
+function swapHalves(x: tf.Tensor): tf.Tensor {
+  const hs = x.shape[x.rank - 1];
+  const lead = x.shape.slice(0, -1);
+  const pairs = tf.reshape(x, [...lead, 2, hs / 2]); // [..., hs] -> [..., 2, hs/2]
+  return tf.reshape(tf.reverse(pairs, -2), x.shape);
+}
+
+/**
+ * RoPE with a pre-signed sin table: `x * cos + swapHalves(x) * sinSigned`, where
+ * sinSigned = concat(-sin[..., :hs/2], sin[..., hs/2:]). Equal to rope(x, cos, sin) because
+ * rotate_half(x) * sin = swapHalves(x) * sinSigned; it saves the split, neg and concat.
+ */
+export function applyRope(x: tf.Tensor, cos: tf.Tensor, sinSigned: tf.Tensor): tf.Tensor {
+  return tf.add(tf.mul(x, cos), tf.mul(swapHalves(x), sinSigned));
+}
+
+/** Tensors of one attention call, all sliced to the current length T. */
+export interface AttentionConsts {
+  cosQ: tf.Tensor; // [T, 1, hs] RoPE cos for queries, pre-multiplied by 1/sqrt(hs)
+  sinQ: tf.Tensor; // [T, 1, hs] signed RoPE sin for queries, pre-multiplied by 1/sqrt(hs)
+  cosK: tf.Tensor; // [T, 1, hs] RoPE cos for keys
+  sinK: tf.Tensor; // [T, 1, hs] signed RoPE sin for keys
+  mask: tf.Tensor; // [T, T] additive causal mask: 0 on and below the diagonal, -1e9 above
+}
+
+/**
+ * Constant tensors for causal self-attention, built once per model and reused by every layer and
+ * step: RoPE tables (in the [T, 1, hs] shape that broadcasts over [B, T, nH, hs]) and the causal
+ * mask. The attention scale 1/sqrt(hs) is folded into the query tables, so scores need no extra op.
+ * Owns its tensors (kept, so a caller's tidy cannot free them); call dispose() when done.
+ */
+export class AttentionTables {
+  private readonly full: AttentionConsts;
+  private readonly all: tf.Tensor[];
+
+  constructor(
+    readonly contextLength: number,
+    readonly headSize: number,
+    theta: number,
+  ) {
+    const T = contextLength;
+    const hs = headSize;
+    const scale = 1 / Math.sqrt(hs);
+    const { cos, sin } = ropeTables(T, hs, theta);
+    const sinSigned = sin.slice();
+    for (let pos = 0; pos < T; pos++) for (let j = 0; j < hs / 2; j++) sinSigned[pos * hs + j] *= -1;
+    const scaled = (a: Float32Array) => a.map((v) => v * scale);
+    const mask = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
+    const shape: [number, number, number] = [T, 1, hs];
+    this.full = {
+      cosQ: tf.tensor3d(scaled(cos), shape),
+      sinQ: tf.tensor3d(scaled(sinSigned), shape),
+      cosK: tf.tensor3d(cos, shape),
+      sinK: tf.tensor3d(sinSigned, shape),
+      mask: tf.tensor2d(mask, [T, T]),
+    };
+    this.all = Object.values(this.full).map((t) => tf.keep(t));
+  }
+
+  /** The tables for sequences of length T (the cached tensors themselves when T is the full context). */
+  forLength(T: number): AttentionConsts {
+    if (T === this.contextLength) return this.full;
+    if (T < 1 || T > this.contextLength) throw new Error(`sequence length ${T} outside [1, ${this.contextLength}]`);
+    const rows = (t: tf.Tensor) => tf.slice(t, 0, T);
+    const f = this.full;
+    return {
+      cosQ: rows(f.cosQ),
+      sinQ: rows(f.sinQ),
+      cosK: rows(f.cosK),
+      sinK: rows(f.sinK),
+      mask: tf.slice(f.mask, [0, 0], [T, T]),
+    };
+  }
+
+  dispose(): void {
+    for (const t of this.all) t.dispose();
+  }
+}
+
+/** Weights of one attention layer, each [C, C], applied as x @ W. */
+export interface AttentionWeights {
+  wq: tf.Tensor2D;
+  wk: tf.Tensor2D;
+  wv: tf.Tensor2D;
+  wo: tf.Tensor2D;
+}
+
+/**
+ * Multi-head causal self-attention with RoPE on queries and keys:
+ * softmax(q k^T / sqrt(hs) + causal mask) v, heads merged, then @ wo.
+ * Heads are batched into one matmul over [B*nH, T, hs].
+ * @example
+ *   causalSelfAttention(x, w, 4, tables.forLength(T)); // [B, T, C] -> [B, T, C]
+ */
+export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, nHeads: number, consts: AttentionConsts): tf.Tensor3D {
+  const [B, T, C] = x.shape;
+  const hs = C / nHeads;
+  const x2 = tf.reshape(x, [B * T, C]); // [B, T, C] -> [B*T, C]
+  const heads = (wm: tf.Tensor2D) => tf.reshape(matMulExplicitGrad(x2, wm), [B, T, nHeads, hs]); // -> [B, T, nH, hs]
+  const q = applyRope(heads(w.wq), consts.cosQ, consts.sinQ); // scaled by 1/sqrt(hs) via the tables
+  const k = applyRope(heads(w.wk), consts.cosK, consts.sinK);
+  const v = heads(w.wv);
+  const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * nHeads, T, hs]); // -> [B*nH, T, hs]
+  const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [B * nHeads, hs, T]); // -> [B*nH, hs, T]
+  const vh = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * nHeads, T, hs]); // -> [B*nH, T, hs]
+  const scores = tf.add(matMulExplicitGrad(qh, kT), consts.mask); // [B*nH, T, T]
+  const att = tf.softmax(scores); // over the last axis (keys)
+  const y = matMulExplicitGrad(att, vh); // [B*nH, T, hs]
+  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, nHeads, T, hs]), [0, 2, 1, 3]), [B * T, C]); // -> [B*T, C]
+  return tf.reshape(matMulExplicitGrad(merged, w.wo), [B, T, C]);
+}
+
+/** Weights of one feed-forward layer: w1 [C, F], w2 [F, C], and w3 [C, F] for SwiGLU. */
+export interface FfnWeights {
+  w1: tf.Tensor2D;
+  w2: tf.Tensor2D;
+  w3?: tf.Tensor2D;
+}
+
+/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  });
+}
+
+/**
+ * Position-wise feed-forward layer. 'swiglu': (silu(x@w1) * (x@w3)) @ w2; 'gelu': gelu_tanh(x@w1) @ w2.
+ * @example
+ *   ffn(x, { w1, w2, w3 }, 'swiglu'); // [B, T, C] -> [B, T, C]
+ */
+export function ffn(x: tf.Tensor3D, w: FfnWeights, kind: 'swiglu' | 'gelu'): tf.Tensor3D {
+  const [B, T, C] = x.shape;
+  const x2 = tf.reshape(x, [B * T, C]); // [B, T, C] -> [B*T, C]
+  let h: tf.Tensor; // [B*T, F]
+  if (kind === 'swiglu') {
+    if (!w.w3) throw new Error('ffn: swiglu needs w3');
+    const gate = matMulExplicitGrad(x2, w.w1);
+    h = tf.mul(tf.mul(gate, tf.sigmoid(gate)), matMulExplicitGrad(x2, w.w3)); // silu(gate) * up
+  } else {
+    h = geluTanh(matMulExplicitGrad(x2, w.w1));
+  }
+  return tf.reshape(matMulExplicitGrad(h, w.w2), [B, T, C]); // [B*T, F] @ [F, C] -> [B, T, C]
+}

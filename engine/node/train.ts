@@ -1,0 +1,63 @@
+// Runs a pipeline document in this Node process: compile, open the run folder, train.
+// Shared by the CLI (cli/train.ts) and the server's worker threads.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compile } from '../compiler/compile';
+import type { Diagnostic } from '../compiler/diagnostics';
+import type { EventSink } from '../events';
+import type { Plan } from '../plan';
+import { runPlan, type RunControl, type RunResult } from '../runtime/run';
+import { useBackend, type BackendName } from '../tf/backend';
+import { readCheckpointFile } from './checkpoint-dir';
+import { nodeIO } from './io';
+
+export interface TrainOptions {
+  /** The pipeline document (parsed JSON, any supported version). */
+  pipeline: unknown;
+  /** Run folder: pipeline.json, plan.json, train_log.jsonl, samples.jsonl, checkpoints/. */
+  outDir: string;
+  backend?: BackendName;
+  /** Overrides the pipeline's training.steps. */
+  steps?: number;
+  /** Checkpoint path to continue from (file, name without extension, or a checkpoints folder). */
+  resume?: string;
+  sink: EventSink;
+  control?: RunControl;
+  dataDir?: string;
+  /** Relative dataset paths resolve against this folder. */
+  baseDir?: string;
+}
+
+export type TrainOutcome = { compiled: false; diagnostics: Diagnostic[] } | { compiled: true; plan: Plan; result: RunResult };
+
+/**
+ * @example
+ *   const outcome = await trainPipeline({ pipeline, outDir: 'runs/a', sink: { emit: console.log } });
+ */
+export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome> {
+  let document = options.pipeline;
+  if (options.steps !== undefined && typeof document === 'object' && document !== null) {
+    const doc = document as { training?: Record<string, unknown> };
+    document = { ...doc, training: { ...doc.training, steps: options.steps } };
+  }
+  const compiled = compile(document);
+  if (!compiled.ok) return { compiled: false, diagnostics: compiled.diagnostics };
+  const { plan } = compiled;
+
+  await mkdir(options.outDir, { recursive: true });
+  await writeFile(join(options.outDir, 'pipeline.json'), JSON.stringify(plan.pipeline, null, 2) + '\n');
+  await writeFile(join(options.outDir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
+
+  const backendName = await useBackend(options.backend ?? 'wasm');
+  const resume = options.resume ? await readCheckpointFile(options.resume) : undefined;
+  const io = nodeIO({ outDir: options.outDir, dataDir: options.dataDir, baseDir: options.baseDir });
+  try {
+    const result = await runPlan({
+      plan, io, sink: options.sink, backendName, executor: 'node', control: options.control,
+      ...(resume ? { resume: { name: resume.name, weights: resume.weights, meta: resume.meta } } : {}),
+    });
+    return { compiled: true, plan, result };
+  } finally {
+    await io.close();
+  }
+}

@@ -1,0 +1,95 @@
+// defineNode: the single place a node kind declares its ports, params and implementation.
+// The registry, palette, inspector, compiler and runtime all read these definitions.
+import type { z } from 'zod';
+import type { PortType } from '../ports';
+import type { NodeRuntime, SetupContext } from '../runtime/types';
+
+export type Category = 'data' | 'model' | 'objective' | 'optimization' | 'outputs';
+
+export const CATEGORIES: { id: Category; title: string }[] = [
+  { id: 'data', title: 'Data' },
+  { id: 'model', title: 'Model' },
+  { id: 'objective', title: 'Objective' },
+  { id: 'optimization', title: 'Optimization' },
+  { id: 'outputs', title: 'Outputs' },
+];
+
+export interface PortSpec<T extends PortType = PortType> {
+  type: T;
+  label: string;
+  /** An optional input may stay unconnected. */
+  optional?: boolean;
+  /**
+   * The input is differentiated: instead of a value the node receives a function that runs the
+   * upstream step nodes afresh (a new micro-batch each call) and returns the value (see backward).
+   */
+  differentiate?: boolean;
+  description?: string;
+}
+
+/**
+ * Declares a port.
+ * @example port('Tokens', 'x', { description: 'input ids' })
+ */
+export function port<T extends PortType>(
+  type: T,
+  label?: string,
+  options: Omit<PortSpec<T>, 'type' | 'label'> = {},
+): PortSpec<T> {
+  return { type, label: label ?? type, ...options };
+}
+
+export type Ports = Record<string, PortSpec>;
+
+/** A problem with a node's params that the schema alone cannot see (cross-field or cross-node). */
+export interface ParamIssue {
+  field: string;
+  message: string;
+}
+
+/** What `check` can see of the rest of the graph: params of the nodes wired to this one. */
+export interface CheckContext {
+  /** Resolved params of the node feeding input `port`, if any (one hop). */
+  upstream(port: string): { kind: string; params: Record<string, unknown> } | undefined;
+  /** Resolved params of every node of `kind` in the graph. */
+  nodesOfKind(kind: string): { id: string; params: Record<string, unknown> }[];
+}
+
+export interface NodeDefinition<
+  P extends z.ZodObject = z.ZodObject,
+  I extends Ports = Ports,
+  O extends Ports = Ports,
+> {
+  /** snake_case id, as users see it; equals the file name. */
+  kind: string;
+  title: string;
+  category: Category;
+  /** One sentence for the palette tooltip and the docs. */
+  description: string;
+  /** Bumped whenever the params change shape; `migrate` upgrades params saved at older versions. */
+  version: number;
+  migrate?: (params: Record<string, unknown>, fromVersion: number) => Record<string, unknown>;
+  inputs: I;
+  outputs: O;
+  params: P;
+  /** Params shown on the canvas block at a glance. */
+  summary: (keyof z.infer<P> & string)[];
+  /** Checks beyond the schema; each issue is reported against this node and field. */
+  check?: (params: z.infer<P>, ctx: CheckContext) => ParamIssue[];
+  /** Builds the node for a run. Setup-lifetime inputs (model, dataset split, ...) are ready in ctx. */
+  create: (params: z.infer<P>, ctx: SetupContext) => NodeRuntime | Promise<NodeRuntime>;
+}
+
+/**
+ * Declares a node kind. Types of `check` and `create` are inferred from the zod params.
+ * @example
+ *   export const clip = defineNode({ kind: 'clip', ..., params: z.object({ max_norm: z.number() }) });
+ */
+export function defineNode<P extends z.ZodObject, I extends Ports, O extends Ports>(
+  definition: NodeDefinition<P, I, O>,
+): NodeDefinition<P, I, O> {
+  return definition;
+}
+
+/** The untyped view used by the registry and compiler. */
+export type AnyNodeDefinition = NodeDefinition<z.ZodObject, Ports, Ports>;

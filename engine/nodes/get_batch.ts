@@ -1,0 +1,56 @@
+// get_batch: random windows of context_length+1 tokens; x is the window, y the same shifted by one.
+// Window starts are drawn with the portable Rng (engine/random.ts), so every executor draws the
+// same batches for the same seed: start_b = rng.index(N - T) for b = 0..B-1.
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { Rng, type RngState } from '../random';
+import type { TokenSplit } from './dataset';
+import { defineNode, port } from './define';
+
+export const get_batch = defineNode({
+  kind: 'get_batch',
+  title: 'Get batch',
+  category: 'data',
+  description: 'Samples random windows of token ids: x = tokens[i : i+T], y = tokens[i+1 : i+T+1].',
+  version: 1,
+  inputs: { tokens: port('TokenSource', 'tokens') },
+  outputs: { x: port('Tokens', 'x'), y: port('Tokens', 'y') },
+  params: z.object({
+    batch_size: z.number().int().min(1).max(4096).default(16).describe('sequences per micro-batch (B)'),
+    context_length: z.number().int().min(1).max(65_536).default(64).describe('tokens per sequence (T)'),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1337).describe('seed of the window sampler'),
+  }),
+  summary: ['batch_size', 'context_length'],
+  create(p, ctx) {
+    const source = ctx.inputs.tokens as TokenSplit;
+    const { batch_size: B, context_length: T } = p;
+    const windows = source.reader.length - T;
+    if (windows < 1) {
+      throw new Error(`${source.split} split has ${source.reader.length} tokens; context_length ${T} needs at least ${T + 1}`);
+    }
+    const rng = new Rng(p.seed);
+    let x = new Int32Array(B * T);
+    let y = new Int32Array(B * T);
+    return {
+      // Reads the next batch from disk before the (synchronous) gradient pass runs.
+      async prepare() {
+        x = new Int32Array(B * T);
+        y = new Int32Array(B * T);
+        for (let b = 0; b < B; b++) {
+          const window = await source.reader.read(rng.index(windows), T + 1);
+          x.set(window.subarray(0, T), b * T);
+          y.set(window.subarray(1), b * T);
+        }
+      },
+      step(_inputs, step) {
+        step.countTokens(B * T);
+        return { x: tf.tensor2d(x, [B, T], 'int32'), y: tf.tensor2d(y, [B, T], 'int32') };
+      },
+      saveState: () => ({ json: { rng: rng.getState() } }),
+      loadState(state) {
+        const saved = (state.json as { rng?: RngState } | undefined)?.rng;
+        if (saved) rng.setState(saved);
+      },
+    };
+  },
+});

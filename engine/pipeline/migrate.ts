@@ -1,0 +1,42 @@
+// Upgrades pipeline documents saved by older versions, one version at a time.
+import { PIPELINE_VERSION } from './schema';
+
+/** `MIGRATIONS[v]` turns a version-v document into a version v+1 document. */
+export type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
+export const MIGRATIONS: Record<number, Migration> = {
+  // Version 1 is the first format; add `1: (doc) => ({ ...doc, version: 2, ... })` when 2 comes.
+};
+
+export type MigrationResult = { ok: true; doc: Record<string, unknown>; from: number } | { ok: false; message: string };
+
+/**
+ * Brings a parsed JSON document to PIPELINE_VERSION (structure only; the schema validates after).
+ * @example migratePipeline(JSON.parse(text))
+ */
+export function migratePipeline(
+  raw: unknown,
+  migrations: Record<number, Migration> = MIGRATIONS,
+  target: number = PIPELINE_VERSION,
+): MigrationResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, message: 'a pipeline must be a JSON object' };
+  }
+  const version = (raw as Record<string, unknown>).version;
+  if (version === undefined) return { ok: false, message: 'version: missing; is this a pipeline file?' };
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, message: `version: ${JSON.stringify(version)} is not a pipeline version` };
+  }
+  if (version > target) {
+    return {
+      ok: false,
+      message: `version: ${version} was written by a newer Pretrain Studio (this one reads up to ${target})`,
+    };
+  }
+  let doc = raw as Record<string, unknown>;
+  for (let v = version; v < target; v++) {
+    const step = migrations[v];
+    if (!step) return { ok: false, message: `version: no migration from ${v} to ${v + 1}` };
+    doc = step(doc);
+  }
+  return { ok: true, doc, from: version };
+}
