@@ -18,8 +18,11 @@ export type CompileResult =
 interface ResolvedNode {
   node: PipelineNode;
   def: AnyNodeDefinition;
-  params: Record<string, unknown>;
+  /** Undefined when the params are invalid (already reported); the node still takes part in wiring checks. */
+  params: Record<string, unknown> | undefined;
   inputs: Record<string, PlanInput & { edgeId: string }>;
+  /** Inputs wired from a node that is itself broken (unknown type): not reported again as missing. */
+  fedByBroken: Set<string>;
 }
 
 /**
@@ -48,8 +51,7 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
       error({ code: 'unknown-type', nodeId: node.id, field: 'type', message: `unknown node type '${node.type}'` });
       continue;
     }
-    const params = resolveParams(node, def, error);
-    if (params) nodes.set(node.id, { node, def, params, inputs: {} });
+    nodes.set(node.id, { node, def, params: resolveParams(node, def, error), inputs: {}, fedByBroken: new Set() });
   }
   const edgeIds = new Set<string>();
   for (const edge of pipeline.edges) {
@@ -67,7 +69,11 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
       error({ code: 'dangling-edge', edgeId: edge.id, message: `connects to node '${missingEnd}', which does not exist` });
       continue;
     }
-    if (!source || !target) continue; // that node already has an error of its own
+    if (!target) continue; // that node already has an error of its own
+    if (!source) {
+      target.fedByBroken.add(edge.targetHandle);
+      continue;
+    }
     const out = source.def.outputs[edge.sourceHandle];
     const inp = target.def.inputs[edge.targetHandle];
     if (!out) {
@@ -97,7 +103,7 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
   // 4. Required inputs, then cycles.
   for (const r of nodes.values()) {
     for (const [name, spec] of Object.entries(r.def.inputs)) {
-      if (!spec.optional && !r.inputs[name]) {
+      if (!spec.optional && !r.inputs[name] && !r.fedByBroken.has(name)) {
         error({ code: 'missing-input', nodeId: r.node.id, field: name, message: `required input '${spec.label}' (${spec.type}) is not connected` });
       }
     }
@@ -106,7 +112,7 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
 
   // 5. Node checks that need the params of neighbours (shapes, cross-field rules).
   for (const r of nodes.values()) {
-    if (!r.def.check) continue;
+    if (!r.def.check || !r.params) continue;
     for (const issue of r.def.check(r.params, checkContext(r, nodes))) {
       error({ code: 'bad-shape', nodeId: r.node.id, field: issue.field, message: issue.message });
     }
@@ -124,7 +130,7 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
     totalSteps: pipeline.training.steps,
     seed: pipeline.training.seed,
     nodes: planNodes,
-    pipeline: { ...pipeline, nodes: pipeline.nodes.map((n) => ({ ...n, version: nodes.get(n.id)!.def.version, params: nodes.get(n.id)!.params })) },
+    pipeline: { ...pipeline, nodes: pipeline.nodes.map((n) => ({ ...n, version: nodes.get(n.id)!.def.version, params: nodes.get(n.id)!.params! })) },
   };
   return { ok: true, plan, diagnostics };
 }
@@ -208,10 +214,10 @@ function checkContext(r: ResolvedNode, nodes: Map<string, ResolvedNode>): CheckC
     upstream(port) {
       const input = r.inputs[port];
       const source = input && nodes.get(input.node);
-      return source ? { kind: source.def.kind, params: source.params } : undefined;
+      return source?.params ? { kind: source.def.kind, params: source.params } : undefined;
     },
     nodesOfKind(kind) {
-      return [...nodes.values()].filter((n) => n.def.kind === kind).map((n) => ({ id: n.node.id, params: n.params }));
+      return [...nodes.values()].filter((n) => n.def.kind === kind && n.params).map((n) => ({ id: n.node.id, params: n.params! }));
     },
   };
 }
@@ -219,7 +225,7 @@ function checkContext(r: ResolvedNode, nodes: Map<string, ResolvedNode>): CheckC
 function toPlanNode(r: ResolvedNode): PlanNode {
   const inputs: Record<string, PlanInput> = {};
   for (const [port, { node, port: sourcePort, type }] of Object.entries(r.inputs)) inputs[port] = { node, port: sourcePort, type };
-  return { id: r.node.id, kind: r.def.kind, params: r.params, inputs };
+  return { id: r.node.id, kind: r.def.kind, params: r.params!, inputs };
 }
 
 /**

@@ -2,10 +2,15 @@
 // linear, rmsNorm, layerNorm, RoPE, causal self-attention and the feed-forward layer.
 // The exact math (shared with the PyTorch exporter) is spelled out at the top of gpt.ts.
 import * as tf from '@tensorflow/tfjs';
+import { geluTanh } from '../tf/ops/gelu';
 import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';
+import { applyRope, halfSwapMatrix } from '../tf/ops/rope';
+import { swiglu } from '../tf/ops/swiglu';
+
+export { applyRope, geluTanh, halfSwapMatrix, swiglu };
 
 /**
- * `x @ w` over the last axis, with a gradient that is fast on wasm (see matmulExplicitGrad.ts).
+ * `x @ w` over the last axis, with a gradient that is fast on wasm (see engine/tf/ops/matmulExplicitGrad.ts).
  * @example
  *   linear(x, w1); // [B, T, C] @ [C, F] -> [B, T, F]
  */
@@ -75,29 +80,13 @@ export function rotateHalf(x: tf.Tensor): tf.Tensor {
 
 /**
  * RoPE as written in the reference: `x * cos + rotate_half(x) * sin`, tables broadcast against x.
- * The model uses applyRope (same result, fewer ops); this one is for tests and readers.
+ * The model uses applyRope (same result, faster, see engine/tf/ops/rope.ts); this one is the
+ * readable definition, checked against PyTorch in the tests.
  * @example
  *   rope(q, cos, sin); // [B, nH, T, hs], [T, hs], [T, hs] -> [B, nH, T, hs]
  */
 export function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)));
-}
-
-/** Swaps the two halves of the last axis: concat(x[..., hs/2:], x[..., :hs/2]), as one reverse op. */
-function swapHalves(x: tf.Tensor): tf.Tensor {
-  const hs = x.shape[x.rank - 1];
-  const lead = x.shape.slice(0, -1);
-  const pairs = tf.reshape(x, [...lead, 2, hs / 2]); // [..., hs] -> [..., 2, hs/2]
-  return tf.reshape(tf.reverse(pairs, -2), x.shape);
-}
-
-/**
- * RoPE with a pre-signed sin table: `x * cos + swapHalves(x) * sinSigned`, where
- * sinSigned = concat(-sin[..., :hs/2], sin[..., hs/2:]). Equal to rope(x, cos, sin) because
- * rotate_half(x) * sin = swapHalves(x) * sinSigned; it saves the split, neg and concat.
- */
-export function applyRope(x: tf.Tensor, cos: tf.Tensor, sinSigned: tf.Tensor): tf.Tensor {
-  return tf.add(tf.mul(x, cos), tf.mul(swapHalves(x), sinSigned));
 }
 
 /** Tensors of one attention call, all sliced to the current length T. */
@@ -107,6 +96,7 @@ export interface AttentionConsts {
   cosK: tf.Tensor; // [T, 1, hs] RoPE cos for keys
   sinK: tf.Tensor; // [T, 1, hs] signed RoPE sin for keys
   mask: tf.Tensor; // [T, T] additive causal mask: 0 on and below the diagonal, -1e9 above
+  swap: tf.Tensor2D; // [hs, hs] permutation exchanging the halves of a head (see applyRope)
 }
 
 /**
@@ -140,6 +130,7 @@ export class AttentionTables {
       cosK: tf.tensor3d(cos, shape),
       sinK: tf.tensor3d(sinSigned, shape),
       mask: tf.tensor2d(mask, [T, T]),
+      swap: halfSwapMatrix(hs),
     };
     this.all = Object.values(this.full).map((t) => tf.keep(t));
   }
@@ -156,6 +147,7 @@ export class AttentionTables {
       cosK: rows(f.cosK),
       sinK: rows(f.sinK),
       mask: tf.slice(f.mask, [0, 0], [T, T]),
+      swap: f.swap,
     };
   }
 
@@ -184,8 +176,8 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, nHeads:
   const hs = C / nHeads;
   const x2 = tf.reshape(x, [B * T, C]); // [B, T, C] -> [B*T, C]
   const heads = (wm: tf.Tensor2D) => tf.reshape(matMulExplicitGrad(x2, wm), [B, T, nHeads, hs]); // -> [B, T, nH, hs]
-  const q = applyRope(heads(w.wq), consts.cosQ, consts.sinQ); // scaled by 1/sqrt(hs) via the tables
-  const k = applyRope(heads(w.wk), consts.cosK, consts.sinK);
+  const q = applyRope(heads(w.wq), consts.cosQ, consts.sinQ, consts.swap); // scaled by 1/sqrt(hs) via the tables
+  const k = applyRope(heads(w.wk), consts.cosK, consts.sinK, consts.swap);
   const v = heads(w.wv);
   const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * nHeads, T, hs]); // -> [B*nH, T, hs]
   const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [B * nHeads, hs, T]); // -> [B*nH, hs, T]
@@ -204,14 +196,6 @@ export interface FfnWeights {
   w3?: tf.Tensor2D;
 }
 
-/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
-export function geluTanh(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-    return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-  });
-}
-
 /**
  * Position-wise feed-forward layer. 'swiglu': (silu(x@w1) * (x@w3)) @ w2; 'gelu': gelu_tanh(x@w1) @ w2.
  * @example
@@ -223,8 +207,7 @@ export function ffn(x: tf.Tensor3D, w: FfnWeights, kind: 'swiglu' | 'gelu'): tf.
   let h: tf.Tensor; // [B*T, F]
   if (kind === 'swiglu') {
     if (!w.w3) throw new Error('ffn: swiglu needs w3');
-    const gate = matMulExplicitGrad(x2, w.w1);
-    h = tf.mul(tf.mul(gate, tf.sigmoid(gate)), matMulExplicitGrad(x2, w.w3)); // silu(gate) * up
+    h = swiglu(matMulExplicitGrad(x2, w.w1), matMulExplicitGrad(x2, w.w3)); // silu(x@w1) * (x@w3)
   } else {
     h = geluTanh(matMulExplicitGrad(x2, w.w1));
   }

@@ -59,12 +59,13 @@ test('prepareCorpus (byte): npy files match meta.json, valid is held-out documen
     assert.equal(meta.source, 'brown');
     const train = decodeNpy(await readFile(path.join(dir, 'train_ids.npy')));
     const valid = decodeNpy(await readFile(path.join(dir, 'valid_ids.npy')));
-    assert.equal(train.header.dtype, 'uint16');
+    assert.ok(train.data instanceof Uint16Array && valid.data instanceof Uint16Array);
     assert.deepEqual(train.header.shape, [meta.train_tokens]);
     assert.deepEqual(valid.header.shape, [meta.valid_tokens]);
     const ratio = meta.valid_tokens / (meta.train_tokens + meta.valid_tokens);
     assert.ok(ratio > 0.07 && ratio < 0.13, `valid share ${ratio}`);
     assert.equal(Math.max(...train.data.subarray(0, 100000)) <= meta.max_id, true);
+    assert.equal(meta.max_id, 125); // Brown is plain ASCII
 
     const tok = tokenizerFromJSON(JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')));
     assert.ok(tok instanceof ByteTokenizer);

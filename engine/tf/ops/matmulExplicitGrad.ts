@@ -1,9 +1,11 @@
 // matMul whose gradient transposes explicitly and then runs plain (untransposed) matMuls.
 // Why: tfjs's stock MatMul gradient calls matMul with transposeA/transposeB, and the wasm
-// backend's transposed BatchMatMul path is ~10x slower than its plain one; an explicit
+// backend's transposed BatchMatMul path is ~10x slower than its plain (XNNPACK) one; an explicit
 // tf.transpose (a cheap copy) followed by a plain matMul is much faster, on cpu as well.
-// No backend-specific code is needed, so this is a tf.customGrad (STYLE.md §6).
+// Batched inputs (attention) go through batchMatMulLooped, which keeps them on XNNPACK too.
+// No backend-specific code here, so this is a tf.customGrad (STYLE.md §6).
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMulLooped } from './batchMatMulLooped';
 
 /** Swaps the last two axes: [..., M, N] -> [..., N, M]. */
 function transposeLast2(x: tf.Tensor): tf.Tensor {
@@ -16,13 +18,18 @@ function transposeLast2(x: tf.Tensor): tf.Tensor {
 const matMulCustom = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
-    value: tf.matMul(a, b), // [..., M, K] @ [..., K, N] -> [..., M, N]
+    value: batchMatMulLooped(a, b), // [..., M, K] @ [..., K, N] -> [..., M, N]
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved;
-      return [
-        tf.matMul(dy, transposeLast2(sb)), // dA = dY @ B^T: [..., M, N] @ [..., N, K]
-        tf.matMul(transposeLast2(sa), dy), // dB = A^T @ dY: [..., K, M] @ [..., M, N]
-      ];
+      const [M, K] = sa.shape.slice(-2);
+      const N = sb.shape[sb.rank - 1];
+      const dA = batchMatMulLooped(dy, transposeLast2(sb)); // dY @ B^T: [..., M, N] @ [..., N, K]
+      // dB = A^T @ dY [..., K, N]. Transposing A copies M*K values; when A is the wide one (an
+      // ffn hidden state, M x 4C) it is cheaper to transpose dY and the result: (dY^T @ A)^T.
+      const dB = M * K <= (M + K) * N
+        ? batchMatMulLooped(transposeLast2(sa), dy)
+        : transposeLast2(batchMatMulLooped(transposeLast2(dy), sa));
+      return [dA, dB];
     },
   };
 });

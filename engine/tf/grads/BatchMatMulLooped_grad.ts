@@ -1,0 +1,19 @@
+// Gradient of BatchMatMulLooped, written in ops so it runs on every backend:
+// dA = dY @ B^T and dB = A^T @ dY, with explicit transposes so both products stay untransposed.
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig } from '@tensorflow/tfjs';
+import { BatchMatMulLooped } from '../names';
+import { batchMatMulLooped } from '../ops/batchMatMulLooped';
+
+export const batchMatMulLoopedGradConfig: GradConfig = {
+  kernelName: BatchMatMulLooped,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const [a, b] = saved;
+    const g = dy as tf.Tensor;
+    return {
+      a: () => batchMatMulLooped(g, tf.transpose(b, [0, 2, 1])), // [b, M, N] @ [b, N, K]
+      b: () => batchMatMulLooped(tf.transpose(a, [0, 2, 1]), g), // [b, K, M] @ [b, M, N]
+    };
+  },
+};

@@ -1,0 +1,19 @@
+// Registers the engine's custom tfjs kernels and gradients, once per process (STYLE.md §6).
+// Ops call ensureKernelsRegistered() before their first runKernel, so importing an op is enough.
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
+import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
+
+const KERNELS: KernelConfig[] = [batchMatMulLoopedConfig];
+const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig];
+
+let registered = false;
+
+/** Registers every kernel and gradient above that is not registered yet (tfjs warns on repeats). */
+export function ensureKernelsRegistered(): void {
+  if (registered) return;
+  registered = true;
+  for (const k of KERNELS) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
+  for (const g of GRADIENTS) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+}
