@@ -1,13 +1,16 @@
 // Building blocks of the GPT in gpt.ts, one function per concept so each can be tested alone:
-// linear, rmsNorm, layerNorm, RoPE, causal self-attention and the feed-forward layer.
+// linear, RoPE, causal self-attention and the feed-forward layer. The elementwise pieces with
+// hand-written gradients (norms, GELU, SwiGLU, applyRope) live in engine/tf/ops and are
+// re-exported here.
 // The exact math (shared with the PyTorch exporter) is spelled out at the top of gpt.ts.
 import * as tf from '@tensorflow/tfjs';
 import { geluTanh } from '../tf/ops/gelu';
+import { layerNorm, rmsNorm } from '../tf/ops/norms';
 import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';
 import { applyRope, halfSwapMatrix } from '../tf/ops/rope';
 import { swiglu } from '../tf/ops/swiglu';
 
-export { applyRope, geluTanh, halfSwapMatrix, swiglu };
+export { applyRope, geluTanh, halfSwapMatrix, layerNorm, rmsNorm, swiglu };
 
 /**
  * `x @ w` over the last axis, with a gradient that is fast on wasm (see engine/tf/ops/matmulExplicitGrad.ts).
@@ -19,32 +22,6 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   const lead = x.shape.slice(0, -1);
   const x2 = tf.reshape(x, [-1, inDim]); // [..., in] -> [N, in]
   return tf.reshape(matMulExplicitGrad(x2, w), [...lead, outDim]); // [N, out] -> [..., out]
-}
-
-/**
- * RMSNorm over the last axis: `x * rsqrt(mean(x^2) + eps) * weight`.
- * @example
- *   rmsNorm(x, w, 1e-5); // [B, T, C], [C] -> [B, T, C]
- */
-export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
-  return tf.tidy(() => {
-    const ms = tf.mean(tf.square(x), -1, true); // [..., C] -> [..., 1]
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), weight);
-  });
-}
-
-/**
- * LayerNorm over the last axis with biased variance and eps inside the square root
- * (as torch.nn.LayerNorm): `(x - mean) * rsqrt(var + eps) * weight + bias`.
- * @example
- *   layerNorm(x, w, b, 1e-5); // [B, T, C], [C], [C] -> [B, T, C]
- */
-export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
-  return tf.tidy(() => {
-    const xc = tf.sub(x, tf.mean(x, -1, true)); // [..., C]
-    const variance = tf.mean(tf.square(xc), -1, true); // [..., 1]
-    return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), weight), bias);
-  });
 }
 
 /**

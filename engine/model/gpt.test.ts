@@ -1,0 +1,189 @@
+// The full GPT against an independent PyTorch implementation (fixtures/make_model_fixtures.py):
+// logits, loss and the gradient of the loss w.r.t. every parameter, on the cpu and wasm backends;
+// plus init, weight loading, input checks and tensor hygiene.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../tf/backend';
+import { assertClose, decode, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
+import { crossEntropy, Gpt, type GptConfig, gptParamSpecs } from './gpt';
+
+interface ModelCase {
+  name: string;
+  config: GptConfig;
+  weights: Record<string, StoredTensor>;
+  x: number[][];
+  y: number[][];
+  logits: StoredTensor;
+  loss: number;
+  grads: Record<string, StoredTensor>;
+  short: { T: number; loss: number; grads: Record<string, StoredTensor> };
+}
+
+const fixtures = JSON.parse(readFileSync(new URL('./fixtures/model_fixtures.json', import.meta.url), 'utf8')) as {
+  models: ModelCase[];
+};
+
+function loadCase(c: ModelCase): Gpt {
+  const model = new Gpt(c.config, 0);
+  const weights = new Map(Object.entries(c.weights).map(([k, v]) => [k, toTensor(v)]));
+  model.loadWeights(weights);
+  tf.dispose([...weights.values()]);
+  return model;
+}
+
+const ids = (rows: number[][], T = rows[0].length) => tf.tensor2d(rows.map((r) => r.slice(0, T)), undefined, 'int32');
+
+/** Loss and named gradients of the mean cross-entropy, the way a training step computes them. */
+function lossAndGrads(model: Gpt, x: tf.Tensor2D, y: tf.Tensor2D): { loss: number; grads: Map<string, Float32Array> } {
+  return tf.tidy(() => {
+    const vars = [...model.params.values()];
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
+    const byName = new Map<string, Float32Array>();
+    for (const [name, v] of model.params) byName.set(name, grads[v.name].dataSync() as Float32Array);
+    return { loss: value.dataSync()[0], grads: byName };
+  });
+}
+
+for (const backend of TEST_BACKENDS) {
+  for (const c of fixtures.models) {
+    test(`${c.name} on ${backend}: logits, loss and every gradient match PyTorch`, async () => {
+      await useBackend(backend);
+      const model = loadCase(c);
+      const x = ids(c.x);
+      const y = ids(c.y);
+      const logits = model.forward(x);
+      assert.deepEqual(logits.shape, decode(c.logits).length && c.logits.shape);
+      assertClose(logits.dataSync(), decode(c.logits), 'logits');
+      logits.dispose();
+      const { loss, grads } = lossAndGrads(model, x, y);
+      assertClose([loss], [c.loss], 'loss');
+      assert.deepEqual([...grads.keys()], Object.keys(c.grads), 'parameter names and order');
+      for (const [name, g] of grads) assertClose(g, decode(c.grads[name]), `d loss / d ${name}`);
+      tf.dispose([x, y]);
+      model.dispose();
+    });
+
+    test(`${c.name} on ${backend}: shorter sequence (T < contextLength) matches PyTorch`, async () => {
+      await useBackend(backend);
+      const model = loadCase(c);
+      const x = ids(c.x, c.short.T);
+      const y = ids(c.y, c.short.T);
+      const { loss, grads } = lossAndGrads(model, x, y);
+      assertClose([loss], [c.short.loss], 'short loss');
+      for (const [name, g] of Object.entries(c.short.grads)) assertClose(grads.get(name)!, decode(g), `short d loss / d ${name}`);
+      // Causal: the logits of a prefix equal the first positions of the full sequence.
+      const full = ids(c.x);
+      const prefix = tf.tidy(() => model.forward(x).dataSync());
+      const head = tf.tidy(() => tf.slice(model.forward(full), [0, 0, 0], [-1, c.short.T, -1]).dataSync());
+      assertClose(prefix, head, 'prefix logits');
+      tf.dispose([x, y, full]);
+      model.dispose();
+    });
+  }
+
+  test(`training steps on ${backend} keep the tensor count constant`, async () => {
+    await useBackend(backend);
+    const c = fixtures.models[1];
+    const model = loadCase(c);
+    const x = ids(c.x);
+    const y = ids(c.y);
+    const vars = [...model.params.values()];
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
+        for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.1)));
+        return value.dataSync()[0];
+      });
+    const first = step();
+    const count = tf.memory().numTensors;
+    const losses = [step(), step(), step()];
+    assert.equal(tf.memory().numTensors, count);
+    assert.ok(losses[2] < first, `SGD should lower the loss on a fixed batch: ${first} -> ${losses}`);
+    tf.dispose([x, y]);
+    model.dispose();
+    assert.equal(tf.memory().numTensors, count - vars.length - 6 /* 5 attention tables + swap */ - 0);
+  });
+}
+
+const CONFIG: GptConfig = {
+  vocabSize: 40, contextLength: 12, dModel: 24, nLayers: 3, nHeads: 3, dFF: 48, ropeTheta: 10000,
+  norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: false,
+};
+
+test('init: canonical order, shapes, scaled std, identical on cpu and wasm', async () => {
+  const values: Record<string, Float32Array[]> = {};
+  for (const backend of TEST_BACKENDS) {
+    await useBackend(backend);
+    const model = new Gpt(CONFIG, 42);
+    assert.deepEqual([...model.params.keys()], gptParamSpecs(CONFIG).map((s) => s.name));
+    for (const [name, v] of model.params) (values[name] ??= []).push(v.dataSync() as Float32Array);
+    assert.deepEqual(model.params.get('blocks.0.ffn.w3')!.shape, [24, 48]);
+    assert.deepEqual(model.params.get('lm_head')!.shape, [24, 40]);
+    // wte + 3 * (2 norms + 4 attn + 3 ffn) + norm_f + lm_head
+    assert.equal(model.params.size, 1 + 3 * 9 + 1 + 1);
+    assert.equal(model.parameterCount(), 40 * 24 + 3 * (2 * 24 + 4 * 24 * 24 + 3 * 24 * 48) + 24 + 24 * 40);
+    model.dispose();
+  }
+  for (const [name, [a, b]] of Object.entries(values)) assert.deepEqual(a, b, `${name} differs between backends`);
+  const std = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+  assert.ok(Math.abs(std(values['wte'][0]) - 0.02) < 0.002);
+  assert.ok(Math.abs(std(values['blocks.0.ffn.w1'][0]) - 0.02) < 0.002);
+  const residual = 0.02 / Math.sqrt(2 * 3);
+  assert.ok(Math.abs(std(values['blocks.1.attn.wo'][0]) - residual) < 0.1 * residual);
+  assert.ok(Math.abs(std(values['blocks.2.ffn.w2'][0]) - residual) < 0.1 * residual);
+  assert.ok(values['norm_f.weight'][0].every((v) => v === 1));
+  // A different seed gives different weights; the same seed the same ones.
+  await useBackend('cpu');
+  const again = new Gpt(CONFIG, 42);
+  const other = new Gpt(CONFIG, 43);
+  assert.deepEqual(again.params.get('wte')!.dataSync(), values['wte'][0]);
+  assert.notDeepEqual(other.params.get('wte')!.dataSync(), values['wte'][0]);
+  again.dispose();
+  other.dispose();
+});
+
+test('layernorm models have biases, tied models no lm_head', async () => {
+  await useBackend('cpu');
+  const model = new Gpt({ ...CONFIG, norm: 'layernorm', ffn: 'gelu', tieEmbeddings: true }, 1);
+  const names = [...model.params.keys()];
+  assert.ok(names.includes('blocks.0.norm1.bias') && names.includes('norm_f.bias'));
+  assert.ok(!names.includes('lm_head') && !names.includes('blocks.0.ffn.w3'));
+  assert.ok(model.params.get('norm_f.bias')!.dataSync().every((v) => v === 0));
+  const logits = model.forward(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
+  assert.deepEqual(logits.shape, [1, 3, 40]);
+  logits.dispose();
+  model.dispose();
+});
+
+test('loadWeights names a missing parameter or a shape mismatch and changes nothing', async () => {
+  await useBackend('cpu');
+  const model = new Gpt(CONFIG, 1);
+  const before = model.params.get('wte')!.dataSync().slice();
+  const good = () => new Map([...model.params].map(([k, v]) => [k, tf.zerosLike(v) as tf.Tensor]));
+  const missing = good();
+  missing.delete('blocks.1.attn.wv');
+  assert.throws(() => model.loadWeights(missing), /missing parameter blocks\.1\.attn\.wv/);
+  const wrong = good();
+  wrong.set('blocks.0.ffn.w1', tf.zeros([48, 24]));
+  assert.throws(() => model.loadWeights(wrong), /shape mismatch for blocks\.0\.ffn\.w1: expected \[24,48\], got \[48,24\]/);
+  const extra = good();
+  extra.set('pos_emb', tf.zeros([12, 24]));
+  assert.throws(() => model.loadWeights(extra), /unexpected parameter pos_emb/);
+  assert.deepEqual(model.params.get('wte')!.dataSync(), before);
+  const ok = good();
+  model.loadWeights(ok);
+  tf.dispose([...ok.values(), ...missing.values(), ...wrong.values(), ...extra.values()]);
+  assert.ok(model.params.get('wte')!.dataSync().every((v) => v === 0), 'loaded values survive disposing the inputs');
+  model.dispose();
+});
+
+test('forward rejects bad inputs and invalid configs', async () => {
+  await useBackend('cpu');
+  assert.throws(() => new Gpt({ ...CONFIG, nHeads: 5 }, 1), /dModel: dModel \(24\) must be divisible by nHeads \(5\)/);
+  const model = new Gpt(CONFIG, 1);
+  assert.throws(() => model.forward(tf.zeros([1, 13], 'int32') as tf.Tensor2D), /sequence length 13/);
+  assert.throws(() => model.forward(tf.zeros([1, 4]) as tf.Tensor2D), /int32/);
+  model.dispose();
+});
