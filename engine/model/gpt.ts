@@ -144,7 +144,12 @@ export class Gpt {
     return this.config.norm === 'layernorm' ? layerNorm(x, w.weight, w.bias!, this.eps) : rmsNorm(x, w.weight, this.eps);
   }
 
-  /** Final hidden states after norm_f: int32 [B, T] -> [B, T, C]. */
+  /**
+   * Final hidden states after norm_f: int32 [B, T] -> [B, T, C]. forward = head(hidden(x));
+   * generate uses the two halves to apply the head to the last position only.
+   * @example
+   *   const h = model.hidden(x); // [B, T, C]
+   */
   hidden(x: tf.Tensor2D): tf.Tensor3D {
     const [B, T] = x.shape;
     if (x.dtype !== 'int32') throw new Error(`Gpt.forward: token ids must be int32, got ${x.dtype}`);
@@ -163,7 +168,11 @@ export class Gpt {
     });
   }
 
-  /** Logits from final hidden states: [..., C] -> [..., V] (lm_head, or wte^T when tied). */
+  /**
+   * Logits from final hidden states: [..., C] -> [..., V] (lm_head, or wte^T when tied).
+   * @example
+   *   const logits = model.head(h); // [B, T, C] -> [B, T, V]
+   */
   head(h: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       // Tied: an explicit transpose of wte ([V, C] -> [C, V], small) keeps every matmul untransposed.
@@ -181,7 +190,11 @@ export class Gpt {
     return tf.tidy(() => this.head(this.hidden(x)) as tf.Tensor3D);
   }
 
-  /** Total number of scalar parameters (tied embeddings counted once). */
+  /**
+   * Total number of scalar parameters (tied embeddings counted once).
+   * @example
+   *   new Gpt(CONFIG_R, 1).parameterCount(); // 427264
+   */
   parameterCount(): number {
     let n = 0;
     for (const v of this.params.values()) n += v.size;
@@ -191,6 +204,8 @@ export class Gpt {
   /**
    * Replaces every weight (checkpoint load). Checks all names and shapes first, so a bad
    * checkpoint changes nothing; the caller keeps ownership of `weights`.
+   * @example
+   *   model.loadWeights(new Map([['wte', wte], ...])); // throws "missing parameter lm_head [128,256]"
    */
   loadWeights(weights: Map<string, tf.Tensor>): void {
     const problems: string[] = [];
@@ -209,6 +224,7 @@ export class Gpt {
     });
   }
 
+  /** Frees the parameters and the cached attention tables. */
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.tables.dispose();

@@ -3,6 +3,7 @@
 // Autodiff through logSoftmax + gather would take many more passes over the [N, V] logits, and
 // gather's gradient is not available on the wasm backend at all.
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../tf/customGrad';
 
 /**
  * Mean cross-entropy (natural log) of `logits` [B, T, V] against int32 `targets` [B, T],
@@ -17,22 +18,23 @@ export function crossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Scal
     throw new Error(`crossEntropy: targets [${targets.shape}] do not match logits [${logits.shape}]`);
   }
   const N = B * T;
-  const ce = tf.customGrad((logitsIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const ce = customGrad((logitsIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const l2 = tf.reshape(logitsIn, [N, V]); // [B, T, V] -> [N, V]
-    const flatTargets = tf.reshape(targets, [N]);
     const z = tf.sub(l2, tf.max(l2, -1, true)); // shift by the row max: exp cannot overflow
     const e = tf.exp(z); // [N, V]
     const s = tf.sum(e, -1, true); // [N, 1]
     // z at the target of each row, picked from the flat [N*V] view: row n starts at n*V.
-    const flatIdx = tf.add(flatTargets, tf.range(0, N * V, V, 'int32')); // [N]
+    const flatIdx = tf.add(tf.reshape(targets, [N]), tf.range(0, N * V, V, 'int32')); // [N]
     const picked = tf.gather(tf.reshape(z, [N * V]), flatIdx); // [N]
-    save([e, s, flatTargets]);
+    save([e, s, tf.reshape(flatIdx, [N, 1])]);
     return {
       value: tf.mean(tf.sub(tf.log(tf.reshape(s, [N])), picked)),
-      gradFunc: (dy: tf.Tensor, [se, ss, st]: tf.Tensor[]) => {
-        const scale = tf.div(dy, N); // d(mean)/d(row loss) = 1/N
-        const probs = tf.div(se, ss); // softmax [N, V]
-        const grad = tf.mul(tf.sub(probs, tf.oneHot(st, V, 1, 0, 'float32')), scale);
+      gradFunc: (dy: tf.Tensor, [se, ss, sIdx]: tf.Tensor[]) => {
+        const probs = tf.reshape(tf.div(se, ss), [N * V]); // softmax, flat [N*V]
+        // (softmax - onehot): subtract 1 at each row's target. A scatter rather than tf.oneHot,
+        // whose wasm kernel ignores the float32 dtype in tfjs 4.22 (it writes integer bits).
+        const oneHot = tf.scatterND(sIdx, tf.ones([N]), [N * V]);
+        const grad = tf.mul(tf.sub(probs, oneHot), tf.div(dy, N)); // d(mean)/d(row loss) = 1/N
         return tf.reshape(grad, [B, T, V]);
       },
     };

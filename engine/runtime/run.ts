@@ -184,6 +184,9 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       const metrics = new Map<string, Record<string, number>>();
       const values = new Map<string, Record<string, unknown>>();
       let tokens = 0;
+      // Wall time per node this step (ms), summed over micro-batches; shown as the node's `ms`.
+      const nodeMs = new Map<string, number>();
+      const addTime = (nodeId: string, start: number) => nodeMs.set(nodeId, (nodeMs.get(nodeId) ?? 0) + performance.now() - start);
       const contextFor = (nodeId: string): StepContext => ({
         nodeId, step: index, totalSteps: plan.totalSteps, io,
         metric: (name, value) => void metrics.set(nodeId, { ...metrics.get(nodeId), [name]: value }),
@@ -217,12 +220,18 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
           params,
           sourceNodeId,
           async prepare() {
-            for (const id of members) await guard(id, () => runtimes.get(id)!.prepare?.(contextFor(id)));
+            for (const id of members) {
+              const start = performance.now();
+              await guard(id, () => runtimes.get(id)!.prepare?.(contextFor(id)));
+              addTime(id, start);
+            }
           },
           forward() {
             const local = new Map<string, Record<string, unknown>>();
             for (const id of members) {
+              const start = performance.now();
               const out = guard(id, () => runtimes.get(id)!.step?.(inputsOf(byId.get(id)!, local), contextFor(id)));
+              addTime(id, start);
               if (out instanceof Promise) throw new NodeError(id, 'a node inside a gradient pass must compute synchronously');
               if (out) local.set(id, out);
             }
@@ -238,8 +247,10 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
           if (!runtime.step && !runtime.prepare) continue;
           const ctx = contextFor(node.id);
           const inputs = inputsOf(node, values);
+          const start = performance.now();
           await guard(node.id, () => runtime.prepare?.(ctx));
           const out = await guard(node.id, () => runtime.step?.(inputs, ctx));
+          addTime(node.id, start);
           if (out) values.set(node.id, out);
           stopOnNonFinite(metrics);
         }
@@ -254,6 +265,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
         const runtime = runtimes.get(node.id)!;
         if (runtime.afterStep) await guard(node.id, () => runtime.afterStep!(summary, contextFor(node.id)));
       }
+      for (const [nodeId, ms] of nodeMs) metrics.set(nodeId, { ...metrics.get(nodeId), ms });
       for (const [nodeId, data] of metrics) emit({ type: 'node/metrics', nodeId, step: stepsDone, data });
       emit({ type: 'step', step: stepsDone, data: summary });
     }

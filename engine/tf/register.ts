@@ -4,8 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
 import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
+import { gatherRowsConfig } from './kernels/wasm/GatherRows';
 
-const KERNELS: KernelConfig[] = [batchMatMulLoopedConfig];
+// Each kernel exists only for wasm: its op falls back to stock tfjs where it is not registered.
+const KERNELS: KernelConfig[] = [batchMatMulLoopedConfig, gatherRowsConfig];
 const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig];
 
 let registered = false;

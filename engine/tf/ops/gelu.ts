@@ -4,11 +4,12 @@
 // scalar libm loops (~10x slower than XNNPACK's vectorised Sigmoid), and autodiff through the
 // textbook formula takes ~3x more passes over the [N, F] hidden state than the closed form below.
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../customGrad';
 
 const A = 2 * Math.sqrt(2 / Math.PI); // 2u = x * (A + B x^2)
 const B = A * 0.044715;
 
-const geluCustom = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+const geluCustom = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
   const x2 = tf.square(x);
   const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(x2, B), A))); // sigmoid(2u)
   save([x, x2, s]);

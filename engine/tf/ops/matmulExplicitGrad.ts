@@ -5,6 +5,7 @@
 // Batched inputs (attention) go through batchMatMulLooped, which keeps them on XNNPACK too.
 // No backend-specific code here, so this is a tf.customGrad (STYLE.md §6).
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../customGrad';
 import { batchMatMulLooped } from './batchMatMulLooped';
 
 /** Swaps the last two axes: [..., M, N] -> [..., N, M]. */
@@ -15,7 +16,7 @@ function transposeLast2(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
-const matMulCustom = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+const matMulCustom = customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
     value: batchMatMulLooped(a, b), // [..., M, K] @ [..., K, N] -> [..., M, N]

@@ -6,6 +6,7 @@
 // References: Ba et al., "Layer Normalization" (2016); Zhang & Sennrich, "Root Mean Square Layer
 // Normalization" (2019).
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../customGrad';
 
 /** Column sums of a 2D tensor as a matmul: [N, C] -> [C]. */
 function sumRows(x2: tf.Tensor2D): tf.Tensor1D {
@@ -15,7 +16,7 @@ function sumRows(x2: tf.Tensor2D): tf.Tensor1D {
 
 function layerNorm_(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
-  const f = tf.customGrad((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
     const xc = tf.sub(x2, tf.mean(x2, -1, true));
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), eps)); // [N, 1], biased variance
@@ -46,7 +47,7 @@ export const layerNorm = tf.op({ layerNorm_ });
 
 function rmsNorm_(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
-  const f = tf.customGrad((xIn: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(x2), -1, true), eps)); // [N, 1]
     const xhat = tf.mul(x2, rstd);

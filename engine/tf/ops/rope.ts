@@ -5,6 +5,7 @@
 // split + concat each cost ~10x a small XNNPACK matmul by P. P is symmetric (an involution),
 // so the backward pass is dx = dy * cos + (dy * sinSigned) @ P, with nothing saved.
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../customGrad';
 
 /**
  * The [hs, hs] permutation matrix with (x @ P) = concat(x[hs/2:], x[:hs/2]).
@@ -32,7 +33,7 @@ function applyRope_(x: tf.Tensor, cos: tf.Tensor, sinSigned: tf.Tensor, swap: tf
   if (swap.shape[0] !== hs || swap.shape[1] !== hs) throw new Error(`applyRope: swap must be [${hs}, ${hs}], got [${swap.shape}]`);
   // Only x gets a gradient. The tables may be slices made inside the caller's tidy, gone by the
   // time the backward pass runs, so they are saved (kept) rather than closed over.
-  const f = tf.customGrad((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = customGrad((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([cos, sinSigned, swap]);
     return {
       value: tf.add(tf.mul(xIn, cos), tf.mul(swapHalves(xIn, swap), sinSigned)),

@@ -1,8 +1,9 @@
 // SwiGLU gate silu(gate) * up with a hand-written gradient: one sigmoid pass forward and a short
 // closed form backward, instead of autodiff through sigmoid and two products.
 import * as tf from '@tensorflow/tfjs';
+import { customGrad } from '../customGrad';
 
-const swigluCustom = tf.customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
+const swigluCustom = customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
   const s = tf.sigmoid(gate);
   const silu = tf.mul(gate, s);
   save([gate, up, s, silu]);

@@ -1,0 +1,2 @@
+import { StudioLoader } from '../components/StudioLoader';
+export default function Page() { return <StudioLoader />; }

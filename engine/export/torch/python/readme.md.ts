@@ -1,0 +1,63 @@
+// README.md of the PyTorch export: the README.md of the export folder.
+// A template literal (its backticks escaped); it holds no user values (see ../export.ts).
+export const README_MD = `# PyTorch export of a Pretrain Studio pipeline
+
+This folder trains the pipeline it was exported from with PyTorch, on one CPU or GPU, on several
+GPUs, or on several machines. It needs Python 3.8+, \`torch\` (1.13 or newer) and \`numpy\`, nothing
+else (\`pip install -r requirements.txt\`).
+
+- \`config.json\` holds every value of the pipeline (model, optimizer, schedule, batch, steps,
+  seeds, data paths, eval / checkpoint / log / sample settings). Edit it to change the run;
+  \`train.py\` checks every field on load and names the one that is wrong.
+- \`train.py\` is the training loop; \`model.py\` the GPT; \`optim.py\` schedules and optimizers;
+  \`data.py\` batches and sampling; \`rng.py\` the portable random generator; \`checkpoint.py\`
+  safetensors checkpoints; \`config.py\` the checks of \`config.json\`. These files are the same for
+  every pipeline.
+
+## Run
+
+\`\`\`sh
+# one process: a GPU when there is one, else the CPU
+python train.py
+
+# the CPU, explicitly
+python train.py --device cpu
+
+# N GPUs on this machine (the batch is split between them: batch_size must divide by N)
+torchrun --standalone --nproc_per_node=N train.py
+
+# several machines, e.g. 2 machines with 8 GPUs each; run on every machine with its --node_rank
+torchrun --nnodes=2 --nproc_per_node=8 --node_rank=0 --master_addr=10.0.0.1 --master_port=29500 train.py
+torchrun --nnodes=2 --nproc_per_node=8 --node_rank=1 --master_addr=10.0.0.1 --master_port=29500 train.py
+
+# several CPU processes (gloo), e.g. to check the distributed setup without GPUs
+torchrun --standalone --nproc_per_node=2 train.py --device cpu
+\`\`\`
+
+Options: \`--out DIR\` (run folder, default \`run/\` here), \`--steps N\` (override the number of
+steps), \`--resume PATH\` (continue from a checkpoint: a \`.safetensors\` or \`.json\` file, the name
+without extension, or a \`checkpoints/\` folder for its newest one), \`--init-from PATH\` (start from
+these weights, with fresh optimizer state), \`--init portable\` (draw the initial weights with the
+studio's own random generator, so they equal the studio's; slow for large models), \`--device
+auto|cpu|cuda\`, \`--dtype auto|float32|bfloat16\` (auto: bfloat16 autocast on CUDA), \`--compile\`
+(torch.compile, PyTorch 2+).
+
+## What it writes
+
+Into the run folder (rank 0 only):
+
+- \`train_log.jsonl\`: one JSON line per logged step (\`step\`, \`loss\`, \`lr\`, \`grad_norm\`,
+  \`tokens_per_sec\`, \`step_ms\`, \`elapsed_s\`, and \`val_loss\` on eval steps), as the studio writes it.
+- \`samples.jsonl\`: generated text (\`step\`, \`node\`, \`text\`, \`tokens\`).
+- \`checkpoints/ckpt-NNNNNN.safetensors\` + \`.json\`: weights under the studio's parameter names
+  (\`wte\`, \`blocks.0.attn.wq\`, ... in \`[in, out]\` layout) and optimizer state (\`optim.*\`). The
+  studio resumes them, and this script resumes the studio's.
+- \`status.json\`: \`state\` (\`running\`, \`finished\`, \`failed\`), \`step\`, \`last_checkpoint\`, \`error\`;
+  rewritten atomically, for tools that watch the run.
+
+## Same numbers as the studio
+
+Batches are drawn with the studio's portable random generator (xoshiro128**), so the same seed
+reads the same windows in the same order, in one process or many. Started from the same weights
+(\`--init-from\`, or \`--init portable\`), the losses match the studio's to float32 rounding.
+`;

@@ -1,0 +1,379 @@
+// train.py of the PyTorch export: the training loop (one process, torchrun, several machines).
+// Verbatim in a raw string (so no backticks or ${ inside); it holds no user values (see ../export.ts).
+export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipeline with PyTorch: one process, several GPUs
+# (torchrun --nproc_per_node=N) or several machines (torchrun --nnodes ...). Every value comes
+# from config.json; this program is the same for every pipeline.
+#
+# One optimizer step (index s = 0, 1, ...), in the engine's order (docs/plan-format.md):
+#   1. lr for step s (the schedule, else the optimizer's lr)
+#   2. grad_accum_steps micro-batches: draw B windows with the portable Rng, forward, loss / n,
+#      backward. With W processes every process draws the same B windows and takes its B / W
+#      slice; DDP averages the gradients, so the update equals the one-process update.
+#   3. a non-finite loss or gradient norm stops the run before the update is applied
+#   4. clip, optimizer step; eval and sample when due (before the update when the plan says so)
+#   5. after the step (step = s + 1 done): the log line, then the checkpoint when due
+# Rank 0 writes train_log.jsonl, samples.jsonl, checkpoints/ and status.json into --out.
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the modules beside this file, also under python -I
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import checkpoint as ckpt  # noqa: E402
+import config as config_file  # noqa: E402
+from data import Decoder, TokenSplit, draw_starts, read_batch, sample_from_logits  # noqa: E402
+from model import GPT, GPTConfig, init_parameters, load_weights  # noqa: E402
+from optim import Optimizer, lr_at  # noqa: E402
+from rng import Rng  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class RunError(Exception):
+    """A failure blamed on a pipeline node (shown as node: message, like the studio does)."""
+
+    def __init__(self, node_id, message):
+        super().__init__(message)
+        self.node_id = node_id
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Train the exported Pretrain Studio pipeline with PyTorch.")
+    p.add_argument("--config", default=os.path.join(HERE, "config.json"), help="pipeline values (default: config.json beside this file)")
+    p.add_argument("--out", default=os.path.join(HERE, "run"), help="run folder: train_log.jsonl, samples.jsonl, checkpoints/, status.json")
+    p.add_argument("--steps", type=int, help="override the number of optimizer steps")
+    p.add_argument("--resume", help="continue from a checkpoint (.safetensors, .json, name without extension, or a checkpoints folder)")
+    p.add_argument("--init-from", help="start from these weights (safetensors file or checkpoint); optimizer state and step start fresh")
+    p.add_argument("--init", choices=["torch", "portable"], default="torch",
+                   help="weight init: torch's generator (fast), or the engine's portable Rng (same weights as the studio, slow)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto", help="auto: bfloat16 autocast on CUDA, float32 on CPU")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model (PyTorch >= 2.0)")
+    args = p.parse_args(argv)
+    if args.steps is not None and args.steps < 1:
+        p.error("--steps must be a positive integer")
+    if args.resume and args.init_from:
+        p.error("--resume and --init-from exclude each other (a resumed run has its weights)")
+    return args
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def js_number(x):
+    """A float as JavaScript prints it in messages (NaN, Infinity)."""
+    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity") if math.isinf(x) else repr(x)
+
+
+class Run:
+    """Distributed setup, data, model, optimizer and outputs of one training run."""
+
+    def __init__(self, args, cfg):
+        self.args, self.cfg = args, cfg
+        self.started = time.perf_counter()
+        self.total = args.steps or cfg["total_steps"]
+        # --- processes and device
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if args.device == "cuda" and not torch.cuda.is_available():
+            raise RunError(cfg["model"]["node_id"], "--device cuda, but PyTorch sees no CUDA device")
+        use_cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
+        self.device = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
+        if use_cuda:
+            torch.cuda.set_device(self.device)
+        if self.world > 1:
+            dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+        want_bf16 = args.dtype == "bfloat16" or (args.dtype == "auto" and use_cuda and torch.cuda.is_bf16_supported())
+        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if (use_cuda and want_bf16) else contextlib.nullcontext
+        self.dtype = "bfloat16" if (use_cuda and want_bf16) else "float32"
+        self.out = os.path.abspath(args.out)
+        self.ckpt_dir = os.path.join(self.out, "checkpoints")
+        if self.rank == 0:
+            os.makedirs(self.out, exist_ok=True)
+
+        # --- data: relative paths are relative to config.json's folder
+        base = os.path.dirname(os.path.abspath(args.config))
+        resolve = lambda p: p if os.path.isabs(p) else os.path.join(base, p)
+        d = cfg["data"]
+        splits = {"train": TokenSplit(resolve(d["train_path"]), "data.train_path"),
+                  "valid": TokenSplit(resolve(d["valid_path"]), "data.valid_path")}
+        b = cfg["batch"]
+        self.batch_split = splits[b["split"]]
+        if b["batch_size"] % self.world != 0:
+            raise RunError(b["node_id"], "batch_size (%d) must be divisible by the number of processes (%d): "
+                           "each process takes an equal slice of the batch" % (b["batch_size"], self.world))
+        for key, split in (("batch", self.batch_split), ("eval", splits[cfg["eval"]["split"]] if cfg["eval"] else None)):
+            if split is not None and len(split) - cfg[key]["context_length"] < 1:
+                T = cfg[key]["context_length"]
+                raise RunError(cfg[key]["node_id"], "%s has %d tokens; context_length %d needs at least %d" % (split.path, len(split), T, T + 1))
+        self.eval_split = splits[cfg["eval"]["split"]] if cfg["eval"] else None
+        m = cfg["model"]
+        max_id = self.batch_split.max_id()
+        if max_id >= m["vocab_size"]:
+            raise RunError(m["node_id"], "vocab_size is %d, but %s's data contains token id %d; use at least %d"
+                           % (m["vocab_size"], d["node_id"], max_id, max_id + 1))
+
+        # --- model and optimizer
+        self.model = GPT(GPTConfig(**{k: v for k, v in m.items() if k != "node_id"}))
+        if args.init_from:
+            load_weights(self.model, ckpt.load_weights_file(args.init_from))
+        elif not args.resume:
+            init_parameters(self.model, cfg["seed"], portable=args.init == "portable")
+        self.model.to(self.device)
+        self.optimizer = Optimizer(self.model.named_parameters(), cfg["optimizer"])
+        self.batch_rng = Rng(b["seed"])
+        self.sample_rng = Rng(cfg["sample"]["seed"]) if cfg["sample"] else None
+        self.decoder = Decoder(cfg["sample"]["tokenizer"], base) if cfg["sample"] else None
+        self.step = 0
+        self.elapsed_before = 0.0
+        self.last_checkpoint = None
+        self.resumed_from = None
+        if args.resume:
+            self.resume(args.resume)
+        self.train_model = self.model
+        if args.compile:
+            if not hasattr(torch, "compile"):
+                raise RunError(m["node_id"], "--compile needs PyTorch >= 2.0 (this is %s)" % torch.__version__)
+            self.train_model = torch.compile(self.model)
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            self.train_model = DDP(self.train_model, device_ids=[local_rank] if use_cuda else None)
+        self.parameters = sum(p.numel() for p in self.model.parameters())
+        self.tokens_per_step = b["batch_size"] * b["context_length"] * cfg["backward"]["grad_accum_steps"]
+
+    # ---------------------------------------------------------------- state
+    def elapsed(self):
+        return self.elapsed_before + time.perf_counter() - self.started
+
+    def resume(self, path):
+        name, tensors, meta = ckpt.load_checkpoint(path)
+        m = self.cfg["model"]
+        try:
+            load_weights(self.model, {k: v for k, v in tensors.items() if not k.startswith("optim.")})
+        except ValueError as e:
+            raise RunError(m["node_id"], "%s: %s" % (name, e))
+        try:
+            self.optimizer.load_state_tensors(tensors)
+        except ValueError as e:
+            raise RunError(self.cfg["optimizer"]["node_id"], "%s: %s" % (name, e))
+        nodes = meta.get("nodes") or {}
+        for rng, key in ((self.batch_rng, "batch"), (self.sample_rng, "sample")):
+            saved = (nodes.get(self.cfg[key]["node_id"]) or {}).get("rng") if rng is not None else None
+            if saved is not None:
+                rng.set_state(saved)
+        self.step = meta["step"]
+        self.elapsed_before = float(meta.get("elapsedSeconds") or 0.0)
+        self.last_checkpoint = name
+        self.resumed_from = name
+
+    def save_checkpoint(self):
+        tensors = [(n, p.detach().float().cpu().numpy()) for n, p in self.model.named_parameters()]
+        tensors += [(n, t.numpy()) for n, t in self.optimizer.state_tensors()]
+        nodes = {self.cfg["batch"]["node_id"]: {"rng": self.batch_rng.get_state()}}
+        if self.sample_rng is not None:
+            nodes[self.cfg["sample"]["node_id"]] = {"rng": self.sample_rng.get_state()}
+        pipeline = dict(self.cfg["pipeline"])
+        pipeline["training"] = dict(pipeline.get("training") or {}, steps=self.total)
+        meta = {
+            "format": "pretrain-studio-checkpoint", "formatVersion": 1, "step": self.step, "elapsedSeconds": self.elapsed(),
+            "pipeline": pipeline, "nodes": nodes, "weights": [n for n, _ in self.model.named_parameters()],
+            "savedAt": now_iso(), "executor": "torch",
+        }
+        name = ckpt.checkpoint_name(self.step)
+        size = ckpt.save_checkpoint(self.ckpt_dir, name, tensors, meta)
+        removed = ckpt.prune_checkpoints(self.ckpt_dir, self.cfg["checkpoint"]["keep_last"])
+        self.last_checkpoint = name
+        return {"name": name, "step": self.step, "bytes": size, "removed": removed}
+
+    def write_status(self, state, error=None, checkpoint=None):
+        if self.rank != 0:
+            return
+        status = {
+            "state": state, "step": self.step, "total_steps": self.total, "last_checkpoint": self.last_checkpoint,
+            "parameters": self.parameters, "tokens_per_step": self.tokens_per_step, "world_size": self.world,
+            "device": self.device.type, "dtype": self.dtype, "resumed_from": self.resumed_from,
+            "checkpoint": checkpoint or self._last_saved, "error": error, "updated_at": now_iso(), "pid": os.getpid(),
+        }
+        ckpt.write_atomic(os.path.join(self.out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
+
+    _last_saved = None
+
+    def append(self, file, record):
+        with open(os.path.join(self.out, file), "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    # ---------------------------------------------------------------- one step
+    def micro_batch(self):
+        """This process's slice of the next global batch, as int64 tensors [B / W, T]."""
+        b = self.cfg["batch"]
+        starts = draw_starts(self.batch_rng, self.batch_split, b["batch_size"], b["context_length"])
+        per = b["batch_size"] // self.world
+        x, y = read_batch(self.batch_split, starts[self.rank * per:(self.rank + 1) * per], b["context_length"])
+        return torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
+
+    def loss_of(self, model, x, y):
+        with self.autocast():
+            logits = model(x)
+        return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+    def mean_across_processes(self, value):
+        if self.world == 1:
+            return value
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return t.item() / self.world
+
+    @torch.no_grad()
+    def evaluate(self):
+        """Mean loss over 'batches' fixed batches: a fresh Rng(seed) each time (rank 0 only)."""
+        e = self.cfg["eval"]
+        rng = Rng(e["seed"])
+        total = 0.0
+        for _ in range(e["batches"]):
+            starts = draw_starts(rng, self.eval_split, e["batch_size"], e["context_length"])
+            x, y = read_batch(self.eval_split, starts, e["context_length"])
+            total += self.loss_of(self.model, torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)).item()
+        return total / e["batches"]
+
+    @torch.no_grad()
+    def generate(self):
+        """Continues the prompt with the engine's sampling rule; returns (text, new ids)."""
+        s = self.cfg["sample"]
+        T = self.cfg["model"]["context_length"]
+        tokens = list(s["prompt_ids"])
+        new = []
+        for _ in range(s["max_new_tokens"]):
+            ctx = torch.tensor([tokens[-T:]], dtype=torch.long, device=self.device)
+            with self.autocast():
+                logits = self.model(ctx)[0, -1]
+            nxt = sample_from_logits(logits.float().cpu().numpy(), s["temperature"], s["top_k"], self.sample_rng)
+            tokens.append(nxt)
+            new.append(nxt)
+        return s["prompt"] + self.decoder.decode(new), new
+
+    def outputs(self, after_update, done, summary):
+        """Eval and sample, when due at this step and placed on this side of the update."""
+        e, s = self.cfg["eval"], self.cfg["sample"]
+        if e and e["after_update"] == after_update and (done % e["every"] == 0 or done == self.total) and self.rank == 0:
+            summary["val_loss"] = self.evaluate()
+            print("step %d: val_loss %.4f (%s)" % (done, summary["val_loss"], e["node_id"]), flush=True)
+        if s and s["after_update"] == after_update and (done % s["every"] == 0 or done == self.total) and self.rank == 0:
+            text, ids = self.generate()
+            self.append("samples.jsonl", {"step": done, "node": s["node_id"], "text": text, "tokens": len(ids)})
+            print("step %d: sample (%s): %s" % (done, s["node_id"], json.dumps(text, ensure_ascii=False)), flush=True)
+
+    def train_step(self):
+        cfg = self.cfg
+        s = self.step
+        done = s + 1
+        t0 = time.perf_counter()
+        summary = {}
+        lr = lr_at(s, cfg["schedule"], self.total) if cfg["schedule"] else cfg["optimizer"]["lr"]
+        self.outputs(False, done, summary)
+        n = cfg["backward"]["grad_accum_steps"]
+        loss_sum = 0.0
+        for micro in range(n):
+            x, y = self.micro_batch()
+            # Gradients sync across processes on the last micro-batch only.
+            sync = self.world == 1 or micro == n - 1
+            with (contextlib.nullcontext() if sync else self.train_model.no_sync()):
+                loss = self.loss_of(self.train_model, x, y)
+                (loss / n).backward()
+            loss_sum += loss.item()
+        loss_value = self.mean_across_processes(loss_sum / n)
+        if not math.isfinite(loss_value):
+            raise RunError(cfg["loss"]["node_id"], "loss is %s; stopping before the update is applied (try a lower learning rate or clipping)" % js_number(loss_value))
+        grad_norm = None
+        if cfg["clip"]:
+            max_norm = cfg["clip"]["max_norm"]
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm if max_norm > 0 else float("inf")).item()
+            if not math.isfinite(grad_norm):
+                raise RunError(cfg["clip"]["node_id"], "gradient norm is %s; stopping before the update is applied (try a lower learning rate or clipping)" % js_number(grad_norm))
+        self.optimizer.step(lr)
+        self.optimizer.torch.zero_grad(set_to_none=True)
+        self.outputs(True, done, summary)
+        self.step = done
+        step_ms = (time.perf_counter() - t0) * 1000
+        line = {"step": done, "loss": loss_value, "tokens_per_sec": self.tokens_per_step * 1000 / step_ms if step_ms > 0 else 0,
+                "step_ms": step_ms, "elapsed_s": self.elapsed(), "lr": lr}
+        if grad_norm is not None:
+            line["grad_norm"] = grad_norm
+        line.update(summary)
+        return line
+
+    # ---------------------------------------------------------------- the loop
+    def run(self):
+        cfg = self.cfg
+        if self.rank == 0:
+            print("training %s parameters on torch-%s (%s, %d process%s), %d tokens/step, steps %d..%d%s" % (
+                format(self.parameters, ","), self.device.type, self.dtype, self.world, "" if self.world == 1 else "es",
+                self.tokens_per_step, self.step, self.total, " (resumed from %s)" % self.resumed_from if self.resumed_from else ""), flush=True)
+        self.write_status("running")
+        while self.step < self.total:
+            line = self.train_step()
+            done = self.step
+            if self.rank != 0:
+                continue
+            log = cfg["log"]
+            if log and (done % log["every"] == 0 or done == self.total or "val_loss" in line):
+                self.append("train_log.jsonl", line)
+                print("step %d/%d  loss %.4f  lr %.2e  |g| %s  %s tok/s  %.0f ms/step" % (
+                    done, self.total, line["loss"], line["lr"], "%.3f" % line["grad_norm"] if "grad_norm" in line else "-",
+                    format(round(line["tokens_per_sec"]), ","), line["step_ms"]), flush=True)
+            c = cfg["checkpoint"]
+            saved = None
+            if c and (done % c["every"] == 0 or (c["at_end"] and done == self.total)):
+                saved = self._last_saved = self.save_checkpoint()
+                print("step %d: saved %s (%.2f MB)" % (done, saved["name"], saved["bytes"] / 1e6), flush=True)
+            if saved or (log and done % log["every"] == 0) or done == self.total:
+                self.write_status("running", checkpoint=saved)
+        self.write_status("finished")
+        if self.rank == 0:
+            print("completed after %d steps in %.1fs%s" % (self.step, self.elapsed(), "; last checkpoint %s" % self.last_checkpoint if self.last_checkpoint else ""), flush=True)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        cfg = config_file.load(args.config)
+    except config_file.ConfigError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    run = None
+    try:
+        run = Run(args, cfg)
+        run.run()
+        return 0
+    except (RunError, ValueError, OSError) as e:
+        node = getattr(e, "node_id", None)
+        message = str(e)
+        print("error: %s%s" % ("%s: " % node if node else "", message), file=sys.stderr, flush=True)
+        if run is not None:
+            run.write_status("failed", error={"message": message, "node_id": node})
+        elif int(os.environ.get("RANK", "0")) == 0:
+            # Failed during setup: still leave a status for hosts that watch the run folder.
+            out = os.path.abspath(args.out)
+            os.makedirs(out, exist_ok=True)
+            status = {"state": "failed", "step": 0, "total_steps": args.steps or cfg["total_steps"], "last_checkpoint": None,
+                      "error": {"message": message, "node_id": node}, "updated_at": now_iso(), "pid": os.getpid()}
+            ckpt.write_atomic(os.path.join(out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
+        return 1
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+`;

@@ -1,0 +1,179 @@
+// The HTTP API under /api (docs/api.md): submit runs, control them, read their files.
+// One explicit route table; each handler gets the matched URL parts.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { checkCheckpointName } from '../engine/checkpoint/store';
+import { EVENTS_VERSION } from '../engine/events';
+import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
+import { HttpError, readJsonBody, sendJson } from './http';
+import { isRunId } from './runs/ids';
+import { RunActionError, type RunManager } from './runs/manager';
+import { NodeBackend } from './runs/messages';
+
+export interface ApiOptions {
+  /** Largest accepted request body in bytes (a pipeline document). */
+  maxBodyBytes: number;
+}
+
+const SubmitBody = z.object({
+  pipeline: z.unknown().refine((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be a pipeline document (an object)'),
+  executor: z.literal('node').default('node'),
+  steps: z.number().int().min(1).max(100_000_000).optional(),
+  backend: NodeBackend.optional(),
+}).strict();
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void> | void;
+
+/**
+ * Returns the API's request handler, or undefined for paths outside /api (Next serves those).
+ * @example const handle = apiHandler(manager, { maxBodyBytes: 2 << 20 }); if (!handle(req, res)) next(req, res);
+ */
+export function apiHandler(manager: RunManager, options: ApiOptions) {
+  const runOr404 = (id: string) => {
+    const status = isRunId(id) ? manager.get(id) : undefined;
+    if (!status) throw new HttpError(404, `no run ${JSON.stringify(id)}`);
+    return status;
+  };
+
+  const routes: [method: string, path: RegExp, handler: Handler][] = [
+    ['GET', /^\/api\/health$/, (_req, res) => {
+      const runs = manager.list();
+      sendJson(res, 200, {
+        ok: true, eventsVersion: EVENTS_VERSION,
+        runs: { total: runs.length, running: runs.filter((r) => r.state === 'running' || r.state === 'paused').length, queued: runs.filter((r) => r.state === 'queued').length },
+      });
+    }],
+    ['GET', /^\/api\/runs$/, (_req, res) => sendJson(res, 200, { runs: manager.list() })],
+    ['POST', /^\/api\/runs$/, async (req, res) => {
+      const body = SubmitBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
+      if (!body.success) {
+        throw new HttpError(400, 'invalid request', { errors: body.error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message })) });
+      }
+      const result = await manager.submit(body.data);
+      if ('errors' in result) throw new HttpError(400, 'the pipeline has errors', { errors: result.errors });
+      sendJson(res, 201, { id: result.id });
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)$/, (_req, res, [id]) => sendJson(res, 200, runOr404(id))],
+    ['POST', /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, async (_req, res, [id, action]) => {
+      runOr404(id);
+      const status = action === 'pause' ? manager.pause(id) : action === 'stop' ? manager.stop(id) : await manager.resume(id);
+      sendJson(res, 200, status);
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/log$/, (_req, res, [id]) => {
+      runOr404(id);
+      return sendFile(res, join(manager.store.dir(id), 'train_log.jsonl'), 'application/x-ndjson', { emptyIfMissing: true });
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/samples$/, (_req, res, [id]) => {
+      runOr404(id);
+      return sendFile(res, join(manager.store.dir(id), 'samples.jsonl'), 'application/x-ndjson', { emptyIfMissing: true });
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/pipeline$/, (_req, res, [id]) => {
+      runOr404(id);
+      return sendFile(res, join(manager.store.dir(id), 'pipeline.json'), 'application/json');
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/events$/, async (_req, res, [id], query) => {
+      runOr404(id);
+      const after = query.has('after') ? Number(query.get('after')) : 0;
+      if (!Number.isInteger(after) || after < 0) throw new HttpError(400, '?after must be a non-negative integer (a seq)');
+      res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+      for await (const batch of manager.store.readEvents(id, after)) {
+        if (!res.write(batch.map((e) => JSON.stringify(e)).join('\n') + '\n')) await new Promise((r) => res.once('drain', r));
+      }
+      res.end();
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/checkpoints$/, async (_req, res, [id]) => {
+      runOr404(id);
+      sendJson(res, 200, { checkpoints: await directoryCheckpointStore(manager.store.checkpointsDir(id)).list() });
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/checkpoints\/([^/]+)$/, async (_req, res, [id, file]) => {
+      runOr404(id);
+      const match = /^(.+?)(\.safetensors|\.json)?$/.exec(file)!;
+      const [name, ext = '.safetensors'] = [match[1], match[2]];
+      try {
+        checkCheckpointName(name);
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+      // Only complete checkpoints (list() checks the metadata commit marker); the name is already
+      // limited to letters, digits, '_', '.', '-' without a leading dot, so it stays in the folder.
+      const dir = manager.store.checkpointsDir(id);
+      const entries = await directoryCheckpointStore(dir).list();
+      if (!entries.some((e) => e.name === name)) throw new HttpError(404, `run ${id} has no checkpoint ${name}`);
+      const type = ext === '.json' ? 'application/json' : 'application/octet-stream';
+      return sendFile(res, join(dir, name + ext), type, { download: `${id}-${name}${ext}` });
+    }],
+  ];
+
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      sendJson(res, 400, { error: 'malformed URL' });
+      return true;
+    }
+    const matching = routes.filter(([, path]) => path.test(pathname));
+    const route = matching.find(([method]) => method === req.method);
+    if (!route) {
+      if (matching.length) {
+        res.setHeader('allow', matching.map(([m]) => m).join(', '));
+        sendJson(res, 405, { error: `${req.method} is not allowed here` });
+      } else {
+        sendJson(res, 404, { error: `no API route ${url.pathname}` });
+      }
+      return true;
+    }
+    const params = route[1].exec(pathname)!.slice(1);
+    Promise.resolve()
+      .then(() => route[2](req, res, params, url.searchParams))
+      .catch((e: unknown) => fail(res, e));
+    return true;
+  };
+}
+
+function fail(res: ServerResponse, e: unknown): void {
+  if (res.headersSent) {
+    res.destroy(e instanceof Error ? e : undefined);
+    return;
+  }
+  if (e instanceof HttpError) sendJson(res, e.status, { error: e.message, ...(e.body as object | undefined) });
+  else if (e instanceof RunActionError) sendJson(res, e.status, { error: e.message });
+  else {
+    console.error('API error:', e);
+    sendJson(res, 500, { error: 'internal error' });
+  }
+}
+
+async function sendFile(res: ServerResponse, path: string, type: string, options: { emptyIfMissing?: boolean; download?: string } = {}): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!options.emptyIfMissing) throw new HttpError(404, 'not found');
+    res.writeHead(200, { 'content-type': type, 'content-length': 0, 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  if (size === 0) {
+    res.writeHead(200, { 'content-type': type, 'content-length': 0, 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': type, 'content-length': size, 'cache-control': 'no-store',
+    ...(options.download ? { 'content-disposition': `attachment; filename="${options.download}"` } : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    // Exactly the bytes stat saw: a log still being appended to must not overrun content-length.
+    const stream = createReadStream(path, { start: 0, end: size - 1 });
+    stream.on('error', reject);
+    res.on('close', () => stream.destroy());
+    stream.pipe(res).on('finish', resolve);
+  });
+}

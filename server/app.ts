@@ -1,0 +1,106 @@
+// The studio server: one node:http server on one port carrying the API (/api), the socket.io
+// event stream (/socket.io) and, unless disabled, the Next.js app (everything else). Plain
+// `next start` cannot host socket.io, hence this custom server.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { apiHandler } from './api';
+import { allowedOnLoopback, isLoopback, sendJson } from './http';
+import { RunManager } from './runs/manager';
+import { attachSocket } from './socket';
+
+export interface StudioServerOptions {
+  /** 0 picks a free port. Default 3000. */
+  port?: number;
+  /** Default 127.0.0.1 (this machine only). */
+  host?: string;
+  /** Run folders. Default runs/. */
+  runsDir?: string;
+  /** Where bundled corpora are prepared. Default data/. */
+  dataDir?: string;
+  /** Serve the Next.js app too: true (production build), { dev: true } (next dev), false (API only, for tests). */
+  next?: boolean | { dev: boolean; dir?: string };
+  /** Runs training at once; the rest queue. Default 1. */
+  maxConcurrentRuns?: number;
+  /** Largest request body (a pipeline). Default 2 MiB. */
+  maxBodyBytes?: number;
+  /** Environment of run workers (WANDB_API_KEY, ...). Default: this process's. */
+  workerEnv?: NodeJS.ProcessEnv;
+  /** Live event batching interval in ms. Default 100. */
+  flushMs?: number;
+}
+
+export interface StudioServer {
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  manager: RunManager;
+  /** Stops accepting connections, ends run workers (their runs become interrupted) and closes Next. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server and resolves once it is listening (and Next is prepared).
+ * @example
+ *   const server = await createStudioServer({ port: 0, runsDir: tmp, next: false });
+ *   await fetch(`${server.url}/api/health`);
+ *   await server.close();
+ */
+export async function createStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
+  const host = options.host ?? '127.0.0.1';
+  const loopbackOnly = isLoopback(host);
+  const manager = new RunManager({
+    runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
+    ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
+  });
+  await manager.init();
+  const api = apiHandler(manager, { maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 });
+
+  // Next is prepared after listening (it wants the real port); requests wait for it.
+  let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let nextReady: Promise<void> = Promise.resolve();
+  let closeNext = async () => {};
+
+  const server = createServer((req, res) => {
+    if (loopbackOnly && !allowedOnLoopback(req)) return sendJson(res, 403, { error: 'this server only answers requests for localhost' });
+    if (api(req, res)) return;
+    if (!options.next) return sendJson(res, 404, { error: 'not found (this server runs without the web app)' });
+    nextReady.then(() => nextHandler!(req, res)).catch((e: Error) => {
+      console.error('Next.js failed:', e);
+      if (!res.headersSent) sendJson(res, 500, { error: 'the web app failed to start' });
+    });
+  });
+  const io = attachSocket(server, manager, { loopbackOnly });
+
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 3000, host, () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  if (options.next) {
+    const dev = typeof options.next === 'object' ? options.next.dev : false;
+    const dir = resolve(typeof options.next === 'object' && options.next.dir ? options.next.dir : '.');
+    const { default: next } = await import('next');
+    const app = next({ dev, dir, hostname: host, port, httpServer: server });
+    nextReady = app.prepare().then(() => {
+      nextHandler = app.getRequestHandler();
+    });
+    await nextReady;
+    closeNext = () => app.close();
+  }
+
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url, port, manager,
+    async close() {
+      await new Promise<void>((done) => io.close(() => done())); // also closes the http server
+      await manager.close();
+      await closeNext();
+      server.closeAllConnections?.();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Small HTTP helpers for the API on node:http: JSON replies, a size-limited JSON body reader,
+// and the Host/Origin checks that keep other web pages out of a server on localhost.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A reply the router turns into an HTTP response: `{ error }` JSON with this status. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly body?: unknown) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/**
+ * Reads a JSON request body of at most `limit` bytes. Throws HttpError 415 (not JSON: also keeps
+ * cross-site form posts out, since a page cannot send application/json without a preflight),
+ * 413 (too large) or 400 (not valid JSON).
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as JSON with content-type: application/json');
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume(); // drain, so the reply reaches the client
+    throw new HttpError(413, `request body is larger than ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, `request body is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+/**
+ * When the server listens on loopback only, requests must name a loopback host (stops DNS
+ * rebinding: a web page whose domain resolves to 127.0.0.1 cannot drive the API), and a browser
+ * Origin, when sent, must be a loopback one too.
+ */
+export function allowedOnLoopback(req: IncomingMessage): boolean {
+  const hostHeader = req.headers.host ?? '';
+  const host = hostHeader.replace(/:\d+$/, '');
+  if (!LOOPBACK.has(host)) return false;
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return LOOPBACK.has(new URL(origin).hostname) || LOOPBACK.has(`[${new URL(origin).hostname}]`);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,31 @@
+// Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
+// first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
+// MAX_CONCURRENT_RUNS (1); NODE_ENV=production selects the built app.
+import { createStudioServer } from './app';
+
+const dev = process.env.NODE_ENV !== 'production';
+const port = Number(process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
+
+const server = await createStudioServer({
+  host: process.env.HOST || '127.0.0.1',
+  port,
+  runsDir: process.env.RUNS_DIR || 'runs',
+  dataDir: process.env.DATA_DIR || 'data',
+  maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
+  next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
+});
+console.log(`Pretrain Studio on ${server.url}${dev ? ' (dev)' : ''}`);
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (closing) process.exit(1); // a second Ctrl-C does not wait
+    closing = true;
+    console.log('stopping: running runs are marked interrupted and can be resumed');
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}

@@ -1,0 +1,394 @@
+// The run manager: compiles submitted pipelines, queues them, runs each in a worker thread
+// (so the server stays responsive), and turns the worker's events into the run's numbered,
+// stored and broadcast stream. Lifecycle of a run:
+//   queued -> running <-> paused -> completed | stopped | failed
+//   running | paused when the server dies -> interrupted (at the next startup)
+//   interrupted | stopped -> (resume) queued -> running, from the last checkpoint
+import type { WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { compile } from '../../engine/compiler/compile';
+import type { RunEvent } from '../../engine/events';
+import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
+import { newRunId } from './ids';
+import { CONTROL, WorkerMessage, type NodeBackend, type WorkerStart } from './messages';
+import { spawnRunWorker } from './spawn';
+import { eventLine, FINAL_STATES, RunStore, type RunState, type RunStatus, type WireEvent } from './store';
+import { EventHub } from './stream';
+
+export interface RunManagerOptions {
+  runsDir: string;
+  /** Where bundled corpora are prepared (data/). */
+  dataDir: string;
+  /** Runs training at the same time; the rest wait in the queue. Default 1. */
+  maxConcurrentRuns?: number;
+  /** Environment of the worker threads (WANDB_API_KEY, ...). Default: this process's. */
+  workerEnv?: NodeJS.ProcessEnv;
+  /** Live event batching interval in ms. Default 100. */
+  flushMs?: number;
+}
+
+export interface Submission {
+  pipeline: unknown;
+  /** Overrides training.steps. */
+  steps?: number;
+  backend?: NodeBackend;
+}
+
+/** A user error in a submission, addressed like the compiler's diagnostics. */
+export interface SubmitError {
+  nodeId?: string;
+  edgeId?: string;
+  field?: string;
+  code?: string;
+  message: string;
+}
+
+/** Why an action on a run was refused: 404 (no such run) or 409 (not in a state that allows it). */
+export class RunActionError extends Error {
+  constructor(readonly status: 404 | 409, message: string) {
+    super(message);
+  }
+}
+
+interface ActiveRun {
+  worker: Worker;
+  flags: Int32Array;
+  writer: WriteStream;
+  ended: boolean;
+}
+
+interface RunRecord {
+  status: RunStatus;
+  active?: ActiveRun;
+  /** Status writes, one after another (each replaces status.json). */
+  saving: Promise<void>;
+  saveTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** How often progress (step, metrics) reaches status.json and the `runs` broadcast. */
+const PROGRESS_MS = 1000;
+
+export class RunManager {
+  readonly store: RunStore;
+  readonly hub: EventHub;
+  private runs = new Map<string, RunRecord>();
+  private queue: string[] = [];
+  private statusListeners = new Set<(status: RunStatus) => void>();
+  private closed = false;
+  private readonly maxConcurrent: number;
+
+  constructor(private readonly options: RunManagerOptions) {
+    this.store = new RunStore(resolve(options.runsDir));
+    this.hub = new EventHub((id, after) => this.store.readEvents(id, after), options.flushMs ?? 100);
+    this.maxConcurrent = Math.max(1, options.maxConcurrentRuns ?? 1);
+  }
+
+  /**
+   * Loads the runs folder: every run becomes history again; runs that were running or paused
+   * when the last server died are marked interrupted; queued runs are queued again.
+   */
+  async init(): Promise<void> {
+    for (const id of await this.store.list()) {
+      const status = await this.store.readStatus(id);
+      if (!status) continue;
+      status.lastSeq = await this.store.repairEvents(id);
+      const record: RunRecord = { status, saving: Promise.resolve() };
+      this.runs.set(id, record);
+      this.hub.open(id, status.lastSeq);
+      if (status.state === 'running' || status.state === 'paused') {
+        this.setState(record, 'interrupted', { finishedAt: now() });
+      } else if (status.state === 'queued') {
+        this.queue.push(id);
+      }
+    }
+    this.schedule();
+  }
+
+  /** Listens to status changes and progress (at most about once a second per run). */
+  onStatus(listener: (status: RunStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Newest first. */
+  list(): RunStatus[] {
+    return [...this.runs.values()].map((r) => r.status).sort((a, b) => (a.id < b.id ? 1 : -1));
+  }
+
+  get(id: string): RunStatus | undefined {
+    return this.runs.get(id)?.status;
+  }
+
+  /**
+   * Compiles and queues a pipeline. Returns the new run's id, or the compiler's errors (nothing
+   * is created then).
+   */
+  async submit(submission: Submission): Promise<{ id: string } | { errors: SubmitError[] }> {
+    let document = submission.pipeline;
+    if (submission.steps !== undefined && typeof document === 'object' && document !== null && !Array.isArray(document)) {
+      const doc = document as { training?: Record<string, unknown> };
+      document = { ...doc, training: { ...doc.training, steps: submission.steps } };
+    }
+    const compiled = compile(document);
+    if (!compiled.ok) {
+      return {
+        errors: compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => ({
+          ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}),
+          ...(d.field ? { field: d.field } : {}), code: d.code, message: d.message,
+        })),
+      };
+    }
+    const { plan } = compiled;
+    const id = newRunId();
+    const time = now();
+    const status: RunStatus = {
+      id, name: plan.name, state: 'queued', executor: 'node', backend: submission.backend ?? 'wasm',
+      step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
+    };
+    // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
+    await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
+    await this.store.writeJson(id, 'plan.json', plan);
+    const record: RunRecord = { status, saving: Promise.resolve() };
+    this.runs.set(id, record);
+    this.hub.open(id, 0);
+    this.setState(record, 'queued');
+    this.queue.push(id);
+    this.schedule();
+    return { id };
+  }
+
+  pause(id: string): RunStatus {
+    const record = this.require(id);
+    if (record.status.state === 'paused') return record.status;
+    if (record.status.state !== 'running' || !record.active) throw new RunActionError(409, `run ${id} is ${record.status.state}, not running`);
+    Atomics.store(record.active.flags, 0, CONTROL.pause);
+    this.setState(record, 'paused');
+    return record.status;
+  }
+
+  /**
+   * Continues a paused run, or restarts an interrupted or stopped one from its last checkpoint
+   * (from the start when it has none); the latter goes through the queue.
+   */
+  async resume(id: string): Promise<RunStatus> {
+    const record = this.require(id);
+    const { state } = record.status;
+    if (state === 'running' || state === 'queued') return record.status;
+    if (state === 'paused' && record.active) {
+      Atomics.store(record.active.flags, 0, CONTROL.run);
+      this.setState(record, 'running');
+      return record.status;
+    }
+    if (state !== 'interrupted' && state !== 'stopped') throw new RunActionError(409, `run ${id} is ${state}; only paused, stopped or interrupted runs resume`);
+    const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
+    const last = checkpoints.at(-1);
+    // Lines past the checkpoint would be written again by the resumed run: drop them now.
+    const step = last?.step ?? 0;
+    await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
+    await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
+    record.status.resumeFrom = last?.name;
+    record.status.error = undefined;
+    record.status.finishedAt = undefined;
+    record.status.step = step;
+    this.setState(record, 'queued');
+    this.queue.push(id);
+    this.schedule();
+    return record.status;
+  }
+
+  /** Stops a run after its current step (a queued run never starts). */
+  stop(id: string): RunStatus {
+    const record = this.require(id);
+    const { state } = record.status;
+    if (state === 'queued') {
+      this.queue = this.queue.filter((q) => q !== id);
+      this.setState(record, 'stopped', { finishedAt: now() });
+    } else if ((state === 'running' || state === 'paused') && record.active) {
+      Atomics.store(record.active.flags, 0, CONTROL.stop);
+    } else if (!FINAL_STATES.includes(state)) {
+      throw new RunActionError(409, `run ${id} is ${state}`);
+    }
+    return record.status;
+  }
+
+  /** Ends every worker (their runs become interrupted, resumable later) and stops streaming. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const active = [...this.runs.values()].filter((r) => r.active && !r.active.ended);
+    await Promise.all(active.map(async (record) => {
+      record.active!.ended = true;
+      await record.active!.worker.terminate();
+      await closeWriter(record.active!.writer);
+      record.active = undefined;
+      this.setState(record, 'interrupted', { finishedAt: now() });
+    }));
+    for (const record of this.runs.values()) {
+      if (record.saveTimer) clearTimeout(record.saveTimer);
+      record.saveTimer = undefined;
+    }
+    await Promise.all([...this.runs.values()].map((r) => r.saving));
+    this.hub.close();
+  }
+
+  private require(id: string): RunRecord {
+    const record = this.runs.get(id);
+    if (!record) throw new RunActionError(404, `no run ${id}`);
+    return record;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    let running = [...this.runs.values()].filter((r) => r.active).length;
+    while (running < this.maxConcurrent && this.queue.length) {
+      const record = this.runs.get(this.queue.shift()!);
+      if (!record || record.status.state !== 'queued') continue;
+      running++;
+      this.start(record).catch((e: Error) => this.crash(record, `could not start: ${e.message}`));
+    }
+  }
+
+  private async start(record: RunRecord): Promise<void> {
+    const { id } = record.status;
+    const pipeline = await this.store.readJson(id, 'pipeline.json');
+    const control = new SharedArrayBuffer(4);
+    const flags = new Int32Array(control);
+    const start: WorkerStart = {
+      runId: id, pipeline, outDir: this.store.dir(id), dataDir: resolve(this.options.dataDir),
+      backend: record.status.backend, control, ...(record.status.resumeFrom ? { resume: join(this.store.checkpointsDir(id), record.status.resumeFrom) } : {}),
+    };
+    const worker = spawnRunWorker(start, this.options.workerEnv);
+    record.active = { worker, flags, writer: this.store.appendEvents(id), ended: false };
+    record.status.startedAt = now();
+    this.setState(record, 'running');
+    worker.on('message', (raw) => {
+      const parsed = WorkerMessage.safeParse(raw);
+      if (!parsed.success) return this.crash(record, `worker sent an invalid message: ${parsed.error.message}`);
+      this.handle(record, parsed.data);
+    });
+    worker.on('error', (e) => this.crash(record, `worker failed: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (record.active?.worker === worker && !record.active.ended) this.crash(record, `worker exited (code ${code}) before the run ended`);
+    });
+  }
+
+  private handle(record: RunRecord, message: WorkerMessage): void {
+    const active = record.active;
+    if (!active || active.ended) return;
+    switch (message.type) {
+      case 'run/events':
+        this.append(record, message.events);
+        break;
+      case 'run/ended':
+        record.status.step = message.step;
+        if (message.lastCheckpoint) record.status.lastCheckpoint = message.lastCheckpoint;
+        if (message.error) record.status.error = { ...record.status.error, ...message.error };
+        void this.finish(record, message.status);
+        break;
+      case 'run/rejected':
+        record.status.error = { message: message.errors.map((e) => `${e.nodeId ?? 'pipeline'}${e.field ? `.${e.field}` : ''}: ${e.message}`).join('; ') };
+        void this.finish(record, 'failed');
+        break;
+      case 'run/crashed':
+        this.crash(record, message.message);
+        break;
+    }
+  }
+
+  /** Numbers events, updates the status from them, stores them, then publishes them. */
+  private append(record: RunRecord, events: RunEvent[]): void {
+    const { status } = record;
+    const wire: WireEvent[] = [];
+    let lines = '';
+    for (const event of events) {
+      const seq = ++status.lastSeq;
+      lines += eventLine(seq, event);
+      wire.push({ runId: status.id, seq, ...event });
+      this.observe(status, event);
+    }
+    // Published once the OS has the bytes: a watcher never sees an event history would lack.
+    record.active!.writer.write(lines, () => this.hub.publish(status.id, wire));
+    this.progress(record);
+  }
+
+  private observe(status: RunStatus, event: RunEvent): void {
+    switch (event.type) {
+      case 'run/started':
+        status.totalSteps = event.data.totalSteps;
+        status.step = event.step;
+        break;
+      case 'step':
+        status.step = event.step;
+        status.metrics = { ...event.data, ...(status.metrics.val_loss !== undefined ? { val_loss: status.metrics.val_loss } : {}) };
+        break;
+      case 'eval':
+        status.metrics = { ...status.metrics, val_loss: event.data.val_loss };
+        break;
+      case 'checkpoint/saved':
+        status.lastCheckpoint = event.data.name;
+        break;
+      case 'error':
+        status.error = { message: event.data.message, ...(event.nodeId ? { nodeId: event.nodeId } : {}), ...(event.data.field ? { field: event.data.field } : {}) };
+        break;
+    }
+  }
+
+  /** A worker that died without ending its run: report it in the stream too, so watchers see the end. */
+  private crash(record: RunRecord, message: string): void {
+    const active = record.active;
+    if (!active || active.ended) return;
+    const { status } = record;
+    this.append(record, [
+      { type: 'error', step: status.step, data: { message } },
+      { type: 'run/finished', step: status.step, data: { status: 'failed', elapsed_s: status.metrics.elapsed_s ?? 0 } },
+    ]);
+    status.error = { message };
+    void this.finish(record, 'failed');
+  }
+
+  private async finish(record: RunRecord, state: RunState): Promise<void> {
+    const active = record.active!;
+    active.ended = true;
+    await closeWriter(active.writer);
+    await active.worker.terminate();
+    record.active = undefined;
+    this.setState(record, state, { finishedAt: now(), resumeFrom: undefined });
+    this.schedule();
+  }
+
+  /** Records a state change: status.json now, listeners now. */
+  private setState(record: RunRecord, state: RunState, extra: Partial<RunStatus> = {}): void {
+    Object.assign(record.status, extra, { state });
+    if (record.saveTimer) clearTimeout(record.saveTimer);
+    record.saveTimer = undefined;
+    this.save(record);
+  }
+
+  /** Progress (step, metrics): saved and announced at most once per PROGRESS_MS. */
+  private progress(record: RunRecord): void {
+    record.saveTimer ??= setTimeout(() => {
+      record.saveTimer = undefined;
+      this.save(record);
+    }, PROGRESS_MS);
+  }
+
+  private save(record: RunRecord): void {
+    record.status.updatedAt = now();
+    const snapshot = { ...record.status };
+    for (const listener of this.statusListeners) listener(snapshot);
+    record.saving = record.saving.then(() => this.store.writeStatus(snapshot)).catch((e: Error) => {
+      console.error(`run ${snapshot.id}: cannot write status.json: ${e.message}`);
+    });
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function closeWriter(writer: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (writer.closed || writer.destroyed) return resolve();
+    writer.end(() => resolve());
+  });
+}

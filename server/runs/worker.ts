@@ -1,0 +1,68 @@
+// A run's worker thread: trains one pipeline with trainPipeline and posts its events to the main
+// thread, which numbers, stores and broadcasts them. Started by spawnRunWorker (spawn.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { compile } from '../../engine/compiler/compile';
+import type { RunEvent } from '../../engine/events';
+import { trainPipeline } from '../../engine/node/train';
+import { withWandb } from '../../engine/node/wandb';
+import type { RunControl } from '../../engine/runtime/run';
+import { CONTROL, WorkerStart, type WorkerMessage } from './messages';
+
+const port = parentPort!;
+const start = WorkerStart.parse(workerData);
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+// Events go out in one message per step (a step's node/metrics end with its `step` event), so the
+// thread boundary costs one structured clone per step, not one per event. Anything else (setup
+// metrics, notices from W&B's background uploads) waits at most FLUSH_MS.
+const FLUSH_MS = 50;
+let buffer: RunEvent[] = [];
+let timer: ReturnType<typeof setTimeout> | undefined;
+function flush() {
+  if (timer) clearTimeout(timer);
+  timer = undefined;
+  if (buffer.length) post({ type: 'run/events', events: buffer });
+  buffer = [];
+}
+const batching = {
+  emit(event: RunEvent) {
+    buffer.push(event);
+    if (event.type === 'step' || event.type === 'run/finished' || event.type === 'error') flush();
+    else timer ??= setTimeout(flush, FLUSH_MS);
+  },
+};
+
+const flags = new Int32Array(start.control);
+const control: RunControl = {
+  get stopRequested() {
+    return Atomics.load(flags, 0) === CONTROL.stop;
+  },
+  async waitWhilePaused() {
+    // Paused: look at the flag 20 times a second; timers keep the thread idle in between.
+    while (Atomics.load(flags, 0) === CONTROL.pause) await new Promise((r) => setTimeout(r, 50));
+  },
+};
+
+try {
+  const compiled = compile(start.pipeline);
+  if (!compiled.ok) {
+    post({ type: 'run/rejected', errors: compiled.diagnostics.map((d) => ({ nodeId: d.nodeId, field: d.field, message: d.message })) });
+  } else {
+    const sink = withWandb(compiled.plan, batching, { runId: start.runId, env: process.env });
+    const outcome = await trainPipeline({
+      pipeline: start.pipeline, outDir: start.outDir, dataDir: start.dataDir, backend: start.backend,
+      ...(start.resume ? { resume: start.resume } : {}), sink, control,
+    });
+    await sink.close();
+    flush();
+    if (!outcome.compiled) {
+      post({ type: 'run/rejected', errors: outcome.diagnostics.map((d) => ({ nodeId: d.nodeId, field: d.field, message: d.message })) });
+    } else {
+      const { status, step, error, lastCheckpoint } = outcome.result;
+      post({ type: 'run/ended', status, step, ...(error ? { error } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) });
+    }
+  }
+} catch (e) {
+  flush();
+  post({ type: 'run/crashed', message: e instanceof Error ? e.message : String(e) });
+}
