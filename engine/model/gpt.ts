@@ -115,7 +115,9 @@ export class Gpt {
       else if (spec.init === 'residual') values = normalArray(rng, size, residualStd);
       else values = new Float32Array(size).fill(spec.init === 'ones' ? 1 : 0);
       // No variable name: tfjs names must be globally unique and several models may coexist.
-      this.params.set(spec.name, tf.variable(tf.tensor(values, spec.shape, 'float32'), true));
+      const init = tf.tensor(values, spec.shape, 'float32');
+      this.params.set(spec.name, tf.variable(init, true));
+      init.dispose(); // the variable holds its own copy
     }
     this.tables = new AttentionTables(config.contextLength, config.dModel / config.nHeads, config.ropeTheta);
     this.blocks = [];
