@@ -97,3 +97,13 @@ test('canonicalDocument copies: editing the result leaves the input alone', () =
   copy.nodes[0].position.x = 999;
   assert.equal(loaded.doc.nodes[0].position.x, 0);
 });
+
+test('nodes saved by an older version of their kind are upgraded on load (NodeDefinition.migrate)', async () => {
+  const { registry } = await import('../engine/nodes');
+  const upgradable = [...registry.values()].find((d) => d.version > 1 && d.migrate);
+  if (!upgradable) return; // every kind is at version 1 in this build: nothing to upgrade
+  const loaded = loadDocumentValue({ version: 1, nodes: [{ id: 'n', type: upgradable.kind, version: 1, params: {} }], edges: [] });
+  assert.ok(loaded.ok);
+  assert.equal(loaded.doc.nodes[0].version, upgradable.version);
+  assert.deepEqual(loaded.doc.nodes[0].params, upgradable.migrate!({}, 1));
+});

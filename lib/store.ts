@@ -47,7 +47,10 @@ export interface StudioState {
   notices: Notice[];
   view: ViewRequest | null;
   panel: RightPanel;
+  helpOpen: boolean;
 
+  /** Starts afresh with `doc` (boot, restore): no undo history, nothing selected. */
+  resetTo(doc: Pipeline): void;
   loadDocument(doc: Pipeline, options?: { fit?: boolean; merge?: string }): void;
   openText(text: string, name: string): boolean;
   addNode(kind: string, position: XY): string;
@@ -74,6 +77,7 @@ export interface StudioState {
   focusProblem(d: Diagnostic): void;
   requestFit(): void;
   setPanel(panel: RightPanel): void;
+  setHelpOpen(open: boolean): void;
   setLive(nodeId: string, values: LiveValues): void;
   clearLive(): void;
   notify(text: string, kind?: Notice['kind']): void;
@@ -132,6 +136,13 @@ export function createStudioStore(initial: Pipeline = SEED_DOCUMENT, now: () => 
       notices: [],
       view: null,
       panel: 'inspector',
+      helpOpen: false,
+
+      resetTo(doc) {
+        lastEdit = null;
+        dragBase = null;
+        set({ doc, past: [], future: [], selection: EMPTY_SELECTION, view: { nonce: ++nonce, kind: 'fit' } });
+      },
 
       loadDocument(doc, { fit = false, merge } = {}) {
         const selection = merge === undefined ? EMPTY_SELECTION : pruneSelection(doc, get().selection);
@@ -367,6 +378,10 @@ export function createStudioStore(initial: Pipeline = SEED_DOCUMENT, now: () => 
 
       setPanel(panel) {
         set({ panel });
+      },
+
+      setHelpOpen(helpOpen) {
+        set({ helpOpen });
       },
 
       setLive(nodeId, values) {

@@ -59,7 +59,7 @@ export interface StepContext {
   stepMetrics(): Map<string, Record<string, number>>;
   /** Sends a node-addressed event (eval, sample, checkpoint, notice). */
   emit(event: RunEvent): void;
-  /** Full run state for a checkpoint: every node's saved state plus run bookkeeping. */
+  /** Full run state for a checkpoint, as of the end of this step (call it from afterStep). */
   snapshot(): RunSnapshot;
   io: RuntimeIO;
   /** Wall-clock seconds since the run (or the resumed run) started, plus time before resume. */

@@ -137,10 +137,12 @@ class Run:
         self.decoder = Decoder(cfg["sample"]["tokenizer"], base) if cfg["sample"] else None
         self.step = 0
         self.elapsed_before = 0.0
-        self.last_checkpoint = None
+        self.last_checkpoint = None  # name of the newest checkpoint (saved or resumed from)
+        self.last_saved = None  # {name, step, bytes, removed} of the newest checkpoint this run saved
         self.resumed_from = None
         if args.resume:
             self.resume(args.resume)
+        self.start_step = self.step
         self.train_model = self.model
         if args.compile:
             if not hasattr(torch, "compile"):
@@ -196,18 +198,16 @@ class Run:
         self.last_checkpoint = name
         return {"name": name, "step": self.step, "bytes": size, "removed": removed}
 
-    def write_status(self, state, error=None, checkpoint=None):
+    def write_status(self, state, error=None):
         if self.rank != 0:
             return
         status = {
-            "state": state, "step": self.step, "total_steps": self.total, "last_checkpoint": self.last_checkpoint,
+            "state": state, "step": self.step, "start_step": self.start_step, "total_steps": self.total, "last_checkpoint": self.last_checkpoint,
             "parameters": self.parameters, "tokens_per_step": self.tokens_per_step, "world_size": self.world,
             "device": self.device.type, "dtype": self.dtype, "resumed_from": self.resumed_from,
-            "checkpoint": checkpoint or self._last_saved, "error": error, "updated_at": now_iso(), "pid": os.getpid(),
+            "checkpoint": self.last_saved, "elapsed_s": self.elapsed(), "error": error, "updated_at": now_iso(), "pid": os.getpid(),
         }
         ckpt.write_atomic(os.path.join(self.out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
-
-    _last_saved = None
 
     def append(self, file, record):
         with open(os.path.join(self.out, file), "a", encoding="utf-8") as f:
@@ -334,10 +334,10 @@ class Run:
             c = cfg["checkpoint"]
             saved = None
             if c and (done % c["every"] == 0 or (c["at_end"] and done == self.total)):
-                saved = self._last_saved = self.save_checkpoint()
+                saved = self.last_saved = self.save_checkpoint()
                 print("step %d: saved %s (%.2f MB)" % (done, saved["name"], saved["bytes"] / 1e6), flush=True)
             if saved or (log and done % log["every"] == 0) or done == self.total:
-                self.write_status("running", checkpoint=saved)
+                self.write_status("running")
         self.write_status("finished")
         if self.rank == 0:
             print("completed after %d steps in %.1fs%s" % (self.step, self.elapsed(), "; last checkpoint %s" % self.last_checkpoint if self.last_checkpoint else ""), flush=True)
@@ -365,7 +365,7 @@ def main(argv=None):
             # Failed during setup: still leave a status for hosts that watch the run folder.
             out = os.path.abspath(args.out)
             os.makedirs(out, exist_ok=True)
-            status = {"state": "failed", "step": 0, "total_steps": args.steps or cfg["total_steps"], "last_checkpoint": None,
+            status = {"state": "failed", "step": 0, "start_step": 0, "total_steps": args.steps or cfg["total_steps"], "last_checkpoint": None, "elapsed_s": 0.0,
                       "error": {"message": message, "node_id": node}, "updated_at": now_iso(), "pid": os.getpid()}
             ckpt.write_atomic(os.path.join(out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
         return 1

@@ -1,0 +1,243 @@
+// Runs an exported pipeline with PyTorch from Node (Node only): finds out whether torch is there
+// (detectTorch), starts train.py in one process or under torchrun (launchTorch), and streams the
+// run folder as RunEvents while it trains (tailTorchRun). Nothing browser-side imports this file.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { open, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { EventSink } from '../../events';
+import { TorchEventConverter, type TorchStatus } from './events';
+import type { TorchConfig } from './export';
+
+/** Debian's python3-torch lives here; pass another interpreter (a venv's python) to use its torch. */
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+
+export interface TorchInfo {
+  available: boolean;
+  version?: string; // torch.__version__
+  device: 'cuda' | 'cpu'; // what --device auto picks
+  gpus: number; // CUDA devices visible
+  error?: string; // why torch is not available
+}
+
+const DETECT_PY = [
+  'import json, torch, numpy',
+  'cuda = torch.cuda.is_available()',
+  'print(json.dumps({"version": torch.__version__, "cuda": cuda, "gpus": torch.cuda.device_count() if cuda else 0}))',
+].join('\n');
+
+/**
+ * Whether `python` can run an export (torch and numpy import), its torch version and its GPUs.
+ * @example
+ *   await detectTorch(); // { available: true, version: '1.13.0a0+gitunknown', device: 'cpu', gpus: 0 }
+ */
+export function detectTorch(python = DEFAULT_PYTHON, timeoutMs = 60_000): Promise<TorchInfo> {
+  return new Promise((done) => {
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(python, ['-c', DETECT_PY], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const unavailable = (error: string): TorchInfo => ({ available: false, device: 'cpu', gpus: 0, error });
+    child.on('error', (e) => done(unavailable(`cannot run ${python}: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code !== 0) return done(unavailable(stderr.trim().split('\n').at(-1) || `${python} exited with ${code}`));
+      try {
+        const info = JSON.parse(stdout) as { version: string; cuda: boolean; gpus: number };
+        done({ available: true, version: info.version, device: info.cuda ? 'cuda' : 'cpu', gpus: info.gpus });
+      } catch {
+        done(unavailable(`unexpected output from ${python}: ${stdout.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+// `torchrun` is `python -m torch.distributed.run`; running it through the chosen interpreter keeps
+// torch and the workers on the same Python. The patch works around Debian's torch 1.13 on Python
+// 3.11, where IntFlag iteration skips Std.NONE, so torchrun's default --redirects/--tee "0" parse
+// to None and it crashes before starting a worker; elsewhere it changes nothing.
+const TORCHRUN_PY = [
+  'import runpy, sys',
+  'from torch.distributed.elastic.multiprocessing import api',
+  'if api.Std.from_str("0") is None:',
+  '    _from_str = api.Std.from_str',
+  '    api.Std.from_str = classmethod(lambda cls, vm: api.Std.NONE if vm == "0" else _from_str(vm))',
+  'sys.argv[0] = "torchrun"',
+  'runpy.run_module("torch.distributed.run", run_name="__main__", alter_sys=True)',
+].join('\n');
+
+export interface LaunchTorchOptions {
+  /** The export folder (train.py, config.json). */
+  exportDir: string;
+  /** Processes on this machine: 1 runs `python train.py`, more run torchrun --standalone. */
+  nproc?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+  /** Run folder (default: run/ in the export folder). */
+  outDir?: string;
+  /** Checkpoint to continue from (train.py --resume). */
+  resume?: string;
+  /** Weights to start from (train.py --init-from). */
+  initFrom?: string;
+  init?: 'torch' | 'portable';
+  steps?: number;
+  dtype?: 'auto' | 'float32' | 'bfloat16';
+  compile?: boolean;
+  python?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Default 'pipe' (read child.stdout / child.stderr); 'inherit' to print to this terminal. */
+  stdio?: StdioOptions;
+}
+
+export interface TorchLaunch {
+  child: ChildProcess;
+  command: string;
+  args: string[];
+  /** The run folder train.py writes (absolute). */
+  runDir: string;
+  /** Resolves when the process (all of torchrun's workers) has exited. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * The command line launchTorch runs, without running it.
+ * @example
+ *   torchCommand({ exportDir: 'exp', nproc: 2, device: 'cpu' });
+ *   // { command: '/usr/bin/python3', args: ['-c', '<torchrun>', '--standalone', '--nproc_per_node=2', '/abs/exp/train.py', '--out', ...] }
+ */
+export function torchCommand(options: LaunchTorchOptions): { command: string; args: string[]; runDir: string } {
+  const exportDir = resolve(options.exportDir);
+  const nproc = options.nproc ?? 1;
+  if (!Number.isInteger(nproc) || nproc < 1) throw new RangeError(`launchTorch: nproc must be a positive integer, got ${nproc}`);
+  const runDir = resolve(options.outDir ?? join(exportDir, 'run'));
+  const train = [join(exportDir, 'train.py'), '--out', runDir, '--device', options.device ?? 'auto'];
+  if (options.steps !== undefined) train.push('--steps', String(options.steps));
+  if (options.resume) train.push('--resume', resolve(options.resume));
+  if (options.initFrom) train.push('--init-from', resolve(options.initFrom));
+  if (options.init) train.push('--init', options.init);
+  if (options.dtype) train.push('--dtype', options.dtype);
+  if (options.compile) train.push('--compile');
+  const command = options.python ?? DEFAULT_PYTHON;
+  const args = nproc === 1 ? train : ['-c', TORCHRUN_PY, '--standalone', `--nproc_per_node=${nproc}`, ...train];
+  return { command, args, runDir };
+}
+
+/**
+ * Starts training an export: `python train.py` for one process, `torchrun --standalone
+ * --nproc_per_node=N train.py` for several (several machines: run torchrun by hand, see the
+ * export's README.md).
+ * @example
+ *   const run = launchTorch({ exportDir: 'exports/seed', nproc: 2, device: 'cpu' });
+ *   const { code } = await run.done;
+ */
+export function launchTorch(options: LaunchTorchOptions): TorchLaunch {
+  const { command, args, runDir } = torchCommand(options);
+  const child = spawn(command, args, { cwd: resolve(options.exportDir), env: options.env ?? process.env, stdio: options.stdio ?? 'pipe' });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok, fail) => {
+    child.on('error', fail);
+    child.on('close', (code, signal) => ok({ code, signal }));
+  });
+  return { child, command, args, runDir, done };
+}
+
+/** Reads what was appended to a file since the last call, in whole lines. */
+class LineReader {
+  private offset = 0;
+  private partial = '';
+
+  constructor(private readonly path: string) {}
+
+  async read(): Promise<string[]> {
+    let handle;
+    try {
+      handle = await open(this.path, 'r');
+    } catch {
+      return []; // not written yet
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return [];
+      const buffer = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+      this.offset += bytesRead;
+      const text = this.partial + buffer.subarray(0, bytesRead).toString('utf8');
+      const lines = text.split('\n');
+      this.partial = lines.pop()!; // an unfinished last line waits for its newline
+      return lines.filter((l) => l.trim() !== '');
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+export interface TorchTail {
+  /** Reads whatever is new and emits its events (called on a timer; call it yourself for a final read). */
+  poll(): Promise<void>;
+  /**
+   * Stops the timer after a last poll. Pass the exit the host saw, so a run that died without a
+   * final status.json still ends with 'run/finished'.
+   */
+  stop(exit?: { code: number | null; signal?: NodeJS.Signals | null }): Promise<void>;
+}
+
+/**
+ * Streams an exported run as RunEvents: status.json (run/started, checkpoint/saved, error,
+ * run/finished), train_log.jsonl (step, eval) and samples.jsonl (sample).
+ * @example
+ *   const run = launchTorch({ exportDir });
+ *   const tail = await tailTorchRun({ exportDir, runDir: run.runDir, sink });
+ *   await tail.stop(await run.done);
+ */
+export async function tailTorchRun(options: { exportDir: string; runDir?: string; sink: EventSink; intervalMs?: number }): Promise<TorchTail> {
+  const exportDir = resolve(options.exportDir);
+  const runDir = resolve(options.runDir ?? join(exportDir, 'run'));
+  const config = JSON.parse(await readFile(join(exportDir, 'config.json'), 'utf8')) as TorchConfig;
+  const convert = new TorchEventConverter(config);
+  const log = new LineReader(join(runDir, 'train_log.jsonl'));
+  const samples = new LineReader(join(runDir, 'samples.jsonl'));
+  let lastStep = 0;
+  let busy: Promise<void> = Promise.resolve();
+  const emit = (events: ReturnType<TorchEventConverter['status']>) => {
+    for (const e of events) {
+      if (e.type === 'step') lastStep = e.step;
+      options.sink.emit(e);
+    }
+  };
+  const readStatus = async (): Promise<TorchStatus | undefined> => {
+    try {
+      return JSON.parse(await readFile(join(runDir, 'status.json'), 'utf8')) as TorchStatus;
+    } catch {
+      return undefined; // not written yet (it is replaced atomically, so never torn)
+    }
+  };
+  const pollOnce = async () => {
+    const status = await readStatus();
+    // Log lines before the status: a checkpoint or the end is reported after the steps leading to it.
+    const steps = [...(await log.read()).flatMap((l) => convert.logLine(l))];
+    const sampled = (await samples.read()).flatMap((l) => convert.sampleLine(l));
+    if (status) {
+      const events = convert.status(status);
+      const started = events.filter((e) => e.type === 'run/started');
+      emit(started);
+      emit(steps);
+      emit(sampled);
+      emit(events.filter((e) => e.type !== 'run/started'));
+    } else {
+      emit(steps);
+      emit(sampled);
+    }
+  };
+  // Polls never overlap: each waits for the one before.
+  const poll = () => (busy = busy.then(pollOnce));
+  const timer = setInterval(() => void poll().catch(() => {}), options.intervalMs ?? 500);
+  return {
+    poll,
+    async stop(exit) {
+      clearInterval(timer);
+      await poll();
+      if (exit && !convert.done) {
+        const failed = exit.code !== 0;
+        const message = exit.signal ? `the PyTorch process was stopped by ${exit.signal}` : `the PyTorch process exited with code ${exit.code}`;
+        emit(convert.finish(exit.signal ? 'stopped' : failed ? 'failed' : 'completed', lastStep, failed && !exit.signal ? { error: { message } } : {}));
+      }
+    },
+  };
+}

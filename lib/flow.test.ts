@@ -1,0 +1,52 @@
+// Flow derivation: blocks, notes and frames from the document; cached objects for unchanged items.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { PORT_TYPES } from '../engine/ports';
+import { parseDocumentText, type Pipeline } from './document';
+import { addNote, createGroup, setParam } from './edits';
+import { DEFAULT_BLOCK_SIZE, FlowNodeCache, groupBounds, toFlowEdges, toFlowNodes } from './flow';
+
+function seed(): Pipeline {
+  const loaded = parseDocumentText(readFileSync(new URL('../pipelines/seed.json', import.meta.url), 'utf8'));
+  assert.ok(loaded.ok);
+  return loaded.doc;
+}
+
+test('frames first (behind), then blocks, then notes; data is the document item', () => {
+  const grouped = createGroup(seed(), ['clip', 'optimizer'], 'Optim');
+  assert.ok('doc' in grouped);
+  const { doc } = addNote(grouped.doc, { x: 5, y: 6 }, 'hi');
+  const nodes = toFlowNodes(doc, { nodes: ['model'], edges: [] }, {});
+  assert.deepEqual(nodes.map((n) => n.type), ['frame', ...Array(12).fill('block'), 'note']);
+  const model = nodes.find((n) => n.id === 'model')!;
+  assert.equal(model.data, doc.nodes.find((n) => n.id === 'model'));
+  assert.equal(model.selected, true);
+  assert.ok(nodes[0].zIndex! < -1000);
+});
+
+test('a frame wraps its blocks with padding and a title bar', () => {
+  const grouped = createGroup(seed(), ['clip', 'scheduler']);
+  assert.ok('doc' in grouped);
+  const sizes = { clip: { width: 200, height: 100 } };
+  const box = groupBounds(grouped.doc.groups[0], grouped.doc, sizes)!;
+  // clip at (0, 800) measured 200x100; scheduler at (320, 800) not measured yet (default size).
+  assert.deepEqual(box, { x: -20, y: 750, width: 320 + DEFAULT_BLOCK_SIZE.width + 40, height: DEFAULT_BLOCK_SIZE.height + 70 });
+});
+
+test('unchanged items keep their flow node object; edited ones get a new one', () => {
+  const cache = new FlowNodeCache();
+  const doc = seed();
+  const first = toFlowNodes(doc, { nodes: [], edges: [] }, {}, cache);
+  const edited = setParam(doc, 'model', 'n_heads', 8);
+  const second = toFlowNodes(edited, { nodes: [], edges: [] }, {}, cache);
+  assert.equal(second.find((n) => n.id === 'loss'), first.find((n) => n.id === 'loss'));
+  assert.notEqual(second.find((n) => n.id === 'model'), first.find((n) => n.id === 'model'));
+});
+
+test('edges take their port colour; blamed edges are red', () => {
+  const doc = seed();
+  const edges = toFlowEdges(doc, { nodes: [], edges: [] }, new Set(['model.logits->loss.logits']));
+  assert.equal(edges.find((e) => e.id === 'scheduler.lr->optimizer.lr')!.style!.stroke, PORT_TYPES.LR.color);
+  assert.equal(edges.find((e) => e.id === 'model.logits->loss.logits')!.className, 'edge-broken');
+});

@@ -1,0 +1,100 @@
+// A server killed mid-run (SIGKILL: no chance to clean up), then a new server on the same runs
+// folder: the run is history, marked interrupted, its events replay without a gap, and resuming
+// it continues from its last checkpoint to the end, with one train_log line per step.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createStudioServer } from './app';
+import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+
+test('a run interrupted by a crash is history after a restart, and resumes from its checkpoint', async () => {
+  const runs = await tempDir('studio-runs-');
+  const data = await tempDir('studio-data-');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: root,
+    env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runs.path, DATA_DIR: data.path },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1]);
+
+    const { id } = (await api(first, '/api/runs', { json: { pipeline: smokePipeline(), steps: 60 } })).json;
+    const watcher = new Watcher(first, id);
+    await watcher.subscribe();
+    await waitFor('a checkpoint and a few more steps', () => watcher.events.some((e) => e.type === 'step' && e.step! >= 24));
+    watcher.close();
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const server = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
+    try {
+      const status = (await api(server.url, `/api/runs/${id}`)).json;
+      assert.equal(status.state, 'interrupted');
+      assert.ok((await api(server.url, '/api/runs')).json.runs.some((r: any) => r.id === id));
+      const checkpoints = (await api(server.url, `/api/runs/${id}/checkpoints`)).json.checkpoints;
+      const lastCheckpoint = checkpoints.at(-1);
+      assert.ok(lastCheckpoint.step >= 20);
+
+      // History up to the crash, then the resumed run, on one gap-free stream.
+      const after = new Watcher(server.url, id);
+      await after.subscribe();
+      assert.deepEqual(after.problems, []);
+      // Events are broadcast only once written, so everything a browser saw survived the crash.
+      assert.deepEqual(after.events.slice(0, watcher.events.length), watcher.events);
+      const beforeResume = after.lastSeq;
+
+      const resumed = await api(server.url, `/api/runs/${id}/resume`, { method: 'POST' });
+      assert.equal(resumed.status, 200);
+      const finished = await waitFor('the resumed run to finish', () => after.lastSeq > beforeResume && after.finished());
+      after.close();
+      assert.deepEqual(after.problems, []);
+      assert.equal((finished.data as { status: string }).status, 'completed');
+      const restart = after.events.find((e) => e.seq > beforeResume && e.type === 'run/started')!;
+      assert.equal(restart.step, lastCheckpoint.step);
+      assert.equal((restart.data as { resumedFrom?: string }).resumedFrom, lastCheckpoint.name);
+
+      const final = (await api(server.url, `/api/runs/${id}`)).json;
+      assert.equal(final.state, 'completed');
+      assert.equal(final.step, 60);
+      const logSteps = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step);
+      assert.deepEqual(logSteps, Array.from({ length: 60 }, (_, i) => i + 1), 'one log line per step, none twice');
+    } finally {
+      await server.close();
+    }
+  } finally {
+    child.kill('SIGKILL');
+    await runs.remove();
+    await data.remove();
+  }
+});
+
+test('closing the server marks running runs interrupted; a queued run is queued again after a restart', async () => {
+  const runs = await tempDir('studio-runs-');
+  const data = await tempDir('studio-data-');
+  try {
+    const first = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
+    const running = (await api(first.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 5000 } })).json.id;
+    const queued = (await api(first.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 3 } })).json.id;
+    await waitFor('the first run to train', async () => (await api(first.url, `/api/runs/${running}`)).json.state === 'running');
+    await first.close();
+    const status = JSON.parse(await readFile(join(runs.path, running, 'status.json'), 'utf8'));
+    assert.equal(status.state, 'interrupted');
+
+    const second = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
+    try {
+      assert.equal((await api(second.url, `/api/runs/${running}`)).json.state, 'interrupted');
+      await waitFor('the queued run to run', async () => (await api(second.url, `/api/runs/${queued}`)).json.state === 'completed');
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await runs.remove();
+    await data.remove();
+  }
+});

@@ -1,0 +1,83 @@
+// Helpers shared by the server's tests and the streaming benchmark: temp folders, the smoke
+// pipeline, JSON requests, and a socket.io watcher that checks seq order as events arrive.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import type { WireEvent } from './runs/store';
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** pipelines/smoke.json, optionally edited. */
+export function smokePipeline(edit?: (doc: any) => void): any {
+  const doc = JSON.parse(readFileSync(new URL('../pipelines/smoke.json', import.meta.url), 'utf8'));
+  edit?.(doc);
+  return doc;
+}
+
+export async function api(base: string, path: string, init: { method?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}) {
+  const response = await fetch(base + path, {
+    method: init.method ?? (init.json !== undefined || init.body !== undefined ? 'POST' : 'GET'),
+    headers: init.json !== undefined ? { 'content-type': 'application/json', ...init.headers } : init.headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A socket.io client watching one run. `events` holds what arrived, and any gap or repeat in seq
+ * is recorded in `problems` (the tests assert it stays empty).
+ */
+export class Watcher {
+  readonly socket: Socket;
+  readonly events: WireEvent[] = [];
+  readonly problems: string[] = [];
+  lastSeq: number;
+
+  constructor(base: string, readonly runId: string, after = 0) {
+    this.lastSeq = after;
+    this.socket = io(base, { transports: ['websocket'], forceNew: true, reconnection: false });
+    this.socket.on('events', (batch: { runId: string; events: WireEvent[] }) => {
+      if (batch.runId !== runId) return;
+      for (const e of batch.events) {
+        if (e.seq !== this.lastSeq + 1) this.problems.push(`expected seq ${this.lastSeq + 1}, got ${e.seq}`);
+        this.lastSeq = e.seq;
+        this.events.push(e);
+      }
+    });
+  }
+
+  /** Subscribes; resolves with the ack once the history is sent. */
+  subscribe(): Promise<any> {
+    return new Promise((resolve) => this.socket.emit('subscribe', { runId: this.runId, after: this.lastSeq }, resolve));
+  }
+
+  finished(): WireEvent | undefined {
+    return this.events.find((e) => e.type === 'run/finished' && e.seq === this.lastSeq);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
