@@ -42,16 +42,22 @@ function progressPrinter(quiet: boolean) {
   const tty = process.stdout.isTTY;
   let total = 0;
   let lastPrinted = 0;
+  // ETA from the mean step time since this process started training (one slow step doesn't swing it).
+  let firstStep = 0;
+  let firstElapsed = 0;
   const line = (text: string) => process.stdout.write(tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
   return (e: RunEvent) => {
     switch (e.type) {
       case 'run/started':
         total = e.data.totalSteps;
+        firstStep = e.step;
         line(`training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`);
         break;
       case 'step': {
         const d = e.data;
-        const eta = ((total - e.step) * d.step_ms) / 1000;
+        if (e.step === firstStep + 1) firstElapsed = d.elapsed_s - d.step_ms / 1000;
+        const perStep = e.step > firstStep ? (d.elapsed_s - firstElapsed) / (e.step - firstStep) : d.step_ms / 1000;
+        const eta = (total - e.step) * perStep;
         const text = `step ${e.step}/${total}  loss ${d.loss.toFixed(4)}  lr ${d.lr?.toExponential(2) ?? '-'}  |g| ${d.grad_norm?.toFixed(3) ?? '-'}  ${Math.round(d.tokens_per_sec).toLocaleString('en-US')} tok/s  ${d.step_ms.toFixed(0)} ms/step  ETA ${duration(eta)}`;
         if (tty) process.stdout.write(`\r\x1b[2K${text}`);
         else if (!quiet && (e.step - lastPrinted >= 10 || e.step === total)) {

@@ -1,0 +1,135 @@
+// The canvas: React Flow drawing the document (lib/flow.ts), typed connections checked by the
+// engine's rule, palette drops, .json file drops, and the viewport requests from the store.
+import {
+  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow,
+  type Connection, type Edge, type FinalConnectionState, type IsValidConnection, type NodeTypes,
+} from '@xyflow/react';
+import { useEffect, useMemo, useRef } from 'react';
+import { registry } from '../engine/nodes';
+import { connectionProblem, parseFlowId } from '../lib/edits';
+import { FlowNodeCache, toFlowEdges, toFlowNodes, type StudioFlowNode } from '../lib/flow';
+import { studio, useStudio } from '../lib/store';
+import { BlockNode } from './BlockNode';
+import { ConnectionHint, problemOfConnection } from './ConnectionHint';
+import { FrameNode } from './FrameNode';
+import { NoteNode } from './NoteNode';
+import { KIND_MIME } from './Palette';
+import { categoryAccent } from './theme';
+
+// Module level: a new object per render would make React Flow remount every node.
+const nodeTypes: NodeTypes = { block: BlockNode, note: NoteNode, frame: FrameNode };
+
+const isValidConnection: IsValidConnection = (c: Edge | Connection) =>
+  !!c.sourceHandle && !!c.targetHandle &&
+  connectionProblem(studio.getState().doc, { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle }) === null;
+
+function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionState) {
+  // Dropped on a port that refused: say why (the hint showed it while dragging; this stays a while).
+  if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+  const problem = problemOfConnection(studio.getState().doc, state.fromHandle, state.toHandle);
+  if (problem) studio.getState().notify(`Not connected: ${problem}.`, 'error');
+}
+
+function minimapColor(node: StudioFlowNode): string {
+  if (node.type === 'note') return '#fde68a';
+  if (node.type === 'frame') return 'transparent';
+  return categoryAccent(registry.get(node.data.type)?.category);
+}
+
+/** Carries out fit / focus requests from the store (problems panel, loading a document). */
+function useViewRequests() {
+  const rf = useReactFlow();
+  const view = useStudio((s) => s.view);
+  useEffect(() => {
+    if (!view) return;
+    // Wait a frame so nodes added by the same update are measured.
+    const frame = requestAnimationFrame(() => {
+      if (view.kind === 'fit') {
+        rf.fitView({ padding: 0.12, duration: 250 });
+        return;
+      }
+      const centreOf = (id: string) => {
+        const node = rf.getInternalNode(id);
+        if (!node) return undefined;
+        const { x, y } = node.internals.positionAbsolute;
+        return { x: x + (node.measured.width ?? 0) / 2, y: y + (node.measured.height ?? 0) / 2 };
+      };
+      let target: { x: number; y: number } | undefined;
+      if (view.flowId) target = centreOf(view.flowId);
+      else if (view.edgeId) {
+        const edge = studio.getState().doc.edges.find((e) => e.id === view.edgeId);
+        const a = edge && centreOf(edge.source);
+        const b = edge && centreOf(edge.target);
+        if (a && b) target = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      }
+      if (target) rf.setCenter(target.x, target.y, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [view, rf]);
+}
+
+export function Canvas() {
+  const doc = useStudio((s) => s.doc);
+  const selection = useStudio((s) => s.selection);
+  const sizes = useStudio((s) => s.sizes);
+  const diagnostics = useStudio((s) => s.diagnostics);
+  const cache = useRef(new FlowNodeCache());
+  const nodes = useMemo(() => toFlowNodes(doc, selection, sizes, cache.current), [doc, selection, sizes]);
+  const broken = useMemo(() => new Set(diagnostics.flatMap((d) => (d.edgeId ? [d.edgeId] : []))), [diagnostics]);
+  const edges = useMemo(() => toFlowEdges(doc, selection, broken), [doc, selection, broken]);
+  const rf = useReactFlow();
+  useViewRequests();
+  const { onNodesChange, onEdgesChange, connect } = studio.getState();
+
+  const onDragOver = (event: React.DragEvent) => {
+    const types = event.dataTransfer.types;
+    if (types.includes(KIND_MIME) || types.includes('Files')) {
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+    }
+  };
+  const onDrop = async (event: React.DragEvent) => {
+    const kind = event.dataTransfer.getData(KIND_MIME);
+    if (kind) {
+      event.preventDefault();
+      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      studio.getState().addNode(kind, { x: at.x - 110, y: at.y - 30 }); // drop point = top middle of the block
+      return;
+    }
+    const file = event.dataTransfer.files[0];
+    if (file) {
+      event.preventDefault();
+      studio.getState().openText(await file.text(), file.name);
+    }
+  };
+
+  return (
+    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={(c) => void connect(c)}
+        isValidConnection={isValidConnection}
+        onConnectEnd={onConnectEnd}
+        onNodeDoubleClick={(_, node) => parseFlowId(node.id).kind === 'block' && studio.getState().setPanel('inspector')}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        fitView
+        fitViewOptions={{ padding: 0.12 }}
+        minZoom={0.1}
+        maxZoom={2.5}
+        connectionRadius={24}
+        defaultEdgeOptions={{ interactionWidth: 16 }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Minimap" />
+        <Controls showInteractive={false} />
+        <ConnectionHint />
+      </ReactFlow>
+    </div>
+  );
+}
