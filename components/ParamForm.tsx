@@ -47,17 +47,25 @@ function JsonInput({ value, onCommit, invalid, id, testId }: { value: unknown; o
   );
 }
 
-function ParamRow({ field, node, problems, applies }: { field: ParamField; node: PipelineNode; problems: Diagnostic[]; applies: boolean }) {
-  const def = studio.getState().doc && field;
+interface RowProps {
+  field: ParamField;
+  node: PipelineNode;
+  schema: AnyNodeDefinition['params'];
+  problems: Diagnostic[];
+  applies: boolean;
+}
+
+function ParamRow({ field, node, schema, problems, applies }: RowProps) {
   const explicit = field.key in node.params;
   const value = effectiveValue(field, node.params);
-  const schemaError = explicit ? fieldError(schemaOf(node), field.key, value) : undefined;
+  // The schema's message right away; the compiler's (cross-field, e.g. n_heads | d_model) after it runs.
+  const schemaError = explicit ? fieldError(schema, field.key, value) : undefined;
   const compilerErrors = problems.filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key)).map((d) => d.message);
   const errors = [...new Set([schemaError, ...compilerErrors].filter((e): e is string => !!e))];
   const isDefault = !explicit || Object.is(value, field.default);
   return (
     <Field
-      label={def.key}
+      label={field.key}
       testId={`param-${field.key}`}
       badge={!explicit ? 'default' : undefined}
       dim={!applies}
@@ -82,19 +90,11 @@ function ParamRow({ field, node, problems, applies }: { field: ParamField; node:
   );
 }
 
-const schemas = new Map<string, AnyNodeDefinition['params']>();
-let lookup: ((kind: string) => AnyNodeDefinition | undefined) | undefined;
-function schemaOf(node: PipelineNode) {
-  return schemas.get(node.type)!;
-}
-
 const formCache = new Map<string, ParamField[]>();
 
 /** The params form of `node`; `problems` are the compiler's diagnostics for this node. */
 export function ParamForm({ node, def, problems }: { node: PipelineNode; def: AnyNodeDefinition; problems: Diagnostic[] }) {
   if (!formCache.has(def.kind)) formCache.set(def.kind, paramFields(def.params));
-  schemas.set(def.kind, def.params);
-  void lookup;
   const fields = formCache.get(def.kind)!;
   if (!fields.length) return <p className="muted small">This block has no settings.</p>;
   const active = fields.filter((f) => fieldApplies(f, node.params, fields));
@@ -104,7 +104,7 @@ export function ParamForm({ node, def, problems }: { node: PipelineNode; def: An
   return (
     <div className="param-form">
       {active.map((f) => (
-        <ParamRow key={f.key} field={f} node={node} problems={problems} applies />
+        <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies />
       ))}
       {unknownKeys.map((key) => (
         <div key={key} className="field has-error" data-testid={`param-${key}`}>
@@ -125,7 +125,7 @@ export function ParamForm({ node, def, problems }: { node: PipelineNode; def: An
             {inactive.length} setting{inactive.length > 1 ? 's' : ''} not used with {switches.map((f) => `${f.key} ${String(effectiveValue(f, node.params))}`).join(', ')}
           </summary>
           {inactive.map((f) => (
-            <ParamRow key={f.key} field={f} node={node} problems={problems} applies={false} />
+            <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies={false} />
           ))}
         </details>
       )}

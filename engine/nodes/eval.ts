@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { crossEntropy, type Gpt } from '../model/gpt';
+import { readBatch } from '../data/batch';
 import { Rng } from '../random';
 import type { TokenSplit } from './dataset';
 import { defineNode, port } from './define';
@@ -28,8 +29,7 @@ export const evaluate = defineNode({
     const data = setup.inputs.data as TokenSplit;
     const B = p.batch_size;
     const T = p.context_length || gpt.config.contextLength;
-    const windows = data.reader.length - T;
-    if (windows < 1) throw new Error(`${data.split} split has ${data.reader.length} tokens; context_length ${T} needs at least ${T + 1}`);
+    if (data.reader.length <= T) throw new Error(`${data.split} split has ${data.reader.length} tokens; context_length ${T} needs at least ${T + 1}`);
     return {
       async step(_inputs, ctx) {
         const due = (ctx.step + 1) % p.every === 0 || ctx.step + 1 === ctx.totalSteps;
@@ -37,13 +37,7 @@ export const evaluate = defineNode({
         const rng = new Rng(p.seed);
         let sum = 0;
         for (let k = 0; k < p.batches; k++) {
-          const x = new Int32Array(B * T);
-          const y = new Int32Array(B * T);
-          for (let b = 0; b < B; b++) {
-            const window = await data.reader.read(rng.index(windows), T + 1);
-            x.set(window.subarray(0, T), b * T);
-            y.set(window.subarray(1), b * T);
-          }
+          const { x, y } = await readBatch(data.reader, rng, B, T);
           const loss = tf.tidy(() => crossEntropy(gpt.forward(tf.tensor2d(x, [B, T], 'int32')), tf.tensor2d(y, [B, T], 'int32')));
           sum += (await loss.data())[0];
           loss.dispose();

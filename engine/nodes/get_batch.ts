@@ -3,6 +3,7 @@
 // same batches for the same seed: start_b = rng.index(N - T) for b = 0..B-1.
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { readBatch, type Batch } from '../data/batch';
 import { Rng, type RngState } from '../random';
 import type { TokenSplit } from './dataset';
 import { defineNode, port } from './define';
@@ -24,27 +25,19 @@ export const get_batch = defineNode({
   create(p, ctx) {
     const source = ctx.inputs.tokens as TokenSplit;
     const { batch_size: B, context_length: T } = p;
-    const windows = source.reader.length - T;
-    if (windows < 1) {
+    if (source.reader.length <= T) {
       throw new Error(`${source.split} split has ${source.reader.length} tokens; context_length ${T} needs at least ${T + 1}`);
     }
     const rng = new Rng(p.seed);
-    let x = new Int32Array(B * T);
-    let y = new Int32Array(B * T);
+    let batch: Batch | undefined;
     return {
       // Reads the next batch from disk before the (synchronous) gradient pass runs.
       async prepare() {
-        x = new Int32Array(B * T);
-        y = new Int32Array(B * T);
-        for (let b = 0; b < B; b++) {
-          const window = await source.reader.read(rng.index(windows), T + 1);
-          x.set(window.subarray(0, T), b * T);
-          y.set(window.subarray(1), b * T);
-        }
+        batch = await readBatch(source.reader, rng, B, T);
       },
       step(_inputs, step) {
         step.countTokens(B * T);
-        return { x: tf.tensor2d(x, [B, T], 'int32'), y: tf.tensor2d(y, [B, T], 'int32') };
+        return { x: tf.tensor2d(batch!.x, [B, T], 'int32'), y: tf.tensor2d(batch!.y, [B, T], 'int32') };
       },
       saveState: () => ({ json: { rng: rng.getState() } }),
       loadState(state) {

@@ -1,0 +1,84 @@
+// launch.ts with Debian's PyTorch: detectTorch, and an export run under torchrun with two CPU
+// processes (gloo) equals the one-process run with the same global batch; the run folder streams
+// as valid RunEvents.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { RunEvent } from '../../events';
+import { detectTorch, launchTorch, tailTorchRun, torchCommand } from './launch';
+import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, type StepLine } from './test-support';
+import { writeTorchExport } from './write-node';
+import { writeTokenData } from './test-support';
+
+const dir = mkdtempSync(join(tmpdir(), 'torch-launch-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('detectTorch finds the CPU torch, and reports a missing interpreter instead of throwing', async () => {
+  const info = await detectTorch(PYTHON);
+  assert.equal(info.available, true, info.error);
+  assert.match(info.version!, /^\d+\.\d+/);
+  assert.ok(info.device === 'cpu' || info.gpus > 0);
+  const missing = await detectTorch(join(dir, 'no-such-python'));
+  assert.equal(missing.available, false);
+  assert.match(missing.error!, /cannot run .*no-such-python/);
+});
+
+test('torchCommand: python train.py for one process, torchrun for several', () => {
+  const one = torchCommand({ exportDir: '/x/exp', device: 'cpu', steps: 5, resume: '/x/ck' });
+  assert.deepEqual(one.args, ['/x/exp/train.py', '--out', '/x/exp/run', '--device', 'cpu', '--steps', '5', '--resume', '/x/ck']);
+  const two = torchCommand({ exportDir: '/x/exp', nproc: 2, outDir: '/x/r2' });
+  assert.deepEqual(two.args.slice(2, 5), ['--standalone', '--nproc_per_node=2', '/x/exp/train.py']);
+  assert.match(two.args[1], /torch\.distributed\.run/);
+  assert.equal(two.runDir, '/x/r2');
+  assert.throws(() => torchCommand({ exportDir: '/x', nproc: 0 }), /nproc must be a positive integer/);
+});
+
+test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the tail streams it as RunEvents', async () => {
+  const data = writeTokenData(join(dir, 'data'));
+  const plan = planOf(loopPipeline({
+    data, steps: 10, batch: { batch_size: 4 }, backward: { grad_accum_steps: 2 }, eval: { every: 5 }, checkpoint: { every: 5, keep_last: 1 },
+    sample: { every: 10 },
+  }));
+  const exportDir = join(dir, 'export');
+  await writeTorchExport(plan, exportDir);
+  const env = { ...process.env, OMP_NUM_THREADS: '1' };
+  const one = launchTorch({ exportDir, device: 'cpu', outDir: join(dir, 'one'), init: 'torch', env });
+  const oneExit = await one.done;
+  assert.equal(oneExit.code, 0);
+
+  const events: RunEvent[] = [];
+  const two = launchTorch({ exportDir, nproc: 2, device: 'cpu', outDir: join(dir, 'two'), init: 'torch', env });
+  let stderr = '';
+  two.child.stderr!.on('data', (d) => (stderr += d));
+  two.child.stdout!.resume();
+  const tail = await tailTorchRun({ exportDir, runDir: two.runDir, sink: { emit: (e) => events.push(e) }, intervalMs: 100 });
+  const twoExit = await two.done;
+  await tail.stop(twoExit);
+  assert.equal(twoExit.code, 0, stderr);
+
+  const a = readJsonl(join(dir, 'one', 'train_log.jsonl')) as unknown as StepLine[];
+  const b = readJsonl(join(dir, 'two', 'train_log.jsonl')) as unknown as StepLine[];
+  const diff = maxRelDiff(b, a);
+  console.log(`2 processes vs 1: max relative loss difference ${diff.toExponential(2)}`);
+  assert.ok(diff < 1e-4, `losses differ by ${diff}`);
+  assert.ok(maxRelDiff(b, a, 'val_loss') < 1e-4);
+  assert.ok(maxRelDiff(b, a, 'grad_norm') < 1e-4);
+
+  for (const e of events) assert.ok(RunEvent.safeParse(e).success, JSON.stringify(e));
+  const types = events.map((e) => e.type);
+  assert.equal(types[0], 'run/started');
+  assert.equal(types.at(-1), 'run/finished');
+  const started = events[0] as Extract<RunEvent, { type: 'run/started' }>;
+  assert.deepEqual(started.data, { totalSteps: 10, backend: 'torch-cpux2', parameters: started.data.parameters, tokensPerStep: 128 });
+  assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(events.filter((e) => e.type === 'eval').map((e) => [e.step, e.nodeId]), [[5, 'eval'], [10, 'eval']]);
+  assert.deepEqual(events.filter((e) => e.type === 'sample').map((e) => e.step), [10]);
+  const saved = events.filter((e) => e.type === 'checkpoint/saved') as Extract<RunEvent, { type: 'checkpoint/saved' }>[];
+  assert.equal(saved.at(-1)!.data.name, 'ckpt-000010');
+  assert.deepEqual(saved.at(-1)!.data.removed, ['ckpt-000005'], 'keep_last 1');
+  const finished = events.at(-1) as Extract<RunEvent, { type: 'run/finished' }>;
+  assert.equal(finished.data.status, 'completed');
+  assert.equal(finished.data.lastCheckpoint, 'ckpt-000010');
+});
