@@ -1,3 +1,20 @@
+// Root layout: global styles (React Flow's, then ours) and page metadata. No web fonts: the page
+// makes no request outside its origin.
+import '@xyflow/react/dist/style.css';
+import './studio.css';
+import type { Metadata, Viewport } from 'next';
+
+export const metadata: Metadata = {
+  title: 'Pretrain Studio',
+  description: 'A visual notebook for LLM pretraining: wire blocks into a training loop and run it.',
+};
+
+export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
+
 export default function RootLayout({ children }: { children: React.ReactNode }) {
-  return (<html lang="en"><body>{children}</body></html>);
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
 }

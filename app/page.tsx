@@ -1,2 +1,6 @@
+// The studio's only page: the canvas editor (rendered on the client, see StudioLoader).
 import { StudioLoader } from '../components/StudioLoader';
-export default function Page() { return <StudioLoader />; }
+
+export default function Page() {
+  return <StudioLoader />;
+}

@@ -72,7 +72,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
       className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', !def && 'is-unknown')}
       data-node-type={data.type}
       data-node-id={id}
-      style={{ '--accent': categoryAccent(def?.category) } as React.CSSProperties}
+      style={{ '--cat': categoryAccent(def?.category) } as React.CSSProperties}
     >
       {inputs.length > 0 && (
         <div className="ports ports-in">

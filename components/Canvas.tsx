@@ -45,7 +45,7 @@ function useViewRequests() {
     // Wait a frame so nodes added by the same update are measured.
     const frame = requestAnimationFrame(() => {
       if (view.kind === 'fit') {
-        rf.fitView({ padding: 0.12, duration: 250 });
+        rf.fitView({ padding: 0.06, duration: 250 });
         return;
       }
       const centreOf = (id: string) => {
@@ -119,14 +119,14 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         fitView
-        fitViewOptions={{ padding: 0.12 }}
+        fitViewOptions={{ padding: 0.06 }}
         minZoom={0.1}
         maxZoom={2.5}
         connectionRadius={24}
         defaultEdgeOptions={{ interactionWidth: 16 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" ariaLabel="Minimap" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
         <Controls showInteractive={false} />
         <ConnectionHint />
       </ReactFlow>

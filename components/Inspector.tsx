@@ -30,7 +30,7 @@ function NodeInspector({ id }: { id: string }) {
   };
   return (
     <div className="inspector-node">
-      <header className="inspector-head" style={{ '--accent': categoryAccent(def?.category) } as React.CSSProperties}>
+      <header className="inspector-head" style={{ '--cat': categoryAccent(def?.category) } as React.CSSProperties}>
         <h2>{def?.title ?? node.type}</h2>
         <div className="muted small">
           <code>{node.type}</code> · id{' '}

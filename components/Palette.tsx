@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { NODE_KINDS } from '../engine/nodes';
 import { CATEGORIES, type AnyNodeDefinition } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
+import { freeSpot } from '../lib/flow';
 import { studio } from '../lib/store';
 import { categoryAccent } from './theme';
 
@@ -35,7 +36,8 @@ export function Palette() {
     const pane = document.querySelector('.canvas')?.getBoundingClientRect();
     const centre = pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 0, y: 0 };
     const at = rf.screenToFlowPosition(centre);
-    studio.getState().addNode(kind, { x: at.x - 110, y: at.y - 50 });
+    const { doc, sizes, addNode } = studio.getState();
+    addNode(kind, freeSpot(doc, sizes, { x: at.x - 110, y: at.y - 50 }));
   };
   // Categories the registry uses but CATEGORIES does not list still show, last.
   const known = new Set(CATEGORIES.map((c) => c.id as string));
@@ -67,7 +69,7 @@ export function Palette() {
                 tabIndex={0}
                 role="button"
                 title={`${def.description}\nDrag onto the canvas, or double-click to add.`}
-                style={{ '--accent': categoryAccent(def.category) } as React.CSSProperties}
+                style={{ '--cat': categoryAccent(def.category) } as React.CSSProperties}
                 onDragStart={(e) => {
                   e.dataTransfer.setData(KIND_MIME, def.kind);
                   e.dataTransfer.effectAllowed = 'copy';

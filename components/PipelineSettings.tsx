@@ -29,9 +29,11 @@ function TrainingField({ name, help }: { name: 'steps' | 'seed'; help: string })
   );
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function PipelineSettings() {
   const meta = useStudio((s) => s.doc.meta);
-  const counts = useStudio((s) => `${s.doc.nodes.length} blocks · ${s.doc.edges.length} connections · ${s.doc.notes.length} notes · ${s.doc.groups.length} groups`);
+  const counts = useStudio((s) => [plural(s.doc.nodes.length, 'block'), plural(s.doc.edges.length, 'connection'), plural(s.doc.notes.length, 'note'), plural(s.doc.groups.length, 'group')].join(' · '));
   const [preview, setPreview] = useState(true);
   return (
     <div className="pipeline-settings">

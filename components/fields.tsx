@@ -81,7 +81,7 @@ export function Field({ label, help, errors, children, badge, action, testId, di
 }) {
   const id = useId();
   return (
-    <div className={cls('field', errors?.length && 'has-error', dim && 'is-dim')} data-testid={testId}>
+    <div className={cls('field', !!errors?.length && 'has-error', dim && 'is-dim')} data-testid={testId}>
       <div className="field-head">
         <label htmlFor={id}>{label}</label>
         {badge && <span className="badge">{badge}</span>}

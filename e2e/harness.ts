@@ -27,6 +27,11 @@ function newestMtime(path: string): number {
   return newest;
 }
 
+/** The environment for Next: no telemetry (the tests make no request outside the machine). */
+function quietEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+}
+
 /** Runs `next build` unless `.next/BUILD_ID` is newer than every source file. */
 export function buildIfNeeded(): void {
   const buildId = join(ROOT, '.next', 'BUILD_ID');
@@ -34,7 +39,7 @@ export function buildIfNeeded(): void {
   const newest = Math.max(...SOURCES.map((s) => newestMtime(join(ROOT, s))));
   if (built > newest && !process.env.E2E_REBUILD) return;
   const started = Date.now();
-  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: quietEnv() });
   if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
   console.log(`# next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -66,7 +71,7 @@ export async function startApp(): Promise<App> {
   buildIfNeeded();
   const port = await freePort();
   const { command, args } = serveCommand(port);
-  const child: ChildProcess = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child: ChildProcess = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv(), NODE_ENV: 'production' } });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));

@@ -50,3 +50,14 @@ test('edges take their port colour; blamed edges are red', () => {
   assert.equal(edges.find((e) => e.id === 'scheduler.lr->optimizer.lr')!.style!.stroke, PORT_TYPES.LR.color);
   assert.equal(edges.find((e) => e.id === 'model.logits->loss.logits')!.className, 'edge-broken');
 });
+
+test('freeSpot keeps the requested point when it is free and moves off occupied blocks', async () => {
+  const { freeSpot } = await import('./flow');
+  const doc = seed();
+  assert.deepEqual(freeSpot(doc, {}, { x: 2000, y: 2000 }), { x: 2000, y: 2000 });
+  const spot = freeSpot(doc, {}, { x: 0, y: 320 }); // on the model block
+  const overlaps = doc.nodes.some((n) => spot.x < n.position.x + DEFAULT_BLOCK_SIZE.width + 16 && n.position.x < spot.x + DEFAULT_BLOCK_SIZE.width + 16
+    && spot.y < n.position.y + DEFAULT_BLOCK_SIZE.height + 16 && n.position.y < spot.y + DEFAULT_BLOCK_SIZE.height + 16);
+  assert.ok(!overlaps, JSON.stringify(spot));
+  assert.ok(Math.hypot(spot.x, spot.y - 320) <= 40 * 8, 'stays near the point asked for');
+});

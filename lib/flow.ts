@@ -111,3 +111,30 @@ export function toFlowEdges(doc: Pipeline, selection: Selection, broken: Readonl
     };
   });
 }
+
+/**
+ * The point nearest `at` where a block of `size` overlaps no block or note, searched on rings
+ * of 40 px steps (so a block added "at the centre" does not land on top of another).
+ * @example freeSpot(doc, sizes, { x: 0, y: 0 }) // { x: 0, y: 0 } on an empty canvas
+ */
+export function freeSpot(doc: Pipeline, sizes: Readonly<Record<string, Size>>, at: { x: number; y: number }, size: Size = DEFAULT_BLOCK_SIZE) {
+  const MARGIN = 16;
+  const rects = [
+    ...doc.nodes.map((n) => ({ ...n.position, ...(sizes[n.id] ?? DEFAULT_BLOCK_SIZE) })),
+    ...doc.notes.map((n) => ({ ...n.position, ...(sizes[noteFlowId(n.id)] ?? { width: n.width ?? 240, height: n.height ?? 80 }) })),
+  ];
+  const free = (x: number, y: number) =>
+    rects.every((r) => x + size.width + MARGIN <= r.x || r.x + r.width + MARGIN <= x || y + size.height + MARGIN <= r.y || r.y + r.height + MARGIN <= y);
+  const STEP = 40;
+  for (let ring = 0; ring <= 25; ring++) {
+    const cells: [number, number][] = [];
+    for (let i = -ring; i <= ring; i++) cells.push([i, -ring], [i, ring], [-ring, i], [ring, i]);
+    cells.sort((a, b) => Math.hypot(...a) - Math.hypot(...b)); // nearest first within the ring
+    for (const [dx, dy] of cells) {
+      const x = Math.round(at.x + dx * STEP);
+      const y = Math.round(at.y + dy * STEP);
+      if (free(x, y)) return { x, y };
+    }
+  }
+  return { x: Math.round(at.x), y: Math.round(at.y) };
+}

@@ -55,7 +55,7 @@ function describeField(key: string, schema: z.ZodType): Omit<ParamField, 'applie
 }
 
 /** Reads `(adam, adamw, lion)` / `(source files)` at the end of a description as conditions. */
-function conditionsOf(description: string, enums: ParamField[]): FieldCondition[] {
+function conditionsOf(description: string, enums: Omit<ParamField, 'appliesWhen'>[]): FieldCondition[] {
   const match = /\(([^()]*)\)\s*$/.exec(description);
   if (!match) return [];
   const byKey = new Map<string, Set<string>>();

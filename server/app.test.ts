@@ -63,6 +63,19 @@ test('health, unknown routes and runs, and malformed requests', async () => {
   assert.equal(await statusWith({ origin: base }), 200);
 });
 
+test('socket messages are validated', async () => {
+  const watcher = new Watcher(base, 'x');
+  const ask = (message: unknown) => new Promise<any>((resolve) => watcher.socket.emit('subscribe', message, resolve));
+  try {
+    assert.deepEqual(await ask({ runId: '../../etc' }), { ok: false, error: 'runId: not a run id' });
+    assert.deepEqual(await ask({ runId: '0000000000000', after: -1 }), { ok: false, error: 'after: Too small: expected number to be >=0' });
+    assert.deepEqual(await ask('hello'), { ok: false, error: 'message: Invalid input: expected object, received string' });
+    assert.deepEqual(await ask({ runId: '0000000000000' }), { ok: false, error: 'no run 0000000000000' });
+  } finally {
+    watcher.close();
+  }
+});
+
 test('a pipeline with errors gets per-node errors and starts nothing', async () => {
   const before = await readdir(runsDir);
   const bad = smokePipeline((doc) => {
@@ -146,7 +159,7 @@ test('a run streams ordered events, then its history, log and checkpoints are se
 });
 
 test('watchers that reconnect mid-run get every event exactly once', async () => {
-  const { id } = (await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 60 } })).json;
+  const { id } = (await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 150 } })).json;
   const first = new Watcher(base, id);
   const steady = new Watcher(base, id);
   await Promise.all([first.subscribe(), steady.subscribe()]);
@@ -157,6 +170,7 @@ test('watchers that reconnect mid-run get every event exactly once', async () =>
   const again = new Watcher(base, id, first.lastSeq); // reconnects with the last seq it has
   const late = new Watcher(base, id); // a third browser, from scratch
   await Promise.all([again.subscribe(), late.subscribe()]);
+  assert.equal((await api(base, `/api/runs/${id}`)).json.state, 'running', 'they joined mid-run');
   await waitFor('the run to finish', () => again.finished() && late.finished() && steady.finished());
   for (const w of [again, late, steady]) w.close();
 
@@ -176,8 +190,12 @@ test('pause, resume and stop; a second run waits in the queue meanwhile', async 
 
   assert.equal((await api(base, `/api/runs/${id}/pause`, { method: 'POST' })).json.state, 'paused');
   const stepNow = () => watcher.events.filter((e) => e.type === 'step').at(-1)!.step!;
-  await new Promise((r) => setTimeout(r, 400)); // the step in flight ends, then nothing
-  const pausedAt = stepNow();
+  // The step in flight ends and reaches us; then nothing more.
+  const pausedAt = await waitFor('the step in flight', async () => {
+    const seen = stepNow();
+    await new Promise((r) => setTimeout(r, 300));
+    return stepNow() === seen && seen;
+  });
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(stepNow(), pausedAt, 'no steps while paused');
   assert.equal((await api(base, `/api/runs/${id}`)).json.state, 'paused');
@@ -241,4 +259,26 @@ test('a run that diverges stops with an error on the loss node; its last good ch
     if (t.dtype !== 'F32') continue;
     assert.ok(new Float32Array(t.data.slice().buffer).every(Number.isFinite), `${name} is finite`);
   }
+});
+
+test('a worker that cannot train (backend missing) fails the run with an error event', async (t) => {
+  try {
+    await import('@tensorflow/tfjs-node' as string);
+    t.skip('@tensorflow/tfjs-node is installed here');
+    return;
+  } catch {
+    // expected: the optional package is absent
+  }
+  const { id } = (await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 2, backend: 'tensorflow' } })).json;
+  const watcher = new Watcher(base, id);
+  await watcher.subscribe();
+  const finished = await waitFor('the run to end', () => watcher.finished());
+  watcher.close();
+  assert.equal((finished.data as { status: string }).status, 'failed');
+  assert.match((watcher.events.find((e) => e.type === 'error')!.data as { message: string }).message, /tfjs-node/);
+  const status = await waitFor('state failed', async () => {
+    const s = (await api(base, `/api/runs/${id}`)).json;
+    return s.state === 'failed' && s;
+  });
+  assert.match(status.error.message, /tfjs-node/);
 });

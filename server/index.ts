@@ -1,6 +1,7 @@
 // Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
-// MAX_CONCURRENT_RUNS (1); NODE_ENV=production selects the built app.
+// MAX_CONCURRENT_RUNS (1); NODE_ENV=production selects the built app; STUDIO_NO_NEXT=1 serves the
+// API and socket only (tests, headless machines).
 import { createStudioServer } from './app';
 
 const dev = process.env.NODE_ENV !== 'production';

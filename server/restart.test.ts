@@ -81,6 +81,7 @@ test('closing the server marks running runs interrupted; a queued run is queued 
     const first = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
     const running = (await api(first.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 5000 } })).json.id;
     const queued = (await api(first.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 3 } })).json.id;
+    assert.equal((await api(first.url, `/api/runs/${queued}`)).json.state, 'queued', 'one run trains at a time, even while the first is starting');
     await waitFor('the first run to train', async () => (await api(first.url, `/api/runs/${running}`)).json.state === 'running');
     await first.close();
     const status = JSON.parse(await readFile(join(runs.path, running, 'status.json'), 'utf8'));

@@ -47,9 +47,9 @@ export function attachSocket(server: HttpServer, manager: RunManager, options: {
       const parsed = Subscribe.safeParse(raw);
       if (!parsed.success) return reply({ ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ') });
       const { runId, after } = parsed.data;
-      if (!manager.get(runId)) return reply({ ok: false, error: `no run ${runId}` });
-      const last = manager.hub.lastSeq(runId) ?? 0;
-      if (after > last) return reply({ ok: false, error: `after (${after}) is beyond the run's last event (${last})` });
+      const status = manager.get(runId);
+      if (!status) return reply({ ok: false, error: `no run ${runId}` });
+      if (after > status.lastSeq) return reply({ ok: false, error: `after (${after}) is beyond the run's last event (${status.lastSeq})` });
       watching.get(runId)?.close(); // a second subscribe restarts from its own `after`
       const watch = manager.hub.watch(runId, after, (events) => socket.emit('events', { runId, events }));
       watching.set(runId, watch);

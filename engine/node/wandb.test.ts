@@ -70,7 +70,11 @@ test('streams logged steps the way the official client does', async () => {
     const sink = withWandb(plan, inner, { runId: '0mabc123', env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: wandb.url + '/' }, flushMs: 30 });
     const events = runEvents(plan, 0, 20);
     for (const e of events.slice(0, 25)) sink.emit(e);
-    await tick(150); // at least one upload mid-run
+    // Wait for an upload mid-run, so the history arrives in more than one post.
+    for (let waited = 0; !wandb.seen.some((s) => s.body.files); waited += 10) {
+      assert.ok(waited < 10_000, 'an upload within 10 s');
+      await tick(10);
+    }
     for (const e of events.slice(25)) sink.emit(e);
     await sink.close();
 

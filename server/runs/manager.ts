@@ -74,6 +74,8 @@ export class RunManager {
   readonly hub: EventHub;
   private runs = new Map<string, RunRecord>();
   private queue: string[] = [];
+  /** Runs holding a training slot: starting (worker not yet spawned) or active. */
+  private slots = new Set<string>();
   private statusListeners = new Set<(status: RunStatus) => void>();
   private closed = false;
   private readonly maxConcurrent: number;
@@ -223,6 +225,7 @@ export class RunManager {
       record.active = undefined;
       this.setState(record, 'interrupted', { finishedAt: now() });
     }));
+    this.slots.clear();
     for (const record of this.runs.values()) {
       if (record.saveTimer) clearTimeout(record.saveTimer);
       record.saveTimer = undefined;
@@ -239,18 +242,27 @@ export class RunManager {
 
   private schedule(): void {
     if (this.closed) return;
-    let running = [...this.runs.values()].filter((r) => r.active).length;
-    while (running < this.maxConcurrent && this.queue.length) {
+    while (this.slots.size < this.maxConcurrent && this.queue.length) {
       const record = this.runs.get(this.queue.shift()!);
       if (!record || record.status.state !== 'queued') continue;
-      running++;
-      this.start(record).catch((e: Error) => this.crash(record, `could not start: ${e.message}`));
+      this.slots.add(record.status.id);
+      this.start(record).catch((e: Error) => {
+        if (record.active) return this.crash(record, `could not start: ${e.message}`);
+        this.slots.delete(record.status.id);
+        record.status.error = { message: `could not start: ${e.message}` };
+        this.setState(record, 'failed', { finishedAt: now() });
+        this.schedule();
+      });
     }
   }
 
   private async start(record: RunRecord): Promise<void> {
     const { id } = record.status;
     const pipeline = await this.store.readJson(id, 'pipeline.json');
+    if (this.closed) {
+      this.slots.delete(id); // still queued: the next server starts it
+      return;
+    }
     const control = new SharedArrayBuffer(4);
     const flags = new Int32Array(control);
     const start: WorkerStart = {
@@ -352,6 +364,7 @@ export class RunManager {
     await closeWriter(active.writer);
     await active.worker.terminate();
     record.active = undefined;
+    this.slots.delete(record.status.id);
     this.setState(record, state, { finishedAt: now(), resumeFrom: undefined });
     this.schedule();
   }

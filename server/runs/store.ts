@@ -38,7 +38,7 @@ export const RunStatus = z.object({
   lastCheckpoint: z.string().optional(),
   /** Checkpoint (name in checkpoints/) the next start continues from (set by resuming a stopped or interrupted run). */
   resumeFrom: z.string().optional(),
-  /** Seq of the last event in events.jsonl. */
+  /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });
 export type RunStatus = z.infer<typeof RunStatus>;

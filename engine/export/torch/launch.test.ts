@@ -29,7 +29,7 @@ test('torchCommand: python train.py for one process, torchrun for several', () =
   const one = torchCommand({ exportDir: '/x/exp', device: 'cpu', steps: 5, resume: '/x/ck' });
   assert.deepEqual(one.args, ['/x/exp/train.py', '--out', '/x/exp/run', '--device', 'cpu', '--steps', '5', '--resume', '/x/ck']);
   const two = torchCommand({ exportDir: '/x/exp', nproc: 2, outDir: '/x/r2' });
-  assert.deepEqual(two.args.slice(2, 5), ['--standalone', '--nproc_per_node=2', '/x/exp/train.py']);
+  assert.deepEqual(two.args.slice(2, 6), ['--standalone', '--nproc_per_node=2', '--monitor_interval=1', '/x/exp/train.py']);
   assert.match(two.args[1], /torch\.distributed\.run/);
   assert.equal(two.runDir, '/x/r2');
   assert.throws(() => torchCommand({ exportDir: '/x', nproc: 0 }), /nproc must be a positive integer/);
@@ -44,7 +44,7 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
   const exportDir = join(dir, 'export');
   await writeTorchExport(plan, exportDir);
   const env = { ...process.env, OMP_NUM_THREADS: '1' };
-  const one = launchTorch({ exportDir, device: 'cpu', outDir: join(dir, 'one'), init: 'torch', env });
+  const one = launchTorch({ exportDir, device: 'cpu', outDir: join(dir, 'one'), init: 'torch', env, stdio: 'ignore' });
   const oneExit = await one.done;
   assert.equal(oneExit.code, 0);
 

@@ -83,7 +83,10 @@ export interface LaunchTorchOptions {
   compile?: boolean;
   python?: string;
   env?: NodeJS.ProcessEnv;
-  /** Default 'pipe' (read child.stdout / child.stderr); 'inherit' to print to this terminal. */
+  /**
+   * Default 'pipe': read (or resume()) child.stdout and child.stderr, or `done` waits for them to
+   * drain; 'inherit' prints to this terminal, 'ignore' drops the output.
+   */
   stdio?: StdioOptions;
 }
 
@@ -116,7 +119,9 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
   if (options.dtype) train.push('--dtype', options.dtype);
   if (options.compile) train.push('--compile');
   const command = options.python ?? DEFAULT_PYTHON;
-  const args = nproc === 1 ? train : ['-c', TORCHRUN_PY, '--standalone', `--nproc_per_node=${nproc}`, ...train];
+  // monitor_interval: torchrun checks on its workers every 5 s by default, so it would notice the end
+  // of a run up to 5 s late; 1 s is plenty cheap.
+  const args = nproc === 1 ? train : ['-c', TORCHRUN_PY, '--standalone', `--nproc_per_node=${nproc}`, '--monitor_interval=1', ...train];
   return { command, args, runDir };
 }
 

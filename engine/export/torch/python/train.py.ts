@@ -21,6 +21,7 @@ import math
 import os
 import sys
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the modules beside this file, also under python -I
 
@@ -351,13 +352,17 @@ def main(argv=None):
         print("error: %s" % e, file=sys.stderr)
         return 2
     run = None
+    finished = False
     try:
         run = Run(args, cfg)
         run.run()
+        finished = True
         return 0
-    except (RunError, ValueError, OSError) as e:
+    except Exception as e:  # noqa: BLE001 - every failure must reach status.json
         node = getattr(e, "node_id", None)
-        message = str(e)
+        message = str(e) if isinstance(e, (RunError, ValueError, OSError)) else "%s: %s" % (type(e).__name__, e)
+        if not isinstance(e, (RunError, ValueError, OSError)):
+            traceback.print_exc()  # not one of ours: the trace helps more than the one line
         print("error: %s%s" % ("%s: " % node if node else "", message), file=sys.stderr, flush=True)
         if run is not None:
             run.write_status("failed", error={"message": message, "node_id": node})
@@ -371,6 +376,9 @@ def main(argv=None):
         return 1
     finally:
         if dist.is_available() and dist.is_initialized():
+            if finished:
+                # Leave together: with gloo, a process whose peer has already gone can hang at exit.
+                dist.barrier()
             dist.destroy_process_group()
 
 

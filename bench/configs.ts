@@ -1,0 +1,112 @@
+// The reference configs of `npm run bench` and the pipeline document each one trains: the standard
+// loop dataset(files) -> get_batch -> model -> loss -> backward -> clip -> AdamW <- cosine
+// schedule, plus a train log, i.e. what a user's run does minus the periodic eval/sample/checkpoint
+// (they would distort a per-step median). Also the FLOP count used for GFLOP/s and MFU.
+import type { GptConfig } from '../engine/model/config';
+
+/** One benchmark config: a model, a batch and how many steps each kind of executor gets. */
+export interface BenchConfig {
+  name: string; // 'R', 'S4', ...
+  description: string;
+  model: GptConfig;
+  batch: number; // sequences per step (B); tokens/step = batch * contextLength
+  /** Timed steps (after warm-up) per executor; fewer where a step is slow. */
+  steps: { fast: number; slow: number };
+  warmup: number;
+}
+
+const base = { ropeTheta: 10000, tieEmbeddings: true } as const;
+
+/** R: the byte-level reference (~427k params), GELU + LayerNorm. */
+export const CONFIG_R: GptConfig = {
+  ...base, vocabSize: 256, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, norm: 'layernorm', ffn: 'gelu',
+};
+/** S: MicroLM-style, SwiGLU + RMSNorm, vocab 512. */
+export const CONFIG_S: GptConfig = {
+  ...base, vocabSize: 512, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 256, norm: 'rmsnorm', ffn: 'swiglu',
+};
+/** M: 8 layers of width 512, context 256, vocab 6400 (~29M params); d_ff = 2.75 C (LLaMA-style 8/3 C rounded to 64). */
+export const CONFIG_M: GptConfig = {
+  ...base, vocabSize: 6400, contextLength: 256, dModel: 512, nLayers: 8, nHeads: 8, dFF: 1408, norm: 'rmsnorm', ffn: 'swiglu',
+};
+
+export const BENCH_CONFIGS: BenchConfig[] = [
+  { name: 'R', description: 'V256 d128 L2 H4 T64 B16 ff512 GELU LayerNorm tied', model: CONFIG_R, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
+  { name: 'S4', description: 'V512 d128 L2 H4 T64 B4 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 4, steps: { fast: 40, slow: 3 }, warmup: 5 },
+  { name: 'S16', description: 'V512 d128 L2 H4 T64 B16 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
+  { name: 'M', description: 'V6400 d512 L8 H8 T256 B4 ff1408 SwiGLU RMSNorm tied', model: CONFIG_M, batch: 4, steps: { fast: 3, slow: 2 }, warmup: 1 },
+];
+
+/** Parameters that take part in matmuls: every [in, out] matrix and the output head (wte when tied). */
+export function matmulParams(c: GptConfig): number {
+  const { dModel: C, dFF: F, nLayers: L, vocabSize: V } = c;
+  const perBlock = 4 * C * C + (c.ffn === 'swiglu' ? 3 : 2) * C * F;
+  return L * perBlock + C * V; // the head is [C, V] either way; an untied wte is a lookup, no FLOPs
+}
+
+/**
+ * Training FLOPs of one step: 6 * N * tokens (forward 2N, backward 4N per token, N = matmulParams)
+ * plus attention 12 * L * B * T^2 * C (q k^T and att v: 2 * 2 * B * T^2 * C forward, twice that
+ * backward; the full T x T square, as both executors compute it, not the causal half).
+ * Elementwise work (norms, softmax, optimizer) is not counted.
+ * @example
+ *   stepFlops(CONFIG_R, 16); // ~2.9e9
+ */
+export function stepFlops(c: GptConfig, batch: number): number {
+  const T = c.contextLength;
+  const tokens = batch * T;
+  return 6 * matmulParams(c) * tokens + 12 * c.nLayers * batch * T * T * c.dModel;
+}
+
+/** The model config as the exporter's model.py GPTConfig takes it (snake_case). */
+export function torchModelConfig(c: GptConfig): Record<string, unknown> {
+  return {
+    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
+    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings,
+  };
+}
+
+/**
+ * The pipeline document a bench run trains: ids from files (the bench serves them from memory),
+ * AdamW (wd 0.1, betas 0.9/0.95), clip 1.0, cosine schedule, a log line every 10 steps.
+ * @example
+ *   compile(benchPipeline(BENCH_CONFIGS[0], 35));
+ */
+export function benchPipeline(cfg: BenchConfig, steps: number): unknown {
+  const m = cfg.model;
+  const node = (id: string, params: Record<string, unknown>) => ({ id, type: id, params, position: { x: 0, y: 0 } });
+  const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
+    id: `${source}.${sourceHandle}->${target}.${targetHandle}`, source, sourceHandle, target, targetHandle,
+  });
+  return {
+    version: 1,
+    meta: { name: `bench ${cfg.name}`, description: cfg.description },
+    training: { steps, seed: 1337 },
+    nodes: [
+      node('dataset', { source: 'files', train_path: 'train_ids.npy', valid_path: 'valid_ids.npy' }),
+      node('get_batch', { batch_size: cfg.batch, context_length: m.contextLength, seed: 1 }),
+      node('model', {
+        vocab_size: m.vocabSize, context_length: m.contextLength, d_model: m.dModel, n_layers: m.nLayers, n_heads: m.nHeads,
+        d_ff: m.dFF, rope_theta: m.ropeTheta, norm: m.norm, ffn: m.ffn, tie_embeddings: m.tieEmbeddings,
+      }),
+      node('loss', {}),
+      node('backward', { grad_accum_steps: 1 }),
+      node('clip', { max_norm: 1.0 }),
+      node('scheduler', { kind: 'cosine', lr: 1e-3, min_lr: 1e-4, warmup_steps: 10 }),
+      node('optimizer', { kind: 'adamw', weight_decay: 0.1, beta1: 0.9, beta2: 0.95 }),
+      node('log', { every: 10 }),
+    ],
+    edges: [
+      edge('dataset', 'train', 'get_batch', 'tokens'),
+      edge('get_batch', 'x', 'model', 'x'),
+      edge('model', 'logits', 'loss', 'logits'),
+      edge('get_batch', 'y', 'loss', 'targets'),
+      edge('loss', 'loss', 'backward', 'loss'),
+      edge('backward', 'grads', 'clip', 'grads'),
+      edge('clip', 'grads', 'optimizer', 'grads'),
+      edge('scheduler', 'lr', 'optimizer', 'lr'),
+      edge('model', 'model', 'optimizer', 'model'),
+      edge('backward', 'loss', 'log', 'loss'),
+    ],
+  };
+}

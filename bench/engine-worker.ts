@@ -1,0 +1,114 @@
+// One engine row of `npm run bench`, in its own process (so peak RSS is this row's alone): compiles
+// the bench pipeline of a config, trains it through the real runtime (runPlan: get_batch, model,
+// loss, backward, clip, scheduler, AdamW, log) on the given backend with ids served from memory,
+// and prints one JSON line: wall time between consecutive step events, tensors alive, peak RSS.
+// Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5
+//        node --import tsx bench/engine-worker.ts --peak --backend wasm   # fp32 matmul GFLOP/s on that backend
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { compile } from '../engine/compiler/compile';
+import { encodeNpy } from '../engine/data/npy';
+import type { RunEvent } from '../engine/events';
+import { Rng } from '../engine/random';
+import { memoryIO } from '../engine/runtime/memory-io';
+import { runPlan } from '../engine/runtime/run';
+import { useBackend, type BackendName } from '../engine/tf/backend';
+import { BENCH_CONFIGS, benchPipeline } from './configs';
+
+/** What the worker prints (one JSON line on stdout). */
+export interface EngineRow {
+  backend: string;
+  config: string;
+  stepMs: number[]; // wall time between consecutive step events, timed steps only
+  cpuMs: number[]; // process CPU time (user + system) over the same intervals: robust to a busy machine
+  tensorsAtFirst: number; // tf.memory().numTensors at the first timed step
+  tensorsAtLast: number; // ... and at the last one: equal when nothing leaks
+  peakRssMb: number;
+  loss: number;
+  status: string;
+  error?: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', default: 'R' }, backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, peak: { type: 'boolean', default: false },
+  },
+});
+
+const backend = await useBackend(values.backend as BackendName);
+
+/** Median-of-runs fp32 matmul throughput of the active backend, square sizes 256..1024. */
+async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string, number> }> {
+  const bySize: Record<string, number> = {};
+  for (const n of [256, 512, 1024]) {
+    const a = tf.randomNormal([n, n]);
+    const b = tf.randomNormal([n, n]);
+    const run = async () => {
+      const t = performance.now();
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+      return performance.now() - t;
+    };
+    await run();
+    const times: number[] = [];
+    for (let i = 0; i < (n < 1024 ? 10 : 5); i++) times.push(await run());
+    times.sort((x, y) => x - y);
+    bySize[n] = Math.round((2 * n ** 3) / (times[times.length >> 1] / 1000) / 1e8) / 10;
+    tf.dispose([a, b]);
+  }
+  return { peakGflops: Math.max(...Object.values(bySize)), bySize };
+}
+
+if (values.peak) {
+  console.log(JSON.stringify({ backend, ...(await matmulPeak()) }));
+  process.exit(0);
+}
+
+const cfg = BENCH_CONFIGS.find((c) => c.name === values.config);
+if (!cfg) throw new Error(`unknown config ${values.config}`);
+const steps = Number(values.steps);
+const warmup = Number(values.warmup);
+const compiled = compile(benchPipeline(cfg, warmup + steps));
+if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+
+// Uniform random ids: the speed of a step does not depend on the token values.
+const rng = new Rng(7);
+const ids = (n: number) => Uint16Array.from({ length: n }, () => rng.index(cfg.model.vocabSize));
+const io = memoryIO({ train: encodeNpy(ids(200_000)), valid: encodeNpy(ids(20_000)) });
+
+const stepTimes: number[] = [];
+const cpuTimes: number[] = [];
+const tensors: number[] = [];
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+let last = 0;
+let lastCpu = 0;
+let loss = NaN;
+const sink = {
+  emit(e: RunEvent) {
+    if (e.type === 'error') console.error(`engine error: ${e.data.message}`);
+    if (e.type !== 'step') return;
+    const now = performance.now();
+    const cpu = cpuNow();
+    if (e.step > warmup) {
+      stepTimes.push(now - last);
+      cpuTimes.push(cpu - lastCpu);
+      tensors.push(tf.memory().numTensors);
+    }
+    last = now;
+    lastCpu = cpu;
+    loss = e.data.loss;
+  },
+};
+const result = await runPlan({ plan: compiled.plan, io, sink, backendName: backend, executor: 'bench' });
+const row: EngineRow = {
+  backend, config: cfg.name, stepMs: stepTimes, cpuMs: cpuTimes, tensorsAtFirst: tensors[0] ?? 0, tensorsAtLast: tensors.at(-1) ?? 0,
+  peakRssMb: process.resourceUsage().maxRSS / 1024, loss, status: result.status, ...(result.error ? { error: result.error.message } : {}),
+};
+console.log(JSON.stringify(row));
+// webgpu (Dawn) keeps handles open; the row is printed, so leave now.
+process.exit(0);

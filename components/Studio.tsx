@@ -1,0 +1,150 @@
+'use client';
+// The studio page: toolbar, palette, canvas, inspector/JSON, problems. Client-only (it reads
+// localStorage and the URL hash before the first paint). Also home to the app-wide effects:
+// boot (share link > autosave > seed), live validation, autosave and keyboard shortcuts.
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect, useState } from 'react';
+import { compile } from '../engine/compiler/compile';
+import { documentToText, loadDocumentValue, parseDocumentText } from '../lib/document';
+import { decodeShare, isShareHash } from '../lib/share';
+import { studio, useStudio } from '../lib/store';
+import { Canvas } from './Canvas';
+import { isTypingTarget } from './files';
+import { Palette } from './Palette';
+import { ProblemsPanel } from './ProblemsPanel';
+import { RightPanel } from './RightPanel';
+import { registerTestHook } from './test-hook';
+import { Toasts } from './Toasts';
+import { saveDocument, Toolbar } from './Toolbar';
+
+/** localStorage key of the autosaved pipeline. */
+export const AUTOSAVE_KEY = 'pretrain-studio:pipeline';
+const VALIDATE_DELAY_MS = 200;
+const AUTOSAVE_DELAY_MS = 300;
+
+/** Loads the pipeline in a share hash; on success the hash is dropped so edits don't contradict it. */
+async function openShareHash(initial: boolean): Promise<boolean> {
+  const { notify, resetTo, loadDocument } = studio.getState();
+  const hash = location.hash;
+  history.replaceState(null, '', location.pathname + location.search);
+  try {
+    const result = loadDocumentValue(await decodeShare(hash));
+    if (!result.ok) throw new Error(result.message);
+    if (initial) resetTo(result.doc);
+    else loadDocument(result.doc, { fit: true });
+    notify(`Opened the shared pipeline “${result.doc.meta.name}”.`);
+    return true;
+  } catch (error) {
+    notify(`Could not open the shared link: ${(error as Error).message}.`, 'error');
+    return false;
+  }
+}
+
+async function boot(): Promise<void> {
+  if (isShareHash(location.hash) && (await openShareHash(true))) return;
+  const saved = localStorage.getItem(AUTOSAVE_KEY);
+  if (saved) {
+    const result = parseDocumentText(saved);
+    if (result.ok) return studio.getState().resetTo(result.doc);
+  }
+  // First visit (or an unreadable autosave): the seed pipeline the store starts with.
+}
+
+/** Compiles the document a moment after each change; problems go to the store. */
+function useValidation() {
+  const doc = useStudio((s) => s.doc);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      let diagnostics;
+      try {
+        diagnostics = compile(doc).diagnostics;
+      } catch (error) {
+        // compile() throws only on bugs; still, say so rather than show a stale "no problems".
+        diagnostics = [{ severity: 'error' as const, code: 'invalid-document' as const, message: `the compiler failed: ${(error as Error).message}` }];
+      }
+      studio.getState().setDiagnostics(diagnostics);
+    }, VALIDATE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [doc]);
+}
+
+function useAutosave() {
+  const doc = useStudio((s) => s.doc);
+  useEffect(() => {
+    const save = () => {
+      try {
+        localStorage.setItem(AUTOSAVE_KEY, documentToText(doc));
+      } catch {
+        // storage full or disabled: autosave is a comfort, not a promise
+      }
+    };
+    const timer = setTimeout(save, AUTOSAVE_DELAY_MS);
+    window.addEventListener('pagehide', save);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('pagehide', save);
+    };
+  }, [doc]);
+}
+
+function useShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTypingTarget(e.target)) return;
+      const s = studio.getState();
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      let handled = true;
+      if (mod && key === 'z' && !e.shiftKey) s.undo();
+      else if (mod && ((key === 'z' && e.shiftKey) || key === 'y')) s.redo();
+      else if (mod && key === 'c') handled = s.copySelection();
+      else if (mod && key === 'v') s.paste();
+      else if (mod && key === 'a') s.selectAll();
+      else if (mod && key === 'g') s.groupSelection();
+      else if (mod && key === 's') saveDocument();
+      else if (!mod && (key === 'delete' || key === 'backspace')) s.removeSelection();
+      else if (!mod && e.key === '?') s.setHelpOpen(!s.helpOpen);
+      else if (key === 'escape') {
+        s.setHelpOpen(false);
+        s.select({ nodes: [], edges: [] });
+      } else handled = false;
+      if (handled) e.preventDefault();
+    };
+    const onHash = () => isShareHash(location.hash) && void openShareHash(false);
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+}
+
+function Workspace() {
+  useValidation();
+  useAutosave();
+  useShortcuts();
+  return (
+    <ReactFlowProvider>
+      <div className="studio">
+        <Toolbar />
+        <Palette />
+        <main className="canvas-area">
+          <Canvas />
+          <Toasts />
+        </main>
+        <RightPanel />
+        <ProblemsPanel />
+      </div>
+    </ReactFlowProvider>
+  );
+}
+
+export default function Studio() {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    registerTestHook({ documentText: () => documentToText(studio.getState().doc) });
+    boot().finally(() => setReady(true));
+  }, []);
+  return ready ? <Workspace /> : <div className="boot muted">Loading the studio…</div>;
+}

@@ -1,0 +1,173 @@
+// The top bar: New / Open / Save / Templates / Share, undo and redo, notes and groups, help.
+import { useReactFlow } from '@xyflow/react';
+import { useEffect, useRef, useState } from 'react';
+import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
+import { freeSpot } from '../lib/flow';
+import { encodeShare } from '../lib/share';
+import { studio, useStudio } from '../lib/store';
+import { SEED_DOCUMENT, TEMPLATES } from '../lib/templates';
+import { downloadText } from './files';
+import { HelpPopover } from './HelpPopover';
+
+/** Saves the current pipeline as `<name>.json`. */
+export function saveDocument(): void {
+  const { doc } = studio.getState();
+  downloadText(fileNameFor(doc.meta.name), documentToText(doc));
+}
+
+/** A button with a drop-down list; closes on choice, outside click or Escape. */
+function Menu({ label, testId, children }: { label: string; testId: string; children: (close: () => void) => React.ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: PointerEvent) => !ref.current?.contains(e.target as Node) && setOpen(false);
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    window.addEventListener('pointerdown', onDown);
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('pointerdown', onDown);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return (
+    <div className="menu" ref={ref}>
+      <button type="button" className="button" data-testid={testId} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {label} <span className="caret">▾</span>
+      </button>
+      {open && (
+        <div className="menu-list" role="menu">
+          {children(() => setOpen(false))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function MenuItem({ title, blurb, onSelect, testId }: { title: string; blurb?: string; onSelect: () => void; testId?: string }) {
+  return (
+    <button type="button" role="menuitem" className="menu-item" data-testid={testId} onClick={onSelect}>
+      <span>{title}</span>
+      {blurb && <span className="muted small">{blurb}</span>}
+    </button>
+  );
+}
+
+function ShareButton() {
+  const [link, setLink] = useState<{ url: string; copied: boolean } | null>(null);
+  const share = async () => {
+    const url = `${location.origin}${location.pathname}${await encodeShare(studio.getState().doc)}`;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(url);
+      copied = true;
+    } catch {
+      // no clipboard permission: the link is shown to copy by hand
+    }
+    setLink({ url, copied });
+  };
+  return (
+    <div className="menu">
+      <button type="button" className="button" data-testid="share" onClick={() => (link ? setLink(null) : void share())} title="A link with the whole pipeline in it">
+        Share link
+      </button>
+      {link && (
+        <div className="menu-list share-popover" role="dialog" aria-label="Share link">
+          <p className="small">{link.copied ? 'Link copied. ' : ''}Anyone with this link opens this exact pipeline; it is not uploaded anywhere.</p>
+          <input className="input" data-testid="share-url" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
+          <div className="small muted">{link.url.length.toLocaleString()} characters</div>
+          <button type="button" className="link small" onClick={() => setLink(null)}>
+            Close
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function Toolbar() {
+  const name = useStudio((s) => s.doc.meta.name);
+  const canUndo = useStudio((s) => s.past.length > 0);
+  const canRedo = useStudio((s) => s.future.length > 0);
+  const hasBlocks = useStudio((s) => s.selection.nodes.length > 0);
+  const helpOpen = useStudio((s) => s.helpOpen);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const rf = useReactFlow();
+  const load = (doc: typeof SEED_DOCUMENT, what: string) => {
+    studio.getState().loadDocument(doc, { fit: true });
+    studio.getState().notify(`${what}. Undo (Ctrl+Z) brings back the previous pipeline.`);
+  };
+  const addNote = () => {
+    const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+    const at = rf.screenToFlowPosition(pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 0, y: 0 });
+    const { doc, sizes } = studio.getState();
+    studio.getState().addNote(freeSpot(doc, sizes, { x: at.x - 120, y: at.y - 40 }, { width: 240, height: 80 }));
+  };
+
+  return (
+    <header className="toolbar">
+      <div className="brand">
+        <span className="logo" aria-hidden>◆</span> Pretrain Studio
+      </div>
+      <div className="doc-name" title={name}>
+        {name}
+      </div>
+      <nav className="actions">
+        <Menu label="New" testId="new">
+          {(close) => (
+            <>
+              <MenuItem testId="new-empty" title="Empty pipeline" blurb="Start from a blank canvas" onSelect={() => (close(), load(emptyDocument(), 'New empty pipeline'))} />
+              <MenuItem testId="new-seed" title="Seed pipeline" blurb="The classic pretraining loop" onSelect={() => (close(), load(SEED_DOCUMENT, 'New pipeline from the seed'))} />
+            </>
+          )}
+        </Menu>
+        <button type="button" className="button" data-testid="open" onClick={() => fileInput.current?.click()}>
+          Open…
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          data-testid="open-file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            e.target.value = ''; // the same file can be opened again
+            if (file) studio.getState().openText(await file.text(), file.name);
+          }}
+        />
+        <button type="button" className="button" data-testid="save" onClick={saveDocument} title="Download the pipeline as .json (Ctrl+S)">
+          Save
+        </button>
+        <Menu label="Templates" testId="templates">
+          {(close) =>
+            TEMPLATES.map((t) => (
+              <MenuItem key={t.id} testId={`template-${t.id}`} title={t.title} blurb={t.blurb} onSelect={() => (close(), load(t.doc, `Loaded the template “${t.title}”`))} />
+            ))
+          }
+        </Menu>
+        <ShareButton />
+        <span className="sep" />
+        <button type="button" className="button icon" data-testid="undo" disabled={!canUndo} onClick={() => studio.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+          ↶
+        </button>
+        <button type="button" className="button icon" data-testid="redo" disabled={!canRedo} onClick={() => studio.getState().redo()} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+          ↷
+        </button>
+        <span className="sep" />
+        <button type="button" className="button" data-testid="add-note" onClick={addNote} title="Add a markdown note">
+          + Note
+        </button>
+        <button type="button" className="button" data-testid="group" disabled={!hasBlocks} onClick={() => studio.getState().groupSelection()} title="Frame the selected blocks (Ctrl+G)">
+          Group
+        </button>
+      </nav>
+      <div className="help-anchor">
+        <button type="button" className="button icon" data-testid="help-button" aria-expanded={helpOpen} onClick={() => studio.getState().setHelpOpen(!helpOpen)} title="Keyboard shortcuts (?)" aria-label="Help">
+          ?
+        </button>
+        <HelpPopover />
+      </div>
+    </header>
+  );
+}
