@@ -12,7 +12,8 @@ import type { RunEvent } from '../engine/events';
 import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
-import { useBackend, type BackendName } from '../engine/tf/backend';
+import { useBackend, wasmThreadCount, type BackendName } from '../engine/tf/backend';
+import { installNodeWebGpu } from '../engine/tf/webgpuNode';
 import { BENCH_CONFIGS, benchPipeline } from './configs';
 
 /** What the worker prints (one JSON line on stdout). */
@@ -27,6 +28,8 @@ export interface EngineRow {
   loss: number;
   status: string;
   error?: string;
+  threads: number; // wasm: XNNPACK pool size; else 1
+  adapter?: string; // webgpu: the adapter Dawn chose
 }
 
 const { values } = parseArgs({
@@ -36,7 +39,16 @@ const { values } = parseArgs({
   },
 });
 
-const backend = await useBackend(values.backend as BackendName);
+let backend: string;
+try {
+  backend = await useBackend(values.backend as BackendName);
+} catch (e) {
+  // The bench reports a backend that cannot start here as skipped, with this message.
+  console.log(JSON.stringify({ backend: values.backend, config: values.config, status: 'unavailable', error: (e as Error).message }));
+  process.exit(0);
+}
+const threads = backend === 'wasm' ? await wasmThreadCount() : 1;
+const adapter = backend === 'webgpu' ? (await installNodeWebGpu())?.adapter : undefined;
 
 /** Median-of-runs fp32 matmul throughput of the active backend, square sizes 256..1024. */
 async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string, number> }> {
@@ -108,6 +120,7 @@ const result = await runPlan({ plan: compiled.plan, io, sink, backendName: backe
 const row: EngineRow = {
   backend, config: cfg.name, stepMs: stepTimes, cpuMs: cpuTimes, tensorsAtFirst: tensors[0] ?? 0, tensorsAtLast: tensors.at(-1) ?? 0,
   peakRssMb: process.resourceUsage().maxRSS / 1024, loss, status: result.status, ...(result.error ? { error: result.error.message } : {}),
+  threads, ...(adapter ? { adapter } : {}),
 };
 console.log(JSON.stringify(row));
 // webgpu (Dawn) keeps handles open; the row is printed, so leave now.

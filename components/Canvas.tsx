@@ -62,7 +62,7 @@ function useViewRequests() {
         const b = edge && centreOf(edge.target);
         if (a && b) target = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
       }
-      if (target) rf.setCenter(target.x, target.y, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+      if (target) rf.setCenter(target.x, target.y, { zoom: view.keepZoom ? rf.getZoom() : Math.max(rf.getZoom(), 0.9), duration: 300 });
     });
     return () => cancelAnimationFrame(frame);
   }, [view, rf]);

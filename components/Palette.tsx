@@ -36,8 +36,8 @@ export function Palette() {
     const pane = document.querySelector('.canvas')?.getBoundingClientRect();
     const centre = pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 0, y: 0 };
     const at = rf.screenToFlowPosition(centre);
-    const { doc, sizes, addNode } = studio.getState();
-    addNode(kind, freeSpot(doc, sizes, { x: at.x - 110, y: at.y - 50 }));
+    const { doc, sizes, addNode, reveal } = studio.getState();
+    reveal(addNode(kind, freeSpot(doc, sizes, { x: at.x - 110, y: at.y - 50 })));
   };
   // Categories the registry uses but CATEGORIES does not list still show, last.
   const known = new Set(CATEGORIES.map((c) => c.id as string));

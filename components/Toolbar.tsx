@@ -2,6 +2,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
+import { noteFlowId } from '../lib/edits';
 import { freeSpot } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
@@ -101,7 +102,8 @@ export function Toolbar() {
     const pane = document.querySelector('.canvas')?.getBoundingClientRect();
     const at = rf.screenToFlowPosition(pane ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 } : { x: 0, y: 0 });
     const { doc, sizes } = studio.getState();
-    studio.getState().addNote(freeSpot(doc, sizes, { x: at.x - 120, y: at.y - 40 }, { width: 240, height: 80 }));
+    const id = studio.getState().addNote(freeSpot(doc, sizes, { x: at.x - 120, y: at.y - 40 }, { width: 240, height: 80 }));
+    studio.getState().reveal(noteFlowId(id));
   };
 
   return (

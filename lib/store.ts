@@ -30,7 +30,7 @@ export interface Notice {
 /** Something the canvas should do with the viewport once (nonce tells repeats apart). */
 export type ViewRequest =
   | { nonce: number; kind: 'fit' }
-  | { nonce: number; kind: 'focus'; flowId?: string; edgeId?: string };
+  | { nonce: number; kind: 'focus'; flowId?: string; edgeId?: string; keepZoom?: boolean };
 
 export type RightPanel = 'inspector' | 'json';
 
@@ -76,6 +76,8 @@ export interface StudioState {
   setDiagnostics(diagnostics: Diagnostic[]): void;
   focusProblem(d: Diagnostic): void;
   requestFit(): void;
+  /** Centres the canvas on an item at the current zoom (a block added off-screen). */
+  reveal(flowId: string): void;
   setPanel(panel: RightPanel): void;
   setHelpOpen(open: boolean): void;
   setLive(nodeId: string, values: LiveValues): void;
@@ -374,6 +376,10 @@ export function createStudioStore(initial: Pipeline = SEED_DOCUMENT, now: () => 
 
       requestFit() {
         set({ view: { nonce: ++nonce, kind: 'fit' } });
+      },
+
+      reveal(flowId) {
+        set({ view: { nonce: ++nonce, kind: 'focus', flowId, keepZoom: true } });
       },
 
       setPanel(panel) {

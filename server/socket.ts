@@ -51,7 +51,7 @@ export function attachSocket(server: HttpServer, manager: RunManager, options: {
       if (!status) return reply({ ok: false, error: `no run ${runId}` });
       if (after > status.lastSeq) return reply({ ok: false, error: `after (${after}) is beyond the run's last event (${status.lastSeq})` });
       watching.get(runId)?.close(); // a second subscribe restarts from its own `after`
-      const watch = manager.hub.watch(runId, after, (events) => socket.emit('events', { runId, events }));
+      const watch = manager.hub.watch(runId, after, (events) => socket.emit('events', { runId, events }), socket.id);
       watching.set(runId, watch);
       watch.ready.then(
         () => reply({ ok: true, status: manager.get(runId) }),
@@ -72,6 +72,9 @@ export function attachSocket(server: HttpServer, manager: RunManager, options: {
     });
   });
 
+  // Live batches for up-to-date watchers: one packet, encoded once, to every socket in the list
+  // (each socket is in a room named by its id).
+  manager.hub.useBroadcaster((runId, socketIds, events) => io.to(socketIds).emit('events', { runId, events }));
   manager.onStatus((status) => io.emit('runs', status));
   return io;
 }

@@ -1,7 +1,11 @@
 // Picks and initialises a tfjs backend by name, the same way in Node, a worker and the browser.
 // Browser-safe: optional backends are loaded with dynamic imports, so a bundle only pulls in
-// what is used and a missing optional package fails here with a clear message.
+// what is used and a missing optional package fails here with a clear message. Node-only extras
+// (WebGPU through the `webgpu` package, wasm threads) live in webgpuNode.ts and wasmThreadsNode.ts,
+// which use no Node imports either.
 import * as tf from '@tensorflow/tfjs';
+import { enableWasmThreadsInNode } from './wasmThreadsNode';
+import { installNodeWebGpu } from './webgpuNode';
 
 /** Backends the engine knows how to start. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | 'tensorflow';
@@ -15,19 +19,44 @@ const OPTIONAL_PACKAGES: Partial<Record<BackendName, string>> = {
 export interface UseBackendOptions {
   /** Browser only: URL prefix serving the tfjs-backend-wasm `.wasm` files (Node finds them itself). */
   wasmPaths?: string;
+  /**
+   * Node only: XNNPACK threads for wasm (matmuls and convolutions run on a worker_threads pool).
+   * Default: the PRETRAIN_WASM_THREADS environment variable, else 1 (off). Takes effect the first
+   * time the wasm backend initialises in the process; browsers decide threads themselves.
+   */
+  wasmThreads?: number;
+}
+
+/** The thread count asked for: the option, else PRETRAIN_WASM_THREADS, else 1. */
+function wantedWasmThreads(opts: UseBackendOptions): number {
+  if (opts.wasmThreads !== undefined) return opts.wasmThreads;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const n = Number(env?.PRETRAIN_WASM_THREADS ?? 1);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 /**
  * Makes `name` the active tfjs backend and waits until it is ready.
  * Returns the backend actually in use (tfjs may fall back when initialisation fails, e.g. no WebGL).
+ * In Node, 'webgpu' runs on Dawn through the `webgpu` package (see webgpuNode.ts for how the
+ * adapter is chosen and PRETRAIN_WEBGPU_OPTIONS).
  * @example
  *   const active = await useBackend('wasm'); // 'wasm'
+ *   await useBackend('wasm', { wasmThreads: 4 }); // Node: XNNPACK on 4 threads (first init only)
  */
 export async function useBackend(name: BackendName, opts: UseBackendOptions = {}): Promise<string> {
+  let restore: (() => void) | undefined;
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
+    const threads = wantedWasmThreads(opts);
+    // Only the first initialisation reads the thread settings; later calls reuse that backend.
+    if (threads > 1 && !backendInitialised('wasm')) {
+      wasm.setThreadsCount(threads);
+      restore = enableWasmThreadsInNode(threads, (flag, value) => tf.env().set(flag, value))?.restore;
+    }
   } else if (name === 'webgpu' || name === 'tensorflow') {
+    if (name === 'webgpu') await installNodeWebGpu();
     const pkg = OPTIONAL_PACKAGES[name]!;
     try {
       // A variable specifier keeps bundlers and tsc from requiring the optional package.
@@ -35,14 +64,41 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     } catch (err) {
       throw new Error(`backend '${name}' needs the optional package ${pkg}, which is not installed (${String(err)})`);
     }
+    if (name === 'webgpu' && !tf.findBackendFactory('webgpu')) {
+      throw new Error("backend 'webgpu': no WebGPU here (navigator.gpu is missing), so tfjs-backend-webgpu did not register");
+    }
   }
   // cpu and webgl are registered by the @tensorflow/tfjs bundle itself.
-  const ok = await tf.setBackend(name);
-  await tf.ready();
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+    await tf.ready();
+  } finally {
+    restore?.();
+  }
   if (!ok) throw new Error(`tfjs could not initialise the '${name}' backend (now using '${tf.getBackend()}')`);
   if (name === 'cpu') {
     // The cpu backend prints a "install tfjs-node" banner on first use in Node; we chose cpu on purpose.
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   }
   return tf.getBackend();
+}
+
+/** Whether tfjs has already created the backend instance `name` (its settings are then fixed). */
+function backendInitialised(name: string): boolean {
+  return (tf.engine() as unknown as { registry: Record<string, unknown> }).registry[name] !== undefined;
+}
+
+/**
+ * Threads the wasm backend's XNNPACK pool runs on (1 when single-threaded); call after useBackend('wasm').
+ * @example
+ *   await useBackend('wasm', { wasmThreads: 2 }); await wasmThreadCount(); // 2 in Node >= 20.16
+ */
+export async function wasmThreadCount(): Promise<number> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  try {
+    return Math.max(1, wasm.getThreadsCount());
+  } catch {
+    return 1; // not initialised
+  }
 }

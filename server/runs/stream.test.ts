@@ -107,3 +107,23 @@ test('a closed watcher gets nothing more', async () => {
   assert.throws(() => hub.watch('nope', 0, () => {}), /no run nope/);
   hub.close();
 });
+
+test('up-to-date watchers with a target share one broadcast per batch', async () => {
+  const { stored, read, make } = log(1);
+  const hub = new EventHub(read, 5);
+  const broadcasts: { targets: string[]; seqs: number[] }[] = [];
+  hub.useBroadcaster((_runId, targets, events) => broadcasts.push({ targets, seqs: events.map((e) => e.seq) }));
+  hub.open('r', 0);
+  const alone = receiver();
+  const watches = [hub.watch('r', 0, () => assert.fail('sent alone'), 'a'), hub.watch('r', 0, () => assert.fail('sent alone'), 'b'), hub.watch('r', 0, alone.send)];
+  await Promise.all(watches.map((w) => w.ready));
+  for (const n of [1, 2]) {
+    const batch = [make(2 * n - 1), make(2 * n)];
+    stored.push(...batch);
+    hub.publish('r', batch);
+    hub.flush();
+  }
+  assert.deepEqual(broadcasts, [{ targets: ['a', 'b'], seqs: [1, 2] }, { targets: ['a', 'b'], seqs: [3, 4] }]);
+  assert.deepEqual(alone.got, [1, 2, 3, 4]);
+  hub.close();
+});

@@ -8,7 +8,7 @@
 //   - events are published here only once events.jsonl has them, so history never lacks an
 //     event a watcher saw live, even if the server dies.
 // Live events are sent in batches every `flushMs` (100 ms), which keeps streaming cheap however
-// fast steps are.
+// fast steps are; watchers that are all up to date get one broadcast (encoded once by socket.io).
 import type { WireEvent } from './store';
 
 /** Reads a run's stored events with seq > after, in order. */
@@ -17,8 +17,12 @@ export type HistoryReader = (runId: string, after: number) => AsyncIterable<Wire
 /** Receives batches of events, in seq order. */
 export type BatchSender = (events: WireEvent[]) => void;
 
+/** Sends one batch to several watchers at once, named by the `target` they were watched with. */
+export type Broadcaster = (runId: string, targets: string[], events: WireEvent[]) => void;
+
 interface Watcher {
   send: BatchSender;
+  target?: string;
   cursor: number;
   replaying: boolean;
   closed: boolean;
@@ -38,8 +42,14 @@ const RECENT = 20_000;
 export class EventHub {
   private channels = new Map<string, Channel>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private broadcaster: Broadcaster | undefined;
 
   constructor(private readonly readHistory: HistoryReader, private readonly flushMs = 100) {}
+
+  /** Lets live batches go out as one broadcast to every up-to-date watcher that has a target. */
+  useBroadcaster(broadcaster: Broadcaster): void {
+    this.broadcaster = broadcaster;
+  }
 
   /** Declares a run and the seq of its last stored event (at startup, or when a run is created). */
   open(runId: string, lastSeq: number): void {
@@ -67,10 +77,10 @@ export class EventHub {
    * Starts sending `runId`'s events after seq `after` to `send`: history first, then live.
    * `ready` resolves once the history is sent. Rejects (synchronously) an unknown run.
    */
-  watch(runId: string, after: number, send: BatchSender): { ready: Promise<void>; close(): void } {
+  watch(runId: string, after: number, send: BatchSender, target?: string): { ready: Promise<void>; close(): void } {
     const channel = this.channels.get(runId);
     if (!channel) throw new Error(`no run ${runId}`);
-    const watcher: Watcher = { send, cursor: Math.max(0, after), replaying: true, closed: false };
+    const watcher: Watcher = { send, target, cursor: Math.max(0, after), replaying: true, closed: false };
     channel.watchers.add(watcher);
     const close = () => {
       watcher.closed = true;
@@ -83,14 +93,23 @@ export class EventHub {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const channel of this.channels.values()) {
+    for (const [runId, channel] of this.channels) {
       if (!channel.pending.length) continue;
       const batch = channel.pending;
       channel.pending = [];
+      const first = batch[0].seq;
+      const last = batch[batch.length - 1].seq;
+      const targets: string[] = [];
       for (const watcher of channel.watchers) {
         if (watcher.replaying) continue;
-        sendAfter(watcher, batch);
+        if (this.broadcaster && watcher.target !== undefined && watcher.cursor === first - 1) {
+          targets.push(watcher.target);
+          watcher.cursor = last;
+        } else {
+          sendAfter(watcher, batch);
+        }
       }
+      if (targets.length) this.broadcaster!(runId, targets, batch);
     }
   }
 

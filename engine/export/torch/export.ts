@@ -118,7 +118,10 @@ interface Loop {
 function describeLoop(plan: Plan, issues: ExportIssue[]): Loop {
   const byKind = new Map<string, PlanNode>();
   const index = new Map(plan.nodes.map((n, i) => [n.id, i]));
-  for (const node of plan.nodes) {
+  // In the document's order, so "the first" is the one the user placed first.
+  const documentOrder = new Map(plan.pipeline.nodes.map((n, i) => [n.id, i]));
+  const nodes = [...plan.nodes].sort((a, b) => (documentOrder.get(a.id) ?? 0) - (documentOrder.get(b.id) ?? 0));
+  for (const node of nodes) {
     if (!EXPORTABLE_KINDS.includes(node.kind)) {
       issues.push({ nodeId: node.id, message: `kind '${node.kind}' has no PyTorch export (the export runs the standard loop: ${EXPORTABLE_KINDS.join(', ')})` });
       continue;

@@ -31,15 +31,22 @@ const DETECT_PY = [
  *   await detectTorch(); // { available: true, version: '1.13.0a0+gitunknown', device: 'cpu', gpus: 0 }
  */
 export function detectTorch(python = DEFAULT_PYTHON, timeoutMs = 60_000): Promise<TorchInfo> {
-  return new Promise((done) => {
+  return new Promise((resolveInfo) => {
     let stdout = '';
     let stderr = '';
-    const child = spawn(python, ['-c', DETECT_PY], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(python, ['-c', DETECT_PY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Our own timer rather than spawn's `timeout`, which is not cleared when the spawn itself fails.
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const done = (info: TorchInfo) => {
+      clearTimeout(timer);
+      resolveInfo(info);
+    };
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const unavailable = (error: string): TorchInfo => ({ available: false, device: 'cpu', gpus: 0, error });
     child.on('error', (e) => done(unavailable(`cannot run ${python}: ${e.message}`)));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
+      if (signal) return done(unavailable(`${python} did not answer within ${timeoutMs} ms`));
       if (code !== 0) return done(unavailable(stderr.trim().split('\n').at(-1) || `${python} exited with ${code}`));
       try {
         const info = JSON.parse(stdout) as { version: string; cuda: boolean; gpus: number };

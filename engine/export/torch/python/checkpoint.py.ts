@@ -30,7 +30,7 @@ def encode_safetensors(tensors, metadata=None):
     come first so every tensor is aligned to its item size; the header is padded to 8 bytes."""
     arrays = []
     for name, a in tensors:
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a, order="C")  # (np.ascontiguousarray would make scalars 1-D)
         if a.dtype not in NUMPY_TO_ST:
             raise ValueError("tensor %r: dtype %s cannot be saved (use float32 or int32)" % (name, a.dtype))
         arrays.append((name, a.astype(a.dtype.newbyteorder("<"), copy=False)))
@@ -138,7 +138,7 @@ def _unlink_quietly(path):
 def save_checkpoint(directory, name, tensors, meta):
     """Writes name.safetensors then name.json (the commit marker); returns the weights' size in bytes."""
     os.makedirs(directory, exist_ok=True)
-    weights = encode_safetensors(tensors, {"format": meta["format"], "step": str(meta["step"]), "weights": json.dumps(meta["weights"])})
+    weights = encode_safetensors(tensors, {"format": meta["format"], "step": str(meta["step"]), "weights": json.dumps(meta["weights"], separators=(",", ":"))})
     meta_bytes = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     base = os.path.join(directory, name)
     tag = secrets.token_hex(6)

@@ -159,6 +159,12 @@ class GPT(nn.Module):
         head = self.wte.t() if self.config.tie_embeddings else self.lm_head  # [C, V]
         return h @ head  # [B, T, V]
 
+    def ordered_parameters(self):
+        """[(name, param)] in the engine's canonical order (named_parameters() lists lm_head before the
+        blocks); checkpoints and the optimizer state use this order."""
+        params = dict(self.named_parameters())
+        return [(name, params[name]) for name, _ in param_specs(self.config)]
+
 
 def param_specs(c):
     """(name, init) in the engine's canonical order; init is normal, residual, ones or zeros."""
@@ -195,7 +201,7 @@ def init_parameters(model, seed, portable=False):
     weights. Otherwise torch's generator seeded with 'seed': the same distributions, other values.
     """
     c = model.config
-    params = dict(model.named_parameters())
+    params = dict(model.ordered_parameters())
     residual_std = INIT_STD / math.sqrt(2 * c.n_layers)
     rng = Rng(seed) if portable else None
     gen = None if portable else torch.Generator().manual_seed(int(seed))

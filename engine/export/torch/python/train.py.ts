@@ -132,7 +132,7 @@ class Run:
         elif not args.resume:
             init_parameters(self.model, cfg["seed"], portable=args.init == "portable")
         self.model.to(self.device)
-        self.optimizer = Optimizer(self.model.named_parameters(), cfg["optimizer"])
+        self.optimizer = Optimizer(self.model.ordered_parameters(), cfg["optimizer"])
         self.batch_rng = Rng(b["seed"])
         self.sample_rng = Rng(cfg["sample"]["seed"]) if cfg["sample"] else None
         self.decoder = Decoder(cfg["sample"]["tokenizer"], base) if cfg["sample"] else None
@@ -181,7 +181,7 @@ class Run:
         self.resumed_from = name
 
     def save_checkpoint(self):
-        tensors = [(n, p.detach().float().cpu().numpy()) for n, p in self.model.named_parameters()]
+        tensors = [(n, p.detach().float().cpu().numpy()) for n, p in self.model.ordered_parameters()]
         tensors += [(n, t.numpy()) for n, t in self.optimizer.state_tensors()]
         nodes = {self.cfg["batch"]["node_id"]: {"rng": self.batch_rng.get_state()}}
         if self.sample_rng is not None:
@@ -190,7 +190,7 @@ class Run:
         pipeline["training"] = dict(pipeline.get("training") or {}, steps=self.total)
         meta = {
             "format": "pretrain-studio-checkpoint", "formatVersion": 1, "step": self.step, "elapsedSeconds": self.elapsed(),
-            "pipeline": pipeline, "nodes": nodes, "weights": [n for n, _ in self.model.named_parameters()],
+            "pipeline": pipeline, "nodes": nodes, "weights": [n for n, _ in self.model.ordered_parameters()],
             "savedAt": now_iso(), "executor": "torch",
         }
         name = ckpt.checkpoint_name(self.step)
