@@ -59,7 +59,8 @@ try {
   const result = await writeTorchExport(compiled.plan, values.out, {
     dataDir: values.data, baseDir: dirname(pipelinePath), copyData: values['copy-data'], linkData: values['link-data'],
   });
-  const dir = relative(process.cwd(), result.outDir) || '.';
+  const rel = relative(process.cwd(), result.outDir);
+  const dir = rel === '' ? '.' : rel.startsWith('..') ? result.outDir : rel;
   console.log(`wrote ${result.files.length} files to ${dir}: ${result.files.join(', ')}`);
   console.log('run it with:');
   console.log(`  cd ${dir} && python train.py                                   # one GPU, or the CPU`);

@@ -19,8 +19,7 @@ export function NumberInput({ value, onCommit, invalid, id, testId }: { value: u
       setText(shown);
       setParseError(null);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only external value changes matter
-  }, [value]);
+  }, [value]); // only changes of the value from outside matter here, not each keystroke
   return (
     <>
       <input

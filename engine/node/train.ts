@@ -1,7 +1,7 @@
 // Runs a pipeline document in this Node process: compile, open the run folder, train.
 // Shared by the CLI (cli/train.ts) and the server's worker threads.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { compile } from '../compiler/compile';
 import type { Diagnostic } from '../compiler/diagnostics';
 import type { EventSink } from '../events';
@@ -10,6 +10,7 @@ import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { useBackend, type BackendName } from '../tf/backend';
 import { readCheckpointFile } from './checkpoint-dir';
 import { nodeIO } from './io';
+import { withWandb } from './wandb';
 
 export interface TrainOptions {
   /** The pipeline document (parsed JSON, any supported version). */
@@ -26,6 +27,10 @@ export interface TrainOptions {
   dataDir?: string;
   /** Relative dataset paths resolve against this folder. */
   baseDir?: string;
+  /** A stable id for the run (W&B resumes the run with the same id); default: the run folder's name. */
+  runId?: string;
+  /** Environment for W&B settings (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export type TrainOutcome = { compiled: false; diagnostics: Diagnostic[] } | { compiled: true; plan: Plan; result: RunResult };
@@ -51,13 +56,16 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
   const backendName = await useBackend(options.backend ?? 'wasm');
   const resume = options.resume ? await readCheckpointFile(options.resume) : undefined;
   const io = nodeIO({ outDir: options.outDir, dataDir: options.dataDir, baseDir: options.baseDir });
+  // When the log node turns W&B on, the logged steps also stream there.
+  const sink = withWandb(plan, options.sink, { runId: options.runId ?? basename(options.outDir), env: options.env ?? process.env });
   try {
     const result = await runPlan({
-      plan, io, sink: options.sink, backendName, executor: 'node', control: options.control,
+      plan, io, sink, backendName, executor: 'node', control: options.control,
       ...(resume ? { resume: { name: resume.name, weights: resume.weights, meta: resume.meta } } : {}),
     });
     return { compiled: true, plan, result };
   } finally {
+    await sink.close();
     await io.close();
   }
 }

@@ -1,10 +1,8 @@
 // A run's worker thread: trains one pipeline with trainPipeline and posts its events to the main
 // thread, which numbers, stores and broadcasts them. Started by spawnRunWorker (spawn.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { compile } from '../../engine/compiler/compile';
 import type { RunEvent } from '../../engine/events';
 import { trainPipeline } from '../../engine/node/train';
-import { withWandb } from '../../engine/node/wandb';
 import type { RunControl } from '../../engine/runtime/run';
 import { CONTROL, WorkerStart, type WorkerMessage } from './messages';
 
@@ -48,23 +46,16 @@ const control: RunControl = {
 };
 
 try {
-  const compiled = compile(start.pipeline);
-  if (!compiled.ok) {
-    post({ type: 'run/rejected', errors: compiled.diagnostics.map((d) => ({ nodeId: d.nodeId, field: d.field, message: d.message })) });
+  const outcome = await trainPipeline({
+    pipeline: start.pipeline, outDir: start.outDir, dataDir: start.dataDir, backend: start.backend,
+    ...(start.resume ? { resume: start.resume } : {}), sink: batching, control, runId: start.runId, env: process.env,
+  });
+  flush();
+  if (!outcome.compiled) {
+    post({ type: 'run/rejected', errors: outcome.diagnostics.map((d) => ({ nodeId: d.nodeId, field: d.field, message: d.message })) });
   } else {
-    const sink = withWandb(compiled.plan, batching, { runId: start.runId, env: process.env });
-    const outcome = await trainPipeline({
-      pipeline: start.pipeline, outDir: start.outDir, dataDir: start.dataDir, backend: start.backend,
-      ...(start.resume ? { resume: start.resume } : {}), sink, control,
-    });
-    await sink.close();
-    flush();
-    if (!outcome.compiled) {
-      post({ type: 'run/rejected', errors: outcome.diagnostics.map((d) => ({ nodeId: d.nodeId, field: d.field, message: d.message })) });
-    } else {
-      const { status, step, error, lastCheckpoint } = outcome.result;
-      post({ type: 'run/ended', status, step, ...(error ? { error } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) });
-    }
+    const { status, step, error, lastCheckpoint } = outcome.result;
+    post({ type: 'run/ended', status, step, ...(error ? { error } : {}), ...(lastCheckpoint ? { lastCheckpoint } : {}) });
   }
 } catch (e) {
   flush();

@@ -283,7 +283,7 @@ class Run:
         lr = lr_at(s, cfg["schedule"], self.total) if cfg["schedule"] else cfg["optimizer"]["lr"]
         self.outputs(False, done, summary)
         n = cfg["backward"]["grad_accum_steps"]
-        loss_sum = 0.0
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)  # summed on the device: one sync per step
         for micro in range(n):
             x, y = self.micro_batch()
             # Gradients sync across processes on the last micro-batch only.
@@ -291,8 +291,8 @@ class Run:
             with (contextlib.nullcontext() if sync else self.train_model.no_sync()):
                 loss = self.loss_of(self.train_model, x, y)
                 (loss / n).backward()
-            loss_sum += loss.item()
-        loss_value = self.mean_across_processes(loss_sum / n)
+            loss_sum += loss.detach().double()
+        loss_value = self.mean_across_processes(loss_sum.item() / n)
         if not math.isfinite(loss_value):
             raise RunError(cfg["loss"]["node_id"], "loss is %s; stopping before the update is applied (try a lower learning rate or clipping)" % js_number(loss_value))
         grad_norm = None
