@@ -126,8 +126,9 @@ export function Canvas() {
         defaultEdgeOptions={{ interactionWidth: 16 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-        <Controls showInteractive={false} />
+        {/* Top corners: a top-to-bottom pipeline starts narrow at the top, so they are usually free. */}
+        <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+        <Controls position="top-left" showInteractive={false} />
         <ConnectionHint />
       </ReactFlow>
     </div>

@@ -1,9 +1,12 @@
 // Mean token cross-entropy for language modelling, with a hand-written gradient.
 // Why custom: the gradient of mean CE w.r.t. the logits is simply (softmax - onehot) / N.
 // Autodiff through logSoftmax + gather would take many more passes over the [N, V] logits, and
-// gather's gradient is not available on the wasm backend at all.
+// gather's gradient is not available on the wasm backend at all. On wasm and cpu the loss and
+// that gradient come out of one kernel (engine/tf/kernels/js/SoftmaxCrossEntropy.ts).
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../tf/customGrad';
+import { SoftmaxCrossEntropy, type SoftmaxCrossEntropyInputs } from '../tf/names';
+import { hasKernel, runKernel } from '../tf/register';
 
 /**
  * Mean cross-entropy (natural log) of `logits` [B, T, V] against int32 `targets` [B, T],
@@ -18,6 +21,15 @@ export function crossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D): tf.Scal
     throw new Error(`crossEntropy: targets [${targets.shape}] do not match logits [${logits.shape}]`);
   }
   const N = B * T;
+  if (logits.dtype === 'float32' && hasKernel(SoftmaxCrossEntropy)) {
+    const fused = customGrad((logitsIn: tf.Tensor, save: tf.GradSaveFunc) => {
+      const inputs: SoftmaxCrossEntropyInputs = { logits: tf.reshape(logitsIn, [N, V]), targets: tf.reshape(targets, [N]) };
+      const [loss, grad] = runKernel(SoftmaxCrossEntropy, inputs) as tf.Tensor[]; // scalar, [N, V] = (softmax - onehot) / N
+      save([grad]);
+      return { value: loss, gradFunc: (dy: tf.Tensor, [g]: tf.Tensor[]) => tf.reshape(tf.mul(g, dy), [B, T, V]) };
+    });
+    return fused(logits) as tf.Scalar;
+  }
   const ce = customGrad((logitsIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const l2 = tf.reshape(logitsIn, [N, V]); // [B, T, V] -> [N, V]
     const z = tf.sub(l2, tf.max(l2, -1, true)); // shift by the row max: exp cannot overflow

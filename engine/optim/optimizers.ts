@@ -2,11 +2,13 @@
 // Adagrad, plus Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; written
 // like lucidrains/lion-pytorch), which torch lacks. Checked against fixtures/optimizers.json.
 //
-// One update per param, each in its own tf.tidy; state lives in tf.Variables that are updated
-// with `assign`, so the tensor count stays flat across steps. Like torch, every param keeps its own
-// step count: a param that gets no gradient is skipped and its bias correction does not advance.
+// One update per param, each in its own tf.tidy (Adam and AdamW: one fused kernel on cpu); state
+// lives in tf.Variables that are updated with `assign`, so the tensor count stays flat across
+// steps. Like torch, every param keeps its own step count: a param that gets no gradient is
+// skipped and its bias correction does not advance.
 
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamUpdate, hasFusedAdamUpdate } from '../tf/ops/fusedAdamUpdate';
 
 export type OptimizerKind = 'adamw' | 'adam' | 'sgd' | 'adagrad' | 'lion';
 
@@ -91,6 +93,25 @@ function adamStep(param: tf.Variable, p: tf.Tensor, g: tf.Tensor, { m, v }: Slot
   param.assign(p.sub(m.div(denom).mul(stepSize)));
 }
 
+/**
+ * Adam or AdamW on one param: decay multiplies p first (adamw: 1 - lr*wd), l2 joins the gradient
+ * (adam: wd). Where the backend has it (cpu) one fused kernel does the whole update
+ * (engine/tf/ops/fusedAdamUpdate.ts); elsewhere the same math runs as ops.
+ */
+function adamUpdate(param: tf.Variable, g: tf.Tensor, s: Slots, h: Hyper, decay: number, l2: number): void {
+  if (!hasFusedAdamUpdate()) {
+    adamStep(param, decay !== 1 ? param.mul(decay) : param, l2 !== 0 ? g.add(param.mul(l2)) : g, s, h);
+    return;
+  }
+  const { lr, t, c } = h;
+  const [p, m, v] = fusedAdamUpdate(param, g, s.m, s.v, {
+    beta1: c.beta1, beta2: c.beta2, eps: c.eps, decay, l2, stepSize: lr / (1 - c.beta1 ** t), bc2Sqrt: Math.sqrt(1 - c.beta2 ** t),
+  });
+  s.m.assign(m);
+  s.v.assign(v);
+  param.assign(p);
+}
+
 /** L2 regularisation the torch way for adam, sgd and adagrad: the decay term joins the gradient. */
 const withL2 = (p: tf.Tensor, g: tf.Tensor, wd: number): tf.Tensor => (wd !== 0 ? g.add(p.mul(wd)) : g);
 
@@ -98,9 +119,9 @@ const withL2 = (p: tf.Tensor, g: tf.Tensor, wd: number): tf.Tensor => (wd !== 0 
 const decoupledDecay = (p: tf.Tensor, lr: number, wd: number): tf.Tensor => (wd !== 0 ? p.mul(1 - lr * wd) : p);
 
 const UPDATES: Record<OptimizerKind, ParamUpdate> = {
-  adamw: (p, g, s, h) => adamStep(p, decoupledDecay(p, h.lr, h.wd), g, s, h),
+  adamw: (p, g, s, h) => adamUpdate(p, g, s, h, 1 - h.lr * h.wd, 0),
 
-  adam: (p, g, s, h) => adamStep(p, p, withL2(p, g, h.wd), s, h),
+  adam: (p, g, s, h) => adamUpdate(p, g, s, h, 1, h.wd),
 
   sgd: (p, g, s, { lr, wd, t, c }) => {
     let d = withL2(p, g, wd);

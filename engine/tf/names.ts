@@ -21,3 +21,86 @@ export interface GatherRowsInputs {
   table: TensorInfo; // [V, C] float32
   ids: TensorInfo; // [N] int32
 }
+
+/**
+ * One Adam/AdamW step for one parameter, as torch.optim.Adam(W) computes it (float64 inside,
+ * stored as float32): g' = g + l2 * p; m' = beta1 m + (1 - beta1) g'; v' = beta2 v + (1 - beta2) g'^2;
+ * p' = decay * p - stepSize * m' / (sqrt(v') / bc2Sqrt + eps). Outputs [p', m', v'].
+ */
+export const FusedAdamUpdate = 'FusedAdamUpdate';
+export interface FusedAdamUpdateInputs {
+  p: TensorInfo; // the parameter (any shape, float32)
+  g: TensorInfo; // its gradient
+  m: TensorInfo; // first moment
+  v: TensorInfo; // second moment
+}
+export interface FusedAdamUpdateAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  decay: number; // adamw: 1 - lr * weight_decay (decoupled); adam: 1
+  l2: number; // adam: weight_decay (added to the gradient); adamw: 0
+  stepSize: number; // lr / (1 - beta1^t)
+  bc2Sqrt: number; // sqrt(1 - beta2^t)
+}
+
+/** Swaps the last two axes: [..., M, N] -> [..., N, M] (a plain copy; the gradient is the same op). */
+export const TransposeLast2 = 'TransposeLast2';
+export interface TransposeLast2Inputs {
+  x: TensorInfo; // [..., M, N] float32
+}
+
+/**
+ * LayerNorm over the last axis of x [N, C]: outputs [y, xhat, rstd] with rstd [N] = 1/sqrt(var + eps)
+ * (biased variance), xhat = (x - mean) * rstd and y = xhat * weight + bias.
+ */
+export const LayerNormForward = 'LayerNormForward';
+export interface LayerNormForwardInputs {
+  x: TensorInfo; // [N, C]
+  weight: TensorInfo; // [C]
+  bias: TensorInfo; // [C]
+}
+/** RMSNorm over the last axis of x [N, C]: outputs [y, xhat, rstd], rstd = 1/sqrt(mean(x^2) + eps). */
+export const RmsNormForward = 'RmsNormForward';
+export interface RmsNormForwardInputs {
+  x: TensorInfo; // [N, C]
+  weight: TensorInfo; // [C]
+}
+export interface NormAttrs {
+  eps: number;
+}
+/** Gradient of LayerNormForward: [dx [N, C], dweight [C], dbias [C]] from dy and the saved xhat, rstd. */
+export const LayerNormBackward = 'LayerNormBackward';
+/** Gradient of RmsNormForward: [dx [N, C], dweight [C]]. */
+export const RmsNormBackward = 'RmsNormBackward';
+export interface NormBackwardInputs {
+  dy: TensorInfo; // [N, C]
+  xhat: TensorInfo; // [N, C]
+  rstd: TensorInfo; // [N]
+  weight: TensorInfo; // [C]
+}
+
+/**
+ * Mean softmax cross-entropy of logits [N, V] against int32 targets [N]: outputs [loss (scalar),
+ * grad [N, V]] with grad = (softmax(logits) - onehot(targets)) / N, the gradient of the mean loss.
+ */
+export const SoftmaxCrossEntropy = 'SoftmaxCrossEntropy';
+export interface SoftmaxCrossEntropyInputs {
+  logits: TensorInfo; // [N, V] float32
+  targets: TensorInfo; // [N] int32
+}
+
+/**
+ * RoPE on x [B, T, H, hs] with tables cos, sinSigned of T * hs values (any shape, e.g. [T, 1, hs]):
+ * y[c] = x[c] cos[t, c] + x[swap(c)] sin[t, c], swap exchanging the two halves of a head.
+ * With `backward` set it computes the gradient instead: dx[c] = dy[c] cos[t, c] + dy[swap(c)] sin[t, swap(c)].
+ */
+export const Rope = 'Rope';
+export interface RopeInputs {
+  x: TensorInfo; // [B, T, H, hs] float32
+  cos: TensorInfo; // T * hs
+  sin: TensorInfo; // T * hs, sign already applied to the first half
+}
+export interface RopeAttrs {
+  backward: boolean;
+}

@@ -3,13 +3,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
+import { transposeLast2GradConfig } from './grads/TransposeLast2_grad';
 import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
 import { gatherRowsConfig } from './kernels/wasm/GatherRows';
 import { identitySharedConfig } from './kernels/wasm/Identity';
+import { fusedAdamUpdateConfigs } from './kernels/js/FusedAdamUpdate';
+import { normConfigs } from './kernels/js/Norms';
+import { ropeConfigs } from './kernels/js/Rope';
+import { softmaxCrossEntropyConfigs } from './kernels/js/SoftmaxCrossEntropy';
+import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 
-// Each kernel exists only for wasm: its op falls back to stock tfjs where it is not registered.
-const KERNELS: KernelConfig[] = [batchMatMulLoopedConfig, gatherRowsConfig];
-const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig];
+// Each kernel exists only for wasm (kernels/wasm) or for wasm and cpu (kernels/js, see
+// kernels/jsKernel.ts): its op falls back to stock tfjs where it is not registered.
+const KERNELS: KernelConfig[] = [
+  batchMatMulLoopedConfig, gatherRowsConfig, ...fusedAdamUpdateConfigs, ...transposeLast2Configs, ...normConfigs,
+  ...softmaxCrossEntropyConfigs, ...ropeConfigs,
+];
+const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig, transposeLast2GradConfig];
 
 // Stock kernels replaced by faster ones with the same results. Importing a backend package
 // registers its stock kernels again, so these are checked on every call (one Map lookup each).
@@ -30,4 +40,24 @@ export function ensureKernelsRegistered(): void {
   registered = true;
   for (const k of KERNELS) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
   for (const g of GRADIENTS) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+}
+
+/**
+ * Whether the active backend has kernel `name` (registering the engine's kernels first). Ops use it
+ * to choose between their fused kernel and the composed fallback.
+ * @example
+ *   if (hasKernel(Rope)) ... else ...
+ */
+export function hasKernel(name: string): boolean {
+  ensureKernelsRegistered();
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/**
+ * tf.engine().runKernel with the engine's own input and attribute types.
+ * @example
+ *   const [y, xhat, rstd] = runKernel(LayerNormForward, { x, weight, bias }, { eps }) as tf.Tensor[];
+ */
+export function runKernel(name: string, inputs: object, attrs: object = {}): tf.Tensor | tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
 }

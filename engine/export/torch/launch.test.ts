@@ -1,16 +1,16 @@
 // launch.ts with Debian's PyTorch: detectTorch, and an export run under torchrun with two CPU
 // processes (gloo) equals the one-process run with the same global batch; the run folder streams
-// as valid RunEvents.
+// as valid RunEvents, line by whole line.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { RunEvent } from '../../events';
+import { exportTorch } from './export';
 import { detectTorch, launchTorch, tailTorchRun, torchCommand } from './launch';
-import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, type StepLine } from './test-support';
+import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, writeTokenData, type StepLine } from './test-support';
 import { writeTorchExport } from './write-node';
-import { writeTokenData } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-launch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,4 +81,38 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
   const finished = events.at(-1) as Extract<RunEvent, { type: 'run/finished' }>;
   assert.equal(finished.data.status, 'completed');
   assert.equal(finished.data.lastCheckpoint, 'ckpt-000010');
+});
+
+test('tailTorchRun reads whole lines only (a character split between writes stays whole) and, fresh, skips an earlier run', async () => {
+  const exportDir = join(dir, 'tail');
+  const runDir = join(exportDir, 'run');
+  mkdirSync(runDir, { recursive: true });
+  const data = { train: 'a.npy', valid: 'b.npy' };
+  writeFileSync(join(exportDir, 'config.json'), exportTorch(planOf(loopPipeline({ data, sample: { every: 1 } }))).get('config.json')!);
+  const status = (s: object) => writeFileSync(join(runDir, 'status.json'), JSON.stringify({ state: 'running', step: 0, start_step: 0, total_steps: 20, last_checkpoint: null, parameters: 10, ...s }));
+  const events: RunEvent[] = [];
+  status({});
+  const tail = await tailTorchRun({ exportDir, sink: { emit: (e) => events.push(e) }, intervalMs: 60_000 });
+  const sample = Buffer.from(JSON.stringify({ step: 1, node: 'sample', text: 'né', tokens: 3 }) + '\n');
+  const cut = sample.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
+  appendFileSync(join(runDir, 'samples.jsonl'), sample.subarray(0, cut));
+  await tail.poll();
+  assert.deepEqual(events.map((e) => e.type), ['run/started']);
+  appendFileSync(join(runDir, 'samples.jsonl'), sample.subarray(cut));
+  await tail.poll();
+  assert.deepEqual(events.at(-1), { type: 'sample', nodeId: 'sample', step: 1, data: { text: 'né', tokens: 3 } });
+  status({ state: 'finished', step: 1 });
+  await tail.stop({ code: 0 });
+  assert.deepEqual(events.map((e) => e.type), ['run/started', 'sample', 'run/finished']);
+
+  // The same folder resumed: the old lines and the old status are not replayed.
+  appendFileSync(join(runDir, 'train_log.jsonl'), JSON.stringify({ step: 1, loss: 3, tokens_per_sec: 1, step_ms: 1, elapsed_s: 1, lr: 0.1 }) + '\n');
+  const again: RunEvent[] = [];
+  const fresh = await tailTorchRun({ exportDir, sink: { emit: (e) => again.push(e) }, intervalMs: 60_000, fresh: true });
+  await fresh.poll();
+  assert.equal(again.length, 0);
+  status({ step: 1, start_step: 1, resumed_from: 'ckpt-000001' });
+  appendFileSync(join(runDir, 'train_log.jsonl'), JSON.stringify({ step: 2, loss: 2.5, tokens_per_sec: 1, step_ms: 1, elapsed_s: 2, lr: 0.1 }) + '\n');
+  await fresh.stop();
+  assert.deepEqual(again.map((e) => [e.type, e.step]), [['run/started', 1], ['step', 2]]);
 });

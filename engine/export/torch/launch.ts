@@ -2,7 +2,7 @@
 // (detectTorch), starts train.py in one process or under torchrun (launchTorch), and streams the
 // run folder as RunEvents while it trains (tailTorchRun). Nothing browser-side imports this file.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { EventSink } from '../../events';
 import { TorchEventConverter, type TorchStatus } from './events';
@@ -153,9 +153,14 @@ export function launchTorch(options: LaunchTorchOptions): TorchLaunch {
 /** Reads what was appended to a file since the last call, in whole lines. */
 class LineReader {
   private offset = 0;
-  private partial = '';
+  private partial = Buffer.alloc(0); // bytes after the last newline: a line (maybe a character) still being written
 
   constructor(private readonly path: string) {}
+
+  /** Starts after what the file holds now. */
+  async skipExisting(): Promise<void> {
+    this.offset = await stat(this.path).then((s) => s.size, () => 0);
+  }
 
   async read(): Promise<string[]> {
     let handle;
@@ -170,10 +175,11 @@ class LineReader {
       const buffer = Buffer.alloc(size - this.offset);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
       this.offset += bytesRead;
-      const text = this.partial + buffer.subarray(0, bytesRead).toString('utf8');
-      const lines = text.split('\n');
-      this.partial = lines.pop()!; // an unfinished last line waits for its newline
-      return lines.filter((l) => l.trim() !== '');
+      const bytes = Buffer.concat([this.partial, buffer.subarray(0, bytesRead)]);
+      const end = bytes.lastIndexOf(0x0a); // decode whole lines only, so no UTF-8 sequence is cut
+      this.partial = bytes.subarray(end + 1);
+      if (end < 0) return [];
+      return bytes.subarray(0, end).toString('utf8').split('\n').filter((l) => l.trim() !== '');
     } finally {
       await handle.close();
     }
@@ -190,6 +196,18 @@ export interface TorchTail {
   stop(exit?: { code: number | null; signal?: NodeJS.Signals | null }): Promise<void>;
 }
 
+export interface TailTorchRunOptions {
+  /** The export folder (its config.json names the nodes events are addressed to). */
+  exportDir: string;
+  /** The run folder (default: run/ in the export folder). */
+  runDir?: string;
+  sink: EventSink;
+  /** Milliseconds between polls (default 500). */
+  intervalMs?: number;
+  /** Ignore what the run folder already holds (a run resumed into the folder of an earlier one). */
+  fresh?: boolean;
+}
+
 /**
  * Streams an exported run as RunEvents: status.json (run/started, checkpoint/saved, error,
  * run/finished), train_log.jsonl (step, eval) and samples.jsonl (sample).
@@ -198,13 +216,22 @@ export interface TorchTail {
  *   const tail = await tailTorchRun({ exportDir, runDir: run.runDir, sink });
  *   await tail.stop(await run.done);
  */
-export async function tailTorchRun(options: { exportDir: string; runDir?: string; sink: EventSink; intervalMs?: number }): Promise<TorchTail> {
+export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchTail> {
   const exportDir = resolve(options.exportDir);
   const runDir = resolve(options.runDir ?? join(exportDir, 'run'));
   const config = JSON.parse(await readFile(join(exportDir, 'config.json'), 'utf8')) as TorchConfig;
   const convert = new TorchEventConverter(config);
   const log = new LineReader(join(runDir, 'train_log.jsonl'));
   const samples = new LineReader(join(runDir, 'samples.jsonl'));
+  const statusPath = join(runDir, 'status.json');
+  const readText = (path: string) => readFile(path, 'utf8').catch(() => undefined);
+  // A run resumed into its old folder appends to the old files and replaces the old status.json.
+  let stale: string | undefined;
+  if (options.fresh) {
+    await log.skipExisting();
+    await samples.skipExisting();
+    stale = await readText(statusPath);
+  }
   let lastStep = 0;
   let busy: Promise<void> = Promise.resolve();
   const emit = (events: ReturnType<TorchEventConverter['status']>) => {
@@ -214,10 +241,12 @@ export async function tailTorchRun(options: { exportDir: string; runDir?: string
     }
   };
   const readStatus = async (): Promise<TorchStatus | undefined> => {
+    const text = await readText(statusPath); // replaced atomically, so never torn
+    if (text === undefined || text === stale) return undefined; // not written yet, or the previous run's
     try {
-      return JSON.parse(await readFile(join(runDir, 'status.json'), 'utf8')) as TorchStatus;
+      return JSON.parse(text) as TorchStatus;
     } catch {
-      return undefined; // not written yet (it is replaced atomically, so never torn)
+      return undefined;
     }
   };
   const pollOnce = async () => {

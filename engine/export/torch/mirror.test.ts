@@ -3,7 +3,7 @@
 // the engine's numbers.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -15,7 +15,6 @@ import { Rng } from '../../random';
 import { useBackend } from '../../tf/backend';
 import { TORCH_SOURCES } from './export';
 import { PYTHON } from './test-support';
-import { writeFileSync } from 'node:fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-mirror-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -124,7 +124,7 @@ export async function runEngine(pipeline: unknown, outDir: string, options: { re
   const outcome = await trainPipeline({ pipeline, outDir, backend: 'cpu', sink: { emit() {} }, ...options });
   if (!outcome.compiled) throw new Error('pipeline did not compile');
   if (outcome.result.status !== 'completed') throw new Error(`engine run ${outcome.result.status}: ${outcome.result.error?.message}`);
-  return readJsonl(join(outDir, 'train_log.jsonl')) as StepLine[];
+  return readJsonl(join(outDir, 'train_log.jsonl')) as unknown as StepLine[];
 }
 
 /** Runs the export's train.py (isolated mode: no user site, no script dir on sys.path). */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
 import { BatchMatMulLooped } from '../names';
 import { batchMatMulLooped } from '../ops/batchMatMulLooped';
+import { transposeLast2 } from '../ops/transposeLast2';
 
 export const batchMatMulLoopedGradConfig: GradConfig = {
   kernelName: BatchMatMulLooped,
@@ -12,8 +13,8 @@ export const batchMatMulLoopedGradConfig: GradConfig = {
     const [a, b] = saved;
     const g = dy as tf.Tensor;
     return {
-      a: () => batchMatMulLooped(g, tf.transpose(b, [0, 2, 1])), // [b, M, N] @ [b, N, K]
-      b: () => batchMatMulLooped(tf.transpose(a, [0, 2, 1]), g), // [b, K, M] @ [b, M, N]
+      a: () => batchMatMulLooped(g, transposeLast2(b)), // [b, M, N] @ [b, N, K]
+      b: () => batchMatMulLooped(transposeLast2(a), g), // [b, K, M] @ [b, M, N]
     };
   },
 };

@@ -7,14 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
 import { batchMatMulLooped } from './batchMatMulLooped';
-
-/** Swaps the last two axes: [..., M, N] -> [..., N, M]. */
-function transposeLast2(x: tf.Tensor): tf.Tensor {
-  const r = x.rank;
-  const perm = [...Array(r).keys()];
-  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-  return tf.transpose(x, perm);
-}
+import { transposeLast2 } from './transposeLast2';
 
 const matMulCustom = customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);

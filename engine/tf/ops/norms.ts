@@ -3,10 +3,17 @@
 // forms below, its Square gradient casts (a copy on wasm), and the weight/bias gradients need a
 // sum over rows, which the wasm backend does by transposing; a [1, N] @ [N, C] matmul with ones
 // does it on XNNPACK instead (sumRows).
+// On wasm and cpu each direction is one kernel (kernels/js/Norms.ts); the composed form below
+// is what GPU backends run.
 // References: Ba et al., "Layer Normalization" (2016); Zhang & Sennrich, "Root Mean Square Layer
 // Normalization" (2019).
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
+import {
+  LayerNormBackward, LayerNormForward, type LayerNormForwardInputs, type NormAttrs, type NormBackwardInputs,
+  RmsNormBackward, RmsNormForward, type RmsNormForwardInputs,
+} from '../names';
+import { hasKernel, runKernel } from '../register';
 
 /** Column sums of a 2D tensor as a matmul: [N, C] -> [C]. */
 function sumRows(x2: tf.Tensor2D): tf.Tensor1D {
@@ -14,8 +21,29 @@ function sumRows(x2: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, N]), x2), [C]); // [1, N] @ [N, C] -> [C]
 }
 
+/** LayerNorm as one kernel each way (wasm, cpu). */
+function layerNormFused(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
+  const C = x.shape[x.rank - 1];
+  const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const inputs: LayerNormForwardInputs = { x: tf.reshape(xIn, [-1, C]), weight: w, bias: b }; // [..., C] -> [N, C]
+    const attrs: NormAttrs = { eps };
+    const [y, xhat, rstd] = runKernel(LayerNormForward, inputs, attrs) as tf.Tensor[];
+    save([xhat, rstd, w]);
+    return {
+      value: tf.reshape(y, xIn.shape),
+      gradFunc: (dy: tf.Tensor, [sxhat, srstd, sw]: tf.Tensor[]) => {
+        const grads: NormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), xhat: sxhat, rstd: srstd, weight: sw };
+        const [dx, dw, db] = runKernel(LayerNormBackward, grads) as tf.Tensor[];
+        return [tf.reshape(dx, dy.shape), dw, db];
+      },
+    };
+  });
+  return f(x, weight, bias);
+}
+
 function layerNorm_(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
+  if (hasKernel(LayerNormForward)) return layerNormFused(x, weight, bias, eps);
   const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
     const xc = tf.sub(x2, tf.mean(x2, -1, true));
@@ -45,8 +73,29 @@ function layerNorm_(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: n
  */
 export const layerNorm = tf.op({ layerNorm_ });
 
+/** RMSNorm as one kernel each way (wasm, cpu). */
+function rmsNormFused(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  const C = x.shape[x.rank - 1];
+  const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+    const inputs: RmsNormForwardInputs = { x: tf.reshape(xIn, [-1, C]), weight: w }; // [..., C] -> [N, C]
+    const attrs: NormAttrs = { eps };
+    const [y, xhat, rstd] = runKernel(RmsNormForward, inputs, attrs) as tf.Tensor[];
+    save([xhat, rstd, w]);
+    return {
+      value: tf.reshape(y, xIn.shape),
+      gradFunc: (dy: tf.Tensor, [sxhat, srstd, sw]: tf.Tensor[]) => {
+        const grads: NormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), xhat: sxhat, rstd: srstd, weight: sw };
+        const [dx, dw] = runKernel(RmsNormBackward, grads) as tf.Tensor[];
+        return [tf.reshape(dx, dy.shape), dw];
+      },
+    };
+  });
+  return f(x, weight);
+}
+
 function rmsNorm_(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
+  if (hasKernel(RmsNormForward)) return rmsNormFused(x, weight, eps);
   const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(x2), -1, true), eps)); // [N, 1]

@@ -4,8 +4,11 @@
 // P that exchanges the two halves of the last axis. Why a matmul: on wasm, tf.reverse and
 // split + concat each cost ~10x a small XNNPACK matmul by P. P is symmetric (an involution),
 // so the backward pass is dx = dy * cos + (dy * sinSigned) @ P, with nothing saved.
+// On wasm and cpu both directions are one kernel (kernels/js/Rope.ts) for x of shape [B, T, H, hs].
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
+import { Rope, type RopeAttrs, type RopeInputs } from '../names';
+import { hasKernel, runKernel } from '../register';
 
 /**
  * The [hs, hs] permutation matrix with (x @ P) = concat(x[hs/2:], x[:hs/2]).
@@ -33,6 +36,18 @@ function applyRope_(x: tf.Tensor, cos: tf.Tensor, sinSigned: tf.Tensor, swap: tf
   if (swap.shape[0] !== hs || swap.shape[1] !== hs) throw new Error(`applyRope: swap must be [${hs}, ${hs}], got [${swap.shape}]`);
   // Only x gets a gradient. The tables may be slices made inside the caller's tidy, gone by the
   // time the backward pass runs, so they are saved (kept) rather than closed over.
+  if (x.rank === 4 && x.dtype === 'float32' && cos.size === x.shape[1] * hs && sinSigned.size === cos.size && hasKernel(Rope)) {
+    const rope = (t: tf.Tensor, c: tf.Tensor, s: tf.Tensor, backward: boolean) => {
+      const inputs: RopeInputs = { x: t, cos: c, sin: s };
+      const attrs: RopeAttrs = { backward };
+      return runKernel(Rope, inputs, attrs) as tf.Tensor;
+    };
+    const fused = customGrad((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([cos, sinSigned]);
+      return { value: rope(xIn, cos, sinSigned, false), gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) => rope(dy, c, s, true) };
+    });
+    return fused(x);
+  }
   const f = customGrad((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([cos, sinSigned, swap]);
     return {

@@ -91,6 +91,14 @@ def decode_safetensors(data, name="checkpoint"):
     return out, metadata
 
 
+def read_bytes(path):
+    """The file as a writable buffer, so arrays decoded from it are writable views (no copy)."""
+    data = bytearray(os.path.getsize(path))
+    with open(path, "rb") as f:
+        f.readinto(data)
+    return data
+
+
 def fsync_dir(path):
     """Makes renames inside the folder durable; some platforms cannot open a directory (fine there)."""
     try:
@@ -106,18 +114,23 @@ def fsync_dir(path):
 
 
 def write_durable(path, data):
-    """Creates PATH (must not exist), writes 'data', fsyncs."""
+    """Creates the file (it must not exist), writes the bytes, fsyncs."""
     with open(path, "xb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
 
-def write_atomic(path, data):
-    """Replaces PATH with 'data' all at once (tmp file, fsync, rename)."""
+def write_atomic(path, data, durable=True):
+    """Replaces the file with the bytes all at once (tmp file, fsync unless durable=False, rename):
+    readers see the old contents or the new, never half of them."""
     tmp = "%s.tmp-%s" % (path, secrets.token_hex(6))
     try:
-        write_durable(tmp, data)
+        if durable:
+            write_durable(tmp, data)
+        else:
+            with open(tmp, "xb") as f:
+                f.write(data)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -213,9 +226,12 @@ def load_checkpoint(path):
     """(base name, {tensor name: np.ndarray}, meta dict) of the checkpoint at PATH."""
     base = resolve_checkpoint(path)
     name = os.path.basename(base)
-    if not os.path.exists(base + ".json"):
-        raise ValueError("no complete checkpoint at %s (%s.json is missing)" % (path, name))
-    if not os.path.exists(base + ".safetensors"):
+    has_meta, has_weights = os.path.exists(base + ".json"), os.path.exists(base + ".safetensors")
+    if not has_meta and not has_weights:
+        raise ValueError("no checkpoint at %s (looked for %s.safetensors and %s.json)" % (path, base, base))
+    if not has_meta:
+        raise ValueError("checkpoint %s.safetensors is incomplete: %s.json is missing (interrupted save?)" % (base, name))
+    if not has_weights:
         raise ValueError("checkpoint %s.json has no %s.safetensors beside it" % (base, name))
     with open(base + ".json", "r", encoding="utf-8") as f:
         try:
@@ -228,16 +244,14 @@ def load_checkpoint(path):
         raise ValueError("%s: checkpoint format version %r is not supported (this script reads 1)" % (name, meta.get("formatVersion")))
     if not isinstance(meta.get("step"), int) or meta["step"] < 0:
         raise ValueError("%s: metadata step is missing or invalid" % name)
-    with open(base + ".safetensors", "rb") as f:
-        tensors, _ = decode_safetensors(f.read(), name + ".safetensors")
+    tensors, _ = decode_safetensors(read_bytes(base + ".safetensors"), name + ".safetensors")
     return name, tensors, meta
 
 
 def load_weights_file(path):
     """Weights only, for --init-from: a .safetensors file or any checkpoint PATH; optim.* dropped."""
     if path.endswith(".safetensors") and os.path.isfile(path):
-        with open(path, "rb") as f:
-            tensors, _ = decode_safetensors(f.read(), os.path.basename(path))
+        tensors, _ = decode_safetensors(read_bytes(path), os.path.basename(path))
     else:
         _, tensors, _ = load_checkpoint(path)
     return {k: v for k, v in tensors.items() if not k.startswith("optim.")}

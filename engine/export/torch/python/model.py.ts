@@ -90,6 +90,7 @@ class Attention(nn.Module):
         q, k, v = heads(self.wq), heads(self.wk), heads(self.wv)
         q = q * cos + rotate_half(q) * sin  # cos, sin [T, hs] broadcast over [B, nH]
         k = k * cos + rotate_half(k) * sin
+        q, k = q.to(v.dtype), k.to(v.dtype)  # under bf16 autocast the float32 tables promoted q and k
         if hasattr(F, "scaled_dot_product_attention"):  # PyTorch >= 2.0: flash / memory-efficient kernels
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:

@@ -34,6 +34,10 @@ torchrun --nnodes=2 --nproc_per_node=8 --node_rank=1 --master_addr=10.0.0.1 --ma
 torchrun --standalone --nproc_per_node=2 train.py --device cpu
 \`\`\`
 
+(Debian's python3-torch 1.13 on Python 3.11 has a torchrun bug that stops it before it starts a
+worker, "'NoneType' object has no attribute 'get'"; add \`--redirects 1 --tee 1\` to the torchrun
+options there.)
+
 Options: \`--out DIR\` (run folder, default \`run/\` here), \`--steps N\` (override the number of
 steps), \`--resume PATH\` (continue from a checkpoint: a \`.safetensors\` or \`.json\` file, the name
 without extension, or a \`checkpoints/\` folder for its newest one), \`--init-from PATH\` (start from

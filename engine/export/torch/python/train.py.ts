@@ -95,9 +95,10 @@ class Run:
             torch.cuda.set_device(self.device)
         if self.world > 1:
             dist.init_process_group(backend="nccl" if use_cuda else "gloo")
-        want_bf16 = args.dtype == "bfloat16" or (args.dtype == "auto" and use_cuda and torch.cuda.is_bf16_supported())
-        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if (use_cuda and want_bf16) else contextlib.nullcontext
-        self.dtype = "bfloat16" if (use_cuda and want_bf16) else "float32"
+        # Weights, optimizer state and the loss stay float32; bfloat16 autocast runs the matmuls.
+        bf16 = args.dtype == "bfloat16" or (args.dtype == "auto" and use_cuda and torch.cuda.is_bf16_supported())
+        self.autocast = (lambda: torch.autocast(self.device.type, dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
+        self.dtype = "bfloat16" if bf16 else "float32"
         self.out = os.path.abspath(args.out)
         self.ckpt_dir = os.path.join(self.out, "checkpoints")
         if self.rank == 0:
@@ -141,17 +142,20 @@ class Run:
         self.last_checkpoint = None  # name of the newest checkpoint (saved or resumed from)
         self.last_saved = None  # {name, step, bytes, removed} of the newest checkpoint this run saved
         self.resumed_from = None
+        self.status_time = 0.0  # when status.json was last written
         if args.resume:
             self.resume(args.resume)
         self.start_step = self.step
-        self.train_model = self.model
+        # DDP first, then torch.compile (PyTorch's recommended order); eval, sample and checkpoints use self.model.
+        self.ddp = None
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+            self.ddp = DDP(self.model, device_ids=[local_rank] if use_cuda else None)
+        self.train_model = self.ddp or self.model
         if args.compile:
             if not hasattr(torch, "compile"):
                 raise RunError(m["node_id"], "--compile needs PyTorch >= 2.0 (this is %s)" % torch.__version__)
-            self.train_model = torch.compile(self.model)
-        if self.world > 1:
-            from torch.nn.parallel import DistributedDataParallel as DDP
-            self.train_model = DDP(self.train_model, device_ids=[local_rank] if use_cuda else None)
+            self.train_model = torch.compile(self.train_model)
         self.parameters = sum(p.numel() for p in self.model.parameters())
         self.tokens_per_step = b["batch_size"] * b["context_length"] * cfg["backward"]["grad_accum_steps"]
 
@@ -208,7 +212,9 @@ class Run:
             "device": self.device.type, "dtype": self.dtype, "resumed_from": self.resumed_from,
             "checkpoint": self.last_saved, "elapsed_s": self.elapsed(), "error": error, "updated_at": now_iso(), "pid": os.getpid(),
         }
-        ckpt.write_atomic(os.path.join(self.out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
+        self.status_time = time.time()
+        # No fsync: status.json is for watchers and rewritten often; atomic is what they need.
+        ckpt.write_atomic(os.path.join(self.out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
 
     def append(self, file, record):
         with open(os.path.join(self.out, file), "a", encoding="utf-8") as f:
@@ -288,7 +294,7 @@ class Run:
             x, y = self.micro_batch()
             # Gradients sync across processes on the last micro-batch only.
             sync = self.world == 1 or micro == n - 1
-            with (contextlib.nullcontext() if sync else self.train_model.no_sync()):
+            with (contextlib.nullcontext() if sync else self.ddp.no_sync()):
                 loss = self.loss_of(self.train_model, x, y)
                 (loss / n).backward()
             loss_sum += loss.detach().double()
@@ -337,7 +343,8 @@ class Run:
             if c and (done % c["every"] == 0 or (c["at_end"] and done == self.total)):
                 saved = self.last_saved = self.save_checkpoint()
                 print("step %d: saved %s (%.2f MB)" % (done, saved["name"], saved["bytes"] / 1e6), flush=True)
-            if saved or (log and done % log["every"] == 0) or done == self.total:
+            # On log lines and checkpoints, and at least every 10 s for runs that log rarely.
+            if saved or (log and done % log["every"] == 0) or time.time() - self.status_time >= 10:
                 self.write_status("running")
         self.write_status("finished")
         if self.rank == 0:
@@ -372,7 +379,7 @@ def main(argv=None):
             os.makedirs(out, exist_ok=True)
             status = {"state": "failed", "step": 0, "start_step": 0, "total_steps": args.steps or cfg["total_steps"], "last_checkpoint": None, "elapsed_s": 0.0,
                       "error": {"message": message, "node_id": node}, "updated_at": now_iso(), "pid": os.getpid()}
-            ckpt.write_atomic(os.path.join(out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"))
+            ckpt.write_atomic(os.path.join(out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
         return 1
     finally:
         if dist.is_available() and dist.is_initialized():

@@ -1,0 +1,35 @@
+// Rope for wasm and cpu: rotary position embedding in one pass (forward or backward), instead of
+// a matmul by the half-swap permutation, two multiplies and an add (see ops/rope.ts).
+import { Rope, type RopeAttrs } from '../../names';
+import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
+
+export const ropeDef: JsKernelDef<RopeAttrs> = {
+  kernelName: Rope,
+  inputNames: ['x', 'cos', 'sin'],
+  outputs: ([x]) => [{ shape: x.shape, dtype: 'float32' }],
+  compute([x, cos, sin], [out], [info], { backward }) {
+    const [B, T, H, hs] = info.shape;
+    const half = hs / 2;
+    for (let b = 0, i = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const tab = t * hs;
+        for (let h = 0; h < H; h++, i += hs) {
+          for (let c = 0; c < half; c++) {
+            const lo = x[i + c];
+            const hi = x[i + c + half];
+            if (backward) {
+              // dx = dy * cos + swap(dy * sin): the sin of the partner channel
+              out[i + c] = lo * cos[tab + c] + hi * sin[tab + c + half];
+              out[i + c + half] = hi * cos[tab + c + half] + lo * sin[tab + c];
+            } else {
+              out[i + c] = lo * cos[tab + c] + hi * sin[tab + c];
+              out[i + c + half] = hi * cos[tab + c + half] + lo * sin[tab + c + half];
+            }
+          }
+        }
+      }
+    }
+  },
+};
+
+export const ropeConfigs = jsKernelConfigs(ropeDef);
