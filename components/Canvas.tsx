@@ -1,7 +1,7 @@
 // The canvas: React Flow drawing the document (lib/flow.ts), typed connections checked by the
 // engine's rule, palette drops, .json file drops, and the viewport requests from the store.
 import {
-  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow,
+  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow,
   type Connection, type Edge, type FinalConnectionState, type IsValidConnection, type NodeTypes,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
@@ -40,10 +40,14 @@ function minimapColor(node: StudioFlowNode): string {
 function useViewRequests() {
   const rf = useReactFlow();
   const view = useStudio((s) => s.view);
+  // A fit waits until every node is measured (a freshly loaded note has no size yet).
+  const measured = useNodesInitialized();
+  const handled = useRef(0);
   useEffect(() => {
-    if (!view) return;
-    // Wait a frame so nodes added by the same update are measured.
+    if (!view || view.nonce === handled.current || (view.kind === 'fit' && !measured)) return;
+    // Wait a frame so nodes added by the same update are laid out.
     const frame = requestAnimationFrame(() => {
+      handled.current = view.nonce;
       if (view.kind === 'fit') {
         rf.fitView({ padding: 0.06, duration: 250 });
         return;
@@ -65,7 +69,7 @@ function useViewRequests() {
       if (target) rf.setCenter(target.x, target.y, { zoom: view.keepZoom ? rf.getZoom() : Math.max(rf.getZoom(), 0.9), duration: 300 });
     });
     return () => cancelAnimationFrame(frame);
-  }, [view, rf]);
+  }, [view, rf, measured]);
 }
 
 export function Canvas() {

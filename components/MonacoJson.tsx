@@ -62,7 +62,7 @@ function pathOf(doc: Pipeline, d: Diagnostic): (string | number)[] {
   return d.field ? d.field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
 }
 
-function markersAt(monaco: MonacoApi, model: Monaco.editor.ITextModel, text: string, items: { path: (string | number)[]; message: string }[], severity: Monaco.MarkerSeverity): Monaco.editor.IMarkerData[] {
+function markersAt(model: Monaco.editor.ITextModel, text: string, items: { path: (string | number)[]; message: string }[], severity: Monaco.MarkerSeverity): Monaco.editor.IMarkerData[] {
   return items.map(({ path, message }) => {
     const span = locateJsonPath(text, path) ?? { start: 0, end: 1 };
     // A whole object is a big underline; mark its first line only.
@@ -109,7 +109,7 @@ export default function MonacoJson() {
     const model = editor?.getModel();
     if (!monaco || !model || shown.current !== doc) return;
     const items = diagnostics.map((d) => ({ path: pathOf(doc, d), message: d.message }));
-    monaco.editor.setModelMarkers(model, 'compiler', markersAt(monaco, model, model.getValue(), items, monaco.MarkerSeverity.Warning));
+    monaco.editor.setModelMarkers(model, 'compiler', markersAt(model, model.getValue(), items, monaco.MarkerSeverity.Warning));
   }, [monaco, diagnostics, doc, mounted]);
 
   const onChange = (text: string | undefined) => {
@@ -120,7 +120,7 @@ export default function MonacoJson() {
     if (!result.ok) {
       const isSyntax = result.message.startsWith('not valid JSON');
       // Monaco's JSON worker already marks syntax errors; we mark schema problems.
-      monaco.editor.setModelMarkers(model, 'pipeline', isSyntax ? [] : markersAt(monaco, model, text, result.issues as DocumentIssue[], monaco.MarkerSeverity.Error));
+      monaco.editor.setModelMarkers(model, 'pipeline', isSyntax ? [] : markersAt(model, text, result.issues as DocumentIssue[], monaco.MarkerSeverity.Error));
       monaco.editor.setModelMarkers(model, 'compiler', []);
       setStatus({ ok: false, message: result.message });
       return;

@@ -56,7 +56,9 @@ async function close(s: Session) {
 
 async function shot(page: Page, name: string) {
   const dir = process.env.E2E_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: join(ROOT, dir, `e2e-${name}.png`) });
+  if (!dir) return;
+  await page.waitForTimeout(400); // let viewport animations (fit, centre) finish
+  await page.screenshot({ path: join(ROOT, dir, `e2e-${name}.png`) });
 }
 
 const documentText = (page: Page) => page.evaluate(() => window.__studio!.documentText!());
@@ -84,6 +86,12 @@ async function dragConnection(page: Page, from: string, to: string, release = tr
 /** Waits for the debounced compiler to settle on `count` problems. */
 async function waitForProblems(page: Page, count: number) {
   await page.waitForFunction((n) => document.querySelector('[data-testid="problem-count"]')?.textContent === String(n), count);
+}
+
+/** Clicks the canvas where the seed layout leaves it empty (left of the main column). */
+async function clickEmptyCanvas(page: Page) {
+  const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+  await page.mouse.click(pane.x + pane.width * 0.15, pane.y + pane.height * 0.35);
 }
 
 async function selectBlock(page: Page, id: string) {
@@ -129,7 +137,7 @@ test('drag a block from the palette, connect it; a wrong-type connection is refu
   const s = await open();
   const { page } = s;
   const pane = (await page.locator('.react-flow__pane').boundingBox())!;
-  await page.dragAndDrop('[data-testid="palette-log"]', '.react-flow__pane', { targetPosition: { x: pane.width * 0.82, y: pane.height * 0.12 } });
+  await page.dragAndDrop('[data-testid="palette-log"]', '.react-flow__pane', { targetPosition: { x: pane.width * 0.85, y: pane.height * 0.45 } });
   await page.waitForSelector('[data-node-id="log#2"][data-node-type="log"]');
   await waitForProblems(page, 1); // its loss input is not connected yet
   assert.match(await page.locator('[data-testid="problems"]').innerText(), /log#2\.loss/);
@@ -223,7 +231,7 @@ test('n_heads not dividing d_model: error on the block and in the problems panel
   await shot(page, '07-n-heads-error');
 
   // Clicking the problem selects the block (after clicking elsewhere first).
-  await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+  await clickEmptyCanvas(page);
   await problem.click();
   await page.waitForSelector('.react-flow__node.selected[data-id="model"]');
 
@@ -233,7 +241,7 @@ test('n_heads not dividing d_model: error on the block and in the problems panel
   assert.equal((await documentJson(page)).nodes.find((n: { id: string }) => n.id === 'model').params.n_heads, 4);
   assert.equal(await page.inputValue('[data-testid="input-n_heads"]'), '4');
   // Redo with the keyboard, undo again with the keyboard.
-  await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+  await clickEmptyCanvas(page);
   await page.keyboard.press('Control+Shift+z');
   await waitForProblems(page, 1);
   await page.keyboard.press('Control+z');
@@ -320,7 +328,7 @@ test('copy/paste, notes that never run HTML, and a reload that restores the auto
   await page.dblclick('.note');
   await page.keyboard.press('Control+a');
   await page.keyboard.insertText('**bold** <img src="x" onerror="window.__pwned=1"><script>window.__pwned=2</script>');
-  await page.click('.react-flow__pane', { position: { x: 20, y: 20 } });
+  await clickEmptyCanvas(page);
   await page.locator('.note strong', { hasText: 'bold' }).waitFor();
   assert.equal(await page.locator('.note img, .note script').count(), 0);
   assert.equal(await page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined);

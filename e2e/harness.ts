@@ -1,48 +1,15 @@
 // e2e harness: builds the studio once (when .next is missing or older than the sources), serves it
-// on a free local port and drives Debian's Chromium through playwright-core.
-// The command that serves the app lives in `serveCommand` alone, so swapping `next start` for the
-// project's custom server later is a one-function change.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// with the studio's own server (Next + API + socket.io) on a free local port, with a fresh runs
+// folder, and drives Debian's Chromium through playwright-core.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildIfStale, quietEnv, ROOT } from '../scripts/build-if-stale';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
-/** What the client bundle is built from; a newer file here means the build is stale. */
-const SOURCES = ['app', 'components', 'lib', 'engine', 'pipelines', 'next.config.js', 'package.json'];
-
-/** Newest modification time (ms) of the files under `path`, skipping tests. */
-function newestMtime(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return /\.(test|e2e)\.ts$/.test(path) ? 0 : stat.mtimeMs;
-  let newest = 0;
-  for (const name of readdirSync(path)) {
-    if (name === 'node_modules' || name.startsWith('.') || name === 'fixtures') continue;
-    newest = Math.max(newest, newestMtime(join(path, name)));
-  }
-  return newest;
-}
-
-/** The environment for Next: no telemetry (the tests make no request outside the machine). */
-function quietEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-}
-
-/** Runs `next build` unless `.next/BUILD_ID` is newer than every source file. */
-export function buildIfNeeded(): void {
-  const buildId = join(ROOT, '.next', 'BUILD_ID');
-  const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
-  const newest = Math.max(...SOURCES.map((s) => newestMtime(join(ROOT, s))));
-  if (built > newest && !process.env.E2E_REBUILD) return;
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: quietEnv() });
-  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
-  console.log(`# next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
+export { ROOT };
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -56,9 +23,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The one place that says how the built app is served. */
-export function serveCommand(port: number): { command: string; args: string[] } {
-  return { command: process.execPath, args: [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'] };
+/** The one place that says how the built app is served: the production studio server. */
+export function serveCommand(port: number): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', 'server/index.ts'],
+    env: { ...quietEnv(), NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', RUNS_DIR: mkdtempSync(join(tmpdir(), 'e2e-runs-')) },
+  };
 }
 
 export interface App {
@@ -68,10 +39,10 @@ export interface App {
 
 /** Builds if needed, serves the app and waits until it answers. */
 export async function startApp(): Promise<App> {
-  buildIfNeeded();
+  buildIfStale();
   const port = await freePort();
-  const { command, args } = serveCommand(port);
-  const child: ChildProcess = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...quietEnv(), NODE_ENV: 'production' } });
+  const { command, args, env } = serveCommand(port);
+  const child: ChildProcess = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));

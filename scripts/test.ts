@@ -1,25 +1,45 @@
-// Runs the whole test suite: unit/integration tests (node:test) and, when asked, e2e.
-// Usage: npm test            -> every *.test.ts under engine/, server/, cli/
-//        npm test -- unit    -> the same (e2e is added by its own script when present)
+// Runs the whole test suite: unit and integration tests (node:test), then the browser e2e tests.
+// Usage: npm test               -> everything
+//        npm test -- unit       -> *.test.ts only
+//        npm test -- e2e        -> e2e/*.e2e.ts only (builds the app first when it is stale)
+//        npm test -- <text>...  -> test files whose path contains one of the texts
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['engine', 'server', 'cli'];
+const UNIT_ROOTS = ['engine', 'server', 'cli', 'lib', 'bench'];
 
-function findTests(dir: string): string[] {
+function findFiles(dir: string, suffix: string): string[] {
   let found: string[] = [];
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
     const path = join(dir, name);
     if (name === 'node_modules' || name.startsWith('.')) continue;
-    if (statSync(path).isDirectory()) found = found.concat(findTests(path));
-    else if (name.endsWith('.test.ts')) found.push(path);
+    if (statSync(path).isDirectory()) found = found.concat(findFiles(path, suffix));
+    else if (name.endsWith(suffix)) found.push(path);
   }
   return found;
 }
 
-const filter = process.argv.slice(2).filter((a) => a !== 'unit');
-let files = roots.flatMap((r) => { try { return findTests(r); } catch { return []; } }).sort();
-if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+function run(files: string[], concurrency: number): number {
+  if (!files.length) return 0;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+const args = process.argv.slice(2);
+const only = args.find((a) => a === 'unit' || a === 'e2e');
+const filters = args.filter((a) => a !== 'unit' && a !== 'e2e');
+const keep = (files: string[]) => (filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files);
+
+const unit = only === 'e2e' ? [] : keep(UNIT_ROOTS.flatMap((r) => findFiles(r, '.test.ts')).sort());
+const e2e = only === 'unit' ? [] : keep(findFiles('e2e', '.e2e.ts').sort());
+const unitStatus = run(unit, 2);
+// The e2e tests share one build and one browser, so they run one file at a time.
+const e2eStatus = run(e2e, 1);
+process.exit(unitStatus || e2eStatus);

@@ -13,8 +13,9 @@ import { ropeConfigs } from './kernels/js/Rope';
 import { softmaxCrossEntropyConfigs } from './kernels/js/SoftmaxCrossEntropy';
 import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 
-// Each kernel exists only for wasm (kernels/wasm) or for wasm and cpu (kernels/js, see
-// kernels/jsKernel.ts): its op falls back to stock tfjs where it is not registered.
+// Each kernel exists only for the backends where it beats the stock kernels (kernels/wasm: wasm;
+// kernels/js: plain-JS loops, registered per kernel, see kernels/jsKernel.ts): its op falls back
+// to the composed stock form where it is not registered.
 const KERNELS: KernelConfig[] = [
   batchMatMulLoopedConfig, gatherRowsConfig, ...fusedAdamUpdateConfigs, ...transposeLast2Configs, ...normConfigs,
   ...softmaxCrossEntropyConfigs, ...ropeConfigs,

@@ -8,6 +8,10 @@ import { RunEvent } from '../../engine/events';
 export const NodeBackend = z.enum(['wasm', 'cpu', 'tensorflow']);
 export type NodeBackend = z.infer<typeof NodeBackend>;
 
+/** Where a torch run trains: auto lets train.py pick (CUDA when PyTorch sees a GPU). */
+export const TorchDevice = z.enum(['auto', 'cpu', 'cuda']);
+export type TorchDevice = z.infer<typeof TorchDevice>;
+
 /**
  * Pause and stop travel through shared memory, not messages: a worker busy in a long step does
  * not read its message queue, but it reads this flag before every step.

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { RunEvent } from '../../engine/events';
 import { isRunId } from './ids';
-import { NodeBackend } from './messages';
+import { TorchDevice } from './messages';
 
 export const RunState = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'interrupted']);
 export type RunState = z.infer<typeof RunState>;
@@ -23,8 +23,12 @@ export const RunStatus = z.object({
   /** The pipeline's meta.name. */
   name: z.string(),
   state: RunState,
-  executor: z.literal('node'),
-  backend: NodeBackend,
+  /** node: tfjs in a worker thread; torch: the PyTorch export in a python (torchrun) process. */
+  executor: z.enum(['node', 'torch']),
+  /** node: the tfjs backend asked for (wasm, cpu, tensorflow); torch: torch-cpu, torch-cuda, torch-cudax4 (device x processes). */
+  backend: z.string(),
+  /** Torch runs: processes, device, and while it runs the process group (killed if a restarted server finds it alive). */
+  torch: z.object({ nproc: z.number().int(), device: TorchDevice, pid: z.number().int().optional() }).optional(),
   /** Optimizer steps completed. */
   step: z.number().int(),
   totalSteps: z.number().int(),

@@ -6,7 +6,7 @@ import type { TorchConfig } from './export';
 
 /** status.json, as train.py writes it (atomically) at start, on log lines and checkpoints, and at the end. */
 export interface TorchStatus {
-  state: 'running' | 'finished' | 'failed';
+  state: 'running' | 'finished' | 'stopped' | 'failed'; // stopped: SIGTERM, between two steps
   step: number; // optimizer steps completed
   start_step: number; // the step the run started (or resumed) at
   total_steps: number;
@@ -95,8 +95,8 @@ export class TorchEventConverter {
       this.lastCheckpoint = saved.name;
       events.push(...valid({ type: 'checkpoint/saved', nodeId: this.config.checkpoint.node_id, step: saved.step, data: { name: saved.name, bytes: saved.bytes, removed: saved.removed } }));
     }
-    if (!this.finished && (s.state === 'finished' || s.state === 'failed')) {
-      events.push(...this.finish(s.state === 'finished' ? 'completed' : 'failed', s.step, {
+    if (!this.finished && (s.state === 'finished' || s.state === 'stopped' || s.state === 'failed')) {
+      events.push(...this.finish(s.state === 'finished' ? 'completed' : s.state, s.step, {
         elapsedSeconds: s.elapsed_s, error: s.error ?? undefined, lastCheckpoint: s.last_checkpoint ?? undefined,
       }));
     }

@@ -80,6 +80,8 @@ export interface LaunchTorchOptions {
   device?: 'auto' | 'cpu' | 'cuda';
   /** Run folder (default: run/ in the export folder). */
   outDir?: string;
+  /** Where train.py writes status.json (train.py --status; default: in the run folder). */
+  statusFile?: string;
   /** Checkpoint to continue from (train.py --resume). */
   resume?: string;
   /** Weights to start from (train.py --init-from). */
@@ -95,6 +97,11 @@ export interface LaunchTorchOptions {
    * drain; 'inherit' prints to this terminal, 'ignore' drops the output.
    */
   stdio?: StdioOptions;
+  /**
+   * Start the process in a process group of its own (spawn's `detached`): signal the whole run,
+   * torchrun and its workers, with process.kill(-child.pid, signal).
+   */
+  detached?: boolean;
 }
 
 export interface TorchLaunch {
@@ -119,6 +126,7 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
   if (!Number.isInteger(nproc) || nproc < 1) throw new RangeError(`launchTorch: nproc must be a positive integer, got ${nproc}`);
   const runDir = resolve(options.outDir ?? join(exportDir, 'run'));
   const train = [join(exportDir, 'train.py'), '--out', runDir, '--device', options.device ?? 'auto'];
+  if (options.statusFile) train.push('--status', resolve(options.statusFile));
   if (options.steps !== undefined) train.push('--steps', String(options.steps));
   if (options.resume) train.push('--resume', resolve(options.resume));
   if (options.initFrom) train.push('--init-from', resolve(options.initFrom));
@@ -142,7 +150,9 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
  */
 export function launchTorch(options: LaunchTorchOptions): TorchLaunch {
   const { command, args, runDir } = torchCommand(options);
-  const child = spawn(command, args, { cwd: resolve(options.exportDir), env: options.env ?? process.env, stdio: options.stdio ?? 'pipe' });
+  const child = spawn(command, args, {
+    cwd: resolve(options.exportDir), env: options.env ?? process.env, stdio: options.stdio ?? 'pipe', detached: options.detached ?? false,
+  });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok, fail) => {
     child.on('error', fail);
     child.on('close', (code, signal) => ok({ code, signal }));
@@ -201,6 +211,8 @@ export interface TailTorchRunOptions {
   exportDir: string;
   /** The run folder (default: run/ in the export folder). */
   runDir?: string;
+  /** train.py's status.json, when launched with statusFile (default: in the run folder). */
+  statusFile?: string;
   sink: EventSink;
   /** Milliseconds between polls (default 500). */
   intervalMs?: number;
@@ -223,7 +235,7 @@ export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchT
   const convert = new TorchEventConverter(config);
   const log = new LineReader(join(runDir, 'train_log.jsonl'));
   const samples = new LineReader(join(runDir, 'samples.jsonl'));
-  const statusPath = join(runDir, 'status.json');
+  const statusPath = options.statusFile ? resolve(options.statusFile) : join(runDir, 'status.json');
   const readText = (path: string) => readFile(path, 'utf8').catch(() => undefined);
   // A run resumed into its old folder appends to the old files and replaces the old status.json.
   let stale: string | undefined;

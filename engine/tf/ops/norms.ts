@@ -3,8 +3,8 @@
 // forms below, its Square gradient casts (a copy on wasm), and the weight/bias gradients need a
 // sum over rows, which the wasm backend does by transposing; a [1, N] @ [N, C] matmul with ones
 // does it on XNNPACK instead (sumRows).
-// On wasm and cpu each direction is one kernel (kernels/js/Norms.ts); the composed form below
-// is what GPU backends run.
+// On cpu each direction is one kernel (kernels/js/Norms.ts); the composed form below is what the
+// other backends run.
 // References: Ba et al., "Layer Normalization" (2016); Zhang & Sennrich, "Root Mean Square Layer
 // Normalization" (2019).
 import * as tf from '@tensorflow/tfjs';

@@ -56,8 +56,11 @@ Into the run folder (rank 0 only):
 - \`checkpoints/ckpt-NNNNNN.safetensors\` + \`.json\`: weights under the studio's parameter names
   (\`wte\`, \`blocks.0.attn.wq\`, ... in \`[in, out]\` layout) and optimizer state (\`optim.*\`). The
   studio resumes them, and this script resumes the studio's.
-- \`status.json\`: \`state\` (\`running\`, \`finished\`, \`failed\`), \`step\`, \`last_checkpoint\`, \`error\`;
-  rewritten atomically, for tools that watch the run.
+- \`status.json\` (or \`--status PATH\`): \`state\` (\`running\`, \`finished\`, \`stopped\`, \`failed\`),
+  \`step\`, \`last_checkpoint\`, \`error\`; rewritten atomically, for tools that watch the run.
+
+\`SIGTERM\` (\`kill PID\`, or to torchrun's process group) stops the run after the step in progress,
+with \`state: "stopped"\`; \`--resume\` continues it from its last checkpoint.
 
 ## Same numbers as the studio
 

@@ -13,15 +13,29 @@ export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipelin
 #   4. clip, optimizer step; eval and sample when due (before the update when the plan says so)
 #   5. after the step (step = s + 1 done): the log line, then the checkpoint when due
 # Rank 0 writes train_log.jsonl, samples.jsonl, checkpoints/ and status.json into --out.
+# SIGTERM stops the run between two steps (the step in progress finishes; every process stops at
+# the same step), with state "stopped" in status.json; resume it from its last checkpoint.
 import argparse
 import contextlib
 import datetime
 import json
 import math
 import os
+import signal
 import sys
 import time
 import traceback
+
+STOP_REQUESTED = [False]  # set by SIGTERM, read between steps
+
+
+def request_stop(signum, frame):
+    STOP_REQUESTED[0] = True
+
+
+if __name__ == "__main__":
+    # Before importing torch (seconds): a stop sent meanwhile still ends the run cleanly.
+    signal.signal(signal.SIGTERM, request_stop)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the modules beside this file, also under python -I
 
@@ -51,6 +65,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description="Train the exported Pretrain Studio pipeline with PyTorch.")
     p.add_argument("--config", default=os.path.join(HERE, "config.json"), help="pipeline values (default: config.json beside this file)")
     p.add_argument("--out", default=os.path.join(HERE, "run"), help="run folder: train_log.jsonl, samples.jsonl, checkpoints/, status.json")
+    p.add_argument("--status", help="where to write status.json (default: in the run folder)")
     p.add_argument("--steps", type=int, help="override the number of optimizer steps")
     p.add_argument("--resume", help="continue from a checkpoint (.safetensors, .json, name without extension, or a checkpoints folder)")
     p.add_argument("--init-from", help="start from these weights (safetensors file or checkpoint); optimizer state and step start fresh")
@@ -101,6 +116,7 @@ class Run:
         self.dtype = "bfloat16" if bf16 else "float32"
         self.out = os.path.abspath(args.out)
         self.ckpt_dir = os.path.join(self.out, "checkpoints")
+        self.status_path = status_path(args)
         if self.rank == 0:
             os.makedirs(self.out, exist_ok=True)
 
@@ -214,7 +230,7 @@ class Run:
         }
         self.status_time = time.time()
         # No fsync: status.json is for watchers and rewritten often; atomic is what they need.
-        ckpt.write_atomic(os.path.join(self.out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
+        ckpt.write_atomic(self.status_path, (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
 
     def append(self, file, record):
         with open(os.path.join(self.out, file), "a", encoding="utf-8") as f:
@@ -319,15 +335,28 @@ class Run:
         line.update(summary)
         return line
 
+    def stop_requested(self):
+        """Whether a process got SIGTERM; with several, all agree (any one stops them all at this step)."""
+        if self.world == 1:
+            return STOP_REQUESTED[0]
+        flag = torch.tensor([1.0 if STOP_REQUESTED[0] else 0.0], device=self.device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return flag.item() > 0
+
     # ---------------------------------------------------------------- the loop
     def run(self):
+        """Trains to the last step; returns False when stopped early (SIGTERM)."""
         cfg = self.cfg
         if self.rank == 0:
             print("training %s parameters on torch-%s (%s, %d process%s), %d tokens/step, steps %d..%d%s" % (
                 format(self.parameters, ","), self.device.type, self.dtype, self.world, "" if self.world == 1 else "es",
                 self.tokens_per_step, self.step, self.total, " (resumed from %s)" % self.resumed_from if self.resumed_from else ""), flush=True)
         self.write_status("running")
+        stopped = False
         while self.step < self.total:
+            if self.stop_requested():
+                stopped = True
+                break
             line = self.train_step()
             done = self.step
             if self.rank != 0:
@@ -346,9 +375,19 @@ class Run:
             # On log lines and checkpoints, and at least every 10 s for runs that log rarely.
             if saved or (log and done % log["every"] == 0) or time.time() - self.status_time >= 10:
                 self.write_status("running")
+        if stopped:
+            self.write_status("stopped")
+            if self.rank == 0:
+                print("stopped after %d steps (SIGTERM)%s" % (self.step, "; last checkpoint %s" % self.last_checkpoint if self.last_checkpoint else ""), flush=True)
+            return False
         self.write_status("finished")
         if self.rank == 0:
             print("completed after %d steps in %.1fs%s" % (self.step, self.elapsed(), "; last checkpoint %s" % self.last_checkpoint if self.last_checkpoint else ""), flush=True)
+        return True
+
+
+def status_path(args):
+    return os.path.abspath(args.status) if args.status else os.path.join(os.path.abspath(args.out), "status.json")
 
 
 def main(argv=None):
@@ -375,11 +414,11 @@ def main(argv=None):
             run.write_status("failed", error={"message": message, "node_id": node})
         elif int(os.environ.get("RANK", "0")) == 0:
             # Failed during setup: still leave a status for hosts that watch the run folder.
-            out = os.path.abspath(args.out)
-            os.makedirs(out, exist_ok=True)
+            path = status_path(args)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             status = {"state": "failed", "step": 0, "start_step": 0, "total_steps": args.steps or cfg["total_steps"], "last_checkpoint": None, "elapsed_s": 0.0,
                       "error": {"message": message, "node_id": node}, "updated_at": now_iso(), "pid": os.getpid()}
-            ckpt.write_atomic(os.path.join(out, "status.json"), (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
+            ckpt.write_atomic(path, (json.dumps(status, indent=2) + "\n").encode("utf-8"), durable=False)
         return 1
     finally:
         if dist.is_available() and dist.is_initialized():

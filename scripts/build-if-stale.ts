@@ -1,0 +1,44 @@
+// Builds the Next app (`next build`) unless .next/BUILD_ID is newer than every source file.
+// Used by `npm run studio` and the e2e harness. Run directly: node --import tsx scripts/build-if-stale.ts
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const NEXT_BIN = join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+/** What the client bundle is built from; a newer file here means the build is stale. */
+const SOURCES = ['app', 'components', 'lib', 'engine', 'pipelines', 'next.config.js', 'package.json'];
+
+/** Newest modification time (ms) of the files under `path`, skipping tests. */
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return /\.(test|e2e)\.ts$/.test(path) ? 0 : stat.mtimeMs;
+  let newest = 0;
+  for (const name of readdirSync(path)) {
+    if (name === 'node_modules' || name.startsWith('.') || name === 'fixtures') continue;
+    newest = Math.max(newest, newestMtime(join(path, name)));
+  }
+  return newest;
+}
+
+/** The environment for Next: no telemetry (the studio makes no request outside the machine). */
+export function quietEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+}
+
+/** Runs `next build` when the build is missing or older than the sources (or `force`). */
+export function buildIfStale(force = !!process.env.E2E_REBUILD): boolean {
+  const buildId = join(ROOT, '.next', 'BUILD_ID');
+  const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  const newest = Math.max(...SOURCES.map((s) => newestMtime(join(ROOT, s))));
+  if (built > newest && !force) return false;
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [NEXT_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env: quietEnv() });
+  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
+  console.log(`# next build took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) buildIfStale(process.argv.includes('--force'));
