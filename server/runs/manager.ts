@@ -1,20 +1,23 @@
 // The run manager: compiles submitted pipelines, queues them, runs each in a worker thread
-// (so the server stays responsive), and turns the worker's events into the run's numbered,
-// stored and broadcast stream. Lifecycle of a run:
+// (so the server stays responsive) or, with executor "torch", as a PyTorch process (torch.ts), and
+// turns the run's events into its numbered, stored and broadcast stream. Lifecycle of a run:
 //   queued -> running <-> paused -> completed | stopped | failed
 //   running | paused when the server dies -> interrupted (at the next startup)
 //   interrupted | stopped -> (resume) queued -> running, from the last checkpoint
 import type { WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { compile } from '../../engine/compiler/compile';
 import type { RunEvent } from '../../engine/events';
+import { checkExportable } from '../../engine/export/torch/export';
+import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
+import type { Plan } from '../../engine/plan';
 import { newRunId } from './ids';
-import { CONTROL, WorkerMessage, type NodeBackend, type WorkerStart } from './messages';
+import { CONTROL, NodeBackend, WorkerMessage, type TorchDevice, type WorkerStart } from './messages';
 import { spawnRunWorker } from './spawn';
 import { eventLine, FINAL_STATES, RunStore, type RunState, type RunStatus, type WireEvent } from './store';
 import { EventHub } from './stream';
+import { killLeftoverRun, TorchRun } from './torch';
 
 export interface RunManagerOptions {
   runsDir: string;
@@ -26,13 +29,24 @@ export interface RunManagerOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Live event batching interval in ms. Default 100. */
   flushMs?: number;
+  /** Python with torch and numpy for torch runs. Default /usr/bin/python3. */
+  python?: string;
+  /** How long a stopped torch run may take to end its step before it is killed (ms). Default 30 000. */
+  torchStopGraceMs?: number;
+  /** How often a torch run's folder is read (ms). Default 250. */
+  torchPollMs?: number;
 }
 
 export interface Submission {
   pipeline: unknown;
+  /** node (default): tfjs in a worker thread; torch: the PyTorch export in a python process. */
+  executor?: 'node' | 'torch';
   /** Overrides training.steps. */
   steps?: number;
+  /** node runs: the tfjs backend. */
   backend?: NodeBackend;
+  /** torch runs: processes (torchrun when > 1) and device (default: what PyTorch finds, CUDA first). */
+  torch?: { nproc?: number; device?: 'cpu' | 'cuda' };
 }
 
 /** A user error in a submission, addressed like the compiler's diagnostics. */
@@ -51,11 +65,25 @@ export class RunActionError extends Error {
   }
 }
 
+/** A run in progress, whichever executor trains it: what the manager can ask of it. */
+interface Execution {
+  pause(): void;
+  resume(): void;
+  stop(): void;
+  /** Ends it now (the run has ended, or the server is closing). */
+  terminate(): Promise<void>;
+}
+
 interface ActiveRun {
-  worker: Worker;
-  flags: Int32Array;
+  execution: Execution;
   writer: WriteStream;
   ended: boolean;
+}
+
+/** Why a submission was refused: a summary, and the problems addressed to nodes or fields. */
+export interface SubmitRefusal {
+  error: string;
+  errors: SubmitError[];
 }
 
 interface RunRecord {
@@ -79,6 +107,7 @@ export class RunManager {
   private statusListeners = new Set<(status: RunStatus) => void>();
   private closed = false;
   private readonly maxConcurrent: number;
+  private torch: Promise<TorchInfo> | undefined;
 
   constructor(private readonly options: RunManagerOptions) {
     this.store = new RunStore(resolve(options.runsDir));
@@ -99,6 +128,11 @@ export class RunManager {
       this.runs.set(id, record);
       this.hub.open(id, status.lastSeq);
       if (status.state === 'running' || status.state === 'paused') {
+        // A torch run's processes outlive a crashed server: end them before anyone resumes the run.
+        if (status.torch?.pid !== undefined) {
+          if (killLeftoverRun(status.torch.pid, this.store.dir(id))) console.warn(`run ${id}: killed its PyTorch processes, left by the previous server`);
+          status.torch = { ...status.torch, pid: undefined };
+        }
         this.setState(record, 'interrupted', { finishedAt: now() });
       } else if (status.state === 'queued') {
         this.queue.push(id);
@@ -123,10 +157,25 @@ export class RunManager {
   }
 
   /**
-   * Compiles and queues a pipeline. Returns the new run's id, or the compiler's errors (nothing
-   * is created then).
+   * Whether python can run torch runs, its torch version and device (python is asked once, on the
+   * first call, and the answer kept for the server's life).
    */
-  async submit(submission: Submission): Promise<{ id: string } | { errors: SubmitError[] }> {
+  torchInfo(): Promise<TorchInfo> {
+    this.torch ??= detectTorch(this.options.python ?? DEFAULT_PYTHON);
+    return this.torch;
+  }
+
+  /** The python interpreter torch runs use. */
+  get python(): string {
+    return this.options.python ?? DEFAULT_PYTHON;
+  }
+
+  /**
+   * Compiles and queues a pipeline. Returns the new run's id, or why it was refused: the compiler's
+   * errors, what keeps a torch run from being exported, or a torch executor that cannot run it
+   * (nothing is created then).
+   */
+  async submit(submission: Submission): Promise<{ id: string } | SubmitRefusal> {
     let document = submission.pipeline;
     if (submission.steps !== undefined && typeof document === 'object' && document !== null && !Array.isArray(document)) {
       const doc = document as { training?: Record<string, unknown> };
@@ -135,6 +184,7 @@ export class RunManager {
     const compiled = compile(document);
     if (!compiled.ok) {
       return {
+        error: 'the pipeline has errors',
         errors: compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => ({
           ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}),
           ...(d.field ? { field: d.field } : {}), code: d.code, message: d.message,
@@ -142,10 +192,18 @@ export class RunManager {
       };
     }
     const { plan } = compiled;
+    let torch: RunStatus['torch'];
+    let backend: string = submission.backend ?? 'wasm';
+    if (submission.executor === 'torch') {
+      const checked = await this.checkTorch(plan, submission.torch ?? {});
+      if ('error' in checked) return checked;
+      torch = { nproc: checked.nproc, device: checked.device };
+      backend = checked.backend;
+    }
     const id = newRunId();
     const time = now();
     const status: RunStatus = {
-      id, name: plan.name, state: 'queued', executor: 'node', backend: submission.backend ?? 'wasm',
+      id, name: plan.name, state: 'queued', executor: submission.executor ?? 'node', backend, ...(torch ? { torch } : {}),
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
@@ -160,11 +218,41 @@ export class RunManager {
     return { id };
   }
 
+  /**
+   * Whether this torch executor can run `plan` as asked: the export's standard loop, torch found,
+   * the device there, the batch divisible among the processes. Returns the settings or a refusal.
+   */
+  private async checkTorch(plan: Plan, asked: NonNullable<Submission['torch']>): Promise<SubmitRefusal | { nproc: number; device: TorchDevice; backend: string }> {
+    const issues = checkExportable(plan);
+    if (issues.length) {
+      return {
+        error: 'the pipeline cannot run with PyTorch',
+        errors: issues.map((i) => ({ ...(i.nodeId ? { nodeId: i.nodeId } : {}), ...(i.field ? { field: i.field } : {}), code: 'torch_export', message: i.message })),
+      };
+    }
+    const info = await this.torchInfo();
+    const refuse = (field: string, message: string): SubmitRefusal => ({ error: 'the torch executor cannot run this', errors: [{ field, code: 'torch_executor', message }] });
+    if (!info.available) return refuse('executor', `PyTorch is not available: ${info.error ?? 'unknown reason'}`);
+    const nproc = asked.nproc ?? 1;
+    const device = asked.device ?? info.device;
+    if (device === 'cuda' && info.gpus === 0) return refuse('torch.device', `PyTorch ${info.version} sees no CUDA device here`);
+    if (device === 'cuda' && nproc > info.gpus) return refuse('torch.nproc', `${nproc} processes need ${nproc} GPUs; PyTorch sees ${info.gpus}`);
+    const batch = plan.nodes.find((n) => n.kind === 'get_batch')!;
+    const batchSize = Number(batch.params.batch_size);
+    if (batchSize % nproc !== 0) {
+      return {
+        error: 'the torch executor cannot run this',
+        errors: [{ nodeId: batch.id, field: 'batch_size', code: 'torch_executor', message: `(${batchSize}) must divide by the number of processes (${nproc}): each takes an equal slice of the batch` }],
+      };
+    }
+    return { nproc, device, backend: `torch-${device}${nproc > 1 ? `x${nproc}` : ''}` };
+  }
+
   pause(id: string): RunStatus {
     const record = this.require(id);
     if (record.status.state === 'paused') return record.status;
     if (record.status.state !== 'running' || !record.active) throw new RunActionError(409, `run ${id} is ${record.status.state}, not running`);
-    Atomics.store(record.active.flags, 0, CONTROL.pause);
+    record.active.execution.pause();
     this.setState(record, 'paused');
     return record.status;
   }
@@ -178,7 +266,7 @@ export class RunManager {
     const { state } = record.status;
     if (state === 'running' || state === 'queued') return record.status;
     if (state === 'paused' && record.active) {
-      Atomics.store(record.active.flags, 0, CONTROL.run);
+      record.active.execution.resume();
       this.setState(record, 'running');
       return record.status;
     }
@@ -207,7 +295,7 @@ export class RunManager {
       this.queue = this.queue.filter((q) => q !== id);
       this.setState(record, 'stopped', { finishedAt: now() });
     } else if ((state === 'running' || state === 'paused') && record.active) {
-      Atomics.store(record.active.flags, 0, CONTROL.stop);
+      record.active.execution.stop();
     } else if (!FINAL_STATES.includes(state)) {
       throw new RunActionError(409, `run ${id} is ${state}`);
     }
@@ -220,7 +308,7 @@ export class RunManager {
     const active = [...this.runs.values()].filter((r) => r.active && !r.active.ended);
     await Promise.all(active.map(async (record) => {
       record.active!.ended = true;
-      await record.active!.worker.terminate();
+      await record.active!.execution.terminate();
       await closeWriter(record.active!.writer);
       record.active = undefined;
       this.setState(record, 'interrupted', { finishedAt: now() });
@@ -257,6 +345,7 @@ export class RunManager {
   }
 
   private async start(record: RunRecord): Promise<void> {
+    if (record.status.executor === 'torch') return this.startTorch(record);
     const { id } = record.status;
     const pipeline = await this.store.readJson(id, 'pipeline.json');
     if (this.closed) {
@@ -267,10 +356,19 @@ export class RunManager {
     const flags = new Int32Array(control);
     const start: WorkerStart = {
       runId: id, pipeline, outDir: this.store.dir(id), dataDir: resolve(this.options.dataDir),
-      backend: record.status.backend, control, ...(record.status.resumeFrom ? { resume: join(this.store.checkpointsDir(id), record.status.resumeFrom) } : {}),
+      backend: NodeBackend.parse(record.status.backend), control, ...(record.status.resumeFrom ? { resume: join(this.store.checkpointsDir(id), record.status.resumeFrom) } : {}),
     };
     const worker = spawnRunWorker(start, this.options.workerEnv);
-    record.active = { worker, flags, writer: this.store.appendEvents(id), ended: false };
+    // Pause and stop travel through shared memory: a worker busy in a step reads the flag before the next.
+    const execution: Execution = {
+      pause: () => Atomics.store(flags, 0, CONTROL.pause),
+      resume: () => Atomics.store(flags, 0, CONTROL.run),
+      stop: () => Atomics.store(flags, 0, CONTROL.stop),
+      terminate: async () => {
+        await worker.terminate();
+      },
+    };
+    record.active = { execution, writer: this.store.appendEvents(id), ended: false };
     record.status.startedAt = now();
     this.setState(record, 'running');
     worker.on('message', (raw) => {
@@ -280,8 +378,37 @@ export class RunManager {
     });
     worker.on('error', (e) => this.crash(record, `worker failed: ${e.message}`));
     worker.on('exit', (code) => {
-      if (record.active?.worker === worker && !record.active.ended) this.crash(record, `worker exited (code ${code}) before the run ended`);
+      if (record.active?.execution === execution && !record.active.ended) this.crash(record, `worker exited (code ${code}) before the run ended`);
     });
+  }
+
+  /** A torch run: export, launch and tail (torch.ts); its messages are a worker's. */
+  private async startTorch(record: RunRecord): Promise<void> {
+    const { id } = record.status;
+    const plan = (await this.store.readJson(id, 'plan.json')) as Plan;
+    if (this.closed) {
+      this.slots.delete(id);
+      return;
+    }
+    const settings = record.status.torch ?? { nproc: 1, device: 'auto' as const };
+    const execution = new TorchRun({
+      runId: id, runDir: this.store.dir(id), plan, dataDir: resolve(this.options.dataDir), nproc: settings.nproc, device: settings.device,
+      ...(record.status.resumeFrom ? { resume: join(this.store.checkpointsDir(id), record.status.resumeFrom) } : {}),
+      startStep: record.status.step, python: this.python, env: this.options.workerEnv ?? process.env,
+      stopGraceMs: this.options.torchStopGraceMs ?? 30_000, pollMs: this.options.torchPollMs ?? 250,
+      onMessage: (message) => {
+        if (record.active?.execution === execution) this.handle(record, message);
+      },
+      onLaunched: (pid) => {
+        if (record.active?.execution !== execution || record.active.ended) return;
+        record.status.torch = { ...settings, pid };
+        this.save(record); // the pid reaches status.json now: a server that dies leaves it for the next to clean up
+      },
+    });
+    record.active = { execution, writer: this.store.appendEvents(id), ended: false };
+    record.status.startedAt = now();
+    this.setState(record, 'running');
+    execution.start();
   }
 
   private handle(record: RunRecord, message: WorkerMessage): void {
@@ -328,6 +455,7 @@ export class RunManager {
       case 'run/started':
         status.totalSteps = event.data.totalSteps;
         status.step = event.step;
+        if (status.executor === 'torch') status.backend = event.data.backend; // torch-cpu, torch-cudax8: what train.py found
         break;
       case 'step':
         status.step = event.step;
@@ -362,9 +490,10 @@ export class RunManager {
     const active = record.active!;
     active.ended = true;
     await closeWriter(active.writer);
-    await active.worker.terminate();
+    await active.execution.terminate();
     record.active = undefined;
     this.slots.delete(record.status.id);
+    if (record.status.torch) record.status.torch = { ...record.status.torch, pid: undefined };
     this.setState(record, state, { finishedAt: now(), resumeFrom: undefined });
     this.schedule();
   }
