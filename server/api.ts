@@ -1,29 +1,69 @@
-// The HTTP API under /api (docs/api.md): submit runs, control them, read their files.
-// One explicit route table; each handler gets the matched URL parts.
+// The HTTP API under /api (docs/api.md): submit runs, control them, read their files, list the
+// executors, download a pipeline's PyTorch export. One explicit route table; each handler gets the
+// matched URL parts.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkCheckpointName } from '../engine/checkpoint/store';
+import { compile } from '../engine/compiler/compile';
 import { EVENTS_VERSION } from '../engine/events';
+import { checkExportable, TorchExportError } from '../engine/export/torch/export';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
 import { NodeBackend } from './runs/messages';
+import { exportTorchInWorker } from './runs/torch-export';
+import { zipFiles } from './zip';
 
 export interface ApiOptions {
   /** Largest accepted request body in bytes (a pipeline document). */
   maxBodyBytes: number;
+  /** Where bundled corpora are prepared (for the export download). */
+  dataDir: string;
 }
 
+const PipelineDocument = z.unknown().refine((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be a pipeline document (an object)');
+
 const SubmitBody = z.object({
-  pipeline: z.unknown().refine((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be a pipeline document (an object)'),
-  executor: z.literal('node').default('node'),
+  pipeline: PipelineDocument,
+  executor: z.enum(['node', 'torch']).default('node'),
   steps: z.number().int().min(1).max(100_000_000).optional(),
   backend: NodeBackend.optional(),
-}).strict();
+  torch: z.object({
+    nproc: z.number().int().min(1).max(64).optional(),
+    device: z.enum(['cpu', 'cuda']).optional(),
+  }).strict().optional(),
+}).strict().superRefine((body, ctx) => {
+  if (body.executor === 'torch' && body.backend) ctx.addIssue({ code: 'custom', path: ['backend'], message: 'is for executor "node"; torch runs take torch.device' });
+  if (body.executor === 'node' && body.torch) ctx.addIssue({ code: 'custom', path: ['torch'], message: 'is for executor "torch"' });
+});
+
+const ExportBody = z.object({ pipeline: PipelineDocument }).strict();
+
+/** tfjs backends this server can start: wasm and cpu always, tensorflow with @tensorflow/tfjs-node installed. */
+function nodeBackends(): NodeBackend[] {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return ['wasm', 'cpu', 'tensorflow'];
+  } catch {
+    return ['wasm', 'cpu'];
+  }
+}
+
+/** A file name from a pipeline's name: lower-case letters, digits and dashes. */
+function fileSlug(name: string): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  return slug || 'pipeline';
+}
+
+function invalidRequest(error: z.ZodError): HttpError {
+  return new HttpError(400, 'invalid request', { errors: error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message })) });
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void> | void;
 
@@ -49,12 +89,53 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
     ['GET', /^\/api\/runs$/, (_req, res) => sendJson(res, 200, { runs: manager.list() })],
     ['POST', /^\/api\/runs$/, async (req, res) => {
       const body = SubmitBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
-      if (!body.success) {
-        throw new HttpError(400, 'invalid request', { errors: body.error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message })) });
-      }
+      if (!body.success) throw invalidRequest(body.error);
       const result = await manager.submit(body.data);
-      if ('errors' in result) throw new HttpError(400, 'the pipeline has errors', { errors: result.errors });
+      if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors });
       sendJson(res, 201, { id: result.id });
+    }],
+    ['GET', /^\/api\/executors$/, async (_req, res) => {
+      const torch = await manager.torchInfo();
+      sendJson(res, 200, { node: { available: true, backends: nodeBackends() }, torch: { ...torch, python: manager.python } });
+    }],
+    ['POST', /^\/api\/export\/torch$/, async (req, res, _params, query) => {
+      const body = ExportBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
+      if (!body.success) throw invalidRequest(body.error);
+      const data = query.get('data') ?? '1';
+      if (data !== '0' && data !== '1') throw new HttpError(400, '?data must be 0 (leave out the token ids) or 1');
+      const compiled = compile(body.data.pipeline);
+      if (!compiled.ok) {
+        throw new HttpError(400, 'the pipeline has errors', {
+          errors: compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => ({
+            ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}), ...(d.field ? { field: d.field } : {}), code: d.code, message: d.message,
+          })),
+        });
+      }
+      const { plan } = compiled;
+      const issues = checkExportable(plan);
+      if (issues.length) throw exportRefusal(issues);
+      const slug = `${fileSlug(plan.name)}-torch`;
+      const dir = await mkdtemp(join(tmpdir(), 'studio-export-'));
+      try {
+        let files: string[];
+        try {
+          // Data linked, not copied: the zip reads it once. A 'files' dataset is copied in only with data.
+          files = await exportTorchInWorker({ plan, outDir: dir, dataDir: resolve(options.dataDir), baseDir: process.cwd(), copyData: data === '1', linkData: true });
+        } catch (e) {
+          if (e instanceof TorchExportError) throw exportRefusal(e.issues);
+          throw e;
+        }
+        // ?data=0 leaves out the token ids (megabytes); tokenizer.json, meta.json and gpt2_vocab.json stay.
+        const kept = files.filter((f) => data === '1' || !(f.startsWith('data/') && f.endsWith('.npy'))).sort();
+        const zip = await zipFiles(await Promise.all(kept.map(async (f) => ({ name: `${slug}/${f}`, data: await readFile(join(dir, f)) }))));
+        res.writeHead(200, {
+          'content-type': 'application/zip', 'content-length': zip.length, 'cache-control': 'no-store',
+          'content-disposition': `attachment; filename="${slug}.zip"`,
+        });
+        res.end(zip);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }],
     ['GET', /^\/api\/runs\/([^/]+)$/, (_req, res, [id]) => sendJson(res, 200, runOr404(id))],
     ['POST', /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, async (_req, res, [id, action]) => {
@@ -134,6 +215,12 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       .catch((e: unknown) => fail(res, e));
     return true;
   };
+}
+
+function exportRefusal(issues: { nodeId?: string; field?: string; message: string }[]): HttpError {
+  return new HttpError(400, 'the pipeline cannot be exported to PyTorch', {
+    errors: issues.map((i) => ({ ...(i.nodeId ? { nodeId: i.nodeId } : {}), ...(i.field ? { field: i.field } : {}), code: 'torch_export', message: i.message })),
+  });
 }
 
 function fail(res: ServerResponse, e: unknown): void {

@@ -28,6 +28,10 @@ export interface StudioServerOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** Live event batching interval in ms. Default 100. */
   flushMs?: number;
+  /** Python with torch and numpy, for torch runs and GET /api/executors. Default /usr/bin/python3. */
+  python?: string;
+  /** How long a stopped torch run may take to finish its step before it is killed (ms). Default 30 000. */
+  torchStopGraceMs?: number;
 }
 
 export interface StudioServer {
@@ -52,9 +56,10 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   const manager = new RunManager({
     runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
+    ...(options.python ? { python: options.python } : {}), ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
   });
   await manager.init();
-  const api = apiHandler(manager, { maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 });
+  const api = apiHandler(manager, { maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, dataDir: options.dataDir ?? 'data' });
 
   // Next is prepared after listening (it wants the real port); requests wait for it.
   let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;

@@ -1,6 +1,7 @@
 // Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
-// MAX_CONCURRENT_RUNS (1); NODE_ENV=production selects the built app; STUDIO_NO_NEXT=1 serves the
+// MAX_CONCURRENT_RUNS (1), TORCH_PYTHON (/usr/bin/python3: the python with torch for torch runs);
+// NODE_ENV=production selects the built app; STUDIO_NO_NEXT=1 serves the
 // API and socket only (tests, headless machines).
 import { createStudioServer } from './app';
 
@@ -17,6 +18,7 @@ const server = await createStudioServer({
   runsDir: process.env.RUNS_DIR || 'runs',
   dataDir: process.env.DATA_DIR || 'data',
   maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
+  ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
 });
 console.log(`Pretrain Studio on ${server.url}${dev ? ' (dev)' : ''}`);

@@ -41,7 +41,10 @@ export const model = defineNode({
   params,
   summary: ['d_model', 'n_layers', 'n_heads', 'vocab_size'],
   check(p, ctx) {
-    const issues = validateGptConfig(gptConfig(p)).map((i) => ({ field: FIELD_NAMES[i.field] ?? String(i.field), message: i.message }));
+    // The engine speaks camelCase; users see the params' snake_case names.
+    const snake = (text: string) => text.replace(/\b(vocabSize|contextLength|dModel|nLayers|nHeads|dFF|ropeTheta|tieEmbeddings|normEps)\b/g,
+      (name) => FIELD_NAMES[name as keyof GptConfig]);
+    const issues = validateGptConfig(gptConfig(p)).map((i) => ({ field: FIELD_NAMES[i.field] ?? String(i.field), message: snake(i.message) }));
     const feeder = ctx.upstream('x');
     const T = feeder?.params.context_length;
     if (typeof T === 'number' && T > p.context_length) {

@@ -226,7 +226,7 @@ export class RunManager {
     const issues = checkExportable(plan);
     if (issues.length) {
       return {
-        error: 'the pipeline cannot run with PyTorch',
+        error: 'the pipeline cannot be exported to PyTorch',
         errors: issues.map((i) => ({ ...(i.nodeId ? { nodeId: i.nodeId } : {}), ...(i.field ? { field: i.field } : {}), code: 'torch_export', message: i.message })),
       };
     }

@@ -1,0 +1,192 @@
+// Memory checks of the engine (`npm run bench:memory`, and bench/memory.test.ts):
+//   1. tensorsStayFlat: 1,000 training steps of a tiny model through the real runtime (with eval,
+//      sample, checkpoint and log nodes firing along the way) keep tf.memory().numTensors and the
+//      backend's buffer count flat.
+//   2. bigFileRss: a 2 GB uint16 ids file (sparse: a real header, a few real windows, zeros
+//      elsewhere, which are valid token ids) trains a few steps through nodeIO / trainPipeline in
+//      a child process whose peak RSS must stay under 1 GB: windows are read on demand, never the
+//      whole file. The child runs twice: with meta.json beside the file (what the tokenizer
+//      writes; no scan) and without it (the dataset node then scans the whole file for the
+//      largest id, in bounded chunks).
+// Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan]
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { compile } from '../engine/compiler/compile';
+import { encodeNpy, encodeNpyHeader } from '../engine/data/npy';
+import type { RunEvent } from '../engine/events';
+import { trainPipeline } from '../engine/node/train';
+import { Rng } from '../engine/random';
+import { memoryIO } from '../engine/runtime/memory-io';
+import { runPlan } from '../engine/runtime/run';
+import { useBackend } from '../engine/tf/backend';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+/** A tiny pipeline over files train_ids.npy / valid_ids.npy: the standard loop plus every output node. */
+function tinyPipeline(steps: number, every: { eval: number; sample: number; checkpoint: number }, paths?: { train: string; valid: string }): unknown {
+  const node = (id: string, params: Record<string, unknown>) => ({ id, type: id, params, position: { x: 0, y: 0 } });
+  const edge = (s: string, sh: string, t: string, th: string) => ({ id: `${s}.${sh}->${t}.${th}`, source: s, sourceHandle: sh, target: t, targetHandle: th });
+  return {
+    version: 1,
+    meta: { name: 'memory check' },
+    training: { steps, seed: 7 },
+    nodes: [
+      node('dataset', { source: 'files', train_path: paths?.train ?? 'train_ids.npy', valid_path: paths?.valid ?? 'valid_ids.npy' }),
+      node('get_batch', { batch_size: 2, context_length: 8, seed: 1 }),
+      node('model', { vocab_size: 64, context_length: 8, d_model: 16, n_layers: 1, n_heads: 2, d_ff: 32 }),
+      node('loss', {}),
+      node('backward', { grad_accum_steps: 1 }),
+      node('clip', { max_norm: 1 }),
+      node('scheduler', { kind: 'cosine', lr: 1e-2, min_lr: 1e-3, warmup_steps: 5 }),
+      node('optimizer', { kind: 'adamw' }),
+      node('eval', { every: every.eval, batches: 2, batch_size: 2 }),
+      node('checkpoint', { every: every.checkpoint, keep_last: 2 }),
+      node('log', { every: 50 }),
+      node('sample', { every: every.sample, prompt: '', max_new_tokens: 4 }),
+    ],
+    edges: [
+      edge('dataset', 'train', 'get_batch', 'tokens'), edge('get_batch', 'x', 'model', 'x'), edge('model', 'logits', 'loss', 'logits'),
+      edge('get_batch', 'y', 'loss', 'targets'), edge('loss', 'loss', 'backward', 'loss'), edge('backward', 'grads', 'clip', 'grads'),
+      edge('clip', 'grads', 'optimizer', 'grads'), edge('scheduler', 'lr', 'optimizer', 'lr'), edge('model', 'model', 'optimizer', 'model'),
+      edge('optimizer', 'model', 'eval', 'model'), edge('dataset', 'valid', 'eval', 'data'), edge('optimizer', 'model', 'checkpoint', 'model'),
+      edge('backward', 'loss', 'log', 'loss'), edge('optimizer', 'model', 'sample', 'model'), edge('dataset', 'train', 'sample', 'data'),
+    ],
+  };
+}
+
+export interface FlatResult {
+  steps: number;
+  status: string;
+  seconds: number;
+  tensors: { afterWarmup: number; last: number; min: number; max: number }; // tf.memory().numTensors at step events
+  buffers: { afterWarmup: number; last: number }; // backend.numDataIds(): buffers the backend holds
+}
+
+/**
+ * Trains `steps` steps of a tiny model in this process (wasm) and reports the live tensor count
+ * at every step event after a 10-step warm-up. Flat means afterWarmup === last === min === max.
+ * @example
+ *   const r = await tensorsStayFlat(1000); // r.tensors.max - r.tensors.min === 0
+ */
+export async function tensorsStayFlat(steps = 1000): Promise<FlatResult> {
+  const backendName = await useBackend('wasm');
+  const rng = new Rng(3);
+  const ids = (n: number) => Uint16Array.from({ length: n }, () => rng.index(64));
+  const compiled = compile(tinyPipeline(steps, { eval: 100, sample: 250, checkpoint: 250 }));
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+  const counts: number[] = [];
+  const buffers: number[] = [];
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const sink = {
+    emit(e: RunEvent) {
+      if (e.type === 'error') throw new Error(e.data.message);
+      if (e.type === 'step' && e.step >= 10) {
+        counts.push(tf.memory().numTensors);
+        buffers.push(backend.numDataIds());
+      }
+    },
+  };
+  const started = performance.now();
+  const result = await runPlan({ plan: compiled.plan, io: memoryIO({ train: encodeNpy(ids(50_000)), valid: encodeNpy(ids(5_000)) }), sink, backendName });
+  return {
+    steps: result.step, status: result.status, seconds: (performance.now() - started) / 1000,
+    tensors: { afterWarmup: counts[0], last: counts.at(-1)!, min: Math.min(...counts), max: Math.max(...counts) },
+    buffers: { afterWarmup: buffers[0], last: buffers.at(-1)! },
+  };
+}
+
+/**
+ * Writes a sparse `gb` GB uint16 ids file (header + ftruncate; a few real windows of random ids)
+ * and a small validation file into a new temp folder; meta.json beside them when `withMeta`.
+ */
+export function makeBigIdsFile(gb: number, withMeta: boolean): { dir: string; train: string; valid: string; tokens: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'pretrain-memory-'));
+  const tokens = Math.floor((gb * 1e9) / 2);
+  const header = encodeNpyHeader('uint16', [tokens]);
+  const train = join(dir, 'train_ids.npy');
+  const fd = openSync(train, 'w');
+  try {
+    writeSync(fd, header, 0, header.length, 0);
+    ftruncateSync(fd, header.length + 2 * tokens); // the rest reads as zeros and takes no disk
+    const rng = new Rng(9);
+    for (const at of [0, 0.25, 0.5, 0.75, 0.999]) {
+      const window = Uint16Array.from({ length: 1 << 16 }, () => rng.index(64));
+      const offset = header.length + 2 * Math.floor(at * (tokens - window.length));
+      writeSync(fd, new Uint8Array(window.buffer), 0, window.byteLength, offset);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const valid = join(dir, 'valid_ids.npy');
+  const rng = new Rng(10);
+  writeFileSync(valid, encodeNpy(Uint16Array.from({ length: 10_000 }, () => rng.index(64))));
+  if (withMeta) writeFileSync(join(dir, 'meta.json'), JSON.stringify({ vocab_size: 64, max_id: 63, tokenizer: 'synthetic' }));
+  return { dir, train, valid, tokens };
+}
+
+export interface BigFileResult {
+  gb: number;
+  withMeta: boolean;
+  steps: number;
+  status: string;
+  peakRssMb: number; // the child's peak resident set (process.resourceUsage().maxRSS)
+  seconds: number;
+}
+
+/** The child side: trains `steps` steps on the files through trainPipeline / nodeIO and prints its peak RSS. */
+async function bigFileChild(train: string, valid: string, steps: number, outDir: string): Promise<void> {
+  const started = performance.now();
+  const outcome = await trainPipeline({
+    pipeline: tinyPipeline(steps, { eval: 5, sample: 1000, checkpoint: 5 }, { train, valid }), outDir, backend: 'wasm',
+    sink: { emit: (e: RunEvent) => void (e.type === 'error' && console.error(e.data.message)) },
+  });
+  const status = outcome.compiled ? outcome.result.status : 'invalid pipeline';
+  const steps_ = outcome.compiled ? outcome.result.step : 0;
+  console.log(JSON.stringify({ status, steps: steps_, peakRssMb: process.resourceUsage().maxRSS / 1024, seconds: (performance.now() - started) / 1000 }));
+}
+
+/**
+ * Trains a few steps on a fresh sparse `gb` GB file in a child process and reports its peak RSS.
+ * @example
+ *   const r = bigFileRss(2, 10, true); // r.peakRssMb < 1024
+ */
+export function bigFileRss(gb = 2, steps = 10, withMeta = true): BigFileResult {
+  const files = makeBigIdsFile(gb, withMeta);
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--child', files.train, files.valid, String(steps), join(files.dir, 'run')], {
+      encoding: 'utf8', timeout: 600_000,
+    });
+    const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    if (r.status !== 0 || !line) throw new Error(`bigFileRss child failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+    return { gb, withMeta, ...JSON.parse(line) };
+  } finally {
+    rmSync(files.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- command line
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  if (process.argv[2] === '--child') {
+    const [train, valid, steps, outDir] = process.argv.slice(3);
+    await bigFileChild(train, valid, Number(steps), outDir);
+  } else {
+    const { values } = parseArgs({ options: { steps: { type: 'string', default: '1000' }, gb: { type: 'string', default: '2' }, 'skip-scan': { type: 'boolean', default: false } } });
+    const flat = await tensorsStayFlat(Number(values.steps));
+    const flatOk = flat.status === 'completed' && flat.tensors.min === flat.tensors.max && flat.buffers.afterWarmup === flat.buffers.last;
+    console.log(`tensors over ${flat.steps} steps (${flat.seconds.toFixed(1)} s): ${JSON.stringify(flat.tensors)}, buffers ${JSON.stringify(flat.buffers)} -> ${flatOk ? 'flat' : 'NOT FLAT'}`);
+    let ok = flatOk;
+    for (const withMeta of values['skip-scan'] ? [true] : [true, false]) {
+      const big = bigFileRss(Number(values.gb), 10, withMeta);
+      const good = big.status === 'completed' && big.peakRssMb < 1024;
+      ok &&= good;
+      console.log(`${big.gb} GB ids file, ${withMeta ? 'meta.json present' : 'no meta.json (full max-id scan)'}: ${big.steps} steps, peak RSS ${big.peakRssMb.toFixed(0)} MB in ${big.seconds.toFixed(1)} s -> ${good ? 'ok (< 1 GB)' : 'TOO HIGH'}`);
+    }
+    process.exit(ok ? 0 : 1);
+  }
+}
