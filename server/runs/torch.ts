@@ -128,7 +128,9 @@ export class TorchRun {
     this.terminated = true;
     this.wake?.();
     if (this.child && !this.exited) signalRun(this.pid!, 'SIGKILL');
-    await Promise.race([this.done, new Promise((r) => setTimeout(r, 10_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.done, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
