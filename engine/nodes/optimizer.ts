@@ -48,6 +48,7 @@ export const optimizer = defineNode({
       outputs: { model: gpt, optimizer: optim },
       step({ grads, lr }, ctx) {
         const rate = typeof lr === 'number' ? lr : p.lr;
+        if ((grads as Map<string, tf.Tensor>).size === 0) return; // backward skipped this update
         optim.step(grads as Map<string, tf.Tensor>, rate);
         ctx.metric('lr', rate);
       },

@@ -181,3 +181,36 @@ test('stop and pause between steps', async () => {
   assert.equal(result.status, 'stopped');
   assert.equal(result.step, 3);
 });
+
+test('on_nonfinite skip: a NaN step is skipped, training goes on, and the weights stay finite', async () => {
+  const plan = planFor((doc) => {
+    doc.training.steps = 6;
+    Object.assign(doc.nodes.find((n: any) => n.id === 'backward').params, { on_nonfinite: 'skip' });
+  });
+  // Poison the batches of steps 3 and 4: a loss node that returns NaN for them.
+  const { registry } = await import('../nodes');
+  const { createRegistry } = await import('../nodes/registry');
+  const lossDef = registry.get('loss')!;
+  let calls = 0;
+  const poisoned = {
+    ...lossDef,
+    create: (p: any, ctx: any) => {
+      const inner = lossDef.create(p, ctx) as any;
+      return { step: (inputs: any, c: any) => {
+        calls++;
+        const out = inner.step(inputs, c);
+        return calls === 3 || calls === 4 ? { loss: tf.mul(out.loss, NaN) } : out;
+      } };
+    },
+  };
+  const sink = collectEvents();
+  const result = await runPlan({
+    plan, io: memoryIO(data()), sink, backendName: backend,
+    registry: createRegistry([...registry.values()].map((d) => (d.kind === 'loss' ? poisoned : d)) as any),
+  });
+  assert.equal(result.status, 'completed');
+  const notices = sink.events.filter((e) => e.type === 'node/notice' && e.nodeId === 'backward');
+  assert.equal(notices.length, 2);
+  const finite = losses(sink.events).filter(([, l]) => Number.isFinite(l)).map(([s]) => s);
+  assert.deepEqual(finite, [1, 2, 5, 6]);
+});
