@@ -1,6 +1,6 @@
 // RuntimeIO for Node: ids files on disk, checkpoints in a directory, logs appended to files.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { DatasetFiles, DatasetRequest, RuntimeIO } from '../runtime/io';
 import { directoryCheckpointStore } from './checkpoint-dir';
 import { prepareCorpus } from './corpus';
@@ -14,6 +14,33 @@ export interface NodeIOOptions {
   dataDir?: string;
   /** Relative dataset paths are resolved against this folder (the pipeline file's folder). */
   baseDir?: string;
+  /**
+   * When set, dataset files must lie inside one of these folders (after resolving `..` and
+   * symbolic links); anything else is refused. A server sets this, so a shared pipeline cannot
+   * read arbitrary files of the machine that runs it.
+   */
+  dataRoots?: string[];
+}
+
+/**
+ * Resolves `path` (relative to `baseDir`) and, when `roots` are given, checks that the real file
+ * lies inside one of them. Throws an error naming `field` otherwise.
+ * @example await confinedPath('train.npy', '/srv/data', ['/srv/data'], 'train_path')
+ */
+export async function confinedPath(path: string, baseDir: string, roots: string[] | undefined, field: string): Promise<string> {
+  const absolute = isAbsolute(path) ? path : resolve(baseDir, path);
+  if (!roots) return absolute;
+  let real: string;
+  try {
+    real = await realpath(absolute);
+  } catch (e) {
+    throw new Error(`${field}: cannot open ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  for (const root of roots) {
+    const realRoot = await realpath(root).catch(() => resolve(root));
+    if (real === realRoot || real.startsWith(realRoot + sep)) return real;
+  }
+  throw new Error(`${field}: ${path} is outside the data folders this server reads (${roots.join(', ')})`);
 }
 
 /** The bundled corpus folder for a tokenizer choice, e.g. data/brown-bpe1024. */
@@ -51,8 +78,8 @@ export function nodeIO(options: NodeIOOptions): RuntimeIO & { close(): Promise<v
         trainPath = join(folder, DATASET_FILES.train);
         validPath = join(folder, DATASET_FILES.valid);
       } else {
-        trainPath = isAbsolute(request.trainPath) ? request.trainPath : resolve(baseDir, request.trainPath);
-        validPath = isAbsolute(request.validPath) ? request.validPath : resolve(baseDir, request.validPath);
+        trainPath = await confinedPath(request.trainPath, baseDir, options.dataRoots, 'train_path');
+        validPath = await confinedPath(request.validPath, baseDir, options.dataRoots, 'valid_path');
       }
       const open = async (path: string, field: string) => {
         try {

@@ -27,6 +27,8 @@ export interface TrainOptions {
   dataDir?: string;
   /** Relative dataset paths resolve against this folder. */
   baseDir?: string;
+  /** When set, dataset files must lie inside these folders (servers set it; see nodeIO). */
+  dataRoots?: string[];
   /** A stable id for the run (W&B resumes the run with the same id); default: the run folder's name. */
   runId?: string;
   /** Environment for W&B settings (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY); default process.env. */
@@ -55,7 +57,7 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
 
   const backendName = await useBackend(options.backend ?? 'wasm');
   const resume = options.resume ? await readCheckpointFile(options.resume) : undefined;
-  const io = nodeIO({ outDir: options.outDir, dataDir: options.dataDir, baseDir: options.baseDir });
+  const io = nodeIO({ outDir: options.outDir, dataDir: options.dataDir, baseDir: options.baseDir, dataRoots: options.dataRoots });
   // When the log node turns W&B on, the logged steps also stream there.
   const sink = withWandb(plan, options.sink, { runId: options.runId ?? basename(options.outDir), env: options.env ?? process.env });
   try {

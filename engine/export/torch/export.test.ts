@@ -74,7 +74,7 @@ test('a pipeline full of quotes, newlines and Python yields byte-identical .py f
 
 test('the program imports nothing but torch, numpy, the standard library and its own modules', () => {
   const allowed = new Set(['torch', 'numpy', 'argparse', 'base64', 'contextlib', 'dataclasses', 'datetime', 'json', 'math', 'os', 're',
-    'secrets', 'struct', 'sys', 'time', 'traceback', 'rng', 'model', 'data', 'optim', 'checkpoint', 'config']);
+    'secrets', 'signal', 'struct', 'sys', 'time', 'traceback', 'rng', 'model', 'data', 'optim', 'checkpoint', 'config']);
   for (const [name, text] of TORCH_SOURCES) {
     if (!name.endsWith('.py')) continue;
     const imports = [...text.matchAll(/^\s*(?:import|from)\s+([A-Za-z_][\w.]*)/gm)].map((m) => m[1].split('.')[0]);
