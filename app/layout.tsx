@@ -1,6 +1,7 @@
-// Root layout: global styles (React Flow's, then ours) and page metadata. No web fonts: the page
-// makes no request outside its origin.
+// Root layout: global styles (React Flow's, uPlot's, then ours) and page metadata. No web fonts:
+// the page makes no request outside its origin.
 import '@xyflow/react/dist/style.css';
+import 'uplot/dist/uPlot.min.css';
 import './studio.css';
 import type { Metadata, Viewport } from 'next';
 

@@ -1,15 +1,19 @@
 // The one canvas block for every node kind: title, typed ports (one Handle per port, id = port
 // name, coloured by port type), key params at a glance, live values and errors.
-// Everything is read from the engine registry, so a new kind needs no change here.
+// Everything is read from the engine registry, so a new kind needs no change here; what a kind
+// shows during a run comes from lib/live-view.ts.
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useContext, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
 import type { BlockFlowNode } from '../lib/flow';
+import { liveDisplay, type LiveDisplay } from '../lib/live-view';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
+import { useRuns } from '../lib/runs-store';
 import { useStudio, type LiveValues } from '../lib/store';
+import { LiveRunContext } from './live-run';
 import { Sparkline } from './Sparkline';
 import { categoryAccent, cls } from './theme';
 
@@ -32,21 +36,75 @@ function Port({ name, spec, side }: { name: string; spec: PortSpec; side: 'in' |
   );
 }
 
-/** The status area a run fills: latest metrics and a sparkline of the first series. */
+/** Live values set directly in the document store (a run in the browser). */
 function LiveStatus({ live }: { live: LiveValues }) {
   const metrics = Object.entries(live.metrics).slice(0, 3);
   const series = live.series && Object.entries(live.series)[0];
   return (
     <div className="block-live" data-testid="block-live">
-      {metrics.map(([name, value]) => (
-        <span key={name} className="live-metric">
-          <span className="k">{name}</span> {formatNumber(Number(value.toPrecision(4)))}
-        </span>
-      ))}
+      <div className="live-metrics">
+        {metrics.map(([name, value]) => (
+          <span key={name} className="live-metric">
+            <span className="k">{name}</span> {formatNumber(Number(value.toPrecision(4)))}
+          </span>
+        ))}
+      </div>
       {series && <Sparkline values={series[1]} />}
     </div>
   );
 }
+
+/** What a server run reported for this block: its numbers, a sparkline, a sample or a checkpoint. */
+function RunStatus({ display }: { display: LiveDisplay }) {
+  const { metrics, spark, sample, checkpoint, notices } = display;
+  return (
+    <>
+      {(metrics.length > 0 || spark) && (
+        <div className="block-live" data-testid="block-live">
+          <div className="live-metrics">
+            {metrics.map((m) => (
+              <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
+                <span className="k">{m.label}</span> {m.text}
+              </span>
+            ))}
+          </div>
+          {spark && (
+            <span className="live-spark" title={`${spark.label}, last ${spark.values.length} values`}>
+              <Sparkline values={spark.values} width={72} height={22} />
+            </span>
+          )}
+        </div>
+      )}
+      {checkpoint && (
+        <div className="block-live block-checkpoint">
+          <a className="nodrag" href={checkpoint.href} download data-testid="checkpoint-link" title="Download the weights (.safetensors)">
+            ⤓ {checkpoint.name}
+          </a>
+          <span className="muted">
+            {formatBytesShort(checkpoint.bytes)} · step {checkpoint.step}
+          </span>
+        </div>
+      )}
+      {sample && (
+        <div className="block-sample" data-testid="block-sample">
+          <div className="muted">step {sample.step}</div>
+          <pre className="nodrag nowheel">{sample.text}</pre>
+        </div>
+      )}
+      {notices.map((n) => (
+        <div key={n} className="block-notice" data-testid="block-notice" title={n}>
+          ⓘ {n}
+        </div>
+      ))}
+    </>
+  );
+}
+
+function formatBytesShort(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toPrecision(3)} MB` : `${Math.round(bytes / 1000)} kB`;
+}
+
+const NO_PROBLEMS: never[] = [];
 
 const fieldsByKind = new Map<string, ReturnType<typeof paramFields>>();
 function defaultsOf(kind: string) {
@@ -58,8 +116,23 @@ function defaultsOf(kind: string) {
 
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const def = registry.get(data.type);
-  const problems = useStudio(useShallow((s) => s.diagnostics.filter((d) => d.nodeId === id)));
+  const { runId, editing } = useContext(LiveRunContext);
+  const diagnostics = useStudio(useShallow((s) => (editing ? s.diagnostics.filter((d) => d.nodeId === id) : NO_PROBLEMS)));
+  const submitted = useRuns(useShallow((s) => (editing ? s.submitProblems.filter((p) => p.nodeId === id) : NO_PROBLEMS)));
   const live = useStudio((s) => s.live[id]);
+  const runNode = useRuns((s) => (runId ? s.runs[runId]?.nodes[id] : undefined));
+  const tokensPerSec = useRuns((s) => (runId && data.type === 'get_batch' ? s.runs[runId]?.charts.tokens_per_sec : undefined));
+  const display = useMemo(
+    () => (runId ? liveDisplay(data.type, runNode, { runId, tokensPerSec }, data.params) : null),
+    [data.type, data.params, runNode, runId, tokensPerSec],
+  );
+  // Compile problems, the server's refusals, then the run's error: one list, one style.
+  const problems = useMemo(() => {
+    const seen = new Set(diagnostics.map((d) => `${d.field ?? ''}:${d.message}`));
+    const list = [...diagnostics.map((d) => ({ field: d.field, message: d.message })), ...submitted.filter((p) => !seen.has(`${p.field ?? ''}:${p.message}`))];
+    if (display?.error) list.push({ field: display.error.field, message: display.error.message });
+    return list;
+  }, [diagnostics, submitted, display?.error]);
   const inputs = def ? Object.entries(def.inputs) : [];
   const outputs = def ? Object.entries(def.outputs) : [];
   const fields = defaultsOf(data.type);
@@ -69,7 +142,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   });
   return (
     <div
-      className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', !def && 'is-unknown')}
+      className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', display?.error && 'has-run-error', !def && 'is-unknown')}
       data-node-type={data.type}
       data-node-id={id}
       style={{ '--cat': categoryAccent(def?.category) } as React.CSSProperties}
@@ -95,11 +168,11 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {live && <LiveStatus live={live} />}
+        {display ? <RunStatus display={display} /> : live && <LiveStatus live={live} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">
             {problems.slice(0, 2).map((d, i) => (
-              <li key={i}>
+              <li key={i} title={d.message}>
                 {d.field && <b>{d.field}: </b>}
                 {d.message}
               </li>

@@ -1,24 +1,39 @@
-// The problems panel: every compiler diagnostic, each a button that selects and centres the
-// block (or connection) it is about.
-import { formatDiagnostic } from '../engine/compiler/diagnostics';
+// The problems list: every compiler diagnostic, plus what the server refused in the last Run or
+// Export (when the browser's compiler did not already say it). Each is a button that selects and
+// centres the block (or connection) it is about.
+import { useMemo } from 'react';
+import { formatDiagnostic, type Diagnostic, type DiagnosticCode } from '../engine/compiler/diagnostics';
+import { useRuns, type SubmitProblem } from '../lib/runs-store';
 import { studio, useStudio } from '../lib/store';
 
-export function ProblemsPanel() {
+/** A server problem as a diagnostic (its code may be one the browser's compiler does not have). */
+export function problemToDiagnostic(p: SubmitProblem): Diagnostic {
+  return {
+    severity: 'error', code: (p.code ?? 'invalid-document') as DiagnosticCode, message: p.message,
+    ...(p.nodeId ? { nodeId: p.nodeId } : {}), ...(p.edgeId ? { edgeId: p.edgeId } : {}), ...(p.field ? { field: p.field } : {}),
+  };
+}
+
+/** Diagnostics plus the server's problems that are not among them. */
+export function useAllProblems(): Diagnostic[] {
   const diagnostics = useStudio((s) => s.diagnostics);
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const submitted = useRuns((s) => s.submitProblems);
+  return useMemo(() => {
+    if (!submitted.length) return diagnostics;
+    const known = new Set(diagnostics.map(formatDiagnostic));
+    return [...diagnostics, ...submitted.map(problemToDiagnostic).filter((d) => !known.has(formatDiagnostic(d)))];
+  }, [diagnostics, submitted]);
+}
+
+export function ProblemsPanel() {
+  const diagnostics = useAllProblems();
   return (
     <section className="problems" data-testid="problems" aria-label="Problems">
-      <header>
-        <h2>Problems</h2>
-        <span className={errors ? 'count bad' : 'count ok'} data-testid="problem-count">
-          {diagnostics.length}
-        </span>
-        <span className="muted small">{diagnostics.length ? 'Click a problem to show it on the canvas.' : 'None: the pipeline compiles.'}</span>
-      </header>
+      {diagnostics.length === 0 && <p className="muted small problems-none">None: the pipeline compiles.</p>}
       <ul>
         {diagnostics.map((d, i) => (
           <li key={`${i}:${formatDiagnostic(d)}`}>
-            <button type="button" className="problem" data-testid="problem" data-node-id={d.nodeId} data-edge-id={d.edgeId} onClick={() => studio.getState().focusProblem(d)}>
+            <button type="button" className="problem" data-testid="problem" data-node-id={d.nodeId} data-edge-id={d.edgeId} onClick={() => studio.getState().focusProblem(d)} title="Show it on the canvas">
               <span className={`sev ${d.severity}`} aria-label={d.severity}>{d.severity === 'error' ? '✕' : '!'}</span>
               <span className="where">
                 {d.nodeId ?? (d.edgeId ? `edge ${d.edgeId}` : 'pipeline')}

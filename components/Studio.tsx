@@ -1,18 +1,23 @@
 'use client';
-// The studio page: toolbar, palette, canvas, inspector/JSON, problems. Client-only (it reads
-// localStorage and the URL hash before the first paint). Also home to the app-wide effects:
-// boot (share link > autosave > seed), live validation, autosave and keyboard shortcuts.
+// The studio page: toolbar, palette, canvas, inspector/JSON, problems and run. Client-only (it
+// reads localStorage and the URL hash before the first paint). Also home to the app-wide effects:
+// boot (share link > autosave > seed; the run shown before a reload), live validation, autosave
+// and keyboard shortcuts.
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { compile } from '../engine/compiler/compile';
 import { documentToText, loadDocumentValue, parseDocumentText } from '../lib/document';
+import { dropConnection } from '../lib/run-client';
+import { runsStore, useRuns } from '../lib/runs-store';
 import { decodeShare, isShareHash } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
+import { BottomPanel } from './BottomPanel';
 import { Canvas } from './Canvas';
 import { isTypingTarget } from './files';
+import { LiveRunContext } from './live-run';
 import { Palette } from './Palette';
-import { ProblemsPanel } from './ProblemsPanel';
 import { RightPanel } from './RightPanel';
+import { restoreRun } from './run-actions';
 import { registerTestHook } from './test-hook';
 import { Toasts } from './Toasts';
 import { saveDocument, Toolbar } from './Toolbar';
@@ -87,6 +92,15 @@ function useAutosave() {
   }, [doc]);
 }
 
+/** The server's refusal of the last Run is about the document as it was: an edit clears it. */
+function useClearSubmitProblems() {
+  const doc = useStudio((s) => s.doc);
+  const first = useRef(doc);
+  useEffect(() => {
+    if (doc !== first.current && runsStore.getState().submitProblems.length) runsStore.getState().setSubmitProblems([]);
+  }, [doc]);
+}
+
 function useShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -124,18 +138,23 @@ function Workspace() {
   useValidation();
   useAutosave();
   useShortcuts();
+  useClearSubmitProblems();
+  const runId = useRuns((s) => s.attached);
+  const live = useMemo(() => ({ runId, editing: true }), [runId]);
   return (
     <ReactFlowProvider>
-      <div className="studio">
-        <Toolbar />
-        <Palette />
-        <main className="canvas-area">
-          <Canvas />
-          <Toasts />
-        </main>
-        <RightPanel />
-        <ProblemsPanel />
-      </div>
+      <LiveRunContext.Provider value={live}>
+        <div className="studio">
+          <Toolbar />
+          <Palette />
+          <main className="canvas-area">
+            <Canvas />
+            <Toasts />
+          </main>
+          <RightPanel />
+          <BottomPanel />
+        </div>
+      </LiveRunContext.Provider>
     </ReactFlowProvider>
   );
 }
@@ -143,7 +162,15 @@ function Workspace() {
 export default function Studio() {
   const [ready, setReady] = useState(false);
   useEffect(() => {
-    registerTestHook({ documentText: () => documentToText(studio.getState().doc) });
+    registerTestHook({
+      documentText: () => documentToText(studio.getState().doc),
+      runSteps: () => {
+        const id = runsStore.getState().attached;
+        return id ? [...(runsStore.getState().runs[id]?.charts.step ?? [])] : [];
+      },
+      dropConnection,
+    });
+    restoreRun();
     boot().finally(() => setReady(true));
   }, []);
   return ready ? <Workspace /> : <div className="boot muted">Loading the studio…</div>;

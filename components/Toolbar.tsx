@@ -1,5 +1,7 @@
-// The top bar: New / Open / Save / Templates / Share, undo and redo, notes and groups, help.
+// The top bar: New / Open / Save / Export / Templates / Share, undo and redo, notes and groups,
+// the run controls, the runs page, help.
 import { useReactFlow } from '@xyflow/react';
+import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
 import { noteFlowId } from '../lib/edits';
@@ -9,6 +11,8 @@ import { studio, useStudio } from '../lib/store';
 import { SEED_DOCUMENT, TEMPLATES } from '../lib/templates';
 import { downloadText } from './files';
 import { HelpPopover } from './HelpPopover';
+import { exportTorchZip } from './run-actions';
+import { RunControls } from './RunControls';
 
 /** Saves the current pipeline as `<name>.json`. */
 export function saveDocument(): void {
@@ -70,7 +74,7 @@ function ShareButton() {
   return (
     <div className="menu">
       <button type="button" className="button" data-testid="share" onClick={() => (link ? setLink(null) : void share())} title="A link with the whole pipeline in it">
-        Share link
+        Share
       </button>
       {link && (
         <div className="menu-list share-popover" role="dialog" aria-label="Share link">
@@ -141,6 +145,11 @@ export function Toolbar() {
         <button type="button" className="button" data-testid="save" onClick={saveDocument} title="Download the pipeline as .json (Ctrl+S)">
           Save
         </button>
+        <Menu label="Export" testId="export">
+          {(close) => (
+            <MenuItem testId="export-torch" title="PyTorch (.zip)" blurb="model.py + train.py + data; runs with python or torchrun" onSelect={() => (close(), void exportTorchZip())} />
+          )}
+        </Menu>
         <Menu label="Templates" testId="templates">
           {(close) =>
             TEMPLATES.map((t) => (
@@ -163,6 +172,11 @@ export function Toolbar() {
         <button type="button" className="button" data-testid="group" disabled={!hasBlocks} onClick={() => studio.getState().groupSelection()} title="Frame the selected blocks (Ctrl+G)">
           Group
         </button>
+        <span className="sep" />
+        <RunControls />
+        <Link href="/runs" className="button" data-testid="runs-link" title="Every run on this server">
+          Runs
+        </Link>
       </nav>
       <div className="help-anchor">
         <button type="button" className="button icon" data-testid="help-button" aria-expanded={helpOpen} onClick={() => studio.getState().setHelpOpen(!helpOpen)} title="Keyboard shortcuts (?)" aria-label="Help">

@@ -57,7 +57,7 @@ function nodeBackends(): NodeBackend[] {
 
 /** A file name from a pipeline's name: lower-case letters, digits and dashes. */
 function fileSlug(name: string): string {
-  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  const slug = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
   return slug || 'pipeline';
 }
 
@@ -120,7 +120,8 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
         let files: string[];
         try {
           // Data linked, not copied: the zip reads it once. A 'files' dataset is copied in only with data.
-          files = await exportTorchInWorker({ plan, outDir: dir, dataDir: resolve(options.dataDir), baseDir: process.cwd(), copyData: data === '1', linkData: true });
+          const dataDir = resolve(options.dataDir);
+          files = await exportTorchInWorker({ plan, outDir: dir, dataDir, baseDir: process.cwd(), copyData: data === '1', linkData: true, dataRoots: [dataDir] });
         } catch (e) {
           if (e instanceof TorchExportError) throw exportRefusal(e.issues);
           throw e;

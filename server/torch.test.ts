@@ -168,6 +168,21 @@ test('a torch run that cannot be exported is refused with the node at fault', as
   assert.equal(exported.status, 400);
   assert.equal(exported.json.errors[0].nodeId, 'loss');
 
+  // Dataset files outside the server's data folder are not read, linked or zipped.
+  const outside = smokePipeline((doc) => {
+    doc.nodes.find((n: { id: string }) => n.id === 'dataset').params = { source: 'files', tokenizer: 'byte', train_path: '/etc/hostname', valid_path: '/etc/hostname' };
+  });
+  const leaked = await api(base, '/api/export/torch', { json: { pipeline: outside } });
+  assert.equal(leaked.status, 400, leaked.text.slice(0, 200));
+  assert.deepEqual([leaked.json.errors[0].nodeId, leaked.json.errors[0].field], ['dataset', 'train_path']);
+  assert.match(leaked.json.errors[0].message, /outside the data folders/);
+  const { id } = (await torchRun({}, outside)).json;
+  const failed = await waitFor('the run to fail', async () => {
+    const s = await stateOf(base, id);
+    return s.state === 'failed' && s;
+  }, 30_000);
+  assert.deepEqual([failed.error.nodeId, failed.error.field], ['dataset', 'train_path']);
+
   const odd = await torchRun({ torch: { nproc: 3, device: 'cpu' } });
   assert.equal(odd.status, 400);
   assert.deepEqual([odd.json.errors[0].nodeId, odd.json.errors[0].field], ['get_batch', 'batch_size']);

@@ -4,6 +4,7 @@
 // (WebGPU through the `webgpu` package, wasm threads) live in webgpuNode.ts and wasmThreadsNode.ts,
 // which use no Node imports either.
 import * as tf from '@tensorflow/tfjs';
+import { ensureKernelsRegistered } from './register';
 import { enableWasmThreadsInNode } from './wasmThreadsNode';
 import { installNodeWebGpu } from './webgpuNode';
 
@@ -77,6 +78,7 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     restore?.();
   }
   if (!ok) throw new Error(`tfjs could not initialise the '${name}' backend (now using '${tf.getBackend()}')`);
+  ensureKernelsRegistered(); // the engine's kernels, and the overrides the backend package just replaced
   if (name === 'cpu') {
     // The cpu backend prints a "install tfjs-node" banner on first use in Node; we chose cpu on purpose.
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;

@@ -6,10 +6,10 @@
 // dead once that node's input gradients are computed; this disposes them then.
 //
 // How: Engine.addTapeNode is wrapped so every tape node's gradient function returns wrapped
-// thunks. A thunk's result that was created inside the thunk ("fresh") has exactly one owner, the
-// gradient map entry it goes into; once all input thunks of the node that consumes it have run,
-// it is disposed. Anything else is left to tfjs's own end-of-pass cleanup: tensors created before
-// the thunk ran (a dy passed straight through, a saved or closed-over tensor, which may sit in
+// thunks. A gradient created while its node's gradient ran ("fresh") and handed out once has
+// exactly one owner, the gradient map entry it goes into; once all input thunks of the node that
+// consumes it have run, it is disposed. Anything else is left to tfjs's own end-of-pass cleanup:
+// older tensors (a dy passed straight through, a saved or closed-over tensor, which may sit in
 // several map entries), sums made by tfjs when gradients accumulate, kept and saved tensors, the
 // seed gradient, and everything during higher-order gradients (gradientDepth > 0).
 // Relies on tfjs-core 4.22 internals (Engine.addTapeNode, state.activeTape, state.gradientDepth,
@@ -35,6 +35,9 @@ const fresh = new WeakSet<tf.Tensor>();
 
 function wrapGradient(node: TapeNode, gradient: NonNullable<TapeNode['gradient']>, engine: EngineInternals, nextId: () => number): TapeNode['gradient'] {
   return (dys) => {
+    // Custom gradients compute every input gradient here, before the thunks run; stock ones in
+    // the thunks. Either way a result made after this point is this node's own.
+    const start = nextId();
     const thunks = gradient(dys);
     if (engine.state.gradientDepth > 0) return thunks; // higher-order gradients: leave it all to tfjs
     let remaining = Object.keys(node.inputs).length;
@@ -42,10 +45,10 @@ function wrapGradient(node: TapeNode, gradient: NonNullable<TapeNode['gradient']
     const wrapped: Thunks = {};
     for (const [name, thunk] of Object.entries(thunks)) {
       wrapped[name] = () => {
-        const before = nextId();
         const dx = thunk();
-        if (dx.id >= before) fresh.add(dx);
-        else fresh.delete(dx); // an older tensor may now sit in several places: never free it early
+        // An older tensor, or one handed out twice, may sit in several places: never free it early.
+        if (dx.id >= start && !returned.has(dx)) fresh.add(dx);
+        else fresh.delete(dx);
         returned.add(dx);
         if (name in node.inputs && --remaining === 0) {
           for (const dy of dys) {

@@ -2,6 +2,7 @@
 // Ops call ensureKernelsRegistered() before their first runKernel, so importing an op is enough.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
+import { installEagerGradientDisposal } from './eagerGradientDisposal';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
 import { transposeLast2GradConfig } from './grads/TransposeLast2_grad';
 import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
@@ -28,7 +29,10 @@ const OVERRIDES: KernelConfig[] = [identitySharedConfig];
 
 let registered = false;
 
-/** Registers every kernel and gradient above that is not registered yet (tfjs warns on repeats). */
+/**
+ * Registers every kernel and gradient above that is not registered yet (tfjs warns on repeats),
+ * and makes backward passes free intermediate gradients early (eagerGradientDisposal.ts).
+ */
 export function ensureKernelsRegistered(): void {
   for (const k of OVERRIDES) {
     const current = tf.getKernel(k.kernelName, k.backendName);
@@ -39,6 +43,7 @@ export function ensureKernelsRegistered(): void {
   }
   if (registered) return;
   registered = true;
+  installEagerGradientDisposal();
   for (const k of KERNELS) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
   for (const g of GRADIENTS) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
 }

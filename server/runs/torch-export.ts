@@ -19,6 +19,8 @@ export const TorchExportStart = z.object({
   baseDir: z.string(),
   copyData: z.boolean(),
   linkData: z.boolean(),
+  /** A 'files' dataset must lie inside these folders (as node runs on a server; see engine/node/io.ts). */
+  dataRoots: z.array(z.string()).optional(),
 });
 export type TorchExportStart = z.infer<typeof TorchExportStart>;
 

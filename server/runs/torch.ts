@@ -70,7 +70,6 @@ type Outcome = 'completed' | 'stopped' | 'failed';
  */
 export class TorchRun {
   private child: ChildProcess | undefined;
-  private pid: number | undefined;
   private exited = false;
   private paused = false;
   private stopRequested = false;
@@ -101,36 +100,45 @@ export class TorchRun {
   /** Freezes the processes (SIGSTOP) where they are; before the launch, holds the launch. */
   pause(): void {
     this.paused = true;
-    if (this.child && !this.exited) signalRun(this.pid!, 'SIGSTOP');
+    this.signal('SIGSTOP');
   }
 
   resume(): void {
     this.paused = false;
     this.wake?.();
-    if (this.child && !this.exited) signalRun(this.pid!, 'SIGCONT');
+    this.signal('SIGCONT');
   }
 
   /** Asks train.py to stop after its current step; kills it if it has not within the grace period. */
   stop(): void {
-    if (this.stopRequested) return;
     this.stopRequested = true;
     this.wake?.();
-    if (!this.child || this.exited) return;
-    signalRun(this.pid!, 'SIGTERM', { groupOnly: true }); // torchrun passes it on to its workers
-    if (this.paused) signalRun(this.pid!, 'SIGCONT'); // a stopped process handles SIGTERM once continued
-    this.killTimer = setTimeout(() => {
-      if (!this.exited) signalRun(this.pid!, 'SIGKILL');
-    }, this.options.stopGraceMs);
+    this.sendStop();
   }
 
   /** Kills the processes now and waits for them (the server is closing; the run becomes interrupted). */
   async terminate(): Promise<void> {
     this.terminated = true;
     this.wake?.();
-    if (this.child && !this.exited) signalRun(this.pid!, 'SIGKILL');
+    if (!this.child) return; // not launched (it will not be now); an export under way finishes on its own
+    this.signal('SIGKILL');
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.done, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
     clearTimeout(timer);
+  }
+
+  /** SIGTERM, once, to launched processes (a stop asked before the launch is sent after it). */
+  private sendStop(): void {
+    if (this.killTimer || this.child?.pid === undefined || this.exited) return;
+    this.signal('SIGTERM', { groupOnly: true }); // torchrun passes it on to its workers
+    if (this.paused) this.signal('SIGCONT'); // a stopped process handles SIGTERM once continued
+    this.killTimer = setTimeout(() => this.signal('SIGKILL'), this.options.stopGraceMs);
+  }
+
+  /** Signals the launched processes, if they are still there. */
+  private signal(signal: NodeJS.Signals, options: { groupOnly?: boolean } = {}): void {
+    const pid = this.child?.pid;
+    if (pid !== undefined && !this.exited) signalRun(pid, signal, options);
   }
 
   private async run(): Promise<void> {
@@ -139,13 +147,15 @@ export class TorchRun {
     // 1. The export, once per run (a resumed run trains the same program and config).
     if (!(await exists(join(exportDir, 'config.json')))) {
       try {
-        await exportTorchInWorker({ plan, outDir: exportDir, dataDir: this.options.dataDir, baseDir: process.cwd(), copyData: false, linkData: true }, this.options.env);
+        await exportTorchInWorker({
+          plan, outDir: exportDir, dataDir: this.options.dataDir, baseDir: process.cwd(), copyData: false, linkData: true, dataRoots: [this.options.dataDir],
+        }, this.options.env);
       } catch (e) {
         await rm(exportDir, { recursive: true, force: true }); // half an export would be reused by a resume
         const issue = e instanceof TorchExportError ? e.issues[0] : undefined;
         return this.end('failed', {
           message: e instanceof TorchExportError ? e.issues.map((i) => i.message).join('; ') : `cannot export to PyTorch: ${(e as Error).message}`,
-          ...(issue?.nodeId ? { nodeId: issue.nodeId } : {}),
+          ...(issue?.nodeId ? { nodeId: issue.nodeId } : {}), ...(issue?.field ? { field: issue.field } : {}),
         });
       }
     }
@@ -169,24 +179,24 @@ export class TorchRun {
         `${this.options.resume ? `, resuming ${this.options.resume}` : ''}\n`;
       await log.write(header);
       logStart = (await log.stat()).size;
+      if (this.terminated) {
+        await tail.stop();
+        return;
+      }
       launch = launchTorch({
         exportDir, outDir: runDir, statusFile, nproc: this.options.nproc, device: this.options.device,
         ...(this.options.resume ? { resume: this.options.resume } : {}),
         python: this.options.python, env: { ...this.options.env, PYTHONUNBUFFERED: '1' },
         stdio: ['ignore', log.fd, log.fd], detached: true,
       });
+      this.child = launch.child; // at once: terminate() must see a process it has to kill
     } finally {
       await log.close(); // the child has its own copies of the descriptor
     }
-    this.child = launch.child;
     if (launch.child.pid !== undefined) {
-      this.pid = launch.child.pid;
-      this.options.onLaunched(this.pid);
+      this.options.onLaunched(launch.child.pid);
       if (this.paused) this.pause(); // paused while the launch was under way
-      if (this.stopRequested) {
-        this.stopRequested = false;
-        this.stop();
-      }
+      if (this.stopRequested) this.sendStop();
     }
 
     // 3. The end: train.py says how it ended in status.json; otherwise the exit does.
@@ -211,10 +221,12 @@ export class TorchRun {
   }
 
   /** Ends the run with events of our own (train.py did not report the end itself). */
-  private end(outcome: Outcome, error?: { message: string; nodeId?: string }): void {
+  private end(outcome: Outcome, error?: { message: string; nodeId?: string; field?: string }): void {
     const step = this.lastStep;
     const events: RunEvent[] = [];
-    if (error) events.push({ type: 'error', ...(error.nodeId ? { nodeId: error.nodeId } : {}), step, data: { message: error.message } });
+    if (error) {
+      events.push({ type: 'error', ...(error.nodeId ? { nodeId: error.nodeId } : {}), step, data: { message: error.message, ...(error.field ? { field: error.field } : {}) } });
+    }
     events.push({ type: 'run/finished', step, data: { status: outcome, elapsed_s: this.lastElapsed, ...(this.lastCheckpoint ? { lastCheckpoint: this.lastCheckpoint } : {}) } });
     for (const event of events) this.receive(event);
     this.flush();

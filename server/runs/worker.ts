@@ -48,6 +48,8 @@ const control: RunControl = {
 try {
   const outcome = await trainPipeline({
     pipeline: start.pipeline, outDir: start.outDir, dataDir: start.dataDir, backend: start.backend,
+    // Dataset paths in a submitted pipeline resolve inside the server's data folder and stay there.
+    baseDir: start.dataDir, dataRoots: [start.dataDir],
     ...(start.resume ? { resume: start.resume } : {}), sink: batching, control, runId: start.runId, env: process.env,
   });
   flush();

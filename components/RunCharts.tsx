@@ -1,0 +1,27 @@
+// A run's curves: train and validation loss, learning rate, gradient norm, throughput.
+import { useMemo } from 'react';
+import uPlot from 'uplot';
+import { formatCount, formatValue } from '../lib/live-view';
+import type { RunCharts as Charts } from '../lib/run-stream';
+import { Chart } from './Chart';
+
+export const TRAIN_COLOR = '#2563eb';
+export const VAL_COLOR = '#dc2626';
+
+/** Learning rates read best in exponent form on the axis. */
+const formatLr = (v: number) => (v === 0 ? '0' : Math.abs(v) < 0.01 ? v.toExponential(1).replace(/e-0*/, 'e-') : formatValue(v));
+
+export function RunCharts({ charts }: { charts: Charts }) {
+  const loss = useMemo(() => uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]), [charts]);
+  const lr = useMemo((): uPlot.AlignedData => [charts.step, charts.lr], [charts]);
+  const grad = useMemo((): uPlot.AlignedData => [charts.step, charts.grad_norm], [charts]);
+  const rate = useMemo((): uPlot.AlignedData => [charts.step, charts.tokens_per_sec], [charts]);
+  return (
+    <div className="run-charts">
+      <Chart testId="chart-loss" title="Loss" data={loss} series={[{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }]} empty="The loss appears after the first step." />
+      <Chart testId="chart-lr" title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} />
+      <Chart testId="chart-grad" title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} />
+      <Chart testId="chart-tokens" title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} />
+    </div>
+  );
+}

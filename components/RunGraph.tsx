@@ -1,0 +1,77 @@
+// A run's pipeline on a read-only canvas, its blocks showing what the run reported (replayed from
+// the run's stored events, then live while it trains). Nothing here edits the studio's document.
+import {
+  applyNodeChanges, Background, BackgroundVariant, Controls, MiniMap, ReactFlow, ReactFlowProvider,
+  type NodeChange, type NodeProps, type NodeTypes,
+} from '@xyflow/react';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { registry } from '../engine/nodes';
+import type { Pipeline } from '../lib/document';
+import { EMPTY_SELECTION } from '../lib/edits';
+import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
+import { BlockNode } from './BlockNode';
+import { DEFAULT_FRAME_COLOR } from './FrameNode';
+import { LiveRunContext } from './live-run';
+import { Markdown } from './Markdown';
+import { categoryAccent } from './theme';
+
+const ReadOnlyNote = memo(function ReadOnlyNote({ data }: NodeProps<NoteFlowNode>) {
+  return (
+    <div className="note" data-node-type="note" data-note-id={data.id}>
+      <div className="note-body">{data.text.trim() ? <Markdown text={data.text} /> : null}</div>
+    </div>
+  );
+});
+
+const ReadOnlyFrame = memo(function ReadOnlyFrame({ data }: NodeProps<FrameFlowNode>) {
+  return (
+    <div className="frame" data-testid="group-frame" style={{ '--frame': data.color ?? DEFAULT_FRAME_COLOR } as React.CSSProperties}>
+      <div className="frame-title">
+        <span>{data.title || 'Group'}</span>
+      </div>
+    </div>
+  );
+});
+
+// Module level: a new object per render would remount every node.
+const nodeTypes: NodeTypes = { block: BlockNode, note: ReadOnlyNote, frame: ReadOnlyFrame };
+const NO_BROKEN = new Set<string>();
+
+function minimapColor(node: StudioFlowNode): string {
+  if (node.type === 'note') return '#fde68a';
+  if (node.type === 'frame') return 'transparent';
+  return categoryAccent(registry.get(node.data.type)?.category);
+}
+
+export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
+  // React Flow measures the blocks through onNodesChange; nothing else changes them.
+  const [nodes, setNodes] = useState<StudioFlowNode[]>(() => toFlowNodes(doc, EMPTY_SELECTION, {}));
+  useEffect(() => setNodes(toFlowNodes(doc, EMPTY_SELECTION, {})), [doc]);
+  const edges = useMemo(() => toFlowEdges(doc, EMPTY_SELECTION, NO_BROKEN), [doc]);
+  const live = useMemo(() => ({ runId, editing: false }), [runId]);
+  return (
+    <ReactFlowProvider>
+      <LiveRunContext.Provider value={live}>
+        <div className="canvas" data-testid="run-canvas">
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={(changes: NodeChange<StudioFlowNode>[]) => setNodes((n) => applyNodeChanges(changes, n))}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            elementsSelectable={false}
+            fitView
+            fitViewOptions={{ padding: 0.06 }}
+            minZoom={0.1}
+            maxZoom={2.5}
+          >
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+            <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+            <Controls position="top-left" showInteractive={false} />
+          </ReactFlow>
+        </div>
+      </LiveRunContext.Provider>
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,141 @@
+'use client';
+// One run's page (/runs/:id): its pipeline on a read-only canvas with the recorded numbers replayed
+// onto the blocks, its samples and checkpoints, and the run panel (progress, controls, charts).
+// "Open in studio" puts the pipeline on the editor's canvas with this run attached.
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { loadDocumentValue, type Pipeline } from '../lib/document';
+import { formatBytes } from '../lib/live-view';
+import { useRunStream } from '../lib/run-client';
+import { displayState } from '../lib/run-stream';
+import { useRuns } from '../lib/runs-store';
+import { encodeShare } from '../lib/share';
+import { RUN_KEY } from './run-actions';
+import { RunGraph } from './RunGraph';
+import { RunPanel } from './RunPanel';
+import { RunStateBadge } from './RunStateBadge';
+
+type Loaded = { doc: Pipeline } | { error: string } | null;
+
+function usePipeline(runId: string): Loaded {
+  const [loaded, setLoaded] = useState<Loaded>(null);
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/pipeline`, { cache: 'no-store' });
+        if (!reply.ok) throw new Error(reply.status === 404 ? 'this run is not on the server' : `the server answered ${reply.status}`);
+        const result = loadDocumentValue(await reply.json());
+        if (!result.ok) throw new Error(`its pipeline does not load: ${result.message}`);
+        if (!cancelled) setLoaded({ doc: result.doc });
+      } catch (error) {
+        if (!cancelled) setLoaded({ error: (error as Error).message });
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [runId]);
+  return loaded;
+}
+
+function Side({ runId }: { runId: string }) {
+  const run = useRunStream(runId);
+  const samples = run?.samples ?? [];
+  const checkpoints = run?.checkpoints ?? [];
+  return (
+    <aside className="run-side">
+      <section>
+        <h3>Checkpoints</h3>
+        {checkpoints.length === 0 ? (
+          <p className="muted small">None yet.</p>
+        ) : (
+          <ul className="run-files">
+            {[...checkpoints].reverse().map((c) => (
+              <li key={c.name}>
+                <a href={`/api/runs/${runId}/checkpoints/${c.name}`} download data-testid="side-checkpoint">
+                  ⤓ {c.name}
+                </a>
+                <span className="muted small">
+                  step {c.step} · {formatBytes(c.bytes)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <p className="small">
+          <a href={`/api/runs/${runId}/log`} target="_blank" rel="noreferrer">train_log.jsonl</a> ·{' '}
+          <a href={`/api/runs/${runId}/samples`} target="_blank" rel="noreferrer">samples.jsonl</a>
+        </p>
+      </section>
+      <section>
+        <h3>Samples</h3>
+        {samples.length === 0 ? (
+          <p className="muted small">None yet.</p>
+        ) : (
+          <ol className="run-samples">
+            {[...samples].reverse().map((s) => (
+              <li key={`${s.nodeId}:${s.step}`}>
+                <div className="muted small">
+                  step {s.step} · {s.nodeId}
+                </div>
+                <pre>{s.text}</pre>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </aside>
+  );
+}
+
+export default function RunPage({ runId }: { runId: string }) {
+  const loaded = usePipeline(runId);
+  const run = useRunStream(runId);
+  const status = useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
+  const state = run && (run.status || run.lastSeq) ? displayState(run) : status?.state;
+  const openInStudio = async () => {
+    if (!loaded || !('doc' in loaded)) return;
+    try {
+      localStorage.setItem(RUN_KEY, runId);
+    } catch {
+      // storage disabled: the studio opens the pipeline without the run
+    }
+    location.href = `/${await encodeShare(loaded.doc)}`;
+  };
+  return (
+    <div className="run-page">
+      <header className="toolbar">
+        <Link href="/" className="brand" title="Back to the studio">
+          <span className="logo" aria-hidden>◆</span> Pretrain Studio
+        </Link>
+        <nav className="crumbs">
+          <Link href="/runs" data-testid="runs-link">Runs</Link>
+          <span className="muted">›</span>
+          <span className="doc-name" title={status?.name}>{status?.name ?? runId}</span>
+          <code className="muted small">{runId}</code>
+          {state && <RunStateBadge state={state} />}
+        </nav>
+        <nav className="actions">
+          <button type="button" className="button" data-testid="open-in-studio" disabled={!loaded || !('doc' in loaded)} onClick={() => void openInStudio()} title="Edit this pipeline in the studio, with this run's numbers on it">
+            Open in studio
+          </button>
+          <Link href="/runs" className="button">All runs</Link>
+        </nav>
+      </header>
+      <main className="canvas-area">
+        {loaded === null ? (
+          <div className="boot muted">Loading the run's pipeline…</div>
+        ) : 'doc' in loaded ? (
+          <RunGraph doc={loaded.doc} runId={runId} />
+        ) : (
+          <div className="boot muted">Cannot show the graph: {loaded.error}.</div>
+        )}
+      </main>
+      <Side runId={runId} />
+      <section className="bottom-panel is-run">
+        <RunPanel runId={runId} />
+      </section>
+    </div>
+  );
+}

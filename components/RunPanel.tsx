@@ -1,0 +1,115 @@
+// A run at a glance: state, progress with ETA, backend, elapsed time, the latest numbers, the run
+// controls, the error of a failed run, and its charts. Used under the studio's canvas (the
+// attached run) and on a run's page.
+import Link from 'next/link';
+import { formatCount, formatDuration, formatMs, formatValue } from '../lib/live-view';
+import { useRunStream } from '../lib/run-client';
+import { displayState, isActive, secondsPerStep, type RunState, type RunView } from '../lib/run-stream';
+import { useRuns } from '../lib/runs-store';
+import { runAction } from './run-actions';
+import { RunCharts } from './RunCharts';
+import { RunStateBadge } from './RunStateBadge';
+
+/** Pause / Resume / Stop for a run in `state`. */
+export function RunButtons({ runId, state, testPrefix = 'run' }: { runId: string; state: RunState; testPrefix?: string }) {
+  const canStop = isActive(state);
+  return (
+    <>
+      {state === 'paused' ? (
+        <button type="button" className="button" data-testid={`${testPrefix}-resume`} onClick={() => void runAction('resume', runId)} title="Continue training">
+          ▶ Resume
+        </button>
+      ) : (state === 'stopped' || state === 'interrupted') ? (
+        <button type="button" className="button" data-testid={`${testPrefix}-resume`} onClick={() => void runAction('resume', runId)} title="Continue from the newest checkpoint">
+          ↻ Resume
+        </button>
+      ) : (
+        <button type="button" className="button" data-testid={`${testPrefix}-pause`} disabled={state !== 'running'} onClick={() => void runAction('pause', runId)} title="Pause after the step in progress">
+          ❚❚ Pause
+        </button>
+      )}
+      <button type="button" className="button danger" data-testid={`${testPrefix}-stop`} disabled={!canStop} onClick={() => void runAction('stop', runId)} title="Stop after the step in progress (resumable from its last checkpoint)">
+        ■ Stop
+      </button>
+    </>
+  );
+}
+
+function progressOf(run: RunView | undefined, status: ReturnType<typeof useStatus>) {
+  const step = run && run.lastSeq > 0 ? run.step : (status?.step ?? 0);
+  const total = run?.started?.totalSteps ?? status?.totalSteps ?? 0;
+  return { step, total, fraction: total > 0 ? Math.min(1, step / total) : 0 };
+}
+
+const useStatus = (runId: string) => useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
+
+export function RunPanel({ runId, onClose }: { runId: string; onClose?: () => void }) {
+  const run = useRunStream(runId);
+  const status = useStatus(runId);
+  const missing = useRuns((s) => !!s.missing[runId]);
+  if (missing) {
+    return (
+      <div className="run-panel empty" data-testid="run-panel">
+        <p className="muted">The server has no run {runId} (its runs folder changed).</p>
+        {onClose && <button type="button" className="button" onClick={onClose}>Close</button>}
+      </div>
+    );
+  }
+  const state: RunState = run ? displayState(run) : (status?.state ?? 'queued');
+  const { step, total, fraction } = progressOf(run, status);
+  const c = run?.charts;
+  const last = c && c.step.length ? c.step.length - 1 : -1;
+  const perStep = run ? secondsPerStep(run) : undefined;
+  const eta = state === 'running' && perStep !== undefined && total > step ? formatDuration(perStep * (total - step)) : undefined;
+  const elapsed = run?.finished?.elapsed_s ?? (last >= 0 ? c!.elapsed_s[last] : status?.metrics.elapsed_s);
+  const valLoss = c && c.val_loss.length ? c.val_loss[c.val_loss.length - 1] : status?.metrics.val_loss;
+  const error = run?.error ?? status?.error;
+  const backend = run?.started?.backend ?? status?.backend;
+  return (
+    <div className="run-panel" data-testid="run-panel" data-run-id={runId} data-state={state} data-step={step}>
+      <div className="run-summary">
+        <div className="run-title">
+          <RunStateBadge state={state} />
+          <Link href={`/runs/${runId}`} className="run-name" title="Open the run's page">
+            {status?.name ?? runId}
+          </Link>
+          {onClose && (
+            <button type="button" className="close" aria-label="Stop showing this run" title={isActive(state) ? 'Stop showing this run (it keeps training)' : 'Stop showing this run'} onClick={onClose}>
+              ×
+            </button>
+          )}
+        </div>
+        <div className="muted small run-meta">
+          <code>{runId}</code> · {status?.executor ?? 'node'} · {backend ?? '…'}
+          {run?.started?.parameters ? ` · ${formatCount(run.started.parameters)} params` : ''}
+        </div>
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
+          <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
+        </div>
+        <div className="run-steps small">
+          <span data-testid="run-step">
+            step <b>{step.toLocaleString('en-US')}</b> / {total.toLocaleString('en-US')} · {Math.floor(fraction * 100)}%
+          </span>
+          <span className="muted">{eta ? `ETA ${eta}` : state === 'paused' ? 'paused' : ''}</span>
+        </div>
+        <dl className="run-numbers small">
+          <div><dt>elapsed</dt><dd>{elapsed !== undefined ? formatDuration(elapsed) : '–'}</dd></div>
+          <div><dt>loss</dt><dd data-testid="run-loss">{last >= 0 ? formatValue(c!.loss[last]) : status?.metrics.loss !== undefined ? formatValue(status.metrics.loss) : '–'}</dd></div>
+          <div><dt>val</dt><dd>{valLoss !== undefined ? formatValue(valLoss) : '–'}</dd></div>
+          <div><dt>tok/s</dt><dd>{last >= 0 ? formatCount(c!.tokens_per_sec[last]) : '–'}</dd></div>
+          <div><dt>step</dt><dd>{last >= 0 ? formatMs(c!.step_ms[last]) : '–'}</dd></div>
+        </dl>
+        {error && state === 'failed' && (
+          <div className="run-error" data-testid="run-error">
+            <b>{error.nodeId ? `${error.nodeId}: ` : ''}</b>
+            {error.message}
+          </div>
+        )}
+        <div className="button-row">
+          <RunButtons runId={runId} state={state} testPrefix="panel" />
+        </div>
+      </div>
+      {c ? <RunCharts charts={c} /> : <div className="run-charts muted">Connecting…</div>}
+    </div>
+  );
+}

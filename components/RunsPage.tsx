@@ -1,0 +1,153 @@
+'use client';
+// The runs page (/runs): every run on the server, newest first, kept fresh by the `runs`
+// broadcasts; tick runs to overlay their loss curves in one chart; open one for its graph.
+import Link from 'next/link';
+import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import uPlot from 'uplot';
+import { formatValue } from '../lib/live-view';
+import { useRunsList, useRunStream } from '../lib/run-client';
+import { displayState, type RunStatus } from '../lib/run-stream';
+import { useRuns } from '../lib/runs-store';
+import { Chart, type ChartSeries } from './Chart';
+import { RunStateBadge } from './RunStateBadge';
+
+/** Colours of overlaid runs, in the order they were ticked. */
+export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4b5563'];
+
+/** A date as "Nov 29, 14:05". */
+export function formatWhen(iso: string | undefined): string {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  return date.toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** Subscribes to one run while ticked (a component, so the number of runs may change). */
+function Watch({ runId }: { runId: string }) {
+  useRunStream(runId);
+  return null;
+}
+
+function Overlay({ ids }: { ids: string[] }) {
+  const views = useRuns(useShallow((s) => ids.map((id) => s.runs[id])));
+  const names = useRuns(useShallow((s) => ids.map((id) => s.statuses[id]?.name ?? id)));
+  // Recomputed when a run's curves or the set of runs change.
+  const key = `${ids.join(',')}|${views.map((v) => v?.lastSeq ?? 0).join(',')}`;
+  const data = useMemo(() => {
+    const tables: uPlot.AlignedData[] = [];
+    for (const v of views) tables.push([v?.charts.step ?? [], v?.charts.loss ?? []]);
+    for (const v of views) tables.push([v?.charts.evalStep ?? [], v?.charts.val_loss ?? []]);
+    return uPlot.join(tables);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  const series: ChartSeries[] = [
+    ...ids.map((id, i) => ({ label: `${names[i]} · ${id.slice(-5)} train`, color: RUN_COLORS[i % RUN_COLORS.length] })),
+    ...ids.map((id, i) => ({ label: `${names[i]} · ${id.slice(-5)} val`, color: RUN_COLORS[i % RUN_COLORS.length], dash: [5, 4], points: true })),
+  ];
+  return (
+    <section className="overlay" data-testid="overlay" data-runs={ids.length}>
+      {ids.map((id) => <Watch key={id} runId={id} />)}
+      <div className="overlay-head">
+        <h2>Loss, {ids.length} run{ids.length === 1 ? '' : 's'}</h2>
+        <ul className="overlay-keys">
+          {ids.map((id, i) => (
+            <li key={id}>
+              <i style={{ background: RUN_COLORS[i % RUN_COLORS.length] }} />
+              <b>{names[i]}</b> <code className="muted">{id}</code>
+            </li>
+          ))}
+          <li className="muted small">solid: train · dashed: validation</li>
+        </ul>
+      </div>
+      <div className="overlay-chart">
+        <Chart testId="chart-overlay" title="Loss" data={data} series={series} />
+      </div>
+    </section>
+  );
+}
+
+function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; onTick: () => void }) {
+  const state = useRuns((s) => (s.runs[status.id] ? displayState(s.runs[status.id]) : status.state));
+  const m = status.metrics;
+  return (
+    <tr data-testid="runs-row" data-run-id={status.id} data-state={state} className={ticked >= 0 ? 'is-ticked' : undefined}>
+      <td className="tick">
+        <input type="checkbox" aria-label={`Compare ${status.id}`} data-testid="runs-compare" checked={ticked >= 0} onChange={onTick} />
+        {ticked >= 0 && <i className="swatch-dot" style={{ background: RUN_COLORS[ticked % RUN_COLORS.length] }} />}
+      </td>
+      <td>
+        <Link href={`/runs/${status.id}`} className="run-link" data-testid="runs-open">
+          {status.name}
+        </Link>
+        <div className="muted small"><code>{status.id}</code></div>
+      </td>
+      <td><RunStateBadge state={state} /></td>
+      <td className="num">
+        {status.step.toLocaleString('en-US')} / {status.totalSteps.toLocaleString('en-US')}
+        <div className="progress thin"><div className={`progress-bar state-${state}`} style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }} /></div>
+      </td>
+      <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
+      <td className="num">{m.val_loss !== undefined ? formatValue(m.val_loss) : '–'}</td>
+      <td>{status.executor} · {status.backend}</td>
+      <td>{formatWhen(status.startedAt ?? status.createdAt)}</td>
+    </tr>
+  );
+}
+
+export default function RunsPage() {
+  useRunsList();
+  const statuses = useRuns((s) => s.statuses);
+  const listed = useRuns((s) => s.listed);
+  const runs = useMemo(() => Object.values(statuses).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
+  const [ticked, setTicked] = useState<string[]>([]);
+  const tick = (id: string) => setTicked((t) => (t.includes(id) ? t.filter((x) => x !== id) : [...t, id]));
+  return (
+    <div className="runs-page">
+      <header className="toolbar">
+        <Link href="/" className="brand" title="Back to the studio">
+          <span className="logo" aria-hidden>◆</span> Pretrain Studio
+        </Link>
+        <div className="doc-name">Runs</div>
+        <nav className="actions">
+          <Link href="/" className="button" data-testid="studio-link">
+            ← Studio
+          </Link>
+        </nav>
+      </header>
+      <main className="runs-main">
+        <section className="runs-list">
+          <div className="runs-list-head">
+            <h2>Runs</h2>
+            <span className="muted small">
+              {runs.length} on this server · tick two or more to compare their loss curves
+            </span>
+          </div>
+          {runs.length === 0 ? (
+            <p className="muted runs-empty">{listed ? 'No runs yet. Start one from the studio with ▶ Run.' : 'Loading…'}</p>
+          ) : (
+            <div className="runs-table-wrap">
+              <table className="runs-table" data-testid="runs-table">
+                <thead>
+                  <tr>
+                    <th aria-label="Compare" />
+                    <th>Run</th>
+                    <th>Status</th>
+                    <th className="num">Steps</th>
+                    <th className="num">Train loss</th>
+                    <th className="num">Val loss</th>
+                    <th>Backend</th>
+                    <th>Started</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {runs.map((s) => <Row key={s.id} status={s} ticked={ticked.indexOf(s.id)} onTick={() => tick(s.id)} />)}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+        {ticked.length > 0 ? <Overlay ids={ticked} /> : runs.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>}
+      </main>
+    </div>
+  );
+}

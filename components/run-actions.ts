@@ -1,0 +1,80 @@
+// What the run buttons do: submit the pipeline on the canvas, control the attached run, export to
+// PyTorch. The attached run's id is remembered in localStorage, so a reload (or coming back from
+// the runs page) shows the same run again.
+import { fileNameFor } from '../lib/document';
+import { controlRun, exportTorch, fetchExecutors, submitRun, type RunAction } from '../lib/run-client';
+import { runsStore } from '../lib/runs-store';
+import { studio } from '../lib/store';
+
+/** localStorage key of the run the studio shows. */
+export const RUN_KEY = 'pretrain-studio:run';
+
+/** Shows `runId` on the studio's canvas and run panel (null: none), and remembers it. */
+export function attachRun(runId: string | null): void {
+  runsStore.getState().attach(runId);
+  try {
+    if (runId) localStorage.setItem(RUN_KEY, runId);
+    else localStorage.removeItem(RUN_KEY);
+  } catch {
+    // storage disabled: the run is shown until the page goes
+  }
+}
+
+/** At boot: the run the studio showed before the reload, and the executors the server offers. */
+export function restoreRun(): void {
+  let runId: string | null = null;
+  try {
+    runId = localStorage.getItem(RUN_KEY);
+  } catch {
+    // storage disabled
+  }
+  if (runId) {
+    runsStore.getState().attach(runId);
+    runsStore.getState().setBottomTab('run');
+  }
+  void fetchExecutors().then((info) => runsStore.getState().setExecutors(info));
+}
+
+/** Submits the canvas's pipeline; server-side problems go to the problems panel and the blocks. */
+export async function startRun(): Promise<void> {
+  const { doc, notify } = studio.getState();
+  const runs = runsStore.getState();
+  const result = await submitRun(doc, runs.executor);
+  if (result.ok) {
+    runs.setSubmitProblems([]);
+    attachRun(result.id);
+    runs.setBottomTab('run');
+    return;
+  }
+  runs.setSubmitProblems(result.problems);
+  if (result.problems.length) runs.setBottomTab('problems');
+  notify(`Not started: ${result.message}.`, 'error');
+}
+
+/** Pause / resume / stop the attached (or given) run; a refusal becomes a toast. */
+export async function runAction(action: RunAction, runId = runsStore.getState().attached): Promise<void> {
+  if (!runId) return;
+  const error = await controlRun(runId, action);
+  if (error) studio.getState().notify(`Could not ${action} the run: ${error}.`, 'error');
+}
+
+/** Downloads the canvas's pipeline as a PyTorch project (.zip). */
+export async function exportTorchZip(): Promise<void> {
+  const { doc, notify } = studio.getState();
+  const result = await exportTorch(doc);
+  if (!result.ok) {
+    runsStore.getState().setSubmitProblems(result.problems);
+    if (result.problems.length) runsStore.getState().setBottomTab('problems');
+    notify(`Not exported: ${result.message}.`, 'error');
+    return;
+  }
+  const url = URL.createObjectURL(result.blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = result.fileName || fileNameFor(doc.meta.name).replace(/\.json$/, '-torch.zip');
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  notify(`Exported ${link.download}: unzip it and run \`python train.py\` (or torchrun).`);
+}

@@ -1,0 +1,134 @@
+// Picks the tfjs backend for a browser run: WebGPU, then WebGL, then WASM (SIMD), then CPU,
+// keeping the reason each one before the chosen backend was skipped, so the page can say why.
+// Browser-safe; in Node (tests) WebGPU and WebGL are simply unavailable and wasm/cpu work.
+//
+// engine/tf/backend.ts's useBackend starts wasm and cpu here too. WebGPU is started directly:
+// useBackend('webgpu') loads @tensorflow/tfjs-backend-webgpu with a variable specifier (so Node
+// bundles need not carry it), which a browser cannot resolve; the literal import below lets the
+// bundler ship the package in the worker's chunk.
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../tf/backend';
+import {
+  BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
+} from './protocol';
+
+/** The backend a run got. */
+export interface BackendChoice {
+  name: BrowserBackendName;
+  fallbacks: BackendFallback[];
+  /** Human-readable facts about it: the GPU adapter, wasm SIMD/threads, WebGL float support. */
+  detail: string;
+  /** WebGPU only: the adapter's limits, for checkGpuFit (engine/browser/gpu-fit.ts). */
+  limits?: GpuLimits;
+}
+
+export interface StartBackendOptions {
+  /** URL prefix serving tfjs-backend-wasm's .wasm files, e.g. '/tfjs-wasm/'. */
+  wasmPaths?: string;
+}
+
+/**
+ * The backends to try for a preference: 'auto' is the whole chain, a name starts it there.
+ * @example backendOrder('webgl') // ['webgl', 'wasm', 'cpu']
+ */
+export function backendOrder(preference: BackendPreference = 'auto'): BrowserBackendName[] {
+  if (preference === 'auto') return [...BROWSER_BACKENDS];
+  const start = BROWSER_BACKENDS.indexOf(preference);
+  if (start < 0) throw new Error(`unknown browser backend '${String(preference)}' (expected auto, ${BROWSER_BACKENDS.join(', ')})`);
+  return BROWSER_BACKENDS.slice(start);
+}
+
+/**
+ * Starts the first backend of `backendOrder(preference)` that works and makes it tfjs's active one.
+ * Throws only if none works (cpu always does), listing every reason.
+ * @example
+ *   const { name, fallbacks } = await startBrowserBackend('auto', { wasmPaths: '/tfjs-wasm/' });
+ *   // name 'wasm', fallbacks [{ backend: 'webgpu', reason: 'navigator.gpu is missing ...' }, ...]
+ */
+export async function startBrowserBackend(preference: BackendPreference = 'auto', options: StartBackendOptions = {}): Promise<BackendChoice> {
+  const fallbacks: BackendFallback[] = [];
+  for (const name of backendOrder(preference)) {
+    try {
+      const started = await START[name](options);
+      return { name, fallbacks, ...started };
+    } catch (err) {
+      fallbacks.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}
+
+type Starter = (options: StartBackendOptions) => Promise<{ detail: string; limits?: GpuLimits }>;
+
+// The slice of the WebGPU API used here (the repo's TS config carries no WebGPU types).
+interface GpuAdapterLike {
+  limits: GpuLimits;
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
+}
+
+/** Runs `start`, adding what tfjs said through console.warn (how it reports a failed init) to its error. */
+async function withWarnings<T>(start: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  let said = '';
+  console.warn = (...args: unknown[]) => void (said += args.map(String).join(' ') + ' ');
+  try {
+    return await start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(said ? `${message}: ${said.trim()}` : message);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** tf.setBackend, failing (with tfjs's reason) when it declines. */
+function activate(name: BrowserBackendName): Promise<void> {
+  return withWarnings(async () => {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) throw new Error('tfjs could not initialise it');
+  });
+}
+
+const START: Record<BrowserBackendName, Starter> = {
+  async webgpu() {
+    const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+    if (!gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU, or it is off (it needs a secure context such as https or localhost)');
+    // The same request tfjs makes, so the limits are those of the device it will get.
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('no WebGPU adapter: the GPU is blocklisted or WebGPU is disabled in this browser');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)');
+    await activate('webgpu');
+    const { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension } = adapter.limits;
+    const i = adapter.info ?? {};
+    return {
+      detail: [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'WebGPU adapter',
+      limits: { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension },
+    };
+  },
+  async webgl() {
+    const hasCanvas = typeof OffscreenCanvas !== 'undefined' || typeof document !== 'undefined';
+    if (!hasCanvas) throw new Error('no canvas to draw WebGL on here (no OffscreenCanvas)');
+    await activate('webgl');
+    // Without float32 render targets tfjs trains in float16, which loses the updates of small steps.
+    if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) {
+      throw new Error('this WebGL cannot render to float32 textures (tfjs would compute in float16)');
+    }
+    return { detail: `WebGL ${tf.env().getNumber('WEBGL_VERSION')}, float32` };
+  },
+  async wasm(options) {
+    // Fails when the .wasm files cannot be fetched (wasmPaths) or compiled.
+    await withWarnings(() => useBackend('wasm', options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}));
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    return { detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : '1 thread'}` };
+  },
+  async cpu() {
+    await useBackend('cpu');
+    return { detail: 'plain JavaScript' };
+  },
+};

@@ -1,0 +1,207 @@
+// The browser's side of the server's runs: one socket.io connection (same origin) carrying the
+// event streams of the runs on screen, and the HTTP calls (submit, pause/resume/stop, list,
+// executors, the PyTorch export). Batches are queued as they arrive and applied to the runs store
+// once per animation frame, so a replay of thousands of events renders once, not thousands of times.
+//
+// Reconnection: on every `connect` (the first, a dropped connection, a server restart) each
+// watched run is subscribed again with `after` = the last seq applied. The server then sends
+// exactly what was missed; anything sent twice is dropped by seq in the reducer.
+import { useEffect } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import type { Pipeline } from './document';
+import type { RunStatus, RunView, WireEvent } from './run-stream';
+import { runsStore, useRuns, type Executor, type ExecutorsInfo, type SubmitProblem } from './runs-store';
+
+type Batch = { runId: string; events: WireEvent[] };
+type SubscribeAck = { ok: true; status: RunStatus } | { ok: false; error: string };
+
+let socket: Socket | undefined;
+/** Runs being watched, with how many components watch each. */
+const watched = new Map<string, number>();
+let queue: Batch[] = [];
+let frame: number | undefined;
+let fallback: ReturnType<typeof setTimeout> | undefined;
+
+/** Applies the queued batches now (before a re-subscribe reads lastSeq, and once per frame). */
+function flush(): void {
+  if (frame !== undefined) cancelAnimationFrame(frame);
+  if (fallback !== undefined) clearTimeout(fallback);
+  frame = fallback = undefined;
+  if (!queue.length) return;
+  const batches = queue;
+  queue = [];
+  runsStore.getState().applyBatches(batches);
+}
+
+function schedule(): void {
+  if (frame !== undefined) return;
+  frame = requestAnimationFrame(flush);
+  // A hidden tab gets no animation frames: apply anyway, less often, so the queue stays short.
+  fallback = setTimeout(flush, 500);
+}
+
+function subscribe(runId: string): void {
+  const s = getSocket();
+  if (!s.connected) return; // the `connect` handler subscribes
+  flush();
+  const after = runsStore.getState().runs[runId]?.lastSeq ?? 0;
+  s.emit('subscribe', { runId, after }, (ack: SubscribeAck) => {
+    if (ack.ok) return runsStore.getState().applyStatus(ack.status);
+    if (/no run/.test(ack.error)) return runsStore.getState().markMissing(runId);
+    if (/beyond/.test(ack.error) && after > 0) {
+      // The server's stream is shorter than ours (its runs folder was replaced): start over.
+      runsStore.getState().resetRun(runId);
+      subscribe(runId);
+    }
+  });
+}
+
+/** The page's one socket, created on first use. */
+export function getSocket(): Socket {
+  if (socket) return socket;
+  socket = io({ path: '/socket.io' });
+  socket.on('connect', () => {
+    for (const runId of watched.keys()) subscribe(runId);
+  });
+  socket.on('events', (batch: Batch) => {
+    if (!watched.has(batch.runId) || !batch.events?.length) return;
+    queue.push(batch);
+    schedule();
+  });
+  socket.on('runs', (status: RunStatus) => runsStore.getState().applyStatus(status));
+  return socket;
+}
+
+/**
+ * Watches a run's events until the returned function is called (counted: several components may
+ * watch the same run; the last one to leave unsubscribes). The view stays in the store.
+ * @example const stop = watchRun(id); ... stop();
+ */
+export function watchRun(runId: string): () => void {
+  const count = watched.get(runId) ?? 0;
+  watched.set(runId, count + 1);
+  // An empty view at once, so the subscribe ack's status has somewhere to go.
+  if (!runsStore.getState().runs[runId]) runsStore.getState().resetRun(runId);
+  if (count === 0) subscribe(runId);
+  return () => {
+    const left = (watched.get(runId) ?? 1) - 1;
+    if (left > 0) return void watched.set(runId, left);
+    watched.delete(runId);
+    if (socket?.connected) socket.emit('unsubscribe', { runId });
+  };
+}
+
+/**
+ * Streams a run into the store while the component is mounted; returns the run's view.
+ * @example const run = useRunStream(runId); run?.charts.loss
+ */
+export function useRunStream(runId: string | null | undefined): RunView | undefined {
+  useEffect(() => (runId ? watchRun(runId) : undefined), [runId]);
+  return useRuns((s) => (runId ? s.runs[runId] : undefined));
+}
+
+/** Keeps the runs list fresh: `GET /api/runs` once, then the `runs` broadcasts. */
+export function useRunsList(): void {
+  useEffect(() => {
+    getSocket();
+    let cancelled = false;
+    const load = async () => {
+      try {
+        const reply = await fetch('/api/runs', { cache: 'no-store' });
+        if (!reply.ok) return;
+        const { runs } = (await reply.json()) as { runs: RunStatus[] };
+        if (!cancelled) runsStore.getState().setList(runs);
+      } catch {
+        // offline: the broadcasts fill in what they can
+      }
+    };
+    void load();
+    // After a reconnect the list may have missed broadcasts.
+    const s = getSocket();
+    s.on('connect', load);
+    return () => {
+      cancelled = true;
+      s.off('connect', load);
+    };
+  }, []);
+}
+
+async function readJson(reply: Response): Promise<Record<string, unknown>> {
+  try {
+    return (await reply.json()) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+export type SubmitResult = { ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] };
+
+/**
+ * Starts a run of `pipeline` on the server.
+ * @example const r = await submitRun(doc, 'node'); if (r.ok) attach(r.id);
+ */
+export async function submitRun(pipeline: Pipeline, executor: Executor): Promise<SubmitResult> {
+  let reply: Response;
+  try {
+    reply = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline, executor }) });
+  } catch (error) {
+    return { ok: false, message: `the server cannot be reached (${(error as Error).message})`, problems: [] };
+  }
+  const body = await readJson(reply);
+  if (reply.status === 201 && typeof body.id === 'string') return { ok: true, id: body.id };
+  return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [] };
+}
+
+export type RunAction = 'pause' | 'resume' | 'stop';
+
+/**
+ * Pauses, resumes or stops a run; the reply's status goes to the store at once.
+ * Returns an error message, or null.
+ */
+export async function controlRun(runId: string, action: RunAction): Promise<string | null> {
+  try {
+    const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/${action}`, { method: 'POST' });
+    const body = await readJson(reply);
+    if (!reply.ok) return String(body.error ?? `the server answered ${reply.status}`);
+    runsStore.getState().applyStatus(body as unknown as RunStatus);
+    return null;
+  } catch (error) {
+    return `the server cannot be reached (${(error as Error).message})`;
+  }
+}
+
+/** Asks which executors the server has; null when it cannot say (an older server: node only). */
+export async function fetchExecutors(): Promise<ExecutorsInfo | null> {
+  try {
+    const reply = await fetch('/api/executors', { cache: 'no-store' });
+    if (!reply.ok) return null;
+    return (await reply.json()) as ExecutorsInfo;
+  } catch {
+    return null;
+  }
+}
+
+export type ExportResult = { ok: true; blob: Blob; fileName: string } | { ok: false; message: string; problems: SubmitProblem[] };
+
+/** The pipeline as a PyTorch project (train.py, model.py, data), zipped by the server. */
+export async function exportTorch(pipeline: Pipeline): Promise<ExportResult> {
+  let reply: Response;
+  try {
+    reply = await fetch('/api/export/torch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline }) });
+  } catch (error) {
+    return { ok: false, message: `the server cannot be reached (${(error as Error).message})`, problems: [] };
+  }
+  if (reply.status === 404 || reply.status === 405) return { ok: false, message: 'this server has no PyTorch export', problems: [] };
+  if (!reply.ok) {
+    const body = await readJson(reply);
+    return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [] };
+  }
+  const disposition = reply.headers.get('content-disposition') ?? '';
+  const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'pipeline-torch.zip';
+  return { ok: true, blob: await reply.blob(), fileName };
+}
+
+/** For the e2e tests: drops the connection as a network failure would (socket.io reconnects). */
+export function dropConnection(): void {
+  socket?.io.engine?.close();
+}
