@@ -3,6 +3,7 @@
 // switches to Problems.
 import { displayState } from '../lib/run-stream';
 import { runsStore, useRuns } from '../lib/runs-store';
+import { studio } from '../lib/store';
 import { cls } from './theme';
 import { useAllProblems, ProblemsPanel } from './ProblemsPanel';
 import { attachRun } from './run-actions';
@@ -46,7 +47,12 @@ export function BottomPanel() {
       {tab === 'problems' ? (
         <ProblemsPanel />
       ) : attached ? (
-        <RunPanel key={attached} runId={attached} onClose={() => attachRun(null)} />
+        <RunPanel
+          key={attached}
+          runId={attached}
+          onClose={() => attachRun(null)}
+          onFocusNode={(nodeId) => studio.getState().focusProblem({ severity: 'error', code: 'data', message: '', nodeId })}
+        />
       ) : (
         <div className="run-panel empty" data-testid="run-panel">
           <p className="muted">

@@ -65,7 +65,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       scales: { x: { time: false } },
       axes: [
-        { ...axis, label: 'step', labelSize: 14, labelGap: 0, size: 24, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')) },
+        { ...axis, label: 'step', labelSize: 14, labelGap: 0, size: 24, space: 36, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')) },
         { ...axis, size: 48, values: (_u, splits) => splits.map(fmt) },
       ],
       series: [

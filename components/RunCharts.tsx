@@ -8,8 +8,8 @@ import { Chart } from './Chart';
 export const TRAIN_COLOR = '#2563eb';
 export const VAL_COLOR = '#dc2626';
 
-/** Learning rates read best in exponent form on the axis. */
-const formatLr = (v: number) => (v === 0 ? '0' : Math.abs(v) < 0.01 ? v.toExponential(1).replace(/e-0*/, 'e-') : formatValue(v));
+/** Learning rates in one exponent form, so the ticks line up (1.0e-2, 7.5e-3, ...). */
+const formatLr = (v: number) => (v === 0 ? '0' : Math.abs(v) < 0.1 ? v.toExponential(1).replace(/e-0*/, 'e-') : formatValue(v));
 
 export function RunCharts({ charts }: { charts: Charts }) {
   const loss = useMemo(() => uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]), [charts]);

@@ -51,12 +51,12 @@ export function RunControls() {
               ▶ Resume
             </button>
           ) : (
-            <button type="button" className="button" data-testid="run-pause" disabled={state !== 'running'} onClick={() => void runAction('pause')} title="Pause after the step in progress">
-              ❚❚ Pause
+            <button type="button" className="button icon" data-testid="run-pause" disabled={state !== 'running'} onClick={() => void runAction('pause')} title="Pause after the step in progress" aria-label="Pause">
+              ❚❚
             </button>
           )}
-          <button type="button" className="button danger" data-testid="run-stop" onClick={() => void runAction('stop')} title="Stop after the step in progress">
-            ■ Stop
+          <button type="button" className="button icon danger" data-testid="run-stop" onClick={() => void runAction('stop')} title="Stop after the step in progress (resumable from its last checkpoint)" aria-label="Stop">
+            ■
           </button>
         </>
       ) : (

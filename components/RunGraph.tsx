@@ -62,7 +62,8 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             nodesConnectable={false}
             elementsSelectable={false}
             fitView
-            fitViewOptions={{ padding: 0.06 }}
+            // A tall pipeline fitted whole is too small to read: stay legible, centred; scroll for the rest.
+            fitViewOptions={{ padding: 0.06, minZoom: 0.6 }}
             minZoom={0.1}
             maxZoom={2.5}
           >

@@ -43,7 +43,7 @@ function progressOf(run: RunView | undefined, status: ReturnType<typeof useStatu
 
 const useStatus = (runId: string) => useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
 
-export function RunPanel({ runId, onClose }: { runId: string; onClose?: () => void }) {
+export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void }) {
   const run = useRunStream(runId);
   const status = useStatus(runId);
   const missing = useRuns((s) => !!s.missing[runId]);
@@ -81,7 +81,6 @@ export function RunPanel({ runId, onClose }: { runId: string; onClose?: () => vo
         </div>
         <div className="muted small run-meta">
           <code>{runId}</code> · {status?.executor ?? 'node'} · {backend ?? '…'}
-          {run?.started?.parameters ? ` · ${formatCount(run.started.parameters)} params` : ''}
         </div>
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
           <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
@@ -99,15 +98,22 @@ export function RunPanel({ runId, onClose }: { runId: string; onClose?: () => vo
           <div><dt>tok/s</dt><dd>{last >= 0 ? formatCount(c!.tokens_per_sec[last]) : '–'}</dd></div>
           <div><dt>step</dt><dd>{last >= 0 ? formatMs(c!.step_ms[last]) : '–'}</dd></div>
         </dl>
-        {error && state === 'failed' && (
+        {error && state === 'failed' && (error.nodeId && onFocusNode ? (
+          <button type="button" className="run-error" data-testid="run-error" title="Show the block on the canvas" onClick={() => onFocusNode(error.nodeId!)}>
+            <b>{error.nodeId}: </b>
+            {error.message}
+          </button>
+        ) : (
           <div className="run-error" data-testid="run-error">
             <b>{error.nodeId ? `${error.nodeId}: ` : ''}</b>
             {error.message}
           </div>
+        ))}
+        {state !== 'completed' && state !== 'failed' && (
+          <div className="button-row">
+            <RunButtons runId={runId} state={state} testPrefix="panel" />
+          </div>
         )}
-        <div className="button-row">
-          <RunButtons runId={runId} state={state} testPrefix="panel" />
-        </div>
       </div>
       {c ? <RunCharts charts={c} /> : <div className="run-charts muted">Connecting…</div>}
     </div>

@@ -1,11 +1,14 @@
 // The studio server: one node:http server on one port carrying the API (/api), the socket.io
 // event stream (/socket.io) and, unless disabled, the Next.js app (everything else). Plain
 // `next start` cannot host socket.io, hence this custom server.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { Access, generateToken, TOKEN_PATTERN } from './access';
 import { apiHandler } from './api';
-import { allowedOnLoopback, isLoopback, sendJson } from './http';
+import { isLoopback, sendJson } from './http';
 import { RunManager } from './runs/manager';
 import { attachSocket } from './socket';
 
@@ -32,11 +35,22 @@ export interface StudioServerOptions {
   python?: string;
   /** How long a stopped torch run may take to finish its step before it is killed (ms). Default 30 000. */
   torchStopGraceMs?: number;
+  /**
+   * Access token every request must carry (STUDIO_TOKEN). Default: none on a loopback host; a
+   * generated one on any other host, so an exposed server is never open.
+   */
+  token?: string;
+  /** Browser origins allowed besides the server's own (ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
 }
 
 export interface StudioServer {
   /** e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The link to open in a browser: `url`, plus `/?token=...` when a token is required. */
+  openUrl: string;
+  /** The access token, when one is required. */
+  token?: string;
   port: number;
   manager: RunManager;
   /** Stops accepting connections, ends run workers (their runs become interrupted) and closes Next. */
@@ -53,6 +67,10 @@ export interface StudioServer {
 export async function createStudioServer(options: StudioServerOptions = {}): Promise<StudioServer> {
   const host = options.host ?? '127.0.0.1';
   const loopbackOnly = isLoopback(host);
+  const token = options.token ?? (loopbackOnly ? undefined : generateToken());
+  if (token !== undefined && !TOKEN_PATTERN.test(token)) throw new Error('STUDIO_TOKEN must be 16 to 512 characters of A-Z a-z 0-9 . _ ~ -');
+  // Made once the port is known (requests only arrive after that).
+  let access!: Access;
   const manager = new RunManager({
     runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
@@ -67,7 +85,7 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   let closeNext = async () => {};
 
   const server = createServer((req, res) => {
-    if (loopbackOnly && !allowedOnLoopback(req)) return sendJson(res, 403, { error: 'this server only answers requests for localhost' });
+    if (access.answer(req, res)) return;
     if (api(req, res)) return;
     if (!options.next) return sendJson(res, 404, { error: 'not found (this server runs without the web app)' });
     nextReady.then(() => nextHandler!(req, res)).catch((e: Error) => {
@@ -75,7 +93,22 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
       if (!res.headersSent) sendJson(res, 500, { error: 'the web app failed to start' });
     });
   });
-  const io = attachSocket(server, manager, { loopbackOnly });
+  const io = attachSocket(server, manager, { access: () => access });
+  // WebSocket upgrades bypass the request handler (socket.io's and Next's dev HMR socket alike):
+  // they pass the same gate before any upgrade listener sees them.
+  const emit = server.emit;
+  server.emit = function (this: typeof server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'upgrade') {
+      const [req, socket] = args as [IncomingMessage, Duplex];
+      const path = (req.url ?? '/').split('?')[0];
+      const verdict = access.check(req, { tokenFromSocketIo: path === '/socket.io/' || path === '/socket.io' });
+      if (!verdict.ok) {
+        socket.end(`HTTP/1.1 ${verdict.status} ${STATUS_CODES[verdict.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        return true;
+      }
+    }
+    return Reflect.apply(emit, this, [event, ...args]) as boolean;
+  } as typeof server.emit;
 
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -85,6 +118,8 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // The cookie is named after the port: cookies ignore ports, and two studios on one machine keep their own.
+  access = new Access({ loopbackOnly, token, allowedOrigins: options.allowedOrigins, cookieName: `studio_token_${port}` });
 
   if (options.next) {
     const dev = typeof options.next === 'object' ? options.next.dev : false;
@@ -99,8 +134,10 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   }
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // A wildcard address is not something to type into a browser: name the machine instead.
+  const shown = host === '0.0.0.0' || host === '::' ? `http://${hostname()}:${port}` : url;
   return {
-    url, port, manager,
+    url, port, manager, openUrl: token ? `${shown}/?token=${token}` : url, ...(token ? { token } : {}),
     async close() {
       await new Promise<void>((done) => io.close(() => done())); // also closes the http server
       await manager.close();

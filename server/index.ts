@@ -1,6 +1,8 @@
 // Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
 // MAX_CONCURRENT_RUNS (1), TORCH_PYTHON (/usr/bin/python3: the python with torch for torch runs);
+// STUDIO_TOKEN (the access token; generated when HOST is not loopback), ALLOWED_ORIGINS (comma-
+// separated browser origins allowed besides the server's own; see docs/security.md);
 // NODE_ENV=production selects the built app; STUDIO_NO_NEXT=1 serves the
 // API and socket only (tests, headless machines).
 import { createStudioServer } from './app';
@@ -20,8 +22,14 @@ const server = await createStudioServer({
   maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
+  ...(process.env.STUDIO_TOKEN ? { token: process.env.STUDIO_TOKEN } : {}),
+  ...(process.env.ALLOWED_ORIGINS ? { allowedOrigins: process.env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+}).catch((e: Error) => {
+  console.error(`cannot start: ${e.message}`);
+  process.exit(2);
 });
-console.log(`Pretrain Studio on ${server.url}${dev ? ' (dev)' : ''}`);
+console.log(`Pretrain Studio on ${server.openUrl}${dev ? ' (dev)' : ''}`);
+if (server.token) console.log('Every request needs the token: open the link above, or send "Authorization: Bearer <token>" (socket.io: auth: { token }).');
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

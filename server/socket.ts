@@ -7,7 +7,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { z } from 'zod';
-import { allowedOnLoopback } from './http';
+import type { Access } from './access';
 import { isRunId } from './runs/ids';
 import type { RunManager } from './runs/manager';
 import type { WireEvent } from './runs/store';
@@ -28,15 +28,29 @@ export interface ServerToClient {
 }
 
 /**
- * Attaches socket.io to `server` at /socket.io.
- * @example const io = attachSocket(httpServer, manager, { loopbackOnly: true });
+ * Attaches socket.io to `server` at /socket.io. `access` gives the server's access rules (it is
+ * made once the port is known): Host and Origin are checked on every engine.io request (polling
+ * and upgrade; socket.io sends no CORS headers, so other sites cannot read polling replies
+ * either), and the token, when required, before a client joins: `auth.token` in the handshake,
+ * or the cookie / Authorization header of a page opened with ?token=.
+ * @example const io = attachSocket(httpServer, manager, { access: () => access });
  */
-export function attachSocket(server: HttpServer, manager: RunManager, options: { loopbackOnly: boolean }): Server {
+export function attachSocket(server: HttpServer, manager: RunManager, options: { access: () => Access }): Server {
   const io = new Server(server, {
     serveClient: false,
     // Leave other upgrade requests (Next's dev HMR socket) to their own listeners.
     destroyUpgrade: false,
-    allowRequest: (req, callback) => callback(null, !options.loopbackOnly || allowedOnLoopback(req)),
+    allowRequest: (req, callback) => {
+      const verdict = options.access().checkOrigin(req);
+      callback(verdict.ok ? null : verdict.error, verdict.ok);
+    },
+  });
+  io.use((socket, next) => {
+    const access = options.access();
+    if (!access.tokenRequired) return next();
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    if (access.isToken(auth?.token) || access.requestHasToken(socket.request)) return next();
+    next(new Error('unauthorized: this server needs its access token (auth: { token })'));
   });
 
   io.on('connection', (socket) => {

@@ -11,6 +11,7 @@ import { useBackend } from '../tf/backend';
 import {
   BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
 } from './protocol';
+import { installWebGpuKernelFixes } from './webgpu-kernels';
 
 /** The backend a run got. */
 export interface BackendChoice {
@@ -102,6 +103,7 @@ const START: Record<BrowserBackendName, Starter> = {
     if (!adapter) throw new Error('no WebGPU adapter: the GPU is blocklisted or WebGPU is disabled in this browser');
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)');
+    installWebGpuKernelFixes();
     await activate('webgpu');
     const { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension } = adapter.limits;
     const i = adapter.info ?? {};

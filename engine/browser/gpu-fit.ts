@@ -104,7 +104,7 @@ export function formatBytes(bytes: number): string {
  * Problems that would stop `plan` on a WebGPU device with these limits; empty when it fits.
  * @example
  *   checkGpuFit(plan, { maxStorageBufferBindingSize: 128 << 20, maxBufferSize: 256 << 20, maxComputeWorkgroupsPerDimension: 65535 });
- *   // [{ nodeId: 'get_batch', field: 'batch_size', message: "model: logits [B, T, V] [16,256,50257] in float32 is 823.5 MB, over ..." }]
+ *   // [{ nodeId: 'get_batch', field: 'batch_size', message: "model: logits [B, T, V] [16,256,50257] in float32 is 823.4 MB, over ..." }]
  */
 export function checkGpuFit(plan: Plan, limits: GpuLimits): FitProblem[] {
   const problems: FitProblem[] = [];

@@ -8,7 +8,9 @@ import { geluTanh } from '../tf/ops/gelu';
 import { layerNorm, rmsNorm } from '../tf/ops/norms';
 import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';
 import { applyRope, halfSwapMatrix } from '../tf/ops/rope';
+import { swapMiddleAxes } from '../tf/ops/swapMiddleAxes';
 import { swiglu } from '../tf/ops/swiglu';
+import { transposeLast2 } from '../tf/ops/transposeLast2';
 
 export { applyRope, geluTanh, halfSwapMatrix, layerNorm, rmsNorm, swiglu };
 
@@ -156,13 +158,15 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, nHeads:
   const q = applyRope(heads(w.wq), consts.cosQ, consts.sinQ, consts.swap); // scaled by 1/sqrt(hs) via the tables
   const k = applyRope(heads(w.wk), consts.cosK, consts.sinK, consts.swap);
   const v = heads(w.wv);
-  const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * nHeads, T, hs]); // -> [B*nH, T, hs]
-  const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [B * nHeads, hs, T]); // -> [B*nH, hs, T]
-  const vh = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * nHeads, T, hs]); // -> [B*nH, T, hs]
+  // Head split and key transpose as dedicated copies (fast kernels on wasm and cpu, see engine/tf/ops).
+  const byHead = (t: tf.Tensor) => tf.reshape(swapMiddleAxes(t), [B * nHeads, T, hs]); // [B, T, nH, hs] -> [B*nH, T, hs]
+  const qh = byHead(q);
+  const kT = transposeLast2(byHead(k)); // -> [B*nH, hs, T]
+  const vh = byHead(v);
   const scores = tf.add(matMulExplicitGrad(qh, kT), consts.mask); // [B*nH, T, T]
   const att = tf.softmax(scores); // over the last axis (keys)
   const y = matMulExplicitGrad(att, vh); // [B*nH, T, hs]
-  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, nHeads, T, hs]), [0, 2, 1, 3]), [B * T, C]); // -> [B*T, C]
+  const merged = tf.reshape(swapMiddleAxes(tf.reshape(y, [B, nHeads, T, hs])), [B * T, C]); // -> [B, T, nH, hs] -> [B*T, C]
   return tf.reshape(matMulExplicitGrad(merged, w.wo), [B, T, C]);
 }
 

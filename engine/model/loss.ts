@@ -1,8 +1,8 @@
 // Mean token cross-entropy for language modelling, with a hand-written gradient.
 // Why custom: the gradient of mean CE w.r.t. the logits is simply (softmax - onehot) / N.
 // Autodiff through logSoftmax + gather would take many more passes over the [N, V] logits, and
-// gather's gradient is not available on the wasm backend at all. On cpu the loss and that
-// gradient come out of one kernel (engine/tf/kernels/js/SoftmaxCrossEntropy.ts).
+// gather's gradient is not available on the wasm backend at all. On wasm and cpu the loss and
+// that gradient come out of one kernel (engine/tf/kernels/js/SoftmaxCrossEntropy.ts).
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../tf/customGrad';
 import { SoftmaxCrossEntropy, type SoftmaxCrossEntropyInputs } from '../tf/names';

@@ -142,7 +142,7 @@ for (const [what, failOn] of [['weights', 0], ['metadata', 1]] as const) {
     disk.armed = true;
     await assert.rejects(
       store.save('ckpt-000200', weightsFor(200), { step: 200 }),
-      /could not save checkpoint ckpt-000200 in .*: ENOSPC: no space left on device, write \(temporary files removed/,
+      /could not save checkpoint ckpt-000200 in .*: the disk is full \(ENOSPC: no space left on device, write\) \(temporary files removed/,
     );
     assert.deepEqual(readdirSync(dir).sort(), ['ckpt-000100.json', 'ckpt-000100.safetensors'], 'no temp files left');
     assert.deepEqual((await store.list()).map((e) => e.name), ['ckpt-000100']);

@@ -146,8 +146,11 @@ export function directoryCheckpointStore(dir: string, options: DirectoryStoreOpt
         await unlinkQuietly(weightsTmp).catch(() => {});
         await unlinkQuietly(metaTmp).catch(() => {});
         if (weightsPlaced) await unlinkQuietly(metaPath(name)).then(() => unlinkQuietly(weightsPath(name))).catch(() => {});
+        // A full disk is the likely failure of a long run: say so in words, not only as errno.
+        const full = ['ENOSPC', 'EDQUOT'].includes(errCode(err) ?? '');
+        const reason = full ? `the disk is full (${(err as Error).message})` : (err as Error).message;
         throw new Error(
-          `could not save checkpoint ${name} in ${dir}: ${(err as Error).message} (temporary files removed; other checkpoints are untouched)`,
+          `could not save checkpoint ${name} in ${dir}: ${reason} (temporary files removed; other checkpoints are untouched)`,
           { cause: err },
         );
       }

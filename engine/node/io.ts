@@ -2,7 +2,7 @@
 import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { DatasetFiles, DatasetRequest, RuntimeIO } from '../runtime/io';
-import { directoryCheckpointStore } from './checkpoint-dir';
+import { directoryCheckpointStore, type DirectoryStoreOptions } from './checkpoint-dir';
 import { prepareCorpus } from './corpus';
 import { openFileSource } from './file-source';
 import { DATASET_FILES } from './tokenize-files';
@@ -20,6 +20,8 @@ export interface NodeIOOptions {
    * read arbitrary files of the machine that runs it.
    */
   dataRoots?: string[];
+  /** Options of the checkpoint directory store (tests inject a disk that fills up through `writeAll`). */
+  checkpointStore?: DirectoryStoreOptions;
 }
 
 /**
@@ -98,7 +100,7 @@ export function nodeIO(options: NodeIOOptions): RuntimeIO & { close(): Promise<v
       const tokenizer = await readJsonIfPresent(join(dir, DATASET_FILES.tokenizer));
       return { train, valid, ...(meta ? { meta: meta as DatasetFiles['meta'] } : {}), ...(tokenizer ? { tokenizer } : {}) };
     },
-    checkpoints: directoryCheckpointStore(join(options.outDir, 'checkpoints')),
+    checkpoints: directoryCheckpointStore(join(options.outDir, 'checkpoints'), options.checkpointStore),
     async appendLog(line) {
       await ensureOut();
       await appendFile(join(options.outDir, 'train_log.jsonl'), line + '\n');

@@ -1,6 +1,6 @@
 // Runs a pipeline document in this Node process: compile, open the run folder, train.
 // Shared by the CLI (cli/train.ts) and the server's worker threads.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { compile } from '../compiler/compile';
 import type { Diagnostic } from '../compiler/diagnostics';
@@ -8,6 +8,7 @@ import type { EventSink } from '../events';
 import type { Plan } from '../plan';
 import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { useBackend, type BackendName } from '../tf/backend';
+import { writeFileAtomic } from './atomic-file';
 import { readCheckpointFile } from './checkpoint-dir';
 import { nodeIO } from './io';
 import { withWandb } from './wandb';
@@ -52,8 +53,10 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
   const { plan } = compiled;
 
   await mkdir(options.outDir, { recursive: true });
-  await writeFile(join(options.outDir, 'pipeline.json'), JSON.stringify(plan.pipeline, null, 2) + '\n');
-  await writeFile(join(options.outDir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
+  // Rewritten at every (re)start: atomically, so a process killed here cannot leave a torn
+  // pipeline.json that the next resume would fail to parse.
+  await writeFileAtomic(join(options.outDir, 'pipeline.json'), JSON.stringify(plan.pipeline, null, 2) + '\n');
+  await writeFileAtomic(join(options.outDir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
 
   const backendName = await useBackend(options.backend ?? 'wasm');
   const resume = options.resume ? await readCheckpointFile(options.resume) : undefined;

@@ -2,10 +2,10 @@
 // Adagrad, plus Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; written
 // like lucidrains/lion-pytorch), which torch lacks. Checked against fixtures/optimizers.json.
 //
-// One update per param, each in its own tf.tidy (Adam and AdamW: one fused kernel on cpu); state
-// lives in tf.Variables that are updated with `assign`, so the tensor count stays flat across
-// steps. Like torch, every param keeps its own step count: a param that gets no gradient is
-// skipped and its bias correction does not advance.
+// One update per param, each in its own tf.tidy (Adam and AdamW: one fused kernel on wasm and
+// cpu); state lives in tf.Variables that are updated with `assign`, so the tensor count stays
+// flat across steps. Like torch, every param keeps its own step count: a param that gets no
+// gradient is skipped and its bias correction does not advance.
 
 import * as tf from '@tensorflow/tfjs';
 import { fusedAdamUpdate, hasFusedAdamUpdate } from '../tf/ops/fusedAdamUpdate';
@@ -95,7 +95,7 @@ function adamStep(param: tf.Variable, p: tf.Tensor, g: tf.Tensor, { m, v }: Slot
 
 /**
  * Adam or AdamW on one param: decay multiplies p first (adamw: 1 - lr*wd), l2 joins the gradient
- * (adam: wd). Where the backend has it (cpu) one fused kernel does the whole update
+ * (adam: wd). Where the backend has it (wasm, cpu) one fused kernel does the whole update
  * (engine/tf/ops/fusedAdamUpdate.ts); elsewhere the same math runs as ops.
  */
 function adamUpdate(param: tf.Variable, g: tf.Tensor, s: Slots, h: Hyper, decay: number, l2: number): void {

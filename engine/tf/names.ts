@@ -51,8 +51,8 @@ export interface TransposeLast2Inputs {
 }
 
 /**
- * LayerNorm over the last axis of x [N, C]: outputs [y, xhat, rstd] with rstd [N] = 1/sqrt(var + eps)
- * (biased variance), xhat = (x - mean) * rstd and y = xhat * weight + bias.
+ * LayerNorm over the last axis of x [N, C]: outputs [y, mean, rstd] with mean [N], rstd [N] =
+ * 1/sqrt(var + eps) (biased variance) and y = (x - mean) * rstd * weight + bias.
  */
 export const LayerNormForward = 'LayerNormForward';
 export interface LayerNormForwardInputs {
@@ -60,7 +60,7 @@ export interface LayerNormForwardInputs {
   weight: TensorInfo; // [C]
   bias: TensorInfo; // [C]
 }
-/** RMSNorm over the last axis of x [N, C]: outputs [y, xhat, rstd], rstd = 1/sqrt(mean(x^2) + eps). */
+/** RMSNorm over the last axis of x [N, C]: outputs [y, rstd], rstd = 1/sqrt(mean(x^2) + eps), y = x * rstd * weight. */
 export const RmsNormForward = 'RmsNormForward';
 export interface RmsNormForwardInputs {
   x: TensorInfo; // [N, C]
@@ -69,15 +69,44 @@ export interface RmsNormForwardInputs {
 export interface NormAttrs {
   eps: number;
 }
-/** Gradient of LayerNormForward: [dx [N, C], dweight [C], dbias [C]] from dy and the saved xhat, rstd. */
+/**
+ * Gradient of LayerNormForward: [dx [N, C], dweight [C], dbias [C]] from dy, x and the saved mean
+ * and rstd (xhat = (x - mean) * rstd is recomputed, so it is never stored).
+ */
 export const LayerNormBackward = 'LayerNormBackward';
-/** Gradient of RmsNormForward: [dx [N, C], dweight [C]]. */
-export const RmsNormBackward = 'RmsNormBackward';
-export interface NormBackwardInputs {
+export interface LayerNormBackwardInputs {
   dy: TensorInfo; // [N, C]
-  xhat: TensorInfo; // [N, C]
+  x: TensorInfo; // [N, C]
+  mean: TensorInfo; // [N]
   rstd: TensorInfo; // [N]
   weight: TensorInfo; // [C]
+}
+/** Gradient of RmsNormForward: [dx [N, C], dweight [C]] from dy, x and the saved rstd. */
+export const RmsNormBackward = 'RmsNormBackward';
+export interface RmsNormBackwardInputs {
+  dy: TensorInfo; // [N, C]
+  x: TensorInfo; // [N, C]
+  rstd: TensorInfo; // [N]
+  weight: TensorInfo; // [C]
+}
+
+/** GELU (tanh approximation) y = x * sigmoid(x * (A + B x^2)), A = 2 sqrt(2/pi), B = 0.044715 A. */
+export const GeluForward = 'GeluForward';
+/** Its gradient: dx = dy * (s + x s (1 - s) (A + 3 B x^2)), s recomputed from x. */
+export const GeluBackward = 'GeluBackward';
+export interface GeluInputs {
+  x: TensorInfo; // any shape, float32
+  dy?: TensorInfo; // GeluBackward only: same shape
+}
+
+/** SwiGLU gate y = silu(gate) * up = gate * sigmoid(gate) * up. */
+export const SwigluForward = 'SwigluForward';
+/** Its gradient: [dgate, dup] = [dy up (s + gate s (1 - s)), dy gate s], s = sigmoid(gate) recomputed. */
+export const SwigluBackward = 'SwigluBackward';
+export interface SwigluInputs {
+  gate: TensorInfo; // any shape, float32
+  up: TensorInfo; // same shape
+  dy?: TensorInfo; // SwigluBackward only
 }
 
 /**
@@ -103,4 +132,10 @@ export interface RopeInputs {
 }
 export interface RopeAttrs {
   backward: boolean;
+}
+
+/** Swaps the two middle axes: [A, B, C, D] -> [A, C, B, D] (attention heads <-> positions). Its own gradient. */
+export const SwapMiddleAxes = 'SwapMiddleAxes';
+export interface SwapMiddleAxesInputs {
+  x: TensorInfo; // [A, B, C, D] float32
 }

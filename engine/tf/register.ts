@@ -4,14 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
 import { installEagerGradientDisposal } from './eagerGradientDisposal';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
+import { swapMiddleAxesGradConfig } from './grads/SwapMiddleAxes_grad';
 import { transposeLast2GradConfig } from './grads/TransposeLast2_grad';
 import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
 import { gatherRowsConfig } from './kernels/wasm/GatherRows';
 import { identitySharedConfig } from './kernels/wasm/Identity';
+import { activationConfigs } from './kernels/js/Activations';
 import { fusedAdamUpdateConfigs } from './kernels/js/FusedAdamUpdate';
 import { normConfigs } from './kernels/js/Norms';
 import { ropeConfigs } from './kernels/js/Rope';
 import { softmaxCrossEntropyConfigs } from './kernels/js/SoftmaxCrossEntropy';
+import { swapMiddleAxesConfigs } from './kernels/js/SwapMiddleAxes';
 import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 
 // Each kernel exists only for the backends where it beats the stock kernels (kernels/wasm: wasm;
@@ -19,9 +22,9 @@ import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 // to the composed stock form where it is not registered.
 const KERNELS: KernelConfig[] = [
   batchMatMulLoopedConfig, gatherRowsConfig, ...fusedAdamUpdateConfigs, ...transposeLast2Configs, ...normConfigs,
-  ...softmaxCrossEntropyConfigs, ...ropeConfigs,
+  ...softmaxCrossEntropyConfigs, ...ropeConfigs, ...activationConfigs, ...swapMiddleAxesConfigs,
 ];
-const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig, transposeLast2GradConfig];
+const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig, transposeLast2GradConfig, swapMiddleAxesGradConfig];
 
 // Stock kernels replaced by faster ones with the same results. Importing a backend package
 // registers its stock kernels again, so these are checked on every call (one Map lookup each).

@@ -3,11 +3,12 @@
 // train_log.jsonl, samples.jsonl, checkpoints/). The folder is the run's whole history: a new
 // server on the same runs folder lists it again.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { RunEvent } from '../../engine/events';
+import { writeFileAtomic } from '../../engine/node/atomic-file';
 import { isRunId } from './ids';
 import { TorchDevice } from './messages';
 
@@ -89,9 +90,7 @@ export class RunStore {
   async writeStatus(status: RunStatus): Promise<void> {
     const dir = this.dir(status.id);
     await mkdir(dir, { recursive: true });
-    const tmp = join(dir, `${STATUS_FILE}.tmp-${process.pid}`);
-    await writeFile(tmp, JSON.stringify(status, null, 2) + '\n');
-    await rename(tmp, join(dir, STATUS_FILE));
+    await writeFileAtomic(join(dir, STATUS_FILE), JSON.stringify(status, null, 2) + '\n');
   }
 
   /** Cuts off a last line of events.jsonl left half-written by a crash; returns the last seq (0: none). */
@@ -104,10 +103,10 @@ export class RunStore {
     return createWriteStream(join(this.dir(id), EVENTS_FILE), { flags: 'a' });
   }
 
-  /** Writes a JSON file into the run folder (pipeline.json, plan.json at submission). */
+  /** Writes a JSON file into the run folder (pipeline.json, plan.json at submission), atomically. */
   async writeJson(id: string, file: string, value: unknown): Promise<void> {
     await mkdir(this.dir(id), { recursive: true });
-    await writeFile(join(this.dir(id), file), JSON.stringify(value, null, 2) + '\n');
+    await writeFileAtomic(join(this.dir(id), file), JSON.stringify(value, null, 2) + '\n');
   }
 
   async readJson(id: string, file: string): Promise<unknown> {
@@ -175,7 +174,8 @@ export class RunStore {
         return false;
       }
     });
-    await writeFile(path, kept.map((l) => l + '\n').join(''));
+    // Atomically: a server killed while resuming must not lose the whole log.
+    await writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
   }
 }
 

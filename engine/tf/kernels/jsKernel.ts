@@ -1,11 +1,13 @@
 // Kernels written once as plain loops over typed arrays and registered for the backends whose
 // tensors live in host memory: wasm (views of the wasm heap) and cpu (the backend's own arrays).
 // Why: one pass instead of a chain of stock kernels saves the intermediate tensors, their memory
-// traffic and tfjs's per-kernel overhead. V8 runs such loops at ~1-8 ns per element (scalar code),
-// so on wasm they win where the stock kernel is slow (gathers, transposes, row reductions, small
-// tensors) and lose to long chains of its SIMD elementwise kernels; on cpu they always win.
+// traffic and tfjs's per-kernel overhead. V8 runs such scalar loops at ~1-8 ns per element, which
+// beats the stock cpu kernels always but loses to chains of tfjs-backend-wasm's SIMD kernels; so
+// on wasm a kernel can also have a SIMD128 path (def.wasmSimd, running engine/tf/simd/kernels.ts
+// on the heap in place), and the scalar loop only covers the shapes that path does not take.
 // GPU backends have no such kernel; the ops fall back to their composed form there.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { instantiateSimdKernels, type SimdExports } from '../simd/kernels';
 
 export type HostArray = Float32Array | Int32Array;
 
@@ -15,6 +17,24 @@ export interface OutputSpec {
   dtype: 'float32' | 'int32';
 }
 
+/** What a SIMD path gets: the kernels, byte offsets of the buffers on the heap, and the heap. */
+export interface SimdCall<Attrs> {
+  simd: SimdExports;
+  inputs: number[]; // byte offsets, in inputNames order
+  outputs: number[]; // byte offsets of the (fresh, uninitialised) outputs
+  infos: TensorInfo[];
+  attrs: Attrs;
+  heap: WasmHeap;
+}
+
+/** Scratch memory and views on the wasm heap, for SIMD paths that need them. */
+export interface WasmHeap {
+  malloc(bytes: number): number;
+  free(ptr: number): void;
+  f32(ptr: number, length: number): Float32Array;
+  i32(ptr: number, length: number): Int32Array;
+}
+
 /** A kernel body: outputs(...) sizes the outputs, compute(...) fills them from the inputs. */
 export interface JsKernelDef<Attrs> {
   kernelName: string;
@@ -22,6 +42,8 @@ export interface JsKernelDef<Attrs> {
   inputNames: string[];
   outputs(inputs: TensorInfo[], attrs: Attrs): OutputSpec[];
   compute(inputs: HostArray[], outputs: HostArray[], infos: TensorInfo[], attrs: Attrs): void;
+  /** wasm only: fill the outputs with SIMD code and return true, or return false for compute(). */
+  wasmSimd?(call: SimdCall<Attrs>): boolean;
 }
 
 /** Backends a JS kernel can be registered for. */
@@ -33,6 +55,41 @@ const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): HostArray;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+}
+
+// One instance of the SIMD kernels per wasm module (a backend re-initialisation brings a new heap).
+const simdInstances = new WeakMap<object, { simd: SimdExports; heap: WasmHeap } | null>();
+
+function simdFor(backend: WasmBackendInternals): { simd: SimdExports; heap: WasmHeap } | null {
+  let entry = simdInstances.get(backend.wasm);
+  if (entry === undefined) {
+    const wasm = backend.wasm;
+    const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+    entry = null;
+    if (memory instanceof WebAssembly.Memory) {
+      try {
+        const heap: WasmHeap = {
+          malloc: (bytes) => wasm._malloc(bytes),
+          free: (ptr) => wasm._free(ptr),
+          f32: (ptr, length) => new Float32Array(wasm.HEAPU8.buffer, ptr, length),
+          i32: (ptr, length) => new Int32Array(wasm.HEAPU8.buffer, ptr, length),
+        };
+        entry = { simd: instantiateSimdKernels(memory), heap };
+      } catch {
+        entry = null; // no SIMD in this engine: the scalar loops run instead
+      }
+    }
+    simdInstances.set(wasm, entry);
+  }
+  return entry;
 }
 
 /** The parts of MathBackendCPU used here. */
@@ -52,6 +109,12 @@ function wasmKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
     const backend = args.backend as WasmBackendInternals;
     const infos = def.inputNames.map((n) => args.inputs[n]);
     const outs = def.outputs(infos, args.attrs).map((s) => backend.makeOutput(s.shape, s.dtype));
+    const simd = def.wasmSimd ? simdFor(backend) : null;
+    if (simd) {
+      const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+      const call = { ...simd, inputs: infos.map(offset), outputs: outs.map(offset), infos, attrs: args.attrs };
+      if (def.wasmSimd!(call)) return outs.length === 1 ? outs[0] : outs;
+    }
     // Views are taken after every allocation: allocating may grow the heap and detach older views.
     def.compute(infos.map((t) => backend.typedArrayFromHeap(t)), outs.map((t) => backend.typedArrayFromHeap(t)), infos, args.attrs);
     return outs.length === 1 ? outs[0] : outs;

@@ -3,8 +3,11 @@
 // identity 0.5 (1 + tanh(u)) = sigmoid(2u) as x * sigmoid(2u). Why: on wasm, Tanh and Pow run as
 // scalar libm loops (~10x slower than XNNPACK's vectorised Sigmoid), and autodiff through the
 // textbook formula takes ~3x more passes over the [N, F] hidden state than the closed form below.
+// On wasm and cpu each direction is one kernel (kernels/js/Activations.ts) that keeps only x.
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
+import { GeluBackward, GeluForward, type GeluInputs } from '../names';
+import { hasKernel, runKernel } from '../register';
 
 const A = 2 * Math.sqrt(2 / Math.PI); // 2u = x * (A + B x^2)
 const B = A * 0.044715;
@@ -23,8 +26,17 @@ const geluCustom = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
   };
 });
 
+const geluFused = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  const inputs: GeluInputs = { x };
+  return {
+    value: runKernel(GeluForward, inputs) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => runKernel(GeluBackward, { x: sx, dy } satisfies GeluInputs) as tf.Tensor,
+  };
+});
+
 function geluTanh_(x: tf.Tensor): tf.Tensor {
-  return geluCustom(x);
+  return x.dtype === 'float32' && hasKernel(GeluForward) ? geluFused(x) : geluCustom(x);
 }
 
 /**

@@ -3,15 +3,15 @@
 // forms below, its Square gradient casts (a copy on wasm), and the weight/bias gradients need a
 // sum over rows, which the wasm backend does by transposing; a [1, N] @ [N, C] matmul with ones
 // does it on XNNPACK instead (sumRows).
-// On cpu each direction is one kernel (kernels/js/Norms.ts); the composed form below is what the
-// other backends run.
+// On wasm and cpu each direction is one kernel (kernels/js/Norms.ts, SIMD on wasm) that keeps
+// only the row statistics for the backward pass; the composed form below is what GPU backends run.
 // References: Ba et al., "Layer Normalization" (2016); Zhang & Sennrich, "Root Mean Square Layer
 // Normalization" (2019).
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
 import {
-  LayerNormBackward, LayerNormForward, type LayerNormForwardInputs, type NormAttrs, type NormBackwardInputs,
-  RmsNormBackward, RmsNormForward, type RmsNormForwardInputs,
+  LayerNormBackward, type LayerNormBackwardInputs, LayerNormForward, type LayerNormForwardInputs, type NormAttrs,
+  RmsNormBackward, type RmsNormBackwardInputs, RmsNormForward, type RmsNormForwardInputs,
 } from '../names';
 import { hasKernel, runKernel } from '../register';
 
@@ -21,18 +21,19 @@ function sumRows(x2: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(tf.ones([1, N]), x2), [C]); // [1, N] @ [N, C] -> [C]
 }
 
-/** LayerNorm as one kernel each way (wasm, cpu). */
+/** LayerNorm as one kernel each way (wasm, cpu); the backward pass gets x, mean and rstd. */
 function layerNormFused(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
   const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-    const inputs: LayerNormForwardInputs = { x: tf.reshape(xIn, [-1, C]), weight: w, bias: b }; // [..., C] -> [N, C]
+    const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
+    const inputs: LayerNormForwardInputs = { x: x2, weight: w, bias: b };
     const attrs: NormAttrs = { eps };
-    const [y, xhat, rstd] = runKernel(LayerNormForward, inputs, attrs) as tf.Tensor[];
-    save([xhat, rstd, w]);
+    const [y, mean, rstd] = runKernel(LayerNormForward, inputs, attrs) as tf.Tensor[]; // [N, C], [N], [N]
+    save([x2, mean, rstd, w]);
     return {
       value: tf.reshape(y, xIn.shape),
-      gradFunc: (dy: tf.Tensor, [sxhat, srstd, sw]: tf.Tensor[]) => {
-        const grads: NormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), xhat: sxhat, rstd: srstd, weight: sw };
+      gradFunc: (dy: tf.Tensor, [sx, smean, srstd, sw]: tf.Tensor[]) => {
+        const grads: LayerNormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), x: sx, mean: smean, rstd: srstd, weight: sw };
         const [dx, dw, db] = runKernel(LayerNormBackward, grads) as tf.Tensor[];
         return [tf.reshape(dx, dy.shape), dw, db];
       },
@@ -73,18 +74,19 @@ function layerNorm_(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: n
  */
 export const layerNorm = tf.op({ layerNorm_ });
 
-/** RMSNorm as one kernel each way (wasm, cpu). */
+/** RMSNorm as one kernel each way (wasm, cpu); the backward pass gets x and rstd. */
 function rmsNormFused(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
   const C = x.shape[x.rank - 1];
   const f = customGrad((xIn: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-    const inputs: RmsNormForwardInputs = { x: tf.reshape(xIn, [-1, C]), weight: w }; // [..., C] -> [N, C]
+    const x2 = tf.reshape(xIn, [-1, C]); // [..., C] -> [N, C]
+    const inputs: RmsNormForwardInputs = { x: x2, weight: w };
     const attrs: NormAttrs = { eps };
-    const [y, xhat, rstd] = runKernel(RmsNormForward, inputs, attrs) as tf.Tensor[];
-    save([xhat, rstd, w]);
+    const [y, rstd] = runKernel(RmsNormForward, inputs, attrs) as tf.Tensor[]; // [N, C], [N]
+    save([x2, rstd, w]);
     return {
       value: tf.reshape(y, xIn.shape),
-      gradFunc: (dy: tf.Tensor, [sxhat, srstd, sw]: tf.Tensor[]) => {
-        const grads: NormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), xhat: sxhat, rstd: srstd, weight: sw };
+      gradFunc: (dy: tf.Tensor, [sx, srstd, sw]: tf.Tensor[]) => {
+        const grads: RmsNormBackwardInputs = { dy: tf.reshape(dy, [-1, C]), x: sx, rstd: srstd, weight: sw };
         const [dx, dw] = runKernel(RmsNormBackward, grads) as tf.Tensor[];
         return [tf.reshape(dx, dy.shape), dw];
       },

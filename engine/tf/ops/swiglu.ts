@@ -1,7 +1,10 @@
 // SwiGLU gate silu(gate) * up with a hand-written gradient: one sigmoid pass forward and a short
 // closed form backward, instead of autodiff through sigmoid and two products.
+// On wasm and cpu each direction is one kernel (kernels/js/Activations.ts) that keeps only the inputs.
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
+import { SwigluBackward, SwigluForward, type SwigluInputs } from '../names';
+import { hasKernel, runKernel } from '../register';
 
 const swigluCustom = customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
   const s = tf.sigmoid(gate);
@@ -17,9 +20,19 @@ const swigluCustom = customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSa
   };
 });
 
+const swigluFused = customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([gate, up]);
+  const inputs: SwigluInputs = { gate, up };
+  return {
+    value: runKernel(SwigluForward, inputs) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, [g, u]: tf.Tensor[]) => runKernel(SwigluBackward, { gate: g, up: u, dy } satisfies SwigluInputs) as tf.Tensor[],
+  };
+});
+
 function swiglu_(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
   if (!tf.util.arraysEqual(gate.shape, up.shape)) throw new Error(`swiglu: shapes differ [${gate.shape}] vs [${up.shape}]`);
-  return swigluCustom(gate, up);
+  const fused = gate.dtype === 'float32' && up.dtype === 'float32' && hasKernel(SwigluForward);
+  return fused ? swigluFused(gate, up) : swigluCustom(gate, up);
 }
 
 /**

@@ -1,4 +1,4 @@
-// Swapping the last two axes, as a fast copy on cpu (kernels/js/TransposeLast2.ts) and
+// Swapping the last two axes, as a fast copy on wasm and cpu (kernels/js/TransposeLast2.ts) and
 // tf.transpose elsewhere. Used by the matmul gradients, which transpose an operand per product.
 import * as tf from '@tensorflow/tfjs';
 import { TransposeLast2, type TransposeLast2Inputs } from '../names';

@@ -1,110 +1,129 @@
-// LayerNorm and RMSNorm, forward and backward, for cpu: one kernel each way instead of ~10
-// elementwise and reduction kernels (plus two [1, N] @ [N, C] matmuls for the weight and bias
-// gradients). Sums run in float64. Forward + backward of [1024, 128]: 123 -> 18 ms on cpu.
-// Not registered for wasm, where the stock SIMD kernels run the composed form as fast (3.7 vs
-// 3.5 ms alone, a tie inside a training step; bench/OPTIMIZATIONS.md). Formulas: ops/norms.ts.
+// LayerNorm and RMSNorm, forward and backward, as one kernel each way instead of ~10 elementwise
+// and reduction kernels (plus two [1, N] @ [N, C] matmuls for the weight and bias gradients).
+// Only the row statistics (mean, rstd: [N]) are kept for the backward pass, which recomputes
+// xhat from x, so no [N, C] normalised copy is stored.
+// wasm: SIMD128 (simd/kernels.ts) when C % 4 == 0; cpu (and other C): scalar loops, sums in float64.
+// Forward + backward of [1024, 128]: wasm 3.7 -> 0.2 ms, cpu 123 -> 18 ms (bench/OPTIMIZATIONS.md).
+// Formulas: ops/norms.ts.
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { LayerNormBackward, LayerNormForward, type NormAttrs, RmsNormBackward, RmsNormForward } from '../../names';
-import { jsKernelConfigs, type JsKernelDef, type OutputSpec } from '../jsKernel';
+import { type HostArray, jsKernelConfigs, type JsKernelDef, type OutputSpec } from '../jsKernel';
 
 const rowsCols = (x: TensorInfo) => ({ N: x.shape[0], C: x.shape[1] });
 const f32 = (shape: number[]): OutputSpec => ({ shape, dtype: 'float32' });
 
-export const layerNormForwardDef: JsKernelDef<NormAttrs> = {
-  kernelName: LayerNormForward,
-  inputNames: ['x', 'weight', 'bias'],
-  outputs: ([x]) => [f32(x.shape), f32(x.shape), f32([x.shape[0]])],
-  compute([x, w, b], [y, xhat, rstd], [info], { eps }) {
-    const { N, C } = rowsCols(info);
-    for (let n = 0, row = 0; n < N; n++, row += C) {
+/** Scalar forward: y, and the row statistics (mean stays 0 for RMSNorm). */
+function normForward(x: HostArray, w: HostArray, b: HostArray | null, y: HostArray, mean: HostArray | null, rstd: HostArray, N: number, C: number, eps: number): void {
+  for (let n = 0, row = 0; n < N; n++, row += C) {
+    let m = 0;
+    if (mean) {
       let sum = 0;
       for (let c = 0; c < C; c++) sum += x[row + c];
-      const mean = sum / C;
-      let sq = 0;
-      for (let c = 0; c < C; c++) {
-        const d = x[row + c] - mean;
-        sq += d * d;
-      }
-      const r = 1 / Math.sqrt(sq / C + eps);
-      rstd[n] = r;
-      for (let c = 0; c < C; c++) {
-        const h = (x[row + c] - mean) * r;
-        xhat[row + c] = h;
-        y[row + c] = h * w[c] + b[c];
-      }
+      m = sum / C;
+      mean[n] = m;
     }
-  },
-};
-
-export const rmsNormForwardDef: JsKernelDef<NormAttrs> = {
-  kernelName: RmsNormForward,
-  inputNames: ['x', 'weight'],
-  outputs: ([x]) => [f32(x.shape), f32(x.shape), f32([x.shape[0]])],
-  compute([x, w], [y, xhat, rstd], [info], { eps }) {
-    const { N, C } = rowsCols(info);
-    for (let n = 0, row = 0; n < N; n++, row += C) {
-      let sq = 0;
-      for (let c = 0; c < C; c++) sq += x[row + c] * x[row + c];
-      const r = 1 / Math.sqrt(sq / C + eps);
-      rstd[n] = r;
-      for (let c = 0; c < C; c++) {
-        const h = x[row + c] * r;
-        xhat[row + c] = h;
-        y[row + c] = h * w[c];
-      }
+    let sq = 0;
+    for (let c = 0; c < C; c++) {
+      const d = x[row + c] - m;
+      sq += d * d;
     }
-  },
-};
+    const r = 1 / Math.sqrt(sq / C + eps);
+    rstd[n] = r;
+    for (let c = 0; c < C; c++) y[row + c] = (x[row + c] - m) * r * w[c] + (b ? b[c] : 0);
+  }
+}
 
-/** Shared backward: dx = rstd * (g - [mean(g)] - xhat * mean(g * xhat)), g = dy * w; column sums for dw (and db). */
+/** Scalar backward: dx = rstd * (g - [mean(g)] - xhat * mean(g * xhat)), g = dy * w; column sums for dw (and db). */
 function normBackward(
-  dy: ArrayLike<number>, xhat: ArrayLike<number>, rstd: ArrayLike<number>, w: ArrayLike<number>,
-  dx: Float32Array | Int32Array, N: number, C: number, centered: boolean,
-): { dw: Float64Array; db: Float64Array } {
+  dy: HostArray, x: HostArray, mean: HostArray | null, rstd: HostArray, w: HostArray,
+  dx: HostArray, dwOut: HostArray, dbOut: HostArray | null, N: number, C: number,
+): void {
   const dw = new Float64Array(C);
   const db = new Float64Array(C);
   for (let n = 0, row = 0; n < N; n++, row += C) {
+    const m = mean ? mean[n] : 0;
+    const r = rstd[n];
     let sumG = 0;
     let sumGX = 0;
     for (let c = 0; c < C; c++) {
       const d = dy[row + c];
-      const h = xhat[row + c];
+      const h = (x[row + c] - m) * r;
       const g = d * w[c];
       sumG += g;
       sumGX += g * h;
       dw[c] += d * h;
       db[c] += d;
     }
-    const meanG = centered ? sumG / C : 0;
+    const meanG = mean ? sumG / C : 0;
     const meanGX = sumGX / C;
-    const r = rstd[n];
-    for (let c = 0; c < C; c++) dx[row + c] = r * (dy[row + c] * w[c] - meanG - xhat[row + c] * meanGX);
+    for (let c = 0; c < C; c++) dx[row + c] = r * (dy[row + c] * w[c] - meanG - (x[row + c] - m) * r * meanGX);
   }
-  return { dw, db };
+  dwOut.set(dw);
+  dbOut?.set(db);
 }
+
+const simdShape = (x: TensorInfo) => x.shape[1] % 4 === 0;
+
+export const layerNormForwardDef: JsKernelDef<NormAttrs> = {
+  kernelName: LayerNormForward,
+  inputNames: ['x', 'weight', 'bias'],
+  outputs: ([x]) => [f32(x.shape), f32([x.shape[0]]), f32([x.shape[0]])],
+  compute([x, w, b], [y, mean, rstd], [info], { eps }) {
+    const { N, C } = rowsCols(info);
+    normForward(x, w, b, y, mean, rstd, N, C, eps);
+  },
+  wasmSimd({ simd, inputs: [x, w, b], outputs: [y, mean, rstd], infos: [info], attrs }) {
+    if (!simdShape(info)) return false;
+    simd.layernorm_fwd(x, w, b, y, mean, rstd, info.shape[0], info.shape[1], attrs.eps);
+    return true;
+  },
+};
+
+export const rmsNormForwardDef: JsKernelDef<NormAttrs> = {
+  kernelName: RmsNormForward,
+  inputNames: ['x', 'weight'],
+  outputs: ([x]) => [f32(x.shape), f32([x.shape[0]])],
+  compute([x, w], [y, rstd], [info], { eps }) {
+    const { N, C } = rowsCols(info);
+    normForward(x, w, null, y, null, rstd, N, C, eps);
+  },
+  wasmSimd({ simd, inputs: [x, w], outputs: [y, rstd], infos: [info], attrs }) {
+    if (!simdShape(info)) return false;
+    simd.rmsnorm_fwd(x, w, y, rstd, info.shape[0], info.shape[1], attrs.eps);
+    return true;
+  },
+};
 
 export const layerNormBackwardDef: JsKernelDef<Record<string, never>> = {
   kernelName: LayerNormBackward,
-  inputNames: ['dy', 'xhat', 'rstd', 'weight'],
+  inputNames: ['dy', 'x', 'mean', 'rstd', 'weight'],
   outputs: ([dy]) => [f32(dy.shape), f32([dy.shape[1]]), f32([dy.shape[1]])],
-  compute([dy, xhat, rstd, w], [dx, dwOut, dbOut], [info]) {
+  compute([dy, x, mean, rstd, w], [dx, dw, db], [info]) {
     const { N, C } = rowsCols(info);
-    const { dw, db } = normBackward(dy, xhat, rstd, w, dx, N, C, true);
-    dwOut.set(dw);
-    dbOut.set(db);
+    normBackward(dy, x, mean, rstd, w, dx, dw, db, N, C);
+  },
+  wasmSimd({ simd, inputs: [dy, x, mean, rstd, w], outputs: [dx, dw, db], infos: [info] }) {
+    if (!simdShape(info)) return false;
+    simd.layernorm_bwd(dy, x, mean, rstd, w, dx, dw, db, info.shape[0], info.shape[1]);
+    return true;
   },
 };
 
 export const rmsNormBackwardDef: JsKernelDef<Record<string, never>> = {
   kernelName: RmsNormBackward,
-  inputNames: ['dy', 'xhat', 'rstd', 'weight'],
+  inputNames: ['dy', 'x', 'rstd', 'weight'],
   outputs: ([dy]) => [f32(dy.shape), f32([dy.shape[1]])],
-  compute([dy, xhat, rstd, w], [dx, dwOut], [info]) {
+  compute([dy, x, rstd, w], [dx, dw], [info]) {
     const { N, C } = rowsCols(info);
-    dwOut.set(normBackward(dy, xhat, rstd, w, dx, N, C, false).dw);
+    normBackward(dy, x, null, rstd, w, dx, dw, null, N, C);
+  },
+  wasmSimd({ simd, inputs: [dy, x, rstd, w], outputs: [dx, dw], infos: [info] }) {
+    if (!simdShape(info)) return false;
+    simd.rmsnorm_bwd(dy, x, rstd, w, dx, dw, info.shape[0], info.shape[1]);
+    return true;
   },
 };
 
 export const normConfigs = [layerNormForwardDef, rmsNormForwardDef, layerNormBackwardDef, rmsNormBackwardDef].flatMap((d) =>
-  jsKernelConfigs(d as JsKernelDef<unknown>, ['cpu']),
+  jsKernelConfigs(d as JsKernelDef<unknown>),
 );

@@ -1,7 +1,7 @@
-// Rope for cpu: rotary position embedding in one pass (forward or backward), instead of a matmul
-// by the half-swap permutation, two multiplies and an add (see ops/rope.ts): 129 -> 21 ms for
-// forward + backward of [16, 64, 4, 32]. Not registered for wasm, where the composed form runs on
-// SIMD kernels and XNNPACK and is faster (2.0 vs 3.0 ms; bench/OPTIMIZATIONS.md).
+// Rope: rotary position embedding in one pass (forward or backward), instead of a matmul by the
+// half-swap permutation, two multiplies and an add (see ops/rope.ts). wasm: SIMD128 when
+// (hs / 2) % 4 == 0 (forward + backward of [16, 64, 4, 32]: 2.0 -> 0.3 ms); cpu and other head
+// sizes: a scalar loop (cpu: 129 -> 21 ms; bench/OPTIMIZATIONS.md).
 import { Rope, type RopeAttrs } from '../../names';
 import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 
@@ -32,6 +32,12 @@ export const ropeDef: JsKernelDef<RopeAttrs> = {
       }
     }
   },
+  wasmSimd({ simd, inputs: [x, cos, sin], outputs: [out], infos: [info], attrs }) {
+    const [B, T, H, hs] = info.shape;
+    if ((hs / 2) % 4 !== 0) return false;
+    (attrs.backward ? simd.rope_bwd : simd.rope_fwd)(x, cos, sin, out, B, T, H, hs);
+    return true;
+  },
 };
 
-export const ropeConfigs = jsKernelConfigs(ropeDef, ['cpu']);
+export const ropeConfigs = jsKernelConfigs(ropeDef);

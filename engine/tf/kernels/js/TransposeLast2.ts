@@ -1,8 +1,8 @@
-// TransposeLast2 for cpu: a cache-blocked copy, 5.7 -> 0.4 ms for [1024, 128] (the stock cpu
-// Transpose computes every element's source index through generic n-d strides); the matmul
-// gradients transpose a dozen such operands per step. Not registered for wasm: there it only ties
-// the stock kernel on 2-D operands (0.50 vs 0.55 ms in a training step) and loses on the batched
-// attention ones (0.9 vs 0.4 ms for [64, 64, 64]; bench/OPTIMIZATIONS.md).
+// TransposeLast2: the matmul gradients transpose a dozen operands per step, and the stock
+// Transpose kernels compute every element's source index through generic n-d strides.
+// wasm: SIMD128 4 x 4 tiles when both dims are multiples of 4 ([1024, 128]: 0.55 -> 0.12 ms;
+// 64 x [64, 64]: 0.4 -> 0.07 ms); cpu and other shapes: a cache-blocked scalar copy (cpu
+// [1024, 128]: 5.7 -> 0.4 ms; bench/OPTIMIZATIONS.md).
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { TransposeLast2 } from '../../names';
 import { type HostArray, jsKernelConfigs, type JsKernelDef } from '../jsKernel';
@@ -44,6 +44,12 @@ export const transposeLast2Def: JsKernelDef<Record<string, never>> = {
     const { M, N, batch } = last2(info);
     transposeBatch(x, out, batch, M, N);
   },
+  wasmSimd({ simd, inputs: [x], outputs: [out], infos: [info] }) {
+    const { M, N, batch } = last2(info);
+    if (M % 4 !== 0 || N % 4 !== 0) return false;
+    simd.transpose(x, out, batch, M, N);
+    return true;
+  },
 };
 
-export const transposeLast2Configs = jsKernelConfigs(transposeLast2Def, ['cpu']);
+export const transposeLast2Configs = jsKernelConfigs(transposeLast2Def);

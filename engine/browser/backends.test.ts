@@ -1,0 +1,31 @@
+// Backend choice for browser runs, exercised in Node: WebGPU and WebGL are really unavailable here
+// (no navigator.gpu, no OffscreenCanvas), so 'auto' must fall through to wasm with both reasons.
+// The browser's own paths (WebGPU adapter, WebGL in a worker) are covered by e2e/browser-executor.e2e.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { backendOrder, startBrowserBackend } from './backends';
+
+test('backendOrder: auto is the whole chain, a name starts it there', () => {
+  assert.deepEqual(backendOrder('auto'), ['webgpu', 'webgl', 'wasm', 'cpu']);
+  assert.deepEqual(backendOrder(), ['webgpu', 'webgl', 'wasm', 'cpu']);
+  assert.deepEqual(backendOrder('webgl'), ['webgl', 'wasm', 'cpu']);
+  assert.deepEqual(backendOrder('cpu'), ['cpu']);
+  assert.throws(() => backendOrder('metal' as never), /unknown browser backend 'metal'/);
+});
+
+test('auto in Node: webgpu and webgl are skipped with their reasons, wasm starts', async () => {
+  const choice = await startBrowserBackend('auto');
+  assert.equal(choice.name, 'wasm');
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.deepEqual(choice.fallbacks.map((f) => f.backend), ['webgpu', 'webgl']);
+  assert.match(choice.fallbacks[0].reason, /navigator\.gpu is missing/);
+  assert.match(choice.fallbacks[1].reason, /no OffscreenCanvas/);
+  assert.match(choice.detail, /SIMD/);
+  assert.equal(choice.limits, undefined);
+});
+
+test('a named backend is used without fallbacks when it works', async () => {
+  const choice = await startBrowserBackend('cpu');
+  assert.deepEqual([choice.name, choice.fallbacks, tf.getBackend()], ['cpu', [], 'cpu']);
+});

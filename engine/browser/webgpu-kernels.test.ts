@@ -1,0 +1,35 @@
+// The AddN fix on a real WebGPU device (Dawn through the `webgpu` package, as engine/tf/webgpuNode.ts
+// sets it up; skipped where this machine has no adapter): tfjs's stock kernel returns garbage for
+// more inputs than the device's storage-buffer limit, the fixed one sums them, and frees its partial sums.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../tf/backend';
+import { installNodeWebGpu } from '../tf/webgpuNode';
+import { installWebGpuKernelFixes } from './webgpu-kernels';
+
+const adapter = await installNodeWebGpu().catch((e: Error) => e);
+const skip = adapter instanceof Error && `no WebGPU adapter here: ${adapter.message.slice(0, 160)}`;
+
+test('AddN over more inputs than maxStorageBuffersPerShaderStage', { skip }, async () => {
+  await useBackend('webgpu');
+  const n = 21; // > 8 (the default limit) and not a multiple of the chunk size
+  const inputs = Array.from({ length: n }, (_, i) => tf.tensor1d([i, 2 * i, -i, 0.5]));
+  const expected = [210, 420, -210, 10.5]; // sums of i, 2i, -i and 0.5 over i = 0..20
+  // The stock kernel: the pipeline is invalid, so the output is not the sum (it stays zeros).
+  const stock = tf.addN(inputs);
+  assert.notDeepEqual(await stock.data(), new Float32Array(expected));
+  stock.dispose();
+
+  installWebGpuKernelFixes();
+  installWebGpuKernelFixes(); // idempotent
+  const before = tf.memory().numTensors;
+  const sum = tf.addN(inputs);
+  assert.deepEqual(Array.from(await sum.data()), expected);
+  assert.equal(tf.memory().numTensors, before + 1, 'only the result is new');
+  // Few inputs still take the stock path.
+  const few = tf.addN(inputs.slice(0, 3));
+  assert.deepEqual(Array.from(await few.data()), [3, 6, -3, 1.5]);
+  tf.dispose([...inputs, sum, few]);
+  await useBackend('cpu');
+});
