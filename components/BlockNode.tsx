@@ -54,25 +54,27 @@ function LiveStatus({ live }: { live: LiveValues }) {
   );
 }
 
-/** What a server run reported for this block: its numbers, a sparkline, a sample or a checkpoint. */
-function RunStatus({ display }: { display: LiveDisplay }) {
-  const { metrics, spark, sample, checkpoint, notices } = display;
+/** A run's trend for this block, drawn in the title row (where it costs no height). */
+function HeadSpark({ spark }: { spark: NonNullable<LiveDisplay['spark']> }) {
+  return (
+    <span className="head-spark" title={`${spark.label}, last ${spark.values.length} values`} data-testid="block-spark">
+      <Sparkline values={spark.values} width={64} height={16} />
+    </span>
+  );
+}
+
+/** What a server run reported for this block: its numbers, a sample or a checkpoint. */
+function RunFace({ display }: { display: LiveDisplay }) {
+  const { metrics, sample, checkpoint, notices } = display;
   return (
     <>
-      {(metrics.length > 0 || spark) && (
+      {metrics.length > 0 && (
         <div className="block-live" data-testid="block-live">
-          <div className="live-metrics">
-            {metrics.map((m) => (
-              <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
-                <span className="k">{m.label}</span> {m.text}
-              </span>
-            ))}
-          </div>
-          {spark && (
-            <span className="live-spark" title={`${spark.label}, last ${spark.values.length} values`}>
-              <Sparkline values={spark.values} width={72} height={22} />
+          {metrics.map((m) => (
+            <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
+              <span className="k">{m.label}</span> {m.text}
             </span>
-          )}
+          ))}
         </div>
       )}
       {checkpoint && (
@@ -155,6 +157,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
       <div className="block-body">
         <div className="block-head">
           <span className="block-title">{def?.title ?? data.type}</span>
+          {display?.spark && <HeadSpark spark={display.spark} />}
           {id !== data.type && <span className="block-id">{id}</span>}
         </div>
         {!def && <div className="block-note">unknown kind '{data.type}'</div>}
@@ -168,7 +171,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {display ? <RunStatus display={display} /> : live && <LiveStatus live={live} />}
+        {display ? <RunFace display={display} /> : live && <LiveStatus live={live} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">
             {problems.slice(0, 2).map((d, i) => (

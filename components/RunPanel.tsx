@@ -41,6 +41,17 @@ function progressOf(run: RunView | undefined, status: ReturnType<typeof useStatu
   return { step, total, fraction: total > 0 ? Math.min(1, step / total) : 0 };
 }
 
+/** What an empty chart says, by run state. */
+const EMPTY_CHART: Record<RunState, string> = {
+  queued: 'Waiting for a free slot…',
+  running: 'Points appear after the first step.',
+  paused: 'No steps yet.',
+  completed: 'No steps.',
+  stopped: 'Stopped before its first step.',
+  failed: 'Failed before its first step.',
+  interrupted: 'Interrupted before its first step.',
+};
+
 const useStatus = (runId: string) => useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
 
 export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void }) {
@@ -115,7 +126,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} /> : <div className="run-charts muted">Connecting…</div>}
     </div>
   );
 }

@@ -40,15 +40,16 @@ function Overlay({ ids }: { ids: string[] }) {
     return uPlot.join(tables);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
+  // Short labels (the keys above name the runs): the id's tail and the split.
   const series: ChartSeries[] = [
-    ...ids.map((id, i) => ({ label: `${names[i]} · ${id.slice(-5)} train`, color: RUN_COLORS[i % RUN_COLORS.length] })),
-    ...ids.map((id, i) => ({ label: `${names[i]} · ${id.slice(-5)} val`, color: RUN_COLORS[i % RUN_COLORS.length], dash: [5, 4], points: true })),
+    ...ids.map((id, i) => ({ label: `…${id.slice(-4)} train`, color: RUN_COLORS[i % RUN_COLORS.length] })),
+    ...ids.map((id, i) => ({ label: `…${id.slice(-4)} val`, color: RUN_COLORS[i % RUN_COLORS.length], dash: [5, 4], points: true })),
   ];
   return (
     <section className="overlay" data-testid="overlay" data-runs={ids.length}>
       {ids.map((id) => <Watch key={id} runId={id} />)}
       <div className="overlay-head">
-        <h2>Loss, {ids.length} run{ids.length === 1 ? '' : 's'}</h2>
+        <h2>Compare {ids.length} run{ids.length === 1 ? '' : 's'}</h2>
         <ul className="overlay-keys">
           {ids.map((id, i) => (
             <li key={id}>
@@ -60,7 +61,7 @@ function Overlay({ ids }: { ids: string[] }) {
         </ul>
       </div>
       <div className="overlay-chart">
-        <Chart testId="chart-overlay" title="Loss" data={data} series={series} />
+        <Chart testId="chart-overlay" title="Loss" data={data} series={series} empty="Loading the runs' curves…" />
       </div>
     </section>
   );

@@ -27,6 +27,8 @@ export interface TestRunReport {
   /** loss and tokens/s per `step` event, in order. */
   steps: { step: number; loss: number; tokens_per_sec: number; step_ms: number }[];
   evals: { step: number; val_loss: number }[];
+  /** Wall time per node (ms) per step, from the node/metrics events: where the time goes. */
+  nodeMs: Record<string, number[]>;
   eventTypes: string[];
   batches: number;
   checkpoints: { name: string; step: number; weightsBase64: string; meta: unknown }[];
@@ -58,7 +60,7 @@ function fromBase64(text: string): ArrayBuffer {
 }
 
 function runForTest(request: TestRunRequest, onProgress: (line: string) => void): Promise<TestRunReport> {
-  const report: Omit<TestRunReport, 'result' | 'maxMainThreadGapMs'> = { steps: [], evals: [], eventTypes: [], batches: 0, checkpoints: [], logLines: [] };
+  const report: Omit<TestRunReport, 'result' | 'maxMainThreadGapMs'> = { steps: [], evals: [], nodeMs: {}, eventTypes: [], batches: 0, checkpoints: [], logLines: [] };
   let lastTick = performance.now();
   let maxGap = 0;
   const ticker = setInterval(() => {
@@ -94,6 +96,7 @@ function runForTest(request: TestRunRequest, onProgress: (line: string) => void)
           }
         }
         if (e.type === 'eval') report.evals.push({ step: e.step, val_loss: e.data.val_loss });
+        if (e.type === 'node/metrics' && e.data.ms !== undefined) (report.nodeMs[e.nodeId] ??= []).push(e.data.ms);
       }
     },
     onCheckpoint: (c) => report.checkpoints.push({ name: c.name, step: c.step, weightsBase64: toBase64(c.weights), meta: c.meta }),

@@ -94,7 +94,7 @@ test('text tokenized in the worker: the same losses as runPlan, messages in prot
 test('picked files (Blobs, meta.json as a file): the same losses', async () => {
   const { result, events } = await host({
     pipeline: pipeline('files', 6),
-    data: { kind: 'files', train: new Blob([DATA.train]), valid: new Blob([DATA.valid]), meta: new Blob([JSON.stringify(DATA.meta)]), tokenizer: DATA.tokenizer },
+    data: { kind: 'files', train: new Blob([new Uint8Array(DATA.train)]), valid: new Blob([new Uint8Array(DATA.valid)]), meta: new Blob([JSON.stringify(DATA.meta)]), tokenizer: DATA.tokenizer },
   });
   assert.equal(result.status, 'completed');
   assert.deepEqual(losses(events), expected);

@@ -33,7 +33,7 @@ test('a 60-op chain keeps O(1) gradients alive during the backward pass, not O(6
   // intermediate gradients would be too (126 alive here), with it a handful (66).
   assert.ok(atEnd - before < 80, `tensors alive at the last backward step: ${atEnd - before}`);
   // The gradient itself, against the same chain differentiated on the host.
-  const expected = x.arraySync().map((v: number) => {
+  const expected = (x.arraySync() as number[]).map((v) => {
     let h = v;
     let d = 1;
     for (let i = 0; i < 60; i++) {
@@ -47,7 +47,7 @@ test('a 60-op chain keeps O(1) gradients alive during the backward pass, not O(6
     }
     return d;
   });
-  g.arraySync().forEach((v: number, i: number) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `dx[${i}] ${v} vs ${expected[i]}`));
+  (g.arraySync() as number[]).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `dx[${i}] ${v} vs ${expected[i]}`));
   g.dispose();
   assert.equal(tf.memory().numTensors, before, 'nothing leaks');
   x.dispose();
@@ -87,7 +87,7 @@ test('pass-through and shared gradients are never freed early', async () => {
     // d/dt [s * w] with s' = 2 (cos(u) u' - sin(v) v'), u' = 2t, v' = e^t, w' = 1 + 2t; twin doubles dy
     return 2 * (Math.cos(u) * 2 * t - Math.sin(v) * v) * w + s * (1 + 2 * t);
   });
-  g.arraySync().forEach((v: number, i: number) => assert.ok(Math.abs(v - want[i]) < 1e-3 * (1 + Math.abs(want[i])), `dx[${i}] ${v} vs ${want[i]}`));
+  (g.arraySync() as number[]).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-3 * (1 + Math.abs(want[i])), `dx[${i}] ${v} vs ${want[i]}`));
   g.dispose();
   assert.equal(tf.memory().numTensors, before, 'nothing leaks');
 });

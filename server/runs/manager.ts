@@ -310,6 +310,7 @@ export class RunManager {
       record.active!.ended = true;
       await record.active!.execution.terminate();
       await closeWriter(record.active!.writer);
+      this.hub.settle(record.status.id);
       record.active = undefined;
       this.setState(record, 'interrupted', { finishedAt: now() });
     }));
@@ -490,6 +491,8 @@ export class RunManager {
     const active = record.active!;
     active.ended = true;
     await closeWriter(active.writer);
+    // Every event is on disk now (the writer called back for each): late watchers read the file.
+    this.hub.settle(record.status.id);
     await active.execution.terminate();
     record.active = undefined;
     this.slots.delete(record.status.id);

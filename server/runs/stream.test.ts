@@ -127,3 +127,35 @@ test('up-to-date watchers with a target share one broadcast per batch', async ()
   assert.deepEqual(alone.got, [1, 2, 3, 4]);
   hub.close();
 });
+
+test('a settled run (ended, all stored) holds no events in memory; late and slow watchers read the file', async () => {
+  const { stored, read, make, reads } = log(2, 10);
+  const hub = new EventHub(read, 5);
+  hub.open('r', 0);
+  const publish = (from: number, to: number) => {
+    const batch = range(from, to).map(make);
+    stored.push(...batch);
+    hub.publish('r', batch);
+  };
+  publish(1, 40);
+  // A watcher whose file read began at 40 events; the last ten arrive and the run settles meanwhile.
+  const slow = receiver();
+  const watch = hub.watch('r', 0, slow.send);
+  publish(41, 50);
+  hub.settle('r');
+  assert.equal(hub.held, 0);
+  await watch.ready;
+  hub.flush();
+  assert.deepEqual(slow.got, range(1, 50));
+  assert.deepEqual(reads, [0, 40], 'read the rest from the file');
+
+  const late = receiver();
+  await hub.watch('r', 30, late.send).ready;
+  assert.deepEqual(late.got, range(31, 50));
+  // Resumed: live again, and the window refills until the next settle.
+  publish(51, 55);
+  hub.flush();
+  assert.deepEqual(late.got, range(31, 55));
+  assert.equal(hub.held, 5);
+  hub.close();
+});

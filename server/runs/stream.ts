@@ -58,6 +58,23 @@ export class EventHub {
     else this.channels.set(runId, { lastSeq, recent: [], pending: [], watchers: new Set() });
   }
 
+  /**
+   * The run's events are all stored and no more are coming for now (its run ended): drop the
+   * in-memory window, so a server that has run many runs does not hold every run's last events.
+   * Watchers that join later read everything from the file.
+   */
+  settle(runId: string): void {
+    const channel = this.channels.get(runId);
+    if (channel) channel.recent = [];
+  }
+
+  /** Events held in memory across all runs (the recent windows), for tests and diagnostics. */
+  get held(): number {
+    let n = 0;
+    for (const channel of this.channels.values()) n += channel.recent.length;
+    return n;
+  }
+
   lastSeq(runId: string): number | undefined {
     return this.channels.get(runId)?.lastSeq;
   }

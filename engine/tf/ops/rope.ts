@@ -36,7 +36,7 @@ function applyRope_(x: tf.Tensor, cos: tf.Tensor, sinSigned: tf.Tensor, swap: tf
   if (swap.shape[0] !== hs || swap.shape[1] !== hs) throw new Error(`applyRope: swap must be [${hs}, ${hs}], got [${swap.shape}]`);
   // Only x gets a gradient. The tables may be slices made inside the caller's tidy, gone by the
   // time the backward pass runs, so they are saved (kept) rather than closed over.
-  if (x.rank === 4 && x.dtype === 'float32' && cos.size === x.shape[1] * hs && sinSigned.size === cos.size && hasKernel(Rope)) {
+  if (x.rank === 4 && x.dtype === 'float32' && cos.size === x.shape[1]! * hs && sinSigned.size === cos.size && hasKernel(Rope)) {
     const rope = (t: tf.Tensor, c: tf.Tensor, s: tf.Tensor, backward: boolean) => {
       const inputs: RopeInputs = { x: t, cos: c, sin: s };
       const attrs: RopeAttrs = { backward };

@@ -138,7 +138,7 @@ export class FunctionBuilder {
  *   const bytes = assemble({ add: f }, { shared: false });
  *   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
  */
-export function assemble(functions: Record<string, FunctionBuilder>, memory: { shared: boolean }): Uint8Array {
+export function assemble(functions: Record<string, FunctionBuilder>, memory: { shared: boolean }): Uint8Array<ArrayBuffer> {
   const entries = Object.entries(functions);
   const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
   const types = entries.map(([, f]) => [0x60, ...vec(f.params.map((t) => [VALTYPE[t]])), ...vec(f.results.map((t) => [VALTYPE[t]]))]);

@@ -1,0 +1,113 @@
+// Load: 50 socket.io clients (127.0.0.1) watch 10 queued runs while they train one after the
+// other, each dropping its connection and coming back several times (bounded), subscribing again
+// after the last seq it has. Every client must end with every run's complete event sequence, in
+// order, equal to the run's events.jsonl; the server's memory (RSS) must stay bounded; and the
+// training step time is compared with a run that nobody watches.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { smokePipeline, tempDir, waitFor } from '../test-support';
+import { json, median, readJsonl, RunsClient, rssMiB, startServer, type ServerProcess } from './support';
+
+const CLIENTS = 50;
+const RUNS = 10;
+const STEPS = 60;
+const MAX_ROUNDS = 20; // reconnections per client, at most
+const RSS_GROWTH_LIMIT_MIB = 256;
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every event, in order`, { timeout: 240_000 }, async (t) => {
+  const runs = await tempDir('load-runs-');
+  const data = await tempDir('load-data-');
+  let server: ServerProcess | undefined;
+  t.after(async () => {
+    await server?.kill();
+    await runs.remove();
+    await data.remove();
+  });
+  server = await startServer({ RUNS_DIR: runs.path, DATA_DIR: data.path, MAX_CONCURRENT_RUNS: '1' });
+  const base = server.url;
+  const submit = async () => (await json(base, '/api/runs', { body: { pipeline: smokePipeline(), steps: STEPS, backend: 'cpu' } })).id as string;
+  const stepMs = (id: string) => readJsonl(join(runs.path, id, 'train_log.jsonl')).lines.map((l) => l.step_ms as number);
+  const allFinal = async (ids: string[]) => (await json(base, '/api/runs')).runs.filter((r: any) => ids.includes(r.id)).every((r: any) => r.state === 'completed');
+
+  // 1. Nobody watching: two runs (the first also prepares the corpus).
+  const quiet = [await submit(), await submit()];
+  await waitFor('the unwatched runs', () => allFinal(quiet), 120_000);
+  const quietStepMs = median(quiet.flatMap(stepMs));
+  const rssBefore = rssMiB(server.pid);
+
+  /** `count` runs queued, CLIENTS clients watching all of them, coming and going; then checked. */
+  const watchedRuns = async (count: number) => {
+    const cpuBefore = cpuSeconds(server!.pid);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(await submit());
+    let rssPeak = rssMiB(server!.pid);
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(server!.pid))), 250);
+    let finished = false;
+    const poller = (async () => {
+      while (!finished) {
+        finished = await allFinal(ids);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    const clients = Array.from({ length: CLIENTS }, () => new RunsClient(base, ids));
+    let seed = 12345 + count;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    await Promise.all(clients.map(async (client) => {
+      for (let round = 0; round < MAX_ROUNDS && !finished; round++) {
+        await client.connect();
+        await new Promise((r) => setTimeout(r, 200 + random() * 1800));
+        client.disconnect();
+        await new Promise((r) => setTimeout(r, random() * 300));
+      }
+    }));
+    await poller;
+    // Everyone back for the end of the stream.
+    const final = new Map<string, number>((await json(base, '/api/runs')).runs.map((r: any) => [r.id, r.lastSeq]));
+    await Promise.all(clients.map((c) => c.connect()));
+    await waitFor('every client to have every event', () => clients.every((c) => ids.every((id) => c.lastSeq(id) === final.get(id))), 60_000);
+    clearInterval(sampler);
+    const cpuUsed = cpuSeconds(server!.pid) - cpuBefore;
+    for (const c of clients) c.disconnect();
+    await new Promise((r) => setTimeout(r, 2000));
+
+    // Each client's copy of each run is the stored stream, event for event.
+    let compared = 0;
+    for (const id of ids) {
+      const stored = readJsonl(join(runs.path, id, 'events.jsonl')).lines.map((e) => ({ runId: id, ...e }));
+      assert.equal(stored.at(-1).type, 'run/finished');
+      assert.equal(stored.length, final.get(id));
+      for (const client of clients) {
+        assert.deepEqual(client.events.get(id), stored, `client's copy of run ${id}`);
+        compared += stored.length;
+      }
+    }
+    for (const client of clients) assert.deepEqual(client.problems, []);
+    return {
+      runs: count, connections: clients.reduce((n, c) => n + c.connections, 0), eventsCompared: compared,
+      rssPeakMiB: +rssPeak.toFixed(1), rssAfterMiB: +rssMiB(server!.pid).toFixed(1),
+      medianStepMs: +median(ids.flatMap(stepMs)).toFixed(2), serverCpuSeconds: +cpuUsed.toFixed(1),
+    };
+  };
+
+  // 2. Ten runs queued and watched; then five more, to see whether memory keeps growing.
+  const first = await watchedRuns(RUNS);
+  const second = await watchedRuns(RUNS / 2);
+  const figures = {
+    clients: CLIENTS, stepsPerRun: STEPS, rssBeforeMiB: +rssBefore.toFixed(1), first, second,
+    medianStepMs: { unwatched: +quietStepMs.toFixed(2), with50Clients: first.medianStepMs },
+  };
+  t.diagnostic(`load: ${JSON.stringify(figures)}`);
+  console.log(`load: ${JSON.stringify(figures)}`);
+  // Bounded: the second round does not add what the first did (V8 keeps its heap's high-water mark).
+  assert.ok(first.rssAfterMiB - rssBefore < RSS_GROWTH_LIMIT_MIB, `RSS grew from ${rssBefore} to ${first.rssAfterMiB} MiB`);
+  assert.ok(second.rssAfterMiB - first.rssAfterMiB < RSS_GROWTH_LIMIT_MIB / 4, `RSS kept growing: ${first.rssAfterMiB} -> ${second.rssAfterMiB} MiB`);
+  await server.stop();
+});
