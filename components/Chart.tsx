@@ -91,7 +91,6 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       plot.current = null;
     };
     // The plot is rebuilt only when its series change; data goes through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [seriesKey]);
 
   useEffect(() => {

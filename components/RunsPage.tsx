@@ -38,7 +38,6 @@ function Overlay({ ids }: { ids: string[] }) {
     for (const v of views) tables.push([v?.charts.step ?? [], v?.charts.loss ?? []]);
     for (const v of views) tables.push([v?.charts.evalStep ?? [], v?.charts.val_loss ?? []]);
     return uPlot.join(tables);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   // Short labels (the keys above name the runs): the id's tail and the split.
   const series: ChartSeries[] = [

@@ -69,6 +69,20 @@ async function waitForStep(page: Page, atLeast: number) {
   await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-step')) >= (n as number), [panel, atLeast], { timeout: 30_000 });
 }
 
+/** The step once it has not changed for `quietMs` (at most 15 s). */
+async function steadyStep(page: Page, quietMs: number): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let step = await stepOf(page);
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    assert.ok(Date.now() < deadline, 'the step kept changing for 15 s after pausing');
+    await page.waitForTimeout(100);
+    const now = await stepOf(page);
+    if (now !== step) [step, since] = [now, Date.now()];
+  }
+  return step;
+}
+
 async function waitForPoints(page: Page, atLeast: number) {
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) >= n, atLeast, { timeout: 30_000 });
 }
@@ -160,8 +174,8 @@ test('run from the studio: live blocks, pause, checkpoint download, reload and r
   await page.click('[data-testid="run-pause"]');
   await waitForState(page, 'paused');
   await page.waitForSelector('[data-testid="run-resume"]');
-  await page.waitForTimeout(500); // the step in progress ends, its events arrive (batched every 100 ms)
-  const pausedAt = await stepOf(page);
+  // The step in progress ends and its events arrive (batched every 100 ms); then nothing moves.
+  const pausedAt = await steadyStep(page, 1000);
   await page.waitForTimeout(1500);
   assert.equal(await stepOf(page), pausedAt, 'no step while paused');
   await shot(page, '02-paused');

@@ -12,7 +12,7 @@ import { json, median, readJsonl, RunsClient, rssMiB, startServer, type ServerPr
 
 const CLIENTS = 50;
 const RUNS = 10;
-const STEPS = 60;
+const STEPS = 30;
 const MAX_ROUNDS = 20; // reconnections per client, at most
 const RSS_GROWTH_LIMIT_MIB = 256;
 
@@ -97,17 +97,19 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
     };
   };
 
-  // 2. Ten runs queued and watched; then five more, to see whether memory keeps growing.
+  // 2. Ten runs queued and watched; then three more, to see whether memory keeps growing.
   const first = await watchedRuns(RUNS);
-  const second = await watchedRuns(RUNS / 2);
+  const second = await watchedRuns(3);
   const figures = {
     clients: CLIENTS, stepsPerRun: STEPS, rssBeforeMiB: +rssBefore.toFixed(1), first, second,
     medianStepMs: { unwatched: +quietStepMs.toFixed(2), with50Clients: first.medianStepMs },
   };
   t.diagnostic(`load: ${JSON.stringify(figures)}`);
-  console.log(`load: ${JSON.stringify(figures)}`);
   // Bounded: the second round does not add what the first did (V8 keeps its heap's high-water mark).
   assert.ok(first.rssAfterMiB - rssBefore < RSS_GROWTH_LIMIT_MIB, `RSS grew from ${rssBefore} to ${first.rssAfterMiB} MiB`);
   assert.ok(second.rssAfterMiB - first.rssAfterMiB < RSS_GROWTH_LIMIT_MIB / 4, `RSS kept growing: ${first.rssAfterMiB} -> ${second.rssAfterMiB} MiB`);
+  // Streaming happens on the main thread, training in the worker: watchers should not slow steps.
+  // The bound is loose because the clients share this machine's cores with the server.
+  assert.ok(first.medianStepMs < 2 * quietStepMs, `median step ${quietStepMs} ms unwatched, ${first.medianStepMs} ms watched`);
   await server.stop();
 });
