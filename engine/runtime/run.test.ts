@@ -214,3 +214,12 @@ test('on_nonfinite skip: a NaN step is skipped, training goes on, and the weight
   const finite = losses(sink.events).filter(([, l]) => Number.isFinite(l)).map(([s]) => s);
   assert.deepEqual(finite, [1, 2, 5, 6]);
 });
+
+test('every node that runs reports its wall time; backward includes its forward pass', async () => {
+  const plan = planFor((doc) => (doc.training.steps = 3));
+  const sink = collectEvents();
+  await runPlan({ plan, io: memoryIO(data()), sink, backendName: backend });
+  const ms = (nodeId: string) => sink.events.find((e) => e.type === 'node/metrics' && e.nodeId === nodeId && e.step === 3 && 'ms' in e.data) as any;
+  for (const id of ['get_batch', 'model', 'loss', 'backward', 'clip', 'scheduler', 'optimizer']) assert.ok(ms(id)?.data.ms >= 0, id);
+  assert.ok(ms('backward').data.ms >= ms('model').data.ms, 'backward time covers the forward pass it ran');
+});

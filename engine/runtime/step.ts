@@ -38,6 +38,7 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
   let tokens = 0;
   // Wall time per node (ms), summed over micro-batches.
   const nodeMs = new Map<string, number>();
+  // Synchronous work only (inside a gradient pass); async work is timed where it is awaited.
   const timed = <T>(nodeId: string, work: () => T): T => {
     const start = performance.now();
     try {
@@ -83,7 +84,11 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
       params,
       sourceNodeId,
       async prepare() {
-        for (const id of members) await timed(id, () => runtimes.get(id)!.prepare?.(contextFor(id)));
+        for (const id of members) {
+          const start = performance.now();
+          await guard(id, () => runtimes.get(id)!.prepare?.(contextFor(id)));
+          nodeMs.set(id, (nodeMs.get(id) ?? 0) + performance.now() - start);
+        }
       },
       forward() {
         const local: Values = new Map();
@@ -104,10 +109,12 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
       if (node.microOf || (!runtime.step && !runtime.prepare)) continue;
       const ctx = contextFor(node.id);
       const inputs = inputsOf(node, values);
-      const out = await timed(node.id, async () => {
+      const start = performance.now();
+      const out = await guard(node.id, async () => {
         await runtime.prepare?.(ctx);
         return runtime.step?.(inputs, ctx);
       });
+      nodeMs.set(node.id, (nodeMs.get(node.id) ?? 0) + performance.now() - start);
       if (out) values.set(node.id, out);
       stopOnNonFinite(metrics);
     }
