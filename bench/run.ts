@@ -126,6 +126,7 @@ interface Row {
   blasCore?: string;
   vsTorch?: number; // tokens/s ÷ torch 1 thread tuned, same config
   vsTorchAuto?: number; // tokens/s ÷ torch 1 thread with OpenBLAS's own kernel choice
+  vsTorchCpu?: number; // the same ratio by CPU time per step (robust to a busy machine)
 }
 
 const started = new Date();
@@ -233,6 +234,7 @@ for (const row of rows) {
   const ref = rows.find((r) => r.config === row.config && r.executor === 'torch 1t tuned' && r.status === 'ok');
   const refAuto = rows.find((r) => r.config === row.config && r.executor === 'torch 1t auto' && r.status === 'ok');
   if (ref) row.vsTorch = row.tokensPerSec! / ref.tokensPerSec!;
+  if (ref) row.vsTorchCpu = row.tokensPerCpuSec! / ref.tokensPerCpuSec!;
   if (refAuto) row.vsTorchAuto = row.tokensPerSec! / refAuto.tokensPerSec!;
 }
 
@@ -257,14 +259,14 @@ lines.push('');
 lines.push(`FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count (tuned core).`);
 lines.push('tok/s (cpu) uses the median process CPU time per step instead of wall time: it is what the row would reach on idle cores when single-threaded (for multi-threaded rows it sums all threads).');
 lines.push('');
-lines.push('| config | executor | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t tuned | ÷ torch 1t auto | note |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| config | executor | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t tuned | ÷ torch 1t tuned (cpu) | ÷ torch 1t auto | note |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.status !== 'ok') {
-    lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/')} |`);
+    lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
     continue;
   }
-  lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchAuto, 2)} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`);
+  lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchCpu, 2)} | ${f(r.vsTorchAuto, 2)} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`);
 }
 lines.push('');
 writeFileSync(join(values.out!, 'results.md'), lines.join('\n'));

@@ -6,7 +6,7 @@
 // toolbar offers the browser executor.
 // Run: node --import tsx --test --test-concurrency=1 e2e/browser-executor.e2e.ts
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -20,10 +20,14 @@ import { launchBrowser, newPage, ROOT, startApp, type App } from './harness';
 const SMOKE = JSON.parse(readFileSync(join(ROOT, 'pipelines', 'smoke.json'), 'utf8'));
 const STEPS = 20;
 const tmp = mkdtempSync(join(tmpdir(), 'e2e-browser-exec-'));
+// An empty DATA_DIR for the server (and the node runs here): the corpus route prepares brown-byte
+// on its first request.
+const DATA_DIR = join(tmp, 'data');
 
 let app: App;
 let browser: Browser;
 before(async () => {
+  process.env.DATA_DIR = DATA_DIR; // the harness passes this process's environment to the server
   app = await startApp();
   browser = await launchBrowser();
 });
@@ -56,7 +60,7 @@ async function browserRun(request: TestRunRequest, on: Browser = browser): Promi
 async function nodeRun(outDir: string, resume?: string) {
   const events: RunEvent[] = [];
   const outcome = await trainPipeline({
-    pipeline: SMOKE, outDir, backend: 'wasm', dataDir: join(ROOT, 'data'), sink: { emit: (e) => void events.push(e) }, ...(resume ? { resume } : {}),
+    pipeline: SMOKE, outDir, backend: 'wasm', dataDir: DATA_DIR, sink: { emit: (e) => void events.push(e) }, ...(resume ? { resume } : {}),
   });
   assert.ok(outcome.compiled && outcome.result.status === 'completed', JSON.stringify(outcome));
   return { events, losses: new Map(events.flatMap((e) => (e.type === 'step' ? [[e.step, e.data.loss] as const] : []))) };
@@ -77,10 +81,12 @@ const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 let nodeReference: Awaited<ReturnType<typeof nodeRun>>;
 let webgpu: TestRunReport;
 
-test('the app serves the corpus read-only with Range requests, and the tfjs wasm binaries', async () => {
+test('the app prepares and serves the corpus read-only with Range requests, and the tfjs wasm binaries', async () => {
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers });
-  const meta = await get('/data/brown-byte/meta.json');
+  assert.ok(!existsSync(join(DATA_DIR, 'brown-byte')));
+  const meta = await get('/data/brown-byte/meta.json'); // prepares the byte-level corpus first
   assert.equal(meta.status, 200);
+  assert.ok(existsSync(join(DATA_DIR, 'brown-byte', 'train_ids.npy')));
   const { train_tokens, dtype } = (await meta.json()) as { train_tokens: number; dtype: string };
   const head = await get('/data/brown-byte/train_ids.npy', { Range: 'bytes=0-5' });
   assert.equal(head.status, 206);

@@ -2,9 +2,11 @@
 // socket.io connection, and refuses other sites' origins. 127.0.0.2 stands in for a public
 // address: it is not a name the loopback mode accepts, yet nothing leaves this machine.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { io } from 'socket.io-client';
 import { TOKEN_PATTERN } from './access';
 import { createStudioServer, type StudioServer } from './app';
@@ -145,6 +147,39 @@ test('a short STUDIO_TOKEN is refused; a token given on loopback is required the
     assert.equal((await api(local.url, '/api/health', { headers: { authorization: 'Bearer a-local-token-of-some-length' } })).status, 200);
   } finally {
     await local.close();
+    await runs.remove();
+  }
+});
+
+test('npm start beyond loopback prints the link with the token (STUDIO_TOKEN, or a generated one)', async () => {
+  const runs = await tempDir('studio-runs-');
+  const start = (env: Record<string, string>) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', HOST: '127.0.0.2', RUNS_DIR: runs.path, DATA_DIR: dirs[1].path, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c) => (output += c));
+    child.stderr!.on('data', (c) => (output += c));
+    return { child, output: () => output, exited: new Promise<number | null>((r) => child.once('exit', r)) };
+  };
+  try {
+    const given = start({ STUDIO_TOKEN: 'my-own-token-0123456789' });
+    try {
+      const link = await waitFor('the link', () => /on (http:\/\/127\.0\.0\.2:\d+\/\?token=\S+)/.exec(given.output())?.[1]);
+      assert.match(link, /\?token=my-own-token-0123456789$/);
+      assert.match(given.output(), /Authorization: Bearer <token>/);
+      const origin = new URL(link).origin;
+      assert.equal((await api(origin, '/api/health')).status, 401);
+      assert.equal((await api(origin, '/api/health', { headers: { authorization: 'Bearer my-own-token-0123456789' } })).status, 200);
+    } finally {
+      given.child.kill('SIGKILL');
+    }
+    const weak = start({ STUDIO_TOKEN: 'short' });
+    assert.equal(await weak.exited, 2);
+    assert.match(weak.output(), /cannot start: STUDIO_TOKEN must be 16 to 512 characters/);
+  } finally {
     await runs.remove();
   }
 });

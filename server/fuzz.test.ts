@@ -90,21 +90,23 @@ const anyValue = fc.oneof(
 
 type Mutation = (doc: any) => void;
 const pick = <T,>(items: T[], i: number): T | undefined => (items.length ? items[i % items.length] : undefined);
+/** The i-th element of a list that may not be a list any more (an earlier mutation replaced it). */
+const pickIn = (list: unknown, i: number): any => pick(Array.isArray(list) ? list : [], i);
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // A param of a node: a known one or a new key.
   fc.tuple(fc.nat(), fc.string({ maxLength: 12 }), anyValue).map(([i, key, value]) => (doc: any) => {
-    const node = pick(Array.isArray(doc.nodes) ? doc.nodes : [], i);
+    const node = pickIn(doc.nodes, i);
     if (node && typeof node === 'object') node.params = { ...node.params, [pick(Object.keys(node.params ?? {}), i) ?? key]: value };
   }),
   // A field of a node.
   fc.tuple(fc.nat(), fc.constantFrom('id', 'type', 'params', 'position', 'version'), fc.oneof(anyValue, fc.constantFrom('model', 'loss', 'dataset', 'checkpoint'))).map(([i, field, value]) => (doc: any) => {
-    const node = pick(Array.isArray(doc.nodes) ? doc.nodes : [], i);
+    const node = pickIn(doc.nodes, i);
     if (node && typeof node === 'object') node[field] = value;
   }),
   // An end of an edge.
   fc.tuple(fc.nat(), fc.constantFrom('id', 'source', 'sourceHandle', 'target', 'targetHandle'), fc.oneof(anyValue, fc.constantFrom('model', 'loss', 'x', 'y', 'logits', 'grads'))).map(([i, field, value]) => (doc: any) => {
-    const edge = pick(Array.isArray(doc.edges) ? doc.edges : [], i);
+    const edge = pickIn(doc.edges, i);
     if (edge && typeof edge === 'object') edge[field] = value;
   }),
   // Duplicate or drop a node or an edge.
@@ -139,7 +141,7 @@ const envelope = fc.record({
   extra: sometimes(fc.tuple(fc.string({ maxLength: 10 }), anyValue)),
 });
 
-test('2,400 mutated pipeline submissions: 201 or an addressed 4xx, never a 5xx', async () => {
+test('2,000 mutated pipeline submissions: 201 or an addressed 4xx, never a 5xx', async () => {
   const start = tally.requests;
   await fc.assert(
     fc.asyncProperty(fc.array(mutation, { minLength: 0, maxLength: 3 }), envelope, async (mutations, env) => {
@@ -152,9 +154,9 @@ test('2,400 mutated pipeline submissions: 201 or an addressed 4xx, never a 5xx',
       const reply = await post(text, { 'content-type': 'application/json' });
       await checkReply(reply.status, reply.text, () => text.slice(0, 2000));
     }),
-    { numRuns: 2400, seed: 20261129 },
+    { numRuns: 2000, seed: 20261129 },
   );
-  assert.equal(tally.requests - start, 2400);
+  assert.equal(tally.requests - start, 2000);
 });
 
 // ---- bodies that are not a submission at all ----
@@ -278,15 +280,15 @@ test('800 malformed socket messages get an error ack; the server keeps serving',
   }
 });
 
-test('afterwards the server answers, and the runs it created were stopped', async () => {
+test('afterwards the server answers, and the runs it created were stopped', async (t) => {
   const health = await api(base, '/api/health');
   assert.equal(health.status, 200);
   assert.equal(health.json.ok, true);
   const runs = (await api(base, '/api/runs')).json.runs;
   assert.equal(runs.length, tally.created + 1);
   assert.ok(runs.every((r: any) => r.id === holder || r.state === 'stopped'));
-  assert.ok(tally.requests >= 3000, `${tally.requests} requests`);
+  assert.ok(tally.requests >= 2600, `${tally.requests} requests`);
   assert.ok(tally.created > 50 && tally.refused > 1000, JSON.stringify(tally));
-  console.log(`fuzzed POST /api/runs: ${JSON.stringify(tally)}`);
+  t.diagnostic(`fuzzed POST /api/runs: ${JSON.stringify(tally)}`);
   assert.equal((await api(base, `/api/runs/${holder}/stop`, { method: 'POST' })).status, 200);
 });

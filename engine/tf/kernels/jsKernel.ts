@@ -134,12 +134,11 @@ function cpuKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
 }
 
 /**
- * Kernel configs of `def` for the given backends (both by default), for register.ts.
- * Register a kernel only where it beats the stock ops: tfjs-backend-wasm's elementwise kernels
- * are SIMD (~1 ns per element and pass), so a JS loop with divisions or square roots can lose to a
- * chain of a dozen of them there, while on cpu (plain JS per op) fusing always wins.
+ * Kernel configs of `def` for the given backends (wasm and cpu by default), for register.ts.
+ * On wasm, give the def a wasmSimd path: plain JS loops lose to tfjs-backend-wasm's own SIMD
+ * kernels there (bench/OPTIMIZATIONS.md), so they should only cover the shapes SIMD cannot take.
  * @example
- *   const configs = jsKernelConfigs(fusedAdamUpdateDef, ['cpu']); // [{ kernelName, backendName: 'cpu', kernelFunc }]
+ *   const configs = jsKernelConfigs(fusedAdamUpdateDef); // [{ kernelName, backendName: 'wasm', ... }, { ... 'cpu' }]
  */
 export function jsKernelConfigs<Attrs>(def: JsKernelDef<Attrs>, backends: JsKernelBackend[] = ['wasm', 'cpu']): KernelConfig[] {
   return backends.map((backendName) => ({

@@ -1,7 +1,7 @@
 // FusedAdamUpdate: one pass over p, g, m, v instead of ~12 elementwise kernels (and their
-// temporaries) per parameter. For the 427k parameters of config R: wasm (SIMD128, f32) ~4.5 ->
-// 0.5 ms per step; cpu (scalar, float64 inside, moments rounded to float32 before they feed the
-// update as torch stores them) 92 -> 8 ms (bench/OPTIMIZATIONS.md).
+// temporaries) per parameter. For the 427k parameters of config R: wasm (SIMD128, f32) 4.7 ->
+// 0.9 ms per step; cpu (scalar, float64 inside, moments rounded to float32 before they feed the
+// update as torch stores them) 119 -> 7.5 ms (bench/OPTIMIZATIONS.md).
 import { FusedAdamUpdate, type FusedAdamUpdateAttrs } from '../../names';
 import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 

@@ -3,7 +3,7 @@
 // Only the row statistics (mean, rstd: [N]) are kept for the backward pass, which recomputes
 // xhat from x, so no [N, C] normalised copy is stored.
 // wasm: SIMD128 (simd/kernels.ts) when C % 4 == 0; cpu (and other C): scalar loops, sums in float64.
-// Forward + backward of [1024, 128]: wasm 3.7 -> 0.2 ms, cpu 123 -> 18 ms (bench/OPTIMIZATIONS.md).
+// Forward + backward of [1024, 128]: wasm 3.1 -> 1.2 ms, cpu 104 -> 17 ms (bench/OPTIMIZATIONS.md).
 // Formulas: ops/norms.ts.
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { LayerNormBackward, LayerNormForward, type NormAttrs, RmsNormBackward, RmsNormForward } from '../../names';

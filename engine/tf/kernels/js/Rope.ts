@@ -1,7 +1,7 @@
 // Rope: rotary position embedding in one pass (forward or backward), instead of a matmul by the
 // half-swap permutation, two multiplies and an add (see ops/rope.ts). wasm: SIMD128 when
-// (hs / 2) % 4 == 0 (forward + backward of [16, 64, 4, 32]: 2.0 -> 0.3 ms); cpu and other head
-// sizes: a scalar loop (cpu: 129 -> 21 ms; bench/OPTIMIZATIONS.md).
+// (hs / 2) % 4 == 0 (forward + backward of [16, 64, 4, 32]: 2.2 -> 1.0 ms); cpu and other head
+// sizes: a scalar loop (cpu: 153 -> 20 ms; bench/OPTIMIZATIONS.md).
 import { Rope, type RopeAttrs } from '../../names';
 import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 

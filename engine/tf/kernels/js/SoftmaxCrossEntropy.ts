@@ -1,8 +1,8 @@
 // SoftmaxCrossEntropy: the mean loss and its gradient (softmax - onehot) / N in one pass per row
 // (max, exp and sum, then the normalised gradient), instead of max, sub, exp, sum, log, gather and
 // mean forward and div, scatter, sub, mul backward over the [N, V] logits.
-// wasm: SIMD128 with a polynomial exp when V % 4 == 0 (3.5 -> 0.6 ms for [1024, 256]); cpu and
-// other V: a scalar loop with Math.exp (cpu: 78 -> 10 ms; bench/OPTIMIZATIONS.md).
+// wasm: SIMD128 with a polynomial exp when V % 4 == 0 (forward + backward of [1024, 256]: 6.3 ->
+// 1.3 ms); cpu and other V: a scalar loop with Math.exp (cpu: 78 -> 9 ms; bench/OPTIMIZATIONS.md).
 import { SoftmaxCrossEntropy } from '../../names';
 import { type HostArray, jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 

@@ -1,7 +1,7 @@
 // SwapMiddleAxes: [A, B, C, D] -> [A, C, B, D], the head split and merge of attention
 // ([B, T, nH, hs] <-> [B, nH, T, hs]). Rows of D floats move whole: wasm copies them with SIMD128
-// when D % 4 == 0 ([16, 64, 4, 32]: 0.15 ms stock Transpose -> 0.02 ms); otherwise, and on cpu,
-// TypedArray.copyWithin per row.
+// when D % 4 == 0 ([16, 64, 4, 32]: 0.11 ms stock Transpose -> 0.04 ms); otherwise, and on cpu,
+// a TypedArray copy per row (cpu: 10.8 -> 0.35 ms).
 import { SwapMiddleAxes } from '../../names';
 import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 

@@ -1,8 +1,8 @@
 // TransposeLast2: the matmul gradients transpose a dozen operands per step, and the stock
 // Transpose kernels compute every element's source index through generic n-d strides.
-// wasm: SIMD128 4 x 4 tiles when both dims are multiples of 4 ([1024, 128]: 0.55 -> 0.12 ms;
-// 64 x [64, 64]: 0.4 -> 0.07 ms); cpu and other shapes: a cache-blocked scalar copy (cpu
-// [1024, 128]: 5.7 -> 0.4 ms; bench/OPTIMIZATIONS.md).
+// wasm: SIMD128 4 x 4 tiles when both dims are multiples of 4 ([1024, 128]: 0.66 -> 0.14 ms;
+// 64 x [64, 64]: 0.32 -> 0.09 ms); cpu and other shapes: a cache-blocked scalar copy (cpu
+// [1024, 128]: 9.1 -> 0.4 ms; bench/OPTIMIZATIONS.md).
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { TransposeLast2 } from '../../names';
 import { type HostArray, jsKernelConfigs, type JsKernelDef } from '../jsKernel';

@@ -1,17 +1,23 @@
-// The JS kernels (kernels/js) against the composed ops they replace: every fused op is run with
-// its kernel and again with the kernel unregistered (the fallback the other backends take) on the
-// cpu backend, where they are registered; values and gradients must agree. Plus finite-difference
-// checks of the fused norm gradients and the kernels' input checks.
+// The engine's fused kernels (kernels/js: scalar loops on cpu, SIMD128 on wasm with the scalar
+// loops as wasm's fallback for other shapes) against the composed ops they replace: every fused op
+// runs with its kernel and again with the kernel unregistered (what GPU backends run), on cpu and
+// wasm, with shapes that take the SIMD path and shapes that do not; values and gradients must
+// agree. Plus finite-difference checks of the fused norm gradients and the kernels' input checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../../../model/loss';
 import { normalArray, Rng } from '../../../random';
 import { useBackend } from '../../backend';
-import { FusedAdamUpdate, LayerNormForward, Rope, RmsNormForward, SoftmaxCrossEntropy, TransposeLast2 } from '../../names';
+import {
+  FusedAdamUpdate, GeluForward, LayerNormForward, Rope, RmsNormForward, SoftmaxCrossEntropy, SwapMiddleAxes, SwigluForward, TransposeLast2,
+} from '../../names';
 import { fusedAdamUpdate } from '../../ops/fusedAdamUpdate';
+import { geluTanh } from '../../ops/gelu';
 import { layerNorm, rmsNorm } from '../../ops/norms';
 import { applyRope, halfSwapMatrix } from '../../ops/rope';
+import { swapMiddleAxes } from '../../ops/swapMiddleAxes';
+import { swiglu } from '../../ops/swiglu';
 import { transposeLast2 } from '../../ops/transposeLast2';
 import { ensureKernelsRegistered } from '../../register';
 
@@ -52,11 +58,11 @@ async function registeredOn(backend: 'cpu' | 'wasm', kernel: string): Promise<bo
   return tf.getKernel(kernel, backend) !== undefined;
 }
 
-for (const backend of ['cpu'] as const) {
-  test(`TransposeLast2 on ${backend}: equals tf.transpose for 2-D and batched inputs, gradient included`, async () => {
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`TransposeLast2 and SwapMiddleAxes on ${backend}: equal tf.transpose, gradients included`, async () => {
     assert.ok(await registeredOn(backend, TransposeLast2));
     tf.tidy(() => {
-      for (const shape of [[5, 7], [3, 70, 130], [2, 2, 3, 4]]) {
+      for (const shape of [[5, 7], [3, 70, 130], [2, 2, 3, 4], [3, 8, 12], [64, 16]]) {
         const x = randn(shape);
         const perm = [...shape.keys()];
         [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
@@ -67,24 +73,112 @@ for (const backend of ['cpu'] as const) {
       }
       const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'); // int32 takes tf.transpose
       assert.deepEqual(transposeLast2(ints).arraySync(), [[1, 4], [2, 5], [3, 6]]);
+      assert.ok(tf.getKernel(SwapMiddleAxes, backend));
+      for (const shape of [[2, 3, 4, 8], [2, 3, 4, 5]]) {
+        const x = randn(shape);
+        assert.deepEqual(swapMiddleAxes(x).arraySync(), tf.transpose(x, [0, 2, 1, 3]).arraySync(), `swap [${shape}]`);
+        const r = randn([shape[0], shape[2], shape[1], shape[3]]);
+        const [g] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(swapMiddleAxes(t), r)))([x]);
+        assert.deepEqual(g.arraySync(), tf.transpose(r, [0, 2, 1, 3]).arraySync(), `swap grad [${shape}]`);
+      }
     });
   });
 
-  test(`LayerNorm and RMSNorm kernels on ${backend} equal the composed ops (values, dx, dweight, dbias)`, async () => {
-    assert.ok(await registeredOn(backend, LayerNormForward));
+  test(`GELU and SwiGLU kernels on ${backend} equal the composed ops (values and gradients)`, async () => {
+    assert.ok(await registeredOn(backend, GeluForward));
     tf.tidy(() => {
-      const x = tf.add(randn([2, 5, 12], 2), 3); // an offset mean exercises the centring
-      const w = randn([12]);
-      const b = randn([12]);
-      const r = randn([2, 5, 12]);
-      const ln = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => layerNorm(a, c as tf.Tensor1D, d as tf.Tensor1D, 1e-5);
-      const rms = (a: tf.Tensor, c: tf.Tensor) => rmsNorm(a, c as tf.Tensor1D, 1e-5);
-      const fusedLn = valueAndGrads(ln, [x, w, b], r);
-      const plainLn = composed([LayerNormForward], () => valueAndGrads(ln, [x, w, b], r));
-      fusedLn.forEach((t, i) => assertNear(t, plainLn[i], `layerNorm ${['y', 'dx', 'dw', 'db'][i]}`));
-      const fusedRms = valueAndGrads(rms, [x, w], r);
-      const plainRms = composed([RmsNormForward], () => valueAndGrads(rms, [x, w], r));
-      fusedRms.forEach((t, i) => assertNear(t, plainRms[i], `rmsNorm ${['y', 'dx', 'dw'][i]}`));
+      for (const shape of [[3, 10], [2, 16], [3]]) { // 30 (tail), 32 (exact) and 3 (< 4, scalar) elements
+        const x = tf.mul(randn(shape), 3);
+        const up = randn(shape);
+        const r = randn(shape);
+        const g1 = valueAndGrads((a) => geluTanh(a), [x], r);
+        const g0 = composed([GeluForward], () => valueAndGrads((a) => geluTanh(a), [x], r));
+        g1.forEach((t, i) => assertNear(t, g0[i], `gelu [${shape}] ${i ? 'dx' : 'y'}`, 1e-4));
+        const s1 = valueAndGrads((a, b) => swiglu(a, b), [x, up], r);
+        const s0 = composed([SwigluForward], () => valueAndGrads((a, b) => swiglu(a, b), [x, up], r));
+        s1.forEach((t, i) => assertNear(t, s0[i], `swiglu [${shape}] ${['y', 'dgate', 'dup'][i]}`, 1e-4));
+      }
+    });
+  });
+
+  for (const C of [12, 6]) { // wasm: 12 takes SIMD, 6 the scalar fallback
+    test(`LayerNorm and RMSNorm kernels on ${backend}, C = ${C}, equal the composed ops (values, dx, dweight, dbias)`, async () => {
+      assert.ok(await registeredOn(backend, LayerNormForward));
+      tf.tidy(() => {
+        const x = tf.add(randn([2, 5, C], 2), 3); // an offset mean exercises the centring
+        const w = randn([C]);
+        const b = randn([C]);
+        const r = randn([2, 5, C]);
+        const ln = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => layerNorm(a, c as tf.Tensor1D, d as tf.Tensor1D, 1e-5);
+        const rms = (a: tf.Tensor, c: tf.Tensor) => rmsNorm(a, c as tf.Tensor1D, 1e-5);
+        const fusedLn = valueAndGrads(ln, [x, w, b], r);
+        const plainLn = composed([LayerNormForward], () => valueAndGrads(ln, [x, w, b], r));
+        fusedLn.forEach((t, i) => assertNear(t, plainLn[i], `layerNorm ${['y', 'dx', 'dw', 'db'][i]}`));
+        const fusedRms = valueAndGrads(rms, [x, w], r);
+        const plainRms = composed([RmsNormForward], () => valueAndGrads(rms, [x, w], r));
+        fusedRms.forEach((t, i) => assertNear(t, plainRms[i], `rmsNorm ${['y', 'dx', 'dw'][i]}`));
+      });
+    });
+  }
+
+  test(`Rope kernel on ${backend} equals the composed RoPE, forward and backward (SIMD and scalar head sizes)`, async () => {
+    assert.ok(await registeredOn(backend, Rope));
+    tf.tidy(() => {
+      for (const hs of [8, 4]) {
+        const [B, T, H] = [2, 5, 3];
+        const x = randn([B, T, H, hs]);
+        const cos = randn([T, 1, hs]);
+        const sin = randn([T, 1, hs]);
+        const swap = halfSwapMatrix(hs);
+        const r = randn([B, T, H, hs]);
+        const f = (t: tf.Tensor) => applyRope(t, cos, sin, swap);
+        const fused = valueAndGrads(f, [x], r);
+        const plain = composed([Rope], () => valueAndGrads(f, [x], r));
+        fused.forEach((t, i) => assertNear(t, plain[i], `rope hs=${hs} ${i ? 'dx' : 'y'}`));
+      }
+    });
+  });
+
+  test(`SoftmaxCrossEntropy kernel on ${backend} equals the composed loss and gradient, and checks targets`, async () => {
+    assert.ok(await registeredOn(backend, SoftmaxCrossEntropy));
+    tf.tidy(() => {
+      for (const V of [7, 12]) { // wasm: 12 takes SIMD, 7 the scalar fallback
+        const logits = tf.mul(randn([2, 3, V]), 4) as tf.Tensor3D;
+        const targets = tf.tensor2d([[0, V - 1, 3], [3, 3, 1]], [2, 3], 'int32');
+        const f = (l: tf.Tensor) => crossEntropy(l as tf.Tensor3D, targets);
+        const fused = valueAndGrads(f, [logits], tf.scalar(1.5));
+        const plain = composed([SoftmaxCrossEntropy], () => valueAndGrads(f, [logits], tf.scalar(1.5)));
+        fused.forEach((t, i) => assertNear(t, plain[i], `crossEntropy V=${V} ${i ? 'dlogits' : 'loss'}`));
+        assert.throws(() => crossEntropy(logits, tf.tensor2d([[0, V, 3], [3, 3, 1]], [2, 3], 'int32')), new RegExp(`target ${V} at position 1 is outside \\[0, ${V}\\)`));
+      }
+    });
+  });
+
+  test(`FusedAdamUpdate on ${backend} equals the composed Adam/AdamW step`, async () => {
+    assert.ok(await registeredOn(backend, FusedAdamUpdate));
+    tf.tidy(() => {
+      for (const n of [33, 3]) { // wasm: 33 takes SIMD (with a tail), 3 the scalar fallback
+        const p = randn([n]);
+        const g = randn([n]);
+        const m = tf.mul(randn([n]), 0.1);
+        const v = tf.abs(tf.mul(randn([n]), 0.01));
+        const [lr, wd, b1, b2, eps, t] = [3e-3, 0.1, 0.9, 0.95, 1e-8, 4];
+        for (const [decay, l2] of [[1 - lr * wd, 0], [1, wd]]) {
+          const [p2, m2, v2] = fusedAdamUpdate(p, g, m, v, {
+            beta1: b1, beta2: b2, eps, decay, l2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t),
+          });
+          // torch.optim.Adam(W), written out with ops
+          const gi = tf.add(g, tf.mul(p, l2));
+          const mRef = tf.add(tf.mul(m, b1), tf.mul(gi, 1 - b1));
+          const vRef = tf.add(tf.mul(v, b2), tf.mul(tf.square(gi), 1 - b2));
+          const denom = tf.add(tf.div(tf.sqrt(vRef), Math.sqrt(1 - b2 ** t)), eps);
+          const pRef = tf.sub(tf.mul(p, decay), tf.mul(tf.div(mRef, denom), lr / (1 - b1 ** t)));
+          assertNear(m2, mRef, `m (n=${n})`);
+          assertNear(v2, vRef, `v (n=${n})`);
+          assertNear(p2, pRef, `p (n=${n})`);
+        }
+        assert.throws(() => fusedAdamUpdate(p, randn([n + 1]), m, v, { beta1: b1, beta2: b2, eps, decay: 1, l2: 0, stepSize: 1, bc2Sqrt: 1 }), new RegExp(`g must be float32 \\[${n}\\]`));
+      }
     });
   });
 }
@@ -124,59 +218,4 @@ test('fused norm gradients match finite differences (cpu, float64 reference on t
       assert.ok(Math.abs(got[i] - numeric) < 1e-3 * (1 + Math.abs(numeric)), `${kind} dx[${i}]: ${got[i]} vs numeric ${numeric}`);
     }
   }
-});
-
-test('Rope kernel (cpu) equals the composed RoPE, forward and backward', async () => {
-  assert.ok(await registeredOn('cpu', Rope));
-  tf.tidy(() => {
-    const [B, T, H, hs] = [2, 5, 3, 8];
-    const x = randn([B, T, H, hs]);
-    const cos = randn([T, 1, hs]);
-    const sin = randn([T, 1, hs]);
-    const swap = halfSwapMatrix(hs);
-    const r = randn([B, T, H, hs]);
-    const f = (t: tf.Tensor) => applyRope(t, cos, sin, swap);
-    const fused = valueAndGrads(f, [x], r);
-    const plain = composed([Rope], () => valueAndGrads(f, [x], r));
-    fused.forEach((t, i) => assertNear(t, plain[i], `rope ${i ? 'dx' : 'y'}`));
-  });
-});
-
-test('SoftmaxCrossEntropy kernel (cpu) equals the composed loss and gradient, and checks targets', async () => {
-  assert.ok(await registeredOn('cpu', SoftmaxCrossEntropy));
-  tf.tidy(() => {
-    const logits = tf.mul(randn([2, 3, 7]), 4) as tf.Tensor3D;
-    const targets = tf.tensor2d([[0, 6, 3], [3, 3, 1]], [2, 3], 'int32');
-    const f = (l: tf.Tensor) => crossEntropy(l as tf.Tensor3D, targets);
-    const fused = valueAndGrads(f, [logits], tf.scalar(1.5));
-    const plain = composed([SoftmaxCrossEntropy], () => valueAndGrads(f, [logits], tf.scalar(1.5)));
-    fused.forEach((t, i) => assertNear(t, plain[i], `crossEntropy ${i ? 'dlogits' : 'loss'}`));
-    assert.throws(() => crossEntropy(logits, tf.tensor2d([[0, 7, 3], [3, 3, 1]], [2, 3], 'int32')), /target 7 at position 1 is outside \[0, 7\)/);
-  });
-});
-
-test('FusedAdamUpdate (cpu) equals the composed Adam/AdamW step', async () => {
-  assert.ok(await registeredOn('cpu', FusedAdamUpdate));
-  tf.tidy(() => {
-    const p = randn([33]);
-    const g = randn([33]);
-    const m = tf.mul(randn([33]), 0.1);
-    const v = tf.abs(tf.mul(randn([33]), 0.01));
-    const [lr, wd, b1, b2, eps, t] = [3e-3, 0.1, 0.9, 0.95, 1e-8, 4];
-    for (const [decay, l2] of [[1 - lr * wd, 0], [1, wd]]) {
-      const [p2, m2, v2] = fusedAdamUpdate(p, g, m, v, {
-        beta1: b1, beta2: b2, eps, decay, l2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t),
-      });
-      // torch.optim.Adam(W), written out with ops
-      const gi = tf.add(g, tf.mul(p, l2));
-      const mRef = tf.add(tf.mul(m, b1), tf.mul(gi, 1 - b1));
-      const vRef = tf.add(tf.mul(v, b2), tf.mul(tf.square(gi), 1 - b2));
-      const denom = tf.add(tf.div(tf.sqrt(vRef), Math.sqrt(1 - b2 ** t)), eps);
-      const pRef = tf.sub(tf.mul(p, decay), tf.mul(tf.div(mRef, denom), lr / (1 - b1 ** t)));
-      assertNear(m2, mRef, 'm');
-      assertNear(v2, vRef, 'v');
-      assertNear(p2, pRef, 'p');
-    }
-    assert.throws(() => fusedAdamUpdate(p, randn([32]), m, v, { beta1: b1, beta2: b2, eps, decay: 1, l2: 0, stepSize: 1, bc2Sqrt: 1 }), /g must be float32 \[33\]/);
-  });
 });
