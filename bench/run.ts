@@ -6,7 +6,8 @@
 // so its peak RSS is its own. Times are medians over the timed steps after warm-up: wall time per
 // step (what a user waits) and process CPU time per step (robust when other work shares the cores).
 // GFLOP/s = stepFlops / median wall step (formula in configs.ts); MFU = GFLOP/s / the fp32 GEMM peak
-// of this machine at the same thread count, measured in the same run with torch.matmul.
+// of this machine at the same thread count, measured in the same run with torch.matmul (fastest of
+// repeated square products: other work on the machine can only slow a run down).
 //
 // PyTorch's BLAS: Debian's torch calls the system libblas (OpenBLAS via update-alternatives).
 // OpenBLAS picks its kernels by CPU model; in a VM with a generic model name it can fall back to
@@ -253,7 +254,7 @@ lines.push(`# Benchmark results`, '');
 lines.push(`\`${meta.command}\` — ${meta.started}`, '');
 lines.push(`Machine: ${meta.cpu} × ${nCpu}, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.`);
 lines.push('');
-lines.push('Peak fp32 GEMM (median of square matmuls, best size):');
+lines.push('Peak fp32 GEMM (fastest of repeated square matmuls, best size):');
 for (const [k, p] of Object.entries(peaks)) lines.push(`- ${k}${p.core ? ` (OpenBLAS core ${p.core})` : ''}: ${p.gflops.toFixed(1)} GFLOP/s ${JSON.stringify(p.detail)}`);
 lines.push('');
 lines.push(`FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count (tuned core).`);

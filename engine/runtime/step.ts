@@ -123,7 +123,10 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
   }
 
   const summary = summarise(index + 1, metrics, tokens, performance.now() - started, env.elapsedSeconds());
-  for (const node of plan.nodes) {
+  // Checkpoints last: once a checkpoint says a step is done, its log lines are already written,
+  // so a crash right after the save cannot lose them (a resume starts after that step).
+  const afterOrder = [...plan.nodes.filter((n) => n.kind !== 'checkpoint'), ...plan.nodes.filter((n) => n.kind === 'checkpoint')];
+  for (const node of afterOrder) {
     const runtime = runtimes.get(node.id)!;
     if (runtime.afterStep) await guard(node.id, () => runtime.afterStep!(summary, contextFor(node.id)));
   }

@@ -17,9 +17,9 @@ import { softmaxCrossEntropyConfigs } from './kernels/js/SoftmaxCrossEntropy';
 import { swapMiddleAxesConfigs } from './kernels/js/SwapMiddleAxes';
 import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 
-// Each kernel exists only for the backends where it beats the stock kernels (kernels/wasm: wasm;
-// kernels/js: plain-JS loops, registered per kernel, see kernels/jsKernel.ts): its op falls back
-// to the composed stock form where it is not registered.
+// kernels/wasm: wasm only. kernels/js: wasm (SIMD128 from engine/tf/simd, scalar fallback) and cpu
+// (scalar loops), see kernels/jsKernel.ts. Where a kernel is not registered (GPU backends) its op
+// falls back to the composed stock form.
 const KERNELS: KernelConfig[] = [
   batchMatMulLoopedConfig, gatherRowsConfig, ...fusedAdamUpdateConfigs, ...transposeLast2Configs, ...normConfigs,
   ...softmaxCrossEntropyConfigs, ...ropeConfigs, ...activationConfigs, ...swapMiddleAxesConfigs,
@@ -65,7 +65,7 @@ export function hasKernel(name: string): boolean {
 /**
  * tf.engine().runKernel with the engine's own input and attribute types.
  * @example
- *   const [y, xhat, rstd] = runKernel(LayerNormForward, { x, weight, bias }, { eps }) as tf.Tensor[];
+ *   const [y, mean, rstd] = runKernel(LayerNormForward, { x, weight, bias }, { eps }) as tf.Tensor[];
  */
 export function runKernel(name: string, inputs: object, attrs: object = {}): tf.Tensor | tf.Tensor[] {
   return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];

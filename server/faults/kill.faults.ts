@@ -6,7 +6,7 @@
 // at most once. Each resume starts from the newest complete checkpoint, and in the end the run's
 // train_log.jsonl, samples and loss curve equal an uninterrupted run's on the same (cpu) backend.
 import assert from 'node:assert/strict';
-import { watch, type FSWatcher } from 'node:fs';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { smokePipeline, tempDir, waitFor } from '../test-support';
@@ -68,12 +68,16 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
     // 3. Kill: half the time at a random moment, half the time as a checkpoint save begins.
     const atSave = kills % 2 === 1;
     if (atSave) {
+      mkdirSync(checkpointsDir, { recursive: true }); // the store makes it on the first save; watch needs it now
       let watcher: FSWatcher | undefined;
+      let fallback: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         watcher = watch(checkpointsDir, (_event, file) => {
           if (file?.includes('.tmp-')) resolve();
         });
+        fallback = setTimeout(resolve, 20_000); // never hang: a kill at any moment is a valid fault too
       });
+      clearTimeout(fallback);
       watcher!.close();
     } else {
       await new Promise((r) => setTimeout(r, random() * 1500));

@@ -2,8 +2,8 @@
 // data/), served read-only to browser runs, with HTTP Range support so a worker reads train_ids.npy
 // in windows (engine/browser/http-source.ts). Only the four dataset files of brown-* folders can be
 // named (engine/browser/corpus-files.ts), so no path reaches anything else. A missing byte-level
-// folder is prepared on first request (about a second); BPE and GPT-2 ones must be prepared on the
-// server first (`npm run tokenize -- --brown ...`, or one server run of the pipeline).
+// folder is prepared on first request (about a second, with engine/node/corpus.ts); BPE and GPT-2
+// ones must be prepared on the server first (`npm run tokenize -- --brown ...`, or one server run).
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
