@@ -16,7 +16,8 @@
 // SkylakeX for AVX-512, Haswell for AVX2), and states which core each row used.
 //
 // Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M] [--backends wasm,cpu,webgpu,tensorflow,wasm-threads]
-//        [--no-torch] [--steps N]
+//        [--no-torch] [--steps N] [--out DIR]
+//        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -39,8 +40,14 @@ const { values } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     steps: { type: 'string' },
     out: { type: 'string', default: HERE },
+    memory: { type: 'boolean', default: false },
   },
 });
+
+if (values.memory) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts')], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const quick = values.quick!;
 const configNames = (values.configs ?? (quick ? 'R' : BENCH_CONFIGS.map((c) => c.name).join(','))).split(',');

@@ -8,11 +8,12 @@ import { useShallow } from 'zustand/react/shallow';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
+import { downloadBrowserCheckpoint, isBrowserRun } from '../lib/browser-runs';
 import type { BlockFlowNode } from '../lib/flow';
 import { liveDisplay, type LiveDisplay } from '../lib/live-view';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
 import { useRuns } from '../lib/runs-store';
-import { useStudio, type LiveValues } from '../lib/store';
+import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
 import { Sparkline } from './Sparkline';
 import { categoryAccent, cls } from './theme';
@@ -64,8 +65,10 @@ function HeadSpark({ spark }: { spark: NonNullable<LiveDisplay['spark']> }) {
 }
 
 /** What a server run reported for this block: its numbers, a sample or a checkpoint. */
-function RunFace({ display }: { display: LiveDisplay }) {
+function RunFace({ display, runId }: { display: LiveDisplay; runId: string | null }) {
   const { metrics, sample, checkpoint, notices } = display;
+  // A browser run's checkpoints live in this tab, not under /api/runs: download them from memory.
+  const browser = isBrowserRun(runId);
   return (
     <>
       {metrics.length > 0 && (
@@ -79,7 +82,17 @@ function RunFace({ display }: { display: LiveDisplay }) {
       )}
       {checkpoint && (
         <div className="block-live block-checkpoint">
-          <a className="nodrag" href={checkpoint.href} download data-testid="checkpoint-link" title="Download the weights (.safetensors)">
+          <a
+            className="nodrag"
+            href={browser ? '#' : checkpoint.href}
+            download={browser ? undefined : true}
+            data-testid="checkpoint-link"
+            title={browser ? 'Download the checkpoint (.safetensors and .json)' : 'Download the weights (.safetensors)'}
+            onClick={browser ? (e) => {
+              e.preventDefault();
+              if (!downloadBrowserCheckpoint(runId!, checkpoint.name)) studio.getState().notify(`${checkpoint.name} is no longer kept (keep_last pruned it).`, 'error');
+            } : undefined}
+          >
             ⤓ {checkpoint.name}
           </a>
           <span className="muted">
@@ -171,7 +184,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {display ? <RunFace display={display} /> : live && <LiveStatus live={live} />}
+        {display ? <RunFace display={display} runId={runId} /> : live && <LiveStatus live={live} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">
             {problems.slice(0, 2).map((d, i) => (

@@ -1,5 +1,5 @@
 // The toolbar's run controls: where to train (Node on the server; Torch when the server has
-// PyTorch), Run, and while the attached run is active, Pause/Resume and Stop.
+// PyTorch), or this tab (Browser: lib/browser-runs.ts); Run, and while the attached run is active, Pause/Resume and Stop.
 import { useState } from 'react';
 import { displayState, isActive, type RunState } from '../lib/run-stream';
 import { runsStore, useRuns, type Executor } from '../lib/runs-store';
@@ -43,6 +43,7 @@ export function RunControls() {
       >
         <option value="node">Node (server)</option>
         {torchLabel && <option value="torch">{torchLabel}</option>}
+        <option value="browser">Browser (WebGPU)</option>
       </select>
       {active && attached ? (
         <>

@@ -2,6 +2,7 @@
 // controls, the error of a failed run, and its charts. Used under the studio's canvas (the
 // attached run) and on a run's page.
 import Link from 'next/link';
+import { browserBackend, describeBackend, downloadBrowserTrainLog, isBrowserRun } from '../lib/browser-runs';
 import { formatCount, formatDuration, formatMs, formatValue } from '../lib/live-view';
 import { useRunStream } from '../lib/run-client';
 import { displayState, isActive, secondsPerStep, type RunState, type RunView } from '../lib/run-stream';
@@ -76,14 +77,22 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
   const valLoss = c && c.val_loss.length ? c.val_loss[c.val_loss.length - 1] : status?.metrics.val_loss;
   const error = run?.error ?? status?.error;
   const backend = run?.started?.backend ?? status?.backend;
+  const browser = isBrowserRun(runId);
+  // Read on each render: the synthesized status changes (and re-renders) when the backend arrives.
+  const chosen = browser && status?.backend ? browserBackend(runId) : undefined;
+  const shown = chosen ? describeBackend(chosen) : undefined;
   return (
     <div className="run-panel" data-testid="run-panel" data-run-id={runId} data-state={state} data-step={step}>
       <div className="run-summary">
         <div className="run-title">
           <RunStateBadge state={state} />
-          <Link href={`/runs/${runId}`} className="run-name" title="Open the run's page">
-            {status?.name ?? runId}
-          </Link>
+          {browser ? (
+            <span className="run-name" title="Trained in this tab (gone after a reload)">{status?.name ?? runId}</span>
+          ) : (
+            <Link href={`/runs/${runId}`} className="run-name" title="Open the run's page">
+              {status?.name ?? runId}
+            </Link>
+          )}
           {onClose && (
             <button type="button" className="close" aria-label="Stop showing this run" title={isActive(state) ? 'Stop showing this run (it keeps training)' : 'Stop showing this run'} onClick={onClose}>
               ×
@@ -91,7 +100,11 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
           )}
         </div>
         <div className="muted small run-meta">
-          <code>{runId}</code> · {status?.executor ?? 'node'} · {backend ?? '…'}
+          <code>{runId}</code> · {status?.executor ?? 'node'} ·{' '}
+          <span data-testid="run-backend" data-backend={chosen?.name ?? run?.started?.backend ?? ''} title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : undefined}>
+            {shown?.label ?? backend ?? '…'}
+          </span>
+          {shown?.fallbacks && <span data-testid="run-backend-fallbacks"> · skipped {shown.fallbacks}</span>}
         </div>
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
           <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
@@ -120,9 +133,14 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             {error.message}
           </div>
         ))}
-        {state !== 'completed' && state !== 'failed' && (
+        {((state !== 'completed' && state !== 'failed') || browser) && (
           <div className="button-row">
-            <RunButtons runId={runId} state={state} testPrefix="panel" />
+            {state !== 'completed' && state !== 'failed' && <RunButtons runId={runId} state={state} testPrefix="panel" />}
+            {browser && (
+              <button type="button" className="button" data-testid="download-train-log" onClick={() => void downloadBrowserTrainLog(runId)} title="The run's train_log.jsonl so far (kept in this tab)">
+                ⤓ Download train_log.jsonl
+              </button>
+            )}
           </div>
         )}
       </div>

@@ -2,6 +2,7 @@
 // PyTorch. The attached run's id is remembered in localStorage, so a reload (or coming back from
 // the runs page) shows the same run again.
 import { fileNameFor } from '../lib/document';
+import { controlBrowserRun, isBrowserRun, startStudioBrowserRun } from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, type RunAction } from '../lib/run-client';
 import { runsStore } from '../lib/runs-store';
 import { studio } from '../lib/store';
@@ -13,7 +14,8 @@ export const RUN_KEY = 'pretrain-studio:run';
 export function attachRun(runId: string | null): void {
   runsStore.getState().attach(runId);
   try {
-    if (runId) localStorage.setItem(RUN_KEY, runId);
+    // A browser run does not survive a reload: do not come back to it.
+    if (runId && !isBrowserRun(runId)) localStorage.setItem(RUN_KEY, runId);
     else localStorage.removeItem(RUN_KEY);
   } catch {
     // storage disabled: the run is shown until the page goes
@@ -39,6 +41,19 @@ export function restoreRun(): void {
 export async function startRun(): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
+  if (runs.executor === 'browser') {
+    const { runId, problems } = startStudioBrowserRun(doc, 'auto', doc.meta.name);
+    runs.setSubmitProblems([]);
+    attachRun(runId);
+    runs.setBottomTab('run');
+    void problems.then((found) => {
+      if (!found.length) return;
+      runsStore.getState().setSubmitProblems(found);
+      runsStore.getState().setBottomTab('problems');
+      notify(`Not started: the pipeline has ${found.length} problem${found.length === 1 ? '' : 's'}.`, 'error');
+    });
+    return;
+  }
   const result = await submitRun(doc, runs.executor);
   if (result.ok) {
     runs.setSubmitProblems([]);
@@ -54,6 +69,10 @@ export async function startRun(): Promise<void> {
 /** Pause / resume / stop the attached (or given) run; a refusal becomes a toast. */
 export async function runAction(action: RunAction, runId = runsStore.getState().attached): Promise<void> {
   if (!runId) return;
+  if (isBrowserRun(runId)) {
+    if (!controlBrowserRun(runId, action)) studio.getState().notify(`Could not ${action} the run: it is not running in this tab.`, 'error');
+    return;
+  }
   const error = await controlRun(runId, action);
   if (error) studio.getState().notify(`Could not ${action} the run: ${error}.`, 'error');
 }

@@ -6,6 +6,7 @@
 // Reconnection: on every `connect` (the first, a dropped connection, a server restart) each
 // watched run is subscribed again with `after` = the last seq applied. The server then sends
 // exactly what was missed; anything sent twice is dropped by seq in the reducer.
+import { isBrowserRun } from './browser-runs';
 import { useEffect } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { Pipeline } from './document';
@@ -78,6 +79,8 @@ export function getSocket(): Socket {
  * @example const stop = watchRun(id); ... stop();
  */
 export function watchRun(runId: string): () => void {
+  // A browser run lives in this tab (lib/browser-runs.ts): the server has nothing to stream.
+  if (isBrowserRun(runId)) return () => {};
   const count = watched.get(runId) ?? 0;
   watched.set(runId, count + 1);
   // An empty view at once, so the subscribe ack's status has somewhere to go.

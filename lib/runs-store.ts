@@ -21,7 +21,8 @@ export interface ExecutorsInfo {
   torch?: { available: boolean; device?: string; version?: string; gpus?: number; error?: string };
 }
 
-export type Executor = 'node' | 'torch';
+/** Where a run trains: the server (tfjs-node or PyTorch) or this tab (lib/browser-runs.ts). */
+export type Executor = 'node' | 'torch' | 'browser';
 export type BottomTab = 'problems' | 'run';
 
 export interface RunsState {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
 import { useBackend } from '../tf/backend';
-import { generate, sampleFromLogits } from './generate';
+import { generate, generateAsync, sampleFromLogits } from './generate';
 import { Gpt, type GptConfig } from './gpt';
 
 const CONFIG: GptConfig = {
@@ -103,5 +103,17 @@ test('generate rejects an empty prompt and out-of-vocabulary tokens', async () =
   assert.throws(() => generate(model, [], 3, opts), /at least one token/);
   assert.throws(() => generate(model, [3, 20], 3, opts), /token 20 outside \[0, 20\)/);
   assert.deepEqual(generate(model, [3], 0, opts), []);
+  model.dispose();
+});
+
+test('generateAsync draws exactly the tokens generate draws (same Rng stream), and leaks nothing', async () => {
+  await useBackend('cpu');
+  const model = sharpModel();
+  const before = tf.memory().numTensors;
+  const opts = () => ({ temperature: 0.9, topK: 5, rng: new Rng(4) });
+  const sync = generate(model, [1, 2], 9, opts());
+  assert.deepEqual(await generateAsync(model, [1, 2], 9, opts()), sync);
+  assert.equal(tf.memory().numTensors, before);
+  await assert.rejects(generateAsync(model, [], 3, opts()), /at least one token/);
   model.dispose();
 });

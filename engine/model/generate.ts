@@ -49,25 +49,53 @@ export function sampleFromLogits(logits: ArrayLike<number>, opts: GenerateOption
  *   generate(model, [1, 2, 3], 20, { temperature: 0.8, topK: 40, rng: new Rng(7) }); // 20 ids
  */
 export function generate(model: Gpt, prompt: number[], maxNewTokens: number, opts: GenerateOptions): number[] {
-  if (prompt.length === 0) throw new Error('generate: the prompt needs at least one token');
-  const { contextLength, vocabSize } = model.config;
-  for (const t of prompt) {
-    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new Error(`generate: token ${t} outside [0, ${vocabSize})`);
-  }
+  checkPrompt(model, prompt);
   const tokens = prompt.slice();
   const out: number[] = [];
   for (let n = 0; n < maxNewTokens; n++) {
-    const ctx = tokens.slice(-contextLength);
-    const row = tf.tidy(() => {
-      const x = tf.tensor2d(ctx, [1, ctx.length], 'int32');
-      const h = model.hidden(x); // [1, T, C]
-      // Only the last position is needed: apply the head to it alone.
-      const last = tf.slice(h, [0, ctx.length - 1, 0], [1, 1, -1]); // [1, 1, C]
-      return model.head(last).dataSync() as Float32Array; // [V]
-    });
+    const ctx = tokens.slice(-model.config.contextLength);
+    const row = tf.tidy(() => lastLogits(model, ctx).dataSync() as Float32Array); // [V]
     const next = sampleFromLogits(row, opts);
     tokens.push(next);
     out.push(next);
   }
   return out;
+}
+
+/**
+ * generate() with asynchronous reads of the logits: the same tokens, and it also works where a
+ * backend cannot read synchronously (tfjs-backend-webgpu in Node has no OffscreenCanvas for
+ * dataSync), and leaves the event loop free between tokens.
+ * @example
+ *   await generateAsync(model, [1, 2, 3], 20, { temperature: 0.8, topK: 40, rng: new Rng(7) }); // 20 ids
+ */
+export async function generateAsync(model: Gpt, prompt: number[], maxNewTokens: number, opts: GenerateOptions): Promise<number[]> {
+  checkPrompt(model, prompt);
+  const tokens = prompt.slice();
+  const out: number[] = [];
+  for (let n = 0; n < maxNewTokens; n++) {
+    const logits = tf.tidy(() => lastLogits(model, tokens.slice(-model.config.contextLength)));
+    const row = (await logits.data()) as Float32Array; // [V]
+    logits.dispose();
+    const next = sampleFromLogits(row, opts);
+    tokens.push(next);
+    out.push(next);
+  }
+  return out;
+}
+
+function checkPrompt(model: Gpt, prompt: number[]): void {
+  if (prompt.length === 0) throw new Error('generate: the prompt needs at least one token');
+  const { vocabSize } = model.config;
+  for (const t of prompt) {
+    if (!Number.isInteger(t) || t < 0 || t >= vocabSize) throw new Error(`generate: token ${t} outside [0, ${vocabSize})`);
+  }
+}
+
+/** Logits at the last position of ctx: int ids -> [V]. Only that position goes through the head. */
+function lastLogits(model: Gpt, ctx: number[]): tf.Tensor {
+  const x = tf.tensor2d(ctx, [1, ctx.length], 'int32');
+  const h = model.hidden(x); // [1, T, C]
+  const last = tf.slice(h, [0, ctx.length - 1, 0], [1, 1, -1]); // [1, 1, C]
+  return tf.reshape(model.head(last), [-1]); // [1, 1, V] -> [V]
 }

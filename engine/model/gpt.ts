@@ -42,7 +42,7 @@ import {
 
 export { type GptConfig, type GptConfigIssue, validateGptConfig, DEFAULT_NORM_EPS } from './config';
 export { crossEntropy } from './loss';
-export { generate } from './generate';
+export { generate, generateAsync } from './generate';
 export * from './layers';
 
 const INIT_STD = 0.02;
