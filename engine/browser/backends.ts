@@ -11,7 +11,7 @@ import { useBackend } from '../tf/backend';
 import {
   BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
 } from './protocol';
-import { installWebGpuKernelFixes } from './webgpu-kernels';
+import { installWebGpuKernelFixes } from '../tf/webgpuKernelFixes';
 
 /** The backend a run got. */
 export interface BackendChoice {

@@ -10,7 +10,6 @@ import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { startBrowserBackend } from './backends';
 import { checkGpuFit } from './gpu-fit';
 import { browserIO } from './io';
-import { browserRegistry } from './sample-node';
 import type { BrowserBackendName, FromWorker, MemoryTrace, StartMessage, ToWorker } from './protocol';
 
 /** How the host sends a message to the page (postMessage, with buffers to transfer). */
@@ -167,7 +166,7 @@ export class BrowserRunHost {
         },
       };
       const result = await runPlan({
-        plan, io, sink: stepSink, backendName: choice.name, executor: 'browser', control: this.control, registry: browserRegistry,
+        plan, io, sink: stepSink, backendName: choice.name, executor: 'browser', control: this.control,
         ...(start.resume ? { resume: { name: start.resume.name, weights: new Uint8Array(start.resume.weights), meta: start.resume.meta } } : {}),
       });
       return done(result);

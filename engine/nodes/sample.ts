@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { ByteTokenizer } from '../data/tokenize/byte';
 import { loadTokenizer, type Tokenizer } from '../data/tokenize/tokenizer';
-import { generate, type Gpt } from '../model/gpt';
+import type { Gpt } from '../model/gpt';
+import { generateAsync } from '../model/generate';
 import { Rng, type RngState } from '../random';
 import type { TokenSplit } from './dataset';
 import { defineNode, port } from './define';
@@ -41,7 +42,8 @@ export const sample = defineNode({
       async step(_inputs, ctx) {
         const done = ctx.step + 1;
         if (done % p.every !== 0 && done !== ctx.totalSteps) return;
-        const ids = generate(gpt, promptIds, p.max_new_tokens, { temperature: p.temperature, topK: p.top_k, rng });
+        // Reads logits with `await data()`: synchronous reads break WebGPU (in workers and Node).
+        const ids = await generateAsync(gpt, promptIds, p.max_new_tokens, { temperature: p.temperature, topK: p.top_k, rng });
         const text = p.prompt + tokenizer.decode(ids);
         ctx.emit({ type: 'sample', nodeId: ctx.nodeId, step: done, data: { text, tokens: ids.length } });
         await ctx.io.appendSample(JSON.stringify({ step: done, node: ctx.nodeId, text }));

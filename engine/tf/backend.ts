@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ensureKernelsRegistered } from './register';
 import { enableWasmThreadsInNode } from './wasmThreadsNode';
 import { installNodeWebGpu } from './webgpuNode';
+import { installWebGpuKernelFixes } from './webgpuKernelFixes';
 
 /** Backends the engine knows how to start. */
 export type BackendName = 'wasm' | 'cpu' | 'webgl' | 'webgpu' | 'tensorflow';
@@ -68,6 +69,7 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     if (name === 'webgpu' && !tf.findBackendFactory('webgpu')) {
       throw new Error("backend 'webgpu': no WebGPU here (navigator.gpu is missing), so tfjs-backend-webgpu did not register");
     }
+    if (name === 'webgpu') installWebGpuKernelFixes(); // tfjs-webgpu's AddN is wrong past 7 inputs
   }
   // cpu and webgl are registered by the @tensorflow/tfjs bundle itself.
   let ok: boolean;

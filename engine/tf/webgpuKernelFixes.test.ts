@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../tf/backend';
-import { installNodeWebGpu } from '../tf/webgpuNode';
-import { installWebGpuKernelFixes } from './webgpu-kernels';
+import { useBackend } from './backend';
+import { installNodeWebGpu } from './webgpuNode';
+import { installWebGpuKernelFixes } from './webgpuKernelFixes';
 
 const adapter = await installNodeWebGpu().catch((e: Error) => e);
 const skip = adapter instanceof Error && `no WebGPU adapter here: ${adapter.message.slice(0, 160)}`;
@@ -16,11 +16,8 @@ test('AddN over more inputs than maxStorageBuffersPerShaderStage', { skip }, asy
   const n = 21; // > 8 (the default limit) and not a multiple of the chunk size
   const inputs = Array.from({ length: n }, (_, i) => tf.tensor1d([i, 2 * i, -i, 0.5]));
   const expected = [210, 420, -210, 10.5]; // sums of i, 2i, -i and 0.5 over i = 0..20
-  // The stock kernel: the pipeline is invalid, so the output is not the sum (it stays zeros).
-  const stock = tf.addN(inputs);
-  assert.notDeepEqual(await stock.data(), new Float32Array(expected));
-  stock.dispose();
-
+  // useBackend installs the fix (the stock kernel's pipeline is invalid past 8 inputs and its
+  // output stays zeros); installing again changes nothing.
   installWebGpuKernelFixes();
   installWebGpuKernelFixes(); // idempotent
   const before = tf.memory().numTensors;
