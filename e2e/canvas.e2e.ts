@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { defaultParams } from '../lib/document';
-import { launchBrowser, newPage, ROOT, startApp, type App } from './harness';
+import { closeSession, launchBrowser, openSession, ROOT, screenshot, startApp, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -27,39 +27,15 @@ after(async () => {
 
 const SEED = JSON.parse(readFileSync(join(ROOT, 'pipelines', 'seed.json'), 'utf8'));
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  foreign: string[];
-}
-
 /** A fresh browser context on the studio, with the seed pipeline on screen. */
 async function open(url = app.url): Promise<Session> {
-  const { context, page, errors } = await newPage(browser, app.url);
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith(`${app.url}/`) && u !== app.url && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
-  });
-  await page.goto(url);
-  await page.waitForSelector('[data-node-type="model"]');
-  return { context, page, errors, foreign };
+  const session = await openSession(browser, app, url);
+  await session.page.waitForSelector('[data-node-type="model"]');
+  return session;
 }
 
-/** Ends a journey: no foreign requests, no page errors. */
-async function close(s: Session) {
-  assert.deepEqual(s.foreign, [], 'requests outside the origin');
-  assert.deepEqual(s.errors, [], 'errors in the page');
-  await s.context.close();
-}
-
-async function shot(page: Page, name: string) {
-  const dir = process.env.E2E_SCREENSHOTS;
-  if (!dir) return;
-  await page.waitForTimeout(400); // let viewport animations (fit, centre) finish
-  await page.screenshot({ path: join(ROOT, dir, `e2e-${name}.png`) });
-}
+const close = closeSession;
+const shot = screenshot;
 
 const documentText = (page: Page) => page.evaluate(() => window.__studio!.documentText!());
 const documentJson = async (page: Page) => JSON.parse(await documentText(page));

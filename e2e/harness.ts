@@ -1,6 +1,7 @@
 // e2e harness: builds the studio once (when .next is missing or older than the sources), serves it
 // with the studio's own server (Next + API + socket.io) on a free local port, with a fresh runs
 // folder, and drives Debian's Chromium through playwright-core.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -93,4 +94,39 @@ export async function newPage(browser: Browser, url: string): Promise<{ context:
     if (m.type() === 'error') errors.push(m.text());
   });
   return { context, page, errors };
+}
+
+/** A browser context on the studio that records page errors and requests outside its origin. */
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+  foreign: string[];
+}
+
+/** Opens `url` (on `app`) in a fresh context, recording requests that leave the app's origin. */
+export async function openSession(browser: Browser, app: App, url: string): Promise<Session> {
+  const { context, page, errors } = await newPage(browser, app.url);
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(`${app.url}/`) && u !== app.url && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+  });
+  await page.goto(url);
+  return { context, page, errors, foreign };
+}
+
+/** Ends a journey: no requests outside the origin, no page errors. */
+export async function closeSession(s: Session): Promise<void> {
+  assert.deepEqual(s.foreign, [], 'requests outside the origin');
+  assert.deepEqual(s.errors, [], 'errors in the page');
+  await s.context.close();
+}
+
+/** Saves a screenshot under $E2E_SCREENSHOTS (relative to the repo) when that is set. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.E2E_SCREENSHOTS;
+  if (!dir) return;
+  await page.waitForTimeout(400); // let viewport animations (fit, centre) finish
+  await page.screenshot({ path: join(ROOT, dir, `e2e-${name}.png`) });
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newPage, ROOT, startApp, type App } from './harness';
+import { closeSession, launchBrowser, openSession, ROOT, screenshot, startApp, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -24,36 +24,12 @@ after(async () => {
   await app?.stop();
 });
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  foreign: string[];
-}
-
 async function open(path = '/'): Promise<Session> {
-  const { context, page, errors } = await newPage(browser, app.url);
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith(`${app.url}/`) && u !== app.url && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
-  });
-  await page.goto(app.url + path);
-  return { context, page, errors, foreign };
+  return openSession(browser, app, app.url + path);
 }
 
-async function close(s: Session) {
-  assert.deepEqual(s.foreign, [], 'requests outside the origin');
-  assert.deepEqual(s.errors, [], 'errors in the page');
-  await s.context.close();
-}
-
-async function shot(page: Page, name: string) {
-  const dir = process.env.E2E_SCREENSHOTS;
-  if (!dir) return;
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ROOT, dir, `e2e-run-${name}.png`) });
-}
+const close = closeSession;
+const shot = (page: Page, name: string) => screenshot(page, `run-${name}`);
 
 const panel = '[data-testid="run-panel"]';
 const stepOf = async (page: Page) => Number(await page.getAttribute(panel, 'data-step'));
