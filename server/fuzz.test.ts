@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { createStudioServer, type StudioServer } from './app';
 import { RUN_ID_PATTERN } from './runs/ids';
+import { anyValue, pipelineMutation } from '../engine/testing/pipeline-mutations';
 import { api, smokePipeline, tempDir, waitFor } from './test-support';
 
 let server: StudioServer;
@@ -81,50 +82,10 @@ async function checkReply(status: number, text: string, what: () => string): Pro
 
 const seedDoc = JSON.parse(JSON.stringify(smokePipeline()));
 
-/** JSON-ish values, awkward ones included. */
-const anyValue = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 5e-324, 2 ** 53 + 1, -(2 ** 31), '', ' ', '__proto__', 'constructor', 'NaN', '../../etc/passwd', '\u0000', '💥'.repeat(50)),
-  fc.integer(), fc.double({ noNaN: true }), fc.string({ maxLength: 20 }), fc.array(fc.integer(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
-);
-
-type Mutation = (doc: any) => void;
-const pick = <T,>(items: T[], i: number): T | undefined => (items.length ? items[i % items.length] : undefined);
-/** The i-th element of a list that may not be a list any more (an earlier mutation replaced it). */
-const pickIn = (list: unknown, i: number): any => pick(Array.isArray(list) ? list : [], i);
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  // A param of a node: a known one or a new key.
-  fc.tuple(fc.nat(), fc.string({ maxLength: 12 }), anyValue).map(([i, key, value]) => (doc: any) => {
-    const node = pickIn(doc.nodes, i);
-    if (node && typeof node === 'object') node.params = { ...node.params, [pick(Object.keys(node.params ?? {}), i) ?? key]: value };
-  }),
-  // A field of a node.
-  fc.tuple(fc.nat(), fc.constantFrom('id', 'type', 'params', 'position', 'version'), fc.oneof(anyValue, fc.constantFrom('model', 'loss', 'dataset', 'checkpoint'))).map(([i, field, value]) => (doc: any) => {
-    const node = pickIn(doc.nodes, i);
-    if (node && typeof node === 'object') node[field] = value;
-  }),
-  // An end of an edge.
-  fc.tuple(fc.nat(), fc.constantFrom('id', 'source', 'sourceHandle', 'target', 'targetHandle'), fc.oneof(anyValue, fc.constantFrom('model', 'loss', 'x', 'y', 'logits', 'grads'))).map(([i, field, value]) => (doc: any) => {
-    const edge = pickIn(doc.edges, i);
-    if (edge && typeof edge === 'object') edge[field] = value;
-  }),
-  // Duplicate or drop a node or an edge.
-  fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => (doc: any) => {
-    const list = i % 2 ? doc.nodes : doc.edges;
-    if (!Array.isArray(list) || !list.length) return;
-    if (j % 2) list.push(structuredClone(pick(list, j)));
-    else list.splice(j % list.length, 1);
-  }),
-  // A whole section.
-  fc.tuple(fc.constantFrom('version', 'meta', 'training', 'nodes', 'edges', 'notes', 'groups'), anyValue).map(([field, value]) => (doc: any) => {
-    doc[field] = value;
-  }),
-  fc.tuple(fc.constantFrom('steps', 'seed'), anyValue).map(([field, value]) => (doc: any) => {
-    if (doc.training && typeof doc.training === 'object') doc.training[field] = value;
-  }),
+const mutation = fc.oneof(
+  pipelineMutation(anyValue),
   // A dataset that names files (inside or outside the data folder).
-  fc.constantFrom('/etc/passwd', '../../../etc/hostname', 'train_ids.npy', '').map((path) => (doc: any) => {
+  fc.constantFrom('/etc/passwd', '../../../etc/hostname', 'train_ids.npy', '').map((path) => (doc: any): void => {
     const node = Array.isArray(doc.nodes) && doc.nodes.find((n: any) => n?.id === 'dataset');
     if (node) node.params = { source: 'files', tokenizer: 'byte', train_path: path, valid_path: path };
   }),
