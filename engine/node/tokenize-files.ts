@@ -5,14 +5,15 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeNpy } from '../data/npy';
-import { ByteTokenizer } from '../data/tokenize/byte';
-import { trainBpe } from '../data/tokenize/bpe';
-import { GPT2_VOCAB_SIZE, loadGpt2Tokenizer } from '../data/tokenize/gpt2';
+import { checkValidFraction, encodeSplits, makeTokenizer, splitTrainValid } from '../data/tokenize/dataset';
+import { GPT2_VOCAB_SIZE } from '../data/tokenize/gpt2';
 import { unigramEntropy } from '../data/tokenize/stats';
-import { TOKENIZER_KINDS, type Tokenizer, type TokenizerKind } from '../data/tokenize/tokenizer';
+import { TOKENIZER_KINDS, type TokenizerKind } from '../data/tokenize/tokenizer';
 
 /** File names inside a dataset folder. */
+/** Re-exported: the split is shared with the browser (engine/data/tokenize/dataset.ts). */
+export { splitTrainValid };
+
 export const DATASET_FILES = {
   train: 'train_ids.npy',
   valid: 'valid_ids.npy',
@@ -78,23 +79,6 @@ export async function tokenizeText(
 }
 
 /**
- * Cuts `text` into train and valid near `1 - validFraction` of its length, just after a
- * newline so no line is split (or at the exact point if the text has no newline after it).
- * @example
- *   splitTrainValid('a\nb\nc\nd\n', 0.25); // { train: 'a\nb\nc\n', valid: 'd\n' }
- */
-export function splitTrainValid(text: string, validFraction: number): { train: string; valid: string } {
-  checkValidFraction(validFraction);
-  if (validFraction === 0) return { train: text, valid: '' };
-  let cut = Math.round(text.length * (1 - validFraction));
-  const newline = text.lastIndexOf('\n', cut - 1);
-  if (newline >= 0) cut = newline + 1;
-  // Don't cut a surrogate pair in half (only reachable when there is no newline to cut at).
-  else if (cut > 0 && cut < text.length && /[\uD800-\uDBFF]/.test(text[cut - 1])) cut--;
-  return { train: text.slice(0, cut), valid: text.slice(cut) };
-}
-
-/**
  * Writes a dataset folder from already split text; what tokenizeText and prepareCorpus
  * share. `src.load` is only called when `outDir` doesn't already hold a dataset with the
  * same fingerprint (source, input key, options and format version).
@@ -120,24 +104,12 @@ export async function tokenizeSplits(src: SplitSource, outDir: string, opts: Tok
   }
 
   const { train, valid } = await src.load();
-  let tokenizer: Tokenizer;
-  if (kind === 'bpe') {
-    log(`training BPE with vocab ${vocabSize} on ${train.length} characters`);
-    const t0 = performance.now();
-    tokenizer = trainBpe(train, vocabSize);
-    log(`trained ${tokenizer.vocabSize - 256} merges in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } else {
-    tokenizer = kind === 'gpt2' ? await loadGpt2Tokenizer() : new ByteTokenizer();
-  }
+  if (kind === 'bpe') log(`training BPE with vocab ${vocabSize} on ${train.length} characters`);
+  const t0 = performance.now();
+  const tokenizer = await makeTokenizer(kind, train, vocabSize);
+  if (kind === 'bpe') log(`trained ${tokenizer.vocabSize - 256} merges in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   log(`encoding with ${kind} tokenizer`);
-  const trainIds = tokenizer.encode(train);
-  const validIds = tokenizer.encode(valid);
-
-  let maxId = -1;
-  for (const ids of [trainIds, validIds]) for (let i = 0; i < ids.length; i++) if (ids[i] > maxId) maxId = ids[i];
-  // Ids < 65536 fit uint16, half the size of uint32 and what nanoGPT writes for GPT-2.
-  const dtype = tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32';
-  const toNpy = (ids: Uint32Array) => encodeNpy(dtype === 'uint16' ? Uint16Array.from(ids) : ids);
+  const { trainIds, validIds, trainNpy, validNpy, maxId, dtype } = encodeSplits(tokenizer, train, valid);
 
   const info: DatasetInfo = {
     vocab_size: tokenizer.vocabSize,
@@ -156,8 +128,8 @@ export async function tokenizeSplits(src: SplitSource, outDir: string, opts: Tok
   // meta and is rebuilt next time instead of being trusted.
   await mkdir(outDir, { recursive: true });
   await rm(path.join(outDir, DATASET_FILES.meta), { force: true });
-  await writeAtomic(path.join(outDir, DATASET_FILES.train), toNpy(trainIds));
-  await writeAtomic(path.join(outDir, DATASET_FILES.valid), toNpy(validIds));
+  await writeAtomic(path.join(outDir, DATASET_FILES.train), trainNpy);
+  await writeAtomic(path.join(outDir, DATASET_FILES.valid), validNpy);
   await writeAtomic(path.join(outDir, DATASET_FILES.tokenizer), JSON.stringify(tokenizer.toJSON()) + '\n');
   await writeAtomic(path.join(outDir, DATASET_FILES.meta), JSON.stringify(info, null, 2) + '\n');
   return info;
@@ -189,10 +161,6 @@ function requestedVocabSize(kind: TokenizerKind, vocabSize: number | undefined):
   const v = vocabSize ?? DEFAULT_BPE_VOCAB;
   if (!Number.isInteger(v) || v < 257) throw new Error(`bpe vocabSize must be an integer > 256, got ${v}`);
   return v;
-}
-
-function checkValidFraction(f: number): void {
-  if (!(f >= 0 && f < 1)) throw new RangeError(`validFraction must be in [0, 1), got ${f}`);
 }
 
 async function allFilesExist(dir: string): Promise<boolean> {
