@@ -13,6 +13,7 @@ import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
 import { useBackend, wasmThreadCount, type BackendName } from '../engine/tf/backend';
+import { nativeGemmFor } from '../engine/tf/nativeGemm';
 import { installNodeWebGpu } from '../engine/tf/webgpuNode';
 import { BENCH_CONFIGS, benchPipeline } from './configs';
 
@@ -30,6 +31,7 @@ export interface EngineRow {
   error?: string;
   threads: number; // wasm: XNNPACK pool size; else 1
   adapter?: string; // webgpu: the adapter Dawn chose
+  matmul?: string; // wasm: the native BLAS running the matmuls, when one loaded
 }
 
 const { values } = parseArgs({
@@ -49,6 +51,7 @@ try {
 }
 const threads = backend === 'wasm' ? await wasmThreadCount() : 1;
 const adapter = backend === 'webgpu' ? (await installNodeWebGpu())?.adapter : undefined;
+const matmul = nativeGemmFor(backend)?.describe;
 
 /** fp32 matmul throughput of the active backend: the fastest of repeated runs, square sizes 256..1024. */
 async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string, number> }> {
@@ -74,7 +77,7 @@ async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string
 }
 
 if (values.peak) {
-  console.log(JSON.stringify({ backend, ...(await matmulPeak()) }));
+  console.log(JSON.stringify({ backend, ...(matmul ? { matmul } : {}), ...(await matmulPeak()) }));
   process.exit(0);
 }
 
@@ -120,7 +123,7 @@ const result = await runPlan({ plan: compiled.plan, io, sink, backendName: backe
 const row: EngineRow = {
   backend, config: cfg.name, stepMs: stepTimes, cpuMs: cpuTimes, tensorsAtFirst: tensors[0] ?? 0, tensorsAtLast: tensors.at(-1) ?? 0,
   peakRssMb: process.resourceUsage().maxRSS / 1024, loss, status: result.status, ...(result.error ? { error: result.error.message } : {}),
-  threads, ...(adapter ? { adapter } : {}),
+  threads, ...(adapter ? { adapter } : {}), ...(matmul ? { matmul } : {}),
 };
 console.log(JSON.stringify(row));
 // webgpu (Dawn) keeps handles open; the row is printed, so leave now.

@@ -15,7 +15,11 @@
 // with OpenBLAS's own choice ("auto") and with OPENBLAS_CORETYPE set from the CPU flags ("tuned":
 // SkylakeX for AVX-512, Haswell for AVX2), and states which core each row used.
 //
-// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M] [--backends wasm,cpu,webgpu,tensorflow,wasm-threads]
+// Engine rows: "wasm" is the node executor as it runs by default (tfjs wasm, matmuls on the native
+// BLAS when koffi and OpenBLAS load, engine/tf/blasNode.ts); "wasm-xnnpack" is the same without the
+// native BLAS (matmuls on XNNPACK, as in a browser); "wasm-threads" uses every core for both.
+//
+// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 import { spawnSync } from 'node:child_process';
@@ -56,7 +60,7 @@ const configs = configNames.map((n) => {
   if (!c) throw new Error(`unknown config ${n} (have ${BENCH_CONFIGS.map((x) => x.name).join(', ')})`);
   return c;
 });
-const backends = (values.backends ?? (quick ? 'wasm' : 'wasm,wasm-threads,cpu,webgpu,tensorflow')).split(',');
+const backends = (values.backends ?? (quick ? 'wasm,wasm-xnnpack' : 'wasm,wasm-xnnpack,wasm-threads,cpu,webgpu,tensorflow')).split(',');
 const nCpu = cpus().length;
 
 /** Which engine backends run which configs: the software-slow ones only get the small configs. */
@@ -73,7 +77,20 @@ function stepsFor(cfg: BenchConfig, backend: string): { steps: number; warmup: n
   if (values.steps) return { steps: Number(values.steps), warmup: Math.min(cfg.warmup, 3) };
   if (quick) return { steps: 10, warmup: 3 };
   const slow = backend === 'cpu' || backend === 'webgpu';
+  if (backend === 'wasm-xnnpack' && cfg.name === 'M') return { steps: cfg.steps.slow, warmup: 1 };
   return { steps: slow ? cfg.steps.slow : cfg.steps.fast, warmup: slow ? 1 : cfg.warmup };
+}
+
+/** How an engine row runs: tfjs backend, threads, label and environment. */
+function engineVariant(backend: string): { tfBackend: string; threads: number; label: string; env: Record<string, string> } {
+  if (backend === 'wasm-threads') {
+    return {
+      tfBackend: 'wasm', threads: nCpu, label: `engine wasm ${nCpu}t`,
+      env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu) },
+    };
+  }
+  if (backend === 'wasm-xnnpack') return { tfBackend: 'wasm', threads: 1, label: 'engine wasm XNNPACK', env: { PRETRAIN_BLAS: 'off' } };
+  return { tfBackend: backend, threads: 1, label: `engine ${backend}`, env: {} };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -159,11 +176,13 @@ if (torchOk) {
     }
   }
 } else log('PyTorch not available (or --no-torch): torch rows and MFU peaks skipped');
-{
-  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'], {}, 120);
+for (const variant of ['wasm-xnnpack', 'wasm']) {
+  const { label, env } = engineVariant(variant);
+  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'], env, 120);
   if (r.json) {
-    peaks['wasm XNNPACK'] = { gflops: r.json.peakGflops, detail: r.json.bySize };
-    log(`peak fp32 matmul on tfjs wasm (XNNPACK, 1 thread): ${r.json.peakGflops.toFixed(1)} GFLOP/s`);
+    const name = r.json.matmul ? `${label} (${r.json.matmul})` : label;
+    peaks[name] = { gflops: r.json.peakGflops, detail: r.json.bySize };
+    log(`peak fp32 matmul on ${name}: ${r.json.peakGflops.toFixed(1)} GFLOP/s`);
   }
 }
 const peakFor = (threads: number) =>
@@ -211,11 +230,8 @@ for (const cfg of configs) {
   }
   // -- engine
   for (const backend of engineBackendsFor(cfg)) {
-    const threads = backend === 'wasm-threads' ? nCpu : 1;
-    const tfBackend = backend === 'wasm-threads' ? 'wasm' : backend;
-    const label = backend === 'wasm-threads' ? `engine wasm ${threads}t` : `engine ${backend}`;
+    const { tfBackend, threads, label, env } = engineVariant(backend);
     const { steps, warmup } = stepsFor(cfg, backend);
-    const env: Record<string, string> = backend === 'wasm-threads' ? { PRETRAIN_WASM_THREADS: String(threads) } : {};
     const args = ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--config', cfg.name, '--backend', tfBackend, '--steps', String(steps), '--warmup', String(warmup)];
     const r = runJson(process.execPath, args, env, 3600);
     const base: Row = { config: cfg.name, executor: label, kind: 'engine', threads, status: 'failed' };
@@ -229,7 +245,7 @@ for (const cfg of configs) {
     }
     const row = finish({
       ...base, threads: res.threads ?? threads, peakRssMb: res.peakRssMb, loss: res.loss, tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
-      ...(res.adapter ? { note: res.adapter } : {}),
+      ...(res.adapter || res.matmul ? { note: res.adapter ?? `matmuls: ${res.matmul}` } : {}),
     }, cfg, res.stepMs, res.cpuMs);
     rows.push(row);
     log(`  ${label.padEnd(16)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}`);

@@ -51,7 +51,7 @@ function progressPrinter(quiet: boolean) {
       case 'run/started':
         total = e.data.totalSteps;
         firstStep = e.step;
-        line(`training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`);
+        line(`training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}${e.data.matmul ? ` (matmuls: ${e.data.matmul})` : ''}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`);
         break;
       case 'step': {
         const d = e.data;

@@ -23,6 +23,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     data: z.object({
       totalSteps: z.number().int(),
       backend: z.string(),
+      /** What runs the matmuls when not the backend itself, e.g. "OpenBLAS 0.3.21 SkylakeX, 1 thread". */
+      matmul: z.string().optional(),
       parameters: z.number().int(),
       tokensPerStep: z.number().int(),
       resumedFrom: z.string().optional(),

@@ -5,6 +5,7 @@ import type { EventSink, RunEvent } from '../events';
 import { registry as builtInRegistry } from '../nodes';
 import type { Registry } from '../nodes/registry';
 import type { Plan } from '../plan';
+import { nativeGemmFor } from '../tf/nativeGemm';
 import { NodeError } from './errors';
 import type { RuntimeIO } from './io';
 import { RunNodes } from './nodes';
@@ -74,10 +75,12 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       lastCheckpoint = options.resume.name;
     }
 
+    const matmul = nativeGemmFor(options.backendName);
     const parameters = [...nodes.info.values()].reduce((sum, info) => sum + (info.parameters ?? 0), 0);
     emit({
       type: 'run/started', step: stepsDone,
       data: { totalSteps: plan.totalSteps, backend: options.backendName, parameters, tokensPerStep: tokensPerStep(plan),
+        ...(matmul ? { matmul: matmul.describe } : {}),
         ...(options.resume ? { resumedFrom: options.resume.name } : {}) },
     });
     for (const [nodeId, info] of nodes.info) emit({ type: 'node/metrics', nodeId, step: stepsDone, data: info });

@@ -5,6 +5,8 @@
 // which use no Node imports either.
 import * as tf from '@tensorflow/tfjs';
 import { ensureKernelsRegistered } from './register';
+import { loadNodeBlas } from './blasNode';
+import { setNativeGemm } from './nativeGemm';
 import { enableWasmThreadsInNode } from './wasmThreadsNode';
 import { installNodeWebGpu } from './webgpuNode';
 import { installWebGpuKernelFixes } from './webgpuKernelFixes';
@@ -27,6 +29,11 @@ export interface UseBackendOptions {
    * time the wasm backend initialises in the process; browsers decide threads themselves.
    */
   wasmThreads?: number;
+  /**
+   * Node only: run the wasm backend's matmuls on a native BLAS when one loads (blasNode.ts;
+   * PRETRAIN_BLAS=off turns it off for the process). Default true; false keeps XNNPACK.
+   */
+  nativeBlas?: boolean;
 }
 
 /** The thread count asked for: the option, else PRETRAIN_WASM_THREADS, else 1. */
@@ -45,6 +52,7 @@ function wantedWasmThreads(opts: UseBackendOptions): number {
  * @example
  *   const active = await useBackend('wasm'); // 'wasm'
  *   await useBackend('wasm', { wasmThreads: 4 }); // Node: XNNPACK on 4 threads (first init only)
+ *   await useBackend('wasm', { nativeBlas: false }); // Node: matmuls on XNNPACK even where OpenBLAS loads
  */
 export async function useBackend(name: BackendName, opts: UseBackendOptions = {}): Promise<string> {
   let restore: (() => void) | undefined;
@@ -57,6 +65,7 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
       wasm.setThreadsCount(threads);
       restore = enableWasmThreadsInNode(threads, (flag, value) => tf.env().set(flag, value))?.restore;
     }
+    setNativeGemm(opts.nativeBlas === false ? undefined : await loadNodeBlas());
   } else if (name === 'webgpu' || name === 'tensorflow') {
     if (name === 'webgpu') await installNodeWebGpu();
     const pkg = OPTIONAL_PACKAGES[name]!;

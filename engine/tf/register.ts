@@ -1,12 +1,13 @@
 // Registers the engine's custom tfjs kernels and gradients, once per process (STYLE.md §6).
 // Ops call ensureKernelsRegistered() before their first runKernel, so importing an op is enough.
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelConfig } from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { installEagerGradientDisposal } from './eagerGradientDisposal';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
 import { swapMiddleAxesGradConfig } from './grads/SwapMiddleAxes_grad';
 import { transposeLast2GradConfig } from './grads/TransposeLast2_grad';
 import { batchMatMulLoopedConfig } from './kernels/wasm/BatchMatMulLooped';
+import { batchMatMulNativeConfig, setStockBatchMatMul } from './kernels/wasm/BatchMatMulNative';
 import { gatherRowsConfig } from './kernels/wasm/GatherRows';
 import { identitySharedConfig } from './kernels/wasm/Identity';
 import { activationConfigs } from './kernels/js/Activations';
@@ -28,7 +29,11 @@ const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig, transposeLast2Grad
 
 // Stock kernels replaced by faster ones with the same results. Importing a backend package
 // registers its stock kernels again, so these are checked on every call (one Map lookup each).
-const OVERRIDES: KernelConfig[] = [identitySharedConfig];
+// keepStock receives the replaced kernel, for overrides that fall back to it.
+const OVERRIDES: { config: KernelConfig; keepStock?: (stock: KernelFunc) => void }[] = [
+  { config: identitySharedConfig },
+  { config: batchMatMulNativeConfig, keepStock: setStockBatchMatMul }, // native GEMM when installed
+];
 
 let registered = false;
 
@@ -37,11 +42,12 @@ let registered = false;
  * and makes backward passes free intermediate gradients early (eagerGradientDisposal.ts).
  */
 export function ensureKernelsRegistered(): void {
-  for (const k of OVERRIDES) {
-    const current = tf.getKernel(k.kernelName, k.backendName);
-    if (current && current.kernelFunc !== k.kernelFunc) {
-      tf.unregisterKernel(k.kernelName, k.backendName);
-      tf.registerKernel(k);
+  for (const { config, keepStock } of OVERRIDES) {
+    const current = tf.getKernel(config.kernelName, config.backendName);
+    if (current && current.kernelFunc !== config.kernelFunc) {
+      keepStock?.(current.kernelFunc);
+      tf.unregisterKernel(config.kernelName, config.backendName);
+      tf.registerKernel(config);
     }
   }
   if (registered) return;

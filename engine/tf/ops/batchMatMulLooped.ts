@@ -3,6 +3,7 @@
 // which is already fast there.
 import * as tf from '@tensorflow/tfjs';
 import { BatchMatMulLooped, type BatchMatMulLoopedInputs } from '../names';
+import { nativeGemmFor } from '../nativeGemm';
 import { ensureKernelsRegistered } from '../register';
 
 function batchMatMulLooped_(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -15,7 +16,8 @@ function batchMatMulLooped_(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
     throw new Error(`batchMatMulLooped: cannot multiply [${a.shape}] by [${b.shape}] (no broadcasting)`);
   }
   ensureKernelsRegistered();
-  if (r === 2 || !tf.getKernel(BatchMatMulLooped, tf.getBackend())) return tf.matMul(a, b);
+  // A native GEMM takes batched products directly (kernels/wasm/BatchMatMulNative.ts).
+  if (r === 2 || nativeGemmFor(tf.getBackend()) || !tf.getKernel(BatchMatMulLooped, tf.getBackend())) return tf.matMul(a, b);
   const batch = lead.reduce((x, y) => x * y, 1);
   const inputs: BatchMatMulLoopedInputs = {
     a: tf.reshape(a, [batch, M, K]), // [..., M, K] -> [batch, M, K]

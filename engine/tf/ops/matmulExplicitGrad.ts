@@ -3,9 +3,11 @@
 // backend's transposed BatchMatMul path is ~10x slower than its plain (XNNPACK) one; an explicit
 // tf.transpose (a cheap copy) followed by a plain matMul is much faster, on cpu as well.
 // Batched inputs (attention) go through batchMatMulLooped, which keeps them on XNNPACK too.
-// No backend-specific code here, so this is a tf.customGrad (STYLE.md §6).
+// No backend-specific code here, so this is a tf.customGrad (STYLE.md §6). Where the wasm backend
+// has a native GEMM (nativeGemm.ts), transposes are free and plain tf.matMul is used instead.
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
+import { nativeGemmFor } from '../nativeGemm';
 import { batchMatMulLooped } from './batchMatMulLooped';
 import { transposeLast2 } from './transposeLast2';
 
@@ -37,6 +39,9 @@ function matMulExplicitGrad_(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
       throw new Error(`matMulExplicitGrad: batch dims must match (no broadcasting), got [${a.shape}] and [${b.shape}]`);
     }
   }
+  // With a native GEMM (wasm in Node), transposed products cost nothing extra: tf.matMul and its
+  // stock gradient (transposeA/transposeB flags) skip the explicit copies.
+  if (nativeGemmFor(tf.getBackend())) return tf.matMul(a, b);
   return matMulCustom(a, b);
 }
 

@@ -1,0 +1,156 @@
+// A native BLAS for the wasm backend's matmuls in Node (see nativeGemm.ts for why), called through
+// the `koffi` FFI package (an optional dependency whose prebuilt binary ships inside the package).
+// Browser-safe: koffi is loaded with a dynamic import of a variable specifier, and only in Node.
+//
+// Environment:
+//   PRETRAIN_BLAS          "off" to keep XNNPACK; or the BLAS library to load (default: OpenBLAS,
+//                          libopenblas.so.0 / libopenblas.so / libopenblas.dylib); any library with
+//                          the CBLAS interface works.
+//   PRETRAIN_BLAS_THREADS  threads per product (default 1; a run on a busy server should not take
+//                          every core). OpenBLAS only.
+// OpenBLAS picks its kernels from the CPU's name, and falls back to slow SSE3 ones on CPUs it does
+// not know by name (common in VMs). When OPENBLAS_CORETYPE is unset, it is set from the CPU's
+// feature flags before the library loads (SkylakeX for AVX-512, Haswell for AVX2).
+import type { NativeGemm } from './nativeGemm';
+
+type Env = Record<string, string | undefined>;
+type BuiltinLoader = (id: string) => unknown;
+
+interface KoffiLib {
+  func(signature: string): (...args: unknown[]) => unknown;
+}
+interface Koffi {
+  load(path: string): KoffiLib;
+}
+
+const CBLAS_ROW_MAJOR = 101;
+const CBLAS_NO_TRANS = 111;
+const CBLAS_TRANS = 112;
+
+/** The libraries tried when PRETRAIN_BLAS names none. */
+export const DEFAULT_BLAS_LIBRARIES = ['libopenblas.so.0', 'libopenblas.so', 'libopenblas.dylib'];
+
+/**
+ * OPENBLAS_CORETYPE for a CPU with these /proc/cpuinfo flags, or undefined to let OpenBLAS decide.
+ * @example
+ *   openBlasCoreType('fpu sse avx2 fma avx512f avx512dq avx512bw avx512vl avx512cd') // 'SkylakeX'
+ */
+export function openBlasCoreType(flags: string): string | undefined {
+  const has = new Set(flags.split(/\s+/));
+  if (['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'].every((f) => has.has(f))) return 'SkylakeX';
+  if (['avx2', 'fma'].every((f) => has.has(f))) return 'Haswell';
+  return undefined;
+}
+
+function nodeProcess(): { env: Env; platform: string; getBuiltinModule?: BuiltinLoader } | undefined {
+  const proc = (globalThis as { process?: { versions?: { node?: string }; env: Env; platform: string; getBuiltinModule?: BuiltinLoader } }).process;
+  return proc?.versions?.node ? proc : undefined;
+}
+
+function cpuFlags(load: BuiltinLoader | undefined): string {
+  try {
+    const fs = load?.('node:fs') as { readFileSync(path: string, enc: string): string } | undefined;
+    const info = fs?.readFileSync('/proc/cpuinfo', 'utf8') ?? '';
+    return /^flags\s*:(.*)$/m.exec(info)?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Threads asked for through PRETRAIN_BLAS_THREADS (default 1). */
+export function blasThreads(env: Env): number {
+  const n = Number(env.PRETRAIN_BLAS_THREADS ?? 1);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+let installed: Promise<NativeGemm | undefined> | undefined;
+
+/**
+ * Loads the native BLAS once per process. Resolves to the GEMM, or to undefined outside Node,
+ * with PRETRAIN_BLAS=off, or when koffi or the library cannot be loaded (`reason` says why).
+ * @example
+ *   const gemm = await loadNodeBlas(); // gemm?.describe: "OpenBLAS 0.3.21 SkylakeX, 1 thread"
+ */
+export function loadNodeBlas(): Promise<NativeGemm | undefined> {
+  installed ??= load();
+  return installed;
+}
+
+let reason = '';
+
+/** Why loadNodeBlas resolved to undefined ('' when it loaded or was not tried). */
+export function nodeBlasUnavailableReason(): string {
+  return reason;
+}
+
+async function load(): Promise<NativeGemm | undefined> {
+  const proc = nodeProcess();
+  if (!proc) return undefined;
+  const choice = proc.env.PRETRAIN_BLAS?.trim();
+  if (choice === 'off') {
+    reason = 'PRETRAIN_BLAS=off';
+    return undefined;
+  }
+  let koffi: Koffi;
+  try {
+    const spec = 'koffi';
+    const mod = (await import(/* webpackIgnore: true */ spec)) as { default?: Koffi } & Koffi;
+    koffi = mod.default ?? mod;
+  } catch (err) {
+    reason = `the optional package koffi could not be loaded (${String(err)})`;
+    return undefined;
+  }
+  const threads = blasThreads(proc.env);
+  // A worker thread's process.env is its own copy, so the C environment is set through libc.
+  const setenv = proc.platform === 'linux' ? libcSetenv(koffi) : undefined;
+  const coreType = proc.env.OPENBLAS_CORETYPE ?? openBlasCoreType(cpuFlags(proc.getBuiltinModule?.bind(proc)));
+  if (coreType) setenv?.('OPENBLAS_CORETYPE', coreType);
+  setenv?.('OPENBLAS_NUM_THREADS', String(threads));
+
+  const tried: string[] = [];
+  for (const path of choice ? [choice] : DEFAULT_BLAS_LIBRARIES) {
+    let lib: KoffiLib;
+    let sgemm: (...args: unknown[]) => unknown;
+    try {
+      lib = koffi.load(path);
+      sgemm = lib.func('void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, ' +
+        'const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)');
+    } catch (err) {
+      tried.push(`${path}: ${String(err)}`);
+      continue;
+    }
+    const name = describeLibrary(lib, path, threads);
+    return {
+      describe: name,
+      sgemm(transposeA, transposeB, M, N, K, a, b, c) {
+        // Row-major: A is [M, K] ([K, M] when transposed), B is [K, N] ([N, K] when transposed).
+        sgemm(CBLAS_ROW_MAJOR, transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS, transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          M, N, K, 1, a, transposeA ? M : K, b, transposeB ? K : N, 0, c, N);
+      },
+    };
+  }
+  reason = `no BLAS library could be loaded (${tried.join('; ')})`;
+  return undefined;
+}
+
+function libcSetenv(koffi: Koffi): ((name: string, value: string) => void) | undefined {
+  try {
+    const setenv = koffi.load('libc.so.6').func('int setenv(const char *name, const char *value, int overwrite)');
+    return (name, value) => void setenv(name, value, 1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "OpenBLAS 0.3.21 SkylakeX, 1 thread", or the library's file name for other BLAS libraries. */
+function describeLibrary(lib: KoffiLib, path: string, threads: number): string {
+  try {
+    const config = String(lib.func('const char *openblas_get_config()')());
+    const core = String(lib.func('const char *openblas_get_corename()')());
+    lib.func('void openblas_set_num_threads(int n)')(threads);
+    const version = /OpenBLAS\s+(\S+)/.exec(config)?.[1] ?? '';
+    return `OpenBLAS ${version} ${core}, ${threads} thread${threads === 1 ? '' : 's'}`.replace(/\s+/g, ' ');
+  } catch {
+    return path; // not OpenBLAS
+  }
+}
