@@ -3,7 +3,7 @@
 // Everything is read from the engine registry, so a new kind needs no change here; what a kind
 // shows during a run comes from lib/live-view.ts.
 import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo, useContext, useMemo } from 'react';
+import { memo, useContext, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
@@ -15,6 +15,7 @@ import { formatNumber, formatValue, paramFields } from '../lib/param-form';
 import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
+import { continueOnServer } from './run-actions';
 import { Sparkline } from './Sparkline';
 import { categoryAccent, cls } from './theme';
 
@@ -98,6 +99,7 @@ function RunFace({ display, runId }: { display: LiveDisplay; runId: string | nul
           <span className="muted">
             {formatBytesShort(checkpoint.bytes)} · step {checkpoint.step}
           </span>
+          {browser && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
         </div>
       )}
       {sample && (
@@ -112,6 +114,31 @@ function RunFace({ display, runId }: { display: LiveDisplay; runId: string | nul
         </div>
       ))}
     </>
+  );
+}
+
+/** Uploads a browser run's checkpoint and continues it in a server run (run-actions.ts). */
+function ContinueOnServer({ runId, name, step }: { runId: string; name: string; step: number }) {
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    try {
+      await continueOnServer(runId, name);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      type="button"
+      className="link nodrag checkpoint-continue"
+      data-testid="checkpoint-continue"
+      disabled={busy}
+      title={`Upload ${name} and train on from step ${step + 1} on the server (Node executor)`}
+      onClick={() => void go()}
+    >
+      {busy ? 'Uploading…' : '⇪ Continue on server'}
+    </button>
   );
 }
 

@@ -105,6 +105,11 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             {shown?.label ?? backend ?? '…'}
           </span>
           {shown?.fallbacks && <span data-testid="run-backend-fallbacks"> · skipped {shown.fallbacks}</span>}
+          {status?.resumedFrom && (
+            <span data-testid="run-origin" title={`Continues ${status.resumedFrom.executor ? `the ${status.resumedFrom.executor} checkpoint` : 'the checkpoint'} ${status.resumedFrom.name} (upload ${status.resumedFrom.upload}) from step ${status.resumedFrom.step + 1}`}>
+              {' '}· from {status.resumedFrom.name}
+            </span>
+          )}
         </div>
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
           <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />

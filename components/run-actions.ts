@@ -1,9 +1,9 @@
-// What the run buttons do: submit the pipeline on the canvas, control the attached run, export to
-// PyTorch. The attached run's id is remembered in localStorage, so a reload (or coming back from
-// the runs page) shows the same run again.
+// What the run buttons do: submit the pipeline on the canvas, control the attached run, continue a
+// browser checkpoint on the server, export to PyTorch. The attached run's id is remembered in
+// localStorage, so a reload (or coming back from the runs page) shows the same run again.
 import { fileNameFor } from '../lib/document';
-import { controlBrowserRun, isBrowserRun, startStudioBrowserRun } from '../lib/browser-runs';
-import { controlRun, exportTorch, fetchExecutors, submitRun, type RunAction } from '../lib/run-client';
+import { browserCheckpoint, controlBrowserRun, isBrowserRun, startStudioBrowserRun } from '../lib/browser-runs';
+import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type RunAction } from '../lib/run-client';
 import { runsStore } from '../lib/runs-store';
 import { studio } from '../lib/store';
 
@@ -64,6 +64,30 @@ export async function startRun(): Promise<void> {
   runs.setSubmitProblems(result.problems);
   if (result.problems.length) runs.setBottomTab('problems');
   notify(`Not started: ${result.message}.`, 'error');
+}
+
+/**
+ * Continues a browser run's checkpoint on the server: uploads it, starts the canvas's pipeline from
+ * it on the Node executor (the run's first step is the checkpoint's + 1) and shows that run.
+ */
+export async function continueOnServer(browserRunId: string, name: string): Promise<void> {
+  const { doc, notify } = studio.getState();
+  const checkpoint = browserCheckpoint(browserRunId, name);
+  if (!checkpoint) return notify(`${name} is no longer kept (keep_last pruned it).`, 'error');
+  const uploaded = await uploadCheckpoint(checkpoint);
+  if (!uploaded.ok) return notify(`Could not upload ${name}: ${uploaded.message}.`, 'error');
+  const result = await submitRun(doc, 'node', { resume: { upload: uploaded.upload.id } });
+  const runs = runsStore.getState();
+  if (!result.ok) {
+    runs.setSubmitProblems(result.problems);
+    if (result.problems.some((p) => p.nodeId)) runs.setBottomTab('problems');
+    return notify(`Not continued on the server: ${result.message}${result.problems[0] ? ` (${result.problems[0].message})` : ''}.`, 'error');
+  }
+  runs.setSubmitProblems([]);
+  runs.setExecutor('node');
+  attachRun(result.id);
+  runs.setBottomTab('run');
+  notify(`Continuing ${name} on the server from step ${checkpoint.step + 1}.`);
 }
 
 /** Pause / resume / stop the attached (or given) run; a refusal becomes a toast. */

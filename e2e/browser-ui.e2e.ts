@@ -1,8 +1,9 @@
 // User journey with the browser executor, in Chromium (--enable-unsafe-webgpu: WebGPU on
 // SwiftShader) against the production build: choose "Browser (WebGPU)", press Run on the smoke
 // template, watch the loss block fall, download a checkpoint through the checkpoint block's link
-// (from memory, both files), then continue it on the Node executor (trainPipeline with resume) and
-// check it picks up at the checkpoint's step.
+// (from memory, both files), then press "Continue on server" on the checkpoint block: the page
+// uploads the checkpoint, starts a server run from it, and the canvas follows that run, which
+// picks up at the checkpoint's step + 1.
 // Run: node --import tsx --test --test-concurrency=1 e2e/browser-ui.e2e.ts
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Download } from 'playwright-core';
-import { collectEvents } from '../engine/events';
-import { trainPipeline } from '../engine/node/train';
-import { launchBrowser, newPage, ROOT, screenshot, startApp, type App } from './harness';
+import { launchBrowser, newPage, screenshot, startApp, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -29,7 +28,7 @@ after(async () => {
 
 const panel = '[data-testid="run-panel"]';
 
-test('browser run from the studio: loss falls, checkpoint downloads from memory and resumes on Node', { timeout: 90_000 }, async () => {
+test('browser run from the studio: loss falls, checkpoint downloads from memory and continues on the server', { timeout: 120_000 }, async () => {
   const { context, page, errors } = await newPage(browser, app.url);
   await page.goto(app.url);
   await page.waitForSelector('[data-node-id="model"]');
@@ -95,17 +94,40 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   const lines = readFileSync((await log.path())!, 'utf8').trim().split('\n');
   assert.ok(lines.length >= 1 && lines.every((l) => typeof JSON.parse(l) === 'object'));
 
-  // The Node executor continues the browser checkpoint for 2 more steps.
-  const sink = collectEvents();
-  const outcome = await trainPipeline({
-    pipeline, outDir: mkdtempSync(join(tmpdir(), 'browser-resume-')), steps: meta.step + 2,
-    resume: join(dir, `${name}.safetensors`), dataDir: join(ROOT, 'data'), sink,
-  });
-  assert.ok(outcome.compiled && outcome.result.status === 'completed', JSON.stringify(outcome.compiled ? outcome.result : outcome.diagnostics));
-  const runStarted = sink.events.find((e) => e.type === 'run/started');
-  assert.equal(runStarted?.step, meta.step, 'the resumed run starts at the checkpoint step');
-  const steps = sink.events.filter((e) => e.type === 'step').map((e) => e.step);
-  assert.deepEqual(steps, [meta.step + 1, meta.step + 2]);
+  // Continue on the server: 4 more steps from the newest browser checkpoint. Nothing selected,
+  // the inspector shows the pipeline's settings.
+  await page.click('[data-testid="tab-inspector"]');
+  await page.keyboard.press('Escape');
+  await page.fill('[data-testid="input-training-steps"]', '24');
+  await page.waitForFunction(() => JSON.parse(window.__studio!.documentText!()).training.steps === 24);
+  const newest = (await link.textContent())!.replace(/^⤓\s*/, '').trim();
+  const at = Number(newest.slice(5));
+  assert.equal(at, 20, 'the block shows the run\'s last checkpoint');
+  await screenshot(page, 'browser-ui-continue');
+  await page.click('[data-node-id="checkpoint"] [data-testid="checkpoint-continue"]');
+  const serverPanel = `${panel}:not([data-run-id^="browser-"])`;
+  await page.waitForSelector(serverPanel, { timeout: 15_000 });
+  const runId = (await page.getAttribute(serverPanel, 'data-run-id'))!;
+  await page.waitForSelector(`${serverPanel}[data-state="completed"]`, { timeout: 60_000 });
+  assert.equal(await page.getAttribute(panel, 'data-step'), '24');
+  assert.equal(await page.textContent('[data-testid="run-origin"]'), ` · from ${newest}`);
+  assert.match((await page.getAttribute('[data-testid="run-origin"]', 'title'))!, new RegExp(`^Continues the browser checkpoint ${newest} \\(upload \\w+\\) from step ${at + 1}$`));
+  assert.equal(await page.inputValue('[data-testid="executor"]'), 'node', 'the next Run trains on the server too');
+  await screenshot(page, 'browser-ui-continued');
+
+  // The server's record of it: started at the checkpoint, first logged step after it.
+  const get = async (path: string) => (await fetch(`${app.url}${path}`)).text();
+  const status = JSON.parse(await get(`/api/runs/${runId}`)) as { executor: string; resumedFrom: { name: string; step: number; executor: string } };
+  assert.equal(status.executor, 'node');
+  assert.deepEqual({ ...status.resumedFrom, upload: undefined }, { upload: undefined, name: newest, step: at, executor: 'browser' });
+  const events = (await get(`/api/runs/${runId}/events`)).trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; data: { resumedFrom?: string } });
+  const runStarted = events.find((e) => e.type === 'run/started')!;
+  assert.deepEqual([runStarted.step, runStarted.data.resumedFrom], [at, newest], 'the server run starts at the checkpoint step');
+  const serverLog = (await get(`/api/runs/${runId}/log`)).trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+  assert.deepEqual(serverLog.map((l) => l.step), [at + 1, at + 2, at + 3, at + 4]);
+  // The loss block shows the server run's last loss.
+  const shownLoss = Number(await page.getAttribute('[data-node-id="loss"] [data-live="loss"]', 'data-value'));
+  assert.ok(Math.abs(shownLoss - serverLog.at(-1)!.loss) <= 1e-6 * Math.abs(serverLog.at(-1)!.loss), `loss block ${shownLoss} vs the server's ${serverLog.at(-1)!.loss}`);
 
   assert.deepEqual(errors, [], 'errors in the page');
   await context.close();

@@ -5,7 +5,7 @@
 // synthesized for the panel, since no server broadcasts one.
 import {
   downloadCheckpoint, downloadTrainLog, startBrowserRun,
-  type BackendMessage, type BackendPreference, type BrowserRun,
+  type BackendMessage, type BackendPreference, type BrowserRun, type CheckpointPayload,
 } from './browser-executor';
 import type { RunStatus, WireEvent } from './run-stream';
 import { runsStore, type SubmitProblem } from './runs-store';
@@ -111,6 +111,11 @@ export function controlBrowserRun(runId: string, action: 'pause' | 'resume' | 's
   if (action === 'pause') publish(h, { state: 'paused' });
   if (action === 'resume') publish(h, { state: 'running' });
   return true;
+}
+
+/** A checkpoint a browser run still keeps in this tab (keep_last prunes them), or undefined. */
+export function browserCheckpoint(runId: string, name: string): CheckpointPayload | undefined {
+  return held.get(runId)?.run.checkpoints.get(name);
 }
 
 /** Downloads a checkpoint of a browser run (its .safetensors and .json); false if it is gone. */

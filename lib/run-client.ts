@@ -1,11 +1,14 @@
 // The browser's side of the server's runs: one socket.io connection (same origin) carrying the
 // event streams of the runs on screen, and the HTTP calls (submit, pause/resume/stop, list,
-// executors, the PyTorch export). Batches are queued as they arrive and applied to the runs store
-// once per animation frame, so a replay of thousands of events renders once, not thousands of times.
+// executors, checkpoint uploads, the PyTorch export). Batches are queued as they arrive and applied
+// to the runs store once per animation frame, so a replay of thousands of events renders once, not
+// thousands of times.
 //
 // Reconnection: on every `connect` (the first, a dropped connection, a server restart) each
 // watched run is subscribed again with `after` = the last seq applied. The server then sends
 // exactly what was missed; anything sent twice is dropped by seq in the reducer.
+import { metaToJson } from '../engine/checkpoint/store';
+import type { CheckpointPayload } from './browser-executor';
 import { isBrowserRun } from './browser-runs';
 import { useEffect } from 'react';
 import { io, type Socket } from 'socket.io-client';
@@ -140,19 +143,54 @@ async function readJson(reply: Response): Promise<Record<string, unknown>> {
 export type SubmitResult = { ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] };
 
 /**
- * Starts a run of `pipeline` on the server.
+ * Starts a run of `pipeline` on the server; `resume.upload` starts it from an uploaded checkpoint.
  * @example const r = await submitRun(doc, 'node'); if (r.ok) attach(r.id);
  */
-export async function submitRun(pipeline: Pipeline, executor: Executor): Promise<SubmitResult> {
+export async function submitRun(pipeline: Pipeline, executor: Executor, options: { resume?: { upload: string } } = {}): Promise<SubmitResult> {
   let reply: Response;
   try {
-    reply = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline, executor }) });
+    const body = { pipeline, executor, ...(options.resume ? { resume: options.resume } : {}) };
+    reply = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   } catch (error) {
     return { ok: false, message: `the server cannot be reached (${(error as Error).message})`, problems: [] };
   }
   const body = await readJson(reply);
   if (reply.status === 201 && typeof body.id === 'string') return { ok: true, id: body.id };
   return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [] };
+}
+
+/** The server's reply to an upload (docs/api.md, POST /api/checkpoints). */
+export interface UploadedCheckpoint {
+  id: string;
+  name: string;
+  step: number;
+  bytes: number;
+  executor?: string;
+}
+
+export type UploadResult = { ok: true; upload: UploadedCheckpoint } | { ok: false; message: string };
+
+/**
+ * Uploads a checkpoint (a browser run's, from memory) to start server runs from. The body is the
+ * metadata JSON followed by the .safetensors bytes; a header says where the JSON ends.
+ * @example const r = await uploadCheckpoint(run.checkpoints.get('ckpt-000010')!); if (r.ok) submitRun(doc, 'node', { resume: { upload: r.upload.id } });
+ */
+export async function uploadCheckpoint(checkpoint: CheckpointPayload): Promise<UploadResult> {
+  const meta = new TextEncoder().encode(metaToJson(checkpoint.name, checkpoint.meta));
+  let reply: Response;
+  try {
+    reply = await fetch(`/api/checkpoints?name=${encodeURIComponent(checkpoint.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'checkpoint-meta-length': String(meta.byteLength) },
+      body: new Blob([meta, checkpoint.weights]),
+    });
+  } catch (error) {
+    return { ok: false, message: `the server cannot be reached (${(error as Error).message})` };
+  }
+  const body = await readJson(reply);
+  if (reply.status === 201 && typeof body.id === 'string') return { ok: true, upload: body as unknown as UploadedCheckpoint };
+  if (reply.status === 404 || reply.status === 405) return { ok: false, message: 'this server does not take checkpoint uploads' };
+  return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`) };
 }
 
 export type RunAction = 'pause' | 'resume' | 'stop';

@@ -1,6 +1,6 @@
-// The HTTP API under /api (docs/api.md): submit runs, control them, read their files, list the
-// executors, download a pipeline's PyTorch export. One explicit route table; each handler gets the
-// matched URL parts.
+// The HTTP API under /api (docs/api.md): submit runs, control them, read their files, upload
+// checkpoints to start runs from, list the executors, download a pipeline's PyTorch export. One
+// explicit route table; each handler gets the matched URL parts.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,7 @@ import { compile } from '../engine/compiler/compile';
 import { EVENTS_VERSION } from '../engine/events';
 import { checkExportable, TorchExportError } from '../engine/export/torch/export';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
+import { readCheckpointUpload } from './checkpoint-upload';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
@@ -23,6 +24,8 @@ import { zipFiles } from './zip';
 export interface ApiOptions {
   /** Largest accepted request body in bytes (a pipeline document). */
   maxBodyBytes: number;
+  /** Largest accepted checkpoint upload in bytes (metadata and weights). */
+  maxUploadBytes: number;
   /** Where bundled corpora are prepared (for the export download). */
   dataDir: string;
 }
@@ -38,6 +41,7 @@ const SubmitBody = z.object({
     nproc: z.number().int().min(1).max(64).optional(),
     device: z.enum(['cpu', 'cuda']).optional(),
   }).strict().optional(),
+  resume: z.object({ upload: z.string().max(100) }).strict().optional(),
 }).strict().superRefine((body, ctx) => {
   if (body.executor === 'torch' && body.backend) ctx.addIssue({ code: 'custom', path: ['backend'], message: 'is for executor "node"; torch runs take torch.device' });
   if (body.executor === 'node' && body.torch) ctx.addIssue({ code: 'custom', path: ['torch'], message: 'is for executor "torch"' });
@@ -93,6 +97,15 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       const result = await manager.submit(body.data);
       if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors });
       sendJson(res, 201, { id: result.id });
+    }],
+    ['POST', /^\/api\/checkpoints$/, async (req, res, _params, query) => {
+      const checkpoint = await readCheckpointUpload(req, query, { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes });
+      sendJson(res, 201, await manager.uploads.add(checkpoint));
+    }],
+    ['GET', /^\/api\/checkpoints\/([^/]+)$/, async (_req, res, [id]) => {
+      const info = await manager.uploads.get(id);
+      if (!info) throw new HttpError(404, `no uploaded checkpoint ${JSON.stringify(id)}`);
+      sendJson(res, 200, info);
     }],
     ['GET', /^\/api\/executors$/, async (_req, res) => {
       const torch = await manager.torchInfo();

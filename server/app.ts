@@ -27,6 +27,8 @@ export interface StudioServerOptions {
   maxConcurrentRuns?: number;
   /** Largest request body (a pipeline). Default 2 MiB. */
   maxBodyBytes?: number;
+  /** Largest checkpoint upload (POST /api/checkpoints, MAX_UPLOAD_BYTES). Default 256 MiB. */
+  maxUploadBytes?: number;
   /** Environment of run workers (WANDB_API_KEY, ...). Default: this process's. */
   workerEnv?: NodeJS.ProcessEnv;
   /** Live event batching interval in ms. Default 100. */
@@ -43,6 +45,9 @@ export interface StudioServerOptions {
   /** Browser origins allowed besides the server's own (ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
 }
+
+/** Checkpoint uploads above this are refused (413) unless maxUploadBytes says otherwise. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 
 export interface StudioServer {
   /** e.g. http://127.0.0.1:3000 */
@@ -77,7 +82,9 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     ...(options.python ? { python: options.python } : {}), ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
   });
   await manager.init();
-  const api = apiHandler(manager, { maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, dataDir: options.dataDir ?? 'data' });
+  const api = apiHandler(manager, {
+    maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
+  });
 
   // Next is prepared after listening (it wants the real port); requests wait for it.
   let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;

@@ -1,6 +1,6 @@
 // Every path a request can name stays inside the server's folders: dataset files of a submitted
-// pipeline (absolute, `..` or a symbolic link out of DATA_DIR), run ids and checkpoint names in
-// URLs (resume takes none: it continues from the run's own newest listed checkpoint), and the
+// pipeline (absolute, `..` or a symbolic link out of DATA_DIR), run ids, upload ids and checkpoint
+// names in URLs (resume takes none: it continues from the run's own newest listed checkpoint), and the
 // export endpoint's body is size-limited like a submission.
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -52,8 +52,10 @@ test('a node run cannot read dataset files outside DATA_DIR: absolute, .. or a s
 
 test('run ids and checkpoint names in URLs are validated before they reach the disk', async () => {
   for (const id of ['..', '..%2F..%2Fetc', '%2e%2e', 'ABCDEFGHIJKLM', '0000000000000']) {
-    assert.equal((await api(server.url, `/api/runs/${id}/checkpoints`)).status, 404, id);
+    // The client resolves '..' and '%2e%2e' first: /api/runs/../checkpoints is /api/checkpoints (uploads: POST only, 405).
+    assert.equal((await api(server.url, `/api/runs/${id}/checkpoints`)).status, ['..', '%2e%2e'].includes(id) ? 405 : 404, id);
     assert.equal((await api(server.url, `/api/runs/${id}/resume`, { method: 'POST' })).status, 404, id);
+    assert.equal((await api(server.url, `/api/checkpoints/${id}`)).status, 404, `upload ${id}`);
   }
   const { id } = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 1, backend: 'cpu' } })).json;
   await waitFor('the run to end', async () => ['completed', 'failed'].includes((await api(server.url, `/api/runs/${id}`)).json.state));

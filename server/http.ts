@@ -46,6 +46,33 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
 }
 
+/**
+ * Reads a binary request body (content-type: application/octet-stream) of at most `limit` bytes,
+ * as declared or as counted while it arrives. Throws HttpError 415 (another type: like the JSON
+ * rule, a cross-site page cannot send this type without a preflight) or 413 (`tooLarge`'s message).
+ */
+export async function readBinaryBody(req: IncomingMessage, limit: number, tooLarge: string): Promise<Uint8Array> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/octet-stream\b/i.test(type)) throw new HttpError(415, 'send the body as bytes with content-type: application/octet-stream');
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    throw new HttpError(413, tooLarge);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, tooLarge);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks, size);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export function isLoopback(host: string): boolean {

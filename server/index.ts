@@ -1,16 +1,21 @@
 // Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
-// MAX_CONCURRENT_RUNS (1), TORCH_PYTHON (/usr/bin/python3: the python with torch for torch runs);
-// STUDIO_TOKEN (the access token; generated when HOST is not loopback), ALLOWED_ORIGINS (comma-
-// separated browser origins allowed besides the server's own; see docs/security.md);
-// NODE_ENV=production selects the built app; STUDIO_NO_NEXT=1 serves the
-// API and socket only (tests, headless machines).
+// MAX_CONCURRENT_RUNS (1), MAX_UPLOAD_BYTES (256 MiB: checkpoint uploads), TORCH_PYTHON
+// (/usr/bin/python3: the python with torch for torch runs); STUDIO_TOKEN (the access token;
+// generated when HOST is not loopback), ALLOWED_ORIGINS (comma-separated browser origins allowed
+// besides the server's own; see docs/security.md); NODE_ENV=production selects the built app;
+// STUDIO_NO_NEXT=1 serves the API and socket only (tests, headless machines).
 import { createStudioServer } from './app';
 
 const dev = process.env.NODE_ENV !== 'production';
 const port = Number(process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
+const maxUploadBytes = process.env.MAX_UPLOAD_BYTES ? Number(process.env.MAX_UPLOAD_BYTES) : undefined;
+if (maxUploadBytes !== undefined && (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1)) {
+  console.error(`MAX_UPLOAD_BYTES must be a positive number of bytes, got ${JSON.stringify(process.env.MAX_UPLOAD_BYTES)}`);
   process.exit(2);
 }
 
@@ -24,6 +29,7 @@ const server = await createStudioServer({
   runsDir: process.env.RUNS_DIR || 'runs',
   dataDir: process.env.DATA_DIR || 'data',
   maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
+  ...(maxUploadBytes ? { maxUploadBytes } : {}),
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
   ...(token ? { token } : {}),

@@ -4,6 +4,8 @@
 //   queued -> running <-> paused -> completed | stopped | failed
 //   running | paused when the server dies -> interrupted (at the next startup)
 //   interrupted | stopped -> (resume) queued -> running, from the last checkpoint
+// A run may also start from an uploaded checkpoint (uploads.ts): it is copied into the run's own
+// checkpoints/ at submission, so the run starts, and later resumes, as if it had saved it itself.
 import type { WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../../engine/compiler/compile';
@@ -18,6 +20,7 @@ import { spawnRunWorker } from './spawn';
 import { eventLine, FINAL_STATES, RunStore, type RunState, type RunStatus, type WireEvent } from './store';
 import { EventHub } from './stream';
 import { killLeftoverRun, TorchRun } from './torch';
+import { checkpointFitsPlan, UploadError, UploadStore, type LoadedUpload } from './uploads';
 
 export interface RunManagerOptions {
   runsDir: string;
@@ -47,6 +50,8 @@ export interface Submission {
   backend?: NodeBackend;
   /** torch runs: processes (torchrun when > 1) and device (default: what PyTorch finds, CUDA first). */
   torch?: { nproc?: number; device?: 'cpu' | 'cuda' };
+  /** Start from an uploaded checkpoint (POST /api/checkpoints) instead of from scratch. */
+  resume?: { upload: string };
 }
 
 /** A user error in a submission, addressed like the compiler's diagnostics. */
@@ -100,6 +105,8 @@ const PROGRESS_MS = 1000;
 export class RunManager {
   readonly store: RunStore;
   readonly hub: EventHub;
+  /** Checkpoints uploaded to start runs from: RUNS_DIR/uploads/. */
+  readonly uploads: UploadStore;
   private runs = new Map<string, RunRecord>();
   private queue: string[] = [];
   /** Runs holding a training slot: starting (worker not yet spawned) or active. */
@@ -111,6 +118,7 @@ export class RunManager {
 
   constructor(private readonly options: RunManagerOptions) {
     this.store = new RunStore(resolve(options.runsDir));
+    this.uploads = new UploadStore(join(resolve(options.runsDir), 'uploads'));
     this.hub = new EventHub((id, after) => this.store.readEvents(id, after), options.flushMs ?? 100);
     this.maxConcurrent = Math.max(1, options.maxConcurrentRuns ?? 1);
   }
@@ -200,6 +208,8 @@ export class RunManager {
       torch = { nproc: checked.nproc, device: checked.device };
       backend = checked.backend;
     }
+    const start = submission.resume ? await this.checkUpload(plan, submission.resume.upload) : undefined;
+    if (start && 'error' in start) return start;
     const id = newRunId();
     const time = now();
     const status: RunStatus = {
@@ -209,6 +219,14 @@ export class RunManager {
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
     await this.store.writeJson(id, 'plan.json', plan);
+    if (start) {
+      const { info, checkpoint } = start;
+      await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
+      Object.assign(status, {
+        step: info.step, resumeFrom: checkpoint.name,
+        resumedFrom: { upload: info.id, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
+      });
+    }
     const record: RunRecord = { status, saving: Promise.resolve() };
     this.runs.set(id, record);
     this.hub.open(id, 0);
@@ -216,6 +234,31 @@ export class RunManager {
     this.queue.push(id);
     this.schedule();
     return { id };
+  }
+
+  /**
+   * The uploaded checkpoint a submission starts from, if it exists and can continue in `plan`: a
+   * step before the plan's last, and model weights of the model's names and shapes.
+   */
+  private async checkUpload(plan: Plan, uploadId: string): Promise<SubmitRefusal | LoadedUpload> {
+    const refuse = (errors: SubmitError[]): SubmitRefusal => ({ error: 'the checkpoint cannot continue in this pipeline', errors });
+    let upload: LoadedUpload | undefined;
+    try {
+      upload = await this.uploads.load(uploadId);
+    } catch (e) {
+      if (!(e instanceof UploadError)) throw e;
+      return refuse([{ field: 'resume.upload', code: 'resume', message: `the uploaded checkpoint ${uploadId} is damaged: ${e.message}` }]);
+    }
+    if (!upload) {
+      return refuse([{ field: 'resume.upload', code: 'resume', message: `no uploaded checkpoint ${JSON.stringify(uploadId)} (upload one with POST /api/checkpoints)` }]);
+    }
+    const { step } = upload.info;
+    if (plan.totalSteps <= step) {
+      return refuse([{ field: 'steps', code: 'resume', message: `${upload.info.name} is at step ${step} and the run trains ${plan.totalSteps} steps: nothing is left to train (raise training.steps)` }]);
+    }
+    const misfits = checkpointFitsPlan(plan, upload.checkpoint);
+    if (misfits.length) return refuse(misfits.map((m) => ({ nodeId: m.nodeId, code: 'resume', message: m.message })));
+    return upload;
   }
 
   /**

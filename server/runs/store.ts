@@ -43,6 +43,8 @@ export const RunStatus = z.object({
   lastCheckpoint: z.string().optional(),
   /** Checkpoint (name in checkpoints/) the next start continues from (set by resuming a stopped or interrupted run). */
   resumeFrom: z.string().optional(),
+  /** The uploaded checkpoint (POST /api/checkpoints) the run started from; the run's first step is step + 1. */
+  resumedFrom: z.object({ upload: z.string(), name: z.string(), step: z.number().int(), executor: z.string().optional() }).optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });
