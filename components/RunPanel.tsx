@@ -77,6 +77,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
   const valLoss = c && c.val_loss.length ? c.val_loss[c.val_loss.length - 1] : status?.metrics.val_loss;
   const error = run?.error ?? status?.error;
   const backend = run?.started?.backend ?? status?.backend;
+  const matmul = run?.started?.matmul; // e.g. "OpenBLAS 0.3.21 SkylakeX, 1 thread"; shown as "wasm + OpenBLAS"
   const browser = isBrowserRun(runId);
   // Read on each render: the synthesized status changes (and re-renders) when the backend arrives.
   const chosen = browser && status?.backend ? browserBackend(runId) : undefined;
@@ -101,8 +102,8 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
         </div>
         <div className="muted small run-meta">
           <code>{runId}</code> · {status?.executor ?? 'node'} ·{' '}
-          <span data-testid="run-backend" data-backend={chosen?.name ?? run?.started?.backend ?? ''} title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : undefined}>
-            {shown?.label ?? backend ?? '…'}
+          <span data-testid="run-backend" data-backend={chosen?.name ?? run?.started?.backend ?? ''} title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : matmul ? `${backend}, matmuls on ${matmul}` : undefined}>
+            {shown?.label ?? (matmul ? `${backend} + ${matmul.split(' ')[0]}` : backend) ?? '…'}
           </span>
           {shown?.fallbacks && <span data-testid="run-backend-fallbacks"> · skipped {shown.fallbacks}</span>}
           {status?.resumedFrom && (

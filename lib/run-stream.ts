@@ -79,7 +79,7 @@ export interface RunView {
   /** The server's latest status (subscribe ack, `runs` broadcast, a control reply). */
   status?: RunStatus;
   /** The current segment's `run/started` (a resume starts a new segment). */
-  started?: { step: number; totalSteps: number; backend: string; parameters: number; tokensPerStep: number; resumedFrom?: string };
+  started?: { step: number; totalSteps: number; backend: string; matmul?: string; parameters: number; tokensPerStep: number; resumedFrom?: string };
   /** Optimizer steps completed, as the stream last said. */
   step: number;
   nodes: Record<string, NodeLive>;

@@ -90,6 +90,7 @@ test('an uploaded checkpoint starts a run at its step + 1, with the losses of th
   const started = events.find((e) => e.type === 'run/started')!;
   assert.equal(started.step, 10);
   assert.equal((started.data as { resumedFrom?: string }).resumedFrom, 'ckpt-000010');
+  assert.match(String((started.data as { matmul?: string }).matmul), /^OpenBLAS /, 'a worker thread runs the matmuls on OpenBLAS too');
   assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => e.step), Array.from({ length: 10 }, (_, i) => 11 + i));
   assert.equal((events.at(-1)!.data as { status: string }).status, 'completed');
 

@@ -1,6 +1,6 @@
 'use client';
 // A bare page for the browser executor's e2e tests and measurements (e2e/browser-executor.e2e.ts,
-// scratch/browser-exec/bench.ts): it starts runs through lib/browser-executor.ts and exposes them on
+// bench/browser.ts): it starts runs through lib/browser-executor.ts and exposes them on
 // `window.__browserTest` for Playwright. Not linked from the studio; the toolbar's run UI is the real one.
 import { useEffect, useState } from 'react';
 import smoke from '../../pipelines/smoke.json';
