@@ -1,6 +1,7 @@
 // The toolbar's run controls: where to train (Node on the server; Torch when the server has
 // PyTorch), or this tab (Browser: lib/browser-runs.ts); Run, and while the attached run is active, Pause/Resume and Stop.
 import { useState } from 'react';
+import type { BackendPreference } from '../engine/browser/protocol';
 import { displayState, isActive, type RunState } from '../lib/run-stream';
 import { runsStore, useRuns, type Executor } from '../lib/runs-store';
 import { runAction, startRun } from './run-actions';
@@ -16,6 +17,7 @@ function useAttachedState(): RunState | null {
 
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
+  const browserBackend = useRuns((s) => s.browserBackend);
   const torch = useRuns((s) => s.executors?.torch);
   const attached = useRuns((s) => s.attached);
   const state = useAttachedState();
@@ -45,6 +47,22 @@ export function RunControls() {
         {torchLabel && <option value="torch">{torchLabel}</option>}
         <option value="browser">Browser (WebGPU)</option>
       </select>
+      {executor === 'browser' && (
+        <select
+          className="input browser-backend"
+          data-testid="browser-backend"
+          aria-label="Browser backend"
+          title="The backend a browser run starts with; when it cannot start, the next one is tried (WebGPU → WebGL → WASM → CPU)"
+          value={browserBackend}
+          disabled={active}
+          onChange={(e) => runsStore.getState().setBrowserBackend(e.target.value as BackendPreference)}
+        >
+          <option value="auto">auto</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="webgl">WebGL</option>
+          <option value="wasm">WASM</option>
+        </select>
+      )}
       {active && attached ? (
         <>
           {state === 'paused' ? (

@@ -42,7 +42,7 @@ export async function startRun(): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
   if (runs.executor === 'browser') {
-    const { runId, problems } = startStudioBrowserRun(doc, 'auto', doc.meta.name);
+    const { runId, problems } = startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name);
     runs.setSubmitProblems([]);
     attachRun(runId);
     runs.setBottomTab('run');

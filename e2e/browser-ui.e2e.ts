@@ -129,6 +129,13 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   const shownLoss = Number(await page.getAttribute('[data-node-id="loss"] [data-live="loss"]', 'data-value'));
   assert.ok(Math.abs(shownLoss - serverLog.at(-1)!.loss) <= 1e-6 * Math.abs(serverLog.at(-1)!.loss), `loss block ${shownLoss} vs the server's ${serverLog.at(-1)!.loss}`);
 
+  // The browser backend select: a run asked to start on WASM runs there.
+  await page.selectOption('[data-testid="executor"]', 'browser');
+  await page.selectOption('[data-testid="browser-backend"]', 'wasm');
+  await page.click('[data-testid="run-start"]');
+  await page.waitForSelector(`${panel}[data-run-id^="browser-"] [data-testid="run-backend"][data-backend="wasm"]`, { timeout: 30_000 });
+  await page.waitForSelector(`${panel}[data-run-id^="browser-"][data-state="completed"]`, { timeout: 60_000 });
+
   assert.deepEqual(errors, [], 'errors in the page');
   await context.close();
 });

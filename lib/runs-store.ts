@@ -4,6 +4,7 @@
 // runs in tests as is.
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { BackendPreference } from '../engine/browser/protocol';
 import { applyEvents, applyStatus, emptyRun, type RunStatus, type RunView, type WireEvent } from './run-stream';
 
 /** A problem the server reported for a submission (compile errors, torch export checks). */
@@ -38,6 +39,8 @@ export interface RunsState {
   submitProblems: SubmitProblem[];
   executors: ExecutorsInfo | null;
   executor: Executor;
+  /** Which tfjs backend a browser run starts with ('auto': WebGPU, then WebGL, WASM, CPU). */
+  browserBackend: BackendPreference;
   bottomTab: BottomTab;
 
   applyBatches(batches: { runId: string; events: WireEvent[] }[]): void;
@@ -50,6 +53,7 @@ export interface RunsState {
   setSubmitProblems(problems: SubmitProblem[]): void;
   setExecutors(info: ExecutorsInfo | null): void;
   setExecutor(executor: Executor): void;
+  setBrowserBackend(backend: BackendPreference): void;
   setBottomTab(tab: BottomTab): void;
 }
 
@@ -67,6 +71,7 @@ export function createRunsStore(): StoreApi<RunsState> {
     submitProblems: [],
     executors: null,
     executor: 'node',
+    browserBackend: 'auto',
     bottomTab: 'problems',
 
     applyBatches(batches) {
@@ -124,6 +129,10 @@ export function createRunsStore(): StoreApi<RunsState> {
 
     setExecutor(executor) {
       set({ executor });
+    },
+
+    setBrowserBackend(browserBackend) {
+      set({ browserBackend });
     },
 
     setBottomTab(bottomTab) {
