@@ -10,10 +10,10 @@
 //   + batched matmuls on XNNPACK (BatchMatMulLooped), GELU via sigmoid, RoPE swap as a matmul  ~3.9k
 //   + hand-written LayerNorm/RMSNorm/GELU/SwiGLU/cross-entropy gradients, GatherRows  ~4.6k
 //   + SIMD128 kernels (engine/tf/simd), buffer-sharing clones, early-freed gradients  ~5.3k (CPU time)
-// The floor is the matmuls: a step of R is ~1.4 GMAC (forward + backward), and XNNPACK on
-// wasm runs ~8.5-10 GMAC/s here, so single-threaded R tops out near 7k tokens/s; threads
-// (PRETRAIN_WASM_THREADS) are the way past it. Wall time swings on a shared machine: compare the
-// cpu= figure (process CPU time per step).
+//   + matmuls on OpenBLAS (engine/tf/blasNode.ts; PRETRAIN_BLAS=off for the line above)  ~22k
+// On XNNPACK the floor was the matmuls: a step of R is ~1.4 GMAC (forward + backward) and XNNPACK
+// on wasm runs ~8.5-10 GMAC/s here. Wall time swings on a shared machine: compare the cpu= figure
+// (process CPU time per step).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
 import { useBackend, type BackendName } from '../tf/backend';
