@@ -7,6 +7,7 @@ import { formatDiagnostic } from '../engine/compiler/diagnostics';
 import type { RunEvent } from '../engine/events';
 import { trainPipeline } from '../engine/node/train';
 import type { BackendName } from '../engine/tf/backend';
+import { nodeBlasUnavailableReason } from '../engine/tf/blasNode';
 
 const USAGE = 'usage: npm run train -- <pipeline.json> [--steps N] [--out DIR] [--backend wasm|cpu|tensorflow|webgpu] [--resume CKPT] [--data DIR]';
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgpu'];
@@ -52,6 +53,9 @@ function progressPrinter(quiet: boolean) {
         total = e.data.totalSteps;
         firstStep = e.step;
         line(`training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}${e.data.matmul ? ` (matmuls: ${e.data.matmul})` : ''}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`);
+        if (e.data.backend === 'wasm' && !e.data.matmul && nodeBlasUnavailableReason()) {
+          line(`note: matmuls run on wasm SIMD, ~3x slower than on OpenBLAS: ${nodeBlasUnavailableReason()}`);
+        }
         break;
       case 'step': {
         const d = e.data;
