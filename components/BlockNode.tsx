@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
-import { downloadBrowserCheckpoint, isBrowserRun } from '../lib/browser-runs';
+import { downloadBrowserCheckpoint, isBrowserRunHere } from '../lib/browser-runs';
 import type { BlockFlowNode } from '../lib/flow';
 import { liveDisplay, type LiveDisplay } from '../lib/live-view';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
@@ -66,10 +66,13 @@ function HeadSpark({ spark }: { spark: NonNullable<LiveDisplay['spark']> }) {
 }
 
 /** What a server run reported for this block: its numbers, a sample or a checkpoint. */
-function RunFace({ display, runId }: { display: LiveDisplay; runId: string | null }) {
+function RunFace({ display, runId, editing }: { display: LiveDisplay; runId: string | null; editing: boolean }) {
   const { metrics, sample, checkpoint, notices } = display;
-  // A browser run's checkpoints live in this tab, not under /api/runs: download them from memory.
-  const browser = isBrowserRun(runId);
+  // A browser run this tab trains holds its checkpoints: download them from memory (both files, at
+  // once, even before the server has stored them). Other runs' are the server's, a recorded browser
+  // run's included.
+  const browser = isBrowserRunHere(runId);
+  const executor = useRuns((s) => (runId ? (s.runs[runId]?.status ?? s.statuses[runId])?.executor : undefined));
   return (
     <>
       {metrics.length > 0 && (
@@ -99,7 +102,8 @@ function RunFace({ display, runId }: { display: LiveDisplay; runId: string | nul
           <span className="muted">
             {formatBytesShort(checkpoint.bytes)} · step {checkpoint.step}
           </span>
-          {browser && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
+          {/* It continues the editor's pipeline: offered on the studio's canvas only. */}
+          {editing && (browser || executor === 'browser') && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
         </div>
       )}
       {sample && (
@@ -123,7 +127,7 @@ function ContinueOnServer({ runId, name, step }: { runId: string; name: string; 
   const go = async () => {
     setBusy(true);
     try {
-      await continueOnServer(runId, name);
+      await continueOnServer(runId, name, step);
     } finally {
       setBusy(false);
     }
@@ -134,7 +138,7 @@ function ContinueOnServer({ runId, name, step }: { runId: string; name: string; 
       className="link nodrag checkpoint-continue"
       data-testid="checkpoint-continue"
       disabled={busy}
-      title={`Upload ${name} and train on from step ${step + 1} on the server (Node executor)`}
+      title={`Train on from ${name} (step ${step + 1} on) on the server (Node executor)`}
       onClick={() => void go()}
     >
       {busy ? 'Uploading…' : '⇪ Continue on server'}
@@ -211,7 +215,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {display ? <RunFace display={display} runId={runId} /> : live && <LiveStatus live={live} />}
+        {display ? <RunFace display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">
             {problems.slice(0, 2).map((d, i) => (

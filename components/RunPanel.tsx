@@ -2,7 +2,7 @@
 // controls, the error of a failed run, and its charts. Used under the studio's canvas (the
 // attached run) and on a run's page.
 import Link from 'next/link';
-import { browserBackend, describeBackend, downloadBrowserTrainLog, isBrowserRun } from '../lib/browser-runs';
+import { browserBackend, describeBackend, downloadBrowserTrainLog, isBrowserRunHere, isTabOnlyRun, notRecorded } from '../lib/browser-runs';
 import { formatCount, formatDuration, formatMs, formatValue } from '../lib/live-view';
 import { useRunStream } from '../lib/run-client';
 import { displayState, isActive, secondsPerStep, type RunState, type RunView } from '../lib/run-stream';
@@ -78,17 +78,22 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
   const error = run?.error ?? status?.error;
   const backend = run?.started?.backend ?? status?.backend;
   const matmul = run?.started?.matmul; // e.g. "OpenBLAS 0.3.21 SkylakeX, 1 thread"; shown as "wasm + OpenBLAS"
-  const browser = isBrowserRun(runId);
-  // Read on each render: the synthesized status changes (and re-renders) when the backend arrives.
-  const chosen = browser && status?.backend ? browserBackend(runId) : undefined;
+  // A browser run this tab trains; one the server does not know (tab only) has no page there.
+  const here = isBrowserRunHere(runId);
+  const tabOnly = isTabOnlyRun(runId);
+  // Read on each render: the synthesized status changes (and re-renders) when the backend arrives
+  // or the recording stops.
+  const chosen = here && status?.backend ? browserBackend(runId) : undefined;
   const shown = chosen ? describeBackend(chosen) : undefined;
+  const unrecorded = here ? notRecorded(runId) : undefined;
+  const origin = status?.resumedFrom;
   return (
-    <div className="run-panel" data-testid="run-panel" data-run-id={runId} data-state={state} data-step={step}>
+    <div className="run-panel" data-testid="run-panel" data-run-id={runId} data-executor={status?.executor ?? ''} data-state={state} data-step={step}>
       <div className="run-summary">
         <div className="run-title">
           <RunStateBadge state={state} />
-          {browser ? (
-            <span className="run-name" title="Trained in this tab (gone after a reload)">{status?.name ?? runId}</span>
+          {tabOnly ? (
+            <span className="run-name" title="Trained in this tab only (gone after a reload)">{status?.name ?? runId}</span>
           ) : (
             <Link href={`/runs/${runId}`} className="run-name" title="Open the run's page">
               {status?.name ?? runId}
@@ -106,9 +111,14 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             {shown?.label ?? (matmul ? `${backend} + ${matmul.split(' ')[0]}` : backend) ?? '…'}
           </span>
           {shown?.fallbacks && <span data-testid="run-backend-fallbacks"> · skipped {shown.fallbacks}</span>}
-          {status?.resumedFrom && (
-            <span data-testid="run-origin" title={`Continues ${status.resumedFrom.executor ? `the ${status.resumedFrom.executor} checkpoint` : 'the checkpoint'} ${status.resumedFrom.name} (upload ${status.resumedFrom.upload}) from step ${status.resumedFrom.step + 1}`}>
-              {' '}· from {status.resumedFrom.name}
+          {unrecorded && (
+            <span data-testid="run-recording" className="run-recording" title={`Not recorded on the server: ${unrecorded}. Its checkpoints and train_log.jsonl are kept in this tab.`}>
+              {' '}· {tabOnly ? 'this tab only' : 'recording stopped'}
+            </span>
+          )}
+          {origin && (
+            <span data-testid="run-origin" title={`Continues ${origin.executor ? `the ${origin.executor} checkpoint` : 'the checkpoint'} ${origin.name} (${origin.run ? `run ${origin.run}` : `upload ${origin.upload}`}) from step ${origin.step + 1}`}>
+              {' '}· from {origin.name}
             </span>
           )}
         </div>
@@ -139,10 +149,10 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             {error.message}
           </div>
         ))}
-        {((state !== 'completed' && state !== 'failed') || browser) && (
+        {((state !== 'completed' && state !== 'failed') || here) && (
           <div className="button-row">
             {state !== 'completed' && state !== 'failed' && <RunButtons runId={runId} state={state} testPrefix="panel" />}
-            {browser && (
+            {here && (
               <button type="button" className="button" data-testid="download-train-log" onClick={() => void downloadBrowserTrainLog(runId)} title="The run's train_log.jsonl so far (kept in this tab)">
                 ⤓ Download train_log.jsonl
               </button>

@@ -1,10 +1,12 @@
 'use client';
 // The runs page (/runs): every run on the server, newest first, kept fresh by the `runs`
-// broadcasts; tick runs to overlay their loss curves in one chart; open one for its graph.
+// broadcasts (browser runs too: the server records them as their tab trains them); tick runs to
+// overlay their loss curves in one chart; open one for its graph.
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import uPlot from 'uplot';
+import { isTabOnlyRun } from '../lib/browser-runs';
 import { formatValue } from '../lib/live-view';
 import { useRunsList, useRunStream } from '../lib/run-client';
 import { displayState, type RunStatus } from '../lib/run-stream';
@@ -88,7 +90,7 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
       </td>
       <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
       <td className="num">{m.val_loss !== undefined ? formatValue(m.val_loss) : '–'}</td>
-      <td>{status.executor} · {status.backend}</td>
+      <td data-testid="runs-executor">{status.executor} · {status.backend}</td>
       <td>{formatWhen(status.startedAt ?? status.createdAt)}</td>
     </tr>
   );
@@ -98,7 +100,8 @@ export default function RunsPage() {
   useRunsList();
   const statuses = useRuns((s) => s.statuses);
   const listed = useRuns((s) => s.listed);
-  const runs = useMemo(() => Object.values(statuses).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
+  // A run in this tab only is not on the server: it has no page to open.
+  const runs = useMemo(() => Object.values(statuses).filter((s) => !isTabOnlyRun(s.id)).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
   const [ticked, setTicked] = useState<string[]>([]);
   const tick = (id: string) => setTicked((t) => (t.includes(id) ? t.filter((x) => x !== id) : [...t, id]));
   return (
@@ -135,7 +138,7 @@ export default function RunsPage() {
                     <th className="num">Steps</th>
                     <th className="num">Train loss</th>
                     <th className="num">Val loss</th>
-                    <th>Backend</th>
+                    <th>Executor · backend</th>
                     <th>Started</th>
                   </tr>
                 </thead>

@@ -2,8 +2,8 @@
 // browser checkpoint on the server, export to PyTorch. The attached run's id is remembered in
 // localStorage, so a reload (or coming back from the runs page) shows the same run again.
 import { fileNameFor } from '../lib/document';
-import { browserCheckpoint, controlBrowserRun, isBrowserRun, startStudioBrowserRun } from '../lib/browser-runs';
-import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type RunAction } from '../lib/run-client';
+import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserRun } from '../lib/browser-runs';
+import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { runsStore } from '../lib/runs-store';
 import { studio } from '../lib/store';
 
@@ -14,8 +14,8 @@ export const RUN_KEY = 'pretrain-studio:run';
 export function attachRun(runId: string | null): void {
   runsStore.getState().attach(runId);
   try {
-    // A browser run does not survive a reload: do not come back to it.
-    if (runId && !isBrowserRun(runId)) localStorage.setItem(RUN_KEY, runId);
+    // A run in this tab only does not survive a reload: do not come back to it.
+    if (runId && !isTabOnlyRun(runId)) localStorage.setItem(RUN_KEY, runId);
     else localStorage.removeItem(RUN_KEY);
   } catch {
     // storage disabled: the run is shown until the page goes
@@ -42,7 +42,14 @@ export async function startRun(): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
   if (runs.executor === 'browser') {
-    const { runId, problems } = startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name);
+    const started = await startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name, { onNotice: (message) => notify(message, 'error') });
+    if (!started.ok) {
+      runs.setSubmitProblems(started.problems);
+      runs.setBottomTab('problems');
+      return notify(`Not started: ${started.message}.`, 'error');
+    }
+    const { runId, problems, notice } = started;
+    if (notice) notify(notice, 'error');
     runs.setSubmitProblems([]);
     attachRun(runId);
     runs.setBottomTab('run');
@@ -67,16 +74,21 @@ export async function startRun(): Promise<void> {
 }
 
 /**
- * Continues a browser run's checkpoint on the server: uploads it, starts the canvas's pipeline from
- * it on the Node executor (the run's first step is the checkpoint's + 1) and shows that run.
+ * Continues a browser run's checkpoint on the server: starts the canvas's pipeline from it on the
+ * Node executor (the run's first step is the checkpoint's + 1) and shows that run. A recorded run's
+ * checkpoint is on the server already; one the server does not hold is uploaded from this tab.
  */
-export async function continueOnServer(browserRunId: string, name: string): Promise<void> {
+export async function continueOnServer(browserRunId: string, name: string, step: number): Promise<void> {
   const { doc, notify } = studio.getState();
-  const checkpoint = browserCheckpoint(browserRunId, name);
-  if (!checkpoint) return notify(`${name} is no longer kept (keep_last pruned it).`, 'error');
-  const uploaded = await uploadCheckpoint(checkpoint);
-  if (!uploaded.ok) return notify(`Could not upload ${name}: ${uploaded.message}.`, 'error');
-  const result = await submitRun(doc, 'node', { resume: { upload: uploaded.upload.id } });
+  let resume: ResumeSource = { run: browserRunId, checkpoint: name };
+  if (!checkpointOnServer(browserRunId, name)) {
+    const checkpoint = browserCheckpoint(browserRunId, name);
+    if (!checkpoint) return notify(`${name} is no longer kept (keep_last pruned it).`, 'error');
+    const uploaded = await uploadCheckpoint(checkpoint);
+    if (!uploaded.ok) return notify(`Could not upload ${name}: ${uploaded.message}.`, 'error');
+    resume = { upload: uploaded.upload.id };
+  }
+  const result = await submitRun(doc, 'node', { resume });
   const runs = runsStore.getState();
   if (!result.ok) {
     runs.setSubmitProblems(result.problems);
@@ -87,14 +99,17 @@ export async function continueOnServer(browserRunId: string, name: string): Prom
   runs.setExecutor('node');
   attachRun(result.id);
   runs.setBottomTab('run');
-  notify(`Continuing ${name} on the server from step ${checkpoint.step + 1}.`);
+  notify(`Continuing ${name} on the server from step ${step + 1}.`);
 }
 
 /** Pause / resume / stop the attached (or given) run; a refusal becomes a toast. */
 export async function runAction(action: RunAction, runId = runsStore.getState().attached): Promise<void> {
   if (!runId) return;
-  if (isBrowserRun(runId)) {
-    if (!controlBrowserRun(runId, action)) studio.getState().notify(`Could not ${action} the run: it is not running in this tab.`, 'error');
+  // This tab trains it: the tab controls it. Once its worker has ended, a recorded run's resume
+  // is the server's (it continues there from the run's last checkpoint).
+  if (isBrowserRunHere(runId) && controlBrowserRun(runId, action)) return;
+  if (isTabOnlyRun(runId)) {
+    studio.getState().notify(`Could not ${action} the run: it is not running in this tab.`, 'error');
     return;
   }
   const error = await controlRun(runId, action);

@@ -1,9 +1,11 @@
 // User journey with the browser executor, in Chromium (--enable-unsafe-webgpu: WebGPU on
 // SwiftShader) against the production build: choose "Browser (WebGPU)", press Run on the smoke
 // template, watch the loss block fall, download a checkpoint through the checkpoint block's link
-// (from memory, both files), then press "Continue on server" on the checkpoint block: the page
-// uploads the checkpoint, starts a server run from it, and the canvas follows that run, which
-// picks up at the checkpoint's step + 1.
+// (from memory, both files). The server records the run as the tab trains it: after a reload the
+// run is still there, from the server (its curve, its checkpoint, which downloads from the
+// server). Then "Continue on server" on the checkpoint block starts a server run from the
+// recorded checkpoint, which picks up at its step + 1; the runs page lists both runs, the browser
+// one with executor browser, and overlays their loss curves.
 // Run: node --import tsx --test --test-concurrency=1 e2e/browser-ui.e2e.ts
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Download } from 'playwright-core';
 import { launchBrowser, newPage, screenshot, startApp, type App } from './harness';
+
+type Status = { id: string; executor: string; backend: string; state: string; step: number; lastCheckpoint?: string; resumedFrom?: { run?: string; name: string; step: number; executor: string } };
 
 let app: App;
 let browser: Browser;
@@ -28,7 +32,7 @@ after(async () => {
 
 const panel = '[data-testid="run-panel"]';
 
-test('browser run from the studio: loss falls, checkpoint downloads from memory and continues on the server', { timeout: 120_000 }, async () => {
+test('browser run from the studio: loss falls, recorded on the server, still there after a reload, continues on the server, compared on /runs', { timeout: 180_000 }, async () => {
   const { context, page, errors } = await newPage(browser, app.url);
   await page.goto(app.url);
   await page.waitForSelector('[data-node-id="model"]');
@@ -50,7 +54,9 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   });
   const started = Date.now();
   await page.click('[data-testid="run-start"]');
-  await page.waitForSelector(`${panel}[data-run-id^="browser-"]`);
+  await page.waitForSelector(`${panel}[data-executor="browser"]`);
+  const browserRunId = (await page.getAttribute(panel, 'data-run-id'))!;
+  assert.match(browserRunId, /^[0-9a-z]{13}$/, 'the server recorded the run: its id is the server\'s');
   await page.waitForSelector('[data-testid="run-backend"][data-backend]:not([data-backend=""])', { timeout: 30_000 });
   const backend = await page.getAttribute('[data-testid="run-backend"]', 'data-backend');
   const label = await page.textContent('[data-testid="run-backend"]');
@@ -91,11 +97,38 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   // train_log.jsonl comes from the tab too.
   const [log] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="download-train-log"]')]);
   assert.equal(log.suggestedFilename(), 'train_log.jsonl');
-  const lines = readFileSync((await log.path())!, 'utf8').trim().split('\n');
+  const logText = readFileSync((await log.path())!, 'utf8');
+  const lines = logText.trim().split('\n');
   assert.ok(lines.length >= 1 && lines.every((l) => typeof JSON.parse(l) === 'object'));
 
-  // Continue on the server: 4 more steps from the newest browser checkpoint. Nothing selected,
-  // the inspector shows the pipeline's settings.
+  // The server's record: the tab's events, log and checkpoints (stored before the events that name them).
+  const get = async (path: string) => (await fetch(`${app.url}${path}`)).text();
+  let recorded = JSON.parse(await get(`/api/runs/${browserRunId}`)) as Status;
+  // The tab sends its last batch as the run ends: give it a moment to land.
+  for (const deadline = Date.now() + 10_000; recorded.state !== 'completed' && Date.now() < deadline; ) {
+    await page.waitForTimeout(100);
+    recorded = JSON.parse(await get(`/api/runs/${browserRunId}`)) as Status;
+  }
+  assert.deepEqual([recorded.executor, recorded.backend, recorded.state, recorded.step, recorded.lastCheckpoint], ['browser', backend, 'completed', 20, 'ckpt-000020']);
+  assert.equal(await get(`/api/runs/${browserRunId}/log`), logText, 'train_log.jsonl on the server is the tab\'s');
+  const fromServer = new Uint8Array(await (await fetch(`${app.url}/api/runs/${browserRunId}/checkpoints/${name}`)).arrayBuffer());
+  assert.deepEqual(fromServer, new Uint8Array(readFileSync(join(dir, `${name}.safetensors`))), `${name} on the server is the one the tab wrote`);
+
+  // A reload: the run is still shown, now from the server (replayed through the socket).
+  const lossBefore = await page.getAttribute('[data-node-id="loss"] [data-live="loss"]', 'data-value');
+  await page.reload();
+  await page.waitForSelector(`${panel}[data-run-id="${browserRunId}"][data-executor="browser"][data-state="completed"][data-step="20"]`, { timeout: 30_000 });
+  await page.waitForSelector(`[data-node-id="loss"] [data-live="loss"][data-value="${lossBefore}"]`);
+  assert.equal(await page.locator('[data-testid="run-recording"]').count(), 0, 'not marked as unrecorded');
+  // Its checkpoint now downloads from the server (the weights, as for any server run).
+  assert.equal(await link.getAttribute('href'), `/api/runs/${browserRunId}/checkpoints/ckpt-000020`);
+  const [fromLink] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  assert.equal(fromLink.suggestedFilename(), `${browserRunId}-ckpt-000020.safetensors`);
+  assert.deepEqual(new Uint8Array(readFileSync((await fromLink.path())!)), new Uint8Array(await (await fetch(`${app.url}/api/runs/${browserRunId}/checkpoints/ckpt-000020`)).arrayBuffer()));
+  await screenshot(page, 'browser-ui-reloaded');
+
+  // Continue on the server: 4 more steps from the browser run's newest checkpoint, which the server
+  // holds already. Nothing selected, the inspector shows the pipeline's settings.
   await page.click('[data-testid="tab-inspector"]');
   await page.keyboard.press('Escape');
   await page.fill('[data-testid="input-training-steps"]', '24');
@@ -105,21 +138,20 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   assert.equal(at, 20, 'the block shows the run\'s last checkpoint');
   await screenshot(page, 'browser-ui-continue');
   await page.click('[data-node-id="checkpoint"] [data-testid="checkpoint-continue"]');
-  const serverPanel = `${panel}:not([data-run-id^="browser-"])`;
+  const serverPanel = `${panel}[data-executor="node"]`;
   await page.waitForSelector(serverPanel, { timeout: 15_000 });
   const runId = (await page.getAttribute(serverPanel, 'data-run-id'))!;
   await page.waitForSelector(`${serverPanel}[data-state="completed"]`, { timeout: 60_000 });
   assert.equal(await page.getAttribute(panel, 'data-step'), '24');
   assert.equal(await page.textContent('[data-testid="run-origin"]'), ` · from ${newest}`);
-  assert.match((await page.getAttribute('[data-testid="run-origin"]', 'title'))!, new RegExp(`^Continues the browser checkpoint ${newest} \\(upload \\w+\\) from step ${at + 1}$`));
+  assert.equal(await page.getAttribute('[data-testid="run-origin"]', 'title'), `Continues the browser checkpoint ${newest} (run ${browserRunId}) from step ${at + 1}`);
   assert.equal(await page.inputValue('[data-testid="executor"]'), 'node', 'the next Run trains on the server too');
   await screenshot(page, 'browser-ui-continued');
 
   // The server's record of it: started at the checkpoint, first logged step after it.
-  const get = async (path: string) => (await fetch(`${app.url}${path}`)).text();
-  const status = JSON.parse(await get(`/api/runs/${runId}`)) as { executor: string; resumedFrom: { name: string; step: number; executor: string } };
+  const status = JSON.parse(await get(`/api/runs/${runId}`)) as Status;
   assert.equal(status.executor, 'node');
-  assert.deepEqual({ ...status.resumedFrom, upload: undefined }, { upload: undefined, name: newest, step: at, executor: 'browser' });
+  assert.deepEqual(status.resumedFrom, { run: browserRunId, name: newest, step: at, executor: 'browser' });
   const events = (await get(`/api/runs/${runId}/events`)).trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; data: { resumedFrom?: string } });
   const runStarted = events.find((e) => e.type === 'run/started')!;
   assert.deepEqual([runStarted.step, runStarted.data.resumedFrom], [at, newest], 'the server run starts at the checkpoint step');
@@ -129,12 +161,33 @@ test('browser run from the studio: loss falls, checkpoint downloads from memory 
   const shownLoss = Number(await page.getAttribute('[data-node-id="loss"] [data-live="loss"]', 'data-value'));
   assert.ok(Math.abs(shownLoss - serverLog.at(-1)!.loss) <= 1e-6 * Math.abs(serverLog.at(-1)!.loss), `loss block ${shownLoss} vs the server's ${serverLog.at(-1)!.loss}`);
 
+  // The runs page lists the browser run, executor browser, beside the server run; both curves overlay.
+  await page.click('[data-testid="runs-link"]');
+  const browserRow = `[data-testid="runs-row"][data-run-id="${browserRunId}"]`;
+  await page.waitForSelector(`${browserRow}[data-state="completed"]`);
+  assert.equal((await page.textContent(`${browserRow} [data-testid="runs-executor"]`))!.trim(), `browser · ${backend}`);
+  assert.equal((await page.textContent(`[data-testid="runs-row"][data-run-id="${runId}"] [data-testid="runs-executor"]`))!.trim(), 'node · wasm');
+  await page.locator(`${browserRow} [data-testid="runs-compare"]`).check();
+  await page.locator(`[data-testid="runs-row"][data-run-id="${runId}"] [data-testid="runs-compare"]`).check();
+  await page.waitForSelector('[data-testid="overlay"][data-runs="2"]');
+  // The chart counts the points of its first curve: the browser run's 20 steps, replayed from the server.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-overlay"]')?.getAttribute('data-points')) === 20);
+  await screenshot(page, 'browser-ui-runs');
+  // Its page: the recorded run on its graph, its checkpoint from the server.
+  await page.click(`${browserRow} [data-testid="runs-open"]`);
+  await page.waitForSelector(`${panel}[data-run-id="${browserRunId}"][data-state="completed"]`);
+  assert.equal(await page.getAttribute('[data-testid="side-checkpoint"]', 'href'), `/api/runs/${browserRunId}/checkpoints/ckpt-000020`);
+  await screenshot(page, 'browser-ui-run-page');
+
   // The browser backend select: a run asked to start on WASM runs there.
+  await page.goto(app.url);
+  await page.waitForSelector('[data-node-id="model"]');
   await page.selectOption('[data-testid="executor"]', 'browser');
   await page.selectOption('[data-testid="browser-backend"]', 'wasm');
   await page.click('[data-testid="run-start"]');
-  await page.waitForSelector(`${panel}[data-run-id^="browser-"] [data-testid="run-backend"][data-backend="wasm"]`, { timeout: 30_000 });
-  await page.waitForSelector(`${panel}[data-run-id^="browser-"][data-state="completed"]`, { timeout: 60_000 });
+  const wasmPanel = `${panel}[data-executor="browser"]:not([data-run-id="${browserRunId}"])`;
+  await page.waitForSelector(`${wasmPanel} [data-testid="run-backend"][data-backend="wasm"]`, { timeout: 30_000 });
+  await page.waitForSelector(`${wasmPanel}[data-state="completed"]`, { timeout: 60_000 });
 
   assert.deepEqual(errors, [], 'errors in the page');
   await context.close();

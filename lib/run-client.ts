@@ -7,9 +7,12 @@
 // Reconnection: on every `connect` (the first, a dropped connection, a server restart) each
 // watched run is subscribed again with `after` = the last seq applied. The server then sends
 // exactly what was missed; anything sent twice is dropped by seq in the reducer.
+//
+// Local feeds: a browser run this tab trains (lib/browser-runs.ts) is fed into the store from its
+// worker, ahead of what the server has stored; it is not subscribed (the socket would echo the
+// tab's own events back) and the server's statuses of it are left aside until the feed ends.
 import { metaToJson } from '../engine/checkpoint/store';
 import type { CheckpointPayload } from './browser-executor';
-import { isBrowserRun } from './browser-runs';
 import { useEffect } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { Pipeline } from './document';
@@ -25,6 +28,19 @@ const watched = new Map<string, number>();
 let queue: Batch[] = [];
 let frame: number | undefined;
 let fallback: ReturnType<typeof setTimeout> | undefined;
+/** Runs this tab feeds into the store itself (browser runs it trains). */
+const localFeeds = new Set<string>();
+
+/** From now on this tab feeds `runId` itself: no subscription, no server statuses for it. */
+export function feedLocally(runId: string): void {
+  localFeeds.add(runId);
+}
+
+/** The tab's feed of `runId` ended and the server holds all of it: its watchers follow the server now. */
+export function endLocalFeed(runId: string): void {
+  if (!localFeeds.delete(runId)) return;
+  if (watched.has(runId)) subscribe(runId);
+}
 
 /** Applies the queued batches now (before a re-subscribe reads lastSeq, and once per frame). */
 function flush(): void {
@@ -45,6 +61,7 @@ function schedule(): void {
 }
 
 function subscribe(runId: string): void {
+  if (localFeeds.has(runId)) return;
   const s = getSocket();
   if (!s.connected) return; // the `connect` handler subscribes
   flush();
@@ -72,7 +89,9 @@ export function getSocket(): Socket {
     queue.push(batch);
     schedule();
   });
-  socket.on('runs', (status: RunStatus) => runsStore.getState().applyStatus(status));
+  socket.on('runs', (status: RunStatus) => {
+    if (!localFeeds.has(status.id)) runsStore.getState().applyStatus(status);
+  });
   return socket;
 }
 
@@ -82,8 +101,6 @@ export function getSocket(): Socket {
  * @example const stop = watchRun(id); ... stop();
  */
 export function watchRun(runId: string): () => void {
-  // A browser run lives in this tab (lib/browser-runs.ts): the server has nothing to stream.
-  if (isBrowserRun(runId)) return () => {};
   const count = watched.get(runId) ?? 0;
   watched.set(runId, count + 1);
   // An empty view at once, so the subscribe ack's status has somewhere to go.
@@ -116,7 +133,7 @@ export function useRunsList(): void {
         const reply = await fetch('/api/runs', { cache: 'no-store' });
         if (!reply.ok) return;
         const { runs } = (await reply.json()) as { runs: RunStatus[] };
-        if (!cancelled) runsStore.getState().setList(runs);
+        if (!cancelled) runsStore.getState().setList(runs.filter((r) => !localFeeds.has(r.id)));
       } catch {
         // offline: the broadcasts fill in what they can
       }
@@ -140,23 +157,28 @@ async function readJson(reply: Response): Promise<Record<string, unknown>> {
   }
 }
 
-export type SubmitResult = { ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] };
+/** `status`: the HTTP status of a refusal (absent when the server could not be reached). */
+export type SubmitResult = { ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[]; status?: number };
+
+/** A checkpoint a server run starts from: an upload (POST /api/checkpoints) or another run's. */
+export type ResumeSource = { upload: string } | { run: string; checkpoint: string };
 
 /**
- * Starts a run of `pipeline` on the server; `resume.upload` starts it from an uploaded checkpoint.
+ * Starts a run of `pipeline` on the server, or records a browser run (executor 'browser': the
+ * tab trains it); `resume` starts it from a checkpoint; `backend` is the tfjs backend asked for.
  * @example const r = await submitRun(doc, 'node'); if (r.ok) attach(r.id);
  */
-export async function submitRun(pipeline: Pipeline, executor: Executor, options: { resume?: { upload: string } } = {}): Promise<SubmitResult> {
+export async function submitRun(pipeline: unknown, executor: Executor, options: { resume?: ResumeSource; backend?: string } = {}): Promise<SubmitResult> {
   let reply: Response;
   try {
-    const body = { pipeline, executor, ...(options.resume ? { resume: options.resume } : {}) };
+    const body = { pipeline, executor, ...(options.resume ? { resume: options.resume } : {}), ...(options.backend ? { backend: options.backend } : {}) };
     reply = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   } catch (error) {
     return { ok: false, message: `the server cannot be reached (${(error as Error).message})`, problems: [] };
   }
   const body = await readJson(reply);
   if (reply.status === 201 && typeof body.id === 'string') return { ok: true, id: body.id };
-  return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [] };
+  return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [], status: reply.status };
 }
 
 /** The server's reply to an upload (docs/api.md, POST /api/checkpoints). */

@@ -30,8 +30,8 @@ export interface RunStatus {
   error?: { message: string; nodeId?: string; field?: string };
   lastCheckpoint?: string;
   resumeFrom?: string;
-  /** The uploaded checkpoint the run started from (a browser checkpoint continued on the server). */
-  resumedFrom?: { upload: string; name: string; step: number; executor?: string };
+  /** The checkpoint the run started from: an upload, or another run's (a browser checkpoint continued on the server). */
+  resumedFrom?: { upload?: string; run?: string; name: string; step: number; executor?: string };
   lastSeq: number;
 }
 

@@ -1,6 +1,7 @@
 // The HTTP API under /api (docs/api.md): submit runs, control them, read their files, upload
-// checkpoints to start runs from, list the executors, download a pipeline's PyTorch export. One
-// explicit route table; each handler gets the matched URL parts.
+// checkpoints to start runs from, record browser runs (their tab posts events and checkpoints),
+// list the executors, download a pipeline's PyTorch export. One explicit route table; each handler
+// gets the matched URL parts.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import { checkExportable, TorchExportError } from '../engine/export/torch/export
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { readCheckpointUpload } from './checkpoint-upload';
 import { HttpError, readJsonBody, sendJson } from './http';
+import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
 import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
 import { NodeBackend } from './runs/messages';
@@ -34,17 +36,24 @@ const PipelineDocument = z.unknown().refine((p) => typeof p === 'object' && p !=
 
 const SubmitBody = z.object({
   pipeline: PipelineDocument,
-  executor: z.enum(['node', 'torch']).default('node'),
+  executor: z.enum(['node', 'torch', 'browser']).default('node'),
   steps: z.number().int().min(1).max(100_000_000).optional(),
-  backend: NodeBackend.optional(),
+  backend: z.union([NodeBackend, BrowserBackendPreference]).optional(),
   torch: z.object({
     nproc: z.number().int().min(1).max(64).optional(),
     device: z.enum(['cpu', 'cuda']).optional(),
   }).strict().optional(),
-  resume: z.object({ upload: z.string().max(100) }).strict().optional(),
+  resume: z.union([
+    z.object({ upload: z.string().max(100) }).strict(),
+    z.object({ run: z.string().max(100), checkpoint: z.string().max(200) }).strict(),
+  ]).optional(),
 }).strict().superRefine((body, ctx) => {
-  if (body.executor === 'torch' && body.backend) ctx.addIssue({ code: 'custom', path: ['backend'], message: 'is for executor "node"; torch runs take torch.device' });
-  if (body.executor === 'node' && body.torch) ctx.addIssue({ code: 'custom', path: ['torch'], message: 'is for executor "torch"' });
+  const { executor, backend } = body;
+  if (executor === 'torch' && backend) ctx.addIssue({ code: 'custom', path: ['backend'], message: 'is for executors "node" and "browser"; torch runs take torch.device' });
+  if (executor === 'node' && backend && !NodeBackend.safeParse(backend).success) ctx.addIssue({ code: 'custom', path: ['backend'], message: `must be one of ${NodeBackend.options.join(', ')} for executor "node"` });
+  if (executor === 'browser' && backend && !BrowserBackendPreference.safeParse(backend).success) ctx.addIssue({ code: 'custom', path: ['backend'], message: `must be one of ${BrowserBackendPreference.options.join(', ')} for executor "browser"` });
+  if (executor !== 'torch' && body.torch) ctx.addIssue({ code: 'custom', path: ['torch'], message: 'is for executor "torch"' });
+  if (executor === 'browser' && body.resume) ctx.addIssue({ code: 'custom', path: ['resume'], message: 'is for executors "node" and "torch" (a browser run is recorded as its tab trains it)' });
 });
 
 const ExportBody = z.object({ pipeline: PipelineDocument }).strict();
@@ -152,6 +161,21 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       }
     }],
     ['GET', /^\/api\/runs\/([^/]+)$/, (_req, res, [id]) => sendJson(res, 200, runOr404(id))],
+    // A browser run's tab posts its events (numbered batches) and its checkpoints (docs/api.md).
+    ['POST', /^\/api\/runs\/([^/]+)\/events$/, async (req, res, [id]) => {
+      beforeBody(req, () => runOr404(id));
+      const body = EventBatch.safeParse(await readJsonBody(req, options.maxBodyBytes));
+      if (!body.success) throw invalidRequest(body.error);
+      sendJson(res, 200, await manager.recordEvents(id, body.data));
+    }],
+    ['POST', /^\/api\/runs\/([^/]+)\/checkpoints$/, async (req, res, [id], query) => {
+      beforeBody(req, () => {
+        runOr404(id);
+        manager.checkRecording(id);
+      });
+      const checkpoint = await readCheckpointUpload(req, query, { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes });
+      sendJson(res, 201, await manager.recordCheckpoint(id, checkpoint));
+    }],
     ['POST', /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, async (_req, res, [id, action]) => {
       runOr404(id);
       const status = action === 'pause' ? manager.pause(id) : action === 'stop' ? manager.stop(id) : await manager.resume(id);
@@ -231,6 +255,16 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   };
 }
 
+/** A check made before the request's body is read: on refusal the body is drained, so the reply reaches the client. */
+function beforeBody(req: IncomingMessage, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    req.resume();
+    throw e;
+  }
+}
+
 function exportRefusal(issues: { nodeId?: string; field?: string; message: string }[]): HttpError {
   return new HttpError(400, 'the pipeline cannot be exported to PyTorch', {
     errors: issues.map((i) => ({ ...(i.nodeId ? { nodeId: i.nodeId } : {}), ...(i.field ? { field: i.field } : {}), code: 'torch_export', message: i.message })),
@@ -243,7 +277,7 @@ function fail(res: ServerResponse, e: unknown): void {
     return;
   }
   if (e instanceof HttpError) sendJson(res, e.status, { error: e.message, ...(e.body as object | undefined) });
-  else if (e instanceof RunActionError) sendJson(res, e.status, { error: e.message });
+  else if (e instanceof RunActionError) sendJson(res, e.status, { error: e.message, ...e.details });
   else {
     console.error('API error:', e);
     sendJson(res, 500, { error: 'internal error' });

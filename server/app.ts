@@ -37,6 +37,8 @@ export interface StudioServerOptions {
   python?: string;
   /** How long a stopped torch run may take to finish its step before it is killed (ms). Default 30 000. */
   torchStopGraceMs?: number;
+  /** How long a browser run may go without a word from its tab before it is interrupted (ms). Default 120 000. */
+  browserIdleMs?: number;
   /**
    * Access token every request must carry (STUDIO_TOKEN). Default: none on a loopback host; a
    * generated one on any other host, so an exposed server is never open.
@@ -80,6 +82,7 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
     ...(options.python ? { python: options.python } : {}), ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
+    ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}),
   });
   await manager.init();
   const api = apiHandler(manager, {

@@ -4,23 +4,32 @@
 //   queued -> running <-> paused -> completed | stopped | failed
 //   running | paused when the server dies -> interrupted (at the next startup)
 //   interrupted | stopped -> (resume) queued -> running, from the last checkpoint
-// A run may also start from an uploaded checkpoint (uploads.ts): it is copied into the run's own
-// checkpoints/ at submission, so the run starts, and later resumes, as if it had saved it itself.
+// A run may also start from an uploaded checkpoint (uploads.ts) or another run's: it is copied into
+// the run's own checkpoints/ at submission, so the run starts, and later resumes, as if it had
+// saved it itself.
+// A browser run (executor "browser") trains in a tab; the server only records it (browser-record.ts):
+//   running <-> paused (as the tab says) -> completed | stopped | failed (its run/finished)
+//   running | paused with no word from the tab for browserIdleMs, or at startup -> interrupted
+//   interrupted -> running again when its tab posts the next batch (it was only out of touch)
+//   interrupted | stopped -> (resume) continues on the server, executor node, from its last checkpoint
 import type { WriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compile } from '../../engine/compiler/compile';
 import type { RunEvent } from '../../engine/events';
 import { checkExportable } from '../../engine/export/torch/export';
 import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
+import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/store';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
-import { newRunId } from './ids';
+import { keepLastOf, placeBatch, type BrowserBackendPreference, type EventBatch } from './browser-record';
+import { isRunId, newRunId } from './ids';
 import { CONTROL, NodeBackend, WorkerMessage, type TorchDevice, type WorkerStart } from './messages';
 import { spawnRunWorker } from './spawn';
-import { eventLine, FINAL_STATES, RunStore, type RunState, type RunStatus, type WireEvent } from './store';
+import { EVENTS_FILE, eventLine, FINAL_STATES, RunStore, type RunState, type RunStatus, type WireEvent } from './store';
 import { EventHub } from './stream';
 import { killLeftoverRun, TorchRun } from './torch';
-import { checkpointFitsPlan, UploadError, UploadStore, type LoadedUpload } from './uploads';
+import { checkCheckpoint, checkpointFitsPlan, UploadError, UploadStore, type CheckedCheckpoint, type LoadedUpload } from './uploads';
 
 export interface RunManagerOptions {
   runsDir: string;
@@ -38,21 +47,29 @@ export interface RunManagerOptions {
   torchStopGraceMs?: number;
   /** How often a torch run's folder is read (ms). Default 250. */
   torchPollMs?: number;
+  /** How long a browser run may go without a batch from its tab before it is interrupted (ms). Default 120 000. */
+  browserIdleMs?: number;
 }
 
 export interface Submission {
   pipeline: unknown;
-  /** node (default): tfjs in a worker thread; torch: the PyTorch export in a python process. */
-  executor?: 'node' | 'torch';
+  /**
+   * node (default): tfjs in a worker thread; torch: the PyTorch export in a python process;
+   * browser: recorded only, a tab trains it and posts its events (no worker starts).
+   */
+  executor?: 'node' | 'torch' | 'browser';
   /** Overrides training.steps. */
   steps?: number;
-  /** node runs: the tfjs backend. */
-  backend?: NodeBackend;
+  /** node runs: the tfjs backend; browser runs: the backend the tab starts with. */
+  backend?: NodeBackend | BrowserBackendPreference;
   /** torch runs: processes (torchrun when > 1) and device (default: what PyTorch finds, CUDA first). */
   torch?: { nproc?: number; device?: 'cpu' | 'cuda' };
-  /** Start from an uploaded checkpoint (POST /api/checkpoints) instead of from scratch. */
-  resume?: { upload: string };
+  /** Start from an uploaded checkpoint (POST /api/checkpoints) or another run's, instead of from scratch. */
+  resume?: ResumeSource;
 }
+
+/** A checkpoint a run starts from: an upload, or one in another run's checkpoints/. */
+export type ResumeSource = { upload: string } | { run: string; checkpoint: string };
 
 /** A user error in a submission, addressed like the compiler's diagnostics. */
 export interface SubmitError {
@@ -63,9 +80,12 @@ export interface SubmitError {
   message: string;
 }
 
-/** Why an action on a run was refused: 404 (no such run) or 409 (not in a state that allows it). */
+/**
+ * Why an action on a run was refused: 400 (what was sent is wrong), 404 (no such run) or 409 (not
+ * in a state that allows it); `details` go into the reply beside `error`.
+ */
 export class RunActionError extends Error {
-  constructor(readonly status: 404 | 409, message: string) {
+  constructor(readonly status: 400 | 404 | 409, message: string, readonly details?: Record<string, unknown>) {
     super(message);
   }
 }
@@ -97,6 +117,10 @@ interface RunRecord {
   /** Status writes, one after another (each replaces status.json). */
   saving: Promise<void>;
   saveTimer?: ReturnType<typeof setTimeout>;
+  /** Browser runs: what the tab posted, handled one request after another. */
+  recording?: Promise<unknown>;
+  /** Browser runs: interrupts the run when its tab has been silent for browserIdleMs. */
+  idleTimer?: ReturnType<typeof setTimeout>;
 }
 
 /** How often progress (step, metrics) reaches status.json and the `runs` broadcast. */
@@ -200,36 +224,47 @@ export class RunManager {
       };
     }
     const { plan } = compiled;
+    const browser = submission.executor === 'browser';
     let torch: RunStatus['torch'];
-    let backend: string = submission.backend ?? 'wasm';
+    let backend: string = submission.backend ?? (browser ? 'auto' : 'wasm');
+    if (browser && submission.resume) {
+      return { error: 'a browser run cannot start from a checkpoint here', errors: [{ field: 'resume', code: 'resume', message: 'is for executors node and torch (the tab reads a checkpoint from files itself)' }] };
+    }
     if (submission.executor === 'torch') {
       const checked = await this.checkTorch(plan, submission.torch ?? {});
       if ('error' in checked) return checked;
       torch = { nproc: checked.nproc, device: checked.device };
       backend = checked.backend;
     }
-    const start = submission.resume ? await this.checkUpload(plan, submission.resume.upload) : undefined;
+    const start = submission.resume ? await this.checkResume(plan, submission.resume) : undefined;
     if (start && 'error' in start) return start;
     const id = newRunId();
     const time = now();
     const status: RunStatus = {
       id, name: plan.name, state: 'queued', executor: submission.executor ?? 'node', backend, ...(torch ? { torch } : {}),
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
+      ...(browser ? { startedAt: time } : {}),
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
     await this.store.writeJson(id, 'plan.json', plan);
     if (start) {
-      const { info, checkpoint } = start;
+      const { info, checkpoint, origin } = start;
       await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
       Object.assign(status, {
         step: info.step, resumeFrom: checkpoint.name,
-        resumedFrom: { upload: info.id, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
+        resumedFrom: { ...origin, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
       });
     }
     const record: RunRecord = { status, saving: Promise.resolve() };
     this.runs.set(id, record);
     this.hub.open(id, 0);
+    if (browser) {
+      // Nothing to start: the tab is training it already and posts its events as they come.
+      this.setState(record, 'running');
+      this.watchIdle(record);
+      return { id };
+    }
     this.setState(record, 'queued');
     this.queue.push(id);
     this.schedule();
@@ -237,20 +272,27 @@ export class RunManager {
   }
 
   /**
-   * The uploaded checkpoint a submission starts from, if it exists and can continue in `plan`: a
-   * step before the plan's last, and model weights of the model's names and shapes.
+   * The checkpoint a submission starts from (an upload, or another run's), if it exists and can
+   * continue in `plan`: a step before the plan's last, and model weights of the model's names and
+   * shapes.
    */
-  private async checkUpload(plan: Plan, uploadId: string): Promise<SubmitRefusal | LoadedUpload> {
+  private async checkResume(plan: Plan, resume: ResumeSource): Promise<SubmitRefusal | (LoadedUpload & { origin: { upload: string } | { run: string } })> {
     const refuse = (errors: SubmitError[]): SubmitRefusal => ({ error: 'the checkpoint cannot continue in this pipeline', errors });
     let upload: LoadedUpload | undefined;
+    const field = 'upload' in resume ? 'resume.upload' : 'resume.checkpoint';
+    const what = 'upload' in resume ? `the uploaded checkpoint ${resume.upload}` : `run ${resume.run}'s checkpoint ${resume.checkpoint}`;
     try {
-      upload = await this.uploads.load(uploadId);
+      upload = 'upload' in resume ? await this.uploads.load(resume.upload) : await this.loadRunCheckpoint(resume.run, resume.checkpoint);
     } catch (e) {
       if (!(e instanceof UploadError)) throw e;
-      return refuse([{ field: 'resume.upload', code: 'resume', message: `the uploaded checkpoint ${uploadId} is damaged: ${e.message}` }]);
+      return refuse([{ field, code: 'resume', message: `${what} is damaged: ${e.message}` }]);
     }
     if (!upload) {
-      return refuse([{ field: 'resume.upload', code: 'resume', message: `no uploaded checkpoint ${JSON.stringify(uploadId)} (upload one with POST /api/checkpoints)` }]);
+      return refuse([{
+        field, code: 'resume',
+        message: 'upload' in resume ? `no uploaded checkpoint ${JSON.stringify(resume.upload)} (upload one with POST /api/checkpoints)`
+          : !isRunId(resume.run) || !this.runs.has(resume.run) ? `no run ${JSON.stringify(resume.run)}` : `run ${resume.run} has no checkpoint ${JSON.stringify(resume.checkpoint)}`,
+      }]);
     }
     const { step } = upload.info;
     if (plan.totalSteps <= step) {
@@ -258,7 +300,19 @@ export class RunManager {
     }
     const misfits = checkpointFitsPlan(plan, upload.checkpoint);
     if (misfits.length) return refuse(misfits.map((m) => ({ nodeId: m.nodeId, code: 'resume', message: m.message })));
-    return upload;
+    return { ...upload, origin: 'upload' in resume ? { upload: resume.upload } : { run: resume.run } };
+  }
+
+  /** A complete checkpoint of a known run, checked like an upload; undefined when there is none. */
+  private async loadRunCheckpoint(runId: string, name: string): Promise<LoadedUpload | undefined> {
+    if (!isRunId(runId) || !this.runs.has(runId)) return undefined;
+    const store = directoryCheckpointStore(this.store.checkpointsDir(runId));
+    const entry = (await store.list()).find((e) => e.name === name);
+    if (!entry) return undefined;
+    const { weights, meta } = await store.load(entry.name);
+    const checkpoint = checkCheckpoint(weights, meta, entry.name);
+    const executor = (checkpoint.meta as { executor?: unknown }).executor;
+    return { info: { id: runId, name: entry.name, step: checkpoint.meta.step, bytes: entry.bytes, ...(typeof executor === 'string' ? { executor } : {}) }, checkpoint };
   }
 
   /**
@@ -293,6 +347,7 @@ export class RunManager {
 
   pause(id: string): RunStatus {
     const record = this.require(id);
+    this.refuseInTab(record, 'pause');
     if (record.status.state === 'paused') return record.status;
     if (record.status.state !== 'running' || !record.active) throw new RunActionError(409, `run ${id} is ${record.status.state}, not running`);
     record.active.execution.pause();
@@ -302,10 +357,12 @@ export class RunManager {
 
   /**
    * Continues a paused run, or restarts an interrupted or stopped one from its last checkpoint
-   * (from the start when it has none); the latter goes through the queue.
+   * (from the start when it has none); the latter goes through the queue. An interrupted or
+   * stopped browser run continues here, on the node executor.
    */
   async resume(id: string): Promise<RunStatus> {
     const record = this.require(id);
+    this.refuseInTab(record, 'resume');
     const { state } = record.status;
     if (state === 'running' || state === 'queued') return record.status;
     if (state === 'paused' && record.active) {
@@ -321,6 +378,7 @@ export class RunManager {
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
     await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
     record.status.resumeFrom = last?.name;
+    if (record.status.executor === 'browser') Object.assign(record.status, { executor: 'node', backend: 'wasm' });
     record.status.error = undefined;
     record.status.finishedAt = undefined;
     record.status.step = step;
@@ -333,6 +391,7 @@ export class RunManager {
   /** Stops a run after its current step (a queued run never starts). */
   stop(id: string): RunStatus {
     const record = this.require(id);
+    this.refuseInTab(record, 'stop');
     const { state } = record.status;
     if (state === 'queued') {
       this.queue = this.queue.filter((q) => q !== id);
@@ -345,9 +404,104 @@ export class RunManager {
     return record.status;
   }
 
+  /**
+   * Stores a batch of a browser run's events, posted by its tab: numbered from the batch's `seq`,
+   * its log lines appended to train_log.jsonl / samples.jsonl, the events to events.jsonl, then
+   * published and reflected in the status as a worker's are. A batch already stored is
+   * acknowledged and not stored again; one that does not start where the stream ends is refused
+   * (409 with `expectedSeq`). An interrupted run whose tab speaks again is running again.
+   * @example await manager.recordEvents(id, { seq: 1, events, lines: [], paused: false }) // { lastSeq: events.length, stored: events.length }
+   */
+  recordEvents(id: string, batch: EventBatch): Promise<{ lastSeq: number; stored: number }> {
+    const record = this.require(id);
+    return this.serially(record, async () => {
+      const { status } = record;
+      this.requireBrowser(record);
+      const place = placeBatch(status.lastSeq, batch.seq, batch.events.length);
+      if (place.kind === 'duplicate') {
+        this.heard(record);
+        return { lastSeq: status.lastSeq, stored: 0 };
+      }
+      this.requireRecording(record);
+      if (place.kind === 'conflict') {
+        throw new RunActionError(409, `run ${id} expects its next batch to start at seq ${place.expected}, not ${batch.seq}`, { expectedSeq: place.expected });
+      }
+      const wire = batch.events.map((event, i): WireEvent => ({ runId: id, seq: status.lastSeq + 1 + i, ...event }));
+      // Lines first: events.jsonl decides what is stored, so a batch cut short by a crash is posted
+      // again whole (its lines may then appear twice; its events never do).
+      for (const file of ['train_log.jsonl', 'samples.jsonl'] as const) {
+        const text = batch.lines.filter((l) => l.file === file).map((l) => l.line + '\n').join('');
+        if (text) await appendFile(join(this.store.dir(id), file), text);
+      }
+      if (wire.length) await appendFile(join(this.store.dir(id), EVENTS_FILE), wire.map((e, i) => eventLine(e.seq, batch.events[i])).join(''));
+      status.lastSeq += wire.length;
+      for (const event of batch.events) this.observe(status, event);
+      this.hub.publish(id, wire);
+      const last = batch.events.at(-1);
+      if (last?.type === 'run/finished') {
+        this.endRecording(record, last.data.status, last.step, last.data.lastCheckpoint);
+      } else if (batch.closing) {
+        if (isRecording(status)) this.interruptRecording(record);
+        if (record.idleTimer) clearTimeout(record.idleTimer);
+        record.idleTimer = undefined;
+      } else {
+        const paused = batch.paused ?? status.state === 'paused';
+        const state: RunState = paused ? 'paused' : 'running';
+        if (state !== status.state) this.setState(record, state, { finishedAt: undefined });
+        else if (wire.length) this.progress(record);
+        this.heard(record);
+      }
+      return { lastSeq: status.lastSeq, stored: wire.length };
+    });
+  }
+
+  /**
+   * Stores a checkpoint a browser run's tab wrote, in the run's checkpoints/, keeping as many as
+   * its checkpoint node's keep_last; then the run's checkpoint links serve it like a node run's.
+   * Refused (400) when its weights do not fit the run's model or its step is past the run's end.
+   */
+  recordCheckpoint(id: string, checkpoint: CheckedCheckpoint): Promise<CheckpointEntry & { removed: string[] }> {
+    const record = this.require(id);
+    return this.serially(record, async () => {
+      this.requireBrowser(record);
+      this.requireRecording(record);
+      const plan = (await this.store.readJson(id, 'plan.json')) as Plan;
+      const keepLast = keepLastOf(plan);
+      if (keepLast === undefined) throw new RunActionError(409, `run ${id}'s pipeline has no checkpoint node: it writes no checkpoints`);
+      const { step } = checkpoint.meta;
+      if (step > plan.totalSteps) throw new RunActionError(400, `${checkpoint.name} is at step ${step}, past the run's last step (${plan.totalSteps})`);
+      const misfits = checkpointFitsPlan(plan, checkpoint);
+      if (misfits.length) {
+        throw new RunActionError(400, `${checkpoint.name} is not a checkpoint of this run's model`, { errors: misfits.map((m) => ({ nodeId: m.nodeId, code: 'checkpoint', message: m.message })) });
+      }
+      const store = directoryCheckpointStore(this.store.checkpointsDir(id));
+      const entry = await store.save(checkpoint.name, checkpoint.weights, checkpoint.meta);
+      const removed = await pruneCheckpoints(store, keepLast);
+      this.heard(record);
+      return { ...entry, removed };
+    });
+  }
+
+  /**
+   * Refuses early what recordCheckpoint would refuse for the run's kind or state, so a checkpoint
+   * upload is turned away before its body is read.
+   */
+  checkRecording(id: string): void {
+    const record = this.require(id);
+    this.requireBrowser(record);
+    this.requireRecording(record);
+  }
+
   /** Ends every worker (their runs become interrupted, resumable later) and stops streaming. */
   async close(): Promise<void> {
     this.closed = true;
+    // Browser runs: what their tabs posted is stored; their tabs will find the next server.
+    await Promise.all([...this.runs.values()].map((r) => r.recording));
+    for (const record of this.runs.values()) {
+      if (record.idleTimer) clearTimeout(record.idleTimer);
+      record.idleTimer = undefined;
+      if (isRecording(record.status)) this.interruptRecording(record);
+    }
     const active = [...this.runs.values()].filter((r) => r.active && !r.active.ended);
     await Promise.all(active.map(async (record) => {
       record.active!.ended = true;
@@ -370,6 +524,62 @@ export class RunManager {
     const record = this.runs.get(id);
     if (!record) throw new RunActionError(404, `no run ${id}`);
     return record;
+  }
+
+  /** Pause, resume and stop of a browser run that trains are the tab's: the server cannot reach it. */
+  private refuseInTab(record: RunRecord, action: 'pause' | 'resume' | 'stop'): void {
+    if (isRecording(record.status)) {
+      throw new RunActionError(409, `run ${record.status.id} trains in a browser tab: ${action} it there (the server only records it)`);
+    }
+  }
+
+  private requireBrowser(record: RunRecord): void {
+    const { id, executor } = record.status;
+    if (executor !== 'browser') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
+  }
+
+  private requireRecording(record: RunRecord): void {
+    const { id, state } = record.status;
+    if (state !== 'running' && state !== 'paused' && state !== 'interrupted') throw new RunActionError(409, `run ${id} is ${state}: its recording has ended`);
+  }
+
+  /** A browser run's posts, one at a time (a tab sends them in order; this keeps any client honest). */
+  private serially<T>(record: RunRecord, task: () => Promise<T>): Promise<T> {
+    const result = (record.recording ?? Promise.resolve()).then(task);
+    record.recording = result.catch(() => undefined);
+    return result;
+  }
+
+  /** The tab of a recording browser run was heard from: it has browserIdleMs again. */
+  private heard(record: RunRecord): void {
+    if (isRecording(record.status)) this.watchIdle(record);
+  }
+
+  private watchIdle(record: RunRecord): void {
+    if (record.idleTimer) clearTimeout(record.idleTimer);
+    record.idleTimer = undefined;
+    if (this.closed) return;
+    record.idleTimer = setTimeout(() => {
+      record.idleTimer = undefined;
+      void this.serially(record, async () => {
+        if (!this.closed && isRecording(record.status)) this.interruptRecording(record);
+      });
+    }, this.options.browserIdleMs ?? 120_000);
+    record.idleTimer.unref?.();
+  }
+
+  /** A browser run whose tab went silent (closed, crashed, asleep) or whose server stops. */
+  private interruptRecording(record: RunRecord): void {
+    this.hub.settle(record.status.id);
+    this.setState(record, 'interrupted', { finishedAt: now() });
+  }
+
+  /** The tab posted its run's run/finished: the run is over, as it says. */
+  private endRecording(record: RunRecord, state: 'completed' | 'stopped' | 'failed', step: number, lastCheckpoint: string | undefined): void {
+    if (record.idleTimer) clearTimeout(record.idleTimer);
+    record.idleTimer = undefined;
+    this.hub.settle(record.status.id);
+    this.setState(record, state, { step, finishedAt: now(), ...(lastCheckpoint ? { lastCheckpoint } : {}) });
   }
 
   private schedule(): void {
@@ -499,7 +709,8 @@ export class RunManager {
       case 'run/started':
         status.totalSteps = event.data.totalSteps;
         status.step = event.step;
-        if (status.executor === 'torch') status.backend = event.data.backend; // torch-cpu, torch-cudax8: what train.py found
+        // torch-cpu, torch-cudax8: what train.py found; webgpu, wasm: what the tab started.
+        if (status.executor === 'torch' || status.executor === 'browser') status.backend = event.data.backend;
         break;
       case 'step':
         status.step = event.step;
@@ -572,6 +783,11 @@ export class RunManager {
 
 function now(): string {
   return new Date().toISOString();
+}
+
+/** A browser run its tab is training (as far as the server knows). */
+function isRecording(status: RunStatus): boolean {
+  return status.executor === 'browser' && (status.state === 'running' || status.state === 'paused');
 }
 
 function closeWriter(writer: WriteStream): Promise<void> {

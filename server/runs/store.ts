@@ -24,9 +24,16 @@ export const RunStatus = z.object({
   /** The pipeline's meta.name. */
   name: z.string(),
   state: RunState,
-  /** node: tfjs in a worker thread; torch: the PyTorch export in a python (torchrun) process. */
-  executor: z.enum(['node', 'torch']),
-  /** node: the tfjs backend asked for (wasm, cpu, tensorflow); torch: torch-cpu, torch-cuda, torch-cudax4 (device x processes). */
+  /**
+   * node: tfjs in a worker thread; torch: the PyTorch export in a python (torchrun) process;
+   * browser: a Web Worker in a browser tab, which posts the run's events and checkpoints here.
+   */
+  executor: z.enum(['node', 'torch', 'browser']),
+  /**
+   * node: the tfjs backend asked for (wasm, cpu, tensorflow); torch: torch-cpu, torch-cuda,
+   * torch-cudax4 (device x processes); browser: the one asked for (auto, webgpu, …), then the one
+   * the tab started (its run/started).
+   */
   backend: z.string(),
   /** Torch runs: processes, device, and while it runs the process group (killed if a restarted server finds it alive). */
   torch: z.object({ nproc: z.number().int(), device: TorchDevice, pid: z.number().int().optional() }).optional(),
@@ -43,8 +50,13 @@ export const RunStatus = z.object({
   lastCheckpoint: z.string().optional(),
   /** Checkpoint (name in checkpoints/) the next start continues from (set by resuming a stopped or interrupted run). */
   resumeFrom: z.string().optional(),
-  /** The uploaded checkpoint (POST /api/checkpoints) the run started from; the run's first step is step + 1. */
-  resumedFrom: z.object({ upload: z.string(), name: z.string(), step: z.number().int(), executor: z.string().optional() }).optional(),
+  /**
+   * The checkpoint the run started from: an uploaded one (POST /api/checkpoints) or another run's
+   * (`run`); the run's first step is step + 1.
+   */
+  resumedFrom: z.object({
+    upload: z.string().optional(), run: z.string().optional(), name: z.string(), step: z.number().int(), executor: z.string().optional(),
+  }).optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });
