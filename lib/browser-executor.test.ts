@@ -7,11 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserRunHost } from '../engine/browser/host';
-import type { FromWorker, ToWorker } from '../engine/browser/protocol';
 import type { RunEvent } from '../engine/events';
+import { inProcessWorker } from './testing/in-process-worker';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
-import { checkpointFiles, readCheckpointFiles, startBrowserRun, trainLogFile, type BrowserRunOptions, type WorkerLike } from './browser-executor';
+import { checkpointFiles, readCheckpointFiles, startBrowserRun, trainLogFile, type BrowserRunOptions } from './browser-executor';
 
 const SMOKE = JSON.parse(readFileSync(new URL('../pipelines/smoke.json', import.meta.url), 'utf8'));
 const TEXT = Array.from({ length: 300 }, (_, i) => `Row ${i % 11}: pack my box with five dozen liquor jugs.`).join('\n') + '\n';
@@ -26,23 +25,6 @@ function pipeline(steps: number, checkpointEvery: number) {
     if (n.id === 'sample') Object.assign(n.params, { max_new_tokens: 4 });
   }
   return doc;
-}
-
-/** A worker in this process: the real host on the far end of a MessageChannel. */
-function inProcessWorker(): WorkerLike {
-  const { port1, port2 } = new MessageChannel();
-  const host = new BrowserRunHost((message, transfer) => port2.postMessage(message, transfer ?? []), '');
-  port2.onmessage = (event: MessageEvent<ToWorker>) => host.handle(event.data);
-  const worker: WorkerLike = {
-    postMessage: (message, transfer) => port1.postMessage(message, transfer),
-    onmessage: null,
-    terminate() {
-      port1.close();
-      port2.close();
-    },
-  };
-  port1.onmessage = (event: MessageEvent<FromWorker>) => worker.onmessage?.(event);
-  return worker;
 }
 
 function start(options: Omit<BrowserRunOptions, 'createWorker'>) {

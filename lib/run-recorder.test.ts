@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { BrowserRunHost } from '../engine/browser/host';
-import type { FromWorker, ToWorker } from '../engine/browser/protocol';
 import type { RunEvent } from '../engine/events';
+import { inProcessWorker } from './testing/in-process-worker';
 import { createStudioServer, type StudioServer } from '../server/app';
 import { tempDir, waitFor } from '../server/test-support';
-import { startBrowserRun, type WorkerLike } from './browser-executor';
+import { startBrowserRun } from './browser-executor';
 import { RunRecorder } from './run-recorder';
 
 const SMOKE = JSON.parse(readFileSync(new URL('../pipelines/smoke.json', import.meta.url), 'utf8'));
@@ -41,23 +40,6 @@ function pipeline(steps: number) {
     if (n.id === 'sample') Object.assign(n.params, { every: 3, max_new_tokens: 4 });
   }
   return doc;
-}
-
-/** A worker in this process: the real host on the far end of a MessageChannel. */
-function inProcessWorker(): WorkerLike {
-  const { port1, port2 } = new MessageChannel();
-  const host = new BrowserRunHost((message, transfer) => port2.postMessage(message, transfer ?? []), '');
-  port2.onmessage = (event: MessageEvent<ToWorker>) => host.handle(event.data);
-  const worker: WorkerLike = {
-    postMessage: (message, transfer) => port1.postMessage(message, transfer),
-    onmessage: null,
-    terminate() {
-      port1.close();
-      port2.close();
-    },
-  };
-  port1.onmessage = (event: MessageEvent<FromWorker>) => worker.onmessage?.(event);
-  return worker;
 }
 
 async function json(path: string, init?: RequestInit): Promise<any> {

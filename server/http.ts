@@ -23,22 +23,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as JSON with content-type: application/json');
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) {
-    req.resume(); // drain, so the reply reaches the client
-    throw new HttpError(413, `request body is larger than ${limit} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, `request body is larger than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readLimited(req, limit, `request body is larger than ${limit} bytes`)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -54,9 +39,15 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 export async function readBinaryBody(req: IncomingMessage, limit: number, tooLarge: string): Promise<Uint8Array> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/octet-stream\b/i.test(type)) throw new HttpError(415, 'send the body as bytes with content-type: application/octet-stream');
+  const body = await readLimited(req, limit, tooLarge);
+  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** The whole body, or HttpError 413 (`tooLarge`) once it is declared or counted past `limit` bytes. */
+async function readLimited(req: IncomingMessage, limit: number, tooLarge: string): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
-    req.resume();
+    req.resume(); // drain, so the reply reaches the client
     throw new HttpError(413, tooLarge);
   }
   const chunks: Buffer[] = [];
@@ -69,8 +60,7 @@ export async function readBinaryBody(req: IncomingMessage, limit: number, tooLar
     }
     chunks.push(chunk as Buffer);
   }
-  const body = Buffer.concat(chunks, size);
-  return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  return Buffer.concat(chunks, size);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
