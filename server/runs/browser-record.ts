@@ -1,8 +1,8 @@
 // Browser runs recorded by the server (docs/api.md, "Browser runs"): the run trains in a tab, which
 // posts its events in numbered batches (POST /api/runs/:id/events) and its checkpoints as it writes
-// them (POST /api/runs/:id/checkpoints); the manager stores and streams them like a worker's. This
-// file holds what needs no manager: the batch format and its checks, where a batch falls in the
-// run's stream, and the keep_last of the run's checkpoint nodes.
+// them (POST /api/runs/:id/checkpoints); browser-recording.ts stores and streams them like a
+// worker's. This file holds what needs no run: the batch format and its checks, where a batch
+// falls in the run's stream, and the keep_last of the run's checkpoint nodes.
 import { z } from 'zod';
 import { BROWSER_BACKENDS } from '../../engine/browser/protocol';
 import { RunEvent } from '../../engine/events';

@@ -1,0 +1,28 @@
+// How the run manager says no: to a submission (SubmitRefusal, its problems addressed like the
+// compiler's diagnostics, nothing created) and to an action on a run (RunActionError, which carries
+// the HTTP status of the reply).
+
+/** A user error in a submission, addressed like the compiler's diagnostics. */
+export interface SubmitError {
+  nodeId?: string;
+  edgeId?: string;
+  field?: string;
+  code?: string;
+  message: string;
+}
+
+/** Why a submission was refused: a summary, and the problems addressed to nodes or fields. */
+export interface SubmitRefusal {
+  error: string;
+  errors: SubmitError[];
+}
+
+/**
+ * Why an action on a run was refused: 400 (what was sent is wrong), 404 (no such run) or 409 (not
+ * in a state that allows it); `details` go into the reply beside `error`.
+ */
+export class RunActionError extends Error {
+  constructor(readonly status: 400 | 404 | 409, message: string, readonly details?: Record<string, unknown>) {
+    super(message);
+  }
+}
