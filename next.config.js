@@ -10,6 +10,18 @@ const nextConfig = {
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: true, tsconfigPath: 'tsconfig.next.json' },
   turbopack: { root: fileURLToPath(new URL('.', import.meta.url)) },
+  // Cross-origin isolation gives pages and their workers SharedArrayBuffer, which tfjs-backend-wasm
+  // needs for its multi-threaded build (browser runs on WASM use several cores). Everything the
+  // studio loads is same-origin, so require-corp blocks nothing it uses.
+  async headers() {
+    return [{
+      source: '/:path*',
+      headers: [
+        { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+        { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+      ],
+    }];
+  },
 };
 
 export default nextConfig;

@@ -4,7 +4,8 @@
 // Eval, sampling and checkpoints are pushed past the last step so only the training loop is timed.
 // Without a GPU, Chromium's WebGPU is SwiftShader and its WebGL is software GL: both run on the CPU.
 //
-// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed] [--steps 30] [--backends webgpu,webgl,wasm,node]
+// "wasm" uses every core (cross-origin isolated page, engine/browser/wasm-threads.ts), "wasm-1t" one.
+// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed] [--steps 30] [--backends webgpu,webgl,wasm,wasm-1t,node]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ const { values } = parseArgs({
   options: {
     pipeline: { type: 'string', default: 'smoke' },
     steps: { type: 'string', default: '30' },
-    backends: { type: 'string', default: 'webgpu,webgl,wasm,node' },
+    backends: { type: 'string', default: 'webgpu,webgl,wasm,wasm-1t,node' },
   },
 });
 const steps = Number(values.steps);
@@ -62,12 +63,13 @@ try {
       const { context, page } = await newPage(browser, app.url);
       await page.goto(`${app.url}/browser-test`);
       await page.waitForFunction(() => !!window.__browserTest);
+      const [name, threads] = backend === 'wasm-1t' ? ['wasm', 1] : [backend, undefined];
       const report = await page.evaluate(
-        ([b, p, s]) => window.__browserTest!.run({ backend: b as 'webgpu' | 'webgl' | 'wasm', pipeline: p, steps: s }),
-        [backend, pipeline, steps] as const,
+        ([b, p, s, t]) => window.__browserTest!.run({ backend: b as 'webgpu' | 'webgl' | 'wasm', pipeline: p, steps: s, ...(t ? { wasmThreads: t } : {}) }),
+        [name, pipeline, steps, threads] as const,
       );
       await context.close();
-      if (report.result.status !== 'completed') throw new Error(`browser ${backend}: run ${report.result.status}`);
+      if (report.result.status !== 'completed') throw new Error(`browser ${backend}: run ${report.result.status}: ${JSON.stringify(report.result).slice(0, 500)}`);
       rows.push({
         executor: `browser ${report.backend?.name ?? backend}`, detail: report.backend?.detail ?? '',
         tokensPerSec: median(timed(report.steps).map((s) => s.tokens_per_sec)), stepMs: median(timed(report.steps).map((s) => s.step_ms)),

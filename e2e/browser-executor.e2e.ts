@@ -111,6 +111,14 @@ test('the app prepares and serves the corpus read-only with Range requests, and 
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   assert.deepEqual(new Uint8Array(await wasm.arrayBuffer()).subarray(0, 4), new Uint8Array([0, 0x61, 0x73, 0x6d])); // \0asm
   assert.equal((await get('/tfjs-wasm/tfjs-backend-wasm.js')).status, 404);
+  // The pthread workers' glue (engine/browser/wasm-threads.ts), and the isolation threads need.
+  const glue = await get('/tfjs-wasm/tfjs-backend-wasm-threaded-simd.js');
+  assert.equal(glue.headers.get('content-type'), 'text/javascript');
+  assert.match(await glue.text(), /var WasmBackendModuleThreadedSimd = /);
+  const page = await get('/browser-test');
+  assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.equal(page.headers.get('cross-origin-embedder-policy'), 'require-corp');
+  await page.body?.cancel();
 });
 
 test('WebGPU in the page\'s worker matches the node executor for 20 steps, with flat memory and a responsive page', async (t) => {
@@ -183,10 +191,14 @@ test('without WebGPU the run says why and trains on WebGL; wasm when asked; a mo
     await plain.close();
   }
 
+  // wasm on every core (this Chromium reports 2 here), and on one: the same numbers.
   const wasm = await browserRun({ steps: 3, backend: 'wasm' });
   assert.equal(wasm.backend?.name, 'wasm');
-  assert.match(wasm.backend!.detail, /^SIMD/);
+  assert.match(wasm.backend!.detail, /^SIMD, [2-8] threads$/);
   assertClose(lossesOf(wasm), first3, 1e-4, 'wasm in the browser vs wasm in node');
+  const oneThread = await browserRun({ steps: 3, backend: 'wasm', wasmThreads: 1 });
+  assert.equal(oneThread.backend!.detail, 'SIMD, 1 thread');
+  assertClose(lossesOf(oneThread), first3, 1e-4, 'single-threaded wasm in the browser vs wasm in node');
 
   // Logits of 4096 x 16 x 8192 floats = 2 GiB: over SwiftShader's 1 GiB binding limit.
   const big = structuredClone(SMOKE);

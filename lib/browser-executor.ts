@@ -28,6 +28,8 @@ export interface BrowserRunOptions {
   steps?: number;
   /** 'auto' (default): WebGPU, else WebGL, else WASM, else CPU. */
   backend?: BackendPreference;
+  /** Most threads for the wasm backend (default: every core, up to 8; 1 = single-threaded). */
+  wasmThreads?: number;
   /** Ids for dataset nodes with source 'files' (user files or text); 'brown' reads the app's corpus. */
   data?: BrowserDataset;
   /** Continue from a checkpoint (see readCheckpointFiles); its buffer is copied, not taken. */
@@ -149,6 +151,7 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
     type: 'start', pipeline: options.pipeline,
     ...(options.steps !== undefined ? { steps: options.steps } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
     ...(options.data ? { data: options.data } : {}),
     ...(options.origin ? { origin: options.origin } : {}),
     ...(resume ? { resume } : {}),

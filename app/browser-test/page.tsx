@@ -12,6 +12,7 @@ export interface TestRunRequest {
   pipeline?: unknown; // default pipelines/smoke.json
   steps?: number;
   backend?: BackendPreference;
+  wasmThreads?: number;
   resume?: { name: string; weightsBase64: string; meta: unknown };
   /** Text tokenized in the worker, for dataset nodes with source 'files'. */
   text?: { text: string; tokenizer: 'byte' | 'bpe'; vocabSize?: number };
@@ -73,6 +74,7 @@ function runForTest(request: TestRunRequest, onProgress: (line: string) => void)
     pipeline: request.pipeline ?? smoke,
     ...(request.steps !== undefined ? { steps: request.steps } : {}),
     ...(request.backend ? { backend: request.backend } : {}),
+    ...(request.wasmThreads !== undefined ? { wasmThreads: request.wasmThreads } : {}),
     ...(request.text ? { data: { kind: 'text', ...request.text } } : {}),
     ...(request.resume ? { resume: { name: request.resume.name, step: (request.resume.meta as { step: number }).step, weights: fromBase64(request.resume.weightsBase64), meta: request.resume.meta } } : {}),
     onBackend: (b) => {

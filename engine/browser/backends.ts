@@ -7,11 +7,12 @@
 // bundles need not carry it), which a browser cannot resolve; the literal import below lets the
 // bundler ship the package in the worker's chunk.
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../tf/backend';
+import { useBackend, wasmThreadCount } from '../tf/backend';
 import {
   BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
 } from './protocol';
 import { installWebGpuKernelFixes } from '../tf/webgpuKernelFixes';
+import { prepareWasmThreads } from './wasm-threads';
 
 /** The backend a run got. */
 export interface BackendChoice {
@@ -26,6 +27,8 @@ export interface BackendChoice {
 export interface StartBackendOptions {
   /** URL prefix serving tfjs-backend-wasm's .wasm files, e.g. '/tfjs-wasm/'. */
   wasmPaths?: string;
+  /** Most threads for the wasm backend (default: every core, up to 8; 1 = single-threaded). */
+  wasmThreads?: number;
 }
 
 /**
@@ -123,11 +126,25 @@ const START: Record<BrowserBackendName, Starter> = {
     return { detail: `WebGL ${tf.env().getNumber('WEBGL_VERSION')}, float32` };
   },
   async wasm(options) {
-    // Fails when the .wasm files cannot be fetched (wasmPaths) or compiled.
-    await withWarnings(() => useBackend('wasm', options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}));
+    // Every core for XNNPACK (tfjs would take half of them), up to 8 or the cap asked for.
+    const cores = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+    const wanted = Math.min(options.wasmThreads ?? 8, 8, cores);
+    let noThreads = cores < 2 ? 'one core' : '';
+    await import('@tensorflow/tfjs-backend-wasm'); // registers the flags prepareWasmThreads may set
+    const restore = options.wasmPaths
+      ? await prepareWasmThreads(options.wasmPaths, wanted, (flag, value) => tf.env().set(flag, value), (why) => (noThreads = why))
+      : undefined;
+    try {
+      // Fails when the .wasm files cannot be fetched (wasmPaths) or compiled.
+      const wasmThreads = restore ? wanted : 1;
+      await withWarnings(() => useBackend('wasm', { ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}), wasmThreads }));
+    } finally {
+      restore?.();
+    }
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : '1 thread'}` };
+    const threads = await wasmThreadCount();
+    const threading = threads > 1 ? `${threads} threads` : `1 thread${noThreads ? ` (${noThreads})` : ''}`;
+    return { detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threading}` };
   },
   async cpu() {
     await useBackend('cpu');

@@ -139,7 +139,9 @@ export class BrowserRunHost {
 
       // '' (or no origin, as in Node) lets tfjs-backend-wasm find its .wasm files itself.
       const wasmPaths = start.wasmPaths ?? (origin ? `${origin}/tfjs-wasm/` : '');
-      const choice = await startBrowserBackend(start.backend ?? 'auto', wasmPaths ? { wasmPaths } : {});
+      const choice = await startBrowserBackend(start.backend ?? 'auto', {
+        ...(wasmPaths ? { wasmPaths } : {}), ...(start.wasmThreads !== undefined ? { wasmThreads: start.wasmThreads } : {}),
+      });
       backend = choice.name;
       this.post({ type: 'backend', name: choice.name, fallbacks: choice.fallbacks, detail: choice.detail, ...(choice.limits ? { limits: choice.limits } : {}) });
       if (choice.limits) {

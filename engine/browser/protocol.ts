@@ -53,6 +53,8 @@ export interface StartMessage {
   origin?: string;
   /** URL prefix of the tfjs-backend-wasm .wasm files (default `${origin}/tfjs-wasm/`; '' = tfjs's own default). */
   wasmPaths?: string;
+  /** Most threads the wasm backend may use (default: every core, up to 8; 1 = single-threaded). */
+  wasmThreads?: number;
 }
 
 export type ControlMessage = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
