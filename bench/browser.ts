@@ -4,8 +4,9 @@
 // Eval, sampling and checkpoints are pushed past the last step so only the training loop is timed.
 // Without a GPU, Chromium's WebGPU is SwiftShader and its WebGL is software GL: both run on the CPU.
 //
-// "wasm" uses every core (cross-origin isolated page, engine/browser/wasm-threads.ts), "wasm-1t" one.
-// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed] [--steps 30] [--backends webgpu,webgl,wasm,wasm-1t,node]
+// "wasm" runs as a browser run would (threads chosen by engine/browser/wasm-threads.ts), "wasm-1t"
+// on one thread, "wasm-mt" on every core.
+// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed] [--steps 30] [--backends webgpu,webgl,wasm,wasm-1t,wasm-mt,node]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ const { values } = parseArgs({
   options: {
     pipeline: { type: 'string', default: 'smoke' },
     steps: { type: 'string', default: '30' },
-    backends: { type: 'string', default: 'webgpu,webgl,wasm,wasm-1t,node' },
+    backends: { type: 'string', default: 'webgpu,webgl,wasm,wasm-mt,node' },
   },
 });
 const steps = Number(values.steps);
@@ -63,7 +64,7 @@ try {
       const { context, page } = await newPage(browser, app.url);
       await page.goto(`${app.url}/browser-test`);
       await page.waitForFunction(() => !!window.__browserTest);
-      const [name, threads] = backend === 'wasm-1t' ? ['wasm', 1] : [backend, undefined];
+      const [name, threads] = backend === 'wasm-1t' ? ['wasm', 1] : backend === 'wasm-mt' ? ['wasm', 8] : [backend, undefined];
       const report = await page.evaluate(
         ([b, p, s, t]) => window.__browserTest!.run({ backend: b as 'webgpu' | 'webgl' | 'wasm', pipeline: p, steps: s, ...(t ? { wasmThreads: t } : {}) }),
         [name, pipeline, steps, threads] as const,

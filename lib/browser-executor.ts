@@ -28,7 +28,7 @@ export interface BrowserRunOptions {
   steps?: number;
   /** 'auto' (default): WebGPU, else WebGL, else WASM, else CPU. */
   backend?: BackendPreference;
-  /** Most threads for the wasm backend (default: every core, up to 8; 1 = single-threaded). */
+  /** Most threads for the wasm backend (default: 1 for small models, else every core, up to 8). */
   wasmThreads?: number;
   /** Ids for dataset nodes with source 'files' (user files or text); 'brown' reads the app's corpus. */
   data?: BrowserDataset;

@@ -10,6 +10,7 @@ import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { startBrowserBackend } from './backends';
 import { checkGpuFit } from './gpu-fit';
 import { browserIO } from './io';
+import { wasmThreadsFor } from './wasm-threads';
 import type { BrowserBackendName, FromWorker, MemoryTrace, StartMessage, ToWorker } from './protocol';
 
 /** How the host sends a message to the page (postMessage, with buffers to transfer). */
@@ -139,8 +140,9 @@ export class BrowserRunHost {
 
       // '' (or no origin, as in Node) lets tfjs-backend-wasm find its .wasm files itself.
       const wasmPaths = start.wasmPaths ?? (origin ? `${origin}/tfjs-wasm/` : '');
+      const wasmThreads = start.wasmThreads ?? wasmThreadsFor(plan);
       const choice = await startBrowserBackend(start.backend ?? 'auto', {
-        ...(wasmPaths ? { wasmPaths } : {}), ...(start.wasmThreads !== undefined ? { wasmThreads: start.wasmThreads } : {}),
+        ...(wasmPaths ? { wasmPaths } : {}), ...(wasmThreads !== undefined ? { wasmThreads } : {}),
       });
       backend = choice.name;
       this.post({ type: 'backend', name: choice.name, fallbacks: choice.fallbacks, detail: choice.detail, ...(choice.limits ? { limits: choice.limits } : {}) });

@@ -53,7 +53,7 @@ export interface StartMessage {
   origin?: string;
   /** URL prefix of the tfjs-backend-wasm .wasm files (default `${origin}/tfjs-wasm/`; '' = tfjs's own default). */
   wasmPaths?: string;
-  /** Most threads the wasm backend may use (default: every core, up to 8; 1 = single-threaded). */
+  /** Most threads the wasm backend may use (default: 1 for small models, see wasmThreadsFor; else every core, up to 8). */
   wasmThreads?: number;
 }
 

@@ -11,6 +11,8 @@
 // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (next.config.js sends
 // COOP/COEP); anywhere else, or when the fetch fails, threads are turned off and wasm runs on one.
 
+import type { Plan } from '../plan';
+
 /** The glue file tfjs's threaded build needs in its pthread workers (see app/tfjs-wasm). */
 export const THREADED_GLUE_FILE = 'tfjs-backend-wasm-threaded-simd.js';
 const BLOB_PREFIX = 'var WasmBackendModuleThreadedSimd = ';
@@ -61,4 +63,24 @@ export async function prepareWasmThreads(
     globalThis.Blob = NativeBlob;
     delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency; // the prototype's getter again
   };
+}
+
+/**
+ * Below this size of the model's products (tokens per micro-batch x d_model) one thread is faster:
+ * XNNPACK's hand-off to its pool costs more than it saves. Measured with bench/browser.ts on
+ * 2 cores: smoke (64 tokens x d 32 = 2,048) ran at 0.68x with 2 threads, seed (1,024 x 128 =
+ * 131,072) at 1.26x.
+ */
+export const MIN_WORK_FOR_THREADS = 32_768;
+
+/**
+ * The thread cap for a plan when the user set none: 1 for models too small to gain, else
+ * undefined (every core).
+ * @example wasmThreadsFor(smokePlan) // 1
+ */
+export function wasmThreadsFor(plan: Plan): number | undefined {
+  const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
+  const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
+  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => num(n, 'd_model')));
+  return tokens * width < MIN_WORK_FOR_THREADS ? 1 : undefined;
 }
