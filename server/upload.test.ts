@@ -46,6 +46,8 @@ async function finishedRun(id: string, timeoutMs = 60_000) {
   await watcher.subscribe();
   await waitFor(`run ${id} to end`, () => watcher.finished(), timeoutMs);
   watcher.close();
+  // The status turns final once the worker has exited, just after its run/finished event.
+  await waitFor(`run ${id}'s status to be final`, async () => !['queued', 'running', 'paused'].includes((await api(server.url, `/api/runs/${id}`)).json.state));
   assert.deepEqual(watcher.problems, []);
   return watcher.events;
 }
