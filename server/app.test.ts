@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeSafetensors } from '../engine/checkpoint/safetensors';
 import { createStudioServer, type StudioServer } from './app';
-import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 
 let server: StudioServer;
 let base: string;
@@ -116,7 +116,7 @@ test('a run streams ordered events, then its history, log and checkpoints are se
   const losses = live.events.filter((e) => e.type === 'step').map((e) => (e.data as { loss: number }).loss);
   assert.ok(losses.at(-1)! < losses[0] - 0.5, `loss falls on cpu: ${losses[0]} -> ${losses.at(-1)}`);
 
-  const status = (await api(base, `/api/runs/${id}`)).json;
+  const status = await finalStatus(base, id);
   assert.equal(status.state, 'completed');
   assert.equal(status.step, 20);
   assert.equal(status.metrics.loss, losses.at(-1));

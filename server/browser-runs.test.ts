@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { RunEvent } from '../engine/events';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
-import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 
 /** How long a browser run may be silent: long on the main server, short where a test waits for it. */
 const IDLE_MS = 10_000;
@@ -309,7 +309,7 @@ test('a silent tab: interrupted, running again when it speaks; a restart interru
     assert.deepEqual(watcher.problems, []);
     const restart = watcher.events.find((e) => e.seq > lastSeq && e.type === 'run/started')!;
     assert.deepEqual([restart.step, (restart.data as { resumedFrom?: string }).resumedFrom], [10, 'ckpt-000010']);
-    assert.equal((await status(second.url, id)).state, 'completed');
+    assert.equal((await finalStatus(second.url, id)).state, 'completed');
     // Its log reads as one run: the tab's lines to step 10, the server's after, each step once, the
     // uninterrupted run's numbers.
     const log = (await api(second.url, `/api/runs/${id}/log`)).text.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createStudioServer } from './app';
-import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 
 test('a run interrupted by a crash is history after a restart, and resumes from its checkpoint', async () => {
   const runs = await tempDir('studio-runs-');
@@ -59,7 +59,7 @@ test('a run interrupted by a crash is history after a restart, and resumes from 
       assert.equal(restart.step, lastCheckpoint.step);
       assert.equal((restart.data as { resumedFrom?: string }).resumedFrom, lastCheckpoint.name);
 
-      const final = (await api(server.url, `/api/runs/${id}`)).json;
+      const final = await finalStatus(server.url, id);
       assert.equal(final.state, 'completed');
       assert.equal(final.step, 60);
       const logSteps = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step);

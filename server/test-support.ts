@@ -46,6 +46,17 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /**
+ * The run's status once it is final. It turns final when the worker has exited, a moment after
+ * the run/finished event a watcher sees.
+ */
+export function finalStatus(url: string, id: string): Promise<any> {
+  return waitFor(`run ${id}'s status to be final`, async () => {
+    const status = (await api(url, `/api/runs/${id}`)).json;
+    return !['queued', 'running', 'paused'].includes(status?.state) && status;
+  });
+}
+
+/**
  * A socket.io client watching one run. `events` holds what arrived, and any gap or repeat in seq
  * is recorded in `problems` (the tests assert it stays empty).
  */

@@ -11,7 +11,7 @@ import { encodeSafetensors, f32Tensor } from '../engine/checkpoint/safetensors';
 import { DEFAULT_PYTHON, detectTorch } from '../engine/export/torch/launch';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
-import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 
 const MAX_UPLOAD = 1024 * 1024;
 
@@ -46,8 +46,7 @@ async function finishedRun(id: string, timeoutMs = 60_000) {
   await watcher.subscribe();
   await waitFor(`run ${id} to end`, () => watcher.finished(), timeoutMs);
   watcher.close();
-  // The status turns final once the worker has exited, just after its run/finished event.
-  await waitFor(`run ${id}'s status to be final`, async () => !['queued', 'running', 'paused'].includes((await api(server.url, `/api/runs/${id}`)).json.state));
+  await finalStatus(server.url, id);
   assert.deepEqual(watcher.problems, []);
   return watcher.events;
 }
