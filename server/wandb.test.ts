@@ -37,6 +37,8 @@ test('a run with wandb on streams to W&B and says so on the log node', async () 
     await watcher.subscribe();
     await waitFor('the run to finish', () => watcher.finished());
     watcher.close();
+    // The worker tells W&B the run is complete after its run/finished event.
+    await waitFor('W&B to hear that the run is complete', () => requests.at(-1)?.body?.complete);
 
     const notice = watcher.events.find((e) => e.type === 'node/notice');
     assert.equal(notice?.nodeId, 'log');
