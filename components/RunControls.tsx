@@ -45,7 +45,7 @@ export function RunControls() {
       >
         <option value="node">Node (server)</option>
         {torchLabel && <option value="torch">{torchLabel}</option>}
-        <option value="browser">Browser (WebGPU)</option>
+        <option value="browser">Browser (this tab)</option>
       </select>
       {executor === 'browser' && (
         <select

@@ -1,5 +1,5 @@
 // User journey with the browser executor, in Chromium (--enable-unsafe-webgpu: WebGPU on
-// SwiftShader) against the production build: choose "Browser (WebGPU)", press Run on the smoke
+// SwiftShader) against the production build: choose "Browser (this tab)", press Run on the smoke
 // template, watch the loss block fall, download a checkpoint through the checkpoint block's link
 // (from memory, both files). The server records the run as the tab trains it: after a reload the
 // run is still there, from the server (its curve, its checkpoint, which downloads from the

@@ -228,7 +228,7 @@ test('a run that fails on a node; the runs page overlays two runs and replays on
 
   // The executors the server offers (Torch with its device when it has PyTorch), and the export.
   const executors = (await (await fetch(`${app.url}/api/executors`)).json()) as { torch?: { available: boolean; device: string } };
-  const expected = [...(executors.torch?.available ? ['Node (server)', `Torch · ${executors.torch.device}`] : ['Node (server)']), 'Browser (WebGPU)'];
+  const expected = [...(executors.torch?.available ? ['Node (server)', `Torch · ${executors.torch.device}`] : ['Node (server)']), 'Browser (this tab)'];
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="executor"] option').length === n, expected.length);
   assert.deepEqual(await page.locator('[data-testid="executor"] option').allTextContents(), expected);
   await page.click('[data-testid="export"]');
