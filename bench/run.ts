@@ -90,7 +90,7 @@ function engineVariant(backend: string): { tfBackend: string; threads: number; l
     };
   }
   if (backend === 'wasm-xnnpack') return { tfBackend: 'wasm', threads: 1, label: 'engine wasm XNNPACK', env: { PRETRAIN_BLAS: 'off' } };
-  return { tfBackend: backend, threads: 1, label: `engine ${backend}`, env: {} };
+  return { tfBackend: backend, threads: 1, label: `engine ${backend}`, env: { PRETRAIN_BLAS_THREADS: '1' } };
 }
 
 // ---------------------------------------------------------------- helpers

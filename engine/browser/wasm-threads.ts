@@ -12,6 +12,7 @@
 // COOP/COEP); anywhere else, or when the fetch fails, threads are turned off and wasm runs on one.
 
 import type { Plan } from '../plan';
+import { productWork } from '../plan-work';
 
 /** The glue file tfjs's threaded build needs in its pthread workers (see app/tfjs-wasm). */
 export const THREADED_GLUE_FILE = 'tfjs-backend-wasm-threaded-simd.js';
@@ -79,8 +80,5 @@ export const MIN_WORK_FOR_THREADS = 32_768;
  * @example wasmThreadsFor(smokePlan) // 1
  */
 export function wasmThreadsFor(plan: Plan): number | undefined {
-  const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
-  const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
-  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => num(n, 'd_model')));
-  return tokens * width < MIN_WORK_FOR_THREADS ? 1 : undefined;
+  return productWork(plan) < MIN_WORK_FOR_THREADS ? 1 : undefined;
 }

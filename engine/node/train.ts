@@ -1,6 +1,7 @@
 // Runs a pipeline document in this Node process: compile, open the run folder, train.
 // Shared by the CLI (cli/train.ts) and the server's worker threads.
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { compile } from '../compiler/compile';
 import type { Diagnostic } from '../compiler/diagnostics';
@@ -8,7 +9,9 @@ import type { EventSink } from '../events';
 import type { Plan } from '../plan';
 import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { useBackend, type BackendName } from '../tf/backend';
+import { nativeGemmFor } from '../tf/nativeGemm';
 import { writeFileAtomic } from './atomic-file';
+import { blasThreadsFor } from './blas-threads';
 import { readCheckpointFile } from './checkpoint-dir';
 import { nodeIO } from './io';
 import { withWandb } from './wandb';
@@ -32,7 +35,7 @@ export interface TrainOptions {
   dataRoots?: string[];
   /** A stable id for the run (W&B resumes the run with the same id); default: the run folder's name. */
   runId?: string;
-  /** Environment for W&B settings (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY); default process.env. */
+  /** Environment for W&B settings (WANDB_API_KEY, WANDB_BASE_URL, WANDB_ENTITY) and PRETRAIN_BLAS_THREADS; default process.env. */
   env?: Record<string, string | undefined>;
 }
 
@@ -59,6 +62,7 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
   await writeFileAtomic(join(options.outDir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
 
   const backendName = await useBackend(options.backend ?? 'wasm');
+  nativeGemmFor(backendName)?.setThreads?.(blasThreadsFor(plan, options.env ?? process.env, availableParallelism()));
   const resume = options.resume ? await readCheckpointFile(options.resume) : undefined;
   const io = nodeIO({ outDir: options.outDir, dataDir: options.dataDir, baseDir: options.baseDir, dataRoots: options.dataRoots });
   // When the log node turns W&B on, the logged steps also stream there.

@@ -6,8 +6,8 @@
 //   PRETRAIN_BLAS          "off" to keep XNNPACK; or the BLAS library to load (default: OpenBLAS,
 //                          libopenblas.so.0 / libopenblas.so / libopenblas.dylib); any library with
 //                          the CBLAS interface works.
-//   PRETRAIN_BLAS_THREADS  threads per product (default 1; a run on a busy server should not take
-//                          every core). OpenBLAS only.
+//   PRETRAIN_BLAS_THREADS  threads per product. Default: chosen per run by the model's size
+//                          (engine/node/blas-threads.ts), 1 until then. OpenBLAS only.
 // OpenBLAS picks its kernels from the CPU's name, and falls back to slow SSE3 ones on CPUs it does
 // not know by name (common in VMs). When OPENBLAS_CORETYPE is unset, it is set from the CPU's
 // feature flags before the library loads (SkylakeX for AVX-512, Haswell for AVX2).
@@ -119,9 +119,19 @@ async function load(): Promise<NativeGemm | undefined> {
       tried.push(`${path}: ${String(err)}`);
       continue;
     }
-    const name = describeLibrary(lib, path, threads);
+    const openblas = openBlasControls(lib);
+    let current = threads;
+    openblas?.setThreads(current);
     return {
-      describe: name,
+      get describe() {
+        return openblas ? `OpenBLAS ${openblas.version} ${openblas.core}, ${current} thread${current === 1 ? '' : 's'}` : path;
+      },
+      ...(openblas ? {
+        setThreads(n: number) {
+          current = Math.max(1, Math.floor(n));
+          openblas.setThreads(current);
+        },
+      } : {}),
       sgemm(transposeA, transposeB, M, N, K, a, b, c) {
         // Row-major: A is [M, K] ([K, M] when transposed), B is [K, N] ([N, K] when transposed).
         sgemm(CBLAS_ROW_MAJOR, transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS, transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -142,15 +152,14 @@ function libcSetenv(koffi: Koffi): ((name: string, value: string) => void) | und
   }
 }
 
-/** "OpenBLAS 0.3.21 SkylakeX, 1 thread", or the library's file name for other BLAS libraries. */
-function describeLibrary(lib: KoffiLib, path: string, threads: number): string {
+/** OpenBLAS's version, kernel set and thread control; undefined for other BLAS libraries. */
+function openBlasControls(lib: KoffiLib): { version: string; core: string; setThreads(n: number): void } | undefined {
   try {
     const config = String(lib.func('const char *openblas_get_config()')());
     const core = String(lib.func('const char *openblas_get_corename()')());
-    lib.func('void openblas_set_num_threads(int n)')(threads);
-    const version = /OpenBLAS\s+(\S+)/.exec(config)?.[1] ?? '';
-    return `OpenBLAS ${version} ${core}, ${threads} thread${threads === 1 ? '' : 's'}`.replace(/\s+/g, ' ');
+    const setThreads = lib.func('void openblas_set_num_threads(int n)');
+    return { version: /OpenBLAS\s+(\S+)/.exec(config)?.[1] ?? '?', core, setThreads: (n) => void setThreads(n) };
   } catch {
-    return path; // not OpenBLAS
+    return undefined; // not OpenBLAS
   }
 }

@@ -12,7 +12,9 @@ export interface NativeGemm {
     a: Float32Array, b: Float32Array, c: Float32Array,
   ): void;
   /** What runs the products, for run events and the bench, e.g. "OpenBLAS 0.3.21 SkylakeX, 1 thread". */
-  describe: string;
+  readonly describe: string;
+  /** Threads per product from now on, where the library lets us choose (process-wide). */
+  setThreads?(threads: number): void;
 }
 
 let current: NativeGemm | undefined;

@@ -72,8 +72,12 @@ export class RunManager {
     this.hub = new EventHub((id, after) => this.store.readEvents(id, after), options.flushMs ?? 100);
     this.runs = new RunRecords(this.store);
     this.recording = new BrowserRecording({ runs: this.runs, store: this.store, hub: this.hub, idleMs: options.browserIdleMs ?? 120_000 });
+    this.maxConcurrent = Math.max(1, options.maxConcurrentRuns ?? 1);
+    // OpenBLAS's thread count is process-wide: runs that share the process get one thread each.
+    const env = options.workerEnv ?? process.env;
+    const workerEnv = this.maxConcurrent > 1 && !env.PRETRAIN_BLAS_THREADS ? { ...env, PRETRAIN_BLAS_THREADS: '1' } : options.workerEnv;
     this.executions = new RunExecutions({
-      runs: this.runs, store: this.store, hub: this.hub, dataDir: options.dataDir, workerEnv: options.workerEnv, python: this.python,
+      runs: this.runs, store: this.store, hub: this.hub, dataDir: options.dataDir, workerEnv, python: this.python,
       torchStopGraceMs: options.torchStopGraceMs ?? 30_000, torchPollMs: options.torchPollMs ?? 250,
       closing: () => this.closed,
       release: (id) => {
@@ -81,7 +85,6 @@ export class RunManager {
         this.schedule();
       },
     });
-    this.maxConcurrent = Math.max(1, options.maxConcurrentRuns ?? 1);
   }
 
   /**

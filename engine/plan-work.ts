@@ -1,0 +1,15 @@
+// How big a plan's matrix products are, for choosing threads: products this small lose more to
+// handing work to other threads than they gain (engine/browser/wasm-threads.ts, engine/node/blas-threads.ts).
+import type { Plan } from './plan';
+
+/**
+ * Rows x width of the model's largest products: tokens per micro-batch (batch x context of the
+ * largest get_batch) times the widest model's d_model.
+ * @example productWork(smokePlan) // 64 tokens x d_model 32 = 2048
+ */
+export function productWork(plan: Plan): number {
+  const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
+  const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
+  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => num(n, 'd_model')));
+  return tokens * width;
+}
