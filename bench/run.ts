@@ -23,12 +23,13 @@
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
+import { tunedOpenBlasCoreType } from '../engine/tf/blasNode';
 import { BENCH_CONFIGS, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
 import type { EngineRow } from './engine-worker';
 
@@ -108,23 +109,6 @@ function runJson(cmd: string, args: string[], env: Record<string, string>, timeo
   return { error: why || `exit ${r.status}` };
 }
 
-function cpuFlags(): Set<string> {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-    return new Set((line ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
-  } catch {
-    return new Set();
-  }
-}
-
-/** The OpenBLAS kernel set this CPU supports best (undefined: leave OpenBLAS's own choice). */
-function tunedCoretype(): string | undefined {
-  const f = cpuFlags();
-  if (f.has('avx512f') && f.has('avx512bw') && f.has('avx512vl')) return 'SkylakeX';
-  if (f.has('avx2') && f.has('fma')) return 'Haswell';
-  return undefined;
-}
-
 const threadEnv = (threads: number, coretype?: string): Record<string, string> => ({
   OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
   ...(coretype ? { OPENBLAS_CORETYPE: coretype } : {}),
@@ -161,7 +145,7 @@ const log = (s: string) => process.stdout.write(s + '\n');
 
 // ---- peaks
 log(`bench: configs ${configNames.join(',')}; backends ${backends.join(',')}; ${nCpu} CPUs; load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-const tuned = tunedCoretype();
+const tuned = tunedOpenBlasCoreType(); // what the node executor sets for itself (engine/tf/blasNode.ts)
 const peaks: Record<string, { gflops: number; core?: string; detail?: unknown }> = {};
 const torchOk = !values['no-torch'] && !runJson(PYTHON, ['-c', 'import torch, numpy; print("{}")'], {}, 60).error;
 if (torchOk) {

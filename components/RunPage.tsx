@@ -13,6 +13,7 @@ import { encodeShare } from '../lib/share';
 import { RUN_KEY } from './run-actions';
 import { RunGraph } from './RunGraph';
 import { RunPanel } from './RunPanel';
+import { Brand } from './Brand';
 import { RunStateBadge } from './RunStateBadge';
 
 type Loaded = { doc: Pipeline } | { error: string } | null;
@@ -106,9 +107,7 @@ export default function RunPage({ runId }: { runId: string }) {
   return (
     <div className="run-page">
       <header className="toolbar">
-        <Link href="/" className="brand" title="Back to the studio">
-          <span className="logo" aria-hidden>◆</span> Pretrain Studio
-        </Link>
+        <Brand linkHome />
         <nav className="crumbs">
           <Link href="/runs" data-testid="runs-link">Runs</Link>
           <span className="muted">›</span>

@@ -12,6 +12,7 @@ import { useRunsList, useRunStream } from '../lib/run-client';
 import { displayState, type RunStatus } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { Chart, type ChartSeries } from './Chart';
+import { Brand } from './Brand';
 import { RunStateBadge } from './RunStateBadge';
 
 /** Colours of overlaid runs, in the order they were ticked. */
@@ -107,9 +108,7 @@ export default function RunsPage() {
   return (
     <div className="runs-page">
       <header className="toolbar">
-        <Link href="/" className="brand" title="Back to the studio">
-          <span className="logo" aria-hidden>◆</span> Pretrain Studio
-        </Link>
+        <Brand linkHome />
         <div className="doc-name">Runs</div>
         <nav className="actions">
           <Link href="/" className="button" data-testid="studio-link">

@@ -9,6 +9,7 @@ import { freeSpot } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
 import { SEED_DOCUMENT, TEMPLATES } from '../lib/templates';
+import { Brand } from './Brand';
 import { downloadText } from './files';
 import { HelpPopover } from './HelpPopover';
 import { exportTorchZip } from './run-actions';
@@ -112,9 +113,7 @@ export function Toolbar() {
 
   return (
     <header className="toolbar">
-      <div className="brand">
-        <span className="logo" aria-hidden>◆</span> Pretrain Studio
-      </div>
+      <Brand />
       <div className="doc-name" title={name}>
         {name}
       </div>

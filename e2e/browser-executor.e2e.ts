@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { after, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
 import type { TestRunReport, TestRunRequest } from '../app/browser-test/page';
 import type { RunEvent } from '../engine/events';
 import { directoryCheckpointStore, readCheckpointFile } from '../engine/node/checkpoint-dir';
 import { trainPipeline } from '../engine/node/train';
-import { launchBrowser, newPage, ROOT, startApp, type App } from './harness';
+import { appAndBrowserPerFile, launchBrowser, newPage, ROOT, type App } from './harness';
 
 const SMOKE = JSON.parse(readFileSync(join(ROOT, 'pipelines', 'smoke.json'), 'utf8'));
 const STEPS = 20;
@@ -24,18 +24,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'e2e-browser-exec-'));
 // on its first request.
 const DATA_DIR = join(tmp, 'data');
 
+process.env.DATA_DIR = DATA_DIR; // the harness passes this process's environment to the server
 let app: App;
 let browser: Browser;
-before(async () => {
-  process.env.DATA_DIR = DATA_DIR; // the harness passes this process's environment to the server
-  app = await startApp();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
+after(() => rmSync(tmp, { recursive: true, force: true })); // after the harness has stopped the server
 
 /** Opens the test page in a fresh context and runs one browser run there; also checks the page stayed clean. */
 async function browserRun(request: TestRunRequest, on: Browser = browser): Promise<TestRunReport> {
@@ -178,7 +171,7 @@ test('without WebGPU the run says why and trains on WebGL; wasm when asked; a mo
   const first3 = new Map([...nodeReference.losses].filter(([step]) => step <= 3));
 
   // The same Chromium without --enable-unsafe-webgpu: navigator.gpu exists, but no adapter.
-  const plain = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const plain = await launchBrowser({ webgpu: false });
   try {
     const webgl = await browserRun({ steps: 3 }, plain);
     assert.equal(webgl.result.status, 'completed', JSON.stringify(webgl.result));

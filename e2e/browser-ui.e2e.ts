@@ -11,24 +11,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser, Download } from 'playwright-core';
-import { launchBrowser, newPage, screenshot, startApp, type App } from './harness';
+import { appAndBrowserPerFile, newPage, screenshot, type App } from './harness';
 
 type Status = { id: string; executor: string; backend: string; state: string; step: number; lastCheckpoint?: string; resumedFrom?: { run?: string; name: string; step: number; executor: string } };
 
 let app: App;
 let browser: Browser;
-
-before(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
 
 const panel = '[data-testid="run-panel"]';
 

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildIfStale, quietEnv, ROOT } from '../scripts/build-if-stale';
 
@@ -74,12 +75,31 @@ export async function startApp(): Promise<App> {
   };
 }
 
-/** Debian's Chromium, headless. */
-export function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium, headless; with WebGPU (SwiftShader here) unless `webgpu: false`. */
+export function launchBrowser({ webgpu = true }: { webgpu?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
+    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(webgpu ? ['--enable-unsafe-webgpu'] : [])],
+  });
+}
+
+/**
+ * Serves the app and starts Chromium once for the calling test file (node:test before/after hooks),
+ * handing both to `use` before the first test; they are closed after the last.
+ * @example let app: App; let browser: Browser; appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
+ */
+export function appAndBrowserPerFile(use: (app: App, browser: Browser) => void): void {
+  let app: App | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    app = await startApp();
+    browser = await launchBrowser();
+    use(app, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
   });
 }
 

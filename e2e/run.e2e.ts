@@ -7,22 +7,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { closeSession, launchBrowser, openSession, ROOT, screenshot, startApp, type App, type Session } from './harness';
+import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
-
-before(async () => {
-  app = await startApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
 
 async function open(path = '/'): Promise<Session> {
   return openSession(browser, app, app.url + path);

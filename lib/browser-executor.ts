@@ -177,6 +177,21 @@ export function checkpointFiles(checkpoint: CheckpointPayload): [File, File] {
   ];
 }
 
+/**
+ * A checkpoint as the server takes it (POST /api/checkpoints and /api/runs/:id/checkpoints,
+ * docs/api.md): one body, the metadata JSON then the .safetensors bytes, and a header saying where
+ * the JSON ends.
+ * @example await fetch(`/api/checkpoints?name=${checkpoint.name}`, checkpointUpload(checkpoint));
+ */
+export function checkpointUpload(checkpoint: CheckpointPayload): RequestInit {
+  const meta = new TextEncoder().encode(metaToJson(checkpoint.name, checkpoint.meta));
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'checkpoint-meta-length': String(meta.byteLength) },
+    body: new Blob([meta, checkpoint.weights]),
+  };
+}
+
 /** train_log.jsonl as a file (one JSON object per line). */
 export function trainLogFile(lines: readonly string[]): File {
   return new File([lines.map((l) => l + '\n').join('')], 'train_log.jsonl', { type: 'application/x-ndjson' });

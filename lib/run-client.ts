@@ -11,8 +11,7 @@
 // Local feeds: a browser run this tab trains (lib/browser-runs.ts) is fed into the store from its
 // worker, ahead of what the server has stored; it is not subscribed (the socket would echo the
 // tab's own events back) and the server's statuses of it are left aside until the feed ends.
-import { metaToJson } from '../engine/checkpoint/store';
-import type { CheckpointPayload } from './browser-executor';
+import { checkpointUpload, type CheckpointPayload } from './browser-executor';
 import { useEffect } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { Pipeline } from './document';
@@ -198,14 +197,9 @@ export type UploadResult = { ok: true; upload: UploadedCheckpoint } | { ok: fals
  * @example const r = await uploadCheckpoint(run.checkpoints.get('ckpt-000010')!); if (r.ok) submitRun(doc, 'node', { resume: { upload: r.upload.id } });
  */
 export async function uploadCheckpoint(checkpoint: CheckpointPayload): Promise<UploadResult> {
-  const meta = new TextEncoder().encode(metaToJson(checkpoint.name, checkpoint.meta));
   let reply: Response;
   try {
-    reply = await fetch(`/api/checkpoints?name=${encodeURIComponent(checkpoint.name)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'checkpoint-meta-length': String(meta.byteLength) },
-      body: new Blob([meta, checkpoint.weights]),
-    });
+    reply = await fetch(`/api/checkpoints?name=${encodeURIComponent(checkpoint.name)}`, checkpointUpload(checkpoint));
   } catch (error) {
     return { ok: false, message: `the server cannot be reached (${(error as Error).message})` };
   }

@@ -5,9 +5,8 @@
 // (no connection, a 5xx) is sent again as it was, same seq, so the server stores it once. A
 // refusal ends the recording (the run trains on in the tab) and `onStopped` says why; a checkpoint
 // the server turns away (too large, say) is only reported, and the events go on.
-import { metaToJson } from '../engine/checkpoint/store';
 import type { RunEvent } from '../engine/events';
-import type { CheckpointPayload } from './browser-executor';
+import { checkpointUpload, type CheckpointPayload } from './browser-executor';
 
 type LogFile = 'train_log.jsonl' | 'samples.jsonl';
 
@@ -227,13 +226,7 @@ export class RunRecorder {
         const { seq, events, lines, paused } = task;
         reply = await this.fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seq, events, lines, paused }) });
       } else {
-        const { name, meta: metaValue, weights } = task.checkpoint;
-        const meta = new TextEncoder().encode(metaToJson(name, metaValue));
-        reply = await this.fetch(`${base}/checkpoints?name=${encodeURIComponent(name)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/octet-stream', 'checkpoint-meta-length': String(meta.byteLength) },
-          body: new Blob([meta, weights]),
-        });
+        reply = await this.fetch(`${base}/checkpoints?name=${encodeURIComponent(task.checkpoint.name)}`, checkpointUpload(task.checkpoint));
       }
     } catch (error) {
       return { ok: false, retry: true, reason: `the server cannot be reached (${(error as Error).message})` };

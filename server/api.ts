@@ -91,6 +91,8 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
     return status;
   };
 
+  // A checkpoint's metadata holds its pipeline: the submission limit fits it.
+  const uploadLimits = { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes };
   const routes: [method: string, path: RegExp, handler: Handler][] = [
     ['GET', /^\/api\/health$/, (_req, res) => {
       const runs = manager.list();
@@ -108,7 +110,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       sendJson(res, 201, { id: result.id });
     }],
     ['POST', /^\/api\/checkpoints$/, async (req, res, _params, query) => {
-      const checkpoint = await readCheckpointUpload(req, query, { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes });
+      const checkpoint = await readCheckpointUpload(req, query, uploadLimits);
       sendJson(res, 201, await manager.uploads.add(checkpoint));
     }],
     ['GET', /^\/api\/checkpoints\/([^/]+)$/, async (_req, res, [id]) => {
@@ -173,7 +175,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
         runOr404(id);
         manager.checkRecording(id);
       });
-      const checkpoint = await readCheckpointUpload(req, query, { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes });
+      const checkpoint = await readCheckpointUpload(req, query, uploadLimits);
       sendJson(res, 201, await manager.recordCheckpoint(id, checkpoint));
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, async (_req, res, [id, action]) => {

@@ -5,6 +5,7 @@
 // PRETRAIN_BLAS_THREADS says otherwise.
 import type { Plan } from '../plan';
 import { productWork } from '../plan-work';
+import { askedBlasThreads } from '../tf/blasNode';
 
 export const MIN_WORK_FOR_BLAS_THREADS = 262_144;
 const MAX_AUTO_THREADS = 4;
@@ -13,7 +14,5 @@ const MAX_AUTO_THREADS = 4;
  * @example blasThreadsFor(planOfM, {}, 16) // 4; blasThreadsFor(planOfR, {}, 16) // 1
  */
 export function blasThreadsFor(plan: Plan, env: Record<string, string | undefined>, cores: number): number {
-  const asked = Number(env.PRETRAIN_BLAS_THREADS);
-  if (env.PRETRAIN_BLAS_THREADS && Number.isInteger(asked) && asked >= 1) return asked;
-  return productWork(plan) < MIN_WORK_FOR_BLAS_THREADS ? 1 : Math.max(1, Math.min(MAX_AUTO_THREADS, cores));
+  return askedBlasThreads(env) ?? (productWork(plan) < MIN_WORK_FOR_BLAS_THREADS ? 1 : Math.max(1, Math.min(MAX_AUTO_THREADS, cores)));
 }

@@ -47,20 +47,21 @@ function nodeProcess(): { env: Env; platform: string; getBuiltinModule?: Builtin
   return proc?.versions?.node ? proc : undefined;
 }
 
-function cpuFlags(load: BuiltinLoader | undefined): string {
+/** The OpenBLAS kernel set this machine's CPU flags (/proc/cpuinfo) allow, in Node; else undefined. */
+export function tunedOpenBlasCoreType(): string | undefined {
   try {
-    const fs = load?.('node:fs') as { readFileSync(path: string, enc: string): string } | undefined;
+    const fs = nodeProcess()?.getBuiltinModule?.('node:fs') as { readFileSync(path: string, enc: string): string } | undefined;
     const info = fs?.readFileSync('/proc/cpuinfo', 'utf8') ?? '';
-    return /^flags\s*:(.*)$/m.exec(info)?.[1] ?? '';
+    return openBlasCoreType(/^flags\s*:(.*)$/m.exec(info)?.[1] ?? '');
   } catch {
-    return '';
+    return undefined;
   }
 }
 
-/** Threads asked for through PRETRAIN_BLAS_THREADS (default 1). */
-export function blasThreads(env: Env): number {
-  const n = Number(env.PRETRAIN_BLAS_THREADS ?? 1);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
+/** Threads asked for through PRETRAIN_BLAS_THREADS, when it holds a whole number >= 1. */
+export function askedBlasThreads(env: Env): number | undefined {
+  const n = Number(env.PRETRAIN_BLAS_THREADS);
+  return env.PRETRAIN_BLAS_THREADS && Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
 let installed: Promise<NativeGemm | undefined> | undefined;
@@ -100,10 +101,10 @@ async function load(): Promise<NativeGemm | undefined> {
     reason = `the optional package koffi could not be loaded (${String(err)})`;
     return undefined;
   }
-  const threads = blasThreads(proc.env);
+  const threads = askedBlasThreads(proc.env) ?? 1;
   // A worker thread's process.env is its own copy, so the C environment is set through libc.
   const setenv = proc.platform === 'linux' ? libcSetenv(koffi) : undefined;
-  const coreType = proc.env.OPENBLAS_CORETYPE ?? openBlasCoreType(cpuFlags(proc.getBuiltinModule?.bind(proc)));
+  const coreType = proc.env.OPENBLAS_CORETYPE ?? tunedOpenBlasCoreType();
   if (coreType) setenv?.('OPENBLAS_CORETYPE', coreType);
   setenv?.('OPENBLAS_NUM_THREADS', String(threads));
 
