@@ -16,7 +16,7 @@ import { checkExportable, TorchExportError } from '../engine/export/torch/export
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { readCheckpointUpload } from './checkpoint-upload';
 import { HttpError, readJsonBody, sendJson } from './http';
-import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
+import { BrowserBackendPreference, EventBatch } from './runs/browser-batch';
 import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
 import { NodeBackend } from './runs/messages';

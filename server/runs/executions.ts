@@ -9,7 +9,7 @@ import type { Plan } from '../../engine/plan';
 import { CONTROL, NodeBackend, WorkerMessage, type WorkerStart } from './messages';
 import { now, observe, type RunRecord, type RunRecords } from './records';
 import { spawnRunWorker } from './spawn';
-import { eventLine, type RunState, type RunStore, type WireEvent } from './store';
+import { eventLine, type RunState, type RunFolders, type WireEvent } from './run-folders';
 import type { EventHub } from './stream';
 import { TorchRun } from './torch';
 
@@ -32,7 +32,7 @@ export interface ActiveRun {
 /** What running runs needs of the server: its runs, their folders and streams, the executors' settings. */
 export interface ExecutionContext {
   runs: Pick<RunRecords, 'all' | 'setState' | 'progress' | 'save'>;
-  store: Pick<RunStore, 'dir' | 'checkpointsDir' | 'readJson' | 'appendEvents'>;
+  store: Pick<RunFolders, 'dir' | 'checkpointsDir' | 'readJson' | 'appendEvents'>;
   hub: Pick<EventHub, 'publish' | 'settle'>;
   /** Where bundled corpora are prepared. */
   dataDir: string;

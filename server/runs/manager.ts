@@ -15,14 +15,14 @@ import { join, resolve } from 'node:path';
 import type { CheckpointEntry } from '../../engine/checkpoint/store';
 import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
-import type { EventBatch } from './browser-record';
+import type { EventBatch } from './browser-batch';
 import { BrowserRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { newRunId } from './ids';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
 import { checkSubmission, type Submission } from './submission';
-import { FINAL_STATES, RunStore, type RunStatus } from './store';
+import { FINAL_STATES, RunFolders, type RunStatus } from './run-folders';
 import { EventHub } from './stream';
 import { killLeftoverRun } from './torch';
 import { UploadStore, type CheckedCheckpoint } from './uploads';
@@ -52,7 +52,7 @@ export interface RunManagerOptions {
 }
 
 export class RunManager {
-  readonly store: RunStore;
+  readonly store: RunFolders;
   readonly hub: EventHub;
   /** Checkpoints uploaded to start runs from: RUNS_DIR/uploads/. */
   readonly uploads: UploadStore;
@@ -67,7 +67,7 @@ export class RunManager {
   private torch: Promise<TorchInfo> | undefined;
 
   constructor(private readonly options: RunManagerOptions) {
-    this.store = new RunStore(resolve(options.runsDir));
+    this.store = new RunFolders(resolve(options.runsDir));
     this.uploads = new UploadStore(join(resolve(options.runsDir), 'uploads'));
     this.hub = new EventHub((id, after) => this.store.readEvents(id, after), options.flushMs ?? 100);
     this.runs = new RunRecords(this.store);

@@ -4,7 +4,7 @@
 import type { RunEvent } from '../../engine/events';
 import type { ActiveRun } from './executions';
 import { RunActionError } from './refusals';
-import type { RunState, RunStatus, RunStore } from './store';
+import type { RunState, RunStatus, RunFolders } from './run-folders';
 
 export interface RunRecord {
   status: RunStatus;
@@ -22,7 +22,7 @@ export class RunRecords {
   private runs = new Map<string, RunRecord>();
   private listeners = new Set<(status: RunStatus) => void>();
 
-  constructor(private readonly store: RunStore) {}
+  constructor(private readonly store: RunFolders) {}
 
   /** Adds a run (nothing is saved or announced until its first change). */
   add(status: RunStatus): RunRecord {

@@ -4,7 +4,7 @@
 import { compile } from '../../engine/compiler/compile';
 import type { TorchInfo } from '../../engine/export/torch/launch';
 import type { Plan } from '../../engine/plan';
-import type { BrowserBackendPreference } from './browser-record';
+import type { BrowserBackendPreference } from './browser-batch';
 import type { NodeBackend, TorchDevice } from './messages';
 import type { SubmitRefusal } from './refusals';
 import { checkResume, type ResumeSource, type ResumeSources, type ResumeStart } from './resume-source';

@@ -71,10 +71,10 @@ export const EVENTS_FILE = 'events.jsonl';
 /**
  * The runs folder.
  * @example
- *   const store = new RunStore('runs');
+ *   const store = new RunFolders('runs');
  *   for (const id of await store.list()) console.log(await store.readStatus(id));
  */
-export class RunStore {
+export class RunFolders {
   constructor(readonly root: string) {}
 
   dir(id: string): string {
