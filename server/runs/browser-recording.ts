@@ -9,6 +9,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/store';
+import { executorDefinition } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
 import { keepLastOf, placeBatch, type EventBatch } from './browser-batch';
@@ -193,7 +194,7 @@ export class BrowserRecording {
 
 function requireBrowser(record: RunRecord): void {
   const { id, executor } = record.status;
-  if (executor !== 'browser') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
+  if (executorDefinition(executor).trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
 }
 
 function requireRecording(record: RunRecord): void {
@@ -203,5 +204,5 @@ function requireRecording(record: RunRecord): void {
 
 /** A browser run its tab is training (as far as the server knows). */
 function isRecording(status: RunStatus): boolean {
-  return status.executor === 'browser' && (status.state === 'running' || status.state === 'paused');
+  return executorDefinition(status.executor).trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
 }
