@@ -28,7 +28,6 @@ export class RunExecutions {
   start(record: RunRecord): void {
     const { id, executor: name } = record.status;
     const executor = executorFor(name);
-    if (!executor.start) throw new Error(`executor ${name} trains in a tab: the server cannot start run ${id}`);
     let active: ActiveRun | undefined;
     // What an execution says once its run has ended (or another execution of it began) is ignored.
     const current = () => active !== undefined && record.active === active && !active.ended;
@@ -45,7 +44,10 @@ export class RunExecutions {
         this.context.runs.save(record);
       },
     };
-    executor.start(record, this.context.server, channel).then((execution) => {
+    const starting = executor.start
+      ? executor.start(record, this.context.server, channel)
+      : Promise.reject(new Error(`executor ${name} trains in a tab, not here`));
+    starting.then((execution) => {
       if (!execution) return this.context.release(id); // still queued: the next server starts it
       active = this.activate(record, execution);
       execution.launch?.();
