@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { checkCheckpointName } from '../engine/checkpoint/store';
+import { checkCheckpointName } from '../engine/checkpoint/checkpoint-store';
 import { compile } from '../engine/compiler/compile';
 import { EVENTS_VERSION } from '../engine/events';
 import { checkExportable, TorchExportError } from '../engine/export/torch/export';

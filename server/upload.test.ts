@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { encodeSafetensors, f32Tensor } from '../engine/checkpoint/safetensors';
-import { DEFAULT_PYTHON, detectTorch } from '../engine/export/torch/launch';
+import { DEFAULT_PYTHON, detectTorch } from '../engine/node/torch-launch';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
 import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { encodeCheckpoint } from '../checkpoint/checkpoint';
-import { checkpointName, pruneCheckpoints } from '../checkpoint/store';
+import { checkpointName, pruneCheckpoints } from '../checkpoint/checkpoint-store';
 import { defineNode, port } from './define';
 
 export const checkpoint = defineNode({

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { compile } from '../compiler/compile';
 import { encodeNpy } from '../data/npy';
 import { collectEvents, type RunEvent } from '../events';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { Rng } from '../random';
 import type { Plan } from '../plan';
 import { memoryIO } from './memory-io';

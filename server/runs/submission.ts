@@ -2,7 +2,7 @@
 // compiles, its executor can run it (torch-check.ts), and the checkpoint it starts from, if any,
 // can continue in it (resume-source.ts). A refused submission creates nothing.
 import { compile } from '../../engine/compiler/compile';
-import type { TorchInfo } from '../../engine/export/torch/launch';
+import type { TorchInfo } from '../../engine/node/torch-launch';
 import type { Plan } from '../../engine/plan';
 import type { BrowserBackendPreference } from './browser-record';
 import type { NodeBackend, TorchDevice } from './messages';

@@ -2,7 +2,7 @@
 // run exists: the pipeline exports to PyTorch, python has torch, the device asked for is there,
 // and the batch splits evenly among the processes.
 import { checkExportable } from '../../engine/export/torch/export';
-import type { TorchInfo } from '../../engine/export/torch/launch';
+import type { TorchInfo } from '../../engine/node/torch-launch';
 import type { Plan } from '../../engine/plan';
 import type { TorchDevice } from './messages';
 import type { SubmitRefusal } from './refusals';

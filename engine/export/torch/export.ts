@@ -1,6 +1,6 @@
 // The PyTorch exporter: a compiled plan -> a standalone folder (train.py, model.py, ...,
 // config.json, README.md) that trains the same pipeline with PyTorch and torchrun.
-// Browser-safe: returns file contents; engine/export/torch/write-node.ts writes them to disk.
+// Browser-safe: returns file contents; engine/node/torch-export.ts writes them to disk.
 //
 // The Python sources are constants (./python/*.py.ts) and never contain a user value: every
 // name, path, prompt and number goes to config.json, which train.py validates on load. So a
@@ -25,9 +25,9 @@ import { TRAIN_PY } from './python/train.py';
 export const TORCH_CONFIG_FORMAT = 'pretrain-studio-torch';
 export const TORCH_CONFIG_VERSION = 1;
 
-/** Where the export expects the bundled corpus (source 'brown'); write-node.ts copies it there. */
+/** Where the export expects the bundled corpus (source 'brown'); engine/node/torch-export.ts copies it there. */
 export const EXPORT_DATA_DIR = 'data';
-/** The GPT-2 vocabulary (base64 bytes per id) write-node.ts writes for decoding samples. */
+/** The GPT-2 vocabulary (base64 bytes per id) engine/node/torch-export.ts writes for decoding samples. */
 export const GPT2_VOCAB_FILE = `${EXPORT_DATA_DIR}/gpt2_vocab.json`;
 
 /** The program files of every export, byte-identical whatever the pipeline. */
@@ -62,7 +62,7 @@ export interface TorchExportOptions {
   /**
    * The tokenizer of the dataset, when a sample node reads it (sample.data connected): encodes the
    * prompt here and is written to config.json to decode samples. Default: bytes. Required for the
-   * bundled corpus tokenized with bpe or gpt2 (write-node.ts loads it from tokenizer.json).
+   * bundled corpus tokenized with bpe or gpt2 (engine/node/torch-export.ts loads it from tokenizer.json).
    */
   tokenizer?: Tokenizer;
   /**
