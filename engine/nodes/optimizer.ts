@@ -1,9 +1,6 @@
 // optimizer: AdamW, Adam, SGD (momentum, Nesterov), Adagrad or Lion; one node, switched by `kind`.
 // Weight decay skips parameters of rank < 2 (norm weights, biases) unless asked otherwise.
-import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { Gpt } from '../model/gpt';
-import { createOptimizer } from '../optim/optimizers';
 import { defineNode, port } from './define';
 
 export const optimizer = defineNode({
@@ -36,29 +33,5 @@ export const optimizer = defineNode({
     return p.nesterov && p.kind === 'sgd' && (p.momentum === 0 || p.dampening !== 0)
       ? [{ field: 'nesterov', message: 'Nesterov needs momentum > 0 and dampening 0' }]
       : [];
-  },
-  create(p, setup) {
-    const gpt = setup.inputs.model as Gpt;
-    const optim = createOptimizer(gpt.params, {
-      kind: p.kind, beta1: p.beta1, beta2: p.beta2, eps: p.eps, weightDecay: p.weight_decay,
-      decayNormsAndBiases: p.decay_norms_and_biases, momentum: p.momentum, nesterov: p.nesterov,
-      dampening: p.dampening, initialAccumulator: p.initial_accumulator,
-    });
-    return {
-      outputs: { model: gpt, optimizer: optim },
-      step({ grads, lr }, ctx) {
-        const rate = typeof lr === 'number' ? lr : p.lr;
-        if ((grads as Map<string, tf.Tensor>).size === 0) return; // backward skipped this update
-        optim.step(grads as Map<string, tf.Tensor>, rate);
-        ctx.metric('lr', rate);
-      },
-      saveState: () => ({ tensors: optim.getState() }),
-      loadState(state) {
-        if (!state.tensors) return;
-        const own = new Map([...state.tensors].filter(([name]) => name.startsWith('optim.')));
-        if (own.size) optim.setState(own);
-      },
-      dispose: () => optim.dispose(),
-    };
   },
 });

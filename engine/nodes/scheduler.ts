@@ -1,6 +1,6 @@
 // scheduler: the learning rate for each step (constant, linear, step, cosine, warmup-stable-decay).
 import { z } from 'zod';
-import { lrAt, type ScheduleConfig } from '../optim/schedules';
+import type { ScheduleConfig } from '../optim/schedules';
 import { defineNode, port } from './define';
 
 const params = z.object({
@@ -34,15 +34,5 @@ export const scheduler = defineNode({
   summary: ['kind', 'lr', 'warmup_steps'],
   check(p) {
     return p.min_lr > p.lr ? [{ field: 'min_lr', message: `must not exceed lr (${p.lr})` }] : [];
-  },
-  create(p, setup) {
-    const schedule = scheduleConfig(p, setup.totalSteps);
-    return {
-      step(_inputs, ctx) {
-        const lr = lrAt(ctx.step, schedule);
-        ctx.metric('lr', lr);
-        return { lr };
-      },
-    };
   },
 });
