@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { encodeSafetensors, f32Tensor } from '../engine/checkpoint/safetensors';
+import { encodeSafetensors } from '../engine/checkpoint/safetensors';
 import { DEFAULT_PYTHON, detectTorch } from '../engine/node/torch-launch';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';

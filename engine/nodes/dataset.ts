@@ -1,7 +1,7 @@
 // dataset: the train and validation token ids, read from .npy files in windows.
 // Source 'brown' uses the bundled Brown corpus, tokenized on first use.
 import { z } from 'zod';
-import { defineNode, port } from './define';
+import { appliesTo, defineNode, port } from './define';
 
 export const dataset = defineNode({
   kind: 'dataset',
@@ -13,10 +13,10 @@ export const dataset = defineNode({
   outputs: { train: port('TokenSource', 'train'), valid: port('TokenSource', 'valid') },
   params: z.object({
     source: z.enum(['brown', 'files']).default('brown').describe('the bundled Brown corpus, or your own .npy files'),
-    tokenizer: z.enum(['byte', 'bpe', 'gpt2']).default('byte').describe('how the Brown corpus is tokenized (source brown)'),
-    vocab_size: z.number().int().min(257).max(65_535).default(1024).describe('BPE vocabulary size (tokenizer bpe)'),
-    train_path: z.string().max(1000).default('train_ids.npy').describe('train ids .npy (source files)'),
-    valid_path: z.string().max(1000).default('valid_ids.npy').describe('validation ids .npy (source files)'),
+    tokenizer: appliesTo(z.enum(['byte', 'bpe', 'gpt2']).default('byte').describe('how the Brown corpus is tokenized'), ['brown'], 'source'),
+    vocab_size: appliesTo(z.number().int().min(257).max(65_535).default(1024).describe('BPE vocabulary size'), ['bpe'], 'tokenizer'),
+    train_path: appliesTo(z.string().max(1000).default('train_ids.npy').describe('train ids .npy'), ['files'], 'source'),
+    valid_path: appliesTo(z.string().max(1000).default('valid_ids.npy').describe('validation ids .npy'), ['files'], 'source'),
   }),
   summary: ['source', 'tokenizer'],
 });

@@ -42,6 +42,18 @@ export function port<T extends PortType>(
 
 export type Ports = Record<string, PortSpec>;
 
+/** Where a param matters: the values of another (enum) param of the same node, by its key. */
+export type AppliesTo = Record<string, readonly string[]>;
+
+/**
+ * Marks a param as used only when the enum param `key` (the node's `kind` unless named) is one of
+ * `values`. Stored as schema metadata, so the inspector reads it from z.toJSONSchema as `appliesTo`.
+ * @example momentum: appliesTo(z.number().default(0.9).describe('momentum'), ['sgd'])
+ */
+export function appliesTo<T extends z.ZodType>(schema: T, values: readonly string[], key = 'kind'): T {
+  return schema.meta({ description: schema.description, appliesTo: { [key]: values } satisfies AppliesTo }) as T;
+}
+
 /** A problem with a node's params that the schema alone cannot see (cross-field or cross-node). */
 export interface ParamIssue {
   field: string;

@@ -1,7 +1,11 @@
 // optimizer: AdamW, Adam, SGD (momentum, Nesterov), Adagrad or Lion; one node, switched by `kind`.
 // Weight decay skips parameters of rank < 2 (norm weights, biases) unless asked otherwise.
 import { z } from 'zod';
-import { defineNode, port } from './define';
+import { appliesTo, defineNode, port } from './define';
+
+/** The optimizer kinds: the inspector's select, the engine's and the PyTorch export's switch. */
+export const OPTIMIZER_KINDS = ['adamw', 'adam', 'sgd', 'adagrad', 'lion'] as const;
+export type OptimizerKind = (typeof OPTIMIZER_KINDS)[number];
 
 export const optimizer = defineNode({
   kind: 'optimizer',
@@ -16,16 +20,16 @@ export const optimizer = defineNode({
   },
   outputs: { model: port('Model', 'model'), optimizer: port('Optimizer', 'optimizer') },
   params: z.object({
-    kind: z.enum(['adamw', 'adam', 'sgd', 'adagrad', 'lion']).default('adamw').describe('update rule'),
+    kind: z.enum(OPTIMIZER_KINDS).default('adamw').describe('update rule'),
     lr: z.number().positive().max(10).default(1e-3).describe('learning rate when no scheduler is connected'),
     weight_decay: z.number().min(0).max(10).default(0.1).describe('decoupled for adamw/lion, L2 for adam/sgd/adagrad'),
-    beta1: z.number().min(0).max(1).lt(1).default(0.9).describe('first-moment decay (adam, adamw, lion)'),
-    beta2: z.number().min(0).max(1).lt(1).default(0.95).describe('second-moment decay (adam, adamw, lion)'),
-    eps: z.number().positive().max(1).default(1e-8).describe('denominator guard (adam, adamw, adagrad)'),
-    momentum: z.number().min(0).max(1).lt(1).default(0.9).describe('momentum (sgd)'),
-    nesterov: z.boolean().default(false).describe('Nesterov momentum (sgd)'),
-    dampening: z.number().min(0).max(1).default(0).describe('momentum dampening (sgd)'),
-    initial_accumulator: z.number().min(0).default(0).describe('starting sum of squares (adagrad)'),
+    beta1: appliesTo(z.number().min(0).max(1).lt(1).default(0.9).describe('first-moment decay'), ['adam', 'adamw', 'lion']),
+    beta2: appliesTo(z.number().min(0).max(1).lt(1).default(0.95).describe('second-moment decay'), ['adam', 'adamw', 'lion']),
+    eps: appliesTo(z.number().positive().max(1).default(1e-8).describe('denominator guard'), ['adam', 'adamw', 'adagrad']),
+    momentum: appliesTo(z.number().min(0).max(1).lt(1).default(0.9).describe('momentum'), ['sgd']),
+    nesterov: appliesTo(z.boolean().default(false).describe('Nesterov momentum'), ['sgd']),
+    dampening: appliesTo(z.number().min(0).max(1).default(0).describe('momentum dampening'), ['sgd']),
+    initial_accumulator: appliesTo(z.number().min(0).default(0).describe('starting sum of squares'), ['adagrad']),
     decay_norms_and_biases: z.boolean().default(false).describe('also decay rank-1 params (norm weights, biases)'),
   }),
   summary: ['kind', 'weight_decay'],
@@ -35,3 +39,6 @@ export const optimizer = defineNode({
       : [];
   },
 });
+
+/** An optimizer node's params, defaults filled in. */
+export type OptimizerParams = z.infer<typeof optimizer.params>;
