@@ -13,7 +13,7 @@ import type { RunEvent } from '../engine/events';
 import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
-import { useBackend, type BackendName } from '../engine/tf/backend';
+import { useBackend, type BackendName } from '../engine/node/backend';
 import * as names from '../engine/tf/names';
 import { ensureKernelsRegistered } from '../engine/tf/register';
 import { BENCH_CONFIGS, benchPipeline } from './configs';

@@ -12,9 +12,9 @@ import type { RunEvent } from '../engine/events';
 import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
-import { useBackend, wasmThreadCount, type BackendName } from '../engine/tf/backend';
+import { useBackend, wasmThreadCount, type BackendName } from '../engine/node/backend';
 import { nativeGemmFor } from '../engine/tf/nativeGemm';
-import { installNodeWebGpu } from '../engine/tf/webgpuNode';
+import { installNodeWebGpu } from '../engine/node/webgpu';
 import { BENCH_CONFIGS, benchPipeline } from './configs';
 
 /** What the worker prints (one JSON line on stdout). */

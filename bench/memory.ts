@@ -23,7 +23,7 @@ import { trainPipeline } from '../engine/node/train';
 import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
-import { useBackend } from '../engine/tf/backend';
+import { useBackend } from '../engine/node/backend';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 

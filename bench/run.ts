@@ -16,7 +16,7 @@
 // SkylakeX for AVX-512, Haswell for AVX2), and states which core each row used.
 //
 // Engine rows: "wasm" is the node executor as it runs by default (tfjs wasm, matmuls on the native
-// BLAS when koffi and OpenBLAS load, engine/tf/blasNode.ts); "wasm-xnnpack" is the same without the
+// BLAS when koffi and OpenBLAS load, engine/node/blas.ts); "wasm-xnnpack" is the same without the
 // native BLAS (matmuls on XNNPACK, as in a browser); "wasm-threads" uses every core for both.
 //
 // Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
-import { tunedOpenBlasCoreType } from '../engine/tf/blasNode';
+import { tunedOpenBlasCoreType } from '../engine/node/blas';
 import { BENCH_CONFIGS, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
 import type { EngineRow } from './engine-worker';
 
@@ -145,7 +145,7 @@ const log = (s: string) => process.stdout.write(s + '\n');
 
 // ---- peaks
 log(`bench: configs ${configNames.join(',')}; backends ${backends.join(',')}; ${nCpu} CPUs; load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-const tuned = tunedOpenBlasCoreType(); // what the node executor sets for itself (engine/tf/blasNode.ts)
+const tuned = tunedOpenBlasCoreType(); // what the node executor sets for itself (engine/node/blas.ts)
 const peaks: Record<string, { gflops: number; core?: string; detail?: unknown }> = {};
 const torchOk = !values['no-torch'] && !runJson(PYTHON, ['-c', 'import torch, numpy; print("{}")'], {}, 60).error;
 if (torchOk) {

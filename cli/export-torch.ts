@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { compile } from '../engine/compiler/compile';
 import { formatDiagnostic } from '../engine/compiler/diagnostics';
 import { TorchExportError } from '../engine/export/torch/export';
-import { writeTorchExport } from '../engine/export/torch/write-node';
+import { writeTorchExport } from '../engine/node/torch-export';
 
 const USAGE = 'usage: npm run export:torch -- <pipeline.json> --out DIR [--steps N] [--data DIR] [--copy-data] [--link-data]';
 

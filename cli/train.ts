@@ -7,7 +7,7 @@ import { formatDiagnostic } from '../engine/compiler/diagnostics';
 import type { RunEvent } from '../engine/events';
 import { trainPipeline } from '../engine/node/train';
 import type { BackendName } from '../engine/tf/backend';
-import { nodeBlasUnavailableReason } from '../engine/tf/blasNode';
+import { nodeBlasUnavailableReason } from '../engine/node/blas';
 
 const USAGE = 'usage: npm run train -- <pipeline.json> [--steps N] [--out DIR] [--backend wasm|cpu|tensorflow|webgpu] [--resume CKPT] [--data DIR]';
 const BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgpu'];

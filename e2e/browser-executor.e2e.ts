@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { TestRunReport, TestRunRequest } from '../app/browser-test/page';
 import type { RunEvent } from '../engine/events';
 import { directoryCheckpointStore, readCheckpointFile } from '../engine/node/checkpoint-dir';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { defaultParams } from '../lib/document';
 import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App, type Session } from './harness';
 

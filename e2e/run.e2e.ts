@@ -6,10 +6,9 @@
 // Screenshots of each state: E2E_SCREENSHOTS=scratch node --import tsx --test e2e/run.e2e.ts
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App, type Session } from './harness';
+import type { Browser, Page } from 'playwright-core';
+import { appAndBrowserPerFile, closeSession, openSession, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;

@@ -3,7 +3,7 @@
 // pause/resume/stop. Plus the file chores around it: checkpoints as the same two files the server
 // writes (name.safetensors + name.json), train_log.jsonl, and reading an uploaded checkpoint back.
 // No tfjs here: all of it loads in the worker, so the page stays light and responsive.
-import { metaToJson } from '../engine/checkpoint/store';
+import { metaToJson } from '../engine/checkpoint/checkpoint-store';
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import type { RunEvent } from '../engine/events';
 import type {

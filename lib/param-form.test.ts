@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { registry } from '../engine/nodes';
+import { appliesTo } from '../engine/nodes/define';
 import { boundsText, conditionText, effectiveValue, fieldApplies, fieldError, formatNumber, formatValue, paramFields, parseNumber } from './param-form';
 
 const fieldsOf = (kind: string) => paramFields(registry.get(kind)!.params);
@@ -28,12 +29,13 @@ test('exclusive bounds and "no bound" integers', () => {
   assert.equal(boundsText(every), 'integer, ≥ 1'); // z.number().int() alone reports 2^53-1; not shown
 });
 
-test('applicability is read from the trailing parenthesis of .describe()', () => {
+test("applicability is read from the schema's appliesTo metadata", () => {
   const fields = fieldsOf('optimizer');
   const by = (key: string) => fields.find((f) => f.key === key)!;
   assert.deepEqual(by('momentum').appliesWhen, [{ key: 'kind', values: ['sgd'] }]);
   assert.deepEqual(by('beta1').appliesWhen, [{ key: 'kind', values: ['adam', 'adamw', 'lion'] }]);
-  assert.deepEqual(by('decay_norms_and_biases').appliesWhen, []); // "(norm weights, biases)" is help, not kinds
+  assert.deepEqual(by('decay_norms_and_biases').appliesWhen, []);
+  assert.equal(by('momentum').description, 'momentum'); // no kind names left in the help text
   assert.deepEqual(by('weight_decay').appliesWhen, []);
   assert.equal(conditionText(by('eps')), 'kind is adam or adamw or adagrad');
   const adamw = { kind: 'adamw' };
@@ -42,7 +44,20 @@ test('applicability is read from the trailing parenthesis of .describe()', () =>
   assert.ok(!fieldApplies(by('momentum'), adamw, fields) && fieldApplies(by('momentum'), sgd, fields));
   assert.ok(fieldApplies(by('beta1'), {}, fields)); // default kind is adamw
   for (const key of ['model', 'get_batch', 'eval', 'checkpoint', 'clip', 'backward']) {
-    assert.ok(fieldsOf(key).every((f) => f.appliesWhen.length === 0), `${key} has no switch`); // (B), (T), (and at the end)
+    assert.ok(fieldsOf(key).every((f) => f.appliesWhen.length === 0), `${key} has no switch`);
+  }
+});
+
+test('every appliesTo in the registry names an enum param of its node and values it can take', () => {
+  for (const def of registry.values()) {
+    const fields = paramFields(def.params);
+    for (const field of fields) {
+      for (const c of field.appliesWhen) {
+        const owner = fields.find((f) => f.key === c.key);
+        assert.equal(owner?.kind, 'enum', `${def.kind}.${field.key}: appliesTo names '${c.key}', not an enum param`);
+        for (const value of c.values) assert.ok(owner!.options!.includes(value), `${def.kind}.${field.key}: '${value}' is no ${c.key}`);
+      }
+    }
   }
 });
 
@@ -56,15 +71,18 @@ test('conditions on named enums chain: vocab_size needs tokenizer bpe, and token
   assert.ok(!fieldApplies(by('vocab_size'), { source: 'brown', tokenizer: 'byte' }, fields));
 });
 
-test('a hand-written schema: unknown words in parentheses are help text', () => {
+test('a hand-written schema: appliesTo with appliesTo(), words in parentheses are only help text', () => {
   const schema = z.object({
     mode: z.enum(['fast', 'exact']).default('fast'),
-    tolerance: z.number().default(0.1).describe('error allowed (fast)'),
-    note: z.string().default('').describe('anything (see docs)'),
+    tolerance: appliesTo(z.number().default(0.1).describe('error allowed'), ['fast'], 'mode'),
+    note: z.string().default('').describe('anything (fast)'),
+    odd: z.number().default(0).meta({ appliesTo: 'fast' }),
   });
   const fields = paramFields(schema);
   assert.deepEqual(fields[1].appliesWhen, [{ key: 'mode', values: ['fast'] }]);
+  assert.equal(fields[1].description, 'error allowed');
   assert.deepEqual(fields[2].appliesWhen, []);
+  assert.deepEqual(fields[3].appliesWhen, []); // not a { key: values } map: ignored
   assert.equal(effectiveValue(fields[1], {}), 0.1);
   assert.equal(effectiveValue(fields[1], { tolerance: 2 }), 2);
 });

@@ -2,10 +2,8 @@
 // input type, bounds, default and help text (.describe()), read through z.toJSONSchema so the UI
 // keeps no second table of params.
 //
-// "Which kind a param applies to" is read from the help text's trailing parenthesis, the
-// convention the engine's kinds follow: `'first-moment decay (adam, adamw, lion)'` applies when
-// an enum param (here `kind`) is one of those values; `'(source files)'` when `source` is `files`.
-// A parenthesis that does not name enum values, like `(B)` or `(and at the end)`, is plain help.
+// Which kind a param applies to is the schema's `appliesTo` metadata (engine/nodes/define.ts):
+// `{ kind: ['adam', 'adamw', 'lion'] }` makes the field matter only while `kind` is one of those.
 import { z } from 'zod';
 
 export type FieldKind = 'number' | 'integer' | 'enum' | 'boolean' | 'string' | 'json';
@@ -35,16 +33,16 @@ export interface ParamField {
 /** Bounds at or past 2^53 are "no bound" in practice (z.number().int() reports them anyway). */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
-function describeField(key: string, schema: z.ZodType): Omit<ParamField, 'appliesWhen'> {
+function describeField(key: string, schema: z.ZodType): ParamField {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  const field: Omit<ParamField, 'appliesWhen'> = { key, kind: 'json', description: schema.description ?? '', default: json.default };
+  const field: ParamField = { key, kind: 'json', description: schema.description ?? '', default: json.default, appliesWhen: conditionsOf(json.appliesTo) };
   if (Array.isArray(json.enum) && json.enum.every((v) => typeof v === 'string')) {
     return { ...field, kind: 'enum', options: json.enum as string[] };
   }
   if (json.type === 'boolean') return { ...field, kind: 'boolean' };
   if (json.type === 'string') return { ...field, kind: 'string', ...(typeof json.maxLength === 'number' ? { maxLength: json.maxLength } : {}) };
   if (json.type === 'number' || json.type === 'integer') {
-    const out: Omit<ParamField, 'appliesWhen'> = { ...field, kind: json.type };
+    const out: ParamField = { ...field, kind: json.type };
     if (typeof json.minimum === 'number' && json.minimum > -UNBOUNDED) out.min = json.minimum;
     if (typeof json.exclusiveMinimum === 'number') Object.assign(out, { min: json.exclusiveMinimum, exclusiveMin: true });
     if (typeof json.maximum === 'number' && json.maximum < UNBOUNDED) out.max = json.maximum;
@@ -54,27 +52,12 @@ function describeField(key: string, schema: z.ZodType): Omit<ParamField, 'applie
   return field;
 }
 
-/** Reads `(adam, adamw, lion)` / `(source files)` at the end of a description as conditions. */
-function conditionsOf(description: string, enums: Omit<ParamField, 'appliesWhen'>[]): FieldCondition[] {
-  const match = /\(([^()]*)\)\s*$/.exec(description);
-  if (!match) return [];
-  const byKey = new Map<string, Set<string>>();
-  for (const token of match[1].split(',').map((t) => t.trim())) {
-    const words = token.split(/\s+/);
-    let hit: { key: string; value: string } | undefined;
-    if (words.length === 2) {
-      const field = enums.find((f) => f.key === words[0] && f.options!.includes(words[1]));
-      if (field) hit = { key: field.key, value: words[1] };
-    } else if (words.length === 1) {
-      const owners = enums.filter((f) => f.options!.includes(token));
-      // `kind` is the conventional switch; otherwise the value must name exactly one enum.
-      const owner = owners.find((f) => f.key === 'kind') ?? (owners.length === 1 ? owners[0] : undefined);
-      if (owner) hit = { key: owner.key, value: token };
-    }
-    if (!hit) return []; // plain help text, not a condition
-    byKey.set(hit.key, (byKey.get(hit.key) ?? new Set()).add(hit.value));
-  }
-  return [...byKey].map(([key, values]) => ({ key, values: [...values] }));
+/** The schema's `appliesTo` metadata ({ kind: ['sgd'] }) as conditions; anything else: none. */
+function conditionsOf(appliesTo: unknown): FieldCondition[] {
+  if (typeof appliesTo !== 'object' || appliesTo === null) return [];
+  return Object.entries(appliesTo)
+    .filter((entry): entry is [string, string[]] => Array.isArray(entry[1]) && entry[1].every((v) => typeof v === 'string'))
+    .map(([key, values]) => ({ key, values: [...values] }));
 }
 
 /**
@@ -84,9 +67,7 @@ function conditionsOf(description: string, enums: Omit<ParamField, 'appliesWhen'
  */
 export function paramFields(schema: z.ZodObject): ParamField[] {
   const shape = schema.shape as Record<string, z.ZodType>;
-  const fields = Object.entries(shape).map(([key, s]) => describeField(key, s));
-  const enums = fields.filter((f) => f.kind === 'enum');
-  return fields.map((f) => ({ ...f, appliesWhen: conditionsOf(f.description, enums.filter((e) => e.key !== f.key)) }));
+  return Object.entries(shape).map(([key, s]) => describeField(key, s));
 }
 
 /** A param's value as the run will see it: the stored one, else the default. */

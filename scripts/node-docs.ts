@@ -16,6 +16,13 @@ function describeType(schema: z.ZodType): string {
   return parts.join(', ');
 }
 
+/** " (kind adam, adamw, lion)" for a param whose schema says where it applies; "" otherwise. */
+function appliesText(schema: z.ZodType): string {
+  const { appliesTo } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { appliesTo?: Record<string, string[]> };
+  if (!appliesTo) return '';
+  return ` (${Object.entries(appliesTo).map(([key, values]) => `${key} ${values.join(', ')}`).join('; ')})`;
+}
+
 export function nodeReference(): string {
   const out = ['# Node reference', '', 'Generated from the engine registry by `npm run docs:nodes`; do not edit by hand.', ''];
   for (const category of CATEGORIES) {
@@ -30,7 +37,7 @@ export function nodeReference(): string {
         for (const [key, schema] of Object.entries(shape)) {
           const fallback = schema.safeParse(undefined);
           const value = fallback.success ? `\`${JSON.stringify(fallback.data)}\`` : 'required';
-          out.push(`| \`${key}\` | ${describeType(schema)} | ${value} | ${schema.description ?? ''} |`);
+          out.push(`| \`${key}\` | ${describeType(schema)} | ${value} | ${schema.description ?? ''}${appliesText(schema)} |`);
         }
         out.push('');
       }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { compile } from '../engine/compiler/compile';
 import type { RunEvent } from '../engine/events';
 import { exportTorch } from '../engine/export/torch/export';
-import { DEFAULT_PYTHON } from '../engine/export/torch/launch';
+import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
 import { createStudioServer, type StudioServer } from './app';
 import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 

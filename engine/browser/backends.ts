@@ -116,7 +116,7 @@ const START: Record<BrowserBackendName, Starter> = {
     };
   },
   async webgl() {
-    const hasCanvas = typeof OffscreenCanvas !== 'undefined' || typeof document !== 'undefined';
+    const hasCanvas = typeof OffscreenCanvas !== 'undefined' || 'document' in globalThis; // worker or page
     if (!hasCanvas) throw new Error('no canvas to draw WebGL on here (no OffscreenCanvas)');
     await activate('webgl');
     // Without float32 render targets tfjs trains in float16, which loses the updates of small steps.

@@ -11,7 +11,7 @@ import { compile } from '../compiler/compile';
 import { collectEvents, type RunEvent } from '../events';
 import { runPlan } from '../runtime/run';
 import { memoryIO } from '../runtime/memory-io';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { batchingSink, BrowserRunHost } from './host';
 import type { FromWorker, StartMessage } from './protocol';
 import { tokenizeTextDataset } from './tokenize-text';

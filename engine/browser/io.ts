@@ -2,7 +2,7 @@
 // HTTP Range requests, from File objects the user picked (read with File.slice), or from text
 // tokenized here; checkpoints and logs in memory, each also handed to the page as it is written.
 import { blobSource, memorySource } from '../data/byte-source';
-import { memoryCheckpointStore, type CheckpointStore } from '../checkpoint/store';
+import { memoryCheckpointStore, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import type { DatasetFiles, DatasetMeta, DatasetRequest, RuntimeIO } from '../runtime/io';
 import { corpusFolder } from './corpus-files';
 import { HttpSourceError, httpRangeSource } from './http-source';

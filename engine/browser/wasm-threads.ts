@@ -12,7 +12,7 @@
 // COOP/COEP); anywhere else, or when the fetch fails, threads are turned off and wasm runs on one.
 
 import type { Plan } from '../plan';
-import { productWork } from '../plan-work';
+import { productWork } from '../plan-matmul-size';
 
 /** The glue file tfjs's threaded build needs in its pthread workers (see app/tfjs-wasm). */
 export const THREADED_GLUE_FILE = 'tfjs-backend-wasm-threaded-simd.js';

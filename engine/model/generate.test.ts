@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { generate, generateAsync, sampleFromLogits } from './generate';
 import { Gpt, type GptConfig } from './gpt';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { assertClose, decode, gradTol, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
 import { crossEntropy, Gpt, type GptConfig, gptParamSpecs } from './gpt';
 

@@ -153,7 +153,7 @@ export class Gpt {
    *   const h = model.hidden(x); // [B, T, C]
    */
   hidden(x: tf.Tensor2D): tf.Tensor3D {
-    const [B, T] = x.shape;
+    const T = x.shape[1];
     if (x.dtype !== 'int32') throw new Error(`Gpt.forward: token ids must be int32, got ${x.dtype}`);
     if (T < 1 || T > this.config.contextLength) {
       throw new Error(`Gpt.forward: sequence length ${T} must be in [1, contextLength = ${this.config.contextLength}]`);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { normalArray, Rng } from '../random';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { assertClose, decode, gradTol, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
 import {
   applyRope,

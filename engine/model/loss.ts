@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../tf/customGrad';
 import { SoftmaxCrossEntropy, type SoftmaxCrossEntropyInputs } from '../tf/names';
-import { hasKernel, runKernel } from '../tf/register';
+import { hasKernel } from '../tf/register';
+import { runKernel } from '../tf/runKernel';
 
 /**
  * Mean cross-entropy (natural log) of `logits` [B, T, V] against int32 `targets` [B, T],

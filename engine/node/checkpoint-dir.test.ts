@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, toFloat32 } from '../checkpoint/safetensors';
-import { checkpointName, memoryCheckpointStore, pruneCheckpoints, type CheckpointStore } from '../checkpoint/store';
+import { checkpointName, memoryCheckpointStore, pruneCheckpoints, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import { directoryCheckpointStore, readCheckpointFile, type DirectoryStoreOptions } from './checkpoint-dir';
 
 function tempDir(t: { after(fn: () => void): void }): string {

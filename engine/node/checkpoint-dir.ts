@@ -13,7 +13,7 @@ import {
   sortEntries,
   type CheckpointEntry,
   type CheckpointStore,
-} from '../checkpoint/store';
+} from '../checkpoint/checkpoint-store';
 
 const WEIGHTS_EXT = '.safetensors';
 const META_EXT = '.json';

@@ -14,7 +14,7 @@ import { encodeNpy } from '../data/npy';
 import { collectEvents, type RunEvent } from '../events';
 import { Rng } from '../random';
 import { runPlan } from '../runtime/run';
-import { useBackend } from '../tf/backend';
+import { useBackend } from './backend';
 import { readCheckpointFile } from './checkpoint-dir';
 import { nodeIO } from './io';
 

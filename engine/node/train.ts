@@ -8,7 +8,7 @@ import type { Diagnostic } from '../compiler/diagnostics';
 import type { EventSink } from '../events';
 import type { Plan } from '../plan';
 import { runPlan, type RunControl, type RunResult } from '../runtime/run';
-import { useBackend, type BackendName } from '../tf/backend';
+import { useBackend, type BackendName } from './backend';
 import { nativeGemmFor } from '../tf/nativeGemm';
 import { writeFileAtomic } from './atomic-file';
 import { blasThreadsFor } from './blas-threads';

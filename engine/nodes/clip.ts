@@ -1,8 +1,6 @@
 // clip: scales all gradients down together when their global L2 norm exceeds max_norm
 // (torch.nn.utils.clip_grad_norm_). Reports the norm before clipping.
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { clipByGlobalNorm } from '../optim/clip';
 import { defineNode, port } from './define';
 
 export const clip = defineNode({
@@ -17,14 +15,4 @@ export const clip = defineNode({
     max_norm: z.number().min(0).max(1e6).default(1).describe('global L2 norm cap; 0 turns clipping off'),
   }),
   summary: ['max_norm'],
-  create: (p) => ({
-    async step({ grads }, ctx) {
-      const clipped = clipByGlobalNorm(grads as Map<string, tf.Tensor>, p.max_norm);
-      const norm = (await clipped.norm.data())[0];
-      tf.dispose([clipped.norm, clipped.coef]);
-      ctx.metric('grad_norm', norm);
-      ctx.metric('clipped', p.max_norm > 0 && norm > p.max_norm ? 1 : 0);
-      return { grads: clipped.grads };
-    },
-  }),
 });

@@ -1,19 +1,7 @@
 // dataset: the train and validation token ids, read from .npy files in windows.
 // Source 'brown' uses the bundled Brown corpus, tokenized on first use.
 import { z } from 'zod';
-import { NpyTokenReader } from '../data/npy';
-import type { DatasetMeta } from '../runtime/io';
-import { defineNode, port } from './define';
-
-/** The value on a TokenSource edge: one split, readable in windows. */
-export interface TokenSplit {
-  reader: NpyTokenReader;
-  /** 'train' or 'valid', for messages. */
-  split: string;
-  meta?: DatasetMeta;
-  /** tokenizer.json contents (absent: byte-level). */
-  tokenizer?: unknown;
-}
+import { appliesTo, defineNode, port } from './define';
 
 export const dataset = defineNode({
   kind: 'dataset',
@@ -25,22 +13,10 @@ export const dataset = defineNode({
   outputs: { train: port('TokenSource', 'train'), valid: port('TokenSource', 'valid') },
   params: z.object({
     source: z.enum(['brown', 'files']).default('brown').describe('the bundled Brown corpus, or your own .npy files'),
-    tokenizer: z.enum(['byte', 'bpe', 'gpt2']).default('byte').describe('how the Brown corpus is tokenized (source brown)'),
-    vocab_size: z.number().int().min(257).max(65_535).default(1024).describe('BPE vocabulary size (tokenizer bpe)'),
-    train_path: z.string().max(1000).default('train_ids.npy').describe('train ids .npy (source files)'),
-    valid_path: z.string().max(1000).default('valid_ids.npy').describe('validation ids .npy (source files)'),
+    tokenizer: appliesTo(z.enum(['byte', 'bpe', 'gpt2']).default('byte').describe('how the Brown corpus is tokenized'), ['brown'], 'source'),
+    vocab_size: appliesTo(z.number().int().min(257).max(65_535).default(1024).describe('BPE vocabulary size'), ['bpe'], 'tokenizer'),
+    train_path: appliesTo(z.string().max(1000).default('train_ids.npy').describe('train ids .npy'), ['files'], 'source'),
+    valid_path: appliesTo(z.string().max(1000).default('valid_ids.npy').describe('validation ids .npy'), ['files'], 'source'),
   }),
   summary: ['source', 'tokenizer'],
-  async create(p, ctx) {
-    const files = await ctx.io.openDataset({
-      source: p.source, tokenizer: p.tokenizer, vocabSize: p.vocab_size, trainPath: p.train_path, validPath: p.valid_path,
-    });
-    const train = await NpyTokenReader.open(files.train);
-    const valid = await NpyTokenReader.open(files.valid);
-    // The largest id decides the smallest vocabulary a model can use (checked after setup).
-    const maxId = files.meta?.max_id ?? Math.max(await train.maxId(), await valid.maxId());
-    ctx.info({ train_tokens: train.length, valid_tokens: valid.length, max_id: maxId });
-    const split = (reader: NpyTokenReader, name: string): TokenSplit => ({ reader, split: name, meta: files.meta, tokenizer: files.tokenizer });
-    return { outputs: { train: split(train, 'train'), valid: split(valid, 'valid') } };
-  },
 });

@@ -1,5 +1,6 @@
-// defineNode: the single place a node kind declares its ports, params and implementation.
-// The registry, palette, inspector, compiler and runtime all read these definitions.
+// defineNode: the single place a node kind declares its ports, params, help and checks; the
+// registry, palette, inspector and compiler read these definitions, which import no tfjs.
+// implementNode: how a kind runs (engine/runtime/kinds/), loaded only where training happens.
 import type { z } from 'zod';
 import type { PortType } from '../ports';
 import type { NodeRuntime, SetupContext } from '../runtime/types';
@@ -41,6 +42,18 @@ export function port<T extends PortType>(
 
 export type Ports = Record<string, PortSpec>;
 
+/** Where a param matters: the values of another (enum) param of the same node, by its key. */
+export type AppliesTo = Record<string, readonly string[]>;
+
+/**
+ * Marks a param as used only when the enum param `key` (the node's `kind` unless named) is one of
+ * `values`. Stored as schema metadata, so the inspector reads it from z.toJSONSchema as `appliesTo`.
+ * @example momentum: appliesTo(z.number().default(0.9).describe('momentum'), ['sgd'])
+ */
+export function appliesTo<T extends z.ZodType>(schema: T, values: readonly string[], key = 'kind'): T {
+  return schema.meta({ description: schema.description, appliesTo: { [key]: values } satisfies AppliesTo }) as T;
+}
+
 /** A problem with a node's params that the schema alone cannot see (cross-field or cross-node). */
 export interface ParamIssue {
   field: string;
@@ -76,12 +89,10 @@ export interface NodeDefinition<
   summary: (keyof z.infer<P> & string)[];
   /** Checks beyond the schema; each issue is reported against this node and field. */
   check?: (params: z.infer<P>, ctx: CheckContext) => ParamIssue[];
-  /** Builds the node for a run. Setup-lifetime inputs (model, dataset split, ...) are ready in ctx. */
-  create: (params: z.infer<P>, ctx: SetupContext) => NodeRuntime | Promise<NodeRuntime>;
 }
 
 /**
- * Declares a node kind. Types of `check` and `create` are inferred from the zod params.
+ * Declares a node kind. The type of `check`'s params is inferred from the zod params.
  * @example
  *   export const clip = defineNode({ kind: 'clip', ..., params: z.object({ max_norm: z.number() }) });
  */
@@ -93,3 +104,25 @@ export function defineNode<P extends z.ZodObject, I extends Ports, O extends Por
 
 /** The untyped view used by the registry and compiler. */
 export type AnyNodeDefinition = NodeDefinition<z.ZodObject, Ports, Ports>;
+
+/** How a node kind runs: builds the node for a run from its parsed params. */
+export interface NodeImplementation<P extends z.ZodObject = z.ZodObject> {
+  kind: string;
+  /** Builds the node for a run. Setup-lifetime inputs (model, dataset split, ...) are ready in ctx. */
+  create: (params: z.infer<P>, ctx: SetupContext) => NodeRuntime | Promise<NodeRuntime>;
+}
+
+/**
+ * Implements a declared kind; `create`'s params are typed from the definition's schema.
+ * @example
+ *   export const clipImplementation = implementNode(clip, { create: (p) => ({ step: ... }) });
+ */
+export function implementNode<P extends z.ZodObject, I extends Ports, O extends Ports>(
+  definition: NodeDefinition<P, I, O>,
+  implementation: Omit<NodeImplementation<P>, 'kind'>,
+): NodeImplementation<P> {
+  return { kind: definition.kind, ...implementation };
+}
+
+/** The untyped view used by the runtime. */
+export type AnyNodeImplementation = NodeImplementation<z.ZodObject>;

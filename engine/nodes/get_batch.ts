@@ -1,11 +1,7 @@
 // get_batch: random windows of context_length+1 tokens; x is the window, y the same shifted by one.
 // Window starts are drawn with the portable Rng (engine/random.ts), so every executor draws the
 // same batches for the same seed: start_b = rng.index(N - T) for b = 0..B-1.
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { readBatch, type Batch } from '../data/batch';
-import { Rng, type RngState } from '../random';
-import type { TokenSplit } from './dataset';
 import { defineNode, port } from './define';
 
 export const get_batch = defineNode({
@@ -22,28 +18,4 @@ export const get_batch = defineNode({
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(1337).describe('seed of the window sampler'),
   }),
   summary: ['batch_size', 'context_length'],
-  create(p, ctx) {
-    const source = ctx.inputs.tokens as TokenSplit;
-    const { batch_size: B, context_length: T } = p;
-    if (source.reader.length <= T) {
-      throw new Error(`${source.split} split has ${source.reader.length} tokens; context_length ${T} needs at least ${T + 1}`);
-    }
-    const rng = new Rng(p.seed);
-    let batch: Batch | undefined;
-    return {
-      // Reads the next batch from disk before the (synchronous) gradient pass runs.
-      async prepare() {
-        batch = await readBatch(source.reader, rng, B, T);
-      },
-      step(_inputs, step) {
-        step.countTokens(B * T);
-        return { x: tf.tensor2d(batch!.x, [B, T], 'int32'), y: tf.tensor2d(batch!.y, [B, T], 'int32') };
-      },
-      saveState: () => ({ json: { rng: rng.getState() } }),
-      loadState(state) {
-        const saved = (state.json as { rng?: RngState } | undefined)?.rng;
-        if (saved) rng.setState(saved);
-      },
-    };
-  },
 });

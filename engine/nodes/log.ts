@@ -22,15 +22,4 @@ export const log = defineNode({
     wandb_run_name: z.string().max(128).default('').describe('W&B display name; empty uses the pipeline name'),
   }),
   summary: ['every', 'wandb'],
-  create(p) {
-    let lines = 0;
-    return {
-      async afterStep(summary, ctx) {
-        const due = summary.step % p.every === 0 || summary.step === ctx.totalSteps || summary.val_loss !== undefined;
-        if (!due) return;
-        await ctx.io.appendLog(JSON.stringify(summary));
-        ctx.metric('lines', ++lines);
-      },
-    };
-  },
 });

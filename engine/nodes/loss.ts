@@ -1,7 +1,5 @@
 // loss: mean next-token cross-entropy (natural log) of logits against the shifted targets.
-import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { crossEntropy } from '../model/gpt';
 import { defineNode, port } from './define';
 
 export const loss = defineNode({
@@ -14,7 +12,4 @@ export const loss = defineNode({
   outputs: { loss: port('Loss', 'loss') },
   params: z.object({}),
   summary: [],
-  create: () => ({
-    step: ({ logits, targets }) => ({ loss: crossEntropy(logits as tf.Tensor3D, targets as tf.Tensor2D) }),
-  }),
 });

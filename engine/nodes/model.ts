@@ -1,7 +1,6 @@
 // model: a GPT (RoPE, pre-norm, RMSNorm or LayerNorm, SwiGLU or GELU), see engine/model/gpt.ts.
-import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { Gpt, validateGptConfig, type GptConfig } from '../model/gpt';
+import { validateGptConfig, type GptConfig } from '../model/config';
 import { defineNode, port } from './define';
 
 const params = z.object({
@@ -51,18 +50,5 @@ export const model = defineNode({
       issues.push({ field: 'context_length', message: `is ${p.context_length}, but ${feeder!.kind} sends sequences of ${T} tokens` });
     }
     return issues;
-  },
-  create(p, ctx) {
-    const gpt = new Gpt(gptConfig(p), ctx.seed);
-    ctx.info({ parameters: gpt.parameterCount() });
-    return {
-      outputs: { model: gpt },
-      step: ({ x }) => ({ logits: gpt.forward(x as tf.Tensor2D) }),
-      saveState: () => ({ tensors: new Map(gpt.params) }),
-      loadState(state) {
-        if (state.tensors) gpt.loadWeights(new Map([...state.tensors].filter(([name]) => gpt.params.has(name))));
-      },
-      dispose: () => gpt.dispose(),
-    };
   },
 });

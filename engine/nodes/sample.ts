@@ -1,12 +1,6 @@
 // sample: generates text from the model every N steps (temperature, top-k), decoded with the
 // dataset's tokenizer, so you can read what the model has learned so far.
 import { z } from 'zod';
-import { ByteTokenizer } from '../data/tokenize/byte';
-import { loadTokenizer, type Tokenizer } from '../data/tokenize/tokenizer';
-import type { Gpt } from '../model/gpt';
-import { generateAsync } from '../model/generate';
-import { Rng, type RngState } from '../random';
-import type { TokenSplit } from './dataset';
 import { defineNode, port } from './define';
 
 export const sample = defineNode({
@@ -29,30 +23,4 @@ export const sample = defineNode({
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(7).describe('seed of the sampler'),
   }),
   summary: ['every', 'temperature', 'top_k'],
-  async create(p, setup) {
-    const gpt = setup.inputs.model as Gpt;
-    const split = setup.inputs.data as TokenSplit | undefined;
-    const tokenizer: Tokenizer = split?.tokenizer ? await loadTokenizer(split.tokenizer) : new ByteTokenizer();
-    const prompt = tokenizer.encode(p.prompt);
-    const promptIds = Array.from(prompt.length ? prompt : [0]);
-    const tooBig = promptIds.find((id) => id >= gpt.config.vocabSize);
-    if (tooBig !== undefined) throw new Error(`prompt token ${tooBig} is outside the model's vocabulary (${gpt.config.vocabSize})`);
-    const rng = new Rng(p.seed);
-    return {
-      async step(_inputs, ctx) {
-        const done = ctx.step + 1;
-        if (done % p.every !== 0 && done !== ctx.totalSteps) return;
-        // Reads logits with `await data()`: synchronous reads break WebGPU (in workers and Node).
-        const ids = await generateAsync(gpt, promptIds, p.max_new_tokens, { temperature: p.temperature, topK: p.top_k, rng });
-        const text = p.prompt + tokenizer.decode(ids);
-        ctx.emit({ type: 'sample', nodeId: ctx.nodeId, step: done, data: { text, tokens: ids.length } });
-        await ctx.io.appendSample(JSON.stringify({ step: done, node: ctx.nodeId, text }));
-      },
-      saveState: () => ({ json: { rng: rng.getState() } }),
-      loadState(state) {
-        const saved = (state.json as { rng?: RngState } | undefined)?.rng;
-        if (saved) rng.setState(saved);
-      },
-    };
-  },
 });

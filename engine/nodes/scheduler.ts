@@ -1,17 +1,21 @@
 // scheduler: the learning rate for each step (constant, linear, step, cosine, warmup-stable-decay).
 import { z } from 'zod';
-import { lrAt, type ScheduleConfig } from '../optim/schedules';
-import { defineNode, port } from './define';
+import type { ScheduleConfig } from '../optim/schedules';
+import { appliesTo, defineNode, port } from './define';
+
+/** The schedule kinds: the inspector's select, the engine's and the PyTorch export's switch. */
+export const SCHEDULE_KINDS = ['constant', 'linear', 'step', 'cosine', 'wsd'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 const params = z.object({
-  kind: z.enum(['constant', 'linear', 'step', 'cosine', 'wsd']).default('cosine').describe('shape of the schedule after warmup'),
+  kind: z.enum(SCHEDULE_KINDS).default('cosine').describe('shape of the schedule after warmup'),
   lr: z.number().positive().max(10).default(1e-3).describe('peak learning rate'),
-  min_lr: z.number().min(0).max(10).default(1e-4).describe('floor the decay ends at (linear, cosine, wsd)'),
+  min_lr: appliesTo(z.number().min(0).max(10).default(1e-4).describe('floor the decay ends at'), ['linear', 'cosine', 'wsd']),
   warmup_steps: z.number().int().min(0).default(100).describe('steps of linear warmup from 0'),
   decay_steps: z.number().int().min(0).default(0).describe('step where decay ends; 0 means the run length'),
-  step_size: z.number().int().min(1).default(1000).describe('steps between decays (step)'),
-  gamma: z.number().positive().max(1).default(0.5).describe('factor applied every step_size steps (step)'),
-  decay_fraction: z.number().min(0).max(1).default(0.2).describe('final fraction of the run that decays (wsd)'),
+  step_size: appliesTo(z.number().int().min(1).default(1000).describe('steps between decays'), ['step']),
+  gamma: appliesTo(z.number().positive().max(1).default(0.5).describe('factor applied every step_size steps'), ['step']),
+  decay_fraction: appliesTo(z.number().min(0).max(1).default(0.2).describe('final fraction of the run that decays'), ['wsd']),
 });
 
 /** The schedule a scheduler node describes, for a run of `totalSteps` steps. */
@@ -35,14 +39,7 @@ export const scheduler = defineNode({
   check(p) {
     return p.min_lr > p.lr ? [{ field: 'min_lr', message: `must not exceed lr (${p.lr})` }] : [];
   },
-  create(p, setup) {
-    const schedule = scheduleConfig(p, setup.totalSteps);
-    return {
-      step(_inputs, ctx) {
-        const lr = lrAt(ctx.step, schedule);
-        ctx.metric('lr', lr);
-        return { lr };
-      },
-    };
-  },
 });
+
+/** A scheduler node's params, defaults filled in. */
+export type ScheduleParams = z.infer<typeof params>;

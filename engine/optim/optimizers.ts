@@ -8,9 +8,11 @@
 // gradient is skipped and its bias correction does not advance.
 
 import * as tf from '@tensorflow/tfjs';
+import type { OptimizerKind } from '../nodes/optimizer';
 import { fusedAdamUpdate, hasFusedAdamUpdate } from '../tf/ops/fusedAdamUpdate';
 
-export type OptimizerKind = 'adamw' | 'adam' | 'sgd' | 'adagrad' | 'lion';
+// The kinds are declared once, in the node's schema; UPDATES below must cover each of them.
+export type { OptimizerKind };
 
 /** Hyperparameters for every kind; a kind reads only its own fields. Torch's defaults in brackets. */
 export interface OptimizerConfig {

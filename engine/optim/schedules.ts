@@ -2,7 +2,9 @@
 // Cosine is nanoGPT's get_lr; the others reproduce torch.optim.lr_scheduler chains (LinearLR,
 // StepLR, CosineAnnealingLR, SequentialLR), checked in fixtures/make_optim_fixtures.py.
 
-export type ScheduleKind = 'constant' | 'linear' | 'step' | 'cosine' | 'wsd';
+// The kinds are declared once, in the node's schema (engine/nodes/scheduler.ts).
+import type { ScheduleKind } from '../nodes/scheduler';
+export type { ScheduleKind };
 
 export interface ScheduleConfig {
   kind: ScheduleKind;

@@ -1,5 +1,5 @@
 // The runtime's only window on the outside world. Node, the browser and tests each provide one.
-import type { CheckpointStore } from '../checkpoint/store';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store';
 import type { ByteSource } from '../data/byte-source';
 
 /** What a `dataset` node asks for. */

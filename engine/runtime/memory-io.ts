@@ -1,6 +1,6 @@
 // RuntimeIO held in memory: ids files given as bytes, checkpoints and logs kept in arrays.
 // Used by tests and by hosts with no file system of their own.
-import { memoryCheckpointStore } from '../checkpoint/store';
+import { memoryCheckpointStore } from '../checkpoint/checkpoint-store';
 import { memorySource } from '../data/byte-source';
 import type { DatasetFiles, DatasetMeta, RuntimeIO } from './io';
 

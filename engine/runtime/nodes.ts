@@ -2,11 +2,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { decodeCheckpointTensors, parseCheckpointMeta } from '../checkpoint/checkpoint';
 import type { RunEvent } from '../events';
-import type { Registry } from '../nodes/registry';
 import type { Plan, PlanNode } from '../plan';
 import { PORT_TYPES } from '../ports';
 import { guard, NodeError } from './errors';
 import type { RuntimeIO } from './io';
+import type { Implementations } from './kinds';
 import type { CheckpointMeta, NodeRuntime, RunSnapshot } from './types';
 
 export class RunNodes {
@@ -21,16 +21,16 @@ export class RunNodes {
   }
 
   /** Creates every node in plan order; each sees the setup-lifetime outputs of the nodes it reads. */
-  static async setup(plan: Plan, registry: Registry, io: RuntimeIO, backendName: string, emit: (e: RunEvent) => void): Promise<RunNodes> {
+  static async setup(plan: Plan, implementations: Implementations, io: RuntimeIO, backendName: string, emit: (e: RunEvent) => void): Promise<RunNodes> {
     const nodes = new RunNodes(plan);
     for (const node of plan.nodes) {
-      const def = registry.get(node.kind);
-      if (!def) throw new NodeError(node.id, `unknown node type '${node.kind}'`);
+      const implementation = implementations.get(node.kind);
+      if (!implementation) throw new NodeError(node.id, `unknown node type '${node.kind}'`);
       const inputs: Record<string, unknown> = {};
       for (const [port, input] of Object.entries(node.inputs)) {
         if (PORT_TYPES[input.type].lifetime === 'setup') inputs[port] = nodes.setupOutputs.get(input.node)?.[input.port];
       }
-      const runtime = await guard(node.id, () => def.create(node.params, {
+      const runtime = await guard(node.id, () => implementation.create(node.params, {
         nodeId: node.id, inputs, io, seed: plan.seed, totalSteps: plan.totalSteps, backendName,
         info: (values) => nodes.info.set(node.id, { ...nodes.info.get(node.id), ...values }),
         notice: (message) => emit({ type: 'node/notice', nodeId: node.id, data: { message } }),

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { compile } from '../compiler/compile';
 import { encodeNpy } from '../data/npy';
 import { collectEvents, type RunEvent } from '../events';
-import { useBackend } from '../tf/backend';
+import { useBackend } from '../node/backend';
 import { Rng } from '../random';
 import type { Plan } from '../plan';
 import { memoryIO } from './memory-io';
@@ -189,8 +189,9 @@ test('on_nonfinite skip: a NaN step is skipped, training goes on, and the weight
   });
   // Poison the batches of steps 3 and 4: a loss node that returns NaN for them.
   const { registry } = await import('../nodes');
-  const { createRegistry } = await import('../nodes/registry');
-  const lossDef = registry.get('loss')!;
+  const { implementationsFor } = await import('./kinds');
+  const implementations = implementationsFor(registry);
+  const lossDef = implementations.get('loss')!;
   let calls = 0;
   const poisoned = {
     ...lossDef,
@@ -206,7 +207,7 @@ test('on_nonfinite skip: a NaN step is skipped, training goes on, and the weight
   const sink = collectEvents();
   const result = await runPlan({
     plan, io: memoryIO(data()), sink, backendName: backend,
-    registry: createRegistry([...registry.values()].map((d) => (d.kind === 'loss' ? poisoned : d)) as any),
+    implementations: new Map([...implementations, ['loss', poisoned]]),
   });
   assert.equal(result.status, 'completed');
   const notices = sink.events.filter((e) => e.type === 'node/notice' && e.nodeId === 'backward');

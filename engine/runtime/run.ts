@@ -2,8 +2,8 @@
 // training loop (engine/runtime/step.ts), emitting events, until done, stopped or failed.
 import { checkVocabulary } from '../compiler/data-check';
 import type { EventSink, RunEvent } from '../events';
-import { registry as builtInRegistry } from '../nodes';
-import type { Registry } from '../nodes/registry';
+import { registry } from '../nodes';
+import { implementationsFor, type Implementations } from './kinds';
 import type { Plan } from '../plan';
 import { nativeGemmFor } from '../tf/nativeGemm';
 import { NodeError } from './errors';
@@ -31,8 +31,12 @@ export interface RunOptions {
   /** A checkpoint to continue from: the run starts at its step with its state. */
   resume?: { name: string; weights: Uint8Array; meta: unknown };
   control?: RunControl;
-  registry?: Registry;
+  /** How each kind runs; default: the engine's own kinds (engine/runtime/kinds/). */
+  implementations?: Implementations;
 }
+
+let builtIn: Implementations | undefined;
+const builtInImplementations = () => (builtIn ??= implementationsFor(registry));
 
 export interface RunResult {
   status: 'completed' | 'stopped' | 'failed';
@@ -65,7 +69,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
 
   let nodes: RunNodes | undefined;
   try {
-    nodes = await RunNodes.setup(plan, options.registry ?? builtInRegistry, io, options.backendName, emit);
+    nodes = await RunNodes.setup(plan, options.implementations ?? builtInImplementations(), io, options.backendName, emit);
     const maxIds = new Map([...nodes.info].filter(([, info]) => info.max_id !== undefined).map(([id, info]) => [id, info.max_id]));
     for (const d of checkVocabulary(plan, maxIds)) throw new NodeError(d.nodeId!, d.message, d.field);
     if (options.resume) {

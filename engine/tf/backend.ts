@@ -1,14 +1,11 @@
 // Picks and initialises a tfjs backend by name, the same way in Node, a worker and the browser.
 // Browser-safe: optional backends are loaded with dynamic imports, so a bundle only pulls in
-// what is used and a missing optional package fails here with a clear message. Node-only extras
-// (WebGPU through the `webgpu` package, wasm threads) live in webgpuNode.ts and wasmThreadsNode.ts,
-// which use no Node imports either.
+// what is used and a missing optional package fails here with a clear message. Host extras
+// (Node: OpenBLAS matmuls, wasm threads, WebGPU on Dawn) are plugged in with setBackendHost by
+// engine/node/backend.ts, so this file imports nothing host-specific.
 import * as tf from '@tensorflow/tfjs';
 import { ensureKernelsRegistered } from './register';
-import { loadNodeBlas } from './blasNode';
-import { setNativeGemm } from './nativeGemm';
-import { enableWasmThreadsInNode } from './wasmThreadsNode';
-import { installNodeWebGpu } from './webgpuNode';
+import { setNativeGemm, type NativeGemm } from './nativeGemm';
 import { installWebGpuKernelFixes } from './webgpuKernelFixes';
 
 /** Backends the engine knows how to start. */
@@ -30,10 +27,30 @@ export interface UseBackendOptions {
    */
   wasmThreads?: number;
   /**
-   * Node only: run the wasm backend's matmuls on a native BLAS when one loads (blasNode.ts;
+   * Node only: run the wasm backend's matmuls on a native BLAS when one loads (engine/node/blas.ts;
    * PRETRAIN_BLAS=off turns it off for the process). Default true; false keeps XNNPACK.
    */
   nativeBlas?: boolean;
+}
+
+/** What a host adds to backend start-up; the browser adds nothing. */
+export interface BackendHost {
+  /** Makes the wasm backend's XNNPACK pool start `threads` threads; `restore` undoes temporary patches. */
+  enableWasmThreads?(threads: number, setFlag: (flag: string, value: boolean) => void): { restore(): void } | undefined;
+  /** A native GEMM for the wasm backend's matmuls, or undefined when none loads. */
+  loadNativeGemm?(): Promise<NativeGemm | undefined>;
+  /** Makes `navigator.gpu` available before tfjs-backend-webgpu loads. */
+  installWebGpu?(): Promise<void>;
+}
+
+let host: BackendHost = {};
+
+/**
+ * Plugs a host's extras into useBackend (engine/node/backend.ts does it for Node).
+ * @example setBackendHost({ loadNativeGemm: loadNodeBlas });
+ */
+export function setBackendHost(extras: BackendHost): void {
+  host = extras;
 }
 
 /** The thread count asked for: the option, else PRETRAIN_WASM_THREADS, else 1. */
@@ -47,7 +64,7 @@ function wantedWasmThreads(opts: UseBackendOptions): number {
 /**
  * Makes `name` the active tfjs backend and waits until it is ready.
  * Returns the backend actually in use (tfjs may fall back when initialisation fails, e.g. no WebGL).
- * In Node, 'webgpu' runs on Dawn through the `webgpu` package (see webgpuNode.ts for how the
+ * In Node, 'webgpu' runs on Dawn through the `webgpu` package (see engine/node/webgpu.ts for how the
  * adapter is chosen and PRETRAIN_WEBGPU_OPTIONS).
  * @example
  *   const active = await useBackend('wasm'); // 'wasm'
@@ -63,11 +80,11 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     // Only the first initialisation reads the thread settings; later calls reuse that backend.
     if (threads > 1 && !backendInitialised('wasm')) {
       wasm.setThreadsCount(threads);
-      restore = enableWasmThreadsInNode(threads, (flag, value) => tf.env().set(flag, value))?.restore;
+      restore = host.enableWasmThreads?.(threads, (flag, value) => tf.env().set(flag, value))?.restore;
     }
-    setNativeGemm(opts.nativeBlas === false ? undefined : await loadNodeBlas());
+    setNativeGemm(opts.nativeBlas === false ? undefined : await host.loadNativeGemm?.());
   } else if (name === 'webgpu' || name === 'tensorflow') {
-    if (name === 'webgpu') await installNodeWebGpu();
+    if (name === 'webgpu') await host.installWebGpu?.();
     const pkg = OPTIONAL_PACKAGES[name]!;
     try {
       // A variable specifier keeps bundlers and tsc from requiring the optional package.

@@ -1,4 +1,4 @@
-// Names, inputs and attributes of the engine's custom tfjs kernels (tfjs's own layout, STYLE.md §6).
+// Names, inputs and attributes of the engine's custom tfjs kernels (tfjs's own layout: names, ops, kernels, grads, register).
 import type { TensorInfo } from '@tensorflow/tfjs';
 
 /**

@@ -3,7 +3,7 @@
 // reference machine), while a native BLAS with AVX2/AVX-512 kernels reaches ~150 GFLOP/s on the
 // same core; matmuls are ~80% of a training step (bench/OPTIMIZATIONS.md). wasm tensors live in
 // host memory, so the BLAS can read and write them in place, without copies.
-// Browser-safe: this module only holds the function; blasNode.ts installs one in Node.
+// Browser-safe: this module only holds the function; engine/node/blas.ts installs one in Node.
 
 /** C[M, N] = op(A) @ op(B), row-major float32, op = transpose when the flag is set. */
 export interface NativeGemm {

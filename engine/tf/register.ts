@@ -1,5 +1,7 @@
-// Registers the engine's custom tfjs kernels and gradients, once per process (STYLE.md §6).
-// Ops call ensureKernelsRegistered() before their first runKernel, so importing an op is enough.
+// Registers the engine's custom tfjs kernels and gradients, once per process (tfjs's own layout:
+// names, ops, kernels, grads, register). Ops call ensureKernelsRegistered() before their first
+// runKernel, so importing an op is enough. Gradients call kernels (runKernel.ts), not ops, so no
+// import runs from here back through an op to this file.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { installEagerGradientDisposal } from './eagerGradientDisposal';
@@ -66,13 +68,4 @@ export function ensureKernelsRegistered(): void {
 export function hasKernel(name: string): boolean {
   ensureKernelsRegistered();
   return tf.getKernel(name, tf.getBackend()) !== undefined;
-}
-
-/**
- * tf.engine().runKernel with the engine's own input and attribute types.
- * @example
- *   const [y, mean, rstd] = runKernel(LayerNormForward, { x, weight, bias }, { eps }) as tf.Tensor[];
- */
-export function runKernel(name: string, inputs: object, attrs: object = {}): tf.Tensor | tf.Tensor[] {
-  return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
 }

@@ -1,11 +1,11 @@
-// The AddN fix on a real WebGPU device (Dawn through the `webgpu` package, as engine/tf/webgpuNode.ts
+// The AddN fix on a real WebGPU device (Dawn through the `webgpu` package, as engine/node/webgpu.ts
 // sets it up; skipped where this machine has no adapter): tfjs's stock kernel returns garbage for
 // more inputs than the device's storage-buffer limit, the fixed one sums them, and frees its partial sums.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from './backend';
-import { installNodeWebGpu } from './webgpuNode';
+import { useBackend } from '../node/backend';
+import { installNodeWebGpu } from '../node/webgpu';
 import { installWebGpuKernelFixes } from './webgpuKernelFixes';
 
 const adapter = await installNodeWebGpu().catch((e: Error) => e);

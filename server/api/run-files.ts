@@ -1,7 +1,7 @@
 // A run's files: its log, samples and pipeline, its stored events (from a seq on), and its
 // checkpoints (the list, and each one's weights or metadata as a download).
 import { join } from 'node:path';
-import { checkCheckpointName } from '../../engine/checkpoint/store';
+import { checkCheckpointName } from '../../engine/checkpoint/checkpoint-store';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import { HttpError, sendJson } from '../http';
 import { sendFile, type ApiArea, type Handler } from './route';

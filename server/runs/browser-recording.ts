@@ -8,7 +8,7 @@
 //   checkpoint (the manager's resume; pause, resume and stop of a run in a tab are the tab's)
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/store';
+import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/checkpoint-store';
 import { executorDefinition } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';

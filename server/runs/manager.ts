@@ -12,8 +12,8 @@
 // A browser run (executor "browser") trains in a tab; the server only records it
 // (browser-recording.ts, where its lifecycle is); once interrupted or stopped, it resumes here.
 import { join, resolve } from 'node:path';
-import type { CheckpointEntry } from '../../engine/checkpoint/store';
-import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
+import type { CheckpointEntry } from '../../engine/checkpoint/checkpoint-store';
+import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/node/torch-launch';
 import { DEFAULT_EXECUTOR } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { EventBatch } from './browser-batch';

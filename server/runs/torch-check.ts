@@ -3,7 +3,7 @@
 // and the batch splits evenly among the processes.
 import { z } from 'zod';
 import { checkExportable } from '../../engine/export/torch/export';
-import type { TorchInfo } from '../../engine/export/torch/launch';
+import type { TorchInfo } from '../../engine/node/torch-launch';
 import type { Plan } from '../../engine/plan';
 import type { TorchDevice } from './messages';
 import type { SubmitRefusal } from './refusals';

@@ -1,9 +1,9 @@
-// Worker thread that writes a PyTorch export (engine/export/torch/write-node.ts) and posts the
+// Worker thread that writes a PyTorch export (engine/node/torch-export.ts) and posts the
 // outcome: preparing the bundled corpus (tokenizing Brown, training BPE merges) takes seconds of
 // CPU the server's main thread must not block. Started by exportTorchInWorker (torch-export.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { TorchExportError } from '../../engine/export/torch/export';
-import { writeTorchExport } from '../../engine/export/torch/write-node';
+import { writeTorchExport } from '../../engine/node/torch-export';
 import { confinedPath } from '../../engine/node/io';
 import type { Plan } from '../../engine/plan';
 import { TorchExportStart, type TorchExportReply } from './torch-export';

@@ -14,7 +14,7 @@ import { access, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunEvent } from '../../engine/events';
 import { TorchExportError, type TorchConfig } from '../../engine/export/torch/export';
-import { launchTorch, tailTorchRun, type TorchTail } from '../../engine/export/torch/launch';
+import { launchTorch, tailTorchRun, type TorchTail } from '../../engine/node/torch-launch';
 import type { Plan } from '../../engine/plan';
 import type { TorchDevice, WorkerMessage } from './messages';
 import { exportTorchInWorker } from './torch-export';

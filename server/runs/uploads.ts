@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCheckpointMeta } from '../../engine/checkpoint/checkpoint';
 import { decodeSafetensors, type StTensor } from '../../engine/checkpoint/safetensors';
-import { checkCheckpointName, checkpointName } from '../../engine/checkpoint/store';
+import { checkCheckpointName, checkpointName } from '../../engine/checkpoint/checkpoint-store';
 import { gptParamSpecs } from '../../engine/model/gpt';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import { gptConfig } from '../../engine/nodes/model';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { exportTorch, TORCH_SOURCES, TorchExportError, torchConfig, type TorchConfig } from './export';
 import { loopPipeline, planOf, PYTHON, readJsonl, runTrainPy, writeTokenData } from './test-support';
-import { writeTorchExport } from './write-node';
+import { writeTorchExport } from '../../node/torch-export';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The PyTorch exporter: a compiled plan -> a standalone folder (train.py, model.py, ...,
 // config.json, README.md) that trains the same pipeline with PyTorch and torchrun.
-// Browser-safe: returns file contents; engine/export/torch/write-node.ts writes them to disk.
+// Browser-safe: returns file contents; engine/node/torch-export.ts writes them to disk.
 //
 // The Python sources are constants (./python/*.py.ts) and never contain a user value: every
 // name, path, prompt and number goes to config.json, which train.py validates on load. So a
@@ -11,6 +11,8 @@
 import { ByteTokenizer } from '../../data/tokenize/byte';
 import type { Tokenizer } from '../../data/tokenize/tokenizer';
 import { DEFAULT_NORM_EPS } from '../../model/config';
+import { optimizer as optimizerNode, type OptimizerParams } from '../../nodes/optimizer';
+import { scheduler as schedulerNode, type ScheduleParams } from '../../nodes/scheduler';
 import type { Plan, PlanNode } from '../../plan';
 import { CHECKPOINT_PY } from './python/checkpoint.py';
 import { CONFIG_PY } from './python/config.py';
@@ -25,9 +27,9 @@ import { TRAIN_PY } from './python/train.py';
 export const TORCH_CONFIG_FORMAT = 'pretrain-studio-torch';
 export const TORCH_CONFIG_VERSION = 1;
 
-/** Where the export expects the bundled corpus (source 'brown'); write-node.ts copies it there. */
+/** Where the export expects the bundled corpus (source 'brown'); engine/node/torch-export.ts copies it there. */
 export const EXPORT_DATA_DIR = 'data';
-/** The GPT-2 vocabulary (base64 bytes per id) write-node.ts writes for decoding samples. */
+/** The GPT-2 vocabulary (base64 bytes per id) engine/node/torch-export.ts writes for decoding samples. */
 export const GPT2_VOCAB_FILE = `${EXPORT_DATA_DIR}/gpt2_vocab.json`;
 
 /** The program files of every export, byte-identical whatever the pipeline. */
@@ -62,7 +64,7 @@ export interface TorchExportOptions {
   /**
    * The tokenizer of the dataset, when a sample node reads it (sample.data connected): encodes the
    * prompt here and is written to config.json to decode samples. Default: bytes. Required for the
-   * bundled corpus tokenized with bpe or gpt2 (write-node.ts loads it from tokenizer.json).
+   * bundled corpus tokenized with bpe or gpt2 (engine/node/torch-export.ts loads it from tokenizer.json).
    */
   tokenizer?: Tokenizer;
   /**
@@ -86,10 +88,10 @@ export interface TorchConfig {
   loss: { node_id: string };
   backward: { node_id: string; grad_accum_steps: number };
   clip: { node_id: string; max_norm: number } | null;
-  optimizer: { node_id: string; kind: string; lr: number; weight_decay: number; beta1: number; beta2: number; eps: number;
-    momentum: number; nesterov: boolean; dampening: number; initial_accumulator: number; decay_norms_and_biases: boolean };
-  schedule: { node_id: string; kind: string; lr: number; min_lr: number; warmup_steps: number; decay_steps: number;
-    step_size: number; gamma: number; decay_fraction: number } | null;
+  /** The optimizer node's params as its schema declares them (engine/nodes/optimizer.ts). */
+  optimizer: { node_id: string } & OptimizerParams;
+  /** The scheduler node's params as its schema declares them (engine/nodes/scheduler.ts). */
+  schedule: ({ node_id: string } & ScheduleParams) | null;
   eval: { node_id: string; split: 'train' | 'valid'; every: number; batches: number; batch_size: number; context_length: number;
     seed: number; after_update: boolean } | null;
   checkpoint: { node_id: string; every: number; keep_last: number; at_end: boolean } | null;
@@ -283,19 +285,9 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     loss: { node_id: loss.id },
     backward: { node_id: backward.id, grad_accum_steps: num(backward, 'grad_accum_steps') },
     clip: clip ? { node_id: clip.id, max_norm: num(clip, 'max_norm') } : null,
-    optimizer: {
-      node_id: optimizer.id, kind: str(optimizer, 'kind'), lr: num(optimizer, 'lr'), weight_decay: num(optimizer, 'weight_decay'),
-      beta1: num(optimizer, 'beta1'), beta2: num(optimizer, 'beta2'), eps: num(optimizer, 'eps'), momentum: num(optimizer, 'momentum'),
-      nesterov: bool(optimizer, 'nesterov'), dampening: num(optimizer, 'dampening'), initial_accumulator: num(optimizer, 'initial_accumulator'),
-      decay_norms_and_biases: bool(optimizer, 'decay_norms_and_biases'),
-    },
-    schedule: scheduler
-      ? {
-        node_id: scheduler.id, kind: str(scheduler, 'kind'), lr: num(scheduler, 'lr'), min_lr: num(scheduler, 'min_lr'),
-        warmup_steps: num(scheduler, 'warmup_steps'), decay_steps: num(scheduler, 'decay_steps'), step_size: num(scheduler, 'step_size'),
-        gamma: num(scheduler, 'gamma'), decay_fraction: num(scheduler, 'decay_fraction'),
-      }
-      : null,
+    // Every field the schema declares, in its order; the Python checks list the same (schema-drift.test.ts).
+    optimizer: { node_id: optimizer.id, ...optimizerNode.params.parse(optimizer.params) },
+    schedule: scheduler ? { node_id: scheduler.id, ...schedulerNode.params.parse(scheduler.params) } : null,
     eval: evalNode
       ? {
         node_id: evalNode.id, split: split(evalNode.inputs.data.port), every: num(evalNode, 'every'), batches: num(evalNode, 'batches'),

@@ -12,7 +12,7 @@ import { Gpt } from '../../model/gpt';
 import { sampleFromLogits } from '../../model/generate';
 import { lrAt, type ScheduleConfig } from '../../optim/schedules';
 import { Rng } from '../../random';
-import { useBackend } from '../../tf/backend';
+import { useBackend } from '../../node/backend';
 import { TORCH_SOURCES } from './export';
 import { PYTHON } from './test-support';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { writeTorchExport } from './write-node';
+import { writeTorchExport } from '../../node/torch-export';
 import { loopPipeline, maxRelDiff, planOf, readJsonl, runEngine, runTrainPy, writeInitialWeights, writeTokenData, type LoopOptions, type StepLine } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { decodeCheckpointTensors, parseCheckpointMeta } from '../../checkpoint/checkpoint';
 import { decodeSafetensors } from '../../checkpoint/safetensors';
 import { loopPipeline, maxRelDiff, planOf, readJsonl, runEngine, runTrainPy, writeInitialWeights, writeTokenData, type StepLine } from './test-support';
-import { writeTorchExport } from './write-node';
+import { writeTorchExport } from '../../node/torch-export';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-resume-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,8 +12,8 @@ import { gptConfig } from '../../nodes/model';
 import { trainPipeline } from '../../node/train';
 import type { Plan } from '../../plan';
 import { Rng } from '../../random';
-import { useBackend } from '../../tf/backend';
-import { DEFAULT_PYTHON } from './launch';
+import { useBackend } from '../../node/backend';
+import { DEFAULT_PYTHON } from '../../node/torch-launch';
 
 export const PYTHON = DEFAULT_PYTHON;
 

@@ -1,10 +1,13 @@
-// Gradient of BatchMatMulLooped, written in ops so it runs on every backend:
-// dA = dY @ B^T and dB = A^T @ dY, with explicit transposes so both products stay untransposed.
-import * as tf from '@tensorflow/tfjs';
+// Gradient of BatchMatMulLooped: dA = dY @ B^T and dB = A^T @ dY, with explicit transposes so both
+// products stay untransposed. The forward kernel ran, so this backend has BatchMatMulLooped and
+// TransposeLast2 (both wasm); the gradient calls them directly, not through the ops.
+import type * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
-import { BatchMatMulLooped } from '../names';
-import { batchMatMulLooped } from '../ops/batchMatMulLooped';
-import { transposeLast2 } from '../ops/transposeLast2';
+import { BatchMatMulLooped, TransposeLast2 } from '../names';
+import { runKernel } from '../runKernel';
+
+const matMul = (a: tf.Tensor, b: tf.Tensor) => runKernel(BatchMatMulLooped, { a, b }) as tf.Tensor;
+const transposeLast2 = (x: tf.Tensor) => runKernel(TransposeLast2, { x }) as tf.Tensor;
 
 export const batchMatMulLoopedGradConfig: GradConfig = {
   kernelName: BatchMatMulLooped,
@@ -13,8 +16,8 @@ export const batchMatMulLoopedGradConfig: GradConfig = {
     const [a, b] = saved;
     const g = dy as tf.Tensor;
     return {
-      a: () => batchMatMulLooped(g, transposeLast2(b)), // [b, M, N] @ [b, N, K]
-      b: () => batchMatMulLooped(transposeLast2(a), g), // [b, K, M] @ [b, M, N]
+      a: () => matMul(g, transposeLast2(b)), // [batch, M, N] @ [batch, N, K]
+      b: () => matMul(transposeLast2(a), g), // [batch, K, M] @ [batch, M, N]
     };
   },
 };

@@ -1,10 +1,10 @@
-// Gradient of SwapMiddleAxes: swapping the middle axes back.
+// Gradient of SwapMiddleAxes: swapping the middle axes back, on the kernel the forward pass ran.
 import type * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
 import { SwapMiddleAxes } from '../names';
-import { swapMiddleAxes } from '../ops/swapMiddleAxes';
+import { runKernel } from '../runKernel';
 
 export const swapMiddleAxesGradConfig: GradConfig = {
   kernelName: SwapMiddleAxes,
-  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => swapMiddleAxes(dy as tf.Tensor) }),
+  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => runKernel(SwapMiddleAxes, { x: dy }) as tf.Tensor }),
 };

@@ -1,10 +1,10 @@
-// Gradient of TransposeLast2: swapping the last two axes back.
+// Gradient of TransposeLast2: swapping the last two axes back, on the kernel the forward pass ran.
 import type * as tf from '@tensorflow/tfjs';
 import type { GradConfig } from '@tensorflow/tfjs';
 import { TransposeLast2 } from '../names';
-import { transposeLast2 } from '../ops/transposeLast2';
+import { runKernel } from '../runKernel';
 
 export const transposeLast2GradConfig: GradConfig = {
   kernelName: TransposeLast2,
-  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => transposeLast2(dy as tf.Tensor) }),
+  gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => runKernel(TransposeLast2, { x: dy }) as tf.Tensor }),
 };

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
 import { GeluBackward, GeluForward, type GeluInputs } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 const A = 2 * Math.sqrt(2 / Math.PI); // 2u = x * (A + B x^2)
 const B = A * 0.044715;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, normalArray } from '../../random';
-import { useBackend } from '../backend';
+import { useBackend } from '../../node/backend';
 import { batchMatMulLooped } from './batchMatMulLooped';
 import { matMulExplicitGrad } from './matmulExplicitGrad';
 

@@ -3,7 +3,7 @@
 // backend's transposed BatchMatMul path is ~10x slower than its plain (XNNPACK) one; an explicit
 // tf.transpose (a cheap copy) followed by a plain matMul is much faster, on cpu as well.
 // Batched inputs (attention) go through batchMatMulLooped, which keeps them on XNNPACK too.
-// No backend-specific code here, so this is a tf.customGrad (STYLE.md §6). Where the wasm backend
+// No backend-specific code here, so this is a tf.customGrad rather than a kernel. Where the wasm backend
 // has a native GEMM (nativeGemm.ts), transposes are free and plain tf.matMul is used instead.
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';

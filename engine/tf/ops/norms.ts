@@ -13,7 +13,8 @@ import {
   LayerNormBackward, type LayerNormBackwardInputs, LayerNormForward, type LayerNormForwardInputs, type NormAttrs,
   RmsNormBackward, type RmsNormBackwardInputs, RmsNormForward, type RmsNormForwardInputs,
 } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 /** Column sums of a 2D tensor as a matmul: [N, C] -> [C]. */
 function sumRows(x2: tf.Tensor2D): tf.Tensor1D {

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
 import { Rope, type RopeAttrs, type RopeInputs } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 /**
  * The [hs, hs] permutation matrix with (x @ P) = concat(x[hs/2:], x[:hs/2]).

@@ -2,7 +2,8 @@
 // (kernels/js/SwapMiddleAxes.ts), tf.transpose(x, [0, 2, 1, 3]) elsewhere.
 import * as tf from '@tensorflow/tfjs';
 import { SwapMiddleAxes, type SwapMiddleAxesInputs } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 function swapMiddleAxes_(x: tf.Tensor): tf.Tensor {
   if (x.rank !== 4) throw new Error(`swapMiddleAxes: need rank 4, got [${x.shape}]`);

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { customGrad } from '../customGrad';
 import { SwigluBackward, SwigluForward, type SwigluInputs } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 const swigluCustom = customGrad((gate: tf.Tensor, up: tf.Tensor, save: tf.GradSaveFunc) => {
   const s = tf.sigmoid(gate);

@@ -2,7 +2,8 @@
 // tf.transpose elsewhere. Used by the matmul gradients, which transpose an operand per product.
 import * as tf from '@tensorflow/tfjs';
 import { TransposeLast2, type TransposeLast2Inputs } from '../names';
-import { hasKernel, runKernel } from '../register';
+import { hasKernel } from '../register';
+import { runKernel } from '../runKernel';
 
 function transposeLast2_(x: tf.Tensor): tf.Tensor {
   const r = x.rank;

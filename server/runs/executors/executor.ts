@@ -3,7 +3,7 @@
 // Execution it returns pauses, resumes, stops and takes edits), and what GET /api/executors
 // reports of it. index.ts lists them.
 import type { z } from 'zod';
-import type { TorchInfo } from '../../../engine/export/torch/launch';
+import type { TorchInfo } from '../../../engine/node/torch-launch';
 import type { ExecutorDefinition, ExecutorName } from '../../../engine/executors';
 import type { Plan } from '../../../engine/plan';
 import type { Execution } from '../execution';

@@ -1,5 +1,12 @@
 // config.py of the PyTorch export: the checks of config.json.
-// Verbatim in a raw string (so no backticks or ${ inside); it holds no user values (see ../export.ts).
+// Verbatim in a raw string (so no backticks or ${ inside, apart from the kinds, which come from the
+// node schemas); it holds no user values (see ../export.ts).
+import { OPTIMIZER_KINDS } from '../../../nodes/optimizer';
+import { SCHEDULE_KINDS } from '../../../nodes/scheduler';
+
+/** Python string literals: ["a", "b"] -> '"a", "b"'. */
+const pyStrings = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
 export const CONFIG_PY = String.raw`# config.json: every value of the exported pipeline. The Python sources contain no user values;
 # this file is the only thing that differs between exports, so it is checked field by field on
 # load (types, ranges, unknown keys) and a bad value stops the run with a message naming it.
@@ -150,13 +157,13 @@ SCHEMA = section({
     "backward": section({"node_id": node_id, "grad_accum_steps": integer(1, 1024)}),
     "clip": section({"node_id": node_id, "max_norm": number(0, 1e6)}, nullable=True),
     "optimizer": section({
-        "node_id": node_id, "kind": one_of("adamw", "adam", "sgd", "adagrad", "lion"), "lr": number(0, 10, lo_open=True),
+        "node_id": node_id, "kind": one_of(${pyStrings(OPTIMIZER_KINDS)}), "lr": number(0, 10, lo_open=True),
         "weight_decay": number(0, 10), "beta1": number(0, 1, hi_open=True), "beta2": number(0, 1, hi_open=True),
         "eps": number(0, 1, lo_open=True), "momentum": number(0, 1, hi_open=True), "nesterov": boolean,
         "dampening": number(0, 1), "initial_accumulator": number(0, 1e308), "decay_norms_and_biases": boolean,
     }),
     "schedule": section({
-        "node_id": node_id, "kind": one_of("constant", "linear", "step", "cosine", "wsd"), "lr": number(0, 10, lo_open=True),
+        "node_id": node_id, "kind": one_of(${pyStrings(SCHEDULE_KINDS)}), "lr": number(0, 10, lo_open=True),
         "min_lr": number(0, 10), "warmup_steps": integer(0, BIG), "decay_steps": integer(0, BIG), "step_size": integer(1, BIG),
         "gamma": number(0, 1, lo_open=True), "decay_fraction": number(0, 1),
     }, nullable=True),

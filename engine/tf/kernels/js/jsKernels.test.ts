@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropy } from '../../../model/loss';
 import { normalArray, Rng } from '../../../random';
-import { useBackend } from '../../backend';
+import { useBackend } from '../../../node/backend';
 import {
   FusedAdamUpdate, GeluForward, LayerNormForward, Rope, RmsNormForward, SoftmaxCrossEntropy, SwapMiddleAxes, SwigluForward, TransposeLast2,
 } from '../../names';

@@ -1,4 +1,4 @@
-// The wasm BatchMatMul kernel on the native BLAS (blasNode.ts, nativeGemm.ts): products and
+// The wasm BatchMatMul kernel on the native BLAS (engine/node/blas.ts, nativeGemm.ts): products and
 // gradients against float64 loops for every transpose combination, batched, broadcast and rank-4
 // shapes, and the fallback to XNNPACK when the BLAS is turned off. OpenBLAS must load here
 // (Debian: libopenblas0-pthread, which .ci/run installs).
@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { normalArray, Rng } from '../../../random';
-import { useBackend } from '../../backend';
-import { nodeBlasUnavailableReason, openBlasCoreType } from '../../blasNode';
+import { useBackend } from '../../../node/backend';
+import { nodeBlasUnavailableReason, openBlasCoreType } from '../../../node/blas';
 import { nativeGemm } from '../../nativeGemm';
 import { matMulExplicitGrad } from '../../ops/matmulExplicitGrad';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../backend';
+import { useBackend } from '../../../node/backend';
 import { ensureKernelsRegistered } from '../../register';
 import { identitySharedConfig } from './Identity';
 

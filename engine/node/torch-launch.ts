@@ -4,9 +4,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { EventSink } from '../../events';
-import { TorchEventConverter, type TorchStatus } from './events';
-import type { TorchConfig } from './export';
+import type { EventSink } from '../events';
+import { TorchEventConverter, type TorchStatus } from '../export/torch/events';
+import type { TorchConfig } from '../export/torch/export';
 
 /** Debian's python3-torch lives here; pass another interpreter (a venv's python) to use its torch. */
 export const DEFAULT_PYTHON = '/usr/bin/python3';

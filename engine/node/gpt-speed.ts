@@ -1,6 +1,6 @@
 // Speed check (a script, not a test): times training steps of the reference config R
 // (forward + crossEntropy + tf.variableGrads + plain SGD) and prints tokens/s.
-// Usage: node --import tsx engine/model/gpt.speed.ts [backend=wasm] [steps=20]
+// Usage: node --import tsx engine/node/gpt-speed.ts [backend=wasm] [steps=20]
 // The full comparison (the real runtime with AdamW and clipping, every backend, PyTorch in the same
 // run) is `npm run bench` (bench/run.ts); bench/OPTIMIZATIONS.md has what each change bought.
 // Reference: PyTorch 1.13 on one core does ~19k tokens/s on R with OpenBLAS's AVX-512 kernels,
@@ -10,14 +10,14 @@
 //   + batched matmuls on XNNPACK (BatchMatMulLooped), GELU via sigmoid, RoPE swap as a matmul  ~3.9k
 //   + hand-written LayerNorm/RMSNorm/GELU/SwiGLU/cross-entropy gradients, GatherRows  ~4.6k
 //   + SIMD128 kernels (engine/tf/simd), buffer-sharing clones, early-freed gradients  ~5.3k (CPU time)
-//   + matmuls on OpenBLAS (engine/tf/blasNode.ts; PRETRAIN_BLAS=off for the line above)  ~22k
+//   + matmuls on OpenBLAS (engine/node/blas.ts; PRETRAIN_BLAS=off for the line above)  ~22k
 // On XNNPACK the floor was the matmuls: a step of R is ~1.4 GMAC (forward + backward) and XNNPACK
 // on wasm runs ~8.5-10 GMAC/s here. Wall time swings on a shared machine: compare the cpu= figure
 // (process CPU time per step).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
-import { useBackend, type BackendName } from '../tf/backend';
-import { crossEntropy, Gpt, type GptConfig } from './gpt';
+import { useBackend, type BackendName } from './backend';
+import { crossEntropy, Gpt, type GptConfig } from '../model/gpt';
 
 /** Reference config R (~435k parameters). */
 export const CONFIG_R: GptConfig = {

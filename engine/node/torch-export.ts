@@ -5,13 +5,13 @@
 // Nothing browser-side imports this file.
 import { access, copyFile, mkdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ByteTokenizer } from '../../data/tokenize/byte';
-import { loadTokenizer, type Tokenizer } from '../../data/tokenize/tokenizer';
-import { prepareCorpus } from '../../node/corpus';
-import { corpusDir } from '../../node/io';
-import { DATASET_FILES } from '../../node/tokenize-files';
-import type { Plan } from '../../plan';
-import { checkExportable, EXPORT_DATA_DIR, exportTorch, GPT2_VOCAB_FILE, TorchExportError, type TorchConfig } from './export';
+import { ByteTokenizer } from '../data/tokenize/byte';
+import { loadTokenizer, type Tokenizer } from '../data/tokenize/tokenizer';
+import { prepareCorpus } from './corpus';
+import { corpusDir } from './io';
+import { DATASET_FILES } from './tokenize-files';
+import type { Plan } from '../plan';
+import { checkExportable, EXPORT_DATA_DIR, exportTorch, GPT2_VOCAB_FILE, TorchExportError, type TorchConfig } from '../export/torch/export';
 
 export interface WriteTorchExportOptions {
   /** Where the bundled corpus is prepared, as `npm run train -- --data` (default 'data'). */

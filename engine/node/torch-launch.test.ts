@@ -6,11 +6,11 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { RunEvent } from '../../events';
-import { exportTorch } from './export';
-import { detectTorch, launchTorch, tailTorchRun, torchCommand } from './launch';
-import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, writeTokenData, type StepLine } from './test-support';
-import { writeTorchExport } from './write-node';
+import { RunEvent } from '../events';
+import { exportTorch } from '../export/torch/export';
+import { detectTorch, launchTorch, tailTorchRun, torchCommand } from './torch-launch';
+import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, writeTokenData, type StepLine } from '../export/torch/test-support';
+import { writeTorchExport } from './torch-export';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-launch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

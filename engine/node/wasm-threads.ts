@@ -14,7 +14,7 @@
 //      worker's "load" message so the main script arrives as text ('js:' + source). A short
 //      postlude teaches the worker's importScripts that form and defines the CommonJS names
 //      (require$$0.., commonjsGlobal) that rollup's node bundle of tfjs-backend-wasm expects.
-// Relies on tfjs-backend-wasm 4.22's node bundle and Emscripten glue; wasmThreadsNode.test.ts
+// Relies on tfjs-backend-wasm 4.22's node bundle and Emscripten glue; wasm-threads.test.ts
 // pins the behaviour (the pool really has N threads and matmuls still match).
 
 /** Node's module loader for built-ins, where the platform has one. */

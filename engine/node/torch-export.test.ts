@@ -7,11 +7,11 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loadGpt2Tokenizer } from '../../data/tokenize/gpt2';
-import { tokenizerFromJSON } from '../../data/tokenize/tokenizer';
-import { tokenizeText } from '../../node/tokenize-files';
-import { loopPipeline, planOf, PYTHON, readJsonl, runTrainPy } from './test-support';
-import { gpt2VocabBase64, writeTorchExport } from './write-node';
+import { loadGpt2Tokenizer } from '../data/tokenize/gpt2';
+import { tokenizerFromJSON } from '../data/tokenize/tokenizer';
+import { tokenizeText } from './tokenize-files';
+import { loopPipeline, planOf, PYTHON, readJsonl, runTrainPy } from '../export/torch/test-support';
+import { gpt2VocabBase64, writeTorchExport } from './torch-export';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-write-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,11 @@
-// WebGPU in Node (webgpuNode.ts): option parsing, the adapter attempts per platform, and, where
+// WebGPU in Node (webgpu.ts): option parsing, the adapter attempts per platform, and, where
 // this machine has an adapter (a GPU, or Mesa's llvmpipe through EGL), a real matmul on tfjs's
 // webgpu backend. Without one the last test is skipped, with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from './backend';
-import { installNodeWebGpu, parseWebGpuOptions, webGpuAttempts } from './webgpuNode';
+import { installNodeWebGpu, parseWebGpuOptions, webGpuAttempts } from './webgpu';
 
 test('PRETRAIN_WEBGPU_OPTIONS: Dawn options pass through, featureLevel=compatibility is ours', () => {
   assert.deepEqual(parseWebGpuOptions('  backend=vulkan  adapter=NVIDIA '), { options: ['backend=vulkan', 'adapter=NVIDIA'] });

@@ -1,4 +1,4 @@
-// Multi-threaded wasm in Node (wasmThreadsNode.ts): the XNNPACK pool really has the threads asked
+// Multi-threaded wasm in Node (wasm-threads.ts): the XNNPACK pool really has the threads asked
 // for, matmuls (which run on it) still equal the cpu backend's, and the process is not kept alive
 // by the pool (the test runner would time out). This file's process must not have started wasm
 // before: the thread count is read once, at the first initialisation.

@@ -11,7 +11,7 @@
 // OpenBLAS picks its kernels from the CPU's name, and falls back to slow SSE3 ones on CPUs it does
 // not know by name (common in VMs). When OPENBLAS_CORETYPE is unset, it is set from the CPU's
 // feature flags before the library loads (SkylakeX for AVX-512, Haswell for AVX2).
-import type { NativeGemm } from './nativeGemm';
+import type { NativeGemm } from '../tf/nativeGemm';
 
 type Env = Record<string, string | undefined>;
 type BuiltinLoader = (id: string) => unknown;

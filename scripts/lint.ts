@@ -1,0 +1,34 @@
+// npm run lint: the code rules (ESLint, eslint.config.js), the layers' import rules
+// (dependency-cruiser, .dependency-cruiser.cjs) and one type check per layer: the engine without
+// DOM or Node types, the server without DOM, the studio without Node (tsconfig.<layer>.json).
+// `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [eslint|layers|types]...
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './build-if-stale';
+
+const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+
+/** The layers whose folders the import rules cover, and their tsconfigs. */
+export const LAYER_FOLDERS = ['engine', 'server', 'lib', 'components', 'app', 'cli'];
+export const LAYER_TSCONFIGS = ['tsconfig.engine.json', 'tsconfig.server.json', 'tsconfig.ui.json'];
+
+const CHECKS: Record<string, [string, string[]][]> = {
+  eslint: [[bin('eslint'), ['.']]],
+  layers: [[bin('depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...LAYER_FOLDERS]]],
+  types: LAYER_TSCONFIGS.map((config) => [bin('tsc'), ['--noEmit', '-p', config]]),
+};
+
+/** Runs the named checks (all by default); returns the exit status (0 when every check passed). */
+export function lint(names: string[] = Object.keys(CHECKS)): number {
+  let status = 0;
+  for (const name of names) {
+    for (const [command, args] of CHECKS[name] ?? []) {
+      console.log(`# lint: ${[command.replace(ROOT, ''), ...args].join(' ')}`);
+      const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit' });
+      status ||= result.status ?? 1;
+    }
+  }
+  return status;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(lint(process.argv.slice(2).length ? process.argv.slice(2) : undefined));
