@@ -58,10 +58,13 @@ const threads = backend === 'wasm' ? await wasmThreadCount() : 1;
 const adapter = backend === 'webgpu' ? (await installNodeWebGpu())?.adapter : undefined;
 const matmul = nativeGemmFor(backend)?.describe;
 
-/** fp32 matmul throughput of the active backend: the fastest of repeated runs, square sizes 256..1024. */
+/**
+ * fp32 matmul throughput of the active backend: the fastest of repeated runs, square sizes and
+ * repetitions as bench/torch_bench.py's peak (512, 1024, 2048), so the two peaks compare.
+ */
 async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string, number> }> {
   const bySize: Record<string, number> = {};
-  for (const n of [256, 512, 1024]) {
+  for (const n of [512, 1024, 2048]) {
     const a = tf.randomNormal([n, n]);
     const b = tf.randomNormal([n, n]);
     const run = async () => {
@@ -73,7 +76,7 @@ async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string
     };
     await run();
     const times: number[] = [];
-    for (let i = 0; i < (n < 1024 ? 10 : 5); i++) times.push(await run());
+    for (let i = 0; i < (n < 2048 ? 12 : 5); i++) times.push(await run());
     times.sort((x, y) => x - y);
     bySize[n] = Math.round((2 * n ** 3) / (times[0] / 1000) / 1e8) / 10;
     tf.dispose([a, b]);
