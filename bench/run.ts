@@ -25,6 +25,7 @@
 // Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M,Q] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
+//        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -49,11 +50,17 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     out: { type: 'string', default: HERE },
     memory: { type: 'boolean', default: false },
+    quality: { type: 'boolean', default: false },
   },
 });
 
 if (values.memory) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts')], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+if (values.quality) {
+  const args = ['--import', 'tsx', join(HERE, 'quality.ts'), '--out', values.out!, ...(values.steps ? ['--steps', values.steps] : [])];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
