@@ -1,4 +1,4 @@
-// The quality bench's pipeline is the quality config of the issue of record (4 layers, d 128, 4
+// The quality bench's pipeline is the quality config (4 layers, d 128, 4
 // heads, ctx 128, batch 32, LayerNorm + GELU, AdamW 3e-3 -> 3e-4 cosine, clip 1, Brown bytes,
 // eval at each fifth), and its curve reading finds the first eval at or below the target.
 import assert from 'node:assert/strict';
