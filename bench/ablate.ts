@@ -16,7 +16,7 @@ import { runPlan } from '../engine/runtime/run';
 import { useBackend, type BackendName } from '../engine/node/backend';
 import * as names from '../engine/tf/names';
 import { ensureKernelsRegistered } from '../engine/tf/register';
-import { BENCH_CONFIGS, benchPipeline } from './configs';
+import { benchConfig, benchPipeline } from './configs';
 
 const { values } = parseArgs({
   options: { config: { type: 'string', default: 'R' }, steps: { type: 'string', default: '12' }, rounds: { type: 'string', default: '2' }, backend: { type: 'string', default: 'wasm' } },
@@ -47,7 +47,7 @@ const GROUPS: Record<string, string[]> = {
     names.Rope, names.FusedAdamUpdate, names.TransposeLast2, names.SwapMiddleAxes, 'Identity'],
 };
 
-const cfg = BENCH_CONFIGS.find((c) => c.name === values.config)!;
+const cfg = benchConfig(values.config!);
 const perVariant = Number(values.steps);
 const rounds = Number(values.rounds);
 const variants = Object.keys(GROUPS);

@@ -30,12 +30,33 @@ export const CONFIG_M: GptConfig = {
   ...base, vocabSize: 6400, contextLength: 256, dModel: 512, nLayers: 8, nHeads: 8, dFF: 1408, norm: 'rmsnorm', ffn: 'swiglu',
 };
 
+/** Q: the quality config (time to a validation loss), LayerNorm + GELU on Brown bytes. */
+export const CONFIG_Q: GptConfig = {
+  ...base, vocabSize: 256, contextLength: 128, dModel: 128, nLayers: 4, nHeads: 4, dFF: 512, norm: 'layernorm', ffn: 'gelu',
+};
+
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'R', description: 'V256 d128 L2 H4 T64 B16 ff512 GELU LayerNorm tied', model: CONFIG_R, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
   { name: 'S4', description: 'V512 d128 L2 H4 T64 B4 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 4, steps: { fast: 40, slow: 3 }, warmup: 5 },
   { name: 'S16', description: 'V512 d128 L2 H4 T64 B16 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
   { name: 'M', description: 'V6400 d512 L8 H8 T256 B4 ff1408 SwiGLU RMSNorm tied', model: CONFIG_M, batch: 4, steps: { fast: 3, slow: 2 }, warmup: 1 },
 ];
+
+/** Configs run only when named (`--configs Q`): not part of the default set. */
+export const EXTRA_BENCH_CONFIGS: BenchConfig[] = [
+  { name: 'Q', description: 'V256 d128 L4 H4 T128 B32 ff512 GELU LayerNorm tied (the quality config)', model: CONFIG_Q, batch: 32, steps: { fast: 8, slow: 2 }, warmup: 3 },
+];
+
+/**
+ * The bench config of that name, default or extra.
+ * @example benchConfig('Q').batch // 32
+ */
+export function benchConfig(name: string): BenchConfig {
+  const all = [...BENCH_CONFIGS, ...EXTRA_BENCH_CONFIGS];
+  const cfg = all.find((c) => c.name === name);
+  if (!cfg) throw new Error(`unknown bench config ${name} (have ${all.map((c) => c.name).join(', ')})`);
+  return cfg;
+}
 
 /** Parameters that take part in matmuls: every [in, out] matrix and the output head (wte when tied). */
 export function matmulParams(c: GptConfig): number {
@@ -68,11 +89,12 @@ export function torchModelConfig(c: GptConfig): Record<string, unknown> {
 
 /**
  * The pipeline document a bench run trains: ids from files (the bench serves them from memory),
- * AdamW (wd 0.1, betas 0.9/0.95), clip 1.0, cosine schedule, a log line every 10 steps.
+ * AdamW (wd 0.1, betas 0.9/0.95), clip 1.0, cosine schedule, a log line every 10 steps; with
+ * `evalBatches`, an eval node of that many batches (of the training batch size) after the last step.
  * @example
  *   compile(benchPipeline(BENCH_CONFIGS[0], 35));
  */
-export function benchPipeline(cfg: BenchConfig, steps: number): unknown {
+export function benchPipeline(cfg: BenchConfig, steps: number, evalBatches = 0): unknown {
   const m = cfg.model;
   const node = (id: string, params: Record<string, unknown>) => ({ id, type: id, params, position: { x: 0, y: 0 } });
   const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
@@ -95,6 +117,7 @@ export function benchPipeline(cfg: BenchConfig, steps: number): unknown {
       node('scheduler', { kind: 'cosine', lr: 1e-3, min_lr: 1e-4, warmup_steps: 10 }),
       node('optimizer', { kind: 'adamw', weight_decay: 0.1, beta1: 0.9, beta2: 0.95 }),
       node('log', { every: 10 }),
+      ...(evalBatches > 0 ? [node('eval', { every: steps, batches: evalBatches, batch_size: cfg.batch, seed: 42 })] : []),
     ],
     edges: [
       edge('dataset', 'train', 'get_batch', 'tokens'),
@@ -107,6 +130,7 @@ export function benchPipeline(cfg: BenchConfig, steps: number): unknown {
       edge('scheduler', 'lr', 'optimizer', 'lr'),
       edge('model', 'model', 'optimizer', 'model'),
       edge('backward', 'loss', 'log', 'loss'),
+      ...(evalBatches > 0 ? [edge('optimizer', 'model', 'eval', 'model'), edge('dataset', 'valid', 'eval', 'data')] : []),
     ],
   };
 }

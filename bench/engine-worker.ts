@@ -2,7 +2,9 @@
 // the bench pipeline of a config, trains it through the real runtime (runPlan: get_batch, model,
 // loss, backward, clip, scheduler, AdamW, log) on the given backend with ids served from memory,
 // and prints one JSON line: wall time between consecutive step events, tensors alive, peak RSS.
-// Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5
+// With --eval-batches N an eval node runs N batches after the last step; its cost is that step's
+// interval less the median training step, reported per batch and as a fraction of a training step.
+// Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5 [--eval-batches 10]
 //        node --import tsx bench/engine-worker.ts --peak --backend wasm   # fp32 matmul GFLOP/s on that backend
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +17,7 @@ import { runPlan } from '../engine/runtime/run';
 import { useBackend, wasmThreadCount, type BackendName } from '../engine/node/backend';
 import { nativeGemmFor } from '../engine/tf/nativeGemm';
 import { installNodeWebGpu } from '../engine/node/webgpu';
-import { BENCH_CONFIGS, benchPipeline } from './configs';
+import { benchConfig, benchPipeline } from './configs';
 
 /** What the worker prints (one JSON line on stdout). */
 export interface EngineRow {
@@ -32,12 +34,15 @@ export interface EngineRow {
   threads: number; // wasm: XNNPACK pool size; else 1
   adapter?: string; // webgpu: the adapter Dawn chose
   matmul?: string; // wasm: the native BLAS running the matmuls, when one loaded
+  /** --eval-batches: one eval batch in ms and as a fraction of a training step (wall and CPU time). */
+  eval?: { batches: number; msWall: number; msCpu: number; ratioWall: number; ratioCpu: number };
 }
 
 const { values } = parseArgs({
   options: {
     config: { type: 'string', default: 'R' }, backend: { type: 'string', default: 'wasm' },
     steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, peak: { type: 'boolean', default: false },
+    'eval-batches': { type: 'string', default: '0' },
   },
 });
 
@@ -53,10 +58,13 @@ const threads = backend === 'wasm' ? await wasmThreadCount() : 1;
 const adapter = backend === 'webgpu' ? (await installNodeWebGpu())?.adapter : undefined;
 const matmul = nativeGemmFor(backend)?.describe;
 
-/** fp32 matmul throughput of the active backend: the fastest of repeated runs, square sizes 256..1024. */
+/**
+ * fp32 matmul throughput of the active backend: the fastest of repeated runs, square sizes and
+ * repetitions as bench/torch_bench.py's peak (512, 1024, 2048), so the two peaks compare.
+ */
 async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string, number> }> {
   const bySize: Record<string, number> = {};
-  for (const n of [256, 512, 1024]) {
+  for (const n of [512, 1024, 2048]) {
     const a = tf.randomNormal([n, n]);
     const b = tf.randomNormal([n, n]);
     const run = async () => {
@@ -68,7 +76,7 @@ async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string
     };
     await run();
     const times: number[] = [];
-    for (let i = 0; i < (n < 1024 ? 10 : 5); i++) times.push(await run());
+    for (let i = 0; i < (n < 2048 ? 12 : 5); i++) times.push(await run());
     times.sort((x, y) => x - y);
     bySize[n] = Math.round((2 * n ** 3) / (times[0] / 1000) / 1e8) / 10;
     tf.dispose([a, b]);
@@ -81,11 +89,12 @@ if (values.peak) {
   process.exit(0);
 }
 
-const cfg = BENCH_CONFIGS.find((c) => c.name === values.config);
-if (!cfg) throw new Error(`unknown config ${values.config}`);
-const steps = Number(values.steps);
+const cfg = benchConfig(values.config!);
+const evalBatches = Number(values['eval-batches']);
+// The step that also evaluates is not a training-step sample: it is run on top of the timed ones.
+const steps = Number(values.steps) + (evalBatches > 0 ? 1 : 0);
 const warmup = Number(values.warmup);
-const compiled = compile(benchPipeline(cfg, warmup + steps));
+const compiled = compile(benchPipeline(cfg, warmup + steps, evalBatches));
 if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
 
 // Uniform random ids: the speed of a step does not depend on the token values.
@@ -120,11 +129,22 @@ const sink = {
   },
 };
 const result = await runPlan({ plan: compiled.plan, io, sink, backendName: backend, executor: 'bench' });
+const evalCost = evalBatches > 0 && stepTimes.length > 1 ? evalCostOf(stepTimes, cpuTimes, evalBatches) : undefined;
 const row: EngineRow = {
   backend, config: cfg.name, stepMs: stepTimes, cpuMs: cpuTimes, tensorsAtFirst: tensors[0] ?? 0, tensorsAtLast: tensors.at(-1) ?? 0,
   peakRssMb: process.resourceUsage().maxRSS / 1024, loss, status: result.status, ...(result.error ? { error: result.error.message } : {}),
-  threads, ...(adapter ? { adapter } : {}), ...(matmul ? { matmul } : {}),
+  threads, ...(adapter ? { adapter } : {}), ...(matmul ? { matmul } : {}), ...(evalCost ? { eval: evalCost } : {}),
 };
 console.log(JSON.stringify(row));
+
+/** Takes the last (evaluating) step out of the samples and prices its eval against the median of the rest. */
+function evalCostOf(wall: number[], cpu: number[], batches: number): EngineRow['eval'] {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const [evalWall, evalCpu] = [wall.pop()!, cpu.pop()!];
+  const [stepWall, stepCpu] = [median(wall), median(cpu)];
+  const msWall = (evalWall - stepWall) / batches;
+  const msCpu = (evalCpu - stepCpu) / batches;
+  return { batches, msWall, msCpu, ratioWall: msWall / stepWall, ratioCpu: msCpu / stepCpu };
+}
 // webgpu (Dawn) keeps handles open; the row is printed, so leave now.
 process.exit(0);

@@ -9,19 +9,23 @@
 // of this machine at the same thread count, measured in the same run with torch.matmul (fastest of
 // repeated square products: other work on the machine can only slow a run down).
 //
-// PyTorch's BLAS: Debian's torch calls the system libblas (OpenBLAS via update-alternatives).
-// OpenBLAS picks its kernels by CPU model; in a VM with a generic model name it can fall back to
-// "Prescott" (SSE3) kernels, several times slower than the CPU allows. The bench runs torch both
-// with OpenBLAS's own choice ("auto") and with OPENBLAS_CORETYPE set from the CPU flags ("tuned":
-// SkylakeX for AVX-512, Haswell for AVX2), and states which core each row used.
+// Kernels, like against like: Debian's torch calls the system libblas (OpenBLAS), and so do the
+// engine's wasm rows (engine/node/blas.ts). OpenBLAS picks its kernel set ("core") by CPU model,
+// or takes OPENBLAS_CORETYPE. The bench runs both executors under each kernel set: the
+// environment's (OPENBLAS_CORETYPE as set, or OpenBLAS's own detection when unset) and the tuned
+// one for the CPU flags (SkylakeX for AVX-512, Haswell for AVX2), and divides each engine row by
+// torch 1 thread under the same kernels. Every row names its kernels; every kernel set its GEMM peak.
 //
 // Engine rows: "wasm" is the node executor as it runs by default (tfjs wasm, matmuls on the native
-// BLAS when koffi and OpenBLAS load, engine/node/blas.ts); "wasm-xnnpack" is the same without the
-// native BLAS (matmuls on XNNPACK, as in a browser); "wasm-threads" uses every core for both.
+// BLAS when koffi and OpenBLAS load, engine/node/blas.ts); "wasm-xnnpack" is the same without the native BLAS (matmuls
+// on XNNPACK, as in a browser); "wasm-threads" uses every core for both. The first wasm row of each
+// config also runs an eval node after its last step and prints what an eval batch costs as a
+// fraction of a training step (bench/engine-worker.ts --eval-batches).
 //
-// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
+// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M,Q] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
+//        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -30,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { tunedOpenBlasCoreType } from '../engine/node/blas';
-import { BENCH_CONFIGS, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
+import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
 import type { EngineRow } from './engine-worker';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     out: { type: 'string', default: HERE },
     memory: { type: 'boolean', default: false },
+    quality: { type: 'boolean', default: false },
   },
 });
 
@@ -53,14 +58,15 @@ if (values.memory) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts')], { cwd: ROOT, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
+if (values.quality) {
+  const args = ['--import', 'tsx', join(HERE, 'quality.ts'), '--out', values.out!, ...(values.steps ? ['--steps', values.steps] : [])];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const quick = values.quick!;
 const configNames = (values.configs ?? (quick ? 'R' : BENCH_CONFIGS.map((c) => c.name).join(','))).split(',');
-const configs = configNames.map((n) => {
-  const c = BENCH_CONFIGS.find((x) => x.name === n);
-  if (!c) throw new Error(`unknown config ${n} (have ${BENCH_CONFIGS.map((x) => x.name).join(', ')})`);
-  return c;
-});
+const configs = configNames.map(benchConfig);
 const backends = (values.backends ?? (quick ? 'wasm,wasm-xnnpack' : 'wasm,wasm-xnnpack,wasm-threads,cpu,webgpu,tensorflow')).split(',');
 const nCpu = cpus().length;
 
@@ -82,16 +88,44 @@ function stepsFor(cfg: BenchConfig, backend: string): { steps: number; warmup: n
   return { steps: slow ? cfg.steps.slow : cfg.steps.fast, warmup: slow ? 1 : cfg.warmup };
 }
 
-/** How an engine row runs: tfjs backend, threads, label and environment. */
-function engineVariant(backend: string): { tfBackend: string; threads: number; label: string; env: Record<string, string> } {
+// The kernel sets both executors run under: the environment's, then the tuned one when it differs.
+const envCore = process.env.OPENBLAS_CORETYPE?.trim() || undefined;
+const tuned = tunedOpenBlasCoreType();
+const KERNEL_SETS: KernelSet[] = [{ label: envCore ?? 'detected', core: envCore }];
+if (tuned && tuned !== envCore) KERNEL_SETS.push({ label: tuned, core: tuned });
+const bestKernels = KERNEL_SETS.at(-1)!; // multi-threaded rows and XNNPACK rows compare with this one
+
+interface EngineVariant {
+  tfBackend: string;
+  threads: number;
+  label: string;
+  kernels?: KernelSet; // OpenBLAS rows only
+  env: Record<string, string | undefined>;
+}
+
+/** How the engine rows of a backend run: tfjs backend, threads, label, kernels and environment. */
+function engineVariants(backend: string): EngineVariant[] {
   if (backend === 'wasm-threads') {
-    return {
-      tfBackend: 'wasm', threads: nCpu, label: `engine wasm ${nCpu}t`,
-      env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu) },
-    };
+    return [{
+      tfBackend: 'wasm', threads: nCpu, label: `engine wasm ${nCpu}t [${bestKernels.label}]`, kernels: bestKernels,
+      env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu), OPENBLAS_CORETYPE: bestKernels.core },
+    }];
   }
-  if (backend === 'wasm-xnnpack') return { tfBackend: 'wasm', threads: 1, label: 'engine wasm XNNPACK', env: { PRETRAIN_BLAS: 'off' } };
-  return { tfBackend: backend, threads: 1, label: `engine ${backend}`, env: { PRETRAIN_BLAS_THREADS: '1' } };
+  if (backend === 'wasm-xnnpack') return [{ tfBackend: 'wasm', threads: 1, label: 'engine wasm XNNPACK', env: { PRETRAIN_BLAS: 'off' } }];
+  if (backend === 'wasm') {
+    return KERNEL_SETS.map((kernels) => ({
+      tfBackend: 'wasm', threads: 1, label: `engine wasm [${kernels.label}]`, kernels, env: { PRETRAIN_BLAS_THREADS: '1', OPENBLAS_CORETYPE: kernels.core },
+    }));
+  }
+  return [{ tfBackend: backend, threads: 1, label: `engine ${backend}`, env: { PRETRAIN_BLAS_THREADS: '1' } }];
+}
+
+/** Torch rows: 1 thread under each kernel set, and every core under the best one. */
+function torchVariants(): { label: string; threads: number; kernels: KernelSet }[] {
+  const variants = KERNEL_SETS.map((kernels) => ({ label: `torch 1t [${kernels.label}]`, threads: 1, kernels }));
+  if (quick) return variants.slice(-1); // CI smoke: the best kernels only
+  if (nCpu > 1) variants.push({ label: `torch ${nCpu}t [${bestKernels.label}]`, threads: nCpu, kernels: bestKernels });
+  return variants;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -101,23 +135,34 @@ const median = (xs: number[]) => {
   return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-function runJson(cmd: string, args: string[], env: Record<string, string>, timeoutS: number): { json?: any; error?: string } {
-  const r = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
+/** Runs a child that prints a JSON line; env entries that are undefined are removed from its environment. */
+function runJson(cmd: string, args: string[], env: Record<string, string | undefined>, timeoutS: number): { json?: any; error?: string } {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
   const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (r.status === 0 && last) return { json: JSON.parse(last) };
   const why = r.error ? String(r.error) : (r.stderr ?? '').trim().split('\n').filter((l) => !/artificially reduced|^\s+at /.test(l)).slice(-3).join(' | ');
   return { error: why || `exit ${r.status}` };
 }
 
-const threadEnv = (threads: number, coretype?: string): Record<string, string> => ({
+/** A kernel set: its label and the OPENBLAS_CORETYPE it runs under (undefined: OpenBLAS detects). */
+interface KernelSet {
+  label: string;
+  core?: string;
+}
+
+/** Thread counts for every BLAS, and the kernel set: OPENBLAS_CORETYPE set, or removed (undefined). */
+const threadEnv = (threads: number, kernels: KernelSet): Record<string, string | undefined> => ({
   OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
-  ...(coretype ? { OPENBLAS_CORETYPE: coretype } : {}),
+  OPENBLAS_CORETYPE: kernels.core,
 });
 
 // ---------------------------------------------------------------- rows
 interface Row {
   config: string;
-  executor: string; // 'engine wasm', 'torch 1t tuned', ...
+  executor: string; // 'engine wasm [Haswell]', 'torch 1t [SkylakeX]', ...
+  kernels?: string; // the kernel set's label, for rows on OpenBLAS
   kind: 'engine' | 'torch';
   threads: number;
   status: 'ok' | 'skipped' | 'failed';
@@ -133,9 +178,9 @@ interface Row {
   tensors?: string; // engine: numTensors at first / last timed step
   loss?: number;
   blasCore?: string;
-  vsTorch?: number; // tokens/s ÷ torch 1 thread tuned, same config
-  vsTorchAuto?: number; // tokens/s ÷ torch 1 thread with OpenBLAS's own kernel choice
+  vsTorch?: number; // tokens/s ÷ torch 1 thread under the same kernels (the best ones for rows without), same config
   vsTorchCpu?: number; // the same ratio by CPU time per step (robust to a busy machine)
+  evalRatio?: { wall: number; cpu: number }; // an eval batch ÷ a training step
 }
 
 const started = new Date();
@@ -145,32 +190,28 @@ const log = (s: string) => process.stdout.write(s + '\n');
 
 // ---- peaks
 log(`bench: configs ${configNames.join(',')}; backends ${backends.join(',')}; ${nCpu} CPUs; load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-const tuned = tunedOpenBlasCoreType(); // what the node executor sets for itself (engine/node/blas.ts)
+log(`kernel sets: ${KERNEL_SETS.map((k) => `${k.label}${k.core ? ` (OPENBLAS_CORETYPE=${k.core})` : ' (OpenBLAS detects)'}`).join(', ')}`);
 const peaks: Record<string, { gflops: number; core?: string; detail?: unknown }> = {};
 const torchOk = !values['no-torch'] && !runJson(PYTHON, ['-c', 'import torch, numpy; print("{}")'], {}, 60).error;
 if (torchOk) {
-  const variants: [string, number, string | undefined][] = [['torch 1t auto', 1, undefined]];
-  if (tuned) variants.push(['torch 1t tuned', 1, tuned]);
-  if (nCpu > 1 && !quick) variants.push([`torch ${nCpu}t tuned`, nCpu, tuned]);
-  for (const [label, threads, core] of variants) {
-    const r = runJson(PYTHON, [join(HERE, 'torch_bench.py'), '--peak', '--threads', String(threads)], threadEnv(threads, core), 120);
+  for (const { label, threads, kernels } of torchVariants()) {
+    const r = runJson(PYTHON, [join(HERE, 'torch_bench.py'), '--peak', '--threads', String(threads)], threadEnv(threads, kernels), 120);
     if (r.json) {
       peaks[label] = { gflops: r.json.peak_gflops, core: r.json.core, detail: r.json.by_size };
-      log(`peak fp32 GEMM (${label}, OpenBLAS core ${r.json.core}): ${r.json.peak_gflops.toFixed(1)} GFLOP/s`);
+      log(`peak fp32 GEMM ${label} (OpenBLAS core ${r.json.core}): ${r.json.peak_gflops.toFixed(1)} GFLOP/s`);
     }
   }
 } else log('PyTorch not available (or --no-torch): torch rows and MFU peaks skipped');
-for (const variant of ['wasm-xnnpack', 'wasm']) {
-  const { label, env } = engineVariant(variant);
-  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'], env, 120);
+for (const variant of [...engineVariants('wasm-xnnpack'), ...engineVariants('wasm')]) {
+  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'], variant.env, 120);
   if (r.json) {
-    const name = r.json.matmul ? `${label} (${r.json.matmul})` : label;
-    peaks[name] = { gflops: r.json.peakGflops, detail: r.json.bySize };
-    log(`peak fp32 matmul on ${name}: ${r.json.peakGflops.toFixed(1)} GFLOP/s`);
+    peaks[variant.label] = { gflops: r.json.peakGflops, detail: r.json.bySize, ...(r.json.matmul ? { core: r.json.matmul } : {}) };
+    log(`peak fp32 matmul ${variant.label}${r.json.matmul ? ` (${r.json.matmul})` : ''}: ${r.json.peakGflops.toFixed(1)} GFLOP/s`);
   }
 }
-const peakFor = (threads: number) =>
-  (threads > 1 ? peaks[`torch ${threads}t tuned`] : peaks['torch 1t tuned'] ?? peaks['torch 1t auto'])?.gflops;
+/** The torch GEMM peak for MFU: same thread count, same kernels (the best ones for rows without). */
+const peakFor = (threads: number, kernels: KernelSet = bestKernels) =>
+  peaks[`torch ${threads}t [${kernels.label}]`]?.gflops ?? peaks[`torch ${threads}t [${bestKernels.label}]`]?.gflops;
 
 // ---- torch model files, written once from the exporter's sources
 const modelDir = mkdtempSync(join(tmpdir(), 'pretrain-bench-'));
@@ -181,7 +222,7 @@ function finish(row: Row, cfg: BenchConfig, msWall: number[], msCpu: number[]): 
   const w = median(msWall);
   const c = median(msCpu);
   const gflops = stepFlops(cfg.model, cfg.batch) / (w / 1000) / 1e9;
-  const peak = peakFor(row.threads);
+  const peak = peakFor(row.threads, KERNEL_SETS.find((k) => k.label === row.kernels));
   return {
     ...row, status: 'ok', steps: msWall.length, msWall: w, msCpu: c, tokensPerSec: (tokens * 1000) / w, tokensPerCpuSec: (tokens * 1000) / c,
     gflops, ...(peak ? { mfu: gflops / peak } : {}),
@@ -190,60 +231,67 @@ function finish(row: Row, cfg: BenchConfig, msWall: number[], msCpu: number[]): 
 
 for (const cfg of configs) {
   log(`\n== ${cfg.name}: ${cfg.description} (${matmulParams(cfg.model).toLocaleString('en-US')} matmul params, ${(stepFlops(cfg.model, cfg.batch) / 1e9).toFixed(2)} GFLOP/step)`);
-  // -- PyTorch
-  if (torchOk) {
-    const variants: [string, number, string | undefined][] = [['torch 1t auto', 1, undefined]];
-    if (tuned) variants.push(['torch 1t tuned', 1, tuned]);
-    if (nCpu > 1 && !quick) variants.push([`torch ${nCpu}t tuned`, nCpu, tuned]);
-    if (quick && tuned) variants.shift(); // CI smoke: the tuned row only
-    for (const [label, threads, core] of variants) {
-      const { steps, warmup } = stepsFor(cfg, 'torch');
-      const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)),
-        '--batch', String(cfg.batch), '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)];
-      const r = runJson(PYTHON, args, threadEnv(threads, core), 1800);
-      const base: Row = { config: cfg.name, executor: label, kind: 'torch', threads, status: 'failed' };
-      if (!r.json) {
-        rows.push({ ...base, note: r.error });
-        log(`  ${label}: failed (${r.error})`);
-        continue;
-      }
-      const row = finish({ ...base, peakRssMb: r.json.peak_rss_mb, loss: r.json.loss, blasCore: r.json.core }, cfg, r.json.ms, r.json.cpu_ms);
-      rows.push(row);
-      log(`  ${label.padEnd(16)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  core ${r.json.core}`);
-    }
-  }
-  // -- engine
+  if (torchOk) for (const variant of torchVariants()) rows.push(torchRow(cfg, variant));
+  let evalMeasured = false;
   for (const backend of engineBackendsFor(cfg)) {
-    const { tfBackend, threads, label, env } = engineVariant(backend);
-    const { steps, warmup } = stepsFor(cfg, backend);
-    const args = ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--config', cfg.name, '--backend', tfBackend, '--steps', String(steps), '--warmup', String(warmup)];
-    const r = runJson(process.execPath, args, env, 3600);
-    const base: Row = { config: cfg.name, executor: label, kind: 'engine', threads, status: 'failed' };
-    const res = r.json as (EngineRow & { threads?: number; adapter?: string }) | undefined;
-    if (!res || res.status !== 'completed') {
-      const why = res?.error ?? r.error ?? 'unknown';
-      const skipped = /needs the optional package|no WebGPU adapter|npm package webgpu/.test(why);
-      rows.push({ ...base, status: skipped ? 'skipped' : 'failed', note: why.slice(0, 300) });
-      log(`  ${label}: ${skipped ? 'skipped' : 'failed'} (${why.slice(0, 200)})`);
-      continue;
+    for (const variant of engineVariants(backend)) {
+      // One eval measurement per config, on the node executor's default path.
+      const evalBatches: number = !evalMeasured && backend === 'wasm' ? (cfg.name === 'M' ? 2 : 10) : 0;
+      evalMeasured ||= evalBatches > 0;
+      rows.push(engineRow(cfg, backend, variant, evalBatches));
     }
-    const row = finish({
-      ...base, threads: res.threads ?? threads, peakRssMb: res.peakRssMb, loss: res.loss, tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
-      ...(res.adapter || res.matmul ? { note: res.adapter ?? `matmuls: ${res.matmul}` } : {}),
-    }, cfg, res.stepMs, res.cpuMs);
-    rows.push(row);
-    log(`  ${label.padEnd(16)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}`);
   }
 }
 
-// ---- ratios to PyTorch (1 thread), same config
+function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string; threads: number; kernels: KernelSet }): Row {
+  const { steps, warmup } = stepsFor(cfg, 'torch');
+  const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)),
+    '--batch', String(cfg.batch), '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)];
+  const r = runJson(PYTHON, args, threadEnv(threads, kernels), 1800);
+  const base: Row = { config: cfg.name, executor: label, kind: 'torch', threads, kernels: kernels.label, status: 'failed' };
+  if (!r.json) {
+    log(`  ${label}: failed (${r.error})`);
+    return { ...base, note: r.error };
+  }
+  const row = finish({ ...base, peakRssMb: r.json.peak_rss_mb, loss: r.json.loss, blasCore: r.json.core }, cfg, r.json.ms, r.json.cpu_ms);
+  log(`  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  OpenBLAS ${r.json.core}`);
+  return row;
+}
+
+function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, evalBatches: number): Row {
+  const { tfBackend, threads, label, env } = variant;
+  const { steps, warmup } = stepsFor(cfg, backend);
+  const args = ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--config', cfg.name, '--backend', tfBackend, '--steps', String(steps),
+    '--warmup', String(warmup), '--eval-batches', String(evalBatches)];
+  const r = runJson(process.execPath, args, env, 3600);
+  const base: Row = { config: cfg.name, executor: label, kind: 'engine', threads, status: 'failed', ...(variant.kernels ? { kernels: variant.kernels.label } : {}) };
+  const res = r.json as (EngineRow & { threads?: number; adapter?: string }) | undefined;
+  if (!res || res.status !== 'completed') {
+    const why = res?.error ?? r.error ?? 'unknown';
+    const skipped = /needs the optional package|no WebGPU adapter|npm package webgpu/.test(why);
+    log(`  ${label}: ${skipped ? 'skipped' : 'failed'} (${why.slice(0, 200)})`);
+    return { ...base, status: skipped ? 'skipped' : 'failed', note: why.slice(0, 300) };
+  }
+  const row = finish({
+    ...base, threads: res.threads ?? threads, peakRssMb: res.peakRssMb, loss: res.loss, tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
+    ...(res.adapter || res.matmul ? { note: res.adapter ?? `matmuls: ${res.matmul}` } : {}),
+    ...(res.eval ? { evalRatio: { wall: res.eval.ratioWall, cpu: res.eval.ratioCpu } } : {}),
+  }, cfg, res.stepMs, res.cpuMs);
+  log(`  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}${res.matmul ? `  ${res.matmul}` : ''}`);
+  if (res.eval) {
+    log(`  ${''.padEnd(24)} eval batch ${res.eval.msWall.toFixed(1)} ms (cpu ${res.eval.msCpu.toFixed(1)}) = ${res.eval.ratioWall.toFixed(2)} of a training step (cpu ${res.eval.ratioCpu.toFixed(2)}), ${res.eval.batches} batches`);
+  }
+  return row;
+}
+
+// ---- ratios to PyTorch (1 thread), same config, same kernels
 for (const row of rows) {
-  if (row.status !== 'ok') continue;
-  const ref = rows.find((r) => r.config === row.config && r.executor === 'torch 1t tuned' && r.status === 'ok');
-  const refAuto = rows.find((r) => r.config === row.config && r.executor === 'torch 1t auto' && r.status === 'ok');
-  if (ref) row.vsTorch = row.tokensPerSec! / ref.tokensPerSec!;
-  if (ref) row.vsTorchCpu = row.tokensPerCpuSec! / ref.tokensPerCpuSec!;
-  if (refAuto) row.vsTorchAuto = row.tokensPerSec! / refAuto.tokensPerSec!;
+  if (row.status !== 'ok' || (row.kind === 'torch' && row.threads === 1)) continue;
+  const kernels = row.kernels && row.threads === 1 ? row.kernels : bestKernels.label;
+  const ref = rows.find((r) => r.config === row.config && r.executor === `torch 1t [${kernels}]` && r.status === 'ok');
+  if (!ref) continue;
+  row.vsTorch = row.tokensPerSec! / ref.tokensPerSec!;
+  row.vsTorchCpu = row.tokensPerCpuSec! / ref.tokensPerCpuSec!;
 }
 
 // ---------------------------------------------------------------- output
@@ -251,6 +299,7 @@ const load1 = loadavg();
 const meta = {
   started: started.toISOString(), finished: new Date().toISOString(), command: `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
   cpu: cpus()[0]?.model, cpus: nCpu, loadavgStart: load0, loadavgEnd: load1, node: process.version, tunedCoretype: tuned ?? null,
+  kernelSets: KERNEL_SETS,
   flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model (N_matmul: all [in,out] matrices incl. the output head)',
 };
 writeFileSync(join(values.out!, 'results.json'), JSON.stringify({ meta, peaks, rows }, null, 2) + '\n');
@@ -264,17 +313,19 @@ lines.push('');
 lines.push('Peak fp32 GEMM (fastest of repeated square matmuls, best size):');
 for (const [k, p] of Object.entries(peaks)) lines.push(`- ${k}${p.core ? ` (OpenBLAS core ${p.core})` : ''}: ${p.gflops.toFixed(1)} GFLOP/s ${JSON.stringify(p.detail)}`);
 lines.push('');
-lines.push(`FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count (tuned core).`);
+lines.push(`FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count and kernels.`);
+lines.push('÷ torch 1t compares with torch on one thread under the same kernels (rows without OpenBLAS, and multi-threaded rows: the best kernels). eval ÷ step: one eval batch as a fraction of a training step, wall (cpu).');
 lines.push('tok/s (cpu) uses the median process CPU time per step instead of wall time: it is what the row would reach on idle cores when single-threaded (for multi-threaded rows it sums all threads).');
 lines.push('');
-lines.push('| config | executor | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t tuned | ÷ torch 1t tuned (cpu) | ÷ torch 1t auto | note |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| config | executor | kernels | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t | ÷ torch 1t (cpu) | eval ÷ step | note |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.status !== 'ok') {
-    lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
+    lines.push(`| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
     continue;
   }
-  lines.push(`| ${r.config} | ${r.executor} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchCpu, 2)} | ${f(r.vsTorchAuto, 2)} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`);
+  const evalText = r.evalRatio ? `${f(r.evalRatio.wall, 2)} (${f(r.evalRatio.cpu, 2)})` : '';
+  lines.push(`| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchCpu, 2)} | ${evalText} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`);
 }
 lines.push('');
 writeFileSync(join(values.out!, 'results.md'), lines.join('\n'));

@@ -9,8 +9,9 @@
 //   PRETRAIN_BLAS_THREADS  threads per product. Default: chosen per run by the model's size
 //                          (engine/node/blas-threads.ts), 1 until then. OpenBLAS only.
 // OpenBLAS picks its kernels from the CPU's name, and falls back to slow SSE3 ones on CPUs it does
-// not know by name (common in VMs). When OPENBLAS_CORETYPE is unset, it is set from the CPU's
-// feature flags before the library loads (SkylakeX for AVX-512, Haswell for AVX2).
+// not know by name (common in VMs). OPENBLAS_CORETYPE, when set, decides; else OpenBLAS's own
+// choice stands unless it is narrower than the CPU's feature flags allow (blas-core.ts).
+import { chooseOpenBlasCore, type CoreChoice, detectedOpenBlasCore } from './blas-core';
 import type { NativeGemm } from '../tf/nativeGemm';
 
 type Env = Record<string, string | undefined>;
@@ -104,8 +105,8 @@ async function load(): Promise<NativeGemm | undefined> {
   const threads = askedBlasThreads(proc.env) ?? 1;
   // A worker thread's process.env is its own copy, so the C environment is set through libc.
   const setenv = proc.platform === 'linux' ? libcSetenv(koffi) : undefined;
-  const coreType = proc.env.OPENBLAS_CORETYPE ?? tunedOpenBlasCoreType();
-  if (coreType) setenv?.('OPENBLAS_CORETYPE', coreType);
+  const core = coreChoice(proc, choice);
+  if (core.coreType) setenv?.('OPENBLAS_CORETYPE', core.coreType);
   setenv?.('OPENBLAS_NUM_THREADS', String(threads));
 
   const tried: string[] = [];
@@ -125,7 +126,7 @@ async function load(): Promise<NativeGemm | undefined> {
     openblas?.setThreads(current);
     return {
       get describe() {
-        return openblas ? `OpenBLAS ${openblas.version} ${openblas.core}, ${current} thread${current === 1 ? '' : 's'}` : path;
+        return openblas ? `OpenBLAS ${openblas.version} ${openblas.core} (${core.source}), ${current} thread${current === 1 ? '' : 's'}` : path;
       },
       ...(openblas ? {
         setThreads(n: number) {
@@ -142,6 +143,21 @@ async function load(): Promise<NativeGemm | undefined> {
   }
   reason = `no BLAS library could be loaded (${tried.join('; ')})`;
   return undefined;
+}
+
+/** The kernel set to load: OPENBLAS_CORETYPE, else OpenBLAS's detection unless the CPU flags allow wider. */
+function coreChoice(proc: { env: Env; getBuiltinModule?: BuiltinLoader }, library: string | undefined): CoreChoice {
+  let detected: string | undefined;
+  if (!proc.env.OPENBLAS_CORETYPE?.trim()) {
+    try {
+      const moduleApi = proc.getBuiltinModule?.('node:module') as { createRequire(url: string): { resolve(id: string): string } } | undefined;
+      const koffiPath = moduleApi?.createRequire(import.meta.url).resolve('koffi');
+      if (koffiPath) detected = detectedOpenBlasCore(koffiPath, library ? [library] : DEFAULT_BLAS_LIBRARIES);
+    } catch {
+      detected = undefined; // cannot ask: the flags decide
+    }
+  }
+  return chooseOpenBlasCore(proc.env, detected, tunedOpenBlasCoreType());
 }
 
 function libcSetenv(koffi: Koffi): ((name: string, value: string) => void) | undefined {
