@@ -16,6 +16,7 @@ import { checkExportable, TorchExportError } from '../engine/export/torch/export
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { readCheckpointUpload } from './checkpoint-upload';
 import { HttpError, readJsonBody, sendJson } from './http';
+import { requestTarget } from './request-target';
 import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
 import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
@@ -229,7 +230,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   ];
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req);
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     let pathname: string;
     try {
