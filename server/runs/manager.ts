@@ -21,6 +21,7 @@ import { RunExecutions } from './executions';
 import { newRunId } from './ids';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
+import { lastCheckpointOnDisk, resumePoint, storedSteps } from './resume-point';
 import { checkSubmission, type Submission } from './submission';
 import { FINAL_STATES, RunStore, type RunStatus } from './store';
 import { EventHub } from './stream';
@@ -104,7 +105,8 @@ export class RunManager {
           if (killLeftoverRun(status.torch.pid, this.store.dir(id))) console.warn(`run ${id}: killed its PyTorch processes, left by the previous server`);
           status.torch = { ...status.torch, pid: undefined };
         }
-        this.runs.setState(record, 'interrupted', { finishedAt: now() });
+        const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
+        this.runs.setState(record, 'interrupted', { finishedAt: now(), ...lastCheckpointOnDisk(checkpoints) });
       } else if (status.state === 'queued') {
         this.queue.push(id);
       }
@@ -211,7 +213,7 @@ export class RunManager {
     }
     if (state !== 'interrupted' && state !== 'stopped') throw new RunActionError(409, `run ${id} is ${state}; only paused, stopped or interrupted runs resume`);
     const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
-    const last = checkpoints.at(-1);
+    const last = resumePoint(record.status, checkpoints, await storedSteps(this.store, id));
     // Lines past the checkpoint would be written again by the resumed run: drop them now.
     const step = last?.step ?? 0;
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
