@@ -1,7 +1,8 @@
 // The request target of an HTTP request (RFC 9112 §3.2), checked once at the front door, before
 // access rules, the API, socket.io or Next see it. The studio serves only origin-form targets
-// ('/path?query'); anything else, or a percent-encoding that does not decode to UTF-8 ('%ff', a
-// lone '%'), is the client's mistake and gets a 400, never an exception in a handler downstream.
+// ('/path?query') that stay on this server; anything else ('*', 'http://…', '//host/…'), or a
+// percent-encoding that does not decode to UTF-8 ('%ff', a lone '%'), is the client's mistake and
+// gets a 400, never an exception in a handler downstream.
 import type { IncomingMessage } from 'node:http';
 
 /** Parsed as a path on this server: '//a:99999/x' is the path '//a:99999/x', not a host. */
@@ -21,11 +22,16 @@ export function targetProblem(target: string): string | undefined {
   } catch {
     return 'the request target has a malformed percent-encoding (each % must start a UTF-8 byte as %XX)';
   }
+  // Frameworks downstream (Next, engine.io) resolve the target against a base URL, where '//host'
+  // and '/\\host' name another host (and '//a:99999' throws): such a target is not a path here.
+  let resolved: URL;
   try {
     new URL(BASE + target);
+    resolved = new URL(target, BASE);
   } catch {
     return 'the request target is not a valid path';
   }
+  if (resolved.origin !== BASE) return 'the request target must be a path on this server, not start with // or /\\';
   return undefined;
 }
 
