@@ -6,7 +6,7 @@
 // so `cat ckpt.json ckpt.safetensors | curl --data-binary @- ...` uploads a pair as written.
 import type { IncomingMessage } from 'node:http';
 import { HttpError, readBinaryBody } from './http';
-import { parseClientJson } from './json-depth';
+import { parseClientJson, TooDeepError } from './json-depth';
 import { checkCheckpoint, UploadError, type CheckedCheckpoint } from './runs/uploads';
 
 export const META_LENGTH_HEADER = 'checkpoint-meta-length';
@@ -49,7 +49,8 @@ export async function readCheckpointUpload(req: IncomingMessage, query: URLSearc
   try {
     meta = parseClientJson(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, metaLength)));
   } catch (e) {
-    throw new HttpError(400, `the metadata (the first ${metaLength} bytes) is not valid JSON: ${(e as Error).message}`);
+    const what = `the metadata (the first ${metaLength} bytes)`;
+    throw new HttpError(400, e instanceof TooDeepError ? `${what} ${e.message}` : `${what} is not valid JSON: ${(e as Error).message}`);
   }
   const name = query.get('name') ?? undefined;
   try {

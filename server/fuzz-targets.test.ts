@@ -18,6 +18,8 @@ let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
 /** A browser run that records (takes events and checkpoints), and a finished node run with a checkpoint. */
 let browserRun: string;
 let nodeRun: string;
+/** The node run's ckpt-000010: metadata (parsed) and weights. */
+let checkpoint: { meta: Record<string, unknown>; weights: Buffer };
 /** What the server logged: it must stay empty, client input is never a server error. */
 const logged: unknown[][] = [];
 const consoleError = console.error;
@@ -31,6 +33,8 @@ before(async () => {
   nodeRun = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 10, backend: 'cpu' } })).json.id;
   await waitFor('the node run to finish', async () => (await api(server.url, `/api/runs/${nodeRun}`)).json.state === 'completed', 60_000);
   browserRun = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), executor: 'browser' } })).json.id;
+  const file = (ext: string) => fetch(`${server.url}/api/runs/${nodeRun}/checkpoints/ckpt-000010${ext}`).then((r) => r.arrayBuffer());
+  checkpoint = { meta: JSON.parse(Buffer.from(await file('.json')).toString('utf8')), weights: Buffer.from(await file('.safetensors')) };
   console.error = (...args: unknown[]) => void logged.push(args);
 });
 
@@ -131,9 +135,10 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels, in every JSON body and i
       assert.match(JSON.parse(reply.text).error, new RegExp(`more than ${MAX_JSON_DEPTH} levels deep`));
     }
     for (const path of checkpointUploads) {
-      const meta = Buffer.from(`{"format":"pretrain-studio-checkpoint","formatVersion":1,"step":1,"pipeline":${nested(depth)}}`);
+      // A real checkpoint of the run's model, with a deep field added to its metadata.
+      const meta = Buffer.from(JSON.stringify(checkpoint.meta).replace(/^\{/, `{"notes":${nested(depth)},`));
       const reply = await raw('POST', path, {
-        headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(meta.length) }, body: Buffer.concat([meta, Buffer.alloc(16)]),
+        headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(meta.length) }, body: Buffer.concat([meta, checkpoint.weights]),
       });
       tally.requests++;
       assert.equal(reply.status, 400, `${path} with metadata at depth ${depth}: ${reply.status} ${reply.text.slice(0, 200)}`);

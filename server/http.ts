@@ -1,7 +1,7 @@
 // Small HTTP helpers for the API on node:http: JSON replies, a size-limited JSON body reader,
 // and the Host/Origin checks that keep other web pages out of a server on localhost.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseClientJson } from './json-depth';
+import { parseClientJson, TooDeepError } from './json-depth';
 
 /** A reply the router turns into an HTTP response: `{ error }` JSON with this status. */
 export class HttpError extends Error {
@@ -28,7 +28,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     return parseClientJson(text);
   } catch (e) {
-    throw new HttpError(400, `request body is not valid JSON: ${(e as Error).message}`);
+    throw new HttpError(400, e instanceof TooDeepError ? `request body ${e.message}` : `request body is not valid JSON: ${(e as Error).message}`);
   }
 }
 

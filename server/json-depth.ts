@@ -31,12 +31,19 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   return deepest;
 }
 
+/** JSON that nests deeper than MAX_JSON_DEPTH; its message completes "the request body …". */
+export class TooDeepError extends Error {
+  constructor() {
+    super(`nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+}
+
 /**
- * JSON.parse for client input: throws a SyntaxError-like Error naming the problem when `text`
- * is not JSON or nests deeper than MAX_JSON_DEPTH.
+ * JSON.parse for client input: throws TooDeepError when `text` nests deeper than MAX_JSON_DEPTH,
+ * JSON.parse's SyntaxError when it is not JSON.
  * @example parseClientJson('{"a":1}') // { a: 1 }
  */
 export function parseClientJson(text: string): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new Error(`it nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new TooDeepError();
   return JSON.parse(text);
 }
