@@ -1,6 +1,6 @@
 // The studio server: one node:http server on one port carrying the API (/api), the socket.io
-// event stream (/socket.io) and, unless disabled, the Next.js app (everything else). Plain
-// `next start` cannot host socket.io, hence this custom server.
+// event stream (/socket.io), the corpus for browser runs (/data) and, unless disabled, the Next.js
+// app (everything else). Plain `next start` cannot host socket.io, hence this custom server.
 import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Access, generateToken, TOKEN_PATTERN } from './access';
 import { apiHandler } from './api';
+import { corpusHandler } from './corpus-route';
 import { isLoopback, sendJson } from './http';
 import { requestTarget, targetProblem } from './request-target';
 import { RunManager } from './runs/manager';
@@ -90,6 +91,8 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
   });
 
+  const corpus = corpusHandler(options.dataDir ?? 'data');
+
   // Next is prepared after listening (it wants the real port); requests wait for it.
   let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   let nextReady: Promise<void> = Promise.resolve();
@@ -99,6 +102,7 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     try {
       if (access.answer(req, res)) return;
       if (api(req, res)) return;
+      if (corpus(req, res)) return;
     } catch (e) {
       // A bug, not the client's input (that is checked before): answer, and keep serving.
       console.error('request failed:', e);
