@@ -31,7 +31,7 @@ function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 }
 
-test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { timeout: 240_000 }, async (t) => {
+test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { timeout: 900_000 }, async (t) => {
   const runs = await tempDir('faults-runs-');
   const data = await tempDir('faults-data-');
   const env = { RUNS_DIR: runs.path, DATA_DIR: data.path };
