@@ -3,11 +3,12 @@
 // not decode ('%ff', a lone '%', overlong UTF-8) get a 400 before any handler sees them; odd but
 // valid encodings get an answer below 500; JSON nested deeper than the server parses, in every JSON
 // body and in checkpoint metadata, gets a 400; a client leaving mid-body is not a server error.
-// The server must never throw, exit or log for any of it. Requests go over raw sockets, so the
-// target reaches the server byte for byte.
+// Deeply nested socket messages get an error ack. The server must never throw, exit or log for
+// any of it. Requests go over raw sockets, so the target reaches the server byte for byte.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { io } from 'socket.io-client';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
 import { MAX_JSON_DEPTH } from './json-depth';
@@ -149,6 +150,35 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels, in every JSON body and i
   const inside = await raw('POST', '/api/runs', { headers: { 'content-type': 'application/json' }, body: `{"pipeline":{"version":1,"nodes":[],"edges":[],"meta":${nested(MAX_JSON_DEPTH - 2)}}}` });
   assert.equal(inside.status, 400);
   assert.doesNotMatch(JSON.parse(inside.text).error, /levels deep/);
+  assert.deepEqual(logged, []);
+});
+
+test('deeply nested socket messages get an error ack on a socket that stays connected', async () => {
+  const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+    // Written as raw socket.io packets (EVENT with an ack id): the client library cannot encode this deep.
+    const payloads = [nested(100_000), `{"runId":${nested(50_000)}}`, `{"runId":"${nodeRun}","after":${nested(50_000)}}`];
+    for (const [i, payload] of payloads.entries()) {
+      const id = 100 + i;
+      const ack = new Promise<string>((resolve) => {
+        const onMessage = (data: unknown) => {
+          if (typeof data !== 'string' || !data.startsWith(`3${id}[`)) return;
+          socket.io.engine.off('message', onMessage);
+          resolve(data.slice(String(id).length + 1));
+        };
+        socket.io.engine.on('message', onMessage);
+      });
+      socket.io.engine.send(`2${id}["subscribe",${payload}]`);
+      const [reply] = JSON.parse(await ack);
+      tally.requests++;
+      assert.equal(reply.ok, false, JSON.stringify(reply));
+      assert.equal(typeof reply.error, 'string');
+    }
+    assert.ok(socket.connected);
+  } finally {
+    socket.close();
+  }
   assert.deepEqual(logged, []);
 });
 
