@@ -8,8 +8,8 @@ import { benchConfig, benchPipeline, CONFIG_R, type BenchConfig, stepFlops, torc
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
-import { launchTorch } from '../engine/export/torch/launch';
-import { writeTorchExport } from '../engine/export/torch/write-node';
+import { launchTorch } from '../engine/node/torch-launch';
+import { writeTorchExport } from '../engine/node/torch-export';
 import { Rng } from '../engine/random';
 import { bf16PeakOf, DDP_BOUND, PARITY_BOUNDS } from './gpu-check-cards';
 

@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { bf16PeakOf, PARITY_BOUNDS } from './gpu-check-cards';
 import { maxRelativeDifference, probeGpu } from './gpu-check-steps';
-import { DEFAULT_PYTHON } from '../engine/export/torch/launch';
+import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = mkdtempSync(join(tmpdir(), 'gpu-check-test-'));

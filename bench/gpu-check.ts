@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchConfig, type BenchConfig } from './configs';
-import { DEFAULT_PYTHON } from '../engine/export/torch/launch';
+import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
 import { CONFIG_G } from './gpu-check-cards';
 import { benchRows, ddpCheck, parityChecks, prepareExport, probeGpu, webGpuRow, type CheckContext, type GpuProbe } from './gpu-check-steps';
 

@@ -14,8 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compile } from '../engine/compiler/compile';
-import { writeTorchExport } from '../engine/export/torch/write-node';
-import { DEFAULT_PYTHON } from '../engine/export/torch/launch';
+import { writeTorchExport } from '../engine/node/torch-export';
+import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
 import { CONFIG_Q } from './configs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

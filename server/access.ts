@@ -9,6 +9,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { allowedOnLoopback } from './http';
+import { requestTarget } from './request-target';
 
 export interface AccessOptions {
   /** The server listens on loopback only: Host and Origin must be loopback names. */
@@ -122,7 +123,7 @@ export class Access {
    * does not stay in the address bar or history). Returns false when the request may go on.
    */
   answer(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = new URL(requestTarget(req)); // a copy: the token is taken out of it below
     const offered = url.searchParams.get('token');
     if (this.tokenRequired && offered !== null && (req.method === 'GET' || req.method === 'HEAD')) {
       const origin = this.checkOrigin(req);

@@ -1,14 +1,16 @@
 // The studio server: one node:http server on one port carrying the API (/api), the socket.io
-// event stream (/socket.io) and, unless disabled, the Next.js app (everything else). Plain
-// `next start` cannot host socket.io, hence this custom server.
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+// event stream (/socket.io), the corpus for browser runs (/data) and, unless disabled, the Next.js
+// app (everything else). Plain `next start` cannot host socket.io, hence this custom server.
+import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Access, generateToken, TOKEN_PATTERN } from './access';
 import { apiHandler } from './api';
+import { corpusHandler } from './corpus-route';
 import { isLoopback, sendJson } from './http';
+import { requestTarget, targetProblem } from './request-target';
 import { RunManager } from './runs/manager';
 import { attachSocket } from './socket';
 
@@ -89,14 +91,24 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
   });
 
+  const corpus = corpusHandler(options.dataDir ?? 'data');
+
   // Next is prepared after listening (it wants the real port); requests wait for it.
   let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   let nextReady: Promise<void> = Promise.resolve();
   let closeNext = async () => {};
 
   const server = createServer((req, res) => {
-    if (access.answer(req, res)) return;
-    if (api(req, res)) return;
+    try {
+      if (access.answer(req, res)) return;
+      if (api(req, res)) return;
+      if (corpus(req, res)) return;
+    } catch (e) {
+      // A bug, not the client's input (that is checked before): answer, and keep serving.
+      console.error('request failed:', e);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      return;
+    }
     if (!options.next) return sendJson(res, 404, { error: 'not found (this server runs without the web app)' });
     nextReady.then(() => nextHandler!(req, res)).catch((e: Error) => {
       console.error('Next.js failed:', e);
@@ -104,16 +116,26 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     });
   });
   const io = attachSocket(server, manager, { access: () => access });
-  // WebSocket upgrades bypass the request handler (socket.io's and Next's dev HMR socket alike):
-  // they pass the same gate before any upgrade listener sees them.
+  // Every request passes the front door before any listener sees it: engine.io puts its own
+  // request listener first, and WebSocket upgrades (socket.io's and Next's dev HMR socket alike)
+  // bypass the request handler. A malformed target gets a 400 here; an upgrade, the access gate.
   const emit = server.emit;
   server.emit = function (this: typeof server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request' || event === 'upgrade') {
+      const [req, out] = args as [IncomingMessage, ServerResponse | Duplex];
+      const problem = targetProblem(req.url ?? '/');
+      if (problem) {
+        if (out instanceof ServerResponse) sendJson(out, 400, { error: problem });
+        else refuseUpgrade(out, 400);
+        return true;
+      }
+    }
     if (event === 'upgrade') {
       const [req, socket] = args as [IncomingMessage, Duplex];
-      const path = (req.url ?? '/').split('?')[0];
+      const path = requestTarget(req).pathname;
       const verdict = access.check(req, { tokenFromSocketIo: path === '/socket.io/' || path === '/socket.io' });
       if (!verdict.ok) {
-        socket.end(`HTTP/1.1 ${verdict.status} ${STATUS_CODES[verdict.status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        refuseUpgrade(socket, verdict.status);
         return true;
       }
     }
@@ -155,4 +177,9 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
       server.closeAllConnections?.();
     },
   };
+}
+
+/** Answers an upgrade request on its raw socket (no ServerResponse exists for it). */
+function refuseUpgrade(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }

@@ -323,3 +323,30 @@ test('a silent tab: interrupted, running again when it speaks; a restart interru
     await second.close();
   }
 });
+
+test('what a tab posts cannot rewrite the record: a stored checkpoint is not replaced, a line with a lone CR is refused, lastCheckpoint takes only checkpoint names', async () => {
+  const { id } = (await createBrowserRun(server.url, smokePipeline())).json;
+  const first = await uploadCheckpoint(server.url, id, 'ckpt-000010');
+  assert.equal(first.status, 201, JSON.stringify(first.json));
+  const retried = await uploadCheckpoint(server.url, id, 'ckpt-000010');
+  assert.equal(retried.status, 201, 'the same checkpoint again (a lost reply) is acknowledged');
+  assert.deepEqual(retried.json, { ...first.json, removed: [] });
+  // Other weights under the stored name: refused, the stored files untouched.
+  const other = reference.checkpoints.get('ckpt-000020')!;
+  const body = new Uint8Array([...other.meta, ...other.weights]);
+  const replaced = await fetch(`${server.url}/api/runs/${id}/checkpoints?name=ckpt-000010`, {
+    method: 'POST', body, headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(other.meta.length) },
+  });
+  assert.equal(replaced.status, 409);
+  assert.match((await replaced.json() as any).error, /has a checkpoint ckpt-000010 already: a stored checkpoint is not replaced/);
+  assert.deepEqual(new Uint8Array(await readFile(join(runsDir, id, 'checkpoints', 'ckpt-000010.safetensors'))), reference.checkpoints.get('ckpt-000010')!.weights);
+
+  const step1 = reference.events.filter((e) => e.type !== 'run/finished').slice(0, 3);
+  const crLine = await api(server.url, `/api/runs/${id}/events`, { json: { seq: 1, events: step1, lines: [{ file: 'train_log.jsonl', line: '{"step":1,\r"loss":1}' }] } });
+  assert.equal(crLine.status, 400);
+  assert.deepEqual(crLine.json.errors.map((e: any) => e.field), ['lines.0.line']);
+
+  const odd = await api(server.url, `/api/runs/${id}/events`, { json: { seq: 1, events: [{ type: 'checkpoint/saved', nodeId: 'checkpoint', step: 10, data: { name: '../../status', bytes: 1, removed: [] } }] } });
+  assert.equal(odd.status, 200);
+  assert.equal((await status(server.url, id)).lastCheckpoint, undefined, 'a name that is not a checkpoint name is not taken');
+});

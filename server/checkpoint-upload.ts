@@ -6,6 +6,7 @@
 // so `cat ckpt.json ckpt.safetensors | curl --data-binary @- ...` uploads a pair as written.
 import type { IncomingMessage } from 'node:http';
 import { HttpError, readBinaryBody } from './http';
+import { parseClientJson, TooDeepError } from './json-depth';
 import { checkCheckpoint, UploadError, type CheckedCheckpoint } from './runs/uploads';
 
 export const META_LENGTH_HEADER = 'checkpoint-meta-length';
@@ -46,9 +47,10 @@ export async function readCheckpointUpload(req: IncomingMessage, query: URLSearc
   if (metaLength === body.length) throw new HttpError(400, 'the body has the metadata but no .safetensors bytes after it');
   let meta: unknown;
   try {
-    meta = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, metaLength)));
+    meta = parseClientJson(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, metaLength)));
   } catch (e) {
-    throw new HttpError(400, `the metadata (the first ${metaLength} bytes) is not valid JSON: ${(e as Error).message}`);
+    const what = `the metadata (the first ${metaLength} bytes)`;
+    throw new HttpError(400, e instanceof TooDeepError ? `${what} ${e.message}` : `${what} is not valid JSON: ${(e as Error).message}`);
   }
   const name = query.get('name') ?? undefined;
   try {

@@ -1,6 +1,7 @@
 // Small HTTP helpers for the API on node:http: JSON replies, a size-limited JSON body reader,
 // and the Host/Origin checks that keep other web pages out of a server on localhost.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseClientJson, TooDeepError } from './json-depth';
 
 /** A reply the router turns into an HTTP response: `{ error }` JSON with this status. */
 export class HttpError extends Error {
@@ -18,16 +19,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /**
  * Reads a JSON request body of at most `limit` bytes. Throws HttpError 415 (not JSON: also keeps
  * cross-site form posts out, since a page cannot send application/json without a preflight),
- * 413 (too large) or 400 (not valid JSON).
+ * 413 (too large) or 400 (not valid JSON, or nested too deeply: see json-depth.ts).
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'send the body as JSON with content-type: application/json');
   const text = (await readLimited(req, limit, `request body is larger than ${limit} bytes`)).toString('utf8');
   try {
-    return JSON.parse(text);
+    return parseClientJson(text);
   } catch (e) {
-    throw new HttpError(400, `request body is not valid JSON: ${(e as Error).message}`);
+    throw new HttpError(400, e instanceof TooDeepError ? `request body ${e.message}` : `request body is not valid JSON: ${(e as Error).message}`);
   }
 }
 
@@ -52,13 +53,20 @@ async function readLimited(req: IncomingMessage, limit: number, tooLarge: string
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, tooLarge);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        req.resume();
+        throw new HttpError(413, tooLarge);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    // The stream of a request fails only when its client goes away mid-body ('aborted',
+    // ECONNRESET): the client's doing, answered (to nobody) as such, not logged as a server error.
+    throw new HttpError(400, `the request ended before its body was complete (${(e as Error).message})`);
   }
   return Buffer.concat(chunks, size);
 }

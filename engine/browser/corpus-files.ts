@@ -1,5 +1,5 @@
 // The bundled corpus as the app serves it to browser runs: `/data/brown-<tokenizer>/<file>`
-// (app/data/[...path]/route.ts), read back with Range requests (http-source.ts). Names and
+// (server/corpus-route.ts), read back with Range requests (http-source.ts). Names and
 // Range parsing live here, shared by the route and the worker, and testable without a server.
 import type { DatasetRequest } from '../runtime/io';
 

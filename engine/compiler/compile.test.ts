@@ -168,3 +168,17 @@ test('vocabulary check against the data names model.vocab_size', () => {
   const [d] = checkVocabulary(result.plan, new Map([['dataset', 300]]));
   assert.equal(formatDiagnostic(d), 'model.vocab_size: is 256, but dataset\'s data contains token id 300; use at least 301');
 });
+
+test('an empty pipeline, or one without a backward node, is refused: nothing would train', () => {
+  const empty = compile({ version: 1, nodes: [], edges: [] });
+  assert.equal(empty.ok, false);
+  assert.deepEqual(empty.diagnostics.map((d) => [d.code, d.field, formatDiagnostic(d)]), [
+    ['nothing-to-train', 'nodes', 'pipeline.nodes: is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template'],
+  ]);
+  const doc = structuredClone(smoke);
+  doc.nodes = doc.nodes.filter((n: any) => n.type !== 'backward');
+  doc.edges = doc.edges.filter((e: any) => e.source !== 'backward' && e.target !== 'backward');
+  const headless = compile(doc);
+  assert.equal(headless.ok, false);
+  assert.ok(headless.diagnostics.some((d) => d.code === 'nothing-to-train' && /has no backward node/.test(d.message)), headless.diagnostics.map(formatDiagnostic).join('\n'));
+});

@@ -53,6 +53,13 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
     }
     nodes.set(node.id, { node, def, params: resolveParams(node, def, error), inputs: {}, fedByBroken: new Set() });
   }
+  // A step's loss is what backward computes and reports: without one there is nothing to train
+  // (an empty document would otherwise run, every step's loss NaN).
+  if (!pipeline.nodes.some((n) => n.type === 'backward')) {
+    error({ code: 'nothing-to-train', field: 'nodes', message: pipeline.nodes.length
+      ? 'has no backward node, so nothing trains: connect dataset → get_batch → model → loss → backward → optimizer'
+      : 'is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template' });
+  }
   const edgeIds = new Set<string>();
   for (const edge of pipeline.edges) {
     if (edgeIds.has(edge.id)) error({ code: 'duplicate-id', edgeId: edge.id, message: `duplicate edge id '${edge.id}'` });

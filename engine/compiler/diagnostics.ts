@@ -25,6 +25,7 @@ export type DiagnosticCode =
   | 'cycle'
   | 'bad-shape'
   | 'micro-output'
+  | 'nothing-to-train'
   | 'data';
 
 /**

@@ -39,3 +39,13 @@ test('openDataset applies the confinement', async () => {
   await assert.rejects(io.openDataset({ source: 'files', tokenizer: 'byte', vocabSize: 256, trainPath: 'set/escape.npy', validPath: 'set/valid_ids.npy' }), /outside/);
   await io.close();
 });
+
+test('outside the data folders, a file that exists and one that does not get the same refusal, without the absolute folder', async () => {
+  const refusal = (path: string) => confinedPath(path, root, [root], 'train_path').then(() => 'allowed', (e: Error) => e.message.replace(path, '<path>'));
+  const messages = await Promise.all([join(outside, 'ids.npy'), join(outside, 'missing.npy'), '../secret/ids.npy', '../secret/missing.npy', '/etc/passwd', '/no/such/file.npy'].map(refusal));
+  assert.equal(new Set(messages).size, 1, messages.join('\n'));
+  assert.equal(messages[0], 'train_path: <path> is outside the data folders this server reads (…/data)');
+  // A symbolic link out of the folder is refused alike, whether its target exists or not.
+  symlinkSync(join(outside, 'missing.npy'), join(root, 'set', 'dangling.npy'));
+  assert.equal(await refusal('set/escape.npy'), messages[0]);
+});

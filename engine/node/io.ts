@@ -1,6 +1,6 @@
 // RuntimeIO for Node: ids files on disk, checkpoints in a directory, logs appended to files.
 import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { DatasetFiles, DatasetRequest, RuntimeIO } from '../runtime/io';
 import { directoryCheckpointStore, type DirectoryStoreOptions } from './checkpoint-dir';
 import { prepareCorpus } from './corpus';
@@ -25,24 +25,37 @@ export interface NodeIOOptions {
 }
 
 /**
- * Resolves `path` (relative to `baseDir`) and, when `roots` are given, checks that the real file
- * lies inside one of them. Throws an error naming `field` otherwise.
+ * Resolves `path` (relative to `baseDir`) and, when `roots` are given, checks that it lies inside
+ * one of them: first by its name alone, then (symbolic links resolved) on disk. A path outside
+ * gets one message whether or not it exists, so the refusal tells nothing about the machine's
+ * files, and the roots are named relative to the working folder. Throws an error naming `field`.
  * @example await confinedPath('train.npy', '/srv/data', ['/srv/data'], 'train_path')
  */
 export async function confinedPath(path: string, baseDir: string, roots: string[] | undefined, field: string): Promise<string> {
   const absolute = isAbsolute(path) ? path : resolve(baseDir, path);
   if (!roots) return absolute;
+  const outside = () => new Error(`${field}: ${path} is outside the data folders this server reads (${roots.map(shownRoot).join(', ')})`);
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => resolve(root))));
+  const inside = (file: string, candidates: string[]) => candidates.some((root) => file === root || file.startsWith(root + sep));
+  if (!inside(absolute, [...roots.map((root) => resolve(root)), ...realRoots])) throw outside();
   let real: string;
   try {
     real = await realpath(absolute);
   } catch (e) {
     throw new Error(`${field}: cannot open ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  for (const root of roots) {
-    const realRoot = await realpath(root).catch(() => resolve(root));
-    if (real === realRoot || real.startsWith(realRoot + sep)) return real;
-  }
-  throw new Error(`${field}: ${path} is outside the data folders this server reads (${roots.join(', ')})`);
+  if (!inside(real, realRoots)) throw outside(); // a symbolic link out of the folder
+  return real;
+}
+
+/**
+ * A data folder as an error message names it: relative to the working folder ('data'), or only
+ * its own name for a folder elsewhere ('…/corpora'), never an absolute path of the machine.
+ */
+function shownRoot(root: string): string {
+  const shown = relative(process.cwd(), resolve(root));
+  if (shown === '') return '.';
+  return shown.startsWith('..') || isAbsolute(shown) ? `…/${basename(resolve(root))}` : shown;
 }
 
 /** The bundled corpus folder for a tokenizer choice, e.g. data/brown-bpe1024. */

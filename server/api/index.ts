@@ -3,6 +3,7 @@
 // is one file and one line in AREAS.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, sendJson } from '../http';
+import { requestTarget } from '../request-target';
 import { RunActionError, type RunManager } from '../runs/manager';
 import { browserRunRoutes } from './browser-runs';
 import { checkpointRoutes } from './checkpoints';
@@ -27,7 +28,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   const api = { manager, options, runOr404: runLookup(manager) };
   const routes: Route[] = AREAS.flatMap((area) => area(api));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req);
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
     let pathname: string;
     try {

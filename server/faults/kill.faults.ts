@@ -3,14 +3,17 @@
 // writing its files, then restarted on the same runs folder and the run resumed. After every kill
 // the folder is checked on disk: each checkpoint's metadata parses and its weights decode (no
 // half-written checkpoint, only `.tmp-` leftovers), train_log.jsonl has whole lines, each step
-// at most once. Each resume starts from the newest complete checkpoint, and in the end the run's
-// train_log.jsonl, samples and loss curve equal an uninterrupted run's on the same (cpu) backend.
+// at most once, and events.jsonl is gap-free and holds every step up to the resume point, with
+// the losses of train_log.jsonl and that checkpoint's checkpoint/saved. Each resume starts from
+// the newest complete checkpoint whose step's events are stored (a kill between a checkpoint's
+// commit and its events goes back one), and in the end the run's train_log.jsonl, samples, loss
+// curve and event stream hold every step of an uninterrupted run on the same (cpu) backend.
 import assert from 'node:assert/strict';
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { smokePipeline, tempDir, waitFor } from '../test-support';
-import { inspectCheckpoints, json, readJsonl, startServer, type ServerProcess } from './support';
+import { checkEventsOnDisk, inspectCheckpoints, json, readJsonl, startServer, type ServerProcess } from './support';
 
 const STEPS = 120;
 const KILLS = 6;
@@ -28,7 +31,7 @@ function rng(seed: number) {
   return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 }
 
-test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { timeout: 240_000 }, async (t) => {
+test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { timeout: 900_000 }, async (t) => {
   const runs = await tempDir('faults-runs-');
   const data = await tempDir('faults-data-');
   const env = { RUNS_DIR: runs.path, DATA_DIR: data.path };
@@ -54,6 +57,8 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
 
   let kills = 0;
   let midSave = 0;
+  /** Kills that left a checkpoint newer than the stored events of its step. */
+  let inWindow = 0;
   const leftovers = new Set<string>();
   const resumedFrom: number[] = [];
   let startStep = 0;
@@ -93,7 +98,9 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
     const log = readJsonl(logPath);
     assert.equal(log.torn, false, 'train_log.jsonl ends with a whole line');
     assert.deepEqual(log.lines.map((l) => l.step), Array.from({ length: log.lines.length }, (_, i) => i + 1), 'each step logged once, in order');
-    const newest = folder.complete.at(-1);
+    const stored = checkEventsOnDisk(dir, folder.complete);
+    if (stored.inWindow) inWindow++;
+    const newest = stored.resumePoint;
 
     // 5. A new server on the same folder; resume from the newest complete checkpoint.
     server = await startServer(env);
@@ -144,8 +151,14 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
   assert.deepEqual(events.map((e) => e.seq), Array.from({ length: events.length }, (_, i) => i + 1));
   assert.deepEqual(events.filter((e) => e.type === 'run/started').map((e) => e.step), [0, ...resumedFrom]);
   assert.equal(events.at(-1).type, 'run/finished');
+  const eventSteps = [...new Set(events.filter((e) => e.type === 'step').map((e) => e.step))].sort((a, b) => a - b);
+  assert.deepEqual(eventSteps, Array.from({ length: STEPS }, (_, i) => i + 1), 'every step has its step event');
+  const lastLoss = new Map(events.filter((e) => e.type === 'step').map((e) => [e.step, e.data.loss]));
+  for (const line of got.lines) assert.equal(lastLoss.get(line.step), line.loss, `step ${line.step}: events.jsonl and train_log.jsonl agree`);
+  const saved = new Set(events.filter((e) => e.type === 'checkpoint/saved').map((e) => e.data.name));
+  for (const c of final.complete) assert.ok(saved.has(c.name), `checkpoint/saved ${c.name} is in the stream`);
 
-  const figures = { kills, killsThatCaughtASaveMidway: midSave, leftoverFiles: [...leftovers].length, resumedFromSteps: resumedFrom, steps: STEPS, worstRelativeDifference: worst };
+  const figures = { kills, killsThatCaughtASaveMidway: midSave, killsBetweenACheckpointAndItsEvents: inWindow, events: events.length, leftoverFiles: [...leftovers].length, resumedFromSteps: resumedFrom, steps: STEPS, worstRelativeDifference: worst };
   t.diagnostic(`kill faults: ${JSON.stringify(figures)}`);
   await server.stop();
 });

@@ -108,6 +108,44 @@ export function readJsonl(path: string): { lines: any[]; torn: boolean } {
   return { lines, torn };
 }
 
+/**
+ * What a killed server left in events.jsonl, checked against train_log.jsonl and the checkpoints:
+ * seqs gap-free from 1 (a torn last line is allowed: the next server cuts it); every step up to the
+ * resume point (the newest checkpoint whose step's events are stored, see server/runs/resume-point.ts)
+ * has its events, the same loss as its train_log.jsonl line, and that checkpoint its
+ * `checkpoint/saved`. Throws on a violation; returns the resume point and whether the kill fell
+ * between a checkpoint's commit and its step's events (`inWindow`).
+ */
+export function checkEventsOnDisk(runDir: string, checkpoints: { name: string; step: number }[]): { resumePoint?: { name: string; step: number }; inWindow: boolean; events: number } {
+  const text = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  const events = complete.split('\n').filter(Boolean).map((line, i) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw new Error(`events.jsonl: line ${i + 1} is damaged: ${line.slice(0, 200)}`);
+    }
+  });
+  events.forEach((e, i) => {
+    if (e.seq !== i + 1) throw new Error(`events.jsonl: line ${i + 1} has seq ${e.seq}`);
+  });
+  // The newest step event per step (a resumed run reports the steps after its checkpoint again).
+  const stepEvents = new Map<number, any>(events.filter((e) => e.type === 'step').map((e) => [e.step, e]));
+  const resumePoint = checkpoints.findLast((c) => stepEvents.has(c.step));
+  const upTo = resumePoint?.step ?? 0;
+  const log = new Map(readJsonl(join(runDir, 'train_log.jsonl')).lines.map((l) => [l.step, l]));
+  for (let step = 1; step <= upTo; step++) {
+    const event = stepEvents.get(step);
+    if (!event) throw new Error(`events.jsonl has no step event for step ${step}, before the resume point ${resumePoint!.name}`);
+    const line = log.get(step);
+    if (line && line.loss !== event.data.loss) throw new Error(`step ${step}: loss ${event.data.loss} in events.jsonl, ${line.loss} in train_log.jsonl`);
+  }
+  if (resumePoint && !events.some((e) => e.type === 'checkpoint/saved' && e.data.name === resumePoint.name)) {
+    throw new Error(`events.jsonl has no checkpoint/saved for the resume point ${resumePoint.name}`);
+  }
+  return { ...(resumePoint ? { resumePoint } : {}), inWindow: checkpoints.length > 0 && checkpoints.at(-1) !== resumePoint, events: events.length };
+}
+
 export interface CheckpointFolderReport {
   /** Committed checkpoints (weights + metadata), oldest first by step. */
   complete: { name: string; step: number }[];

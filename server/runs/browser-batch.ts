@@ -21,7 +21,7 @@ export const MAX_LINE_CHARS = 64 * 1024;
 /** A line the run's `log` or `sample` node appended to train_log.jsonl or samples.jsonl. */
 const LogLine = z.object({
   file: z.enum(['train_log.jsonl', 'samples.jsonl']),
-  line: z.string().max(MAX_LINE_CHARS).refine(isJsonObjectLine, 'must be one JSON object on one line, with an integer step'),
+  line: z.string().max(MAX_LINE_CHARS).refine(isJsonObjectLine, 'must be one JSON object on one line (no CR or LF in it), with an integer step'),
 }).strict();
 
 /**
@@ -77,7 +77,8 @@ export function keepLastOf(plan: Plan): number | undefined {
 
 /** Whether `line` is one JSON object with an integer `step` (what the log and sample nodes write). */
 function isJsonObjectLine(line: string): boolean {
-  if (line.includes('\n')) return false;
+  // Readers split lines at CR as well as LF (readline does): either one inside would make two lines.
+  if (/[\r\n]/.test(line)) return false;
   try {
     const value = JSON.parse(line) as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value) && Number.isSafeInteger((value as { step?: unknown }).step);

@@ -8,13 +8,14 @@
 //   checkpoint (the manager's resume; pause, resume and stop of a run in a tab are the tab's)
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/checkpoint-store';
+import { metaToJson, pruneCheckpoints, type CheckpointEntry, type CheckpointStore } from '../../engine/checkpoint/checkpoint-store';
 import { executorDefinition } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
 import { keepLastOf, placeBatch, type EventBatch } from './browser-batch';
 import { now, observe, type RunRecord, type RunRecords } from './records';
 import { RunActionError } from './refusals';
+import { isCheckpointName } from './resume-point';
 import { EVENTS_FILE, eventLine, type RunState, type RunStatus, type RunFolders, type WireEvent } from './run-folders';
 import type { EventHub } from './stream';
 import { checkpointFitsPlan, type CheckedCheckpoint } from './uploads';
@@ -109,6 +110,8 @@ export class BrowserRecording {
         throw new RunActionError(400, `${checkpoint.name} is not a checkpoint of this run's model`, { errors: misfits.map((m) => ({ nodeId: m.nodeId, code: 'checkpoint', message: m.message })) });
       }
       const checkpoints = directoryCheckpointStore(store.checkpointsDir(id));
+      const stored = await storedAlready(checkpoints, checkpoint);
+      if (stored) return { ...stored, removed: [] };
       const entry = await checkpoints.save(checkpoint.name, checkpoint.weights, checkpoint.meta);
       const removed = await pruneCheckpoints(checkpoints, keepLast);
       this.heard(record);
@@ -188,8 +191,22 @@ export class BrowserRecording {
   private end(record: RunRecord, state: 'completed' | 'stopped' | 'failed', step: number, lastCheckpoint: string | undefined): void {
     this.stopWatching(record);
     this.context.hub.settle(record.status.id);
-    this.context.runs.setState(record, state, { step, finishedAt: now(), ...(lastCheckpoint ? { lastCheckpoint } : {}) });
+    this.context.runs.setState(record, state, { step, finishedAt: now(), ...(lastCheckpoint && isCheckpointName(lastCheckpoint) ? { lastCheckpoint } : {}) });
   }
+}
+
+/**
+ * Checkpoints are append-only: the same checkpoint posted again (a retry whose reply was lost) is
+ * acknowledged as stored; another one under a stored name is refused (409), so a tab cannot
+ * rewrite what a run has saved.
+ */
+async function storedAlready(checkpoints: CheckpointStore, checkpoint: CheckedCheckpoint): Promise<CheckpointEntry | undefined> {
+  const entry = (await checkpoints.list()).find((e) => e.name === checkpoint.name);
+  if (!entry) return undefined;
+  const { weights, meta } = await checkpoints.load(entry.name);
+  const same = Buffer.from(weights).equals(Buffer.from(checkpoint.weights)) && metaToJson(entry.name, meta) === metaToJson(entry.name, checkpoint.meta);
+  if (!same) throw new RunActionError(409, `this run has a checkpoint ${entry.name} already: a stored checkpoint is not replaced`);
+  return entry;
 }
 
 function requireBrowser(record: RunRecord): void {

@@ -23,6 +23,7 @@ import { executorFor, type ExecutorServer } from './executors';
 import { newRunId } from './ids';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
+import { lastCheckpointOnDisk, resumePoint, storedSteps } from './resume-point';
 import { checkSubmission, type Submission } from './submission';
 import { FINAL_STATES, RunFolders, type RunStatus } from './run-folders';
 import { EventHub } from './stream';
@@ -108,7 +109,8 @@ export class RunManager {
       if (status.state === 'running' || status.state === 'paused') {
         // A torch run's processes outlive a crashed server: end them before anyone resumes the run.
         executorFor(status.executor).recover?.(status, this.store.dir(id));
-        this.runs.setState(record, 'interrupted', { finishedAt: now() });
+        const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
+        this.runs.setState(record, 'interrupted', { finishedAt: now(), ...lastCheckpointOnDisk(checkpoints) });
       } else if (status.state === 'queued') {
         this.queue.push(id);
       }
@@ -216,7 +218,7 @@ export class RunManager {
     }
     if (state !== 'interrupted' && state !== 'stopped') throw new RunActionError(409, `run ${id} is ${state}; only paused, stopped or interrupted runs resume`);
     const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
-    const last = checkpoints.at(-1);
+    const last = resumePoint(record.status, checkpoints, await storedSteps(this.store, id));
     // Lines past the checkpoint would be written again by the resumed run: drop them now.
     const step = last?.step ?? 0;
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);

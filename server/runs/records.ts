@@ -5,6 +5,7 @@ import type { RunEvent } from '../../engine/events';
 import { executorDefinition } from '../../engine/executors';
 import type { ActiveRun } from './execution';
 import { RunActionError } from './refusals';
+import { isCheckpointName } from './resume-point';
 import type { RunState, RunStatus, RunFolders } from './run-folders';
 
 export interface RunRecord {
@@ -115,7 +116,8 @@ export function observe(status: RunStatus, event: RunEvent): void {
       status.metrics = { ...status.metrics, val_loss: event.data.val_loss };
       break;
     case 'checkpoint/saved':
-      status.lastCheckpoint = event.data.name;
+      // A browser run's tab names it: only a checkpoint name may stand here (links are built from it).
+      if (isCheckpointName(event.data.name)) status.lastCheckpoint = event.data.name;
       break;
     case 'error':
       status.error = { message: event.data.message, ...(event.nodeId ? { nodeId: event.nodeId } : {}), ...(event.data.field ? { field: event.data.field } : {}) };

@@ -18,17 +18,23 @@ const FLUSH_MS = 50;
 let buffer: RunEvent[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 let lastFlush = 0;
+/** A checkpoint/saved waits in the buffer: its step goes out at once (see below). */
+let checkpointed = false;
 function flush() {
   if (timer) clearTimeout(timer);
   timer = undefined;
   lastFlush = performance.now();
+  checkpointed = false;
   if (buffer.length) post({ type: 'run/events', events: buffer });
   buffer = [];
 }
 const batching = {
   emit(event: RunEvent) {
     buffer.push(event);
-    const due = event.type === 'run/finished' || event.type === 'error' || (event.type === 'step' && performance.now() - lastFlush >= FLUSH_MS);
+    if (event.type === 'checkpoint/saved') checkpointed = true;
+    // A checkpoint is resumed from only once its step's events are stored (resume-point.ts):
+    // the step that saved one is sent without waiting, which keeps that window short.
+    const due = event.type === 'run/finished' || event.type === 'error' || (event.type === 'step' && (checkpointed || performance.now() - lastFlush >= FLUSH_MS));
     if (due) flush();
     else timer ??= setTimeout(flush, FLUSH_MS);
   },
