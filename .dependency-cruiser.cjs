@@ -29,6 +29,13 @@ module.exports = {
       to: { path: '^(server|lib|cli|components|app|scripts|bench|e2e)/' },
     },
     {
+      name: 'engine-no-import-loops',
+      comment: 'A loop of runtime imports (type-only imports load nothing) makes load order matter; split the shared part out.',
+      severity: 'error',
+      from: { path: '^engine/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
       name: 'ui-no-node',
       comment: 'The studio runs in the browser: no Node modules, no server code, no Node adapters.',
       severity: 'error',

@@ -1,6 +1,6 @@
-// A native BLAS for the wasm backend's matmuls in Node (see nativeGemm.ts for why), called through
+// A native BLAS for the wasm backend's matmuls in Node (see ../tf/nativeGemm.ts for why), called through
 // the `koffi` FFI package (an optional dependency whose prebuilt binary ships inside the package).
-// Browser-safe: koffi is loaded with a dynamic import of a variable specifier, and only in Node.
+// koffi is loaded with a dynamic import of a variable specifier, so without it the reason is reported.
 //
 // Environment:
 //   PRETRAIN_BLAS          "off" to keep XNNPACK; or the BLAS library to load (default: OpenBLAS,
