@@ -15,6 +15,7 @@ import { EVENTS_VERSION } from '../engine/events';
 import { checkExportable, TorchExportError } from '../engine/export/torch/export';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { readCheckpointUpload } from './checkpoint-upload';
+import { UploadSlots } from './upload-slots';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
 import { isRunId } from './runs/ids';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   maxBodyBytes: number;
   /** Largest accepted checkpoint upload in bytes (metadata and weights). */
   maxUploadBytes: number;
+  /** Checkpoint uploads read at once (MAX_CONCURRENT_UPLOADS). Default 2. */
+  maxConcurrentUploads?: number;
   /** Where bundled corpora are prepared (for the export download). */
   dataDir: string;
 }
@@ -92,7 +95,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   };
 
   // A checkpoint's metadata holds its pipeline: the submission limit fits it.
-  const uploadLimits = { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes };
+  const uploadLimits = { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes, slots: new UploadSlots(options.maxConcurrentUploads) };
   const routes: [method: string, path: RegExp, handler: Handler][] = [
     ['GET', /^\/api\/health$/, (_req, res) => {
       const runs = manager.list();
@@ -106,11 +109,11 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       const body = SubmitBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
       const result = await manager.submit(body.data);
-      if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors });
+      if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors, ...result.details });
       sendJson(res, 201, { id: result.id });
     }],
     ['POST', /^\/api\/checkpoints$/, async (req, res, _params, query) => {
-      const checkpoint = await readCheckpointUpload(req, query, uploadLimits);
+      const checkpoint = await readCheckpointUpload(req, res, query, uploadLimits);
       sendJson(res, 201, await manager.uploads.add(checkpoint));
     }],
     ['GET', /^\/api\/checkpoints\/([^/]+)$/, async (_req, res, [id]) => {
@@ -120,7 +123,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
     }],
     ['GET', /^\/api\/executors$/, async (_req, res) => {
       const torch = await manager.torchInfo();
-      sendJson(res, 200, { node: { available: true, backends: nodeBackends() }, torch: { ...torch, python: manager.python } });
+      sendJson(res, 200, { node: { available: true, backends: nodeBackends() }, torch: { ...torch, python: manager.python }, memory: { budget: manager.memoryBudget } });
     }],
     ['POST', /^\/api\/export\/torch$/, async (req, res, _params, query) => {
       const body = ExportBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
@@ -175,7 +178,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
         runOr404(id);
         manager.checkRecording(id);
       });
-      const checkpoint = await readCheckpointUpload(req, query, uploadLimits);
+      const checkpoint = await readCheckpointUpload(req, res, query, uploadLimits);
       sendJson(res, 201, await manager.recordCheckpoint(id, checkpoint));
     }],
     ['POST', /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, async (_req, res, [id, action]) => {

@@ -116,10 +116,12 @@ function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate
   const peak = Math.max(gradients + activations, evalBytes, sampling);
   const total = paramBytes + optimizer + peak + p.runtimeBytes;
   const C = m.dModel;
+  const ffnMatrices = m.ffn === 'swiglu' ? 3 : 2;
   const nodes: Record<string, NodeMemory> = {
     [m.nodeId]: {
       bytes: paramBytes + optimizer + gradients,
-      fields: byShare({ d_model: m.nLayers * (4 * C + 3 * m.dFF) + m.vocabSize, n_layers: 4 * C * C + 3 * C * m.dFF, vocab_size: C, d_ff: 3 * C * m.nLayers }),
+      // What each field scales: every parameter grows with d_model; the others with their own blocks.
+      fields: byShare({ d_model: m.parameters, vocab_size: m.vocabSize * C * (m.tied ? 1 : 2), n_layers: m.nLayers * (4 * C * C + ffnMatrices * C * m.dFF), d_ff: m.nLayers * ffnMatrices * C * m.dFF }),
     },
   };
   if (train) {

@@ -27,6 +27,8 @@ export interface ActiveRun {
   /** Appends to the run's events.jsonl. */
   writer: WriteStream;
   ended: boolean;
+  /** Set once stop is asked of a node run: ends it if its step has not finished by then. */
+  stopDeadline?: ReturnType<typeof setTimeout>;
 }
 
 /** What running runs needs of the server: its runs, their folders and streams, the executors' settings. */
@@ -40,6 +42,8 @@ export interface ExecutionContext {
   workerEnv?: NodeJS.ProcessEnv;
   python: string;
   torchStopGraceMs: number;
+  /** How long a stopped node run may take to finish its step before its worker is ended (ms). */
+  stopGraceMs: number;
   torchPollMs: number;
   /** Whether the server is closing: a run not yet started stays queued for the next server. */
   closing(): boolean;
@@ -67,6 +71,7 @@ export class RunExecutions {
     const active = runs.all().filter((r) => r.active && !r.active.ended);
     await Promise.all(active.map(async (record) => {
       record.active!.ended = true;
+      clearTimeout(record.active!.stopDeadline);
       await record.active!.execution.terminate();
       await closeWriter(record.active!.writer);
       hub.settle(record.status.id);
@@ -85,14 +90,38 @@ export class RunExecutions {
       runId: id, pipeline, outDir: store.dir(id), dataDir: resolve(dataDir),
       backend: NodeBackend.parse(record.status.backend), ...(record.status.resumeFrom ? { resume: join(store.checkpointsDir(id), record.status.resumeFrom) } : {}),
     };
-    const execution: Execution = startWorker(start, this.context.workerEnv, {
+    const worker = startWorker(start, this.context.workerEnv, {
       message: (message) => this.handle(record, message),
       failed: (reason) => this.crash(record, reason),
       exited: (code) => {
         if (record.active?.execution === execution && !record.active.ended) this.crash(record, `worker exited (code ${code}) before the run ended`);
       },
     });
+    // The worker reads the stop flag between steps only: a step that never ends (a kernel far too
+    // large, a stalled read) would keep the run alive, so after the grace period its thread ends.
+    const execution: Execution = {
+      ...worker,
+      stop: () => {
+        worker.stop();
+        this.endAfterGrace(record, execution);
+      },
+    };
     this.activate(record, execution);
+  }
+
+  /** Ends a stopped node run whose step has not finished within the grace period: stopped, resumable from its last checkpoint. */
+  private endAfterGrace(record: RunRecord, execution: Execution): void {
+    const active = record.active;
+    if (!active || active.execution !== execution || active.stopDeadline) return;
+    active.stopDeadline = setTimeout(() => {
+      if (record.active !== active || active.ended) return;
+      const { status } = record;
+      this.append(record, [{
+        type: 'run/finished', step: status.step,
+        data: { status: 'stopped', elapsed_s: status.metrics.elapsed_s ?? 0, ...(status.lastCheckpoint ? { lastCheckpoint: status.lastCheckpoint } : {}) },
+      }]);
+      void this.finish(record, 'stopped');
+    }, this.context.stopGraceMs);
   }
 
   /** A torch run: export, launch and tail (torch.ts); its messages are a worker's. */
@@ -181,6 +210,7 @@ export class RunExecutions {
   private async finish(record: RunRecord, state: RunState): Promise<void> {
     const active = record.active!;
     active.ended = true;
+    clearTimeout(active.stopDeadline);
     await closeWriter(active.writer);
     // Every event is on disk now (the writer called back for each): late watchers read the file.
     this.context.hub.settle(record.status.id);

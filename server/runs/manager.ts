@@ -19,6 +19,7 @@ import type { EventBatch } from './browser-record';
 import { BrowserRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { newRunId } from './ids';
+import { runMemoryBudget } from './memory-budget';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
 import { checkSubmission, type Submission } from './submission';
@@ -45,10 +46,14 @@ export interface RunManagerOptions {
   python?: string;
   /** How long a stopped torch run may take to end its step before it is killed (ms). Default 30 000. */
   torchStopGraceMs?: number;
+  /** How long a stopped node run may take to end its step before its worker is ended (ms). Default 30 000. */
+  stopGraceMs?: number;
   /** How often a torch run's folder is read (ms). Default 250. */
   torchPollMs?: number;
   /** How long a browser run may go without a batch from its tab before it is interrupted (ms). Default 120 000. */
   browserIdleMs?: number;
+  /** Bytes one run may take (MAX_RUN_MEMORY): larger estimates are refused. Default half the machine's RAM. */
+  maxRunMemory?: number;
 }
 
 export class RunManager {
@@ -78,7 +83,7 @@ export class RunManager {
     const workerEnv = this.maxConcurrent > 1 && !env.PRETRAIN_BLAS_THREADS ? { ...env, PRETRAIN_BLAS_THREADS: '1' } : options.workerEnv;
     this.executions = new RunExecutions({
       runs: this.runs, store: this.store, hub: this.hub, dataDir: options.dataDir, workerEnv, python: this.python,
-      torchStopGraceMs: options.torchStopGraceMs ?? 30_000, torchPollMs: options.torchPollMs ?? 250,
+      torchStopGraceMs: options.torchStopGraceMs ?? 30_000, stopGraceMs: options.stopGraceMs ?? 30_000, torchPollMs: options.torchPollMs ?? 250,
       closing: () => this.closed,
       release: (id) => {
         this.slots.delete(id);
@@ -135,6 +140,11 @@ export class RunManager {
     return this.torch;
   }
 
+  /** Bytes one run may take on this server. */
+  get memoryBudget(): number {
+    return this.options.maxRunMemory ?? runMemoryBudget({});
+  }
+
   /** The python interpreter torch runs use. */
   get python(): string {
     return this.options.python ?? DEFAULT_PYTHON;
@@ -147,7 +157,7 @@ export class RunManager {
    */
   async submit(submission: Submission): Promise<{ id: string } | SubmitRefusal> {
     const checked = await checkSubmission(submission, {
-      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), torchInfo: () => this.torchInfo(),
+      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), torchInfo: () => this.torchInfo(), memoryBudget: this.memoryBudget,
     });
     if ('error' in checked) return checked;
     const { plan, backend, torch, start } = checked;
@@ -227,7 +237,10 @@ export class RunManager {
     return record.status;
   }
 
-  /** Stops a run after its current step (a queued run never starts). */
+  /**
+   * Stops a run after its current step (a queued run never starts); a node run whose step has not
+   * finished within the grace period is ended there (stopGraceMs), resumable from its last checkpoint.
+   */
   stop(id: string): RunStatus {
     const record = this.runs.require(id);
     this.recording.refuseInTab(record, 'stop');

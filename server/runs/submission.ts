@@ -1,10 +1,12 @@
 // What is submitted to start a run, and the checks it passes before the run exists: the pipeline
 // compiles, its executor can run it (torch-check.ts), and the checkpoint it starts from, if any,
-// can continue in it (resume-source.ts). A refused submission creates nothing.
+// can continue in it (resume-source.ts), and its estimated memory fits the server's budget
+// (memory-budget.ts). A refused submission creates nothing.
 import { compile } from '../../engine/compiler/compile';
 import type { TorchInfo } from '../../engine/export/torch/launch';
 import type { Plan } from '../../engine/plan';
 import type { BrowserBackendPreference } from './browser-record';
+import { checkRunMemory } from './memory-budget';
 import type { NodeBackend, TorchDevice } from './messages';
 import type { SubmitRefusal } from './refusals';
 import { checkResume, type ResumeSource, type ResumeSources, type ResumeStart } from './resume-source';
@@ -40,12 +42,14 @@ export interface AcceptedSubmission {
 /** What checking a submission needs: where checkpoints are found, and what python's torch has. */
 export interface SubmissionContext extends ResumeSources {
   torchInfo(): Promise<TorchInfo>;
+  /** Bytes one run may take on this server (MAX_RUN_MEMORY); browser runs train in the tab and are not held to it. */
+  memoryBudget: number;
 }
 
 /**
  * Compiles a submission (with its steps override) and checks that it can run: the compiler's
- * errors, what keeps a torch run from being exported, a torch executor that cannot run it, or a
- * checkpoint that cannot continue in it refuse it.
+ * errors, what keeps a torch run from being exported, a torch executor that cannot run it, an
+ * estimated memory above the budget, or a checkpoint that cannot continue in it refuse it.
  * @example const checked = await checkSubmission({ pipeline, steps: 20 }, context); // { plan, backend: 'wasm' }
  */
 export async function checkSubmission(submission: Submission, context: SubmissionContext): Promise<SubmitRefusal | AcceptedSubmission> {
@@ -76,6 +80,10 @@ export async function checkSubmission(submission: Submission, context: Submissio
     if ('error' in checked) return checked;
     torch = { nproc: checked.nproc, device: checked.device };
     backend = checked.backend;
+  }
+  if (!browser) {
+    const tooLarge = checkRunMemory(plan, submission.executor === 'torch' ? 'torch' : 'node', backend, context.memoryBudget);
+    if (tooLarge) return tooLarge;
   }
   const start = submission.resume ? await checkResume(plan, submission.resume, context) : undefined;
   if (start && 'error' in start) return start;

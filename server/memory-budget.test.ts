@@ -1,0 +1,118 @@
+// Memory on the server: runs whose estimate is above MAX_RUN_MEMORY are refused with the estimate
+// and the fields to shrink, and `stop` ends a run whose step never finishes once the grace period
+// is over (a real worker, blocked after a step by its test hook), leaving it resumable.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createStudioServer, type StudioServer } from './app';
+import { parseMemorySize, runMemoryBudget } from './runs/memory-budget';
+import { api, finalStatus, smokePipeline, tempDir, waitFor } from './test-support';
+
+const BUDGET = 2e9;
+const GRACE_MS = 1500;
+const HANG_AFTER = 11; // the smoke pipeline checkpoints every 10 steps: ckpt-000010 exists by then
+
+let server: StudioServer;
+let base: string;
+let runsDir: string;
+let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+
+before(async () => {
+  const runs = await tempDir('studio-memory-runs-');
+  const data = await tempDir('studio-memory-data-');
+  dirs = [runs, data];
+  runsDir = runs.path;
+  server = await createStudioServer({
+    port: 0, runsDir: runs.path, dataDir: data.path, next: false, maxRunMemory: BUDGET, stopGraceMs: GRACE_MS,
+    workerEnv: { ...process.env, PRETRAIN_TEST_HANG_AFTER_STEP: String(HANG_AFTER) },
+  });
+  base = server.url;
+});
+
+after(async () => {
+  await server.close();
+  for (const d of dirs) await d.remove();
+});
+
+test('MAX_RUN_MEMORY: sizes with units, half the RAM by default, a clear error on nonsense', () => {
+  assert.equal(parseMemorySize('8GiB'), 8 * 1024 ** 3);
+  assert.equal(parseMemorySize('512 MB'), 512e6);
+  assert.equal(parseMemorySize('1048576'), 1048576);
+  assert.equal(runMemoryBudget({}, 16e9), 8e9);
+  assert.equal(runMemoryBudget({ MAX_RUN_MEMORY: '3g' }, 16e9), 3e9);
+  for (const bad of ['', 'lots', '-1GB', '0', '8 parsecs', '1e3']) assert.throws(() => parseMemorySize(bad), /MAX_RUN_MEMORY must be a size/);
+});
+
+test('batch 4096 x context 65536 is refused with the estimate, on get_batch, naming the fields', async () => {
+  const pipeline = smokePipeline((doc) => {
+    doc.nodes.find((n: any) => n.id === 'get_batch').params = { batch_size: 4096, context_length: 65536 };
+    doc.nodes.find((n: any) => n.id === 'model').params.context_length = 65536;
+  });
+  const r = await api(base, '/api/runs', { json: { pipeline } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error, /more memory than this server's budget/);
+  assert.equal(r.json.memory.budget, BUDGET);
+  assert.equal(r.json.memory.limit, 'MAX_RUN_MEMORY');
+  assert.ok(r.json.memory.estimate.bytes.total > 1e14, `estimate ${r.json.memory.estimate.bytes.total}`);
+  const onBatch = r.json.errors.find((e: any) => e.nodeId === 'get_batch');
+  assert.equal(onBatch.code, 'memory');
+  assert.equal(onBatch.field, 'context_length');
+  assert.match(onBatch.message, /estimated [\d.]+ TB, over this server's budget of 2\.00 GB per run \(MAX_RUN_MEMORY\).*shrink context_length, batch_size/);
+  assert.deepEqual((await api(base, '/api/runs')).json.runs, []);
+});
+
+test('vocab 1e5 x d_model 16384 on the cpu backend is refused on the model node', async () => {
+  const pipeline = smokePipeline((doc) => {
+    Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, { vocab_size: 100_000, d_model: 16384, n_heads: 128 });
+  });
+  const r = await api(base, '/api/runs', { json: { pipeline, backend: 'cpu' } });
+  assert.equal(r.status, 400);
+  const onModel = r.json.errors.find((e: any) => e.nodeId === 'model');
+  assert.equal(onModel.field, 'd_model');
+  assert.match(onModel.message, /weights, gradients and optimizer state take [\d.]+ GB here: shrink d_model, vocab_size, n_layers, d_ff/);
+  // 1.64e9 parameters: weights, their gradient and AdamW's m and v alone are 26 GB
+  assert.ok(r.json.memory.estimate.parameters > 1.6e9);
+  assert.ok(r.json.memory.estimate.bytes.total > 26e9);
+  assert.deepEqual((await api(base, '/api/runs')).json.runs, []);
+});
+
+test('a run that fits is accepted, and the budget is published with the executors', async () => {
+  const executors = await api(base, '/api/executors');
+  assert.equal(executors.json.memory.budget, BUDGET);
+  const r = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 5 } });
+  assert.equal(r.status, 201, r.text);
+  // The first run also prepares the bundled corpus in the fresh data folder: give it time.
+  const done = await waitFor('the run to complete', async () => {
+    const status = (await api(base, `/api/runs/${r.json.id}`)).json;
+    return !['queued', 'running'].includes(status.state) && status;
+  }, 180_000);
+  assert.equal(done.state, 'completed');
+});
+
+test('stop ends a run whose step never finishes within the grace period; it resumes from its last checkpoint', async () => {
+  const r = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 50 } });
+  assert.equal(r.status, 201, r.text);
+  const { id } = r.json;
+  await waitFor(`run ${id} to reach step ${HANG_AFTER}`, async () => (await api(base, `/api/runs/${id}`)).json.step >= HANG_AFTER, 60_000);
+  const asked = Date.now();
+  assert.equal((await api(base, `/api/runs/${id}/stop`, { method: 'POST' })).status, 200);
+  const status = await finalStatus(base, id);
+  const took = Date.now() - asked;
+  assert.equal(status.state, 'stopped');
+  assert.equal(status.step, HANG_AFTER);
+  // The step never ends: only the grace period can have stopped it, and promptly after it.
+  assert.ok(took >= GRACE_MS - 50 && took < GRACE_MS + 3000, `stopped after ${took} ms (grace ${GRACE_MS} ms)`);
+  const events = (await readFile(join(runsDir, id, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const last = events.at(-1);
+  assert.equal(last.type, 'run/finished');
+  assert.equal(last.data.status, 'stopped');
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  const resumed = await api(base, `/api/runs/${id}/resume`, { method: 'POST' });
+  assert.equal(resumed.status, 200);
+  assert.equal(resumed.json.resumeFrom, 'ckpt-000010');
+  // It hangs again after step 11 (the hook is the server's); stop it the same way.
+  await waitFor(`run ${id} to run again`, async () => (await api(base, `/api/runs/${id}`)).json.state === 'running', 60_000);
+  await api(base, `/api/runs/${id}/stop`, { method: 'POST' });
+  assert.equal((await finalStatus(base, id)).state, 'stopped');
+});
