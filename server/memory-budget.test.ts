@@ -3,9 +3,11 @@
 // is over (a real worker, blocked after a step by its test hook), leaving it resumable.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStudioServer, type StudioServer } from './app';
+import { META_LENGTH_HEADER } from './checkpoint-upload';
 import { parseMemorySize, runMemoryBudget } from './runs/memory-budget';
 import { api, finalStatus, smokePipeline, tempDir, waitFor } from './test-support';
 
@@ -24,7 +26,7 @@ before(async () => {
   dirs = [runs, data];
   runsDir = runs.path;
   server = await createStudioServer({
-    port: 0, runsDir: runs.path, dataDir: data.path, next: false, maxRunMemory: BUDGET, stopGraceMs: GRACE_MS,
+    port: 0, runsDir: runs.path, dataDir: data.path, next: false, maxRunMemory: BUDGET, stopGraceMs: GRACE_MS, maxConcurrentUploads: 2,
     workerEnv: { ...process.env, PRETRAIN_TEST_HANG_AFTER_STEP: String(HANG_AFTER) },
   });
   base = server.url;
@@ -115,4 +117,40 @@ test('stop ends a run whose step never finishes within the grace period; it resu
   await waitFor(`run ${id} to run again`, async () => (await api(base, `/api/runs/${id}`)).json.state === 'running', 60_000);
   await api(base, `/api/runs/${id}/stop`, { method: 'POST' });
   assert.equal((await finalStatus(base, id)).state, 'stopped');
+});
+
+/** An upload that sends its headers and a first chunk, then waits (a slow client holding its slot). */
+function slowUpload(path: string): Promise<ClientRequest> {
+  const url = new URL(path, base);
+  const req = request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: '10', 'content-length': String(100_000) },
+  });
+  req.on('error', () => {}); // aborted by the test
+  req.write(Buffer.alloc(1000));
+  return new Promise((resolve) => setTimeout(() => resolve(req), 200)); // the server has taken its slot by then
+}
+
+const upload = (path: string) => fetch(base + path, {
+  method: 'POST', body: new Uint8Array(20), headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: '10' },
+});
+
+test('checkpoint uploads beyond MAX_CONCURRENT_UPLOADS get 503 with Retry-After, on both upload routes, until a slot frees', async () => {
+  const browserRun = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), executor: 'browser' } });
+  assert.equal(browserRun.status, 201, browserRun.text);
+  const held = [await slowUpload('/api/checkpoints'), await slowUpload('/api/checkpoints')];
+  for (const path of ['/api/checkpoints', `/api/runs/${browserRun.json.id}/checkpoints`]) {
+    const refused = await upload(path);
+    assert.equal(refused.status, 503, path);
+    assert.equal(refused.headers.get('retry-after'), '5');
+    assert.match(((await refused.json()) as { error: string }).error, /reading 2 checkpoint uploads already \(MAX_CONCURRENT_UPLOADS\)/);
+  }
+  held[0].destroy(); // a client that gives up frees its slot
+  const next = await waitFor('a free upload slot', async () => {
+    const r = await upload('/api/checkpoints');
+    return r.status !== 503 && r;
+  }, 5000);
+  assert.equal(next.status, 400); // read and checked: 20 bytes are no checkpoint
+  held[1].destroy();
+  await api(base, `/api/runs/${browserRun.json.id}/stop`, { method: 'POST' });
 });
