@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
-import { parseMemorySize, runMemoryBudget } from './runs/memory-budget';
+import { compile } from '../engine/compiler/compile';
+import { checkRunMemory, parseMemorySize, runMemoryBudget, WASM_HEAP_LIMIT } from './runs/memory-budget';
 import { api, finalStatus, smokePipeline, tempDir, waitFor } from './test-support';
 
 const BUDGET = 2e9;
@@ -45,6 +46,27 @@ test('MAX_RUN_MEMORY: sizes with units, half the RAM by default, a clear error o
   assert.equal(runMemoryBudget({ MAX_RUN_MEMORY: '3g' }, 16e9), 3e9);
   for (const bad of ['', 'lots', '-1GB', '0', '8 parsecs', '1e3']) assert.throws(() => parseMemorySize(bad), /MAX_RUN_MEMORY must be a size/);
 });
+
+test('on wasm the tensors must also fit the 4 GiB wasm can address, whatever the budget', () => {
+  // d_model 4096 x 8 layers with a 65536 vocabulary: ~1.2e9 parameters; weights, gradient, m and v ~ 19 GB
+  const compiled = compile(smokePipeline((doc) => {
+    Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, { vocab_size: 65536, d_model: 4096, n_layers: 8, n_heads: 32, d_ff: 4096 });
+  }));
+  assert.ok(compiled.ok);
+  const onWasm = checkRunMemory(compiled.plan, 'node', 'wasm', 1e15)!;
+  assert.match(onWasm.error, /wasm backend can address/);
+  assert.equal((onWasm.details!.memory as { budget: number }).budget, WASM_HEAP_LIMIT);
+  assert.equal(onWasm.errors[0].nodeId, 'model');
+  assert.match(onWasm.errors[0].message, /over the 4\.29 GB the wasm backend can address \(try backend cpu or tensorflow\)/);
+  assert.equal(checkRunMemory(compiled.plan, 'node', 'cpu', 1e15), undefined);
+  assert.equal(checkRunMemory(smokePlan(), 'node', 'wasm', 1e9), undefined);
+});
+
+function smokePlan() {
+  const compiled = compile(smokePipeline());
+  assert.ok(compiled.ok);
+  return compiled.plan;
+}
 
 test('batch 4096 x context 65536 is refused with the estimate, on get_batch, naming the fields', async () => {
   const pipeline = smokePipeline((doc) => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compile } from '../compiler/compile';
 import { estimateMemory, formatBytes, optimizerSlots } from './estimate';
+import { overBudgetProblems } from './over-budget';
 
 const node = (id: string, params: Record<string, unknown>) => ({ id, type: id.replace(/#.*/, ''), params, position: { x: 0, y: 0 } });
 const edge = (s: string, sh: string, t: string, th: string) => ({ id: `${s}.${sh}->${t}.${th}`, source: s, sourceHandle: sh, target: t, targetHandle: th });
@@ -102,4 +103,14 @@ test('formatBytes', () => {
   assert.equal(formatBytes(999), '999 B');
   assert.equal(formatBytes(1.5e9), '1.50 GB');
   assert.equal(formatBytes(123456), '123 kB');
+});
+
+test('over a budget: one problem per node holding at least a tenth, largest first, naming the fields', () => {
+  const plan = tinyPlan({ batch: { batch_size: 64 } });
+  const e = estimateMemory(plan)!;
+  assert.deepEqual(overBudgetProblems(plan, e, e.bytes.total, 'the budget'), []);
+  const problems = overBudgetProblems(plan, e, 1e6, 'a budget of 1.00 MB');
+  // 4 MB runtime share aside: activations (64 x 4 tokens) ~ 0.35 MB, weights and state ~ 14 kB (under a tenth: not named)
+  assert.deepEqual(problems.map((p) => [p.nodeId, p.field]), [['get_batch', 'context_length']]);
+  assert.match(problems[0].message, /^the run needs an estimated 4\.\d\d MB, over a budget of 1\.00 MB; one micro-batch's activations take [\d.]+ kB here: shrink context_length, batch_size$/);
 });

@@ -3,17 +3,15 @@
 // an error on each node that holds a large share, naming the params that shrink it.
 import { totalmem } from 'node:os';
 import { estimateMemory, formatBytes, type MemoryEstimate, type MemoryExecutor } from '../../engine/memory/estimate';
+import { overBudgetProblems } from '../../engine/memory/over-budget';
 import type { Plan } from '../../engine/plan';
-import type { SubmitError, SubmitRefusal } from './refusals';
+import type { SubmitRefusal } from './refusals';
 
 /** The share of the machine's RAM one run may take when MAX_RUN_MEMORY is not set. */
 export const DEFAULT_RUN_MEMORY_FRACTION = 0.5;
 
 /** tfjs's wasm backend addresses 32 bits: its tensors never exceed 4 GiB, whatever the budget. */
 export const WASM_HEAP_LIMIT = 4 * 1024 ** 3;
-
-/** A node that holds less than this share of the estimate is not named in a refusal. */
-const NAMED_SHARE = 0.1;
 
 const UNITS: Record<string, number> = {
   '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
@@ -49,26 +47,6 @@ export interface MemoryRefusal {
   limit: 'MAX_RUN_MEMORY' | 'wasm';
 }
 
-const PART_NAMES: Record<string, string> = {
-  model: 'weights, gradients and optimizer state',
-  get_batch: "one micro-batch's activations",
-  optimizer: 'optimizer state',
-  eval: 'an evaluation batch',
-  sample: 'generation',
-};
-
-function nodeErrors(estimate: MemoryEstimate, plan: Plan, summary: string): SubmitError[] {
-  const kinds = new Map(plan.nodes.map((n) => [n.id, n.kind]));
-  const total = estimate.bytes.total;
-  return Object.entries(estimate.nodes)
-    .filter(([, n]) => n.bytes >= NAMED_SHARE * total && n.fields.length > 0)
-    .sort((a, b) => b[1].bytes - a[1].bytes)
-    .map(([nodeId, n]) => ({
-      nodeId, field: n.fields[0], code: 'memory',
-      message: `${summary}; ${PART_NAMES[kinds.get(nodeId) ?? ''] ?? 'this node'} take ${formatBytes(n.bytes)} here: shrink ${n.fields.join(', ')}`,
-    }));
-}
-
 /**
  * Refuses a run whose estimated memory is above `budget` (or, on the wasm backend, above what
  * wasm can address); undefined when it fits or the plan has no model.
@@ -82,13 +60,15 @@ export function checkRunMemory(plan: Plan, executor: MemoryExecutor, backend: st
   const overWasm = wasm && estimate.bytes.total - estimate.bytes.runtime > WASM_HEAP_LIMIT;
   if (!overBudget && !overWasm) return undefined;
   const limit = overBudget ? 'MAX_RUN_MEMORY' : 'wasm';
-  const needs = `the run needs an estimated ${formatBytes(estimate.bytes.total)}`;
-  const summary = overBudget
-    ? `${needs}, over this server's budget of ${formatBytes(budget)} per run (MAX_RUN_MEMORY)`
-    : `${needs}, over the ${formatBytes(WASM_HEAP_LIMIT)} the wasm backend can address (try backend cpu or tensorflow)`;
+  const broken = overBudget ? budget : WASM_HEAP_LIMIT;
+  const limitText = overBudget
+    ? `this server's budget of ${formatBytes(budget)} per run (MAX_RUN_MEMORY)`
+    : `the ${formatBytes(WASM_HEAP_LIMIT)} the wasm backend can address (try backend cpu or tensorflow)`;
+  // On wasm the tensors alone are held to the limit: compare them, not the runtime's share.
+  const checked = overBudget ? estimate : { ...estimate, bytes: { ...estimate.bytes, total: estimate.bytes.total - estimate.bytes.runtime, runtime: 0 } };
   return {
     error: overBudget ? "the run needs more memory than this server's budget allows" : 'the run needs more memory than the wasm backend can address',
-    errors: nodeErrors(estimate, plan, summary),
-    details: { memory: { estimate, budget: overBudget ? budget : WASM_HEAP_LIMIT, limit } satisfies MemoryRefusal },
+    errors: overBudgetProblems(plan, checked, broken, limitText),
+    details: { memory: { estimate, budget: broken, limit } satisfies MemoryRefusal },
   };
 }
