@@ -20,6 +20,8 @@ export interface SubmitProblem {
 export interface ExecutorsInfo {
   node: { available: boolean; backends?: string[] };
   torch?: { available: boolean; device?: string; version?: string; gpus?: number; error?: string };
+  /** Bytes one run may take on the server (MAX_RUN_MEMORY). */
+  memory?: { budget: number };
 }
 
 /** Where a run trains: the server (tfjs-node or PyTorch) or this tab (lib/browser-runs.ts). */
