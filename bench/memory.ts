@@ -195,6 +195,9 @@ async function estimateChild(name: string, steps: number): Promise<void> {
   const rng = new Rng(7);
   const ids = (n: number) => Uint16Array.from({ length: n }, () => rng.index(cfg.model.vocabSize));
   const io = memoryIO({ train: encodeNpy(ids(200_000)), valid: encodeNpy(ids(20_000)) });
+  // The baseline includes what any run loads first: the backend's kernels and the native BLAS
+  // (OpenBLAS allocates its buffers on the first product), so only the run's own memory is measured.
+  tf.tidy(() => tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync());
   const baseline = Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
   let held = 0;
   const sink = {

@@ -32,7 +32,7 @@ interface ActivationProfile {
   forwardPerLayerF: { swiglu: number; gelu: number }; // ... x d_ff
   inferenceKeepsLayers: boolean; // whether a forward pass without gradients keeps every layer's tensors
   tiedHeadCopies: number; // extra [V, C] tensors a tied head creates (transposed wte, its gradient)
-  runtimeBytes: number; // what the runtime adds above its process's baseline (tfjs: the wasm heap grows in steps)
+  runtimeBytes: number; // what the runtime adds above its loaded process: scratch buffers, the wasm heap growing in steps
 }
 
 const BACKWARD_FACTOR = 1.5; // tfjs: gradients of the kept activations, on top of them
@@ -40,7 +40,7 @@ const BACKWARD_FACTOR = 1.5; // tfjs: gradients of the kept activations, on top 
 const PROFILES: Record<'tfjs' | 'torch', ActivationProfile> = {
   tfjs: {
     perLayerC: 17 * BACKWARD_FACTOR, perLayerF: { swiglu: 3 * BACKWARD_FACTOR, gelu: 2 * BACKWARD_FACTOR },
-    perLayerScores: 2, perTokenV: 3, tiedHeadCopies: 2, runtimeBytes: 4e6,
+    perLayerScores: 2, perTokenV: 3, tiedHeadCopies: 2, runtimeBytes: 16e6,
     forwardPerLayerC: 17, forwardPerLayerF: { swiglu: 3, gelu: 2 }, inferenceKeepsLayers: true,
   },
   torch: {
