@@ -11,8 +11,10 @@
 //   3. estimateVsMeasured: each bench config (R, S4, S16, M of bench/configs.ts) trains a few steps
 //      in its own child process; its peak RSS above the baseline (tfjs loaded, data in memory) and
 //      the bytes tf.memory() holds between steps are set against engine/memory/estimate.ts, which
-//      must be within 25% of the measured peak.
-// Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan] [--estimate-only] [--configs R,S4,S16,M]
+//      must be within 25% of the measured peak. With --torch, the same configs train in PyTorch
+//      (bench/torch_bench.py, the exporter's model.py and optim.py) and the torch estimate, which
+//      counts the Python process itself, is set against its whole peak RSS.
+// Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan] [--estimate-only] [--configs R,S4,S16,M] [--torch]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { compile } from '../engine/compiler/compile';
+import { DEFAULT_PYTHON } from '../engine/export/torch/launch';
+import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { estimateMemory } from '../engine/memory/estimate';
 import { encodeNpy, encodeNpyHeader } from '../engine/data/npy';
 import type { RunEvent } from '../engine/events';
@@ -29,7 +33,7 @@ import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
 import { useBackend } from '../engine/tf/backend';
-import { BENCH_CONFIGS, benchPipeline } from './configs';
+import { BENCH_CONFIGS, benchPipeline, torchModelConfig } from './configs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -236,15 +240,56 @@ export function estimateVsMeasured(names: string[], steps = 3): EstimateRow[] {
   });
 }
 
-/** Prints the estimate table; true when every row completed within 25% of its measured peak. */
-function reportEstimates(names: string[]): boolean {
-  const rows = estimateVsMeasured(names);
-  console.log('config | estimate MB | peak RSS above baseline MB | tf.memory() between steps MB | estimate / measured');
+export interface TorchEstimateRow {
+  config: string;
+  estimateMb: number; // engine/memory/estimate.ts, torch executor (the Python process included)
+  peakRssMb: number; // the PyTorch process's peak RSS
+  ratio: number;
+}
+
+/**
+ * Trains 3 steps of each named bench config in PyTorch on the CPU (one thread) and sets the torch
+ * estimate against the process's peak RSS.
+ * @example estimateVsTorch(['R']); // [{ config: 'R', estimateMb: 337.2, peakRssMb: 312.7, ratio: 1.08 }]
+ */
+export function estimateVsTorch(names: string[]): TorchEstimateRow[] {
+  const modelDir = mkdtempSync(join(tmpdir(), 'pretrain-memory-torch-'));
+  try {
+    for (const f of ['model.py', 'optim.py', 'rng.py']) writeFileSync(join(modelDir, f), TORCH_SOURCES.get(f)!);
+    return names.map((name) => {
+      const cfg = BENCH_CONFIGS.find((c) => c.name === name);
+      if (!cfg) throw new Error(`unknown bench config ${name}`);
+      const compiled = compile(benchPipeline(cfg, 3));
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+      const estimate = estimateMemory(compiled.plan, 'torch')!.bytes.total;
+      const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)), '--batch', String(cfg.batch), '--steps', '2', '--warmup', '1', '--threads', '1'];
+      const r = spawnSync(DEFAULT_PYTHON, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+      const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+      if (r.status !== 0 || !line) throw new Error(`torch_bench ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+      const peak = (JSON.parse(line) as { peak_rss_mb: number }).peak_rss_mb * 1024 * 1024;
+      return { config: name, estimateMb: Math.round(estimate / 1e5) / 10, peakRssMb: Math.round(peak / 1e5) / 10, ratio: Math.round((estimate / peak) * 100) / 100 };
+    });
+  } finally {
+    rmSync(modelDir, { recursive: true, force: true });
+  }
+}
+
+const within25 = (ratio: number) => Math.abs(ratio - 1) <= 0.25;
+
+/** Prints the estimate tables; true when every row completed within 25% of its measured peak. */
+function reportEstimates(names: string[], torch: boolean): boolean {
+  console.log('node executor (wasm): config | estimate MB | peak RSS above baseline MB | tf.memory() between steps MB | estimate / measured');
   let ok = true;
-  for (const r of rows) {
-    const good = r.status === 'completed' && Math.abs(r.ratio - 1) <= 0.25;
+  for (const r of estimateVsMeasured(names)) {
+    const good = r.status === 'completed' && within25(r.ratio);
     ok &&= good;
     console.log(`${r.config} | ${r.estimateMb} | ${r.peakAboveBaselineMb} | ${r.tfHeldMb} | ${r.ratio} ${good ? 'ok' : 'OUTSIDE 25%'}`);
+  }
+  if (!torch) return ok;
+  console.log('torch executor (CPU): config | estimate MB | peak RSS of the process MB | estimate / measured');
+  for (const r of estimateVsTorch(names)) {
+    ok &&= within25(r.ratio);
+    console.log(`${r.config} | ${r.estimateMb} | ${r.peakRssMb} | ${r.ratio} ${within25(r.ratio) ? 'ok' : 'OUTSIDE 25%'}`);
   }
   return ok;
 }
@@ -262,11 +307,11 @@ if (isMain) {
     const { values } = parseArgs({
       options: {
         steps: { type: 'string', default: '1000' }, gb: { type: 'string', default: '2' }, 'skip-scan': { type: 'boolean', default: false },
-        'estimate-only': { type: 'boolean', default: false }, configs: { type: 'string', default: 'R,S4,S16,M' },
+        'estimate-only': { type: 'boolean', default: false }, configs: { type: 'string', default: 'R,S4,S16,M' }, torch: { type: 'boolean', default: false },
       },
     });
     const configs = values.configs.split(',');
-    if (values['estimate-only']) process.exit(reportEstimates(configs) ? 0 : 1);
+    if (values['estimate-only']) process.exit(reportEstimates(configs, values.torch) ? 0 : 1);
     const flat = await tensorsStayFlat(Number(values.steps));
     const flatOk = flat.status === 'completed' && flat.tensors.min === flat.tensors.max && flat.buffers.afterWarmup === flat.buffers.last;
     console.log(`tensors over ${flat.steps} steps (${flat.seconds.toFixed(1)} s): ${JSON.stringify(flat.tensors)}, buffers ${JSON.stringify(flat.buffers)} -> ${flatOk ? 'flat' : 'NOT FLAT'}`);
@@ -277,7 +322,7 @@ if (isMain) {
       ok &&= good;
       console.log(`${big.gb} GB ids file, ${withMeta ? 'meta.json present' : 'no meta.json (full max-id scan)'}: ${big.steps} steps, peak RSS ${big.peakRssMb.toFixed(0)} MB in ${big.seconds.toFixed(1)} s -> ${good ? 'ok (< 1 GB)' : 'TOO HIGH'}`);
     }
-    ok = reportEstimates(configs) && ok;
+    ok = reportEstimates(configs, values.torch) && ok;
     process.exit(ok ? 0 : 1);
   }
 }
