@@ -6,9 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { createStudioServer, type StudioServer } from './app';
 import { META_LENGTH_HEADER } from './checkpoint-upload';
 import { compile } from '../engine/compiler/compile';
+import { estimateMemory } from '../engine/memory/estimate';
 import { checkRunMemory, parseMemorySize, runMemoryBudget, WASM_HEAP_LIMIT } from './runs/memory-budget';
 import { api, finalStatus, smokePipeline, tempDir, waitFor } from './test-support';
 
@@ -60,6 +62,32 @@ test('on wasm the tensors must also fit the 4 GiB wasm can address, whatever the
   assert.match(onWasm.errors[0].message, /over the 4\.29 GB the wasm backend can address \(try backend cpu or tensorflow\)/);
   assert.equal(checkRunMemory(compiled.plan, 'node', 'cpu', 1e15), undefined);
   assert.equal(checkRunMemory(smokePlan(), 'node', 'wasm', 1e9), undefined);
+});
+
+test('fuzzed shapes: refused exactly when the estimate is over the budget, every error naming a param the node has', () => {
+  const shapes = fc.record({
+    batch: fc.integer({ min: 1, max: 4096 }), context: fc.integer({ min: 1, max: 65536 }), heads: fc.integer({ min: 1, max: 64 }),
+    headSize: fc.integer({ min: 1, max: 64 }).map((h) => 2 * h), layers: fc.integer({ min: 1, max: 256 }), vocab: fc.integer({ min: 2, max: 1_000_000 }),
+    ff: fc.integer({ min: 1, max: 65536 }), budget: fc.integer({ min: 1, max: 2 ** 50 }), backend: fc.constantFrom('wasm', 'cpu'),
+  }).filter((s) => s.heads * s.headSize <= 16384);
+  fc.assert(fc.property(shapes, (s) => {
+    const compiled = compile(smokePipeline((doc) => {
+      doc.nodes.find((n: any) => n.id === 'get_batch').params = { batch_size: s.batch, context_length: s.context };
+      Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, {
+        vocab_size: s.vocab, context_length: s.context, d_model: s.heads * s.headSize, n_heads: s.heads, n_layers: s.layers, d_ff: s.ff,
+      });
+    }));
+    assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
+    const refusal = checkRunMemory(compiled.plan, 'node', s.backend, s.budget);
+    const { total, runtime } = estimateMemory(compiled.plan, 'node')!.bytes;
+    assert.equal(refusal !== undefined, total > s.budget || (s.backend === 'wasm' && total - runtime > WASM_HEAP_LIMIT));
+    if (!refusal) return;
+    assert.ok(refusal.errors.length > 0);
+    for (const e of refusal.errors) {
+      const node = compiled.plan.nodes.find((n) => n.id === e.nodeId);
+      assert.ok(node && e.field! in node.params, `${e.nodeId}.${e.field}`);
+    }
+  }), { numRuns: 300 });
 });
 
 function smokePlan() {
