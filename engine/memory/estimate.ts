@@ -7,8 +7,10 @@
 // gradients read. Per token and layer the forward creates 17 C + 3 F floats (SwiGLU; 2 F for
 // GELU) and 2 H T for the attention scores (scores + mask, softmax); the backward pass adds about
 // half as much again for the gradients of those activations. The logits cost 3 V per token
-// (logits, the fused cross-entropy's gradient, its reshaped copy). Measured against peak RSS on the
-// bench configs R, S and M by `npm run bench:memory` (bench/memory.ts).
+// (logits, the fused cross-entropy's gradient, its reshaped copy), plus ~16 MB of kernel scratch
+// and wasm heap growth. The backward factor and the score and logit terms were fitted to peak RSS
+// on M with batch 1-8, context 128/256 and vocabulary 6400/25600; `npm run bench:memory`
+// (bench/memory.ts) checks the estimate on R, S and M (docs/security.md has the figures).
 // torch: autograd saves only what its backward reads (about 12 C + 4 F per token and layer, and
 // the T x T softmax when PyTorch has no fused attention), and the process itself starts at about
 // 300 MB (Python, PyTorch).
