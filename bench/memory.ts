@@ -8,7 +8,13 @@
 //      whole file. The child runs twice: with meta.json beside the file (what the tokenizer
 //      writes; no scan) and without it (the dataset node then scans the whole file for the
 //      largest id, in bounded chunks).
-// Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan]
+//   3. estimateVsMeasured: each bench config (R, S4, S16, M of bench/configs.ts) trains a few steps
+//      in its own child process; its peak RSS above the baseline (tfjs loaded, data in memory) and
+//      the bytes tf.memory() holds between steps are set against engine/memory/estimate.ts, which
+//      must be within 25% of the measured peak. With --torch, the same configs train in PyTorch
+//      (bench/torch_bench.py, the exporter's model.py and optim.py) and the torch estimate, which
+//      counts the Python process itself, is set against its whole peak RSS.
+// Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan] [--estimate-only] [--configs R,S4,S16,M] [--torch]
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { compile } from '../engine/compiler/compile';
+import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
+import { TORCH_SOURCES } from '../engine/export/torch/export';
+import { estimateMemory } from '../engine/memory/estimate';
 import { encodeNpy, encodeNpyHeader } from '../engine/data/npy';
 import type { RunEvent } from '../engine/events';
 import { trainPipeline } from '../engine/node/train';
@@ -24,6 +33,7 @@ import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
 import { useBackend } from '../engine/node/backend';
+import { BENCH_CONFIGS, benchPipeline, torchModelConfig } from './configs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -169,14 +179,139 @@ export function bigFileRss(gb = 2, steps = 10, withMeta = true): BigFileResult {
   }
 }
 
+export interface EstimateRow {
+  config: string;
+  steps: number;
+  status: string;
+  estimateMb: number; // engine/memory/estimate.ts, node executor
+  peakAboveBaselineMb: number; // peak RSS minus the RSS once tfjs, the backend and the data were loaded
+  tfHeldMb: number; // tf.memory().numBytes at the last step event: what persists between steps
+  ratio: number; // estimate / measured
+}
+
+/** The child side: trains `steps` steps of one bench config on wasm and prints its peak above baseline. */
+async function estimateChild(name: string, steps: number): Promise<void> {
+  const backendName = await useBackend('wasm');
+  const cfg = BENCH_CONFIGS.find((c) => c.name === name);
+  if (!cfg) throw new Error(`unknown bench config ${name}`);
+  const compiled = compile(benchPipeline(cfg, steps));
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+  const rng = new Rng(7);
+  const ids = (n: number) => Uint16Array.from({ length: n }, () => rng.index(cfg.model.vocabSize));
+  const io = memoryIO({ train: encodeNpy(ids(200_000)), valid: encodeNpy(ids(20_000)) });
+  // The baseline includes what any run loads first: the backend's kernels and the native BLAS
+  // (OpenBLAS allocates its buffers on the first product), so only the run's own memory is measured.
+  tf.tidy(() => tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync());
+  const baseline = Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  let held = 0;
+  const sink = {
+    emit(e: RunEvent) {
+      if (e.type === 'error') console.error(e.data.message);
+      if (e.type === 'step') held = tf.memory().numBytes;
+    },
+  };
+  const result = await runPlan({ plan: compiled.plan, io, sink, backendName, executor: 'bench' });
+  const peak = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ status: result.status, steps: result.step, peakAboveBaseline: peak - baseline, held }));
+}
+
+/**
+ * Trains `steps` steps of each named bench config in a child process and sets the estimate
+ * against the measured peak.
+ * @example
+ *   estimateVsMeasured(['R']); // [{ config: 'R', estimateMb: 69.8, peakAboveBaselineMb: 62, ratio: 1.13, ... }]
+ */
+export function estimateVsMeasured(names: string[], steps = 3): EstimateRow[] {
+  return names.map((name) => {
+    const cfg = BENCH_CONFIGS.find((c) => c.name === name);
+    if (!cfg) throw new Error(`unknown bench config ${name}`);
+    const compiled = compile(benchPipeline(cfg, steps));
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+    const estimate = estimateMemory(compiled.plan, 'node')!.bytes.total;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], { encoding: 'utf8', timeout: 600_000 });
+    const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    if (r.status !== 0 || !line) throw new Error(`estimate child ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+    const measured = JSON.parse(line) as { status: string; steps: number; peakAboveBaseline: number; held: number };
+    const mb = (b: number) => Math.round(b / 1e5) / 10;
+    return {
+      config: name, steps: measured.steps, status: measured.status, estimateMb: mb(estimate), peakAboveBaselineMb: mb(measured.peakAboveBaseline),
+      tfHeldMb: mb(measured.held), ratio: Math.round((estimate / measured.peakAboveBaseline) * 100) / 100,
+    };
+  });
+}
+
+export interface TorchEstimateRow {
+  config: string;
+  estimateMb: number; // engine/memory/estimate.ts, torch executor (the Python process included)
+  peakRssMb: number; // the PyTorch process's peak RSS
+  ratio: number;
+}
+
+/**
+ * Trains 3 steps of each named bench config in PyTorch on the CPU (one thread) and sets the torch
+ * estimate against the process's peak RSS.
+ * @example estimateVsTorch(['R']); // [{ config: 'R', estimateMb: 337.2, peakRssMb: 312.7, ratio: 1.08 }]
+ */
+export function estimateVsTorch(names: string[]): TorchEstimateRow[] {
+  const modelDir = mkdtempSync(join(tmpdir(), 'pretrain-memory-torch-'));
+  try {
+    for (const f of ['model.py', 'optim.py', 'rng.py']) writeFileSync(join(modelDir, f), TORCH_SOURCES.get(f)!);
+    return names.map((name) => {
+      const cfg = BENCH_CONFIGS.find((c) => c.name === name);
+      if (!cfg) throw new Error(`unknown bench config ${name}`);
+      const compiled = compile(benchPipeline(cfg, 3));
+      if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+      const estimate = estimateMemory(compiled.plan, 'torch')!.bytes.total;
+      const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)), '--batch', String(cfg.batch), '--steps', '2', '--warmup', '1', '--threads', '1'];
+      const r = spawnSync(DEFAULT_PYTHON, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
+      const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+      if (r.status !== 0 || !line) throw new Error(`torch_bench ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+      const peak = (JSON.parse(line) as { peak_rss_mb: number }).peak_rss_mb * 1024 * 1024;
+      return { config: name, estimateMb: Math.round(estimate / 1e5) / 10, peakRssMb: Math.round(peak / 1e5) / 10, ratio: Math.round((estimate / peak) * 100) / 100 };
+    });
+  } finally {
+    rmSync(modelDir, { recursive: true, force: true });
+  }
+}
+
+const within25 = (ratio: number) => Math.abs(ratio - 1) <= 0.25;
+
+/** Prints the estimate tables; true when every row completed within 25% of its measured peak. */
+function reportEstimates(names: string[], torch: boolean): boolean {
+  console.log('node executor (wasm): config | estimate MB | peak RSS above baseline MB | tf.memory() between steps MB | estimate / measured');
+  let ok = true;
+  for (const r of estimateVsMeasured(names)) {
+    const good = r.status === 'completed' && within25(r.ratio);
+    ok &&= good;
+    console.log(`${r.config} | ${r.estimateMb} | ${r.peakAboveBaselineMb} | ${r.tfHeldMb} | ${r.ratio} ${good ? 'ok' : 'OUTSIDE 25%'}`);
+  }
+  if (!torch) return ok;
+  console.log('torch executor (CPU): config | estimate MB | peak RSS of the process MB | estimate / measured');
+  for (const r of estimateVsTorch(names)) {
+    ok &&= within25(r.ratio);
+    console.log(`${r.config} | ${r.estimateMb} | ${r.peakRssMb} | ${r.ratio} ${within25(r.ratio) ? 'ok' : 'OUTSIDE 25%'}`);
+  }
+  return ok;
+}
+
 // ---------------------------------------------------------------- command line
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   if (process.argv[2] === '--child') {
     const [train, valid, steps, outDir] = process.argv.slice(3);
     await bigFileChild(train, valid, Number(steps), outDir);
+  } else if (process.argv[2] === '--estimate-child') {
+    await estimateChild(process.argv[3], Number(process.argv[4]));
+    process.exit(0);
   } else {
-    const { values } = parseArgs({ options: { steps: { type: 'string', default: '1000' }, gb: { type: 'string', default: '2' }, 'skip-scan': { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      options: {
+        steps: { type: 'string', default: '1000' }, gb: { type: 'string', default: '2' }, 'skip-scan': { type: 'boolean', default: false },
+        'estimate-only': { type: 'boolean', default: false }, configs: { type: 'string', default: 'R,S4,S16,M' }, torch: { type: 'boolean', default: false },
+      },
+    });
+    const configs = values.configs.split(',');
+    if (values['estimate-only']) process.exit(reportEstimates(configs, values.torch) ? 0 : 1);
     const flat = await tensorsStayFlat(Number(values.steps));
     const flatOk = flat.status === 'completed' && flat.tensors.min === flat.tensors.max && flat.buffers.afterWarmup === flat.buffers.last;
     console.log(`tensors over ${flat.steps} steps (${flat.seconds.toFixed(1)} s): ${JSON.stringify(flat.tensors)}, buffers ${JSON.stringify(flat.buffers)} -> ${flatOk ? 'flat' : 'NOT FLAT'}`);
@@ -187,6 +322,7 @@ if (isMain) {
       ok &&= good;
       console.log(`${big.gb} GB ids file, ${withMeta ? 'meta.json present' : 'no meta.json (full max-id scan)'}: ${big.steps} steps, peak RSS ${big.peakRssMb.toFixed(0)} MB in ${big.seconds.toFixed(1)} s -> ${good ? 'ok (< 1 GB)' : 'TOO HIGH'}`);
     }
+    ok = reportEstimates(configs, values.torch) && ok;
     process.exit(ok ? 0 : 1);
   }
 }

@@ -15,6 +15,7 @@ import { formatNumber, formatValue, paramFields } from '../lib/param-form';
 import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
+import { BlockMemory } from './MemoryEstimate';
 import { continueOnServer } from './run-actions';
 import { Sparkline } from './Sparkline';
 import { categoryAccent, cls } from './theme';
@@ -215,6 +216,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
+        {editing && !display && <BlockMemory nodeId={id} kind={data.type} />}
         {display ? <RunFace display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">

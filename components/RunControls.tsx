@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { BackendPreference } from '../engine/browser/protocol';
 import { displayState, isActive, type RunState } from '../lib/run-stream';
 import { executorOptions, runsStore, useRuns, type Executor } from '../lib/runs-store';
+import { RunMemory } from './MemoryEstimate';
 import { runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
@@ -34,6 +35,7 @@ export function RunControls() {
   };
   return (
     <div className="run-controls">
+      {!active && <RunMemory />}
       <select
         className="input executor"
         data-testid="executor"

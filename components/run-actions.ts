@@ -6,6 +6,7 @@ import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunH
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { runsStore } from '../lib/runs-store';
 import { studio } from '../lib/store';
+import { browserRunMemoryProblems } from './memory-estimate';
 
 /** localStorage key of the run the studio shows. */
 export const RUN_KEY = 'pretrain-studio:run';
@@ -42,6 +43,12 @@ export async function startRun(): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
   if (runs.executor === 'browser') {
+    const tooLarge = browserRunMemoryProblems(doc);
+    if (tooLarge.length) {
+      runs.setSubmitProblems(tooLarge);
+      runs.setBottomTab('problems');
+      return notify(`Not started: ${tooLarge[0].message.split(';')[0]}.`, 'error');
+    }
     const started = await startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name, { onNotice: (message) => notify(message, 'error') });
     if (!started.ok) {
       runs.setSubmitProblems(started.problems);

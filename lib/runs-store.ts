@@ -28,7 +28,10 @@ export interface ExecutorReport {
 }
 
 /** `GET /api/executors`, by executor; null until known, and when the server does not have the route. */
-export type ExecutorsInfo = Partial<Record<ExecutorName, ExecutorReport>>;
+export type ExecutorsInfo = Partial<Record<ExecutorName, ExecutorReport>> & {
+  /** Bytes one run may take on the server (MAX_RUN_MEMORY). */
+  memory?: { budget: number };
+};
 
 /** Where a run trains: the server (tfjs-node or PyTorch) or this tab (lib/browser-runs.ts); engine/executors.ts lists them. */
 export type Executor = ExecutorName;

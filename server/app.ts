@@ -31,6 +31,10 @@ export interface StudioServerOptions {
   maxBodyBytes?: number;
   /** Largest checkpoint upload (POST /api/checkpoints, MAX_UPLOAD_BYTES). Default 256 MiB. */
   maxUploadBytes?: number;
+  /** Checkpoint uploads read at once (MAX_CONCURRENT_UPLOADS); more get 503 + Retry-After. Default 2. */
+  maxConcurrentUploads?: number;
+  /** Bytes one run may take by its estimate (MAX_RUN_MEMORY). Default half the machine's RAM. */
+  maxRunMemory?: number;
   /** Environment of run workers (WANDB_API_KEY, ...). Default: this process's. */
   workerEnv?: NodeJS.ProcessEnv;
   /** Live event batching interval in ms. Default 100. */
@@ -39,6 +43,8 @@ export interface StudioServerOptions {
   python?: string;
   /** How long a stopped torch run may take to finish its step before it is killed (ms). Default 30 000. */
   torchStopGraceMs?: number;
+  /** How long a stopped node run may take to finish its step before its worker is ended (ms). Default 30 000. */
+  stopGraceMs?: number;
   /** How long a browser run may go without a word from its tab before it is interrupted (ms). Default 120 000. */
   browserIdleMs?: number;
   /**
@@ -84,11 +90,13 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
     ...(options.python ? { python: options.python } : {}), ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
-    ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}),
+    ...(options.stopGraceMs ? { stopGraceMs: options.stopGraceMs } : {}),
+    ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}), ...(options.maxRunMemory ? { maxRunMemory: options.maxRunMemory } : {}),
   });
   await manager.init();
   const api = apiHandler(manager, {
     maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
+    ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
   });
 
   const corpus = corpusHandler(options.dataDir ?? 'data');

@@ -4,10 +4,11 @@
 //   Checkpoint-Meta-Length: <bytes of the JSON>
 //   body: <name>.json bytes, then <name>.safetensors bytes
 // so `cat ckpt.json ckpt.safetensors | curl --data-binary @- ...` uploads a pair as written.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readBinaryBody } from './http';
 import { parseClientJson, TooDeepError } from './json-depth';
 import { checkCheckpoint, UploadError, type CheckedCheckpoint } from './runs/uploads';
+import type { UploadSlots } from './upload-slots';
 
 export const META_LENGTH_HEADER = 'checkpoint-meta-length';
 
@@ -16,6 +17,8 @@ export interface UploadLimits {
   maxBytes: number;
   /** Largest metadata JSON in bytes (it holds the pipeline: the submission limit fits). */
   maxMetaBytes: number;
+  /** Uploads read at once (MAX_CONCURRENT_UPLOADS); the rest get 503 with Retry-After. */
+  slots: UploadSlots;
 }
 
 /** "256 MiB", "1.5 GiB", "2048 bytes": limits in error messages. */
@@ -28,9 +31,10 @@ export function formatLimit(bytes: number): string {
 
 /**
  * Reads and checks an uploaded checkpoint; `?name=` keeps its name (default `ckpt-<step>`).
- * Throws HttpError 415, 413 or 400 with a message naming what is wrong.
+ * Throws HttpError 415, 413 or 400 with a message naming what is wrong, or 503 when the server
+ * reads as many uploads as it allows (the slot is held until `res` closes).
  */
-export async function readCheckpointUpload(req: IncomingMessage, query: URLSearchParams, limits: UploadLimits): Promise<CheckedCheckpoint> {
+export async function readCheckpointUpload(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, limits: UploadLimits): Promise<CheckedCheckpoint> {
   const tooLarge = `the checkpoint is larger than this server accepts (${formatLimit(limits.maxBytes)}, MAX_UPLOAD_BYTES)`;
   // The header is checked before the body is read: a refusal need not wait for megabytes.
   const declared = req.headers[META_LENGTH_HEADER];
@@ -38,6 +42,12 @@ export async function readCheckpointUpload(req: IncomingMessage, query: URLSearc
     req.resume(); // drain, so the reply reaches the client
     return new HttpError(status, message);
   };
+  try {
+    limits.slots.take(res);
+  } catch (e) {
+    req.resume();
+    throw e;
+  }
   if (declared === undefined) throw refuse(400, `send the metadata's length in bytes in the ${META_LENGTH_HEADER} header (the body is the .json, then the .safetensors)`);
   const metaLength = Number(declared);
   if (!/^\d+$/.test(String(declared)) || !Number.isSafeInteger(metaLength)) throw refuse(400, `${META_LENGTH_HEADER} must be a number of bytes, got ${JSON.stringify(declared)}`);

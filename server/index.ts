@@ -1,11 +1,14 @@
 // Entry point: `npm run dev` (Next in dev mode) or `npm start` (production build; run `next build`
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
-// MAX_CONCURRENT_RUNS (1), MAX_UPLOAD_BYTES (256 MiB: checkpoint uploads), TORCH_PYTHON
+// MAX_CONCURRENT_RUNS (1), MAX_UPLOAD_BYTES (256 MiB: checkpoint uploads), MAX_CONCURRENT_UPLOADS
+// (2: checkpoint uploads read at once), MAX_RUN_MEMORY (half
+// the RAM: runs whose estimated memory is larger are refused), TORCH_PYTHON
 // (/usr/bin/python3: the python with torch for torch runs); STUDIO_TOKEN (the access token;
 // generated when HOST is not loopback), ALLOWED_ORIGINS (comma-separated browser origins allowed
 // besides the server's own; see docs/security.md); NODE_ENV=production selects the built app;
 // STUDIO_NO_NEXT=1 serves the API and socket only (tests, headless machines).
 import { createStudioServer } from './app';
+import { runMemoryBudget } from './runs/memory-budget';
 
 const dev = process.env.NODE_ENV !== 'production';
 const port = Number(process.env.PORT ?? 3000);
@@ -16,6 +19,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const maxUploadBytes = process.env.MAX_UPLOAD_BYTES ? Number(process.env.MAX_UPLOAD_BYTES) : undefined;
 if (maxUploadBytes !== undefined && (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1)) {
   console.error(`MAX_UPLOAD_BYTES must be a positive number of bytes, got ${JSON.stringify(process.env.MAX_UPLOAD_BYTES)}`);
+  process.exit(2);
+}
+
+const maxConcurrentUploads = process.env.MAX_CONCURRENT_UPLOADS ? Number(process.env.MAX_CONCURRENT_UPLOADS) : undefined;
+if (maxConcurrentUploads !== undefined && (!Number.isSafeInteger(maxConcurrentUploads) || maxConcurrentUploads < 1)) {
+  console.error(`MAX_CONCURRENT_UPLOADS must be a positive integer, got ${JSON.stringify(process.env.MAX_CONCURRENT_UPLOADS)}`);
+  process.exit(2);
+}
+let maxRunMemory: number;
+try {
+  maxRunMemory = runMemoryBudget(process.env);
+} catch (e) {
+  console.error((e as Error).message);
   process.exit(2);
 }
 
@@ -30,6 +46,8 @@ const server = await createStudioServer({
   dataDir: process.env.DATA_DIR || 'data',
   maxConcurrentRuns: Number(process.env.MAX_CONCURRENT_RUNS || 1),
   ...(maxUploadBytes ? { maxUploadBytes } : {}),
+  maxRunMemory,
+  ...(maxConcurrentUploads ? { maxConcurrentUploads } : {}),
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
   ...(token ? { token } : {}),

@@ -3,9 +3,9 @@
 import { readCheckpointUpload } from '../checkpoint-upload';
 import { readJsonBody, sendJson } from '../http';
 import { EventBatch } from '../runs/browser-batch';
-import { beforeBody, invalidRequest, uploadLimits, type ApiArea } from './route';
+import { beforeBody, invalidRequest, type ApiArea } from './route';
 
-export const browserRunRoutes: ApiArea = ({ manager, options, runOr404 }) => [
+export const browserRunRoutes: ApiArea = ({ manager, options, runOr404, uploadLimits }) => [
   {
     method: 'POST', path: /^\/api\/runs\/([^/]+)\/events$/, handle: async (req, res, [id]) => {
       beforeBody(req, () => runOr404(id));
@@ -20,7 +20,7 @@ export const browserRunRoutes: ApiArea = ({ manager, options, runOr404 }) => [
         runOr404(id);
         manager.checkRecording(id);
       });
-      const checkpoint = await readCheckpointUpload(req, query, uploadLimits(options));
+      const checkpoint = await readCheckpointUpload(req, res, query, uploadLimits);
       sendJson(res, 201, await manager.recordCheckpoint(id, checkpoint));
     },
   },

@@ -2,12 +2,12 @@
 // GET /api/checkpoints/:id (what it holds).
 import { readCheckpointUpload } from '../checkpoint-upload';
 import { HttpError, sendJson } from '../http';
-import { uploadLimits, type ApiArea } from './route';
+import type { ApiArea } from './route';
 
-export const checkpointRoutes: ApiArea = ({ manager, options }) => [
+export const checkpointRoutes: ApiArea = ({ manager, uploadLimits }) => [
   {
     method: 'POST', path: /^\/api\/checkpoints$/, handle: async (req, res, _params, query) => {
-      const checkpoint = await readCheckpointUpload(req, query, uploadLimits(options));
+      const checkpoint = await readCheckpointUpload(req, res, query, uploadLimits);
       sendJson(res, 201, await manager.uploads.add(checkpoint));
     },
   },

@@ -1,5 +1,5 @@
 // GET /api/executors: what each executor of the registry reports (whether python has torch, the
-// node backends), for offering an executor only where it works.
+// node backends), for offering an executor only where it works, and the memory one run may take.
 import { sendJson } from '../http';
 import { EXECUTORS } from '../runs/executors';
 import type { ApiArea } from './route';
@@ -11,7 +11,7 @@ export const executorRoutes: ApiArea = ({ manager }) => [
       for (const executor of Object.values(EXECUTORS)) {
         if (executor.report) reports[executor.name] = await executor.report(manager.executorServer);
       }
-      sendJson(res, 200, reports);
+      sendJson(res, 200, { ...reports, memory: { budget: manager.memoryBudget } });
     },
   },
 ];

@@ -12,7 +12,7 @@ import { exportRoutes } from './export';
 import { healthRoutes } from './health';
 import { runFileRoutes } from './run-files';
 import { runRoutes } from './runs';
-import { runLookup, type ApiArea, type ApiOptions, type Route } from './route';
+import { runLookup, uploadLimits, type ApiArea, type ApiOptions, type Route } from './route';
 
 export type { ApiOptions } from './route';
 
@@ -25,7 +25,7 @@ const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRou
  * @example const handle = apiHandler(manager, { maxBodyBytes: 2 << 20, ... }); if (!handle(req, res)) next(req, res);
  */
 export function apiHandler(manager: RunManager, options: ApiOptions) {
-  const api = { manager, options, runOr404: runLookup(manager) };
+  const api = { manager, options, runOr404: runLookup(manager), uploadLimits: uploadLimits(options) };
   const routes: Route[] = AREAS.flatMap((area) => area(api));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = requestTarget(req);

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Diagnostic } from '../../engine/compiler/diagnostics';
 import { HttpError } from '../http';
+import { UploadSlots } from '../upload-slots';
 import { isRunId } from '../runs/ids';
 import type { RunManager } from '../runs/manager';
 import type { RunStatus } from '../runs/run-folders';
@@ -17,6 +18,8 @@ export interface ApiOptions {
   maxUploadBytes: number;
   /** Where bundled corpora are prepared (for the export download). */
   dataDir: string;
+  /** Checkpoint uploads read at once (MAX_CONCURRENT_UPLOADS). Default 2. */
+  maxConcurrentUploads?: number;
 }
 
 /** What every area's handlers reach: the run manager, the limits, and the run a URL names. */
@@ -25,6 +28,8 @@ export interface Api {
   options: ApiOptions;
   /** The run `id` of the URL; a 404 when there is none. */
   runOr404(id: string): RunStatus;
+  /** Limits of a checkpoint upload, with the slots all upload routes share. */
+  uploadLimits: UploadLimits;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void> | void;
@@ -42,9 +47,11 @@ export type ApiArea = (api: Api) => Route[];
 /** A request's `pipeline`: a document the compiler then checks. */
 export const PipelineDocument = z.unknown().refine((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be a pipeline document (an object)');
 
+export type UploadLimits = { maxBytes: number; maxMetaBytes: number; slots: UploadSlots };
+
 /** Limits of a checkpoint upload: its metadata holds its pipeline, so the submission limit fits it. */
-export function uploadLimits(options: ApiOptions): { maxBytes: number; maxMetaBytes: number } {
-  return { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes };
+export function uploadLimits(options: ApiOptions): UploadLimits {
+  return { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes, slots: new UploadSlots(options.maxConcurrentUploads) };
 }
 
 /** A 400 naming each field of the request that is wrong. */

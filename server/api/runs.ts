@@ -11,7 +11,7 @@ export const runRoutes: ApiArea = ({ manager, options, runOr404 }) => [
       const body = SubmitBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
       const result = await manager.submit(body.data);
-      if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors });
+      if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors, ...result.details });
       sendJson(res, 201, { id: result.id });
     },
   },

@@ -27,4 +27,6 @@ export interface ActiveRun {
   /** Appends to the run's events.jsonl. */
   writer: WriteStream;
   ended: boolean;
+  /** Set once stop is asked: ends the run if its step has not finished by then (executions.ts). */
+  stopDeadline?: ReturnType<typeof setTimeout>;
 }

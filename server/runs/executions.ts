@@ -17,6 +17,8 @@ export interface ExecutionContext {
   store: Pick<RunFolders, 'appendEvents'>;
   hub: Pick<EventHub, 'publish' | 'settle'>;
   server: ExecutorServer;
+  /** How long a stopped run may take to finish its step before its execution is ended (ms). */
+  stopGraceMs: number;
   /** The run's training slot is free again: it ended, could not start, or waits for the next server. */
   release(id: string): void;
 }
@@ -59,12 +61,34 @@ export class RunExecutions {
     });
   }
 
+  /**
+   * Stops a run after its current step. The step is awaited only so long: one that never ends (a
+   * kernel far too large, a stalled read) would keep the run alive, so after the grace period its
+   * execution ends there and the run is stopped, resumable from its last checkpoint.
+   */
+  stop(record: RunRecord): void {
+    const active = record.active;
+    if (!active || active.ended) return;
+    active.execution.stop();
+    if (active.stopDeadline) return;
+    active.stopDeadline = setTimeout(() => {
+      if (record.active !== active || active.ended) return;
+      const { status } = record;
+      this.append(record, [{
+        type: 'run/finished', step: status.step,
+        data: { status: 'stopped', elapsed_s: status.metrics.elapsed_s ?? 0, ...(status.lastCheckpoint ? { lastCheckpoint: status.lastCheckpoint } : {}) },
+      }]);
+      void this.finish(record, 'stopped');
+    }, this.context.stopGraceMs);
+  }
+
   /** The server is closing: every run training ends now and becomes interrupted, resumable later. */
   async interruptAll(): Promise<void> {
     const { runs, hub } = this.context;
     const active = runs.all().filter((r) => r.active && !r.active.ended);
     await Promise.all(active.map(async (record) => {
       record.active!.ended = true;
+      clearTimeout(record.active!.stopDeadline);
       await record.active!.execution.terminate();
       await closeWriter(record.active!.writer);
       hub.settle(record.status.id);
@@ -135,6 +159,7 @@ export class RunExecutions {
   private async finish(record: RunRecord, state: RunState): Promise<void> {
     const active = record.active!;
     active.ended = true;
+    clearTimeout(active.stopDeadline);
     await closeWriter(active.writer);
     // Every event is on disk now (the writer called back for each): late watchers read the file.
     this.context.hub.settle(record.status.id);

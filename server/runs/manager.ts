@@ -21,6 +21,7 @@ import { BrowserRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { executorFor, type ExecutorServer } from './executors';
 import { newRunId } from './ids';
+import { runMemoryBudget } from './memory-budget';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
 import { lastCheckpointOnDisk, resumePoint, storedSteps } from './resume-point';
@@ -47,10 +48,14 @@ export interface RunManagerOptions {
   python?: string;
   /** How long a stopped torch run may take to end its step before it is killed (ms). Default 30 000. */
   torchStopGraceMs?: number;
+  /** How long a stopped node run may take to end its step before its worker is ended (ms). Default 30 000. */
+  stopGraceMs?: number;
   /** How often a torch run's folder is read (ms). Default 250. */
   torchPollMs?: number;
   /** How long a browser run may go without a batch from its tab before it is interrupted (ms). Default 120 000. */
   browserIdleMs?: number;
+  /** Bytes one run may take (MAX_RUN_MEMORY): larger estimates are refused. Default half the machine's RAM. */
+  maxRunMemory?: number;
 }
 
 export class RunManager {
@@ -87,6 +92,7 @@ export class RunManager {
       closing: () => this.closed,
     };
     this.executions = new RunExecutions({
+      stopGraceMs: options.stopGraceMs ?? 30_000,
       runs: this.runs, store: this.store, hub: this.hub, server: this.executorServer,
       release: (id) => {
         this.slots.delete(id);
@@ -141,6 +147,11 @@ export class RunManager {
     return this.torch;
   }
 
+  /** Bytes one run may take on this server. */
+  get memoryBudget(): number {
+    return this.options.maxRunMemory ?? runMemoryBudget({});
+  }
+
   /** The python interpreter torch runs use. */
   get python(): string {
     return this.options.python ?? DEFAULT_PYTHON;
@@ -154,7 +165,7 @@ export class RunManager {
   async submit(submission: Submission): Promise<{ id: string } | SubmitRefusal> {
     const executor = executorFor(submission.executor ?? DEFAULT_EXECUTOR);
     const checked = await checkSubmission(submission, executor, {
-      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), server: this.executorServer,
+      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), server: this.executorServer, memoryBudget: this.memoryBudget,
     });
     if ('error' in checked) return checked;
     const { plan, backend, start } = checked;
@@ -235,7 +246,10 @@ export class RunManager {
     return record.status;
   }
 
-  /** Stops a run after its current step (a queued run never starts). */
+  /**
+   * Stops a run after its current step (a queued run never starts); a node run whose step has not
+   * finished within the grace period is ended there (stopGraceMs), resumable from its last checkpoint.
+   */
   stop(id: string): RunStatus {
     const record = this.runs.require(id);
     this.recording.refuseInTab(record, 'stop');
@@ -244,7 +258,7 @@ export class RunManager {
       this.queue = this.queue.filter((q) => q !== id);
       this.runs.setState(record, 'stopped', { finishedAt: now() });
     } else if ((state === 'running' || state === 'paused') && record.active) {
-      record.active.execution.stop();
+      this.executions.stop(record);
     } else if (!FINAL_STATES.includes(state)) {
       throw new RunActionError(409, `run ${id} is ${state}`);
     }

@@ -15,6 +15,8 @@ export interface SubmitError {
 export interface SubmitRefusal {
   error: string;
   errors: SubmitError[];
+  /** Facts the reply carries beside `errors` (a memory refusal's estimate and budget). */
+  details?: Record<string, unknown>;
 }
 
 /**

@@ -1,10 +1,12 @@
 // What is submitted to start a run, and the checks it passes before the run exists: the pipeline
-// compiles, its executor can run it (executors/), and the checkpoint it starts from, if any,
-// can continue in it (resume-source.ts). A refused submission creates nothing.
+// compiles, its executor can run it (executors/), the checkpoint it starts from, if any, can
+// continue in it (resume-source.ts), and its estimated memory fits the server's budget
+// (memory-budget.ts). A refused submission creates nothing.
 import { compile } from '../../engine/compiler/compile';
 import type { ExecutorName } from '../../engine/executors';
 import type { Plan } from '../../engine/plan';
 import type { ExecutorServer, ServerExecutor } from './executors/executor';
+import { checkRunMemory } from './memory-budget';
 import type { SubmitRefusal } from './refusals';
 import type { RunStatus } from './run-folders';
 import { checkResume, type ResumeSource, type ResumeSources, type ResumeStart } from './resume-source';
@@ -40,12 +42,14 @@ export interface AcceptedSubmission {
 /** What checking a submission needs: where checkpoints are found, and what the executors are lent. */
 export interface SubmissionContext extends ResumeSources {
   server: ExecutorServer;
+  /** Bytes one run may take on this server (MAX_RUN_MEMORY); runs that train in a tab are not held to it. */
+  memoryBudget: number;
 }
 
 /**
  * Compiles a submission (with its steps override) and checks that it can run: the compiler's
- * errors, what keeps its executor from running it (a torch run's export, python's torch), or a
- * checkpoint that cannot continue in it refuse it.
+ * errors, what keeps its executor from running it (a torch run's export, python's torch), an
+ * estimated memory above the budget, or a checkpoint that cannot continue in it refuse it.
  * @example const checked = await checkSubmission({ pipeline, steps: 20 }, nodeExecutor, context); // { plan, backend: 'wasm' }
  */
 export async function checkSubmission(submission: Submission, executor: ServerExecutor, context: SubmissionContext): Promise<SubmitRefusal | AcceptedSubmission> {
@@ -68,6 +72,10 @@ export async function checkSubmission(submission: Submission, executor: ServerEx
   const ask = { backend: submission.backend, settings: submission[executor.name], resume: submission.resume !== undefined };
   const accepted = await executor.accept(plan, ask, context.server);
   if ('error' in accepted) return accepted;
+  if (executor.trainsIn === 'server') {
+    const tooLarge = checkRunMemory(plan, executor.name === 'torch' ? 'torch' : 'node', accepted.backend, context.memoryBudget);
+    if (tooLarge) return tooLarge;
+  }
   const start = submission.resume ? await checkResume(plan, submission.resume, context) : undefined;
   if (start && 'error' in start) return start;
   return { plan, ...accepted, ...(start ? { start } : {}) };

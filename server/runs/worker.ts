@@ -28,9 +28,16 @@ function flush() {
   if (buffer.length) post({ type: 'run/events', events: buffer });
   buffer = [];
 }
+// Test hook (server/memory-budget.test.ts): after step N the thread blocks for good, as inside a
+// kernel that never returns; only the stop grace period (executions.ts) ends such a run.
+const hangAfterStep = Number(process.env.PRETRAIN_TEST_HANG_AFTER_STEP ?? NaN);
 const batching = {
   emit(event: RunEvent) {
     buffer.push(event);
+    if (event.type === 'step' && event.step === hangAfterStep) {
+      flush();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    }
     if (event.type === 'checkpoint/saved') checkpointed = true;
     // A checkpoint is resumed from only once its step's events are stored (resume-point.ts):
     // the step that saved one is sent without waiting, which keeps that window short.
