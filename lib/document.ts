@@ -70,7 +70,7 @@ export function canonicalDocument(doc: Pipeline): Pipeline {
 
 /**
  * The text written by Save and shown in the JSON tab: canonical, two-space indented, newline at the end.
- * @example documentToText(emptyDocument()).startsWith('{\n  "version": 1,') // true
+ * @example documentToText(emptyDocument()).startsWith('{\n  "version": 2,') // true
  */
 export function documentToText(doc: Pipeline): string {
   return `${JSON.stringify(canonicalDocument(doc), null, 2)}\n`;
