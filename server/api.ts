@@ -21,6 +21,7 @@ import { isRunId } from './runs/ids';
 import { RunActionError, type RunManager } from './runs/manager';
 import { NodeBackend } from './runs/messages';
 import { exportTorchInWorker } from './runs/torch-export';
+import { sweepRoutes } from './sweeps/routes';
 import { zipFiles } from './zip';
 
 export interface ApiOptions {
@@ -94,6 +95,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   // A checkpoint's metadata holds its pipeline: the submission limit fits it.
   const uploadLimits = { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes };
   const routes: [method: string, path: RegExp, handler: Handler][] = [
+    ...sweepRoutes(manager, options.maxBodyBytes),
     ['GET', /^\/api\/health$/, (_req, res) => {
       const runs = manager.list();
       sendJson(res, 200, {

@@ -157,7 +157,7 @@ export class RunManager {
     const status: RunStatus = {
       id, name: plan.name, state: 'queued', executor: submission.executor ?? 'node', backend, ...(torch ? { torch } : {}),
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
-      ...(browser ? { startedAt: time } : {}),
+      ...(browser ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);

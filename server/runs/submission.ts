@@ -25,6 +25,8 @@ export interface Submission {
   torch?: TorchRequest;
   /** Start from an uploaded checkpoint (POST /api/checkpoints) or another run's, instead of from scratch. */
   resume?: ResumeSource;
+  /** The sweep this run is a point of (server/sweeps/), and the point's values. */
+  sweep?: { id: string; values: Record<string, string | number | boolean> };
 }
 
 /** A submission that passed: what its run is created with. */
