@@ -1,5 +1,6 @@
 // Sweeps through the API on a real server: points become ordinary runs, grouped; bad axes are
 // refused before anything runs; a stopped sweep stops its points; a sweep outlives a crash.
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createStudioServer, type StudioServer } from '../app';
+import { anyValue } from '../../engine/testing/pipeline-mutations';
 import { api, smokePipeline, tempDir, waitFor } from '../test-support';
 
 let server: StudioServer;
@@ -140,4 +142,24 @@ test('a sweep survives a crash: queued points run after the restart, the interru
     await runs.remove();
     await data.remove();
   }
+});
+
+test('generated and deeply nested sweep bodies get a 201 or an addressed 4xx, never a 5xx', async () => {
+  const nodeIds = fc.constantFrom('scheduler', 'clip', 'model', 'training', 'get_batch', 'ghost', '', '__proto__', '../x');
+  const fields = fc.constantFrom('lr', 'max_norm', 'kind', 'seed', 'steps', 'n_heads', 'constructor', '');
+  const axis = fc.record({ nodeId: fc.oneof(nodeIds, anyValue), field: fc.oneof(fields, anyValue), values: fc.oneof(fc.array(anyValue, { maxLength: 5 }), anyValue) }, { requiredKeys: [] });
+  const body = fc.record({ axes: fc.oneof(fc.array(axis, { maxLength: 3 }), anyValue), executor: fc.oneof(fc.constantFrom('node', 'torch', 'browser'), anyValue), steps: fc.oneof(fc.constant(1), anyValue) }, { requiredKeys: ['axes'] });
+  const created: string[] = [];
+  await fc.assert(fc.asyncProperty(body, async (b) => {
+    const reply = await api(base, '/api/sweeps', { json: { pipeline: smokePipeline(), ...b } });
+    assert.ok(reply.status === 201 || (reply.status >= 400 && reply.status < 500), `${reply.status}: ${reply.text.slice(0, 200)}`);
+    if (reply.status === 201) created.push(reply.json.id);
+    else assert.equal(typeof reply.json.error, 'string');
+  }), { numRuns: 300, seed: 20261206 });
+  for (const id of created) assert.equal((await api(base, `/api/sweeps/${id}/stop`, { method: 'POST' })).status, 200);
+
+  const nested = `${'['.repeat(20_000)}0.001${']'.repeat(20_000)}`;
+  const deep = await api(base, '/api/sweeps', { body: `{"pipeline": {}, "axes": [{"nodeId": "scheduler", "field": "lr", "values": ${nested}}]}`, headers: { 'content-type': 'application/json' } });
+  assert.ok(deep.status >= 400 && deep.status < 500, `${deep.status}`);
+  assert.equal((await api(base, '/api/health')).status, 200);
 });
