@@ -17,7 +17,6 @@ import { Chart } from './Chart';
 import { CompareTable } from './CompareTable';
 import { GraphDiff } from './GraphDiff';
 import { RUN_COLORS } from './RunsPage';
-import './compare.css';
 
 /** Most runs one view compares (the URL is shared by hand; the palette repeats past 8). */
 const MAX_RUNS = 16;

@@ -93,3 +93,40 @@ test('two runs with the same graph say so', async () => {
   assert.match(await s.page.textContent('[data-testid="graph-diff"]') ?? '', /identical graphs/);
   await closeSession(s);
 });
+
+test('a sweep from the inspector: three values of the scheduler lr, launched, compared', async () => {
+  const s = await openSession(browser, app, app.url);
+  const { page } = s;
+  await page.waitForSelector('[data-node-id="model"]');
+  await page.click('[data-testid="templates"]');
+  await page.click('[data-testid="template-smoke"]');
+  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
+  await page.click('[data-testid="tab-inspector"]');
+  await page.keyboard.press('Escape');
+  await page.fill('[data-testid="input-training-steps"]', '10');
+  await page.click('[data-node-id="scheduler"] .block-title');
+
+  await page.click('[data-testid="sweep-lr"]');
+  await page.fill('[data-testid="sweep-values"]', '2e-3, 5e-3, fast');
+  assert.match(await page.textContent('[data-testid="sweep-preview"]') ?? '', /"fast" is not a number/);
+  assert.equal(await page.isDisabled('[data-testid="sweep-apply"]'), true);
+  // A log range instead: 1e-3 to 1e-2, three values.
+  await page.selectOption('[data-testid="sweep-mode"]', 'log');
+  await page.fill('[data-testid="sweep-from"]', '0.001');
+  await page.fill('[data-testid="sweep-to"]', '0.01');
+  await page.fill('[data-testid="sweep-count"]', '3');
+  assert.match(await page.textContent('[data-testid="sweep-preview"]') ?? '', /3 values: 0\.001, 0\.00316227766017, 0\.01/);
+  await page.click('[data-testid="sweep-apply"]');
+  assert.match(await page.textContent('[data-testid="param-lr"]') ?? '', /swept ×3/);
+  // The sweep is part of the document (saved and shared with it).
+  const doc = JSON.parse(await page.evaluate(() => window.__studio!.documentText!()));
+  assert.deepEqual(doc.sweep.axes, [{ nodeId: 'scheduler', field: 'lr', values: [0.001, 0.00316227766017, 0.01] }]);
+  await screenshot(page, 'sweep-editor');
+
+  await page.click('[data-testid="sweep-launch"]');
+  await page.waitForURL(/\/compare\?runs=/);
+  await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')].every((c) => /completed/i.test(c.textContent ?? '')), null, { timeout: 120_000 });
+  assert.match(await page.textContent('[data-testid="graph-diff"]') ?? '', /lr/);
+  await closeSession(s);
+});

@@ -65,6 +65,7 @@ export function canonicalDocument(doc: Pipeline): Pipeline {
       ...(n.height !== undefined ? { height: n.height } : {}),
     })),
     groups: doc.groups.map((g) => ({ id: g.id, title: g.title, nodeIds: [...g.nodeIds], ...(g.color !== undefined ? { color: g.color } : {}) })),
+    ...(doc.sweep ? { sweep: structuredClone(doc.sweep) } : {}),
   };
 }
 
