@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import type { BackendPreference } from '../engine/browser/protocol';
 import { displayState, isActive, type RunState } from '../lib/run-stream';
-import { runsStore, useRuns, type Executor } from '../lib/runs-store';
+import { executorOptions, runsStore, useRuns, type Executor } from '../lib/runs-store';
 import { runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
@@ -18,12 +18,12 @@ function useAttachedState(): RunState | null {
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
   const browserBackend = useRuns((s) => s.browserBackend);
-  const torch = useRuns((s) => s.executors?.torch);
+  const executors = useRuns((s) => s.executors);
+  const torch = executors?.torch;
   const attached = useRuns((s) => s.attached);
   const state = useAttachedState();
   const [starting, setStarting] = useState(false);
   const active = state !== null && isActive(state);
-  const torchLabel = torch?.available ? `Torch · ${torch.device ?? 'auto'}` : null;
   const run = async () => {
     setStarting(true);
     try {
@@ -43,9 +43,9 @@ export function RunControls() {
         disabled={active}
         onChange={(e) => runsStore.getState().setExecutor(e.target.value as Executor)}
       >
-        <option value="node">Node (server)</option>
-        {torchLabel && <option value="torch">{torchLabel}</option>}
-        <option value="browser">Browser (this tab)</option>
+        {executorOptions(executors).map((option) => (
+          <option key={option.name} value={option.name}>{option.label}</option>
+        ))}
       </select>
       {executor === 'browser' && (
         <select

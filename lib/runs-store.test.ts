@@ -1,9 +1,9 @@
 // The runs slice: batches for several runs in one update, statuses that only move forward, the
-// executor falling back to node when the server has no torch.
+// executor falling back to node when the server has no torch, the executor select's entries.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunStatus, WireEvent } from './run-stream';
-import { createRunsStore } from './runs-store';
+import { createRunsStore, executorOptions } from './runs-store';
 
 const status = (id: string, patch: Partial<RunStatus> = {}): RunStatus => ({
   id, name: 'smoke', state: 'running', executor: 'node', backend: 'wasm', step: 0, totalSteps: 10, metrics: {},
@@ -52,4 +52,21 @@ test('the torch executor falls back to node when the server cannot run it', () =
   store.getState().setExecutor('torch');
   store.getState().setExecutors(null); // an older server without GET /api/executors
   assert.equal(store.getState().executor, 'node');
+});
+
+test('the executor select offers node and browser always, torch while the server reports it, labelled with its device', () => {
+  const names = (info: Parameters<typeof executorOptions>[0]) => executorOptions(info).map((o) => `${o.name}: ${o.label}`);
+  assert.deepEqual(names(null), ['node: Node (server)', 'browser: Browser (this tab)']);
+  assert.deepEqual(names({ node: { available: true }, torch: { available: false, error: 'no torch' } }), ['node: Node (server)', 'browser: Browser (this tab)']);
+  assert.deepEqual(names({ node: { available: true }, torch: { available: true, device: 'cuda' } }), ['node: Node (server)', 'torch: Torch · cuda', 'browser: Browser (this tab)']);
+  assert.deepEqual(names({ node: { available: true }, torch: { available: true } }).at(1), 'torch: Torch · auto');
+});
+
+test('a browser executor stays chosen whatever the server reports', () => {
+  const store = createRunsStore();
+  store.getState().setExecutor('browser');
+  store.getState().setExecutors(null);
+  assert.equal(store.getState().executor, 'browser');
+  store.getState().setExecutors({ node: { available: true }, torch: { available: false } });
+  assert.equal(store.getState().executor, 'browser');
 });

@@ -5,6 +5,7 @@
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BackendPreference } from '../engine/browser/protocol';
+import { DEFAULT_EXECUTOR, EXECUTOR_DEFINITIONS, type ExecutorName } from '../engine/executors';
 import { applyEvents, applyStatus, emptyRun, type RunStatus, type RunView, type WireEvent } from './run-stream';
 
 /** A problem the server reported for a submission (compile errors, torch export checks). */
@@ -16,14 +17,40 @@ export interface SubmitProblem {
   message: string;
 }
 
-/** `GET /api/executors`; null until known, and when the server does not have the route. */
-export interface ExecutorsInfo {
-  node: { available: boolean; backends?: string[] };
-  torch?: { available: boolean; device?: string; version?: string; gpus?: number; error?: string };
+/** What `GET /api/executors` says of one executor (node: its backends; torch: its version and device). */
+export interface ExecutorReport {
+  available: boolean;
+  backends?: string[];
+  device?: string;
+  version?: string;
+  gpus?: number;
+  error?: string;
 }
 
-/** Where a run trains: the server (tfjs-node or PyTorch) or this tab (lib/browser-runs.ts). */
-export type Executor = 'node' | 'torch' | 'browser';
+/** `GET /api/executors`, by executor; null until known, and when the server does not have the route. */
+export type ExecutorsInfo = Partial<Record<ExecutorName, ExecutorReport>>;
+
+/** Where a run trains: the server (tfjs-node or PyTorch) or this tab (lib/browser-runs.ts); engine/executors.ts lists them. */
+export type Executor = ExecutorName;
+
+/** An entry of the executor select. */
+export interface ExecutorOption {
+  name: Executor;
+  label: string;
+}
+
+/**
+ * The executors the studio offers, in order: each one, except those offered only while the
+ * server reports them available (torch), whose label then names the device.
+ * @example executorOptions({ node: { available: true }, torch: { available: true, device: 'cpu' } }) // Node (server), Torch · cpu, Browser (this tab)
+ */
+export function executorOptions(info: ExecutorsInfo | null): ExecutorOption[] {
+  return EXECUTOR_DEFINITIONS.flatMap((d): ExecutorOption[] => {
+    if (!('offeredWhenAvailable' in d)) return [{ name: d.name, label: d.label }];
+    const report = info?.[d.name];
+    return report?.available ? [{ name: d.name, label: `${d.label} · ${report.device ?? 'auto'}` }] : [];
+  });
+}
 export type BottomTab = 'problems' | 'run';
 
 export interface RunsState {
@@ -70,7 +97,7 @@ export function createRunsStore(): StoreApi<RunsState> {
     attached: null,
     submitProblems: [],
     executors: null,
-    executor: 'node',
+    executor: DEFAULT_EXECUTOR,
     browserBackend: 'auto',
     bottomTab: 'problems',
 
@@ -123,8 +150,8 @@ export function createRunsStore(): StoreApi<RunsState> {
     },
 
     setExecutors(executors) {
-      const torchOk = !!executors?.torch?.available;
-      set({ executors, ...(get().executor === 'torch' && !torchOk ? { executor: 'node' as const } : {}) });
+      const offered = executorOptions(executors).some((o) => o.name === get().executor);
+      set({ executors, ...(offered ? {} : { executor: DEFAULT_EXECUTOR }) });
     },
 
     setExecutor(executor) {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Access } from './access';
 import { isRunId } from './runs/ids';
 import type { RunManager } from './runs/manager';
-import type { WireEvent } from './runs/store';
+import type { WireEvent } from './runs/run-folders';
 
 export const Subscribe = z.object({
   runId: z.string().refine(isRunId, 'not a run id'),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { decodeSafetensors } from '../../engine/checkpoint/safetensors';
-import type { WireEvent } from '../runs/store';
+import type { WireEvent } from '../runs/run-folders';
 import { waitFor } from '../test-support';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

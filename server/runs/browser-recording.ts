@@ -1,5 +1,5 @@
 // The recording of browser runs (executor "browser"): the run trains in a tab, and the server only
-// stores and streams what the tab posts (its batches' format and checks are in browser-record.ts).
+// stores and streams what the tab posts (its batches' format and checks are in browser-batch.ts).
 // Lifecycle of a browser run:
 //   running <-> paused (as the tab says) -> completed | stopped | failed (its run/finished)
 //   running | paused with no word from the tab for idleMs, or at startup -> interrupted
@@ -9,19 +9,20 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneCheckpoints, type CheckpointEntry } from '../../engine/checkpoint/store';
+import { executorDefinition } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
-import { keepLastOf, placeBatch, type EventBatch } from './browser-record';
+import { keepLastOf, placeBatch, type EventBatch } from './browser-batch';
 import { now, observe, type RunRecord, type RunRecords } from './records';
 import { RunActionError } from './refusals';
-import { EVENTS_FILE, eventLine, type RunState, type RunStatus, type RunStore, type WireEvent } from './store';
+import { EVENTS_FILE, eventLine, type RunState, type RunStatus, type RunFolders, type WireEvent } from './run-folders';
 import type { EventHub } from './stream';
 import { checkpointFitsPlan, type CheckedCheckpoint } from './uploads';
 
 /** What recording needs of the server's runs: their records, their folders, their streams. */
 export interface RecordingContext {
   runs: Pick<RunRecords, 'require' | 'all' | 'setState' | 'progress'>;
-  store: Pick<RunStore, 'dir' | 'checkpointsDir' | 'readJson'>;
+  store: Pick<RunFolders, 'dir' | 'checkpointsDir' | 'readJson'>;
   hub: Pick<EventHub, 'publish' | 'settle'>;
   /** How long a run may go without a batch from its tab before it is interrupted (ms). */
   idleMs: number;
@@ -193,7 +194,7 @@ export class BrowserRecording {
 
 function requireBrowser(record: RunRecord): void {
   const { id, executor } = record.status;
-  if (executor !== 'browser') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
+  if (executorDefinition(executor).trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
 }
 
 function requireRecording(record: RunRecord): void {
@@ -203,5 +204,5 @@ function requireRecording(record: RunRecord): void {
 
 /** A browser run its tab is training (as far as the server knows). */
 function isRecording(status: RunStatus): boolean {
-  return status.executor === 'browser' && (status.state === 'running' || status.state === 'paused');
+  return executorDefinition(status.executor).trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
 }

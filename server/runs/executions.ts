@@ -1,48 +1,22 @@
-// Runs training on this server, whichever executor trains them: a node run's worker thread (here)
-// or a torch run's PyTorch processes (TorchRun, torch.ts). A run given a training slot is started,
-// its executor's messages become its numbered events (events.jsonl, then the hub) and its status,
+// Runs training on this server, whichever executor trains them (executors/: a node run's worker
+// thread, a torch run's PyTorch processes). A run given a training slot is started by its
+// executor, its messages become its numbered events (events.jsonl, then the hub) and its status,
 // and when it ends, fails or the server closes, its slot is released.
 import type { WriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { RunEvent } from '../../engine/events';
-import type { Plan } from '../../engine/plan';
-import { CONTROL, NodeBackend, WorkerMessage, type WorkerStart } from './messages';
+import type { ActiveRun, Execution } from './execution';
+import { executorFor, type ExecutorServer, type RunChannel } from './executors';
+import type { WorkerMessage } from './messages';
 import { now, observe, type RunRecord, type RunRecords } from './records';
-import { spawnRunWorker } from './spawn';
-import { eventLine, type RunState, type RunStore, type WireEvent } from './store';
+import { eventLine, type RunFolders, type RunState, type WireEvent } from './run-folders';
 import type { EventHub } from './stream';
-import { TorchRun } from './torch';
 
-/** A run in progress, whichever executor trains it: what the manager can ask of it. */
-export interface Execution {
-  pause(): void;
-  resume(): void;
-  stop(): void;
-  /** Ends it now (the run has ended, or the server is closing). */
-  terminate(): Promise<void>;
-}
-
-export interface ActiveRun {
-  execution: Execution;
-  /** Appends to the run's events.jsonl. */
-  writer: WriteStream;
-  ended: boolean;
-}
-
-/** What running runs needs of the server: its runs, their folders and streams, the executors' settings. */
+/** What running runs needs of the server: its runs, their folders and streams, what executors are lent. */
 export interface ExecutionContext {
   runs: Pick<RunRecords, 'all' | 'setState' | 'progress' | 'save'>;
-  store: Pick<RunStore, 'dir' | 'checkpointsDir' | 'readJson' | 'appendEvents'>;
+  store: Pick<RunFolders, 'appendEvents'>;
   hub: Pick<EventHub, 'publish' | 'settle'>;
-  /** Where bundled corpora are prepared. */
-  dataDir: string;
-  /** Environment of the worker threads and PyTorch processes. Default: this process's. */
-  workerEnv?: NodeJS.ProcessEnv;
-  python: string;
-  torchStopGraceMs: number;
-  torchPollMs: number;
-  /** Whether the server is closing: a run not yet started stays queued for the next server. */
-  closing(): boolean;
+  server: ExecutorServer;
   /** The run's training slot is free again: it ended, could not start, or waits for the next server. */
   release(id: string): void;
 }
@@ -50,14 +24,38 @@ export interface ExecutionContext {
 export class RunExecutions {
   constructor(private readonly context: ExecutionContext) {}
 
-  /** Starts a run that holds a training slot; a run that cannot start fails. */
+  /** Starts a run that holds a training slot with its executor; a run that cannot start fails. */
   start(record: RunRecord): void {
-    const starting = record.status.executor === 'torch' ? this.startTorch(record) : this.startNode(record);
-    starting.catch((e: Error) => {
+    const { id, executor: name } = record.status;
+    const executor = executorFor(name);
+    let active: ActiveRun | undefined;
+    // What an execution says once its run has ended (or another execution of it began) is ignored.
+    const current = () => active !== undefined && record.active === active && !active.ended;
+    const channel: RunChannel = {
+      message: (message) => {
+        if (current()) this.handle(record, message);
+      },
+      crash: (reason) => {
+        if (current()) this.crash(record, reason);
+      },
+      update: (patch) => {
+        if (!current()) return;
+        Object.assign(record.status, patch);
+        this.context.runs.save(record);
+      },
+    };
+    const starting = executor.start
+      ? executor.start(record, this.context.server, channel)
+      : Promise.reject(new Error(`executor ${name} trains in a tab, not here`));
+    starting.then((execution) => {
+      if (!execution) return this.context.release(id); // still queued: the next server starts it
+      active = this.activate(record, execution);
+      execution.launch?.();
+    }).catch((e: Error) => {
       if (record.active) return this.crash(record, `could not start: ${e.message}`);
       record.status.error = { message: `could not start: ${e.message}` };
       this.context.runs.setState(record, 'failed', { finishedAt: now() });
-      this.context.release(record.status.id);
+      this.context.release(id);
     });
   }
 
@@ -75,55 +73,11 @@ export class RunExecutions {
     }));
   }
 
-  /** A node run: the training loop in a worker thread. */
-  private async startNode(record: RunRecord): Promise<void> {
-    const { store, dataDir } = this.context;
-    const { id } = record.status;
-    const pipeline = await store.readJson(id, 'pipeline.json');
-    if (this.context.closing()) return this.context.release(id); // still queued: the next server starts it
-    const start = {
-      runId: id, pipeline, outDir: store.dir(id), dataDir: resolve(dataDir),
-      backend: NodeBackend.parse(record.status.backend), ...(record.status.resumeFrom ? { resume: join(store.checkpointsDir(id), record.status.resumeFrom) } : {}),
-    };
-    const execution: Execution = startWorker(start, this.context.workerEnv, {
-      message: (message) => this.handle(record, message),
-      failed: (reason) => this.crash(record, reason),
-      exited: (code) => {
-        if (record.active?.execution === execution && !record.active.ended) this.crash(record, `worker exited (code ${code}) before the run ended`);
-      },
-    });
-    this.activate(record, execution);
-  }
-
-  /** A torch run: export, launch and tail (torch.ts); its messages are a worker's. */
-  private async startTorch(record: RunRecord): Promise<void> {
-    const { store, runs } = this.context;
-    const { id } = record.status;
-    const plan = (await store.readJson(id, 'plan.json')) as Plan;
-    if (this.context.closing()) return this.context.release(id);
-    const settings = record.status.torch ?? { nproc: 1, device: 'auto' as const };
-    const execution = new TorchRun({
-      runId: id, runDir: store.dir(id), plan, dataDir: resolve(this.context.dataDir), nproc: settings.nproc, device: settings.device,
-      ...(record.status.resumeFrom ? { resume: join(store.checkpointsDir(id), record.status.resumeFrom) } : {}),
-      startStep: record.status.step, python: this.context.python, env: this.context.workerEnv ?? process.env,
-      stopGraceMs: this.context.torchStopGraceMs, pollMs: this.context.torchPollMs,
-      onMessage: (message) => {
-        if (record.active?.execution === execution) this.handle(record, message);
-      },
-      onLaunched: (pid) => {
-        if (record.active?.execution !== execution || record.active.ended) return;
-        record.status.torch = { ...settings, pid };
-        runs.save(record); // the pid reaches status.json now: a server that dies leaves it for the next to clean up
-      },
-    });
-    this.activate(record, execution);
-    execution.start();
-  }
-
-  private activate(record: RunRecord, execution: Execution): void {
+  private activate(record: RunRecord, execution: Execution): ActiveRun {
     record.active = { execution, writer: this.context.store.appendEvents(record.status.id), ended: false };
     record.status.startedAt = now();
     this.context.runs.setState(record, 'running');
+    return record.active;
   }
 
   private handle(record: RunRecord, message: WorkerMessage): void {
@@ -186,44 +140,10 @@ export class RunExecutions {
     this.context.hub.settle(record.status.id);
     await active.execution.terminate();
     record.active = undefined;
-    if (record.status.torch) record.status.torch = { ...record.status.torch, pid: undefined };
+    executorFor(record.status.executor).ended?.(record.status);
     this.context.runs.setState(record, state, { finishedAt: now(), resumeFrom: undefined });
     this.context.release(record.status.id);
   }
-}
-
-/** What a run's worker thread reports. */
-interface WorkerListeners {
-  /** A message of the run, checked. */
-  message(message: WorkerMessage): void;
-  /** The worker failed or sent what is not a message: the run has crashed. */
-  failed(reason: string): void;
-  exited(code: number): void;
-}
-
-/**
- * Starts a node run's worker thread. Pause and stop travel through shared memory: a worker busy in
- * a step reads the flag before the next.
- */
-function startWorker(start: Omit<WorkerStart, 'control'>, env: NodeJS.ProcessEnv | undefined, on: WorkerListeners): Execution {
-  const control = new SharedArrayBuffer(4);
-  const flags = new Int32Array(control);
-  const worker = spawnRunWorker({ ...start, control }, env);
-  worker.on('message', (raw) => {
-    const parsed = WorkerMessage.safeParse(raw);
-    if (!parsed.success) return on.failed(`worker sent an invalid message: ${parsed.error.message}`);
-    on.message(parsed.data);
-  });
-  worker.on('error', (e) => on.failed(`worker failed: ${e.message}`));
-  worker.on('exit', (code) => on.exited(code));
-  return {
-    pause: () => Atomics.store(flags, 0, CONTROL.pause),
-    resume: () => Atomics.store(flags, 0, CONTROL.run),
-    stop: () => Atomics.store(flags, 0, CONTROL.stop),
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
 }
 
 function closeWriter(writer: WriteStream): Promise<void> {

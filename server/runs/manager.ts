@@ -1,7 +1,7 @@
 // The run manager: the server's runs and what can be asked of them. It takes submitted pipelines
 // (submission.ts checks them), queues them and gives each a training slot in turn; executions.ts
-// trains them (a worker thread, or PyTorch processes for executor "torch") and turns their events
-// into their numbered, stored and broadcast stream; records.ts keeps their statuses. Lifecycle of
+// has their executor (executors/: a worker thread, PyTorch processes) train them and turns their
+// events into their numbered, stored and broadcast stream; records.ts keeps their statuses. Lifecycle of
 // a node or torch run:
 //   queued -> running <-> paused -> completed | stopped | failed
 //   running | paused when the server dies -> interrupted (at the next startup)
@@ -14,17 +14,18 @@
 import { join, resolve } from 'node:path';
 import type { CheckpointEntry } from '../../engine/checkpoint/store';
 import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
+import { DEFAULT_EXECUTOR } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
-import type { EventBatch } from './browser-record';
+import type { EventBatch } from './browser-batch';
 import { BrowserRecording } from './browser-recording';
 import { RunExecutions } from './executions';
+import { executorFor, type ExecutorServer } from './executors';
 import { newRunId } from './ids';
 import { now, RunRecords } from './records';
 import { RunActionError, type SubmitRefusal } from './refusals';
 import { checkSubmission, type Submission } from './submission';
-import { FINAL_STATES, RunStore, type RunStatus } from './store';
+import { FINAL_STATES, RunFolders, type RunStatus } from './run-folders';
 import { EventHub } from './stream';
-import { killLeftoverRun } from './torch';
 import { UploadStore, type CheckedCheckpoint } from './uploads';
 
 export { RunActionError, type SubmitError, type SubmitRefusal } from './refusals';
@@ -52,13 +53,15 @@ export interface RunManagerOptions {
 }
 
 export class RunManager {
-  readonly store: RunStore;
+  readonly store: RunFolders;
   readonly hub: EventHub;
   /** Checkpoints uploaded to start runs from: RUNS_DIR/uploads/. */
   readonly uploads: UploadStore;
   private readonly runs: RunRecords;
   private readonly recording: BrowserRecording;
   private readonly executions: RunExecutions;
+  /** What the executors are lent: folders, settings, python's torch. */
+  readonly executorServer: ExecutorServer;
   private queue: string[] = [];
   /** Runs holding a training slot: starting (worker not yet spawned) or active. */
   private slots = new Set<string>();
@@ -67,7 +70,7 @@ export class RunManager {
   private torch: Promise<TorchInfo> | undefined;
 
   constructor(private readonly options: RunManagerOptions) {
-    this.store = new RunStore(resolve(options.runsDir));
+    this.store = new RunFolders(resolve(options.runsDir));
     this.uploads = new UploadStore(join(resolve(options.runsDir), 'uploads'));
     this.hub = new EventHub((id, after) => this.store.readEvents(id, after), options.flushMs ?? 100);
     this.runs = new RunRecords(this.store);
@@ -76,10 +79,14 @@ export class RunManager {
     // OpenBLAS's thread count is process-wide: runs that share the process get one thread each.
     const env = options.workerEnv ?? process.env;
     const workerEnv = this.maxConcurrent > 1 && !env.PRETRAIN_BLAS_THREADS ? { ...env, PRETRAIN_BLAS_THREADS: '1' } : options.workerEnv;
-    this.executions = new RunExecutions({
-      runs: this.runs, store: this.store, hub: this.hub, dataDir: options.dataDir, workerEnv, python: this.python,
+    this.executorServer = {
+      store: this.store, dataDir: options.dataDir, workerEnv, python: this.python,
       torchStopGraceMs: options.torchStopGraceMs ?? 30_000, torchPollMs: options.torchPollMs ?? 250,
+      torchInfo: () => this.torchInfo(),
       closing: () => this.closed,
+    };
+    this.executions = new RunExecutions({
+      runs: this.runs, store: this.store, hub: this.hub, server: this.executorServer,
       release: (id) => {
         this.slots.delete(id);
         this.schedule();
@@ -100,10 +107,7 @@ export class RunManager {
       this.hub.open(id, status.lastSeq);
       if (status.state === 'running' || status.state === 'paused') {
         // A torch run's processes outlive a crashed server: end them before anyone resumes the run.
-        if (status.torch?.pid !== undefined) {
-          if (killLeftoverRun(status.torch.pid, this.store.dir(id))) console.warn(`run ${id}: killed its PyTorch processes, left by the previous server`);
-          status.torch = { ...status.torch, pid: undefined };
-        }
+        executorFor(status.executor).recover?.(status, this.store.dir(id));
         this.runs.setState(record, 'interrupted', { finishedAt: now() });
       } else if (status.state === 'queued') {
         this.queue.push(id);
@@ -146,18 +150,19 @@ export class RunManager {
    * checkpoint to start from that cannot continue in it (nothing is created then).
    */
   async submit(submission: Submission): Promise<{ id: string } | SubmitRefusal> {
-    const checked = await checkSubmission(submission, {
-      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), torchInfo: () => this.torchInfo(),
+    const executor = executorFor(submission.executor ?? DEFAULT_EXECUTOR);
+    const checked = await checkSubmission(submission, executor, {
+      uploads: this.uploads, store: this.store, hasRun: (id) => this.runs.has(id), server: this.executorServer,
     });
     if ('error' in checked) return checked;
-    const { plan, backend, torch, start } = checked;
-    const browser = submission.executor === 'browser';
+    const { plan, backend, start } = checked;
+    const inTab = executor.trainsIn === 'tab';
     const id = newRunId();
     const time = now();
     const status: RunStatus = {
-      id, name: plan.name, state: 'queued', executor: submission.executor ?? 'node', backend, ...(torch ? { torch } : {}),
+      id, name: plan.name, state: 'queued', executor: executor.name, backend, ...checked.status,
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
-      ...(browser ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
+      ...(inTab ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
@@ -172,7 +177,7 @@ export class RunManager {
     }
     const record = this.runs.add(status);
     this.hub.open(id, 0);
-    if (browser) {
+    if (inTab) {
       // Nothing to start: the tab is training it already and posts its events as they come.
       this.runs.setState(record, 'running');
       this.recording.watchIdle(record);
@@ -217,7 +222,8 @@ export class RunManager {
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
     await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
     record.status.resumeFrom = last?.name;
-    if (record.status.executor === 'browser') Object.assign(record.status, { executor: 'node', backend: 'wasm' });
+    const moveTo = executorFor(record.status.executor).resumesOn;
+    if (moveTo) Object.assign(record.status, moveTo);
     record.status.error = undefined;
     record.status.finishedAt = undefined;
     record.status.step = step;

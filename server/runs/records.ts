@@ -2,9 +2,10 @@
 // backend, last checkpoint), and how each change reaches status.json and the status listeners (the
 // `runs` broadcast): a state change at once, progress at most once per PROGRESS_MS.
 import type { RunEvent } from '../../engine/events';
-import type { ActiveRun } from './executions';
+import { executorDefinition } from '../../engine/executors';
+import type { ActiveRun } from './execution';
 import { RunActionError } from './refusals';
-import type { RunState, RunStatus, RunStore } from './store';
+import type { RunState, RunStatus, RunFolders } from './run-folders';
 
 export interface RunRecord {
   status: RunStatus;
@@ -22,7 +23,7 @@ export class RunRecords {
   private runs = new Map<string, RunRecord>();
   private listeners = new Set<(status: RunStatus) => void>();
 
-  constructor(private readonly store: RunStore) {}
+  constructor(private readonly store: RunFolders) {}
 
   /** Adds a run (nothing is saved or announced until its first change). */
   add(status: RunStatus): RunRecord {
@@ -104,7 +105,7 @@ export function observe(status: RunStatus, event: RunEvent): void {
       status.totalSteps = event.data.totalSteps;
       status.step = event.step;
       // torch-cpu, torch-cudax8: what train.py found; webgpu, wasm: what the tab started.
-      if (status.executor === 'torch' || status.executor === 'browser') status.backend = event.data.backend;
+      if (executorDefinition(status.executor).statusBackend === 'started') status.backend = event.data.backend;
       break;
     case 'step':
       status.step = event.step;

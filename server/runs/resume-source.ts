@@ -6,7 +6,7 @@ import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
 import { isRunId } from './ids';
 import type { SubmitError, SubmitRefusal } from './refusals';
-import type { RunStore } from './store';
+import type { RunFolders } from './run-folders';
 import { checkCheckpoint, checkpointFitsPlan, UploadError, type LoadedUpload, type UploadStore } from './uploads';
 
 /** A checkpoint a run starts from: an upload, or one in another run's checkpoints/. */
@@ -18,7 +18,7 @@ export type ResumeStart = LoadedUpload & { origin: { upload: string } | { run: s
 /** Where checkpoints to start from are found. */
 export interface ResumeSources {
   uploads: UploadStore;
-  store: RunStore;
+  store: RunFolders;
   /** Whether the server knows run `id`. */
   hasRun(id: string): boolean;
 }

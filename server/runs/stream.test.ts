@@ -2,7 +2,7 @@
 // slow history read, and when the history read falls behind the in-memory window.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { WireEvent } from './store';
+import type { WireEvent } from './run-folders';
 import { EventHub } from './stream';
 
 /**

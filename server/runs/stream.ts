@@ -9,7 +9,7 @@
 //     event a watcher saw live, even if the server dies.
 // Live events are sent in batches every `flushMs` (100 ms), which keeps streaming cheap however
 // fast steps are; watchers that are all up to date get one broadcast (encoded once by socket.io).
-import type { WireEvent } from './store';
+import type { WireEvent } from './run-folders';
 
 /** Reads a run's stored events with seq > after, in order. */
 export type HistoryReader = (runId: string, after: number) => AsyncIterable<WireEvent[]>;

@@ -1,14 +1,13 @@
 // What is submitted to start a run, and the checks it passes before the run exists: the pipeline
-// compiles, its executor can run it (torch-check.ts), and the checkpoint it starts from, if any,
+// compiles, its executor can run it (executors/), and the checkpoint it starts from, if any,
 // can continue in it (resume-source.ts). A refused submission creates nothing.
 import { compile } from '../../engine/compiler/compile';
-import type { TorchInfo } from '../../engine/export/torch/launch';
+import type { ExecutorName } from '../../engine/executors';
 import type { Plan } from '../../engine/plan';
-import type { BrowserBackendPreference } from './browser-record';
-import type { NodeBackend, TorchDevice } from './messages';
+import type { ExecutorServer, ServerExecutor } from './executors/executor';
 import type { SubmitRefusal } from './refusals';
+import type { RunStatus } from './run-folders';
 import { checkResume, type ResumeSource, type ResumeSources, type ResumeStart } from './resume-source';
-import { checkTorch, type TorchRequest } from './torch-check';
 
 export interface Submission {
   pipeline: unknown;
@@ -16,17 +15,17 @@ export interface Submission {
    * node (default): tfjs in a worker thread; torch: the PyTorch export in a python process;
    * browser: recorded only, a tab trains it and posts its events (no worker starts).
    */
-  executor?: 'node' | 'torch' | 'browser';
+  executor?: ExecutorName;
   /** Overrides training.steps. */
   steps?: number;
   /** node runs: the tfjs backend; browser runs: the backend the tab starts with. */
-  backend?: NodeBackend | BrowserBackendPreference;
-  /** torch runs: processes (torchrun when > 1) and device (default: what PyTorch finds, CUDA first). */
-  torch?: TorchRequest;
+  backend?: string;
   /** Start from an uploaded checkpoint (POST /api/checkpoints) or another run's, instead of from scratch. */
   resume?: ResumeSource;
   /** The sweep this run is a point of (server/sweeps/), and the point's values. */
   sweep?: { id: string; values: Record<string, string | number | boolean> };
+  /** An executor's own settings, under its name: torch runs' `torch: { nproc, device }`. */
+  [executorSettings: string]: unknown;
 }
 
 /** A submission that passed: what its run is created with. */
@@ -34,23 +33,24 @@ export interface AcceptedSubmission {
   plan: Plan;
   /** The status's backend: asked for (node, browser) or what the torch settings name. */
   backend: string;
-  torch?: { nproc: number; device: TorchDevice };
+  /** What else the executor puts in the run's status (a torch run's processes and device). */
+  status?: Partial<RunStatus>;
   /** The checkpoint the run starts from, when not from scratch. */
   start?: ResumeStart;
 }
 
-/** What checking a submission needs: where checkpoints are found, and what python's torch has. */
+/** What checking a submission needs: where checkpoints are found, and what the executors are lent. */
 export interface SubmissionContext extends ResumeSources {
-  torchInfo(): Promise<TorchInfo>;
+  server: ExecutorServer;
 }
 
 /**
  * Compiles a submission (with its steps override) and checks that it can run: the compiler's
- * errors, what keeps a torch run from being exported, a torch executor that cannot run it, or a
+ * errors, what keeps its executor from running it (a torch run's export, python's torch), or a
  * checkpoint that cannot continue in it refuse it.
- * @example const checked = await checkSubmission({ pipeline, steps: 20 }, context); // { plan, backend: 'wasm' }
+ * @example const checked = await checkSubmission({ pipeline, steps: 20 }, nodeExecutor, context); // { plan, backend: 'wasm' }
  */
-export async function checkSubmission(submission: Submission, context: SubmissionContext): Promise<SubmitRefusal | AcceptedSubmission> {
+export async function checkSubmission(submission: Submission, executor: ServerExecutor, context: SubmissionContext): Promise<SubmitRefusal | AcceptedSubmission> {
   let document = submission.pipeline;
   if (submission.steps !== undefined && typeof document === 'object' && document !== null && !Array.isArray(document)) {
     const doc = document as { training?: Record<string, unknown> };
@@ -67,19 +67,10 @@ export async function checkSubmission(submission: Submission, context: Submissio
     };
   }
   const { plan } = compiled;
-  const browser = submission.executor === 'browser';
-  let torch: AcceptedSubmission['torch'];
-  let backend: string = submission.backend ?? (browser ? 'auto' : 'wasm');
-  if (browser && submission.resume) {
-    return { error: 'a browser run cannot start from a checkpoint here', errors: [{ field: 'resume', code: 'resume', message: 'is for executors node and torch (the tab reads a checkpoint from files itself)' }] };
-  }
-  if (submission.executor === 'torch') {
-    const checked = await checkTorch(plan, submission.torch ?? {}, () => context.torchInfo());
-    if ('error' in checked) return checked;
-    torch = { nproc: checked.nproc, device: checked.device };
-    backend = checked.backend;
-  }
+  const ask = { backend: submission.backend, settings: submission[executor.name], resume: submission.resume !== undefined };
+  const accepted = await executor.accept(plan, ask, context.server);
+  if ('error' in accepted) return accepted;
   const start = submission.resume ? await checkResume(plan, submission.resume, context) : undefined;
   if (start && 'error' in start) return start;
-  return { plan, backend, ...(torch ? { torch } : {}), ...(start ? { start } : {}) };
+  return { plan, ...accepted, ...(start ? { start } : {}) };
 }

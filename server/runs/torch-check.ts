@@ -1,18 +1,20 @@
 // Whether a submitted run can train on the torch executor (torch.ts) as asked, checked before the
 // run exists: the pipeline exports to PyTorch, python has torch, the device asked for is there,
 // and the batch splits evenly among the processes.
+import { z } from 'zod';
 import { checkExportable } from '../../engine/export/torch/export';
 import type { TorchInfo } from '../../engine/export/torch/launch';
 import type { Plan } from '../../engine/plan';
 import type { TorchDevice } from './messages';
 import type { SubmitRefusal } from './refusals';
 
-/** What a submission asks of the torch executor: processes (torchrun when > 1) and device. */
-export interface TorchRequest {
-  nproc?: number;
+/** What a submission asks of the torch executor (its `torch` field): processes (torchrun when > 1) and device. */
+export const TorchRequest = z.object({
+  nproc: z.number().int().min(1).max(64).optional(),
   /** Default: what PyTorch finds, CUDA first. */
-  device?: 'cpu' | 'cuda';
-}
+  device: z.enum(['cpu', 'cuda']).optional(),
+}).strict();
+export type TorchRequest = z.infer<typeof TorchRequest>;
 
 /** The settings a torch run trains with; `backend` names them (torch-cpu, torch-cudax8). */
 export interface TorchSettings {

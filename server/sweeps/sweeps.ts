@@ -4,16 +4,17 @@
 // points' best validation loss are read from its runs when asked.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ExecutorName } from '../../engine/executors';
 import { summarizeLog, type LogSummary } from '../../engine/sweep/log-summary';
 import { expandSweep, type SweepAxis, type SweepError, type SweepValue } from '../../engine/sweep/sweep';
 import { newRunId } from '../runs/ids';
-import type { RunManager, Submission, SubmitRefusal } from '../runs/manager';
-import type { RunState } from '../runs/store';
+import type { RunManager, SubmitRefusal } from '../runs/manager';
+import type { RunState } from '../runs/run-folders';
 import { SweepStore, type SweepRecord } from './sweep-store';
 
 export interface SweepRequest {
   pipeline: unknown;
-  executor: NonNullable<Submission['executor']>;
+  executor: ExecutorName;
   axes: SweepAxis[];
   /** Overrides training.steps for every point. */
   steps?: number;

@@ -1,4 +1,4 @@
-// RunStore: events.jsonl survives a crash mid-write, replays stop at damage, resumed runs' logs
+// RunFolders: events.jsonl survives a crash mid-write, replays stop at damage, resumed runs' logs
 // are cut back to the checkpoint, and run ids sort by time.
 import assert from 'node:assert/strict';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import type { RunEvent } from '../../engine/events';
 import { tempDir } from '../test-support';
 import { isRunId, newRunId } from './ids';
-import { eventLine, RunStore, type RunStatus } from './store';
+import { eventLine, RunFolders, type RunStatus } from './run-folders';
 
 const step = (n: number): RunEvent => ({ type: 'step', step: n, data: { loss: 5 - n / 10, tokens_per_sec: 1, step_ms: 1, elapsed_s: n } });
 
-async function collect(store: RunStore, id: string, after: number) {
+async function collect(store: RunFolders, id: string, after: number) {
   const seqs: number[] = [];
   for await (const batch of store.readEvents(id, after, 3)) seqs.push(...batch.map((e) => e.seq));
   return seqs;
@@ -20,7 +20,7 @@ async function collect(store: RunStore, id: string, after: number) {
 test('a half-written last event is cut off; the rest replays from any seq', async () => {
   const dir = await tempDir('studio-store-');
   try {
-    const store = new RunStore(dir.path);
+    const store = new RunFolders(dir.path);
     const id = newRunId();
     const status: RunStatus = {
       id, name: 'x', state: 'running', executor: 'node', backend: 'cpu', step: 3, totalSteps: 10, metrics: { loss: 4.7 },
@@ -52,7 +52,7 @@ test('a half-written last event is cut off; the rest replays from any seq', asyn
 test('keepStepsUpTo drops log lines beyond a checkpoint', async () => {
   const dir = await tempDir('studio-store-');
   try {
-    const store = new RunStore(dir.path);
+    const store = new RunFolders(dir.path);
     const id = newRunId();
     await store.writeJson(id, 'pipeline.json', {});
     const path = join(store.dir(id), 'train_log.jsonl');
@@ -71,5 +71,5 @@ test('run ids are URL-safe and sort by creation time', () => {
   assert.deepEqual([...ids].sort(), ids);
   assert.equal(new Set(ids).size, ids.length);
   assert.ok(!isRunId('../../etc'));
-  assert.throws(() => new RunStore('runs').dir('../x'), /not a run id/);
+  assert.throws(() => new RunFolders('runs').dir('../x'), /not a run id/);
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { RunEvent } from '../../engine/events';
+import { EXECUTOR_NAMES } from '../../engine/executors';
 import { writeFileAtomic } from '../../engine/node/atomic-file';
 import { isRunId } from './ids';
 import { TorchDevice } from './messages';
@@ -26,9 +27,10 @@ export const RunStatus = z.object({
   state: RunState,
   /**
    * node: tfjs in a worker thread; torch: the PyTorch export in a python (torchrun) process;
-   * browser: a Web Worker in a browser tab, which posts the run's events and checkpoints here.
+   * browser: a Web Worker in a browser tab, which posts the run's events and checkpoints here
+   * (engine/executors.ts names them).
    */
-  executor: z.enum(['node', 'torch', 'browser']),
+  executor: z.enum(EXECUTOR_NAMES),
   /**
    * node: the tfjs backend asked for (wasm, cpu, tensorflow); torch: torch-cpu, torch-cuda,
    * torch-cudax4 (device x processes); browser: the one asked for (auto, webgpu, …), then the one
@@ -73,10 +75,10 @@ export const EVENTS_FILE = 'events.jsonl';
 /**
  * The runs folder.
  * @example
- *   const store = new RunStore('runs');
+ *   const store = new RunFolders('runs');
  *   for (const id of await store.list()) console.log(await store.readStatus(id));
  */
-export class RunStore {
+export class RunFolders {
   constructor(readonly root: string) {}
 
   dir(id: string): string {
