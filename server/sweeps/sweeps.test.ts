@@ -93,13 +93,13 @@ test('bad sweeps get a 400 naming the axis, and nothing runs', async () => {
 
 test('stopping a sweep stops its points', async () => {
   const { id, runs } = (await api(base, '/api/sweeps', { json: { pipeline: smokePipeline(), axes: [lrAxis], steps: 100_000 } })).json;
-  await waitFor('the first point to train', async () => (await api(base, `/api/runs/${runs[0]}`)).json.state === 'running');
+  await waitFor('the first point to train', async () => (await api(base, `/api/runs/${runs[0]}`)).json.state === 'running', 60_000);
   const stopped = await api(base, `/api/sweeps/${id}/stop`, { method: 'POST' });
   assert.equal(stopped.status, 200);
   const sweep = await waitFor('every point to stop', async () => {
     const s = (await api(base, `/api/sweeps/${id}`)).json;
     return s.state === 'stopped' && s;
-  });
+  }, 60_000);
   assert.deepEqual(sweep.runs.map((r: any) => r.state), ['stopped', 'stopped', 'stopped']);
 });
 
@@ -113,9 +113,9 @@ test('a sweep survives a crash: queued points run after the restart, the interru
   try {
     let output = '';
     child.stdout!.on('data', (chunk) => (output += chunk));
-    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1]);
+    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
     const created = (await api(first, '/api/sweeps', { json: { pipeline: smokePipeline(), axes: [lrAxis], steps: 30 } })).json;
-    await waitFor('the first point to pass a checkpoint', async () => (await api(first, `/api/runs/${created.runs[0]}`)).json.step >= 12);
+    await waitFor('the first point to pass a checkpoint', async () => (await api(first, `/api/runs/${created.runs[0]}`)).json.step >= 12, 60_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
 
