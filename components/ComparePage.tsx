@@ -73,7 +73,7 @@ export default function ComparePage() {
   const readable = ids.filter((id) => pipelines[id] && 'doc' in pipelines[id]);
   const unreadable = ids.filter((id) => pipelines[id] && 'error' in pipelines[id]);
   const views = useRuns(useShallow((s) => readable.map((id) => s.runs[id])));
-  const statuses = useRuns(useShallow((s) => readable.map((id) => s.runs[id]?.status ?? s.statuses[id])));
+  const statuses = useRuns(useShallow((s) => readable.map((id) => s.statuses[id] ?? s.runs[id]?.status)));
   const [xAxis, setXAxis] = useState<XAxis>('step');
   const [smoothing, setSmoothing] = useState(0);
   const [logY, setLogY] = useState(false);

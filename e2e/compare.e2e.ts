@@ -126,7 +126,11 @@ test('a sweep from the inspector: three values of the scheduler lr, launched, co
   await page.click('[data-testid="sweep-launch"]');
   await page.waitForURL(/\/compare\?runs=/);
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')].every((c) => /completed/i.test(c.textContent ?? '')), null, { timeout: 120_000 });
+  await screenshot(page, 'sweep-launched');
+  await page.waitForFunction(() => {
+    const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+    return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
+  }, null, { timeout: 180_000 });
   assert.match(await page.textContent('[data-testid="graph-diff"]') ?? '', /lr/);
   await closeSession(s);
 });

@@ -3,7 +3,7 @@
 // sorting and CSV. Pure functions over run views, statuses and documents; no React.
 import { diffPipelines, type FieldChange } from '../engine/pipeline/diff';
 import type { Pipeline } from './document';
-import type { RunStatus, RunView } from './run-stream';
+import { displayState, type RunStatus, type RunView } from './run-stream';
 
 export type XAxis = 'step' | 'tokens' | 'time';
 export const X_AXES: { value: XAxis; label: string }[] = [
@@ -132,7 +132,9 @@ export function compareRow(id: string, status: RunStatus | undefined, view: RunV
     id, name: status?.name ?? id, label, executor: status ? `${status.executor} · ${status.backend}` : '–',
     parameters: view?.started?.parameters, tokens: view?.started ? step * view.started.tokensPerStep : undefined,
     bestValLoss: best, bestValStep: bestStep, finalValLoss: last(c?.val_loss), finalValStep: last(c?.evalStep),
-    wallS: last(c?.elapsed_s), tokensPerSec: last(c?.tokens_per_sec), state: status?.state ?? 'unknown',
+    wallS: last(c?.elapsed_s), tokensPerSec: last(c?.tokens_per_sec),
+    // The stream says a run finished before the next status broadcast does.
+    state: view && (view.status || view.finished) ? displayState(view) : (status?.state ?? 'unknown'),
   };
 }
 
