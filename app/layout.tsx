@@ -3,6 +3,7 @@
 import '@xyflow/react/dist/style.css';
 import 'uplot/dist/uPlot.min.css';
 import './studio.css';
+import './experiments.css';
 import type { Metadata, Viewport } from 'next';
 
 export const metadata: Metadata = {

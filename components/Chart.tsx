@@ -25,6 +25,10 @@ export interface ChartProps {
   testId?: string;
   /** Shown over an empty chart. */
   empty?: string;
+  /** The x axis's name (default step). */
+  xLabel?: string;
+  /** A log-scale y axis (values must be > 0). */
+  logY?: boolean;
 }
 
 const FONT = '11px ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
@@ -43,13 +47,13 @@ function valueAt(values: uPlot.AlignedData[number], i: number): number | null {
   return null;
 }
 
-export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.' }: ChartProps) {
+export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.', xLabel = 'step', logY = false }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
   latest.current = data;
   const [hover, setHover] = useState<number | null>(null);
-  const seriesKey = JSON.stringify(series);
+  const seriesKey = JSON.stringify([series, xLabel, logY]);
   const formatRef = useRef(format);
   formatRef.current = format;
   /** Whether the user zoomed in (drag); new points then keep the zoom until a double-click. */
@@ -63,13 +67,13 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       ...size(),
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, ...(logY ? { y: { distr: 3 } } : {}) },
       axes: [
-        { ...axis, label: 'step', labelSize: 14, labelGap: 0, size: 24, space: 36, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')) },
+        { ...axis, label: xLabel, labelSize: 14, labelGap: 0, size: 24, space: 36, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')) },
         { ...axis, size: 48, values: (_u, splits) => splits.map(fmt) },
       ],
       series: [
-        { label: 'step' },
+        { label: xLabel },
         ...series.map((s): uPlot.Series => ({
           label: s.label, stroke: s.color, width: s.width ?? 1.5, spanGaps: true,
           ...(s.dash ? { dash: s.dash } : {}),

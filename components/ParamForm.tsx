@@ -6,7 +6,9 @@ import type { AnyNodeDefinition } from '../engine/nodes/define';
 import type { PipelineNode } from '../lib/document';
 import { boundsText, conditionText, effectiveValue, fieldApplies, fieldError, paramFields, type ParamField } from '../lib/param-form';
 import { studio } from '../lib/store';
+import { useState } from 'react';
 import { Field, NumberInput, Select, Switch, TextInput } from './fields';
+import { isSweepable, SweepEditor, useSweptValues } from './SweepEditor';
 
 function ParamInput({ field, node, invalid, id }: { field: ParamField; node: PipelineNode; invalid: boolean; id: string }) {
   const value = effectiveValue(field, node.params);
@@ -63,19 +65,29 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
   const compilerErrors = problems.filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key)).map((d) => d.message);
   const errors = [...new Set([schemaError, ...compilerErrors].filter((e): e is string => !!e))];
   const isDefault = !explicit || Object.is(value, field.default);
+  const [sweeping, setSweeping] = useState(false);
+  const swept = useSweptValues(node.id, field.key);
   return (
+    <>
     <Field
       label={field.key}
       testId={`param-${field.key}`}
-      badge={!explicit ? 'default' : undefined}
+      badge={swept ? `swept ×${swept.length}` : !explicit ? 'default' : undefined}
       dim={!applies}
       errors={errors}
       action={
-        !isDefault && field.default !== undefined ? (
-          <button type="button" className="link small" title={`Reset to the default (${JSON.stringify(field.default)})`} onClick={() => studio.getState().setParam(node.id, field.key, field.default)}>
-            reset
-          </button>
-        ) : undefined
+        <>
+          {!isDefault && field.default !== undefined && (
+            <button type="button" className="link small" title={`Reset to the default (${JSON.stringify(field.default)})`} onClick={() => studio.getState().setParam(node.id, field.key, field.default)}>
+              reset
+            </button>
+          )}
+          {isSweepable(field) && (
+            <button type="button" className="link small" data-testid={`sweep-${field.key}`} title="Try several values of this field: one run each" onClick={() => setSweeping((v) => !v)}>
+              sweep…
+            </button>
+          )}
+        </>
       }
       help={
         <>
@@ -87,6 +99,8 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
     >
       {(id) => <ParamInput field={field} node={node} invalid={errors.length > 0} id={id} />}
     </Field>
+    {sweeping && isSweepable(field) && <SweepEditor nodeId={node.id} field={field} value={value} onClose={() => setSweeping(false)} />}
+    </>
   );
 }
 

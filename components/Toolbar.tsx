@@ -14,6 +14,7 @@ import { downloadText } from './files';
 import { HelpPopover } from './HelpPopover';
 import { exportTorchZip } from './run-actions';
 import { RunControls } from './RunControls';
+import { SweepButton } from './SweepButton';
 
 /** Saves the current pipeline as `<name>.json`. */
 export function saveDocument(): void {
@@ -173,6 +174,7 @@ export function Toolbar() {
         </button>
         <span className="sep" />
         <RunControls />
+        <SweepButton />
         <Link href="/runs" className="button" data-testid="runs-link" title="Every run on this server">
           Runs
         </Link>

@@ -107,3 +107,17 @@ test('nodes saved by an older version of their kind are upgraded on load (NodeDe
   assert.equal(loaded.doc.nodes[0].version, upgradable.version);
   assert.deepEqual(loaded.doc.nodes[0].params, upgradable.migrate!({}, 1));
 });
+
+test('a sweep is part of the document: saved, loaded and shared with it', async () => {
+  const loaded = loadDocumentValue({ ...JSON.parse(templates[1]), sweep: { axes: [{ nodeId: 'scheduler', field: 'lr', values: [1e-3, 1e-2] }], steps: 5 } });
+  assert.ok(loaded.ok);
+  const text = documentToText(loaded.doc);
+  assert.deepEqual(JSON.parse(text).sweep, { axes: [{ nodeId: 'scheduler', field: 'lr', values: [1e-3, 1e-2] }], steps: 5 });
+  const again = parseDocumentText(text);
+  assert.ok(again.ok);
+  assert.equal(documentToText(again.doc), text);
+  const { encodeShare, decodeShare } = await import('./share');
+  assert.deepEqual((await decodeShare(await encodeShare(loaded.doc)) as { sweep: unknown }).sweep, JSON.parse(text).sweep);
+  // A document without one writes none.
+  assert.equal('sweep' in JSON.parse(documentToText(emptyDocument())), false);
+});

@@ -65,12 +65,13 @@ export function canonicalDocument(doc: Pipeline): Pipeline {
       ...(n.height !== undefined ? { height: n.height } : {}),
     })),
     groups: doc.groups.map((g) => ({ id: g.id, title: g.title, nodeIds: [...g.nodeIds], ...(g.color !== undefined ? { color: g.color } : {}) })),
+    ...(doc.sweep ? { sweep: structuredClone(doc.sweep) } : {}),
   };
 }
 
 /**
  * The text written by Save and shown in the JSON tab: canonical, two-space indented, newline at the end.
- * @example documentToText(emptyDocument()).startsWith('{\n  "version": 1,') // true
+ * @example documentToText(emptyDocument()).startsWith('{\n  "version": 2,') // true
  */
 export function documentToText(doc: Pipeline): string {
   return `${JSON.stringify(canonicalDocument(doc), null, 2)}\n`;

@@ -196,3 +196,9 @@ export function setMeta(doc: Pipeline, patch: Partial<Pipeline['meta']>): Pipeli
 export function setTraining(doc: Pipeline, patch: Partial<Pipeline['training']>): Pipeline {
   return { ...doc, training: { ...doc.training, ...patch } };
 }
+
+/** The document's sweep (undefined removes it). */
+export function setSweep(doc: Pipeline, sweep: Pipeline['sweep']): Pipeline {
+  const { sweep: _, ...rest } = doc;
+  return sweep ? { ...rest, sweep } : rest;
+}

@@ -59,6 +59,7 @@ export interface StudioState {
   renameNode(from: string, to: string): string | null;
   setMeta(patch: Partial<Pipeline['meta']>): void;
   setTraining(patch: Partial<Pipeline['training']>): void;
+  setSweep(sweep: Pipeline['sweep']): void;
   updateNote(id: string, patch: Partial<Omit<Pipeline['notes'][number], 'id'>>): void;
   updateGroup(id: string, patch: Partial<Omit<Pipeline['groups'][number], 'id'>>): void;
   ungroup(id: string): void;
@@ -199,6 +200,10 @@ export function createStudioStore(initial: Pipeline = SEED_DOCUMENT, now: () => 
 
       setTraining(patch) {
         commit(edits.setTraining(get().doc, patch), `training:${Object.keys(patch).join(',')}`);
+      },
+
+      setSweep(sweep) {
+        commit(edits.setSweep(get().doc, sweep), 'sweep');
       },
 
       updateNote(id, patch) {

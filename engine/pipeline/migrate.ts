@@ -4,7 +4,8 @@ import { PIPELINE_VERSION } from './schema';
 /** `MIGRATIONS[v]` turns a version-v document into a version v+1 document. */
 export type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
 export const MIGRATIONS: Record<number, Migration> = {
-  // Version 1 is the first format; add `1: (doc) => ({ ...doc, version: 2, ... })` when 2 comes.
+  // 2 adds the optional `sweep`; a version-1 document has none, so only the number changes.
+  1: (doc) => ({ ...doc, version: 2 }),
 };
 
 export type MigrationResult = { ok: true; doc: Record<string, unknown>; from: number } | { ok: false; message: string };

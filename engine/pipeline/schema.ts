@@ -1,9 +1,10 @@
 // Pipeline JSON (docs/pipeline-format.md): the document users edit on the canvas, save and share.
 // It says what to run; the compiler turns it into a plan (docs/plan-format.md).
 import { z } from 'zod';
+import { SweepDefinition } from './sweep-definition';
 
 /** The version written by this build. Older documents are upgraded by `migratePipeline`. */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2;
 
 const Id = z
   .string()
@@ -69,6 +70,8 @@ export const Pipeline = z.object({
   edges: z.array(PipelineEdge).max(5000),
   notes: z.array(PipelineNote).max(500).default([]),
   groups: z.array(PipelineGroup).max(500).default([]),
+  /** A sweep to launch over this pipeline (since version 2). */
+  sweep: SweepDefinition.optional(),
 });
 export type Pipeline = z.infer<typeof Pipeline>;
 /** A pipeline as written by hand: fields with defaults may be left out. */

@@ -12,12 +12,13 @@ import { exportRoutes } from './export';
 import { healthRoutes } from './health';
 import { runFileRoutes } from './run-files';
 import { runRoutes } from './runs';
+import { sweepRoutes } from './sweeps';
 import { runLookup, uploadLimits, type ApiArea, type ApiOptions, type Route } from './route';
 
 export type { ApiOptions } from './route';
 
 /** In this order a path's methods are listed in a 405's `allow` (a browser run's POST before its files' GET). */
-const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRoutes, exportRoutes, browserRunRoutes, runFileRoutes];
+const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRoutes, exportRoutes, browserRunRoutes, runFileRoutes, sweepRoutes];
 
 /**
  * Returns the API's request handler, which answers paths under /api and returns false for the

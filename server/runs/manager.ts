@@ -175,7 +175,7 @@ export class RunManager {
     const status: RunStatus = {
       id, name: plan.name, state: 'queued', executor: executor.name, backend, ...checked.status,
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
-      ...(inTab ? { startedAt: time } : {}),
+      ...(inTab ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);

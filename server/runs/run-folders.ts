@@ -59,6 +59,8 @@ export const RunStatus = z.object({
   resumedFrom: z.object({
     upload: z.string().optional(), run: z.string().optional(), name: z.string(), step: z.number().int(), executor: z.string().optional(),
   }).optional(),
+  /** The sweep this run is a point of, and the point's values (`{"optimizer.lr": 0.001}`). */
+  sweep: z.object({ id: z.string(), values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])) }).optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });

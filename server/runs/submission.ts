@@ -24,6 +24,8 @@ export interface Submission {
   backend?: string;
   /** Start from an uploaded checkpoint (POST /api/checkpoints) or another run's, instead of from scratch. */
   resume?: ResumeSource;
+  /** The sweep this run is a point of (server/sweeps/), and the point's values. */
+  sweep?: { id: string; values: Record<string, string | number | boolean> };
   /** An executor's own settings, under its name: torch runs' `torch: { nproc, device }`. */
   [executorSettings: string]: unknown;
 }
