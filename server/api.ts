@@ -15,6 +15,8 @@ import { EVENTS_VERSION } from '../engine/events';
 import { checkExportable, TorchExportError } from '../engine/export/torch/export';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
 import { readCheckpointUpload } from './checkpoint-upload';
+import type { DatasetLibrary } from './datasets/library';
+import { datasetRoutes } from './datasets/routes';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
 import { isRunId } from './runs/ids';
@@ -30,6 +32,8 @@ export interface ApiOptions {
   maxUploadBytes: number;
   /** Where bundled corpora are prepared (for the export download). */
   dataDir: string;
+  /** The dataset library (uploads, tokenize jobs): /api/datasets. */
+  datasets?: DatasetLibrary;
 }
 
 const PipelineDocument = z.unknown().refine((p) => typeof p === 'object' && p !== null && !Array.isArray(p), 'must be a pipeline document (an object)');
@@ -94,6 +98,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
   // A checkpoint's metadata holds its pipeline: the submission limit fits it.
   const uploadLimits = { maxBytes: options.maxUploadBytes, maxMetaBytes: options.maxBodyBytes };
   const routes: [method: string, path: RegExp, handler: Handler][] = [
+    ...(options.datasets ? datasetRoutes(options.datasets) : []),
     ['GET', /^\/api\/health$/, (_req, res) => {
       const runs = manager.list();
       sendJson(res, 200, {

@@ -1,4 +1,4 @@
-// GET/HEAD /data/brown-<tokenizer>/<file>: the bundled corpus, prepared under DATA_DIR (default
+// GET/HEAD /data/brown-<tokenizer>/<file> and /data/datasets/<id>/<file> (the library's uploads, once ready): the bundled corpus, prepared under DATA_DIR (default
 // data/), served read-only to browser runs, with HTTP Range support so a worker reads train_ids.npy
 // in windows (engine/browser/http-source.ts). Only the four dataset files of brown-* folders can be
 // named (engine/browser/corpus-files.ts), so no path reaches anything else. A missing byte-level
@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { parseByteRange, parseCorpusPath } from '../../../engine/browser/corpus-files';
+import { parseByteRange, parseCorpusPath, parseLibraryPath } from '../../../engine/browser/corpus-files';
 
 export const dynamic = 'force-dynamic';
 
@@ -33,13 +33,13 @@ const preparing = new Map<string, Promise<unknown>>();
 
 async function serve(request: Request, context: Context, withBody: boolean): Promise<Response> {
   const segments = (await context.params).path ?? [];
-  const target = parseCorpusPath(segments);
-  if (!target) return json(404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<train_ids.npy|valid_ids.npy|tokenizer.json|meta.json>)` });
+  const target = parseCorpusPath(segments) ?? parseLibraryPath(segments);
+  if (!target) return json(404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<file> or /data/datasets/<id>/<file>, file: train_ids.npy|valid_ids.npy|tokenizer.json|meta.json)` });
   const dataDir = resolve(process.env.DATA_DIR || 'data');
   const folder = join(dataDir, target.folder);
   // meta.json is written last: without it the folder is missing or half written.
   if (!(await stat(join(folder, 'meta.json')).catch(() => undefined))) {
-    if (target.tokenizer !== 'byte') {
+    if (!('tokenizer' in target) || target.tokenizer !== 'byte') {
       return json(404, { error: `${target.folder} is not prepared on this server (no ${join(folder, 'meta.json')})` });
     }
     let job = preparing.get(folder);
