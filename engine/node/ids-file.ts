@@ -26,6 +26,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export class IdsFileWriter {
   count = 0; // ids written
   private position: number;
+  private scratch = new Uint16Array(0); // reused for every append: no garbage per chunk
 
   private constructor(private readonly file: string, private readonly tmp: string, private readonly out: OutputFile, private readonly dtype: 'uint16' | 'uint32') {
     this.position = encodeNpyHeader(dtype, [0]).length;
@@ -40,12 +41,20 @@ export class IdsFileWriter {
   }
 
   /** Appends ids (each must fit the dtype). */
-  async append(ids: Uint32Array): Promise<void> {
+  async append(ids: Uint8Array | Uint16Array | Uint32Array): Promise<void> {
     if (ids.length === 0) return;
-    const typed = this.dtype === 'uint16' ? Uint16Array.from(ids) : ids;
+    const typed = this.dtype === 'uint32' ? (ids instanceof Uint32Array ? ids : Uint32Array.from(ids)) : this.asUint16(ids);
     await this.out.write(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), this.position);
     this.position += typed.byteLength;
     this.count += ids.length;
+  }
+
+  private asUint16(ids: Uint8Array | Uint16Array | Uint32Array): Uint16Array {
+    if (ids instanceof Uint16Array) return ids;
+    if (this.scratch.length < ids.length) this.scratch = new Uint16Array(ids.length);
+    const out = this.scratch.subarray(0, ids.length);
+    out.set(ids);
+    return out;
   }
 
   /** Writes the final header and gives the file its real name. */

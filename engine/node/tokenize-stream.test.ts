@@ -1,5 +1,5 @@
 // tokenizeTextFile against whole-text references: the same ids as encoding the text at once
-// (byte and BPE, across many 1 MiB chunks), numpy reads what it writes, and bad input (NUL bytes,
+// (byte and BPE, across many chunks), numpy reads what it writes, and bad input (NUL bytes,
 // invalid UTF-8, an empty file, a disk that fills up) ends as the module's header says.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -52,8 +52,8 @@ test('byte: the ids are the UTF-8 bytes, split after a line near 90%, with the u
   assert.ok(readdirSync(dir).every((f) => !f.endsWith('.part')));
 });
 
-test('bpe across 1 MiB chunks: same merges and ids as the whole text at once', async () => {
-  const text = words(90_000, 7); // ~2.7 MB: three chunks, several pieces
+test('bpe across many chunks and pieces: same merges and ids as the whole text at once', async () => {
+  const text = words(90_000, 7); // ~2.7 MB: 40 chunks, three pieces
   assert.ok(text.length > 2.5e6);
   const dir = out();
   const progress: number[] = [];

@@ -1,10 +1,20 @@
 // Tokenize jobs: each in its own worker thread (job-worker.ts), so a 200 MB upload never blocks
 // the server; progress and the outcome come back as messages. Cancelling terminates the thread.
-import type { Worker } from 'node:worker_threads';
-import { spawnTsWorker } from '../runs/spawn';
+import { Worker } from 'node:worker_threads';
 import type { JobProgress, JobReply, JobStart } from './job-worker';
 
 const ENTRY = new URL('./job-worker.ts', import.meta.url).href;
+
+/**
+ * The job's thread, running job-worker.ts through tsx (as server/runs/spawn.ts does), with a small
+ * young generation: the job makes megabytes of short-lived garbage per chunk, and collecting it
+ * often keeps the server's resident memory flat during a large upload.
+ */
+function spawnJobWorker(start: JobStart, name: string): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(ENTRY)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: start, name, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+}
 
 export interface JobHandlers {
   progress(progress: JobProgress): void;
@@ -22,7 +32,7 @@ export interface RunningJob {
  * @example const job = startJob({ dir, job: { kind: 'brown' } }, 'brown-byte', { progress, end });
  */
 export function startJob(start: JobStart, name: string, handlers: JobHandlers): RunningJob {
-  const worker: Worker = spawnTsWorker(ENTRY, start, process.env, `dataset ${name}`);
+  const worker = spawnJobWorker(start, `dataset ${name}`);
   let ended = false;
   let cancelled = false;
   let finish!: () => void;
