@@ -47,9 +47,13 @@ export interface DatasetLibraryOptions {
 
 const RESTARTED = 'the server stopped before this dataset was tokenized; upload it again';
 const STATUS_MS = 200;
+/** Jobs tokenizing at once (each is a worker thread busy on a core); the rest wait in order. */
+const MAX_RUNNING_JOBS = 2;
 
 export class DatasetLibrary {
   private readonly jobs = new Map<string, { job?: RunningJob; status: DatasetStatus; started: number; sent: number }>();
+  private running = 0;
+  private waiting: { id: string; begin(): void }[] = [];
   private readonly listeners = new Set<(status: DatasetStatus | { id: string; deleted: true }) => void>();
 
   constructor(readonly options: DatasetLibraryOptions) {}
@@ -161,17 +165,35 @@ export class DatasetLibrary {
 
   /** Ends running jobs; their datasets are marked failed on the next start. */
   async close(): Promise<void> {
+    this.waiting = []; // queued jobs stay 'tokenizing' on disk: the next start marks them failed
     await Promise.all([...this.jobs.values()].map((j) => j.job?.cancel()));
   }
 
+  /** Starts the job now if fewer than MAX_RUNNING_JOBS run, else queues it (cancellable while it waits). */
   private run(id: string, start: Parameters<typeof startJob>[0], status: DatasetStatus): void {
     const entry: { job?: RunningJob; status: DatasetStatus; started: number; sent: number } = { status: { ...status, state: 'tokenizing' }, started: Date.now(), sent: 0 };
     this.jobs.set(id, entry);
-    entry.job = startJob(start, id, {
-      progress: (p) => this.progress(id, p),
-      end: (error) => this.finish(id, start.dir, error),
-    });
     this.emit(entry.status);
+    const begin = () => {
+      this.running++;
+      entry.job = startJob(start, id, {
+        progress: (p) => this.progress(id, p),
+        end: async (error) => {
+          this.running--;
+          await this.finish(id, start.dir, error);
+          this.waiting.shift()?.begin();
+        },
+      });
+    };
+    if (this.running < MAX_RUNNING_JOBS) return begin();
+    this.waiting.push({ id, begin });
+    entry.job = {
+      done: Promise.resolve(),
+      cancel: async () => {
+        this.waiting = this.waiting.filter((w) => w.id !== id);
+        await this.finish(id, start.dir, 'cancelled');
+      },
+    };
   }
 
   private async finish(id: string, dir: string, error: string | undefined): Promise<void> {
