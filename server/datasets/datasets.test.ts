@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { io } from 'socket.io-client';
+import { DEFAULT_PYTHON, detectTorch } from '../../engine/export/torch/launch';
 import { createStudioServer, type StudioServer } from '../app';
 import { api, smokePipeline, tempDir, waitFor } from '../test-support';
 
@@ -44,6 +45,18 @@ const finalStatus = (url: string, id: string) => waitFor(`run ${id} to end`, asy
   const status = (await api(url, `/api/runs/${id}`)).json;
   return !['queued', 'running', 'paused'].includes(status?.state) && status;
 }, 180_000);
+
+/** Submits a run, waits for it to complete, and checks its mean loss over the last 5 steps fell by 0.5 nats. */
+async function trainsAndLossFalls(submission: object): Promise<void> {
+  const run = (await api(server.url, '/api/runs', { json: submission })).json;
+  const final = await finalStatus(server.url, run.id);
+  assert.equal(final.state, 'completed', JSON.stringify(final));
+  const losses = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.loss !== undefined).map((r) => r.loss);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) - 0.5, `loss fell: ${losses.slice(0, 5)} -> ${losses.slice(-5)}`);
+}
+
+let bpeId: string | undefined;
 
 /** The dataset once its job has ended (ready or failed). */
 const settled = (id: string) => waitFor(`dataset ${id} to settle`, async () => {
@@ -99,6 +112,7 @@ test('a text file, byte-level: progress on the socket, then ready with its stats
 
 test('BPE on the upload, then a run on it through source "library": the loss falls', async () => {
   const id = await uploaded('name=bpe-words&tokenizer=bpe&vocab_size=300', words(4000, 3));
+  bpeId = id;
   const status = await settled(id);
   assert.equal(status.state, 'ready', status.error);
   assert.equal(status.vocab_size, 300);
@@ -108,12 +122,7 @@ test('BPE on the upload, then a run on it through source "library": the loss fal
     Object.assign(doc.nodes.find((n: any) => n.id === 'dataset').params, { source: 'library', dataset: id });
     doc.nodes.find((n: any) => n.id === 'model').params.vocab_size = 300;
   });
-  const run = (await api(server.url, '/api/runs', { json: { pipeline } })).json;
-  const final = await finalStatus(server.url, run.id);
-  assert.equal(final.state, 'completed', JSON.stringify(final));
-  const losses = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.loss !== undefined).map((r) => r.loss);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) - 0.5, `loss fell: ${losses.slice(0, 5)} -> ${losses.slice(-5)}`);
+  await trainsAndLossFalls({ pipeline });
   // A model too small for the vocabulary is told how big it must be.
   const small = smokePipeline((doc) => {
     Object.assign(doc.nodes.find((n: any) => n.id === 'dataset').params, { source: 'library', dataset: id });
@@ -124,6 +133,17 @@ test('BPE on the upload, then a run on it through source "library": the loss fal
   assert.equal(refused.state, 'failed');
   assert.equal(refused.error.nodeId, 'model');
   assert.match(refused.error.message, /is 256, but dataset's data contains token id 299; use at least 300/);
+});
+
+test('the torch executor trains on the same library dataset', async (t) => {
+  if (!(await detectTorch(DEFAULT_PYTHON)).available) return t.skip('no PyTorch on this machine');
+  assert.ok(bpeId, 'the BPE dataset of the test before');
+  const pipeline = smokePipeline((doc) => {
+    doc.training.steps = 30;
+    Object.assign(doc.nodes.find((n: any) => n.id === 'dataset').params, { source: 'library', dataset: bpeId });
+    doc.nodes.find((n: any) => n.id === 'model').params.vocab_size = 300;
+  });
+  await trainsAndLossFalls({ pipeline, executor: 'torch', torch: { device: 'cpu' } });
 });
 
 test('JSONL written by Python\'s json and a Parquet file from the Parquet test suite', async () => {
