@@ -173,6 +173,9 @@ export function Toolbar() {
         </button>
         <span className="sep" />
         <RunControls />
+        <Link href="/datasets" className="button" data-testid="data-link" title="The dataset library: upload and tokenize your own data">
+          Data
+        </Link>
         <Link href="/runs" className="button" data-testid="runs-link" title="Every run on this server">
           Runs
         </Link>
