@@ -12,7 +12,9 @@ import { DatasetUpload } from './DatasetUpload';
 type Params = Record<string, unknown>;
 
 function VocabCheck({ dataset }: { dataset: DatasetStatus }) {
-  const models = useStudio(useShallow((s) => s.doc.nodes.filter((n) => n.type === 'model').map((n) => ({ id: n.id, vocab: Number((n.params as Params).vocab_size ?? 50304) }))));
+  // The model nodes themselves (stable objects of the document), so the selection stays equal between renders.
+  const modelNodes = useStudio(useShallow((s) => s.doc.nodes.filter((n) => n.type === 'model')));
+  const models = modelNodes.map((n) => ({ id: n.id, vocab: Number((n.params as Params).vocab_size ?? 50304) }));
   const vocab = dataset.vocab_size;
   if (vocab === null) return null;
   return (

@@ -38,7 +38,7 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   await page.fill('[data-testid="input-vocab_size"]', '300');
   await page.keyboard.press('Tab');
 
-  const text = words(40_000); // ~1.3 MB
+  const text = words(15_000); // ~500 kB
   await page.evaluate((content) => {
     const transfer = new DataTransfer();
     transfer.items.add(new File([content], 'my-words.txt', { type: 'text/plain' }));
@@ -48,7 +48,7 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   await page.waitForSelector('[data-testid="library-picker"]');
   await page.waitForSelector('[data-testid="library-picker"] [data-testid="dataset-state"][data-state="tokenizing"]', { timeout: 30_000 });
   await shot(page, '01-progress');
-  await page.waitForFunction(() => (document.querySelector('[data-testid="library-select"]') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent?.includes('my-words'), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector('[data-testid="library-select"]') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent?.includes('my-words'), undefined, { timeout: 180_000 });
   const id = await page.inputValue('[data-testid="library-select"]');
   assert.match(id, /^ds-[0-9a-f]{12}$/);
   const doc = () => page.evaluate(() => JSON.parse(window.__studio!.documentText!()));
@@ -56,7 +56,7 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   assert.deepEqual([dataset.params.source, dataset.params.dataset], ['library', id]);
 
   // The model has 256 embedding rows; the dataset has 300 ids: one click sets it.
-  await page.waitForSelector('[data-testid="vocab-fix"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid="vocab-fix"]', { timeout: 180_000 });
   await page.click('[data-testid="vocab-fix"]');
   await page.waitForFunction(() => JSON.parse(window.__studio!.documentText!()).nodes.find((n: any) => n.id === 'model').params.vocab_size === 300);
   assert.equal(await page.locator('[data-testid="vocab-check"]').count(), 0);
