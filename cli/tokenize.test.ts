@@ -57,3 +57,36 @@ test('cli tokenize: errors exit non-zero with a message', async () => {
   assert.equal(both.code, 2);
   assert.match(both.stderr, /either a text file or --brown/);
 });
+
+test('cli tokenize: --jsonl-field and --parquet-column write the library layout from one field or column', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cli-tokenize-'));
+  try {
+    const jsonl = path.join(dir, 'records.jsonl');
+    await new Promise<void>((resolve, reject) => execFile('/usr/bin/python3', ['-c', `import json, sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(50): f.write(json.dumps({'id': i, 'text': 'record %d says hello' % i}) + '\\n')`, jsonl], (err) => (err ? reject(err) : resolve())));
+    const out = path.join(dir, 'from-jsonl');
+    const r = await runCli([jsonl, '--jsonl-field', 'text', '--out', out, '--valid-fraction', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /50 documents from field "text"/);
+    const expected = Array.from({ length: 50 }, (_, i) => `record ${i} says hello\n`).join('');
+    const train = decodeNpy(await readFile(path.join(out, 'train_ids.npy')));
+    assert.equal(Buffer.from(Array.from(train.data as Uint16Array)).toString(), expected);
+    const meta = JSON.parse(await readFile(path.join(out, 'meta.json'), 'utf8'));
+    assert.equal(meta.format, 'jsonl');
+    assert.deepEqual(Object.keys(meta).filter((k) => ['vocab_size', 'train_tokens', 'valid_tokens', 'train_unigram_entropy'].includes(k)).length, 4);
+
+    const parquet = fileURLToPath(new URL('../engine/data/fixtures/parquet/delta_byte_array.parquet', import.meta.url));
+    const pout = path.join(dir, 'from-parquet');
+    const p = await runCli([parquet, '--parquet-column', 'c_email_address', '--out', pout]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /969 documents from column "c_email_address" \(31 nulls skipped\)/);
+    const missing = await runCli([parquet, '--parquet-column', 'body', '--out', path.join(dir, 'never')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no column "body" \(columns: c_customer_id/);
+    const both = await runCli([jsonl, '--jsonl-field', 'text', '--parquet-column', 'x', '--out', pout]);
+    assert.equal(both.code, 2);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,18 +1,24 @@
-// `npm run tokenize`: turn a text file (or the bundled Brown corpus) into a dataset folder of
-// token ids (train_ids.npy, valid_ids.npy, tokenizer.json, meta.json) for training.
+// `npm run tokenize`: turn a text file, a JSON Lines or Parquet file (one text field or column),
+// or the bundled Brown corpus into a dataset folder of token ids (train_ids.npy, valid_ids.npy,
+// tokenizer.json, meta.json): the layout of the studio's dataset library.
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../engine/data/tokenize/tokenizer';
 import { prepareCorpus } from '../engine/node/corpus';
-import { DATASET_FILES, tokenizeText, type TokenizeOptions } from '../engine/node/tokenize-files';
+import { extractJsonlText, extractParquetText } from '../engine/node/dataset-text';
+import { DATASET_FILES, tokenizeText, type DatasetInfo, type TokenizeOptions } from '../engine/node/tokenize-files';
+import { tokenizeTextFile } from '../engine/node/tokenize-stream';
 
 const USAGE = `Usage: npm run tokenize -- <text file | --brown> --out DIR [options]
 
 Writes DIR/train_ids.npy, valid_ids.npy, tokenizer.json and meta.json.
 
   <text file>            UTF-8 text to tokenize (the last lines become validation)
+  --jsonl-field NAME     the file is JSON Lines: tokenize field NAME of each record (one per line)
+  --parquet-column NAME  the file is Parquet: tokenize text column NAME (nulls skipped)
   --brown                use the bundled Brown corpus instead (every 10th document is validation)
   --out DIR              output folder (created if missing)
   --tokenizer KIND       byte | bpe | gpt2 (default byte)
@@ -35,6 +41,8 @@ async function main(argv: string[]): Promise<void> {
         tokenizer: { type: 'string' },
         'vocab-size': { type: 'string' },
         'valid-fraction': { type: 'string' },
+        'jsonl-field': { type: 'string' },
+        'parquet-column': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -61,21 +69,16 @@ async function main(argv: string[]): Promise<void> {
     log: (message) => console.log(message),
   };
   if (opts.vocabSize !== undefined && kind !== 'bpe') throw new UsageError('--vocab-size only applies to --tokenizer bpe');
-
-  let text: string | undefined;
-  if (file !== undefined) {
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
+  const field = values['jsonl-field'];
+  const column = values['parquet-column'];
+  if (field !== undefined && column !== undefined) throw new UsageError('give --jsonl-field or --parquet-column, not both');
+  if ((field ?? column) !== undefined && file === undefined) throw new UsageError(`${field !== undefined ? '--jsonl-field' : '--parquet-column'} needs a file`);
 
   const t0 = performance.now();
-  const info =
-    text === undefined
-      ? await prepareCorpus(values.out, opts)
-      : await tokenizeText(text, values.out, { ...opts, source: path.resolve(file!) });
+  let info: DatasetInfo;
+  if (file === undefined) info = await prepareCorpus(values.out, opts);
+  else if (field !== undefined || column !== undefined) info = await tokenizeStructured(file, values.out, opts, field !== undefined ? { format: 'jsonl', field } : { format: 'parquet', field: column! });
+  else info = await tokenizeText(await readText(file), values.out, { ...opts, source: path.resolve(file) });
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 
   console.log(`\nsource       ${info.source}`);
@@ -87,6 +90,36 @@ async function main(argv: string[]): Promise<void> {
   );
   console.log(`files        ${Object.values(DATASET_FILES).map((f) => path.join(values.out!, f)).join('\n             ')}`);
   console.log(`time         ${seconds} s`);
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** JSON Lines or Parquet: the text of one field or column goes to a temporary file, which is tokenized. */
+async function tokenizeStructured(file: string, out: string, opts: TokenizeOptions, what: { format: 'jsonl' | 'parquet'; field: string }): Promise<DatasetInfo> {
+  const temp = await mkdtemp(path.join(tmpdir(), 'tokenize-'));
+  try {
+    const text = path.join(temp, 'text.txt');
+    const extract = what.format === 'jsonl' ? extractJsonlText : extractParquetText;
+    try {
+      const { documents, skipped } = await extract(file, text, what.field);
+      console.log(`${documents} documents from ${what.format === 'jsonl' ? 'field' : 'column'} "${what.field}"${skipped ? ` (${skipped} nulls skipped)` : ''}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`cannot read ${file}: ENOENT`);
+      throw new Error(`${file}: ${(err as Error).message}`);
+    }
+    return await tokenizeTextFile(text, out, {
+      tokenizer: opts.tokenizer ?? 'byte', vocabSize: opts.vocabSize, validFraction: opts.validFraction,
+      source: path.resolve(file), extraMeta: { format: what.format, field: what.field },
+    });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }
 
 /** Number from a flag value, or undefined when the flag is absent. */

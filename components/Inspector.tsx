@@ -7,6 +7,7 @@ import { PORT_TYPES } from '../engine/ports';
 import { parseFlowId } from '../lib/edits';
 import { edgePortType } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
+import { DataInspector } from './DataInspector';
 import { Field, TextInput } from './fields';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { ParamForm } from './ParamForm';
@@ -90,10 +91,13 @@ function NodeInspector({ id }: { id: string }) {
         </section>
       )}
       {def ? (
-        <section>
-          <h3>Settings</h3>
-          <ParamForm node={node} def={def} problems={problems} />
-        </section>
+        <>
+          <section>
+            <h3>Settings</h3>
+            <ParamForm node={node} def={def} problems={problems} />
+          </section>
+          <DataInspector nodeId={id} type={node.type} />
+        </>
       ) : (
         <p className="field-error">Unknown node kind '{node.type}': this build has {[...registry.keys()].join(', ')}.</p>
       )}

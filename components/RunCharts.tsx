@@ -11,15 +11,25 @@ export const VAL_COLOR = '#dc2626';
 /** Learning rates in one exponent form, so the ticks line up (1.0e-2, 7.5e-3, ...). */
 const formatLr = (v: number) => (v === 0 ? '0' : Math.abs(v) < 0.1 ? v.toExponential(1).replace(/e-0*/, 'e-') : formatValue(v));
 
-/** `empty`: what an empty chart says (it depends on the run's state). */
-export function RunCharts({ charts, empty = 'No points yet.' }: { charts: Charts; empty?: string }) {
-  const loss = useMemo(() => uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]), [charts]);
+export const ENTROPY_COLOR = '#6b7280';
+
+/**
+ * `empty`: what an empty chart says (it depends on the run's state). `entropy`: the unigram
+ * entropy of the run's dataset, drawn dashed on the loss chart: the loss of a model that knows
+ * only token frequencies.
+ */
+export function RunCharts({ charts, empty = 'No points yet.', entropy }: { charts: Charts; empty?: string; entropy?: number | null }) {
+  const loss = useMemo(() => {
+    const joined = uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]);
+    return entropy == null ? joined : ([...joined, joined[0].map(() => entropy)] as uPlot.AlignedData);
+  }, [charts, entropy]);
+  const lossSeries = [{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }, ...(entropy == null ? [] : [{ label: 'unigram entropy', color: ENTROPY_COLOR, dash: [6, 4] }])];
   const lr = useMemo((): uPlot.AlignedData => [charts.step, charts.lr], [charts]);
   const grad = useMemo((): uPlot.AlignedData => [charts.step, charts.grad_norm], [charts]);
   const rate = useMemo((): uPlot.AlignedData => [charts.step, charts.tokens_per_sec], [charts]);
   return (
     <div className="run-charts">
-      <Chart testId="chart-loss" title="Loss" data={loss} series={[{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }]} empty={empty} />
+      <Chart testId="chart-loss" title="Loss" data={loss} series={lossSeries} empty={empty} />
       <Chart testId="chart-lr" title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} empty={empty} />
       <Chart testId="chart-grad" title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} empty={empty} />
       <Chart testId="chart-tokens" title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />

@@ -10,6 +10,7 @@ import { useRuns } from '../lib/runs-store';
 import { runAction } from './run-actions';
 import { RunCharts } from './RunCharts';
 import { RunStateBadge } from './RunStateBadge';
+import { useLibraryEntropy } from '../lib/datasets-client';
 
 /** Pause / Resume / Stop for a run in `state`. */
 export function RunButtons({ runId, state, testPrefix = 'run' }: { runId: string; state: RunState; testPrefix?: string }) {
@@ -58,6 +59,7 @@ const useStatus = (runId: string) => useRuns((s) => s.runs[runId]?.status ?? s.s
 export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void }) {
   const run = useRunStream(runId);
   const status = useStatus(runId);
+  const entropy = useLibraryEntropy();
   const missing = useRuns((s) => !!s.missing[runId]);
   if (missing) {
     return (
@@ -160,7 +162,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} /> : <div className="run-charts muted">Connecting…</div>}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { decodeShare, isShareHash } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
 import { BottomPanel } from './BottomPanel';
 import { Canvas } from './Canvas';
+import { DatasetBlockDrop } from './DatasetBlockDrop';
 import { isTypingTarget } from './files';
 import { LiveRunContext } from './live-run';
 import { Palette } from './Palette';
@@ -149,6 +150,7 @@ function Workspace() {
           <Palette />
           <main className="canvas-area">
             <Canvas />
+            <DatasetBlockDrop />
             <Toasts />
           </main>
           <RightPanel />

@@ -175,6 +175,9 @@ export function Toolbar() {
         <span className="sep" />
         <RunControls />
         <SweepButton />
+        <Link href="/datasets" className="button" data-testid="data-link" title="The dataset library: upload and tokenize your own data">
+          Data
+        </Link>
         <Link href="/runs" className="button" data-testid="runs-link" title="Every run on this server">
           Runs
         </Link>

@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import { Access, generateToken, TOKEN_PATTERN } from './access';
 import { apiHandler } from './api';
 import { corpusHandler } from './corpus-route';
+import { runsUsingDataset } from './datasets/in-use';
+import { DatasetLibrary } from './datasets/library';
 import { isLoopback, sendJson } from './http';
 import { requestTarget, targetProblem } from './request-target';
 import { RunManager } from './runs/manager';
@@ -35,6 +37,8 @@ export interface StudioServerOptions {
   maxConcurrentUploads?: number;
   /** Bytes one run may take by its estimate (MAX_RUN_MEMORY). Default half the machine's RAM. */
   maxRunMemory?: number;
+  /** Largest dataset upload (POST /api/datasets, MAX_DATASET_UPLOAD_BYTES). Default 4 GiB. */
+  maxDatasetUploadBytes?: number;
   /** Environment of run workers (WANDB_API_KEY, ...). Default: this process's. */
   workerEnv?: NodeJS.ProcessEnv;
   /** Live event batching interval in ms. Default 100. */
@@ -58,6 +62,8 @@ export interface StudioServerOptions {
 
 /** Checkpoint uploads above this are refused (413) unless maxUploadBytes says otherwise. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+/** Dataset uploads are streamed to disk, so their limit is about disk space, not memory. */
+export const DEFAULT_MAX_DATASET_UPLOAD_BYTES = 4 * 1024 ** 3;
 
 export interface StudioServer {
   /** e.g. http://127.0.0.1:3000 */
@@ -68,6 +74,7 @@ export interface StudioServer {
   token?: string;
   port: number;
   manager: RunManager;
+  datasets: DatasetLibrary;
   /** Stops accepting connections, ends run workers (their runs become interrupted) and closes Next. */
   close(): Promise<void>;
 }
@@ -94,9 +101,14 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}), ...(options.maxRunMemory ? { maxRunMemory: options.maxRunMemory } : {}),
   });
   await manager.init();
+  const datasets = new DatasetLibrary({
+    dataDir: options.dataDir ?? 'data', maxUploadBytes: options.maxDatasetUploadBytes ?? DEFAULT_MAX_DATASET_UPLOAD_BYTES, usedBy: runsUsingDataset(manager),
+  });
+  await datasets.init();
   const api = apiHandler(manager, {
     maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
     ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
+    datasets,
   });
 
   const corpus = corpusHandler(options.dataDir ?? 'data');
@@ -124,6 +136,8 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
     });
   });
   const io = attachSocket(server, manager, { access: () => access });
+  // Dataset uploads and tokenize jobs: `datasets <DatasetStatus | {id, deleted}>` to everyone.
+  datasets.onStatus((status) => io.emit('datasets', status));
   // Every request passes the front door before any listener sees it: engine.io puts its own
   // request listener first, and WebSocket upgrades (socket.io's and Next's dev HMR socket alike)
   // bypass the request handler. A malformed target gets a 400 here; an upgrade, the access gate.
@@ -177,10 +191,11 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   // A wildcard address is not something to type into a browser: name the machine instead.
   const shown = host === '0.0.0.0' || host === '::' ? `http://${hostname()}:${port}` : url;
   return {
-    url, port, manager, openUrl: token ? `${shown}/?token=${token}` : url, ...(token ? { token } : {}),
+    url, port, manager, datasets, openUrl: token ? `${shown}/?token=${token}` : url, ...(token ? { token } : {}),
     async close() {
       await new Promise<void>((done) => io.close(() => done())); // also closes the http server
       await manager.close();
+      await datasets.close();
       await closeNext();
       server.closeAllConnections?.();
     },

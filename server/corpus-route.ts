@@ -1,4 +1,4 @@
-// GET/HEAD /data/brown-<tokenizer>/<file>: the bundled corpus, prepared under DATA_DIR, served
+// GET/HEAD /data/brown-<tokenizer>/<file> and /data/datasets/<id>/<file> (the library's uploads, once ready): the bundled corpus, prepared under DATA_DIR, served
 // read-only to browser runs, with HTTP Range support so a worker reads train_ids.npy in windows
 // (engine/browser/http-source.ts). Only the four dataset files of brown-* folders can be named
 // (engine/browser/corpus-files.ts), so no path reaches anything else. A missing byte-level folder
@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseByteRange, parseCorpusPath } from '../engine/browser/corpus-files';
+import { parseByteRange, parseCorpusPath, parseLibraryPath } from '../engine/browser/corpus-files';
 import { prepareCorpus } from '../engine/node/corpus';
 import { sendJson } from './http';
 import { requestTarget } from './request-target';
@@ -42,12 +42,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, dataDir: string,
   }
   // The front door checked the percent-encoding, so each segment decodes.
   const segments = pathname.slice('/data/'.length).split('/').map(decodeURIComponent);
-  const target = parseCorpusPath(segments);
-  if (!target) return sendJson(res, 404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<train_ids.npy|valid_ids.npy|tokenizer.json|meta.json>)` });
+  const target = parseCorpusPath(segments) ?? parseLibraryPath(segments);
+  if (!target) return sendJson(res, 404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<file> or /data/datasets/<id>/<file>, file: train_ids.npy|valid_ids.npy|tokenizer.json|meta.json)` });
   const folder = join(dataDir, target.folder);
   // meta.json is written last: without it the folder is missing or half written.
   if (!(await stat(join(folder, 'meta.json')).catch(() => undefined))) {
-    if (target.tokenizer !== 'byte') return sendJson(res, 404, { error: `${target.folder} is not prepared on this server (run \`npm run tokenize -- --brown\` for it, or one server run)` });
+    if (!('tokenizer' in target) || target.tokenizer !== 'byte') return sendJson(res, 404, { error: `${target.folder} is not prepared on this server (run \`npm run tokenize -- --brown\` for it, or one server run)` });
     try {
       await prepareOnce(folder);
     } catch (err) {

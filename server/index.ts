@@ -2,8 +2,8 @@
 // first). Environment: HOST (default 127.0.0.1), PORT (3000), RUNS_DIR (runs), DATA_DIR (data),
 // MAX_CONCURRENT_RUNS (1), MAX_UPLOAD_BYTES (256 MiB: checkpoint uploads), MAX_CONCURRENT_UPLOADS
 // (2: checkpoint uploads read at once), MAX_RUN_MEMORY (half
-// the RAM: runs whose estimated memory is larger are refused), TORCH_PYTHON
-// (/usr/bin/python3: the python with torch for torch runs); STUDIO_TOKEN (the access token;
+// the RAM: runs whose estimated memory is larger are refused), MAX_DATASET_UPLOAD_BYTES (4 GiB:
+// dataset uploads, streamed to disk), TORCH_PYTHON (/usr/bin/python3: the python with torch for torch runs); STUDIO_TOKEN (the access token;
 // generated when HOST is not loopback), ALLOWED_ORIGINS (comma-separated browser origins allowed
 // besides the server's own; see docs/security.md); NODE_ENV=production selects the built app;
 // STUDIO_NO_NEXT=1 serves the API and socket only (tests, headless machines).
@@ -16,11 +16,17 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${JSON.stringify(process.env.PORT)}`);
   process.exit(2);
 }
-const maxUploadBytes = process.env.MAX_UPLOAD_BYTES ? Number(process.env.MAX_UPLOAD_BYTES) : undefined;
-if (maxUploadBytes !== undefined && (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1)) {
-  console.error(`MAX_UPLOAD_BYTES must be a positive number of bytes, got ${JSON.stringify(process.env.MAX_UPLOAD_BYTES)}`);
-  process.exit(2);
+function byteLimit(name: string): number | undefined {
+  const raw = process.env[name];
+  const bytes = raw ? Number(raw) : undefined;
+  if (bytes !== undefined && (!Number.isSafeInteger(bytes) || bytes < 1)) {
+    console.error(`${name} must be a positive number of bytes, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return bytes;
 }
+const maxUploadBytes = byteLimit('MAX_UPLOAD_BYTES');
+const maxDatasetUploadBytes = byteLimit('MAX_DATASET_UPLOAD_BYTES');
 
 const maxConcurrentUploads = process.env.MAX_CONCURRENT_UPLOADS ? Number(process.env.MAX_CONCURRENT_UPLOADS) : undefined;
 if (maxConcurrentUploads !== undefined && (!Number.isSafeInteger(maxConcurrentUploads) || maxConcurrentUploads < 1)) {
@@ -48,6 +54,7 @@ const server = await createStudioServer({
   ...(maxUploadBytes ? { maxUploadBytes } : {}),
   maxRunMemory,
   ...(maxConcurrentUploads ? { maxConcurrentUploads } : {}),
+  ...(maxDatasetUploadBytes ? { maxDatasetUploadBytes } : {}),
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
   ...(token ? { token } : {}),

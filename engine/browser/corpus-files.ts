@@ -41,6 +41,33 @@ export function parseCorpusPath(segments: readonly string[]): CorpusPath | undef
   return { folder, file: file as CorpusFile, tokenizer: 'bpe', vocabSize };
 }
 
+/** A file of an uploaded library dataset: `/data/datasets/<id>/<file>`. */
+export interface LibraryPath {
+  folder: string; // 'datasets/<id>'
+  file: CorpusFile;
+}
+
+/**
+ * Parses `/data/datasets/<id>/<file>`: only upload ids (`ds-` and 12 hex digits) and the four
+ * dataset file names, so no request can name anything else.
+ * @example parseLibraryPath(['datasets', 'ds-0123456789ab', 'meta.json']) // { folder: 'datasets/ds-0123456789ab', file: 'meta.json' }
+ */
+export function parseLibraryPath(segments: readonly string[]): LibraryPath | undefined {
+  if (segments.length !== 3 || segments[0] !== 'datasets' || !/^ds-[0-9a-f]{12}$/.test(segments[1])) return undefined;
+  if (!(CORPUS_FILES as readonly string[]).includes(segments[2])) return undefined;
+  return { folder: `datasets/${segments[1]}`, file: segments[2] as CorpusFile };
+}
+
+/**
+ * The app path of a library dataset's folder: bundled ids under /data/, uploads under /data/datasets/.
+ * @example libraryFolderUrl('ds-0123456789ab') // 'datasets/ds-0123456789ab'
+ */
+export function libraryFolder(id: string): string {
+  if (parseCorpusPath([id, 'meta.json'])) return id;
+  if (parseLibraryPath(['datasets', id, 'meta.json'])) return `datasets/${id}`;
+  throw new Error(`dataset: ${JSON.stringify(id)} is not a dataset id (choose one from the library)`);
+}
+
 /**
  * The byte range a `Range` header asks of a `size`-byte file: inclusive `{ start, end }`,
  * undefined for the whole file (no header, or one we do not honour: several ranges, other

@@ -4,7 +4,7 @@
 import { blobSource, memorySource } from '../data/byte-source';
 import { memoryCheckpointStore, type CheckpointStore } from '../checkpoint/checkpoint-store';
 import type { DatasetFiles, DatasetMeta, DatasetRequest, RuntimeIO } from '../runtime/io';
-import { corpusFolder } from './corpus-files';
+import { corpusFolder, libraryFolder } from './corpus-files';
 import { HttpSourceError, httpRangeSource } from './http-source';
 import type { BrowserDataset, CheckpointPayload } from './protocol';
 import { tokenizeTextDataset, type TextDataset } from './tokenize-text';
@@ -53,7 +53,7 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
   let tokenized: Promise<TextDataset> | undefined; // one text dataset, shared by every dataset node
 
   const openBundled = async (request: DatasetRequest): Promise<DatasetFiles> => {
-    const folder = corpusFolder(request);
+    const folder = request.source === 'library' ? libraryFolder(request.dataset ?? '') : corpusFolder(request);
     const base = `${options.origin}/data/${folder}/`;
     const what = request.tokenizer === 'bpe' ? `BPE (vocab ${request.vocabSize})` : request.tokenizer;
     try {
@@ -61,6 +61,9 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
       const [meta, tokenizer] = await Promise.all([fetchJson(base + 'meta.json', doFetch), fetchJson(base + 'tokenizer.json', doFetch)]);
       return { train, valid, ...(meta ? { meta: meta as DatasetMeta } : {}), ...(tokenizer ? { tokenizer } : {}) };
     } catch (err) {
+      if (err instanceof HttpSourceError && err.status === 404 && request.source === 'library') {
+        throw new Error(`dataset: ${request.dataset} is not a ready dataset of this server's library (${err.message})`);
+      }
       if (err instanceof HttpSourceError && err.status === 404) {
         throw new Error(`the bundled Brown corpus tokenized with ${what} is not prepared on this server (${err.message}); ` +
           `prepare it there with \`npm run tokenize -- --brown --tokenizer ${request.tokenizer}` +
@@ -94,7 +97,7 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
     logLines,
     sampleLines,
     async openDataset(request) {
-      if (request.source === 'brown') return openBundled(request);
+      if (request.source === 'brown' || request.source === 'library') return openBundled(request);
       if (!options.data) {
         throw new Error(`source 'files' in the browser reads files you choose: pick ${request.trainPath} and ${request.validPath} ` +
           `(or a text file to tokenize) when starting the run`);

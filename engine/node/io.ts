@@ -5,6 +5,7 @@ import type { DatasetFiles, DatasetRequest, RuntimeIO } from '../runtime/io';
 import { directoryCheckpointStore, type DirectoryStoreOptions } from './checkpoint-dir';
 import { prepareCorpus } from './corpus';
 import { openFileSource } from './file-source';
+import { readyLibraryDir } from './library-dir';
 import { DATASET_FILES } from './tokenize-files';
 
 export interface NodeIOOptions {
@@ -90,6 +91,10 @@ export function nodeIO(options: NodeIOOptions): RuntimeIO & { close(): Promise<v
       if (request.source === 'brown') {
         folder = corpusDir(dataDir, request);
         await prepareCorpus(folder, { tokenizer: request.tokenizer, ...(request.tokenizer === 'bpe' ? { vocabSize: request.vocabSize } : {}) });
+        trainPath = join(folder, DATASET_FILES.train);
+        validPath = join(folder, DATASET_FILES.valid);
+      } else if (request.source === 'library') {
+        folder = await readyLibraryDir(dataDir, request.dataset ?? '');
         trainPath = join(folder, DATASET_FILES.train);
         validPath = join(folder, DATASET_FILES.valid);
       } else {

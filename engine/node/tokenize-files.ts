@@ -150,7 +150,7 @@ export async function readDatasetInfo(dir: string): Promise<DatasetInfo | undefi
 }
 
 /** The vocabulary size the options ask for; byte and gpt2 have fixed ones. */
-function requestedVocabSize(kind: TokenizerKind, vocabSize: number | undefined): number {
+export function requestedVocabSize(kind: TokenizerKind, vocabSize: number | undefined): number {
   const fixed = kind === 'byte' ? 256 : kind === 'gpt2' ? GPT2_VOCAB_SIZE : undefined;
   if (fixed !== undefined) {
     if (vocabSize !== undefined && vocabSize !== fixed) {

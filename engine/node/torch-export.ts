@@ -9,6 +9,7 @@ import { ByteTokenizer } from '../data/tokenize/byte';
 import { loadTokenizer, type Tokenizer } from '../data/tokenize/tokenizer';
 import { prepareCorpus } from './corpus';
 import { corpusDir } from './io';
+import { readyLibraryDir } from './library-dir';
 import { DATASET_FILES } from './tokenize-files';
 import type { Plan } from '../plan';
 import { checkExportable, EXPORT_DATA_DIR, exportTorch, GPT2_VOCAB_FILE, TorchExportError, type TorchConfig } from '../export/torch/export';
@@ -81,7 +82,7 @@ export async function writeTorchExport(plan: Plan, outDir: string, options: Writ
   const out = resolve(outDir);
   const dataset = plan.nodes.find((n) => n.kind === 'dataset')!;
   const sample = plan.nodes.find((n) => n.kind === 'sample');
-  const p = dataset.params as { source: 'brown' | 'files'; tokenizer: 'byte' | 'bpe' | 'gpt2'; vocab_size: number; train_path: string; valid_path: string };
+  const p = dataset.params as { source: 'brown' | 'files' | 'library'; tokenizer: 'byte' | 'bpe' | 'gpt2'; vocab_size: number; train_path: string; valid_path: string; dataset?: string };
 
   // 1. Where the ids are, and the folder beside them that may hold tokenizer.json and meta.json.
   let train: string;
@@ -92,6 +93,10 @@ export async function writeTorchExport(plan: Plan, outDir: string, options: Writ
     await prepareCorpus(folder, { tokenizer: p.tokenizer, ...(p.tokenizer === 'bpe' ? { vocabSize: p.vocab_size } : {}) });
     train = join(folder, DATASET_FILES.train);
     valid = join(folder, DATASET_FILES.valid);
+  } else if (p.source === 'library') {
+    folder = await readyLibraryDir(resolve(options.dataDir ?? 'data'), p.dataset ?? '');
+    train = join(folder, DATASET_FILES.train);
+    valid = join(folder, DATASET_FILES.valid);
   } else {
     const at = (path: string) => (isAbsolute(path) || options.baseDir === undefined ? path : resolve(options.baseDir, path));
     train = at(p.train_path);
@@ -99,11 +104,11 @@ export async function writeTorchExport(plan: Plan, outDir: string, options: Writ
     folder = isAbsolute(train) ? dirname(train) : options.baseDir === undefined ? resolve(out, dirname(train)) : undefined;
   }
 
-  // 2. Data into the export: always for the bundled corpus, on request for your own files.
+  // 2. Data into the export: always for the bundled corpus and the library, on request for your own files.
   await mkdir(out, { recursive: true });
   const written: string[] = [];
   let dataPaths = { train, valid };
-  if (p.source === 'brown' || options.copyData) {
+  if (p.source !== 'files' || options.copyData) {
     await mkdir(join(out, EXPORT_DATA_DIR), { recursive: true });
     const place = async (from: string, name: string) => {
       const to = join(out, EXPORT_DATA_DIR, name);

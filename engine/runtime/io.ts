@@ -4,7 +4,7 @@ import type { ByteSource } from '../data/byte-source';
 
 /** What a `dataset` node asks for. */
 export interface DatasetRequest {
-  source: 'brown' | 'files';
+  source: 'brown' | 'files' | 'library';
   /** For source 'brown': how the bundled corpus is tokenized. */
   tokenizer: 'byte' | 'bpe' | 'gpt2';
   /** For tokenizer 'bpe': the trained vocabulary size. */
@@ -12,6 +12,8 @@ export interface DatasetRequest {
   /** For source 'files': paths (or names the host understands) of the two .npy files. */
   trainPath: string;
   validPath: string;
+  /** For source 'library': the dataset's id in the server's library. */
+  dataset?: string;
 }
 
 /** Facts stored next to ids files by the tokenizer (meta.json), when present. */

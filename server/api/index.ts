@@ -7,6 +7,7 @@ import { requestTarget } from '../request-target';
 import { RunActionError, type RunManager } from '../runs/manager';
 import { browserRunRoutes } from './browser-runs';
 import { checkpointRoutes } from './checkpoints';
+import { datasetApiRoutes } from './datasets';
 import { executorRoutes } from './executors';
 import { exportRoutes } from './export';
 import { healthRoutes } from './health';
@@ -18,7 +19,7 @@ import { runLookup, uploadLimits, type ApiArea, type ApiOptions, type Route } fr
 export type { ApiOptions } from './route';
 
 /** In this order a path's methods are listed in a 405's `allow` (a browser run's POST before its files' GET). */
-const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRoutes, exportRoutes, browserRunRoutes, runFileRoutes, sweepRoutes];
+const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRoutes, exportRoutes, browserRunRoutes, runFileRoutes, sweepRoutes, datasetApiRoutes];
 
 /**
  * Returns the API's request handler, which answers paths under /api and returns false for the

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Diagnostic } from '../../engine/compiler/diagnostics';
+import type { DatasetLibrary } from '../datasets/library';
 import { HttpError } from '../http';
 import { UploadSlots } from '../upload-slots';
 import { isRunId } from '../runs/ids';
@@ -20,6 +21,8 @@ export interface ApiOptions {
   dataDir: string;
   /** Checkpoint uploads read at once (MAX_CONCURRENT_UPLOADS). Default 2. */
   maxConcurrentUploads?: number;
+  /** The dataset library (uploads, tokenize jobs): /api/datasets. */
+  datasets?: DatasetLibrary;
 }
 
 /** What every area's handlers reach: the run manager, the limits, and the run a URL names. */
@@ -35,7 +38,7 @@ export interface Api {
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void> | void;
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Matched against the decoded path; its groups are the handler's params. */
   path: RegExp;
   handle: Handler;

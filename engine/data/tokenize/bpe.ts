@@ -160,13 +160,29 @@ function mergePair(syms: number[], a: number, b: number, id: number): number[] |
  *   tok.merges[0];      // e.g. [101, 32] = 'e' + ' '... whatever pair is most frequent
  */
 export function trainBpe(text: string, vocabSize: number): BpeTokenizer {
+  // 1. Unique chunks with their frequencies; natural text has ~100x fewer unique chunks.
+  const chunkFreq = new Map<string, number>();
+  countChunks(text, chunkFreq);
+  return trainBpeOnChunks(chunkFreq, vocabSize);
+}
+
+/**
+ * Adds the pre-tokenizer chunks of `text` to `chunkFreq`: what trainBpe counts, for text that
+ * arrives in pieces (cut where splitChunks would cut anyway, see safeChunkEnd).
+ * @example const freq = new Map(); countChunks('a b', freq); // Map { 'a' => 1, ' b' => 1 }
+ */
+export function countChunks(text: string, chunkFreq: Map<string, number>): void {
+  for (const chunk of splitChunks(text)) chunkFreq.set(chunk, (chunkFreq.get(chunk) ?? 0) + 1);
+}
+
+/**
+ * trainBpe on counted chunks (countChunks): the same merges as trainBpe on the whole text.
+ * @example const tok = trainBpeOnChunks(freq, 512);
+ */
+export function trainBpeOnChunks(chunkFreq: Map<string, number>, vocabSize: number): BpeTokenizer {
   if (!Number.isInteger(vocabSize) || vocabSize < BYTE_IDS || vocabSize > MAX_BPE_VOCAB) {
     throw new RangeError(`bpe: vocabSize must be an integer in ${BYTE_IDS}..${MAX_BPE_VOCAB}, got ${vocabSize}`);
   }
-
-  // 1. Unique chunks with their frequencies; natural text has ~100x fewer unique chunks.
-  const chunkFreq = new Map<string, number>();
-  for (const chunk of splitChunks(text)) chunkFreq.set(chunk, (chunkFreq.get(chunk) ?? 0) + 1);
 
   // 2. Each unique chunk becomes a "word": its current symbols and its frequency.
   //    Single-byte chunks hold no pair and can never change, so they are left out.

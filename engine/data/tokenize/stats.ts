@@ -19,6 +19,38 @@ export function unigramEntropy(ids: ArrayLike<number>): number {
   return h;
 }
 
+/**
+ * Unigram counts kept while ids arrive in pieces; `entropy()` equals unigramEntropy of all of
+ * them at once.
+ * @example const u = new UnigramCounts(); u.add([0, 1]); u.add([0, 1]); u.entropy(); // ≈ 0.693
+ */
+export class UnigramCounts {
+  private counts = new Float64Array(256);
+  total = 0;
+
+  add(ids: ArrayLike<number>): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!(Number.isInteger(id) && id >= 0 && id < 1 << 24)) throw new RangeError(`UnigramCounts: id ${id} is not a token id`);
+      if (id >= this.counts.length) this.grow(id + 1);
+      this.counts[id]++;
+    }
+    this.total += ids.length;
+  }
+
+  entropy(): number {
+    let h = 0;
+    for (const c of this.counts) if (c > 0) h -= (c / this.total) * Math.log(c / this.total);
+    return h;
+  }
+
+  private grow(min: number): void {
+    const next = new Float64Array(Math.max(min, this.counts.length * 2));
+    next.set(this.counts);
+    this.counts = next;
+  }
+}
+
 /** Occurrence count per distinct id (order unspecified). */
 function countIds(ids: ArrayLike<number>): Iterable<number> {
   let max = 0;

@@ -243,7 +243,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
   if (source === 'brown' && sample?.inputs.data && str(dataset, 'tokenizer') !== 'byte' && !options.tokenizer) {
     throw new TorchExportError([{ nodeId: sample.id, field: 'data', message: `decodes with the ${str(dataset, 'tokenizer')} tokenizer of ${dataset.id}; pass it as options.tokenizer (writeTorchExport loads it)` }]);
   }
-  const dataPaths = options.dataPaths ?? (source === 'brown'
+  const dataPaths = options.dataPaths ?? (source !== 'files'
     ? { train: `${EXPORT_DATA_DIR}/train_ids.npy`, valid: `${EXPORT_DATA_DIR}/valid_ids.npy` }
     : { train: str(dataset, 'train_path'), valid: str(dataset, 'valid_path') });
 
