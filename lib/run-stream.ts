@@ -212,6 +212,8 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
   };
 
   switch (e.type) {
+    case 'run/edited':
+      return run;
     case 'run/started': {
       // A new segment: a resume (or a restart without a checkpoint) replays steps after e.step.
       const lastChartStep = run.charts.step[run.charts.step.length - 1] ?? 0;

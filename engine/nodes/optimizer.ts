@@ -3,7 +3,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { Gpt } from '../model/gpt';
-import { createOptimizer } from '../optim/optimizers';
+import { createOptimizer, type OptimizerConfig } from '../optim/optimizers';
 import { defineNode, port } from './define';
 
 export const optimizer = defineNode({
@@ -31,6 +31,7 @@ export const optimizer = defineNode({
     initial_accumulator: z.number().min(0).default(0).describe('starting sum of squares (adagrad)'),
     decay_norms_and_biases: z.boolean().default(false).describe('also decay rank-1 params (norm weights, biases)'),
   }),
+  hot: ['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'momentum', 'nesterov', 'dampening', 'decay_norms_and_biases'],
   summary: ['kind', 'weight_decay'],
   check(p) {
     return p.nesterov && p.kind === 'sgd' && (p.momentum === 0 || p.dampening !== 0)
@@ -39,11 +40,8 @@ export const optimizer = defineNode({
   },
   create(p, setup) {
     const gpt = setup.inputs.model as Gpt;
-    const optim = createOptimizer(gpt.params, {
-      kind: p.kind, beta1: p.beta1, beta2: p.beta2, eps: p.eps, weightDecay: p.weight_decay,
-      decayNormsAndBiases: p.decay_norms_and_biases, momentum: p.momentum, nesterov: p.nesterov,
-      dampening: p.dampening, initialAccumulator: p.initial_accumulator,
-    });
+    const config = optimizerConfig(p);
+    const optim = createOptimizer(gpt.params, config);
     return {
       outputs: { model: gpt, optimizer: optim },
       step({ grads, lr }, ctx) {
@@ -51,6 +49,14 @@ export const optimizer = defineNode({
         if ((grads as Map<string, tf.Tensor>).size === 0) return; // backward skipped this update
         optim.step(grads as Map<string, tf.Tensor>, rate);
         ctx.metric('lr', rate);
+      },
+      // The optimizer reads its config at every update: a live edit changes it in place.
+      retune(next) {
+        const changed = optimizerConfig(next as typeof p);
+        if (p.kind === 'sgd' && (changed.momentum === 0) !== (config.momentum === 0)) {
+          throw new Error('momentum cannot switch between 0 and non-zero while sgd trains (its momentum buffer would appear or vanish); fork the run instead');
+        }
+        Object.assign(config, changed);
       },
       saveState: () => ({ tensors: optim.getState() }),
       loadState(state) {
@@ -62,3 +68,11 @@ export const optimizer = defineNode({
     };
   },
 });
+
+function optimizerConfig(p: z.infer<typeof optimizer.params>): OptimizerConfig {
+  return {
+    kind: p.kind, beta1: p.beta1, beta2: p.beta2, eps: p.eps, weightDecay: p.weight_decay,
+    decayNormsAndBiases: p.decay_norms_and_biases, momentum: p.momentum, nesterov: p.nesterov,
+    dampening: p.dampening, initialAccumulator: p.initial_accumulator,
+  };
+}

@@ -31,18 +31,17 @@ export const scheduler = defineNode({
   inputs: {},
   outputs: { lr: port('LR', 'lr') },
   params,
+  hot: ['kind', 'lr', 'min_lr', 'warmup_steps', 'decay_steps', 'step_size', 'gamma', 'decay_fraction'],
   summary: ['kind', 'lr', 'warmup_steps'],
   check(p) {
     return p.min_lr > p.lr ? [{ field: 'min_lr', message: `must not exceed lr (${p.lr})` }] : [];
   },
-  create(p, setup) {
-    const schedule = scheduleConfig(p, setup.totalSteps);
-    return {
-      step(_inputs, ctx) {
-        const lr = lrAt(ctx.step, schedule);
-        ctx.metric('lr', lr);
-        return { lr };
-      },
-    };
-  },
+  // The schedule is read each step: its params and the run length may be edited while it trains.
+  create: (p) => ({
+    step(_inputs, ctx) {
+      const lr = lrAt(ctx.step, scheduleConfig(p, ctx.totalSteps));
+      ctx.metric('lr', lr);
+      return { lr };
+    },
+  }),
 });
