@@ -14,6 +14,7 @@ import { compile } from '../engine/compiler/compile';
 import { EVENTS_VERSION } from '../engine/events';
 import { checkExportable, TorchExportError } from '../engine/export/torch/export';
 import { directoryCheckpointStore } from '../engine/node/checkpoint-dir';
+import { experimentRoutes } from './api-edits';
 import { readCheckpointUpload } from './checkpoint-upload';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { BrowserBackendPreference, EventBatch } from './runs/browser-record';
@@ -44,8 +45,8 @@ const SubmitBody = z.object({
     device: z.enum(['cpu', 'cuda']).optional(),
   }).strict().optional(),
   resume: z.union([
-    z.object({ upload: z.string().max(100) }).strict(),
-    z.object({ run: z.string().max(100), checkpoint: z.string().max(200) }).strict(),
+    z.object({ upload: z.string().max(100), restartSchedule: z.boolean().optional() }).strict(),
+    z.object({ run: z.string().max(100), checkpoint: z.string().max(200), restartSchedule: z.boolean().optional() }).strict(),
   ]).optional(),
 }).strict().superRefine((body, ctx) => {
   const { executor, backend } = body;
@@ -226,6 +227,7 @@ export function apiHandler(manager: RunManager, options: ApiOptions) {
       const type = ext === '.json' ? 'application/json' : 'application/octet-stream';
       return sendFile(res, join(dir, name + ext), type, { download: `${id}-${name}${ext}` });
     }],
+    ...experimentRoutes(manager, runOr404),
   ];
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {

@@ -35,7 +35,7 @@ export class RunEdits {
   }
 
   /** Applies, with `stepsDone` steps completed, the replays due now and then the host's requests. */
-  async apply(stepsDone: number, requests: readonly PendingEdit[]): Promise<void> {
+  async apply(stepsDone: number, requests: readonly PendingEdit[]): Promise<number> {
     while (this.replays.length && this.replays[0].step <= stepsDone) {
       const edit = this.replays.shift()!;
       await this.record({ ...edit, step: stepsDone }, true);
@@ -54,6 +54,7 @@ export class RunEdits {
       }
       request.settle({ appliedAtStep: stepsDone });
     }
+    return requests.length;
   }
 
   private async record(edit: EditRecord, replayed: boolean): Promise<void> {

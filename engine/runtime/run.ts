@@ -11,6 +11,7 @@ import { NodeError } from './errors';
 import type { RuntimeIO } from './io';
 import { RunNodes } from './nodes';
 import { planAsOf, type EditRecord } from './edits';
+import { answerAll, sampleSource, type PendingSample } from './ask';
 import { refuseEdits, RunEdits, type PendingEdit } from './run-edits';
 import { runStep } from './step';
 
@@ -23,6 +24,8 @@ export interface RunControl {
   waitWhilePaused(): Promise<void>;
   /** Live edits asked since the last call (engine/runtime/edits.ts); applied before the next step. */
   takeEdits?(): PendingEdit[];
+  /** Text asked of the model since the last call (engine/runtime/ask.ts); answered before the next step. */
+  takeSamples?(): PendingSample[];
 }
 
 export interface RunOptions {
@@ -106,6 +109,11 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
 
     const runNodes = nodes;
     const runEdits = new RunEdits(plan, runNodes.runtimes, registry, io, emit, history, stepsDone);
+    const asking = control?.takeSamples ? await sampleSource(runNodes.setupOutputs) : undefined;
+    const boundary: Boundary = {
+      edits: (done) => runEdits.apply(done, control?.takeEdits?.() ?? []),
+      samples: (done) => answerAll(asking, control?.takeSamples?.() ?? [], done),
+    };
     const environment = {
       io, emit, elapsedSeconds,
       snapshot: (step: number) => runNodes.snapshot({
@@ -115,7 +123,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       }),
     };
     while (stepsDone < plan.totalSteps) {
-      if (!(await betweenSteps(runEdits, stepsDone, control))) return finish('stopped');
+      if (!(await betweenSteps(boundary, stepsDone, control))) return finish('stopped');
       if (stepsDone >= plan.totalSteps) break;
       const result = await runStep(runNodes, stepsDone, environment);
       stepsDone += 1;
@@ -131,6 +139,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     return finish('failed', { message, ...(nodeId ? { nodeId } : {}) });
   } finally {
     if (control?.takeEdits) refuseEdits(control.takeEdits(), 'the run has ended');
+    for (const request of control?.takeSamples?.() ?? []) request.settle({ error: 'the run has ended' });
     await nodes?.dispose();
   }
 }
@@ -139,16 +148,21 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
  * The boundary before a step: applies due edits (also while paused, so a paused run takes them)
  * and waits out a pause. False when the run is to stop.
  */
-async function betweenSteps(edits: RunEdits, stepsDone: number, control: RunControl | undefined): Promise<boolean> {
+async function betweenSteps(boundary: Boundary, stepsDone: number, control: RunControl | undefined): Promise<boolean> {
   for (;;) {
-    await edits.apply(stepsDone, control?.takeEdits?.() ?? []);
+    await boundary.edits(stepsDone);
+    await boundary.samples(stepsDone);
     if (control?.stopRequested) return false;
     await control?.waitWhilePaused();
     if (control?.stopRequested) return false;
-    const waiting = control?.takeEdits?.() ?? [];
-    if (!waiting.length) return true;
-    await edits.apply(stepsDone, waiting);
+    if (!(await boundary.edits(stepsDone)) && !(await boundary.samples(stepsDone))) return true;
   }
+}
+
+/** Work done at a step boundary; each returns how many requests it served. */
+interface Boundary {
+  edits(stepsDone: number): Promise<number>;
+  samples(stepsDone: number): Promise<number>;
 }
 
 /** The edit history a checkpoint carries, if it is one (an uploaded checkpoint's metadata is not trusted). */

@@ -12,9 +12,13 @@ import { spawnRunWorker } from './spawn';
 import { eventLine, type RunState, type RunStore, type WireEvent } from './store';
 import type { EventHub } from './stream';
 import { TorchRun } from './torch';
+import { WorkerCommands, type LiveRequests } from './commands';
+import { readEditHistory, recordEdits } from './edit-history';
 
 /** A run in progress, whichever executor trains it: what the manager can ask of it. */
 export interface Execution {
+  /** Live edits and text from the model, where the executor takes them (commands.ts). */
+  live?: LiveRequests;
   pause(): void;
   resume(): void;
   stop(): void;
@@ -81,9 +85,11 @@ export class RunExecutions {
     const { id } = record.status;
     const pipeline = await store.readJson(id, 'pipeline.json');
     if (this.context.closing()) return this.context.release(id); // still queued: the next server starts it
+    const edits = await readEditHistory(store.dir(id));
     const start = {
       runId: id, pipeline, outDir: store.dir(id), dataDir: resolve(dataDir),
       backend: NodeBackend.parse(record.status.backend), ...(record.status.resumeFrom ? { resume: join(store.checkpointsDir(id), record.status.resumeFrom) } : {}),
+      edits, ...(record.status.restartSchedule ? { restartSchedule: true } : {}),
     };
     const execution: Execution = startWorker(start, this.context.workerEnv, {
       message: (message) => this.handle(record, message),
@@ -122,6 +128,7 @@ export class RunExecutions {
 
   private activate(record: RunRecord, execution: Execution): void {
     record.active = { execution, writer: this.context.store.appendEvents(record.status.id), ended: false };
+    record.status.restartSchedule = undefined; // once: a later resume continues from its own checkpoint
     record.status.startedAt = now();
     this.context.runs.setState(record, 'running');
   }
@@ -160,6 +167,7 @@ export class RunExecutions {
       wire.push({ runId: status.id, seq, ...event });
       observe(status, event);
     }
+    recordEdits(this.context.store.dir(status.id), events);
     // Published once the OS has the bytes: a watcher never sees an event history would lack.
     record.active!.writer.write(lines, () => this.context.hub.publish(status.id, wire));
     this.context.runs.progress(record);
@@ -206,21 +214,27 @@ interface WorkerListeners {
  * a step reads the flag before the next.
  */
 function startWorker(start: Omit<WorkerStart, 'control'>, env: NodeJS.ProcessEnv | undefined, on: WorkerListeners): Execution {
-  const control = new SharedArrayBuffer(4);
+  const control = new SharedArrayBuffer(8);
   const flags = new Int32Array(control);
   const worker = spawnRunWorker({ ...start, control }, env);
+  const live = new WorkerCommands(worker, flags);
   worker.on('message', (raw) => {
     const parsed = WorkerMessage.safeParse(raw);
     if (!parsed.success) return on.failed(`worker sent an invalid message: ${parsed.error.message}`);
-    on.message(parsed.data);
+    if (!live.answer(parsed.data)) on.message(parsed.data);
   });
   worker.on('error', (e) => on.failed(`worker failed: ${e.message}`));
-  worker.on('exit', (code) => on.exited(code));
+  worker.on('exit', (code) => {
+    live.end();
+    on.exited(code);
+  });
   return {
+    live,
     pause: () => Atomics.store(flags, 0, CONTROL.pause),
     resume: () => Atomics.store(flags, 0, CONTROL.run),
     stop: () => Atomics.store(flags, 0, CONTROL.stop),
     terminate: async () => {
+      live.end();
       await worker.terminate();
     },
   };

@@ -26,6 +26,11 @@ import { FINAL_STATES, RunStore, type RunStatus } from './store';
 import { EventHub } from './stream';
 import { killLeftoverRun } from './torch';
 import { UploadStore, type CheckedCheckpoint } from './uploads';
+import type { SampleRequest } from '../../engine/runtime/ask';
+import type { EditRequest } from '../../engine/runtime/edits';
+import { editRun, sampleLiveRun } from './live';
+import { forkCheckpoint, PARENT_PIPELINE_FILE } from './fork';
+import { sampleCheckpoint } from './sample';
 
 export { RunActionError, type SubmitError, type SubmitRefusal } from './refusals';
 export type { ResumeSource } from './resume-source';
@@ -163,12 +168,17 @@ export class RunManager {
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
     await this.store.writeJson(id, 'plan.json', plan);
     if (start) {
-      const { info, checkpoint, origin } = start;
+      const { info, origin } = start;
+      const fork = forkCheckpoint(plan, start.checkpoint);
+      const { checkpoint } = fork;
       await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
+      const restart = submission.resume?.restartSchedule === true;
       Object.assign(status, {
-        step: info.step, resumeFrom: checkpoint.name,
+        step: restart ? 0 : info.step, resumeFrom: checkpoint.name, ...(restart ? { restartSchedule: true } : {}),
         resumedFrom: { ...origin, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
+        ...('run' in origin ? { parent: { run: origin.run, checkpoint: info.name, step: info.step, optimizerState: fork.optimizerState } } : {}),
       });
+      await this.store.writeJson(id, PARENT_PIPELINE_FILE, checkpoint.meta.pipeline);
     }
     const record = this.runs.add(status);
     this.hub.open(id, 0);
@@ -241,6 +251,18 @@ export class RunManager {
       throw new RunActionError(409, `run ${id} is ${state}`);
     }
     return record.status;
+  }
+
+  /** A live edit of a running or paused run (live.ts): resolves once its executor has taken it. */
+  edit(id: string, request: EditRequest): Promise<{ appliedAtStep: number }> {
+    return editRun(this.runs.require(id), request, this.store);
+  }
+
+  /** Text from a run's model: live between two steps, or from one of its checkpoints (sample.ts). */
+  sample(id: string, request: SampleRequest & { checkpoint?: string }): Promise<{ text: string; step: number }> {
+    const record = this.runs.require(id);
+    if (request.checkpoint !== undefined) return sampleCheckpoint(this.store.checkpointsDir(id), request.checkpoint, request, resolve(this.options.dataDir));
+    return sampleLiveRun(record, request);
   }
 
   /** A browser run's batch of events, posted by its tab (BrowserRecording.recordEvents). */
