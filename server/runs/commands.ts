@@ -3,13 +3,14 @@
 // steps turns its event loop to read them between steps); its answers come back as messages.
 import type { Worker } from 'node:worker_threads';
 import type { SampleAnswer, SampleRequest } from '../../engine/runtime/ask';
-import type { EditRequest } from '../../engine/runtime/edits';
+import type { EditRecord, EditRequest } from '../../engine/runtime/edits';
 import type { EditOutcome } from '../../engine/runtime/run-edits';
 import type { WorkerCommand, WorkerMessage } from './messages';
 
 /** What a live run can be asked between two steps; absent where its executor cannot. */
 export interface LiveRequests {
-  edit(request: EditRequest): Promise<EditOutcome>;
+  /** `changes` are the checked edit's [old, new] values (checkEdit). */
+  edit(request: EditRequest, changes?: EditRecord['changes']): Promise<EditOutcome>;
   sample(request: SampleRequest): Promise<SampleAnswer>;
 }
 

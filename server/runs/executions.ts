@@ -13,6 +13,7 @@ import { eventLine, type RunState, type RunStore, type WireEvent } from './store
 import type { EventHub } from './stream';
 import { TorchRun } from './torch';
 import { WorkerCommands, type LiveRequests } from './commands';
+import { TorchCommands } from './torch-commands';
 import { readEditHistory, recordEdits } from './edit-history';
 
 /** A run in progress, whichever executor trains it: what the manager can ask of it. */
@@ -108,13 +109,17 @@ export class RunExecutions {
     const plan = (await store.readJson(id, 'plan.json')) as Plan;
     if (this.context.closing()) return this.context.release(id);
     const settings = record.status.torch ?? { nproc: 1, device: 'auto' as const };
+    const live = new TorchCommands(store.dir(id));
     const execution = new TorchRun({
       runId: id, runDir: store.dir(id), plan, dataDir: resolve(this.context.dataDir), nproc: settings.nproc, device: settings.device,
       ...(record.status.resumeFrom ? { resume: join(store.checkpointsDir(id), record.status.resumeFrom) } : {}),
       startStep: record.status.step, python: this.context.python, env: this.context.workerEnv ?? process.env,
       stopGraceMs: this.context.torchStopGraceMs, pollMs: this.context.torchPollMs,
       onMessage: (message) => {
-        if (record.active?.execution === execution) this.handle(record, message);
+        if (record.active?.execution !== execution) return;
+        this.handle(record, message);
+        if (message.type === 'run/events') live.observe(message.events);
+        else live.end();
       },
       onLaunched: (pid) => {
         if (record.active?.execution !== execution || record.active.ended) return;
@@ -122,7 +127,7 @@ export class RunExecutions {
         runs.save(record); // the pid reaches status.json now: a server that dies leaves it for the next to clean up
       },
     });
-    this.activate(record, execution);
+    this.activate(record, Object.assign(execution, { live }));
     execution.start();
   }
 
@@ -167,7 +172,8 @@ export class RunExecutions {
       wire.push({ runId: status.id, seq, ...event });
       observe(status, event);
     }
-    recordEdits(this.context.store.dir(status.id), events);
+    // train.py keeps a torch run's history itself.
+    if (status.executor !== 'torch') recordEdits(this.context.store.dir(status.id), events);
     // Published once the OS has the bytes: a watcher never sees an event history would lack.
     record.active!.writer.write(lines, () => this.context.hub.publish(status.id, wire));
     this.context.runs.progress(record);

@@ -30,7 +30,7 @@ export async function editRun(record: RunRecord, request: EditRequest, store: Pi
   const plan = planAsOf((await store.readJson(id, 'plan.json')) as Plan, await readEditHistory(store.dir(id)), Number.MAX_SAFE_INTEGER);
   const checked = checkEdit(plan, request, record.status.step);
   if ('status' in checked) throw new RunActionError(checked.status, checked.error, { errors: checked.errors });
-  const outcome = await live.edit(request);
+  const outcome = await live.edit(request, checked.changes);
   if ('status' in outcome) throw new RunActionError(outcome.status, outcome.error, { errors: outcome.errors });
   return outcome;
 }
