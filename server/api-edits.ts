@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { HttpError, readJsonBody, sendJson } from './http';
 import { forkDiff } from './runs/fork';
 import type { RunManager } from './runs/manager';
+import { TabAnswer } from './runs/tab-requests';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void> | void;
 export type Route = [method: string, path: RegExp, handler: Handler];
@@ -12,6 +13,8 @@ export type Route = [method: string, path: RegExp, handler: Handler];
 /** Edits are small: a few fields of one node. */
 const EDIT_BODY_BYTES = 16 * 1024;
 const SAMPLE_BODY_BYTES = 16 * 1024;
+/** A tab's answer: an edit's outcome or a generated text. */
+const ANSWER_BODY_BYTES = 1 << 20;
 
 const EditBody = z.object({
   nodeId: z.string().min(1).max(64),
@@ -47,6 +50,18 @@ export function experimentRoutes(manager: RunManager, runOr404: (id: string) => 
       if (!body.success) throw invalid(body.error);
       const { prompt, max_new_tokens: maxNewTokens, temperature, top_k: topK, checkpoint } = body.data;
       sendJson(res, 200, await manager.sample(id, { prompt, maxNewTokens, temperature, topK, ...(checkpoint !== undefined ? { checkpoint } : {}) }));
+    }],
+    // A browser run's tab fetches the edits and prompts sent here for it, and answers each.
+    ['GET', /^\/api\/runs\/([^/]+)\/requests$/, async (_req, res, [id]) => {
+      runOr404(id);
+      sendJson(res, 200, { requests: await manager.tabRequests(id) });
+    }],
+    ['POST', /^\/api\/runs\/([^/]+)\/requests\/(\d{1,9})$/, async (req, res, [id, requestId]) => {
+      runOr404(id);
+      const body = TabAnswer.safeParse(await readJsonBody(req, ANSWER_BODY_BYTES));
+      if (!body.success) throw invalid(body.error);
+      manager.tabAnswer(id, Number(requestId), body.data);
+      sendJson(res, 200, { ok: true });
     }],
     ['GET', /^\/api\/runs\/([^/]+)\/diff$/, async (_req, res, [id]) => {
       runOr404(id);

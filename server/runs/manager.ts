@@ -16,7 +16,7 @@ import type { CheckpointEntry } from '../../engine/checkpoint/store';
 import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/export/torch/launch';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { EventBatch } from './browser-record';
-import { BrowserRecording } from './browser-recording';
+import { BrowserRecording, isRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { newRunId } from './ids';
 import { now, RunRecords } from './records';
@@ -30,6 +30,8 @@ import type { SampleRequest } from '../../engine/runtime/ask';
 import type { EditRequest } from '../../engine/runtime/edits';
 import { editRun, sampleLiveRun } from './live';
 import { forkCheckpoint, PARENT_PIPELINE_FILE } from './fork';
+import { TabRequests, type TabAnswer, type TabRequest } from './tab-requests';
+import type { RunRecord } from './records';
 import { sampleCheckpoint } from './sample';
 
 export { RunActionError, type SubmitError, type SubmitRefusal } from './refusals';
@@ -65,6 +67,8 @@ export class RunManager {
   private readonly recording: BrowserRecording;
   private readonly executions: RunExecutions;
   private queue: string[] = [];
+  /** Live requests waiting for browser runs' tabs, by run id. */
+  private readonly tabs = new Map<string, TabRequests>();
   /** Runs holding a training slot: starting (worker not yet spawned) or active. */
   private slots = new Set<string>();
   private closed = false;
@@ -255,19 +259,49 @@ export class RunManager {
 
   /** A live edit of a running or paused run (live.ts): resolves once its executor has taken it. */
   edit(id: string, request: EditRequest): Promise<{ appliedAtStep: number }> {
-    return editRun(this.runs.require(id), request, this.store);
+    const record = this.runs.require(id);
+    return editRun(record, request, this.store, this.tabOf(record));
+  }
+
+  /** A browser run's tab fetches the live requests made through the API (a long poll). */
+  tabRequests(id: string): Promise<TabRequest[]> {
+    const tab = this.tabOf(this.runs.require(id));
+    if (!tab) throw new RunActionError(409, `run ${id} does not train in a browser tab now`);
+    return tab.poll();
+  }
+
+  /** The tab's answer to one of them. */
+  tabAnswer(id: string, requestId: number, answer: TabAnswer): void {
+    const tab = this.tabs.get(id);
+    if (!tab?.answer(requestId, answer)) throw new RunActionError(404, `run ${id} has no request ${requestId} waiting for this answer`);
+  }
+
+  /** The live requests of a browser run its tab trains; undefined for every other run. */
+  private tabOf(record: RunRecord): TabRequests | undefined {
+    const { id } = record.status;
+    if (!isRecording(record.status)) {
+      this.tabs.get(id)?.end();
+      this.tabs.delete(id);
+      return undefined;
+    }
+    let tab = this.tabs.get(id);
+    if (!tab) this.tabs.set(id, (tab = new TabRequests()));
+    return tab;
   }
 
   /** Text from a run's model: live between two steps, or from one of its checkpoints (sample.ts). */
   sample(id: string, request: SampleRequest & { checkpoint?: string }): Promise<{ text: string; step: number }> {
     const record = this.runs.require(id);
     if (request.checkpoint !== undefined) return sampleCheckpoint(this.store.checkpointsDir(id), request.checkpoint, request, resolve(this.options.dataDir));
-    return sampleLiveRun(record, request);
+    return sampleLiveRun(record, request, this.tabOf(record));
   }
 
   /** A browser run's batch of events, posted by its tab (BrowserRecording.recordEvents). */
-  recordEvents(id: string, batch: EventBatch): Promise<{ lastSeq: number; stored: number }> {
-    return this.recording.recordEvents(id, batch);
+  async recordEvents(id: string, batch: EventBatch): Promise<{ lastSeq: number; stored: number }> {
+    const reply = await this.recording.recordEvents(id, batch);
+    const record = this.runs.get(id);
+    if (record) this.tabOf(record); // a run that left its tab answers what still waits
+    return reply;
   }
 
   /** A checkpoint a browser run's tab wrote (BrowserRecording.recordCheckpoint). */
