@@ -32,6 +32,8 @@ export interface RunStatus {
   resumeFrom?: string;
   /** The checkpoint the run started from: an upload, or another run's (a browser checkpoint continued on the server). */
   resumedFrom?: { upload?: string; run?: string; name: string; step: number; executor?: string };
+  /** A fork: the run and checkpoint it started from (docs/api.md, "Forks"). */
+  parent?: { run: string; checkpoint: string; step: number; optimizerState?: 'kept' | 'fresh' };
   lastSeq: number;
 }
 
