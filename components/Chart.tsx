@@ -25,6 +25,28 @@ export interface ChartProps {
   testId?: string;
   /** Shown over an empty chart. */
   empty?: string;
+  /** Steps marked with a vertical line (live edits of the run). */
+  markers?: number[];
+}
+
+const MARKER_COLOR = '#7c3aed';
+
+/** Dashed vertical lines at the marked steps, over the plot area. */
+function drawMarkers(u: uPlot, steps: readonly number[]): void {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = MARKER_COLOR;
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([5 * devicePixelRatio, 4 * devicePixelRatio]);
+  for (const step of steps) {
+    const x = Math.round(u.valToPos(step, 'x', true));
+    if (x < bbox.left || x > bbox.left + bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 const FONT = '11px ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
@@ -43,7 +65,9 @@ function valueAt(values: uPlot.AlignedData[number], i: number): number | null {
   return null;
 }
 
-export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.' }: ChartProps) {
+export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.', markers = [] }: ChartProps) {
+  const markersRef = useRef(markers);
+  markersRef.current = markers;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -79,6 +103,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       hooks: {
         setCursor: [(u) => setHover(u.cursor.idx ?? null)],
         setSelect: [(u) => void (u.select.width > 0 && (zoomed.current = true))],
+        draw: [(u) => drawMarkers(u, markersRef.current)],
       },
     };
     const u = new uPlot(opts, latest.current, el);
@@ -98,6 +123,8 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
     if (!u) return;
     u.setData(data, !zoomed.current);
   }, [data]);
+  const markerKey = markers.join();
+  useEffect(() => plot.current?.redraw(false), [markerKey]);
 
   const count = data[0].length;
   const points = useMemo(() => {
@@ -108,7 +135,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
   }, [data]);
   const index = hover ?? count - 1;
   return (
-    <figure className="chart" data-testid={testId} data-points={points}>
+    <figure className="chart" data-testid={testId} data-points={points} data-markers={markers.length}>
       <figcaption className="chart-head">
         <span className="chart-title">{title}</span>
         <span className="chart-legend">

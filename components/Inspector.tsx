@@ -9,7 +9,9 @@ import { edgePortType } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
 import { Field, TextInput } from './fields';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
+import { LiveEdits } from './LiveEdits';
 import { ParamForm } from './ParamForm';
+import { PromptBox } from './PromptBox';
 import { PipelineSettings } from './PipelineSettings';
 import { categoryAccent } from './theme';
 
@@ -94,7 +96,10 @@ function NodeInspector({ id }: { id: string }) {
           <h3>Settings</h3>
           <ParamForm node={node} def={def} problems={problems} />
         </section>
-      ) : (
+      ) : null}
+      {def ? <LiveEdits nodeId={id} kind={node.type} /> : null}
+      {node.type === 'sample' ? <PromptBox /> : null}
+      {def ? null : (
         <p className="field-error">Unknown node kind '{node.type}': this build has {[...registry.keys()].join(', ')}.</p>
       )}
     </div>

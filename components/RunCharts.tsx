@@ -12,17 +12,19 @@ export const VAL_COLOR = '#dc2626';
 const formatLr = (v: number) => (v === 0 ? '0' : Math.abs(v) < 0.1 ? v.toExponential(1).replace(/e-0*/, 'e-') : formatValue(v));
 
 /** `empty`: what an empty chart says (it depends on the run's state). */
-export function RunCharts({ charts, empty = 'No points yet.' }: { charts: Charts; empty?: string }) {
+/** `edits`: the run's live edits, marked on every chart at their step. */
+export function RunCharts({ charts, empty = 'No points yet.', edits = [] }: { charts: Charts; empty?: string; edits?: readonly { step: number }[] }) {
+  const markers = useMemo(() => [...new Set(edits.map((e) => e.step))], [edits]);
   const loss = useMemo(() => uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]), [charts]);
   const lr = useMemo((): uPlot.AlignedData => [charts.step, charts.lr], [charts]);
   const grad = useMemo((): uPlot.AlignedData => [charts.step, charts.grad_norm], [charts]);
   const rate = useMemo((): uPlot.AlignedData => [charts.step, charts.tokens_per_sec], [charts]);
   return (
     <div className="run-charts">
-      <Chart testId="chart-loss" title="Loss" data={loss} series={[{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }]} empty={empty} />
-      <Chart testId="chart-lr" title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} empty={empty} />
-      <Chart testId="chart-grad" title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} empty={empty} />
-      <Chart testId="chart-tokens" title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />
+      <Chart testId="chart-loss" markers={markers} title="Loss" data={loss} series={[{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }]} empty={empty} />
+      <Chart testId="chart-lr" markers={markers} title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} empty={empty} />
+      <Chart testId="chart-grad" markers={markers} title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} empty={empty} />
+      <Chart testId="chart-tokens" markers={markers} title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />
     </div>
   );
 }

@@ -160,7 +160,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} edits={run?.edits} /> : <div className="run-charts muted">Connecting…</div>}
     </div>
   );
 }
