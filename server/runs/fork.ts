@@ -23,7 +23,7 @@ function pipelineOf(checkpoint: CheckedCheckpoint): Pipeline | undefined {
  * node and field (d_model, n_layers, vocab_size, ...). Empty when the checkpoint has no pipeline
  * to compare with or the model params are the same.
  */
-export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint): SubmitError[] {
+export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint, misfits: readonly { nodeId: string; message: string }[] = []): SubmitError[] {
   const before = pipelineOf(checkpoint);
   if (!before) return [];
   const errors: SubmitError[] = [];
@@ -33,7 +33,11 @@ export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint): SubmitE
     for (const [field, value] of Object.entries(node.params)) {
       const old = was.params?.[field];
       if (old !== undefined && JSON.stringify(old) !== JSON.stringify(value)) {
-        errors.push({ nodeId: node.id, field, code: 'resume', message: `changes the model's parameter shapes (${JSON.stringify(old)} in ${checkpoint.name}, ${JSON.stringify(value)} here): a fork keeps the weights, so the shapes must stay — start a new run instead` });
+        const detail = misfits.find((m) => m.nodeId === node.id)?.message;
+        errors.push({
+          nodeId: node.id, field, code: 'resume',
+          message: `changes the model's parameter shapes (${JSON.stringify(old)} in ${checkpoint.name}, ${JSON.stringify(value)} here): the weights carry over, so the shapes must stay — start a new run instead${detail ? ` (${detail})` : ''}`,
+        });
       }
     }
   }

@@ -173,7 +173,8 @@ export class RunManager {
     await this.store.writeJson(id, 'plan.json', plan);
     if (start) {
       const { info, origin } = start;
-      const fork = forkCheckpoint(plan, start.checkpoint);
+      // A fork of another run's checkpoint may change the optimizer; an upload continues as it was.
+      const fork = 'run' in origin ? forkCheckpoint(plan, start.checkpoint) : { checkpoint: start.checkpoint, optimizerState: 'kept' as const };
       const { checkpoint } = fork;
       await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
       const restart = submission.resume?.restartSchedule === true;

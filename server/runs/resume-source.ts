@@ -56,7 +56,7 @@ export async function checkResume(plan: Plan, resume: ResumeSource, sources: Res
     return refuse([{ field: 'steps', code: 'resume', message: `${upload.info.name} is at step ${step} and the run trains ${plan.totalSteps} steps: nothing is left to train (raise training.steps)` }]);
   }
   const misfits = checkpointFitsPlan(plan, upload.checkpoint);
-  const fields = misfits.length ? shapeChanges(plan, upload.checkpoint) : [];
+  const fields = misfits.length ? shapeChanges(plan, upload.checkpoint, misfits) : [];
   if (fields.length) return refuse(fields);
   if (misfits.length) return refuse(misfits.map((m) => ({ nodeId: m.nodeId, code: 'resume', message: m.message })));
   return { ...upload, origin: 'upload' in resume ? { upload: resume.upload } : { run: resume.run } };
