@@ -123,8 +123,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
     if (!u) return;
     u.setData(data, !zoomed.current);
   }, [data]);
-  const markerKey = markers.join();
-  useEffect(() => plot.current?.redraw(false), [markerKey]);
+  // Markers are drawn with the plot: a run's next points (which follow its edit) bring them in.
 
   const count = data[0].length;
   const points = useMemo(() => {
