@@ -2,7 +2,7 @@
 // The same objects go to the CLI's progress line, train_log.jsonl, the socket and tests.
 import { z } from 'zod';
 
-// Version 2 added `run/edited` (live edits) and `run/started`'s `edits`.
+// Version 2 added `run/edited` (live edits).
 export const EVENTS_VERSION = 2;
 
 /** Standard per-step numbers; the names match train_log.jsonl (and nanoGPT where it has them). */
@@ -29,8 +29,6 @@ export const RunEvent = z.discriminatedUnion('type', [
       parameters: z.number().int(),
       tokensPerStep: z.number().int(),
       resumedFrom: z.string().optional(),
-      /** Live edits of this run replayed ahead, when resuming a run that had them. */
-      edits: z.number().int().optional(),
     }),
   }),
   /**
