@@ -53,7 +53,7 @@ test('hot-edit lr from the inspector; a fork shows in the lineage tree', async (
 
     // The model's fields are locked while it trains, with the reason.
     await page.click('[data-node-id="model"] .block-title');
-    await page.waitForSelector('[data-testid="locked-field"]');
+    await page.waitForSelector('[data-testid="locked-field"]', { state: 'attached' });
     assert.match((await page.locator('[data-testid="locked-field"]').first().textContent())!, /fixed while the run trains/);
 
     await fetch(`${app.url}/api/runs/${runId}/stop`, { method: 'POST' });
