@@ -29,6 +29,28 @@ export interface ChartProps {
   xLabel?: string;
   /** A log-scale y axis (values must be > 0). */
   logY?: boolean;
+  /** Steps marked with a vertical line (live edits of the run). */
+  markers?: number[];
+}
+
+const MARKER_COLOR = '#7c3aed';
+
+/** Dashed vertical lines at the marked steps, over the plot area. */
+function drawMarkers(u: uPlot, steps: readonly number[]): void {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = MARKER_COLOR;
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([5 * devicePixelRatio, 4 * devicePixelRatio]);
+  for (const step of steps) {
+    const x = Math.round(u.valToPos(step, 'x', true));
+    if (x < bbox.left || x > bbox.left + bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 const FONT = '11px ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
@@ -47,7 +69,9 @@ function valueAt(values: uPlot.AlignedData[number], i: number): number | null {
   return null;
 }
 
-export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.', xLabel = 'step', logY = false }: ChartProps) {
+export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.', xLabel = 'step', logY = false, markers = [] }: ChartProps) {
+  const markersRef = useRef(markers);
+  markersRef.current = markers;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -83,6 +107,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       hooks: {
         setCursor: [(u) => setHover(u.cursor.idx ?? null)],
         setSelect: [(u) => void (u.select.width > 0 && (zoomed.current = true))],
+        draw: [(u) => drawMarkers(u, markersRef.current)],
       },
     };
     const u = new uPlot(opts, latest.current, el);
@@ -102,6 +127,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
     if (!u) return;
     u.setData(data, !zoomed.current);
   }, [data]);
+  // Markers are drawn with the plot: a run's next points (which follow its edit) bring them in.
 
   const count = data[0].length;
   const points = useMemo(() => {
@@ -112,7 +138,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
   }, [data]);
   const index = hover ?? count - 1;
   return (
-    <figure className="chart" data-testid={testId} data-points={points}>
+    <figure className="chart" data-testid={testId} data-points={points} data-markers={markers.length}>
       <figcaption className="chart-head">
         <span className="chart-title">{title}</span>
         <span className="chart-legend">

@@ -10,7 +10,9 @@ import { studio, useStudio } from '../lib/store';
 import { DataInspector } from './DataInspector';
 import { Field, TextInput } from './fields';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
+import { LiveEdits } from './LiveEdits';
 import { ParamForm } from './ParamForm';
+import { PromptBox } from './PromptBox';
 import { PipelineSettings } from './PipelineSettings';
 import { categoryAccent } from './theme';
 
@@ -98,7 +100,10 @@ function NodeInspector({ id }: { id: string }) {
           </section>
           <DataInspector nodeId={id} type={node.type} />
         </>
-      ) : (
+      ) : null}
+      {def ? <LiveEdits nodeId={id} kind={node.type} /> : null}
+      {node.type === 'sample' ? <PromptBox /> : null}
+      {def ? null : (
         <p className="field-error">Unknown node kind '{node.type}': this build has {[...registry.keys()].join(', ')}.</p>
       )}
     </div>

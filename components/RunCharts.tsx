@@ -16,9 +16,10 @@ export const ENTROPY_COLOR = '#6b7280';
 /**
  * `empty`: what an empty chart says (it depends on the run's state). `entropy`: the unigram
  * entropy of the run's dataset, drawn dashed on the loss chart: the loss of a model that knows
- * only token frequencies.
+ * only token frequencies. `edits`: the run's live edits, marked on every chart at their step.
  */
-export function RunCharts({ charts, empty = 'No points yet.', entropy }: { charts: Charts; empty?: string; entropy?: number | null }) {
+export function RunCharts({ charts, empty = 'No points yet.', entropy, edits = [] }: { charts: Charts; empty?: string; entropy?: number | null; edits?: readonly { step: number }[] }) {
+  const markers = useMemo(() => [...new Set(edits.map((e) => e.step))], [edits]);
   const loss = useMemo(() => {
     const joined = uPlot.join([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]]);
     return entropy == null ? joined : ([...joined, joined[0].map(() => entropy)] as uPlot.AlignedData);
@@ -29,10 +30,10 @@ export function RunCharts({ charts, empty = 'No points yet.', entropy }: { chart
   const rate = useMemo((): uPlot.AlignedData => [charts.step, charts.tokens_per_sec], [charts]);
   return (
     <div className="run-charts">
-      <Chart testId="chart-loss" title="Loss" data={loss} series={lossSeries} empty={empty} />
-      <Chart testId="chart-lr" title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} empty={empty} />
-      <Chart testId="chart-grad" title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} empty={empty} />
-      <Chart testId="chart-tokens" title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />
+      <Chart testId="chart-loss" markers={markers} title="Loss" data={loss} series={lossSeries} empty={empty} />
+      <Chart testId="chart-lr" markers={markers} title="Learning rate" data={lr} series={[{ label: 'lr', color: '#ca8a04' }]} format={formatLr} empty={empty} />
+      <Chart testId="chart-grad" markers={markers} title="Grad norm" data={grad} series={[{ label: 'grad norm', color: '#ea580c' }]} empty={empty} />
+      <Chart testId="chart-tokens" markers={markers} title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />
     </div>
   );
 }

@@ -162,7 +162,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} edits={run?.edits} /> : <div className="run-charts muted">Connecting…</div>}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { displayState, type RunStatus } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { Chart, type ChartSeries } from './Chart';
 import { Brand } from './Brand';
+import { RunLineage } from './RunLineage';
 import { RunStateBadge } from './RunStateBadge';
 
 /** Colours of overlaid runs, in the order they were ticked. */
@@ -148,6 +149,7 @@ export default function RunsPage() {
             </div>
           )}
         </section>
+        <RunLineage runs={runs} />
         {ticked.length > 0 ? <Overlay ids={ticked} /> : runs.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>}
       </main>
     </div>

@@ -2,7 +2,8 @@
 // The same objects go to the CLI's progress line, train_log.jsonl, the socket and tests.
 import { z } from 'zod';
 
-export const EVENTS_VERSION = 1;
+// Version 2 added `run/edited` (live edits).
+export const EVENTS_VERSION = 2;
 
 /** Standard per-step numbers; the names match train_log.jsonl (and nanoGPT where it has them). */
 export const StepData = z.object({
@@ -28,6 +29,19 @@ export const RunEvent = z.discriminatedUnion('type', [
       parameters: z.number().int(),
       tokensPerStep: z.number().int(),
       resumedFrom: z.string().optional(),
+    }),
+  }),
+  /**
+   * A live edit took effect before step `step + 1`: every field of `changes` went from old to new
+   * at once. `replayed`: a resumed run applying an edit of its history again, at the same step.
+   */
+  z.object({
+    type: z.literal('run/edited'),
+    nodeId: z.string(),
+    step: z.number().int(),
+    data: z.object({
+      changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
+      replayed: z.boolean().optional(),
     }),
   }),
   /** Live numbers of one node for one step (loss on the loss node, lr on the optimizer, ...). */

@@ -7,9 +7,11 @@ import { metaToJson } from '../engine/checkpoint/checkpoint-store';
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import type { RunEvent } from '../engine/events';
 import type {
-  BackendMessage, BackendPreference, BrowserBackendName, BrowserDataset, CheckpointPayload, FromWorker, MemoryTrace, ToWorker,
+  BackendMessage, BackendPreference, BrowserBackendName, BrowserDataset, CheckpointPayload, EditMessage, FromWorker, MemoryTrace, SampleMessage, ToWorker,
 } from '../engine/browser/protocol';
+import type { SampleAnswer, SampleRequest } from '../engine/runtime/ask';
 import type { RunResult } from '../engine/runtime/run';
+import type { EditOutcome } from '../engine/runtime/run-edits';
 
 export type { BackendMessage, BackendPreference, BrowserDataset, CheckpointPayload } from '../engine/browser/protocol';
 
@@ -57,6 +59,10 @@ export interface BrowserRunResult extends RunResult {
 }
 
 export interface BrowserRun {
+  /** A live edit of hot fields, applied before the next step (engine/runtime/edits.ts). */
+  edit(nodeId: string, params: Record<string, unknown>): Promise<EditOutcome>;
+  /** Text from the model between two steps; the run's numbers stay as they were. */
+  sample(request: SampleRequest): Promise<SampleAnswer>;
   pause(): void;
   resume(): void;
   /** Stops after the current step (a checkpoint node with at_end does not save: the run is 'stopped'). */
@@ -94,12 +100,26 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
   const done = new Promise<BrowserRunResult>((resolve) => (settle = resolve));
   const memory: MemoryTrace = { numTensors: [], numBytes: [] };
   let backend: BrowserBackendName | undefined;
+  // Live requests waiting for the worker's answer, by id; the run's end answers the rest.
+  let nextRequest = 1;
+  const waiting = new Map<number, (answer: FromWorker) => void>();
+  const answerWaiting = () => {
+    for (const [id, resolve] of waiting) resolve({ type: 'edit-result', id, outcome: { status: 409, error: 'the run has ended', errors: [] } });
+    waiting.clear();
+  };
+  const ask = (message: Omit<EditMessage, 'id'> | Omit<SampleMessage, 'id'>) => new Promise<FromWorker>((resolve) => {
+    const id = nextRequest++;
+    waiting.set(id, resolve);
+    if (finished) return answerWaiting();
+    worker.postMessage({ ...message, id } as ToWorker, []);
+  });
 
   /** Ends the run from this side (worker crashed or killed), with the events the UI expects. */
   const end = (status: 'failed' | 'stopped', message?: string) => {
     if (finished) return;
     finished = true;
     worker.terminate();
+    answerWaiting();
     const events: RunEvent[] = [];
     if (message) events.push({ type: 'error', step: lastStep, data: { message } });
     events.push({ type: 'run/finished', step: lastStep, data: { status, elapsed_s: 0 } });
@@ -134,8 +154,14 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
       case 'diagnostics':
         options.onDiagnostics?.(message.diagnostics);
         break;
+      case 'edit-result':
+      case 'sample-result':
+        waiting.get(message.id)?.(message);
+        waiting.delete(message.id);
+        break;
       case 'done':
         finished = true;
+        answerWaiting();
         worker.terminate(); // frees the backend's GPU memory with the worker
         settle({ ...message.result, ...(message.backend ? { backend: message.backend } : {}), memory: message.memory });
         break;
@@ -159,6 +185,14 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
 
   const send = (type: 'pause' | 'resume' | 'stop') => () => void (finished || worker.postMessage({ type }, []));
   return {
+    async edit(nodeId, params) {
+      const answer = await ask({ type: 'edit', nodeId, params });
+      return answer.type === 'edit-result' ? answer.outcome : { status: 409, error: 'the run has ended', errors: [] };
+    },
+    async sample(request) {
+      const answer = await ask({ type: 'sample', ...request });
+      return answer.type === 'sample-result' ? answer.answer : { error: 'the run has ended' };
+    },
     pause: send('pause'), resume: send('resume'), stop: send('stop'),
     terminate: () => end('stopped'),
     done, checkpoints, logLines, sampleLines,

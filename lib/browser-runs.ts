@@ -13,6 +13,7 @@ import {
 import type { RunEvent } from '../engine/events';
 import { endLocalFeed, feedLocally, submitRun } from './run-client';
 import { RunRecorder } from './run-recorder';
+import { serveTabRequests } from './tab-requests';
 import type { RunStatus, WireEvent } from './run-stream';
 import { runsStore, type SubmitProblem } from './runs-store';
 
@@ -153,6 +154,7 @@ export async function startStudioBrowserRun(
       publish(h, { state: 'failed', error });
     },
   });
+  if (h.recorder) void serveTabRequests(runId, h.run);
   void h.run.done.then(async () => {
     reportProblems([]);
     // Once the server holds the whole run, its stream is the server's again (a resume continues there).

@@ -1,7 +1,7 @@
 // The compare view's arithmetic (/compare?runs=a,b,c): curves on a chosen x axis, EMA smoothing,
 // the union of several pipelines drawn as one graph with what each run changed, the table's rows,
 // sorting and CSV. Pure functions over run views, statuses and documents; no React.
-import { diffPipelines, type FieldChange } from '../engine/pipeline/diff';
+import { describeChanges, diffPipelines, shortValue, type FieldChange } from '../engine/pipeline/diff';
 import type { Pipeline } from './document';
 import { displayState, type RunStatus, type RunView } from './run-stream';
 
@@ -165,17 +165,12 @@ export function toCsv(rows: CompareRow[]): string {
   return [CSV_COLUMNS.map(([, h]) => h).join(','), ...rows.map((r) => CSV_COLUMNS.map(([k]) => cell(r[k])).join(','))].join('\n') + '\n';
 }
 
-/** A value as the diff shows it: numbers short, strings quoted only when empty. */
-export function formatDiffValue(v: unknown): string {
-  if (v === undefined) return '–';
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-  if (typeof v === 'string') return v === '' ? '""' : v;
-  return JSON.stringify(v);
-}
+/** A value as the diff shows it (engine/pipeline/diff.ts). */
+export const formatDiffValue = shortValue;
 
 /** "scheduler.lr 0.01 → 0.003, clip.max_norm 1 → 0.5" */
 export function changeLabel(changes: FieldChange[]): string {
-  return changes.map((c) => `${c.nodeId}.${c.field} ${formatDiffValue(c.old)} → ${formatDiffValue(c.new)}`).join(', ');
+  return describeChanges(changes, Infinity);
 }
 
 /** How each block of the union graph differs across the compared runs. */

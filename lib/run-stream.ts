@@ -32,6 +32,8 @@ export interface RunStatus {
   resumeFrom?: string;
   /** The checkpoint the run started from: an upload, or another run's (a browser checkpoint continued on the server). */
   resumedFrom?: { upload?: string; run?: string; name: string; step: number; executor?: string };
+  /** A fork: the run and checkpoint it started from (docs/api.md, "Forks"). */
+  parent?: { run: string; checkpoint: string; step: number; optimizerState?: 'kept' | 'fresh' };
   lastSeq: number;
 }
 
@@ -91,6 +93,8 @@ export interface RunView {
   finished?: { status: 'completed' | 'stopped' | 'failed'; elapsed_s: number; lastCheckpoint?: string; seq: number };
   /** The last `error` event of the segment. */
   error?: { message: string; nodeId?: string; field?: string };
+  /** The run's live edits, oldest first (a resumed run's replays are not repeated). */
+  edits?: { step: number; nodeId: string; changes: Record<string, [unknown, unknown]> }[];
 }
 
 /** Values kept per node metric for sparklines (and the clipped fraction). */
@@ -212,6 +216,12 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
   };
 
   switch (e.type) {
+    case 'run/edited': {
+      const edits = run.edits ?? [];
+      if (e.data.replayed && edits.some((x) => x.step === e.step && x.nodeId === e.nodeId)) return run;
+      run.edits = [...edits, { step: e.step, nodeId: e.nodeId, changes: e.data.changes }];
+      return run;
+    }
     case 'run/started': {
       // A new segment: a resume (or a restart without a checkpoint) replays steps after e.step.
       const lastChartStep = run.charts.step[run.charts.step.length - 1] ?? 0;

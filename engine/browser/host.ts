@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { compile } from '../compiler/compile';
 import type { EventSink, RunEvent } from '../events';
+import type { PendingSample } from '../runtime/ask';
 import { runPlan, type RunControl, type RunResult } from '../runtime/run';
+import type { PendingEdit } from '../runtime/run-edits';
 import { startBrowserBackend } from './backends';
 import { checkGpuFit } from './gpu-fit';
 import { browserIO } from './io';
@@ -63,12 +65,32 @@ class MessageControl implements RunControl {
   stopRequested = false;
   private paused = false;
   private wake: (() => void) | undefined;
+  private edits: PendingEdit[] = [];
+  private samples: PendingSample[] = [];
 
   async waitWhilePaused(): Promise<void> {
     // The step loop can run on microtasks alone (wasm, data in memory): yield once per step so
     // control messages are delivered at all.
     await yieldToTasks();
-    while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
+    while (this.paused && !this.stopRequested && !this.edits.length && !this.samples.length) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  takeEdits(): PendingEdit[] {
+    return this.edits.splice(0);
+  }
+
+  takeSamples(): PendingSample[] {
+    return this.samples.splice(0);
+  }
+
+  /** Queues a live request; a paused run wakes to serve it. */
+  ask(request: { edit: PendingEdit } | { sample: PendingSample }): void {
+    if ('edit' in request) this.edits.push(request.edit);
+    else this.samples.push(request.sample);
+    this.wake?.();
+    this.wake = undefined;
   }
 
   set(message: 'pause' | 'resume' | 'stop') {
@@ -102,13 +124,28 @@ export class BrowserRunHost {
       if (this.started) throw new Error('this worker already ran a run; start a new worker for the next one');
       this.started = true;
       this.finished = this.run(message);
+    } else if (message.type === 'edit') {
+      const { id, nodeId, params } = message;
+      this.control.ask({ edit: { nodeId, params, settle: (outcome) => this.answer({ type: 'edit-result', id, outcome }) } });
+    } else if (message.type === 'sample') {
+      const { id, prompt, maxNewTokens, temperature, topK } = message;
+      this.control.ask({ sample: { prompt, maxNewTokens, temperature, topK, settle: (answer) => this.answer({ type: 'sample-result', id, answer }) } });
     } else {
       this.control.set(message.type);
     }
   }
 
+  /** Answers a live request after the events batched so far (its run/edited among them). */
+  private answer(message: FromWorker): void {
+    this.sink?.flush();
+    this.post(message);
+  }
+
+  private sink: ReturnType<typeof batchingSink> | undefined;
+
   private async run(start: StartMessage): Promise<RunResult> {
     const sink = batchingSink(this.post);
+    this.sink = sink;
     const memory: MemoryTrace = { numTensors: [], numBytes: [] };
     let backend: BrowserBackendName | undefined;
     const done = (result: RunResult) => {

@@ -2,7 +2,9 @@
 // Plain structured-cloneable data: pipelines, RunEvents (engine/events.ts), Blobs, ArrayBuffers.
 import type { Diagnostic } from '../compiler/diagnostics';
 import type { RunEvent } from '../events';
+import type { SampleAnswer } from '../runtime/ask';
 import type { RunResult } from '../runtime/run';
+import type { EditOutcome } from '../runtime/run-edits';
 import type { DatasetMeta } from '../runtime/io';
 
 /** tfjs backends a browser can run, fastest first: the order 'auto' tries them in. */
@@ -58,7 +60,23 @@ export interface StartMessage {
 }
 
 export type ControlMessage = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
-export type ToWorker = StartMessage | ControlMessage;
+/** A live edit (engine/runtime/edits.ts), applied before the next step; answered with 'edit-result'. */
+export interface EditMessage {
+  type: 'edit';
+  id: number;
+  nodeId: string;
+  params: Record<string, unknown>;
+}
+/** Text from the model between two steps (engine/runtime/ask.ts); answered with 'sample-result'. */
+export interface SampleMessage {
+  type: 'sample';
+  id: number;
+  prompt: string;
+  maxNewTokens: number;
+  temperature?: number;
+  topK?: number;
+}
+export type ToWorker = StartMessage | ControlMessage | EditMessage | SampleMessage;
 
 /** A backend that was tried and not used, and why. */
 export interface BackendFallback {
@@ -99,5 +117,8 @@ export type FromWorker =
   | { type: 'line'; file: 'train_log.jsonl' | 'samples.jsonl'; line: string }
   /** The pipeline did not compile (the run is then 'failed' with no events). */
   | { type: 'diagnostics'; diagnostics: Diagnostic[] }
+  /** The answer to an 'edit' (its run/edited event is in an events message posted before). */
+  | { type: 'edit-result'; id: number; outcome: EditOutcome }
+  | { type: 'sample-result'; id: number; answer: SampleAnswer }
   /** The last message: every event has been posted before it. */
   | { type: 'done'; result: RunResult; backend?: BrowserBackendName; memory: MemoryTrace };

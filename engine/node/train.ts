@@ -7,6 +7,7 @@ import { compile } from '../compiler/compile';
 import type { Diagnostic } from '../compiler/diagnostics';
 import type { EventSink } from '../events';
 import type { Plan } from '../plan';
+import type { EditRecord } from '../runtime/edits';
 import { runPlan, type RunControl, type RunResult } from '../runtime/run';
 import { useBackend, type BackendName } from './backend';
 import { nativeGemmFor } from '../tf/nativeGemm';
@@ -26,6 +27,10 @@ export interface TrainOptions {
   steps?: number;
   /** Checkpoint path to continue from (file, name without extension, or a checkpoints folder). */
   resume?: string;
+  /** The run's live-edit history, replayed from the resumed step (runPlan's `edits`). */
+  edits?: EditRecord[];
+  /** Start a resumed run's step counter and schedule at 0. */
+  restartSchedule?: boolean;
   sink: EventSink;
   control?: RunControl;
   dataDir?: string;
@@ -71,6 +76,7 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
     const result = await runPlan({
       plan, io, sink, backendName, executor: 'node', control: options.control,
       ...(resume ? { resume: { name: resume.name, weights: resume.weights, meta: resume.meta } } : {}),
+      ...(options.edits ? { edits: options.edits } : {}), ...(options.restartSchedule ? { restartSchedule: true } : {}),
     });
     return { compiled: true, plan, result };
   } finally {

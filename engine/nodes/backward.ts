@@ -16,5 +16,6 @@ export const backward = defineNode({
     on_nonfinite: z.enum(['stop', 'skip']).default('stop')
       .describe('when the loss or a gradient is NaN/inf: stop the run, or skip this update and go on'),
   }),
+  hot: ['on_nonfinite'],
   summary: ['grad_accum_steps'],
 });

@@ -16,5 +16,6 @@ export const checkpoint = defineNode({
     keep_last: z.number().int().min(1).max(1000).default(3).describe('checkpoints kept on disk'),
     at_end: z.boolean().default(true).describe('also save after the last step'),
   }),
+  hot: ['every', 'keep_last', 'at_end'],
   summary: ['every', 'keep_last'],
 });

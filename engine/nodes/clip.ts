@@ -14,5 +14,6 @@ export const clip = defineNode({
   params: z.object({
     max_norm: z.number().min(0).max(1e6).default(1).describe('global L2 norm cap; 0 turns clipping off'),
   }),
+  hot: ['max_norm'],
   summary: ['max_norm'],
 });

@@ -85,6 +85,11 @@ export interface NodeDefinition<
   inputs: I;
   outputs: O;
   params: P;
+  /**
+   * Params that may change while a run trains (engine/runtime/edits.ts applies them between steps);
+   * every other param is fixed for the run's life.
+   */
+  hot?: (keyof z.infer<P> & string)[];
   /** Params shown on the canvas block at a glance. */
   summary: (keyof z.infer<P> & string)[];
   /** Checks beyond the schema; each issue is reported against this node and field. */

@@ -18,5 +18,6 @@ export const evaluate = defineNode({
     context_length: z.number().int().min(0).max(65_536).default(0).describe('tokens per sequence; 0 = the model\'s'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(42).describe('seed of the (fixed) evaluation windows'),
   }),
+  hot: ['every', 'batches'],
   summary: ['every', 'batches'],
 });

@@ -21,5 +21,6 @@ export const log = defineNode({
     wandb_project: z.string().min(1).max(128).regex(/^[^/\\#?%:]+$/, 'no / \\ # ? % :').default('pretrain-studio').describe('W&B project the run goes to'),
     wandb_run_name: z.string().max(128).default('').describe('W&B display name; empty uses the pipeline name'),
   }),
+  hot: ['every'],
   summary: ['every', 'wandb'],
 });

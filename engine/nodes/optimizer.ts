@@ -32,6 +32,7 @@ export const optimizer = defineNode({
     initial_accumulator: appliesTo(z.number().min(0).default(0).describe('starting sum of squares'), ['adagrad']),
     decay_norms_and_biases: z.boolean().default(false).describe('also decay rank-1 params (norm weights, biases)'),
   }),
+  hot: ['lr', 'weight_decay', 'beta1', 'beta2', 'eps', 'momentum', 'nesterov', 'dampening', 'decay_norms_and_biases'],
   summary: ['kind', 'weight_decay'],
   check(p) {
     return p.nesterov && p.kind === 'sgd' && (p.momentum === 0 || p.dampening !== 0)

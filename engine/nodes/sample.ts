@@ -22,5 +22,6 @@ export const sample = defineNode({
     top_k: z.number().int().min(0).max(1_000_000).default(40).describe('sample among the k likeliest tokens; 0 = all'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(7).describe('seed of the sampler'),
   }),
+  hot: ['every', 'max_new_tokens', 'temperature', 'top_k'],
   summary: ['every', 'temperature', 'top_k'],
 });

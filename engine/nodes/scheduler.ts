@@ -35,6 +35,7 @@ export const scheduler = defineNode({
   inputs: {},
   outputs: { lr: port('LR', 'lr') },
   params,
+  hot: ['kind', 'lr', 'min_lr', 'warmup_steps', 'decay_steps', 'step_size', 'gamma', 'decay_fraction'],
   summary: ['kind', 'lr', 'warmup_steps'],
   check(p) {
     return p.min_lr > p.lr ? [{ field: 'min_lr', message: `must not exceed lr (${p.lr})` }] : [];

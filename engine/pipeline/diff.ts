@@ -99,3 +99,20 @@ function edgeKeys(edges: PipelineEdge[]): Map<string, EdgeEnds> {
     return [`${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`, ends];
   }));
 }
+
+/**
+ * A short label for a list of changes, e.g. "scheduler.lr 0.003 → 0.001".
+ * @example describeChanges([{ nodeId: 'scheduler', field: 'lr', old: 0.003, new: 0.001 }]) // 'scheduler.lr 0.003 → 0.001'
+ */
+export function describeChanges(changes: readonly FieldChange[], limit = 3): string {
+  const shown = changes.slice(0, limit).map((c) => `${c.nodeId}.${c.field} ${shortValue(c.old)} → ${shortValue(c.new)}`);
+  return shown.join(', ') + (changes.length > limit ? ` (+${changes.length - limit} more)` : '');
+}
+
+/** A value as a label shows it: numbers short, strings quoted only when empty. */
+export function shortValue(v: unknown): string {
+  if (v === undefined) return '–';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+  if (typeof v === 'string') return v === '' ? '""' : v;
+  return JSON.stringify(v);
+}

@@ -1,5 +1,6 @@
 // The tfjs runtime: sets up every node of a plan, restores a checkpoint if asked, then runs the
 // training loop (engine/runtime/step.ts), emitting events, until done, stopped or failed.
+import { parseCheckpointMeta } from '../checkpoint/checkpoint';
 import { checkVocabulary } from '../compiler/data-check';
 import type { EventSink, RunEvent } from '../events';
 import { registry } from '../nodes';
@@ -9,15 +10,22 @@ import { nativeGemmFor } from '../tf/nativeGemm';
 import { NodeError } from './errors';
 import type { RuntimeIO } from './io';
 import { RunNodes } from './nodes';
+import { planAsOf, type EditRecord } from './edits';
+import { answerAll, sampleSource, type PendingSample } from './ask';
+import { refuseEdits, RunEdits, type PendingEdit } from './run-edits';
 import { runStep } from './step';
 
 export { NodeError } from './errors';
 
-/** Lets a host pause or stop a run between steps. */
+/** Lets a host pause, stop or edit a run between steps. */
 export interface RunControl {
   readonly stopRequested: boolean;
-  /** Resolves when the run may continue (immediately unless paused). */
+  /** Resolves when the run may continue (immediately unless paused), or early when edits wait. */
   waitWhilePaused(): Promise<void>;
+  /** Live edits asked since the last call (engine/runtime/edits.ts); applied before the next step. */
+  takeEdits?(): PendingEdit[];
+  /** Text asked of the model since the last call (engine/runtime/ask.ts); answered before the next step. */
+  takeSamples?(): PendingSample[];
 }
 
 export interface RunOptions {
@@ -30,6 +38,13 @@ export interface RunOptions {
   executor?: string;
   /** A checkpoint to continue from: the run starts at its step with its state. */
   resume?: { name: string; weights: Uint8Array; meta: unknown };
+  /**
+   * The run's edit history: those up to the resumed step are in effect from the start, later ones
+   * are replayed at their steps. Default: the history the resumed checkpoint carries.
+   */
+  edits?: EditRecord[];
+  /** Start the step counter (and so the schedule) at 0 instead of the resumed checkpoint's step. */
+  restartSchedule?: boolean;
   control?: RunControl;
   /** How each kind runs; default: the engine's own kinds (engine/runtime/kinds/). */
   implementations?: Implementations;
@@ -52,7 +67,8 @@ export interface RunResult {
  *   const result = await runPlan({ plan, io: nodeIO({ outDir: 'out' }), sink, backendName: await useBackend('wasm') });
  */
 export async function runPlan(options: RunOptions): Promise<RunResult> {
-  const { plan, io, sink, control } = options;
+  const { io, sink, control } = options;
+  let plan = options.plan;
   let stepsDone = 0;
   let elapsedBefore = 0;
   let lastCheckpoint: string | undefined;
@@ -69,13 +85,18 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
 
   let nodes: RunNodes | undefined;
   try {
+    // The run's own copy of the plan, with the edits in effect at its first step: live edits change it.
+    const resumeMeta = options.resume ? parseCheckpointMeta(options.resume.meta, options.resume.name) : undefined;
+    const startStep = options.restartSchedule ? 0 : resumeMeta?.step ?? 0;
+    const history = options.edits ?? editHistory(resumeMeta?.edits);
+    plan = planAsOf(options.plan, history, startStep);
     nodes = await RunNodes.setup(plan, options.implementations ?? builtInImplementations(), io, options.backendName, emit);
     const maxIds = new Map([...nodes.info].filter(([, info]) => info.max_id !== undefined).map(([id, info]) => [id, info.max_id]));
     for (const d of checkVocabulary(plan, maxIds)) throw new NodeError(d.nodeId!, d.message, d.field);
     if (options.resume) {
       const meta = nodes.restore(options.resume);
-      stepsDone = meta.step;
-      elapsedBefore = meta.elapsedSeconds ?? 0;
+      stepsDone = startStep;
+      elapsedBefore = options.restartSchedule ? 0 : meta.elapsedSeconds ?? 0;
       lastCheckpoint = options.resume.name;
     }
 
@@ -90,17 +111,23 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     for (const [nodeId, info] of nodes.info) emit({ type: 'node/metrics', nodeId, step: stepsDone, data: info });
 
     const runNodes = nodes;
+    const runEdits = new RunEdits(plan, runNodes.runtimes, registry, io, emit, history, stepsDone);
+    const asking = control?.takeSamples ? await sampleSource(runNodes.setupOutputs) : undefined;
+    const boundary: Boundary = {
+      edits: (done) => runEdits.apply(done, control?.takeEdits?.() ?? []),
+      samples: (done) => answerAll(asking, control?.takeSamples?.() ?? [], done),
+    };
     const environment = {
       io, emit, elapsedSeconds,
       snapshot: (step: number) => runNodes.snapshot({
         format: 'pretrain-studio-checkpoint', formatVersion: 1, step, elapsedSeconds: elapsedSeconds(),
         pipeline: plan.pipeline, savedAt: new Date().toISOString(), executor: options.executor ?? 'node',
+        ...(runEdits.history.length ? { edits: [...runEdits.history] } : {}),
       }),
     };
     while (stepsDone < plan.totalSteps) {
-      if (control?.stopRequested) return finish('stopped');
-      await control?.waitWhilePaused();
-      if (control?.stopRequested) return finish('stopped');
+      if (!(await betweenSteps(boundary, stepsDone, control))) return finish('stopped');
+      if (stepsDone >= plan.totalSteps) break;
       const result = await runStep(runNodes, stepsDone, environment);
       stepsDone += 1;
       for (const [nodeId, data] of result.metrics) emit({ type: 'node/metrics', nodeId, step: stepsDone, data });
@@ -114,8 +141,39 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     emit({ type: 'error', ...(nodeId ? { nodeId } : {}), step: stepsDone, data: { message, ...(field ? { field } : {}) } });
     return finish('failed', { message, ...(nodeId ? { nodeId } : {}) });
   } finally {
+    if (control?.takeEdits) refuseEdits(control.takeEdits(), 'the run has ended');
+    for (const request of control?.takeSamples?.() ?? []) request.settle({ error: 'the run has ended' });
     await nodes?.dispose();
   }
+}
+
+/**
+ * The boundary before a step: applies due edits (also while paused, so a paused run takes them)
+ * and waits out a pause. False when the run is to stop.
+ */
+async function betweenSteps(boundary: Boundary, stepsDone: number, control: RunControl | undefined): Promise<boolean> {
+  for (;;) {
+    await boundary.edits(stepsDone);
+    await boundary.samples(stepsDone);
+    if (control?.stopRequested) return false;
+    await control?.waitWhilePaused();
+    if (control?.stopRequested) return false;
+    if (!(await boundary.edits(stepsDone)) && !(await boundary.samples(stepsDone))) return true;
+  }
+}
+
+/** Work done at a step boundary; each returns how many requests it served. */
+interface Boundary {
+  edits(stepsDone: number): Promise<number>;
+  samples(stepsDone: number): Promise<number>;
+}
+
+/** The edit history a checkpoint carries, if it is one (an uploaded checkpoint's metadata is not trusted). */
+function editHistory(edits: unknown): EditRecord[] {
+  if (!Array.isArray(edits)) return [];
+  return edits.filter((e): e is EditRecord => typeof e === 'object' && e !== null && Number.isSafeInteger(e.step)
+    && typeof e.nodeId === 'string' && typeof e.changes === 'object' && e.changes !== null
+    && Object.values(e.changes).every((c) => Array.isArray(c) && c.length === 2));
 }
 
 /** Tokens consumed per optimizer step: batch x context x accumulation of each get_batch in a pass. */

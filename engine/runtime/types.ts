@@ -1,6 +1,7 @@
 // Interfaces between the runtime and node implementations.
 import type * as tf from '@tensorflow/tfjs';
 import type { RunEvent, StepData } from '../events';
+import type { EditRecord } from './edits';
 import type { RuntimeIO } from './io';
 
 /** What a node carries across a checkpoint: named tensors plus plain JSON (e.g. an RNG state). */
@@ -22,6 +23,12 @@ export interface NodeRuntime {
   step?(inputs: Record<string, unknown>, ctx: StepContext): Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
   /** Called after every optimizer step with its summary (the log node writes it out). */
   afterStep?(summary: StepSummary, ctx: StepContext): void | Promise<void>;
+  /**
+   * A live edit of hot params (NodeDefinition.hot): `params` are the node's params as they will be.
+   * Throws, changing nothing, if the node cannot take them; the runtime then updates the params
+   * object the node was created with. Needed only by nodes that copied params at setup.
+   */
+  retune?(params: Record<string, unknown>): void;
   /** Tensors are copies the caller disposes, except tf.Variables, which stay owned by the node. Tensor names share one namespace across nodes. */
   saveState?(): NodeState;
   loadState?(state: NodeState): void;
@@ -86,6 +93,8 @@ export interface CheckpointMeta {
   weights: string[];
   savedAt: string;
   executor: string;
+  /** The run's live edits up to this checkpoint (its pipeline already has their values). */
+  edits?: EditRecord[];
 }
 
 /** One optimizer step, as train_log.jsonl records it. */

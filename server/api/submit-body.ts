@@ -18,8 +18,8 @@ export const SubmitBody = z.object({
   backend: (backends.length > 1 ? z.union(backends as [Backends, Backends, ...Backends[]]) : backends[0]).optional(),
   ...settings,
   resume: z.union([
-    z.object({ upload: z.string().max(100) }).strict(),
-    z.object({ run: z.string().max(100), checkpoint: z.string().max(200) }).strict(),
+    z.object({ upload: z.string().max(100), restartSchedule: z.boolean().optional() }).strict(),
+    z.object({ run: z.string().max(100), checkpoint: z.string().max(200), restartSchedule: z.boolean().optional() }).strict(),
   ]).optional(),
 }).strict().superRefine((body, ctx) => {
   const executor = EXECUTORS[body.executor];

@@ -6,6 +6,7 @@
 //   interrupted -> running again when its tab posts the next batch (it was only out of touch)
 //   interrupted | stopped -> (resume) continues on the server, executor node, from its last
 //   checkpoint (the manager's resume; pause, resume and stop of a run in a tab are the tab's)
+import { recordEdits } from './edit-history';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { metaToJson, pruneCheckpoints, type CheckpointEntry, type CheckpointStore } from '../../engine/checkpoint/checkpoint-store';
@@ -70,6 +71,7 @@ export class BrowserRecording {
       }
       if (wire.length) await appendFile(join(store.dir(id), EVENTS_FILE), wire.map((e, i) => eventLine(e.seq, batch.events[i])).join(''));
       status.lastSeq += wire.length;
+      recordEdits(store.dir(id), batch.events);
       for (const event of batch.events) observe(status, event);
       hub.publish(id, wire);
       const last = batch.events.at(-1);
@@ -220,6 +222,6 @@ function requireRecording(record: RunRecord): void {
 }
 
 /** A browser run its tab is training (as far as the server knows). */
-function isRecording(status: RunStatus): boolean {
+export function isRecording(status: RunStatus): boolean {
   return executorDefinition(status.executor).trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
 }

@@ -1,6 +1,7 @@
 // A run in progress, whichever executor trains it: what the manager can ask of it while it
 // trains, and what a run's record holds while it does.
 import type { WriteStream } from 'node:fs';
+import type { LiveRequests } from './commands';
 
 /** A run training on this server (a worker thread, PyTorch processes): what the manager can ask of it. */
 export interface Execution {
@@ -11,15 +12,8 @@ export interface Execution {
   terminate(): Promise<void>;
   /** Begins training, once the run is active (an executor whose start already began leaves it out). */
   launch?(): void;
-  /** Takes a live edit of the running pipeline; an executor that cannot leaves it out. */
-  edit?(edit: LiveEdit): void;
-}
-
-/** A change to a running pipeline: one param of one node. */
-export interface LiveEdit {
-  nodeId: string;
-  field: string;
-  value: unknown;
+  /** Live edits and text from the model, where the executor takes them (commands.ts). */
+  live?: LiveRequests;
 }
 
 export interface ActiveRun {

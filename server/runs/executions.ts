@@ -6,6 +6,7 @@ import type { WriteStream } from 'node:fs';
 import type { RunEvent } from '../../engine/events';
 import type { ActiveRun, Execution } from './execution';
 import { executorFor, type ExecutorServer, type RunChannel } from './executors';
+import { recordEdits } from './edit-history';
 import type { WorkerMessage } from './messages';
 import { now, observe, type RunRecord, type RunRecords } from './records';
 import { eventLine, type RunFolders, type RunState, type WireEvent } from './run-folders';
@@ -14,7 +15,7 @@ import type { EventHub } from './stream';
 /** What running runs needs of the server: its runs, their folders and streams, what executors are lent. */
 export interface ExecutionContext {
   runs: Pick<RunRecords, 'all' | 'setState' | 'progress' | 'save'>;
-  store: Pick<RunFolders, 'appendEvents'>;
+  store: Pick<RunFolders, 'appendEvents' | 'dir'>;
   hub: Pick<EventHub, 'publish' | 'settle'>;
   server: ExecutorServer;
   /** How long a stopped run may take to finish its step before its execution is ended (ms). */
@@ -99,6 +100,7 @@ export class RunExecutions {
 
   private activate(record: RunRecord, execution: Execution): ActiveRun {
     record.active = { execution, writer: this.context.store.appendEvents(record.status.id), ended: false };
+    record.status.restartSchedule = undefined; // once: a later resume continues from its own checkpoint
     record.status.startedAt = now();
     this.context.runs.setState(record, 'running');
     return record.active;
@@ -138,6 +140,8 @@ export class RunExecutions {
       wire.push({ runId: status.id, seq, ...event });
       observe(status, event);
     }
+    // train.py keeps a torch run's history itself.
+    if (status.executor !== 'torch') recordEdits(this.context.store.dir(status.id), events);
     // Published once the OS has the bytes: a watcher never sees an event history would lack.
     record.active!.writer.write(lines, () => this.context.hub.publish(status.id, wire));
     this.context.runs.progress(record);

@@ -17,7 +17,7 @@ import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/node/t
 import { DEFAULT_EXECUTOR } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { EventBatch } from './browser-batch';
-import { BrowserRecording } from './browser-recording';
+import { BrowserRecording, isRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { executorFor, type ExecutorServer } from './executors';
 import { newRunId } from './ids';
@@ -29,6 +29,13 @@ import { checkSubmission, type Submission } from './submission';
 import { FINAL_STATES, RunFolders, type RunStatus } from './run-folders';
 import { EventHub } from './stream';
 import { UploadStore, type CheckedCheckpoint } from './uploads';
+import type { SampleRequest } from '../../engine/runtime/ask';
+import type { EditRequest } from '../../engine/runtime/edits';
+import { editRun, sampleLiveRun } from './live';
+import { forkCheckpoint, PARENT_PIPELINE_FILE } from './fork';
+import { TabRequests, type TabAnswer, type TabRequest } from './tab-requests';
+import type { RunRecord } from './records';
+import { sampleCheckpoint } from './sample';
 
 export { RunActionError, type SubmitError, type SubmitRefusal } from './refusals';
 export type { ResumeSource } from './resume-source';
@@ -69,6 +76,8 @@ export class RunManager {
   /** What the executors are lent: folders, settings, python's torch. */
   readonly executorServer: ExecutorServer;
   private queue: string[] = [];
+  /** Live requests waiting for browser runs' tabs, by run id. */
+  private readonly tabs = new Map<string, TabRequests>();
   /** Runs holding a training slot: starting (worker not yet spawned) or active. */
   private slots = new Set<string>();
   private closed = false;
@@ -181,12 +190,18 @@ export class RunManager {
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
     await this.store.writeJson(id, 'plan.json', plan);
     if (start) {
-      const { info, checkpoint, origin } = start;
+      const { info, origin } = start;
+      // A fork of another run's checkpoint may change the optimizer; an upload continues as it was.
+      const fork = 'run' in origin ? forkCheckpoint(plan, start.checkpoint) : { checkpoint: start.checkpoint, optimizerState: 'kept' as const };
+      const { checkpoint } = fork;
       await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
+      const restart = submission.resume?.restartSchedule === true;
       Object.assign(status, {
-        step: info.step, resumeFrom: checkpoint.name,
+        step: restart ? 0 : info.step, resumeFrom: checkpoint.name, ...(restart ? { restartSchedule: true } : {}),
         resumedFrom: { ...origin, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
+        ...('run' in origin ? { parent: { run: origin.run, checkpoint: info.name, step: info.step, optimizerState: fork.optimizerState } } : {}),
       });
+      await this.store.writeJson(id, PARENT_PIPELINE_FILE, checkpoint.meta.pipeline);
     }
     const record = this.runs.add(status);
     this.hub.open(id, 0);
@@ -265,9 +280,51 @@ export class RunManager {
     return record.status;
   }
 
+  /** A live edit of a running or paused run (live.ts): resolves once its executor has taken it. */
+  edit(id: string, request: EditRequest): Promise<{ appliedAtStep: number }> {
+    const record = this.runs.require(id);
+    return editRun(record, request, this.store, this.tabOf(record));
+  }
+
+  /** A browser run's tab fetches the live requests made through the API (a long poll). */
+  tabRequests(id: string): Promise<TabRequest[]> {
+    const tab = this.tabOf(this.runs.require(id));
+    if (!tab) throw new RunActionError(409, `run ${id} does not train in a browser tab now`);
+    return tab.poll();
+  }
+
+  /** The tab's answer to one of them. */
+  tabAnswer(id: string, requestId: number, answer: TabAnswer): void {
+    const tab = this.tabs.get(id);
+    if (!tab?.answer(requestId, answer)) throw new RunActionError(404, `run ${id} has no request ${requestId} waiting for this answer`);
+  }
+
+  /** The live requests of a browser run its tab trains; undefined for every other run. */
+  private tabOf(record: RunRecord): TabRequests | undefined {
+    const { id } = record.status;
+    if (!isRecording(record.status)) {
+      this.tabs.get(id)?.end();
+      this.tabs.delete(id);
+      return undefined;
+    }
+    let tab = this.tabs.get(id);
+    if (!tab) this.tabs.set(id, (tab = new TabRequests()));
+    return tab;
+  }
+
+  /** Text from a run's model: live between two steps, or from one of its checkpoints (sample.ts). */
+  sample(id: string, request: SampleRequest & { checkpoint?: string }): Promise<{ text: string; step: number }> {
+    const record = this.runs.require(id);
+    if (request.checkpoint !== undefined) return sampleCheckpoint(this.store.checkpointsDir(id), request.checkpoint, request, resolve(this.options.dataDir));
+    return sampleLiveRun(record, request, this.tabOf(record));
+  }
+
   /** A browser run's batch of events, posted by its tab (BrowserRecording.recordEvents). */
-  recordEvents(id: string, batch: EventBatch): Promise<{ lastSeq: number; stored: number }> {
-    return this.recording.recordEvents(id, batch);
+  async recordEvents(id: string, batch: EventBatch): Promise<{ lastSeq: number; stored: number }> {
+    const reply = await this.recording.recordEvents(id, batch);
+    const record = this.runs.get(id);
+    if (record) this.tabOf(record); // a run that left its tab answers what still waits
+    return reply;
   }
 
   /** A checkpoint a browser run's tab wrote (BrowserRecording.recordCheckpoint). */

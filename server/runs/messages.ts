@@ -4,6 +4,22 @@
 import { z } from 'zod';
 import { RunEvent } from '../../engine/events';
 
+/** A live edit that took effect (engine/runtime/edits.ts EditRecord). */
+export const EditRecordSchema = z.object({
+  step: z.number().int().min(0),
+  nodeId: z.string(),
+  changes: z.record(z.string(), z.tuple([z.unknown(), z.unknown()])),
+});
+
+/** What applying an edit came to (engine/runtime/run-edits.ts EditOutcome). */
+export const EditOutcomeSchema = z.union([
+  z.object({ appliedAtStep: z.number().int() }),
+  z.object({
+    status: z.union([z.literal(400), z.literal(409)]), error: z.string(),
+    errors: z.array(z.object({ nodeId: z.string(), field: z.string().optional(), message: z.string() })),
+  }),
+]);
+
 /** tfjs backends a Node worker can start (see engine/tf/backend.ts). */
 export const NodeBackend = z.enum(['wasm', 'cpu', 'tensorflow']);
 export type NodeBackend = z.infer<typeof NodeBackend>;
@@ -28,10 +44,24 @@ export const WorkerStart = z.object({
   backend: NodeBackend,
   /** Checkpoint path to continue from (an interrupted run resumed). */
   resume: z.string().optional(),
-  /** Int32Array[1] over this buffer: CONTROL.run | pause | stop. */
+  /** The run's live-edit history (runs/<id>/edits.jsonl), replayed from the resumed step. */
+  edits: z.array(EditRecordSchema).default([]),
+  /** A fork that restarts its step counter and schedule at 0. */
+  restartSchedule: z.boolean().optional(),
+  /** Int32Array[2] over this buffer: [0] CONTROL.run | pause | stop; [1] commands posted so far (the worker reads them between steps). */
   control: z.instanceof(SharedArrayBuffer),
 });
 export type WorkerStart = z.infer<typeof WorkerStart>;
+
+/** Commands the main thread posts to a worker; each also bumps the control buffer's counter. */
+export const WorkerCommand = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run/edit'), id: z.number().int(), nodeId: z.string(), params: z.record(z.string(), z.unknown()) }),
+  z.object({
+    type: z.literal('run/sample'), id: z.number().int(), prompt: z.string(), maxNewTokens: z.number().int(),
+    temperature: z.number().optional(), topK: z.number().int().optional(),
+  }),
+]);
+export type WorkerCommand = z.infer<typeof WorkerCommand>;
 
 /** Messages a worker posts to the main thread. */
 export const WorkerMessage = z.discriminatedUnion('type', [
@@ -50,6 +80,10 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     type: z.literal('run/rejected'),
     errors: z.array(z.object({ nodeId: z.string().optional(), field: z.string().optional(), message: z.string() })),
   }),
+  /** The answer to a run/edit command. */
+  z.object({ type: z.literal('run/edit-result'), id: z.number().int(), outcome: EditOutcomeSchema }),
+  /** The answer to a run/sample command: the text, or why there is none. */
+  z.object({ type: z.literal('run/sample-result'), id: z.number().int(), text: z.string().optional(), step: z.number().int().optional(), error: z.string().optional() }),
   /** trainPipeline threw before or outside the loop (backend failed to start, unreadable checkpoint). */
   z.object({ type: z.literal('run/crashed'), message: z.string() }),
 ]);

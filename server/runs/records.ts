@@ -119,6 +119,9 @@ export function observe(status: RunStatus, event: RunEvent): void {
       // A browser run's tab names it: only a checkpoint name may stand here (links are built from it).
       if (isCheckpointName(event.data.name)) status.lastCheckpoint = event.data.name;
       break;
+    case 'run/edited':
+      if (event.nodeId === 'training' && typeof event.data.changes.steps?.[1] === 'number') status.totalSteps = event.data.changes.steps[1];
+      break;
     case 'error':
       status.error = { message: event.data.message, ...(event.nodeId ? { nodeId: event.nodeId } : {}), ...(event.data.field ? { field: event.data.field } : {}) };
       break;

@@ -4,13 +4,17 @@
 // as if it had saved it itself.
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
+import { shapeChanges } from './fork';
 import { isRunId } from './ids';
 import type { SubmitError, SubmitRefusal } from './refusals';
 import type { RunFolders } from './run-folders';
 import { checkCheckpoint, checkpointFitsPlan, UploadError, type LoadedUpload, type UploadStore } from './uploads';
 
 /** A checkpoint a run starts from: an upload, or one in another run's checkpoints/. */
-export type ResumeSource = { upload: string } | { run: string; checkpoint: string };
+export type ResumeSource = ({ upload: string } | { run: string; checkpoint: string }) & {
+  /** Start the step counter and schedule at 0 instead of the checkpoint's step. */
+  restartSchedule?: boolean;
+};
 
 /** A checkpoint that can start a run, and where it came from (the run's `resumedFrom`). */
 export type ResumeStart = LoadedUpload & { origin: { upload: string } | { run: string } };
@@ -48,10 +52,12 @@ export async function checkResume(plan: Plan, resume: ResumeSource, sources: Res
     }]);
   }
   const { step } = upload.info;
-  if (plan.totalSteps <= step) {
+  if (plan.totalSteps <= step && !resume.restartSchedule) {
     return refuse([{ field: 'steps', code: 'resume', message: `${upload.info.name} is at step ${step} and the run trains ${plan.totalSteps} steps: nothing is left to train (raise training.steps)` }]);
   }
   const misfits = checkpointFitsPlan(plan, upload.checkpoint);
+  const fields = misfits.length ? shapeChanges(plan, upload.checkpoint, misfits) : [];
+  if (fields.length) return refuse(fields);
   if (misfits.length) return refuse(misfits.map((m) => ({ nodeId: m.nodeId, code: 'resume', message: m.message })));
   return { ...upload, origin: 'upload' in resume ? { upload: resume.upload } : { run: resume.run } };
 }

@@ -61,6 +61,10 @@ export const RunStatus = z.object({
   }).optional(),
   /** The sweep this run is a point of, and the point's values (`{"optimizer.lr": 0.001}`). */
   sweep: z.object({ id: z.string(), values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])) }).optional(),
+  /** A fork: the run and checkpoint it started from, and whether it kept the optimizer's state. */
+  parent: z.object({ run: z.string(), checkpoint: z.string(), step: z.number().int(), optimizerState: z.enum(['kept', 'fresh']).optional() }).optional(),
+  /** A fork that starts its step counter and schedule at 0 (cleared once it has started). */
+  restartSchedule: z.boolean().optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });

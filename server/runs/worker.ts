@@ -4,7 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RunEvent } from '../../engine/events';
 import { trainPipeline } from '../../engine/node/train';
 import type { RunControl } from '../../engine/runtime/run';
-import { CONTROL, WorkerStart, type WorkerMessage } from './messages';
+import type { PendingEdit } from '../../engine/runtime/run-edits';
+import type { PendingSample } from '../../engine/runtime/ask';
+import { CONTROL, WorkerCommand, WorkerStart, type WorkerMessage } from './messages';
 
 const port = parentPort!;
 const start = WorkerStart.parse(workerData);
@@ -47,14 +49,53 @@ const batching = {
   },
 };
 
+// Edits and sample requests come as messages, which a thread busy with steps reads only when its
+// event loop turns: the main thread counts them in flags[1], and the step boundary lets the loop
+// turn until every one counted has arrived.
 const flags = new Int32Array(start.control);
+let commandsReceived = 0;
+let edits: PendingEdit[] = [];
+let samples: PendingSample[] = [];
+port.on('message', (raw) => {
+  commandsReceived++;
+  const parsed = WorkerCommand.safeParse(raw);
+  if (!parsed.success) return;
+  const command = parsed.data;
+  if (command.type === 'run/edit') {
+    edits.push({ nodeId: command.nodeId, params: command.params, settle: (outcome) => {
+      flush(); // its run/edited event is stored before the answer arrives
+      post({ type: 'run/edit-result', id: command.id, outcome });
+    } });
+  } else {
+    samples.push({
+      prompt: command.prompt, maxNewTokens: command.maxNewTokens, temperature: command.temperature, topK: command.topK,
+      settle: (answer) => post({ type: 'run/sample-result', id: command.id, ...answer }),
+    });
+  }
+});
+const commandsWaiting = () => commandsReceived < Atomics.load(flags, 1) || edits.length > 0 || samples.length > 0;
+async function receiveCommands() {
+  while (commandsReceived < Atomics.load(flags, 1)) await new Promise((r) => setImmediate(r));
+}
 const control: RunControl = {
   get stopRequested() {
     return Atomics.load(flags, 0) === CONTROL.stop;
   },
   async waitWhilePaused() {
-    // Paused: look at the flag 20 times a second; timers keep the thread idle in between.
-    while (Atomics.load(flags, 0) === CONTROL.pause) await new Promise((r) => setTimeout(r, 50));
+    await receiveCommands();
+    // Paused: look at the flags 20 times a second; timers keep the thread idle in between.
+    while (Atomics.load(flags, 0) === CONTROL.pause && !commandsWaiting()) await new Promise((r) => setTimeout(r, 50));
+    await receiveCommands();
+  },
+  takeEdits() {
+    const taken = edits;
+    edits = [];
+    return taken;
+  },
+  takeSamples() {
+    const taken = samples;
+    samples = [];
+    return taken;
   },
 };
 
@@ -63,7 +104,7 @@ try {
     pipeline: start.pipeline, outDir: start.outDir, dataDir: start.dataDir, backend: start.backend,
     // Dataset paths in a submitted pipeline resolve inside the server's data folder and stay there.
     baseDir: start.dataDir, dataRoots: [start.dataDir],
-    ...(start.resume ? { resume: start.resume } : {}), sink: batching, control, runId: start.runId, env: process.env,
+    ...(start.resume ? { resume: start.resume } : {}), edits: start.edits, ...(start.restartSchedule ? { restartSchedule: true } : {}), sink: batching, control, runId: start.runId, env: process.env,
   });
   flush();
   if (!outcome.compiled) {
@@ -76,3 +117,4 @@ try {
   flush();
   post({ type: 'run/crashed', message: e instanceof Error ? e.message : String(e) });
 }
+port.removeAllListeners('message'); // the thread may end now

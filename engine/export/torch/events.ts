@@ -53,10 +53,14 @@ export class TorchEventConverter {
 
   constructor(private readonly config: Pick<TorchConfig, 'eval' | 'checkpoint'>) {}
 
-  /** A train_log.jsonl line: a 'step' event, and an 'eval' event when it carries val_loss. */
+  /** A train_log.jsonl line: a 'step' event, and an 'eval' event when it carries val_loss; an edit line: 'run/edited'. */
   logLine(line: string): RunEvent[] {
     const r = parseLine(line);
     if (!r || typeof r.step !== 'number') return [];
+    if (r.edited && typeof r.edited === 'object') {
+      const edited = r.edited as { nodeId?: unknown; changes?: unknown };
+      return valid({ type: 'run/edited', nodeId: edited.nodeId, step: r.step, data: { changes: edited.changes, ...(r.replayed === true ? { replayed: true } : {}) } });
+    }
     const { step, val_loss: valLoss, ...data } = r;
     const events = valid({ type: 'step', step, data });
     if (typeof valLoss === 'number' && this.config.eval) {

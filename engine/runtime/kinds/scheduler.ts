@@ -4,11 +4,11 @@ import { scheduleConfig, scheduler } from '../../nodes/scheduler';
 import { lrAt } from '../../optim/schedules';
 
 export const schedulerImplementation = implementNode(scheduler, {
-  create(p, setup) {
-    const schedule = scheduleConfig(p, setup.totalSteps);
+  // The schedule is read each step: its params and the run length may be edited while it trains.
+  create(p) {
     return {
       step(_inputs, ctx) {
-        const lr = lrAt(ctx.step, schedule);
+        const lr = lrAt(ctx.step, scheduleConfig(p, ctx.totalSteps));
         ctx.metric('lr', lr);
         return { lr };
       },

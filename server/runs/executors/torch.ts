@@ -4,6 +4,7 @@ import { resolve, join } from 'node:path';
 import { executorDefinition } from '../../../engine/executors';
 import type { Plan } from '../../../engine/plan';
 import { killLeftoverRun, TorchRun } from '../torch';
+import { TorchCommands } from '../torch-commands';
 import { checkTorch, TorchRequest } from '../torch-check';
 import type { ServerExecutor } from './executor';
 
@@ -26,16 +27,23 @@ export const torchExecutor: ServerExecutor = {
     const plan = (await server.store.readJson(id, 'plan.json')) as Plan;
     if (server.closing()) return undefined;
     const settings = record.status.torch ?? { nproc: 1, device: 'auto' as const };
+    // train.py reads live edits from the run folder between steps (torch-commands.ts).
+    const live = new TorchCommands(server.store.dir(id));
     const run = new TorchRun({
       runId: id, runDir: server.store.dir(id), plan, dataDir: resolve(server.dataDir), nproc: settings.nproc, device: settings.device,
       ...(resumeFrom ? { resume: join(server.store.checkpointsDir(id), resumeFrom) } : {}),
       startStep: record.status.step, python: server.python, env: server.workerEnv ?? process.env,
       stopGraceMs: server.torchStopGraceMs, pollMs: server.torchPollMs,
-      onMessage: (message) => channel.message(message),
+      onMessage: (message) => {
+        channel.message(message);
+        if (message.type === 'run/events') live.observe(message.events);
+        else live.end();
+      },
       // The pid reaches status.json now: a server that dies leaves it for the next to clean up.
       onLaunched: (pid) => channel.update({ torch: { ...settings, pid } }),
     });
     return {
+      live,
       launch: () => run.start(),
       pause: () => run.pause(),
       resume: () => run.resume(),

@@ -101,8 +101,21 @@ class Optimizer:
             self.torch = Lion(groups, lr=lr, betas=betas, weight_decay=wd)
         else:
             raise ValueError("unknown optimizer kind %r" % self.kind)
+        self.has_decay_group = bool(decay)  # param_groups[0] then: the group whose weight_decay a live edit changes
         self.steps = 0  # calls to step()
         self.param_steps = {n: 0 for n, _ in self.named}  # updates each param received
+
+    def retune(self):
+        """Takes a live edit of the config's hyperparameters (the kind and the grouping stay)."""
+        c = self.c
+        for group in self.torch.param_groups:
+            if "betas" in group:
+                group["betas"] = (c["beta1"], c["beta2"])
+            for key in ("eps", "momentum", "dampening", "nesterov"):
+                if key in group:
+                    group[key] = c[key]
+        if self.has_decay_group:
+            self.torch.param_groups[0]["weight_decay"] = c["weight_decay"]
 
     def decayed(self, p):
         return self.c["weight_decay"] != 0 and (self.c["decay_norms_and_biases"] or p.dim() >= 2)

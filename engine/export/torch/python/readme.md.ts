@@ -62,6 +62,22 @@ Into the run folder (rank 0 only):
 \`SIGTERM\` (\`kill PID\`, or to torchrun's process group) stops the run after the step in progress,
 with \`state: "stopped"\`; \`--resume\` continues it from its last checkpoint.
 
+## Live edits
+
+While it trains, append a JSON line to \`edit-requests.jsonl\` in the run folder to change
+settings before the next step, e.g.
+
+    echo '{"node_id": "scheduler", "params": {"kind": "constant", "lr": 0.001}}' >> run/edit-requests.jsonl
+
+\`node_id\` is the node's id in \`config.json\` (\`schedule\`, \`optimizer\`, \`clip\`, \`eval\`,
+\`checkpoint\`, \`log\` and \`sample\` sections), or \`training\` with \`{"steps": N}\` to lengthen or
+shorten the run; the params are that section's fields (not the optimizer's \`kind\`, the sample's
+prompt and seed, or eval's batch shape). All fields of a line apply together. Each edit adds a line
+\`{"step", "edited": {"nodeId", "changes": {field: [old, new]}}}\` to \`train_log.jsonl\` and one to
+\`edits.jsonl\`; checkpoints carry the edited values, and \`--resume\` from an earlier checkpoint
+replays \`edits.jsonl\` at the steps where the edits happened. A line that cannot apply fails the run
+with the node named.
+
 ## Same numbers as the studio
 
 Batches are drawn with the studio's portable random generator (xoshiro128**), so the same seed

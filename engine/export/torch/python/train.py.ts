@@ -15,6 +15,9 @@ export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipelin
 # Rank 0 writes train_log.jsonl, samples.jsonl, checkpoints/ and status.json into --out.
 # SIGTERM stops the run between two steps (the step in progress finishes; every process stops at
 # the same step), with state "stopped" in status.json; resume it from its last checkpoint.
+# Live edits: a line {"node_id": ..., "params": {...}} appended to <out>/edit-requests.jsonl
+# applies before the next step (README: "Live edits"); it is logged to train_log.jsonl and kept in
+# <out>/edits.jsonl, which a resumed run replays at the steps where the edits happened.
 import argparse
 import contextlib
 import datetime
@@ -27,6 +30,13 @@ import time
 import traceback
 
 STOP_REQUESTED = [False]  # set by SIGTERM, read between steps
+EDIT_REQUESTS = "edit-requests.jsonl"  # live edits asked for, appended by the host or by hand
+EDIT_HISTORY = "edits.jsonl"  # live edits that took effect: {step, nodeId, changes}
+# config.json sections whose fields may change while the run trains (same names as the node params).
+EDITABLE_SECTIONS = ("schedule", "optimizer", "clip", "eval", "checkpoint", "log", "sample")
+FIXED_WHILE_TRAINING = {"optimizer": ("node_id", "kind", "initial_accumulator", "decay_norms_and_biases"),
+                        "sample": ("node_id", "prompt", "prompt_ids", "seed", "after_update", "tokenizer"),
+                        "eval": ("node_id", "split", "batch_size", "context_length", "seed", "after_update")}
 
 
 def request_stop(signum, frame):
@@ -162,6 +172,11 @@ class Run:
         if args.resume:
             self.resume(args.resume)
         self.start_step = self.step
+        self.edit_history = []
+        self.replays = self.load_edit_history()
+        # Requests already in the file were answered before this start (applied, or the run ended).
+        requests = os.path.join(self.out, EDIT_REQUESTS)
+        self.edit_offset = os.path.getsize(requests) if os.path.exists(requests) else 0
         # DDP first, then torch.compile (PyTorch's recommended order); eval, sample and checkpoints use self.model.
         self.ddp = None
         if self.world > 1:
@@ -200,6 +215,88 @@ class Run:
         self.last_checkpoint = name
         self.resumed_from = name
 
+    # ---------------------------------------------------------------- live edits
+    def load_edit_history(self):
+        """Applies the run's edits up to its start step; returns the later ones, to replay at their steps."""
+        path = os.path.join(self.out, EDIT_HISTORY)
+        history = []
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        history.append(json.loads(line))
+                    except ValueError:
+                        pass  # a torn last line
+        for edit in history:
+            if edit["step"] <= self.step:
+                self.apply_edit(edit["nodeId"], {k: v[1] for k, v in edit["changes"].items()}, record=False)
+        return [e for e in history if e["step"] > self.step]
+
+    def apply_edit(self, node_id, params, record=True, replayed=False):
+        """Sets the new values of one node's fields at once; logs the edit unless record is False."""
+        if node_id == "training":
+            if set(params) != {"steps"} or int(params["steps"]) <= self.step:
+                raise RunError(node_id, "live edit: only training.steps may change, to more than the %d steps done" % self.step)
+            changes = {"steps": [self.total, int(params["steps"])]}
+            self.total = int(params["steps"])
+        else:
+            key = next((k for k in EDITABLE_SECTIONS if self.cfg[k] and self.cfg[k]["node_id"] == node_id), None)
+            if key is None:
+                raise RunError(node_id, "live edit: this run has no editable node %r" % node_id)
+            section = self.cfg[key]
+            fixed = [f for f in params if f not in section or f in FIXED_WHILE_TRAINING.get(key, ("node_id",))]
+            if fixed:
+                raise RunError(node_id, "live edit: %s cannot change while the run trains" % ", ".join(fixed))
+            changes = {f: [section[f], params[f]] for f in params}
+            section.update(params)
+            if key == "optimizer":
+                self.optimizer.retune()
+            for node in self.cfg["pipeline"].get("nodes", []):
+                if node.get("id") == node_id:
+                    node["params"] = dict(node.get("params") or {}, **params)
+        edit = {"step": self.step, "nodeId": node_id, "changes": changes}
+        self.edit_history.append(edit)
+        if record and self.rank == 0:
+            line = {"step": self.step, "edited": {"nodeId": node_id, "changes": changes}}
+            if replayed:
+                line["replayed"] = True
+            else:
+                self.append(EDIT_HISTORY, edit)
+            self.append("train_log.jsonl", line)
+            print("step %d: edited %s: %s" % (self.step, node_id, json.dumps(changes)), flush=True)
+
+    def take_edit_requests(self):
+        """New whole lines of edit-requests.jsonl (rank 0 reads them; every process gets the same)."""
+        requests = []
+        if self.rank == 0:
+            path = os.path.join(self.out, EDIT_REQUESTS)
+            data = b""
+            if os.path.exists(path) and os.path.getsize(path) > self.edit_offset:
+                with open(path, "rb") as f:
+                    f.seek(self.edit_offset)
+                    data = f.read()
+            whole = data.rfind(b"\n") + 1  # a line still being written waits for the next step
+            self.edit_offset += whole
+            for line in data[:whole].decode("utf-8").splitlines():
+                try:
+                    request = json.loads(line)
+                    requests.append((str(request["node_id"]), dict(request["params"])))
+                except (ValueError, KeyError, TypeError):
+                    print("ignored a malformed line of %s: %s" % (EDIT_REQUESTS, line[:200]), file=sys.stderr, flush=True)
+        if self.world > 1:
+            box = [requests]
+            dist.broadcast_object_list(box, src=0)
+            requests = box[0]
+        return requests
+
+    def between_steps(self):
+        """Replays the history's edits due at this step, then applies the new requests."""
+        while self.replays and self.replays[0]["step"] <= self.step:
+            edit = self.replays.pop(0)
+            self.apply_edit(edit["nodeId"], {k: v[1] for k, v in edit["changes"].items()}, replayed=True)
+        for node_id, params in self.take_edit_requests():
+            self.apply_edit(node_id, params)
+
     def save_checkpoint(self):
         tensors = [(n, p.detach().float().cpu().numpy()) for n, p in self.model.ordered_parameters()]
         tensors += [(n, t.numpy()) for n, t in self.optimizer.state_tensors()]
@@ -213,6 +310,8 @@ class Run:
             "pipeline": pipeline, "nodes": nodes, "weights": [n for n, _ in self.model.ordered_parameters()],
             "savedAt": now_iso(), "executor": "torch",
         }
+        if self.edit_history:
+            meta["edits"] = self.edit_history
         name = ckpt.checkpoint_name(self.step)
         size = ckpt.save_checkpoint(self.ckpt_dir, name, tensors, meta)
         removed = ckpt.prune_checkpoints(self.ckpt_dir, self.cfg["checkpoint"]["keep_last"])
@@ -354,6 +453,7 @@ class Run:
         self.write_status("running")
         stopped = False
         while self.step < self.total:
+            self.between_steps()
             if self.stop_requested():
                 stopped = True
                 break

@@ -1,0 +1,55 @@
+// Live edits of a torch run: appended as {"node_id", "params"} lines to the run folder's
+// edit-requests.jsonl, which train.py reads before every step; the edit is taken once its
+// train_log.jsonl line comes back as a `run/edited` event (train.py applies requests in order, so
+// the answers match the requests first in, first out). What train.py cannot change in place is
+// refused here, before anything is written.
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunEvent } from '../../engine/events';
+import type { SampleAnswer } from '../../engine/runtime/ask';
+import type { EditRecord, EditRequest } from '../../engine/runtime/edits';
+import type { EditOutcome } from '../../engine/runtime/run-edits';
+import { ENDED_EDIT, type LiveRequests } from './commands';
+
+export const EDIT_REQUESTS_FILE = 'edit-requests.jsonl';
+
+/** Why train.py cannot take an edit in place, or undefined when it can. */
+export function torchEditRefusal(request: EditRequest, changes: EditRecord['changes']): string | undefined {
+  if (request.nodeId === 'backward') return 'backward settings are fixed in torch runs (train.py stops on a non-finite loss)';
+  const decay = changes.weight_decay;
+  if (decay && (decay[0] === 0) !== (decay[1] === 0)) return 'weight_decay cannot switch between 0 and non-zero while a torch run trains (its parameter groups are fixed)';
+  if (changes.decay_norms_and_biases) return 'decay_norms_and_biases is fixed while a torch run trains (its parameter groups are fixed)';
+  return undefined;
+}
+
+export class TorchCommands implements LiveRequests {
+  private waiting: ((outcome: EditOutcome) => void)[] = [];
+  private ended = false;
+
+  constructor(private readonly runDir: string) {}
+
+  async edit(request: EditRequest, changes: EditRecord['changes'] = {}): Promise<EditOutcome> {
+    if (this.ended) return ENDED_EDIT;
+    const refusal = torchEditRefusal(request, changes);
+    if (refusal) return { status: 409, error: `${request.nodeId}: ${refusal}`, errors: [{ nodeId: request.nodeId, message: refusal }] };
+    const answered = new Promise<EditOutcome>((resolve) => this.waiting.push(resolve));
+    await appendFile(join(this.runDir, EDIT_REQUESTS_FILE), JSON.stringify({ node_id: request.nodeId, params: request.params }) + '\n');
+    return answered;
+  }
+
+  async sample(): Promise<SampleAnswer> {
+    return { error: 'a torch run answers prompts from its checkpoints (pass checkpoint), not between steps' };
+  }
+
+  /** The run's events as they are stored: each new edit answers the oldest request. */
+  observe(events: readonly RunEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'run/edited' && !event.data.replayed) this.waiting.shift()?.({ appliedAtStep: event.step });
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const resolve of this.waiting.splice(0)) resolve(ENDED_EDIT);
+  }
+}
