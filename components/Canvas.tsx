@@ -9,6 +9,8 @@ import { registry } from '../engine/nodes';
 import { connectionProblem, parseFlowId } from '../lib/edits';
 import { FlowNodeCache, toFlowEdges, toFlowNodes, type StudioFlowNode } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
+import { useRuns } from '../lib/runs-store';
+import { AutoFit, fitControls, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
 import { FrameNode } from './FrameNode';
@@ -36,8 +38,11 @@ function minimapColor(node: StudioFlowNode): string {
   return categoryAccent(registry.get(node.data.type)?.category);
 }
 
+/** Fit padding (a fraction of the pane): small, so the seed reads at 1440×900 (text ≥ 11 px). */
+export const FIT_PADDING = 0.04;
+
 /** Carries out fit / focus requests from the store (problems panel, loading a document). */
-function useViewRequests() {
+function useViewRequests(moved: React.RefObject<boolean>) {
   const rf = useReactFlow();
   const view = useStudio((s) => s.view);
   // A fit waits until every node is measured (a freshly loaded note has no size yet).
@@ -49,9 +54,11 @@ function useViewRequests() {
     const frame = requestAnimationFrame(() => {
       handled.current = view.nonce;
       if (view.kind === 'fit') {
-        rf.fitView({ padding: 0.06, duration: 250 });
+        moved.current = false;
+        void rf.fitView({ padding: FIT_PADDING, duration: 250 });
         return;
       }
+      moved.current = true; // a focused block stays in view when a panel opens
       const centreOf = (id: string) => {
         const node = rf.getInternalNode(id);
         if (!node) return undefined;
@@ -69,7 +76,7 @@ function useViewRequests() {
       if (target) rf.setCenter(target.x, target.y, { zoom: view.keepZoom ? rf.getZoom() : Math.max(rf.getZoom(), 0.9), duration: 300 });
     });
     return () => cancelAnimationFrame(frame);
-  }, [view, rf, measured]);
+  }, [view, rf, measured, moved]);
 }
 
 export function Canvas() {
@@ -82,7 +89,10 @@ export function Canvas() {
   const broken = useMemo(() => new Set(diagnostics.flatMap((d) => (d.edgeId ? [d.edgeId] : []))), [diagnostics]);
   const edges = useMemo(() => toFlowEdges(doc, selection, broken), [doc, selection, broken]);
   const rf = useReactFlow();
-  useViewRequests();
+  const moved = useRef(false);
+  useViewRequests(moved);
+  // Blocks grow when a run's numbers arrive: keep them all in view then too.
+  const running = useRuns((s) => !!s.attached);
   const { onNodesChange, onEdgesChange, connect } = studio.getState();
 
   const onDragOver = (event: React.DragEvent) => {
@@ -122,8 +132,9 @@ export function Canvas() {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
+        onMoveStart={markUserMoves(moved)}
         fitView
-        fitViewOptions={{ padding: 0.06 }}
+        fitViewOptions={{ padding: FIT_PADDING }}
         minZoom={0.1}
         maxZoom={2.5}
         connectionRadius={24}
@@ -132,8 +143,9 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
         {/* Top corners: a top-to-bottom pipeline starts narrow at the top, so they are usually free. */}
         <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-        <Controls position="top-left" showInteractive={false} />
+        <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
         <ConnectionHint />
+        <AutoFit moved={moved} padding={FIT_PADDING} watchSizes={running} />
       </ReactFlow>
     </div>
   );

@@ -4,11 +4,12 @@ import {
   applyNodeChanges, Background, BackgroundVariant, Controls, MiniMap, ReactFlow, ReactFlowProvider,
   type NodeChange, type NodeProps, type NodeTypes,
 } from '@xyflow/react';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { registry } from '../engine/nodes';
 import type { Pipeline } from '../lib/document';
 import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
+import { AutoFit, fitControls, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
@@ -49,6 +50,7 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
   useEffect(() => setNodes(toFlowNodes(doc, EMPTY_SELECTION, {})), [doc]);
   const edges = useMemo(() => toFlowEdges(doc, EMPTY_SELECTION, NO_BROKEN), [doc]);
   const live = useMemo(() => ({ runId, editing: false }), [runId]);
+  const moved = useRef(false);
   return (
     <ReactFlowProvider>
       <LiveRunContext.Provider value={live}>
@@ -61,15 +63,17 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
+            onMoveStart={markUserMoves(moved)}
             fitView
-            // A tall pipeline fitted whole is too small to read: stay legible, centred; scroll for the rest.
-            fitViewOptions={{ padding: 0.06, minZoom: 0.6 }}
+            fitViewOptions={{ padding: 0.04 }}
             minZoom={0.1}
             maxZoom={2.5}
           >
             <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
             <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-            <Controls position="top-left" showInteractive={false} />
+            <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: 0.04 }} {...fitControls(moved)} />
+            {/* Whole, and again as the replayed numbers make blocks grow. */}
+            <AutoFit moved={moved} padding={0.04} watchSizes />
           </ReactFlow>
         </div>
       </LiveRunContext.Provider>

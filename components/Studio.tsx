@@ -19,7 +19,6 @@ import { Palette } from './Palette';
 import { RightPanel } from './RightPanel';
 import { restoreRun } from './run-actions';
 import { registerTestHook } from './test-hook';
-import { Toasts } from './Toasts';
 import { saveDocument, Toolbar } from './Toolbar';
 
 /** localStorage key of the autosaved pipeline. */
@@ -149,7 +148,6 @@ function Workspace() {
           <Palette />
           <main className="canvas-area">
             <Canvas />
-            <Toasts />
           </main>
           <RightPanel />
           <BottomPanel />

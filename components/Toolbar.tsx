@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
 import { noteFlowId } from '../lib/edits';
+import { layoutPipeline } from '../lib/layout';
 import { freeSpot } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
@@ -111,6 +112,12 @@ export function Toolbar() {
     studio.getState().reveal(noteFlowId(id));
   };
 
+  const autoLayout = () => {
+    const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+    const { doc, sizes, arrange } = studio.getState();
+    arrange(layoutPipeline(doc, sizes, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
+  };
+
   return (
     <header className="toolbar">
       <Brand />
@@ -170,6 +177,9 @@ export function Toolbar() {
         </button>
         <button type="button" className="button" data-testid="group" disabled={!hasBlocks} onClick={() => studio.getState().groupSelection()} title="Frame the selected blocks (Ctrl+G)">
           Group
+        </button>
+        <button type="button" className="button" data-testid="auto-layout" onClick={autoLayout} title="Arrange the blocks to fit this canvas (one undo step)">
+          Auto-layout
         </button>
         <span className="sep" />
         <RunControls />

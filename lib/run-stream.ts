@@ -32,6 +32,8 @@ export interface RunStatus {
   resumeFrom?: string;
   /** The checkpoint the run started from: an upload, or another run's (a browser checkpoint continued on the server). */
   resumedFrom?: { upload?: string; run?: string; name: string; step: number; executor?: string };
+  /** The last resume of a stopped or interrupted run: steps step+1 … reached are trained again. */
+  resumed?: { at: string; checkpoint?: string; step: number; reached: number };
   lastSeq: number;
 }
 

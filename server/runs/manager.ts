@@ -217,6 +217,8 @@ export class RunManager {
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
     await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
     record.status.resumeFrom = last?.name;
+    // Kept after the run starts again, so the pages can say where it continued and what is redone.
+    record.status.resumed = { at: now(), ...(last ? { checkpoint: last.name } : {}), step, reached: record.status.step };
     if (record.status.executor === 'browser') Object.assign(record.status, { executor: 'node', backend: 'wasm' });
     record.status.error = undefined;
     record.status.finishedAt = undefined;

@@ -57,6 +57,12 @@ export const RunStatus = z.object({
   resumedFrom: z.object({
     upload: z.string().optional(), run: z.string().optional(), name: z.string(), step: z.number().int(), executor: z.string().optional(),
   }).optional(),
+  /**
+   * The last resume of a stopped or interrupted run: when (`at`), the checkpoint it continued
+   * from (none: from the start) and its step, and the step the run had reached before, so steps
+   * step+1 … reached are trained again.
+   */
+  resumed: z.object({ at: z.string(), checkpoint: z.string().optional(), step: z.number().int(), reached: z.number().int() }).optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });
