@@ -2,8 +2,10 @@
 // opens or closes, the window resizes) and, with `watchSizes`, when blocks grow (live numbers
 // arriving), the whole graph is fitted again. Rendered inside <ReactFlow>; `moved` is set by the
 // canvas's onMoveStart for moves the user makes, and cleared when the canvas fits on request.
-import { useReactFlow, useStore, type ReactFlowState } from '@xyflow/react';
+// Also the fit padding the canvases share, and a minimap shown only while something is out of view.
+import { MiniMap, useReactFlow, useStore, type FitViewOptions, type MiniMapProps, type ReactFlowState } from '@xyflow/react';
 import { useEffect, type RefObject } from 'react';
+import type { StudioFlowNode } from '../lib/flow';
 
 /** Sum of the measured block sizes: changes when any block grows or shrinks. */
 const sizeSignature = (s: ReactFlowState) => {
@@ -12,7 +14,28 @@ const sizeSignature = (s: ReactFlowState) => {
   return sum;
 };
 
-export function AutoFit({ moved, padding, watchSizes = false }: { moved: RefObject<boolean>; padding: number; watchSizes?: boolean }) {
+/**
+ * Fit padding: clear of the zoom controls on the left, tight elsewhere, so the seed pipeline reads
+ * at 1440×900 with the run panel open (block text ≥ 11 px).
+ */
+export const FIT_PADDING: FitViewOptions['padding'] = { top: '10px', bottom: '10px', left: '48px', right: '16px' };
+
+/** Whether every block lies inside the visible pane (then a minimap shows nothing new). */
+export function useAllInView(): boolean {
+  return useStore((s) => {
+    const [tx, ty, zoom] = s.transform;
+    let inside = true;
+    s.nodeLookup.forEach((n) => {
+      const { x, y } = n.internals.positionAbsolute;
+      const left = x * zoom + tx;
+      const top = y * zoom + ty;
+      if (left < -1 || top < -1 || left + (n.measured.width ?? 0) * zoom > s.width + 1 || top + (n.measured.height ?? 0) * zoom > s.height + 1) inside = false;
+    });
+    return inside;
+  });
+}
+
+export function AutoFit({ moved, padding = FIT_PADDING, watchSizes = false }: { moved: RefObject<boolean>; padding?: FitViewOptions['padding']; watchSizes?: boolean }) {
   const rf = useReactFlow();
   const width = useStore((s) => s.width);
   const height = useStore((s) => s.height);
@@ -36,4 +59,9 @@ export function markUserMoves(moved: RefObject<boolean>) {
 export function fitControls(moved: RefObject<boolean>) {
   const userMoved = () => void (moved.current = true);
   return { onZoomIn: userMoved, onZoomOut: userMoved, onFitView: () => void (moved.current = false) };
+}
+
+/** The minimap, drawn only while some block is out of view (else it would only cover a corner block). */
+export function MiniMapWhenNeeded(props: MiniMapProps<StudioFlowNode>) {
+  return useAllInView() ? null : <MiniMap {...props} />;
 }

@@ -3,7 +3,7 @@
 // switches to Problems.
 import { displayState } from '../lib/run-stream';
 import { runsStore, useRuns } from '../lib/runs-store';
-import { trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
+import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
 import { studio, useStudio } from '../lib/store';
 import { cls } from './theme';
 import { useAllProblems, ProblemsPanel } from './ProblemsPanel';
@@ -31,9 +31,10 @@ function TrainedElsewhere({ runId }: { runId: string }) {
   const doc = useStudio((s) => s.doc);
   const trained = useRunPipeline(runId);
   if (!trained || !('doc' in trained)) return null;
-  const differing = doc.nodes.filter((n) => !trainedAsIs(trained.doc, n)).length;
+  const same = samePipeline(trained.doc, doc);
+  const differing = same ? doc.nodes.filter((n) => !trainedAsIs(trained.doc, n)).length : doc.nodes.length;
   if (!differing) return null;
-  const text = differing === doc.nodes.length
+  const text = !same
     ? `This run trained another pipeline (${trained.doc.meta.name}): the blocks show none of its numbers.`
     : `${differing} of ${doc.nodes.length} blocks differ from what this run trained: they show none of its numbers.`;
   return <div className="run-elsewhere small" data-testid="run-elsewhere" title={text}>{text}</div>;

@@ -1,7 +1,7 @@
 // The canvas: React Flow drawing the document (lib/flow.ts), typed connections checked by the
 // engine's rule, palette drops, .json file drops, and the viewport requests from the store.
 import {
-  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow,
+  Background, BackgroundVariant, Controls, ReactFlow, useNodesInitialized, useReactFlow,
   type Connection, type Edge, type FinalConnectionState, type IsValidConnection, type NodeTypes,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
@@ -10,7 +10,7 @@ import { connectionProblem, parseFlowId } from '../lib/edits';
 import { FlowNodeCache, toFlowEdges, toFlowNodes, type StudioFlowNode } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
 import { useRuns } from '../lib/runs-store';
-import { AutoFit, fitControls, markUserMoves } from './AutoFit';
+import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
 import { FrameNode } from './FrameNode';
@@ -37,9 +37,6 @@ function minimapColor(node: StudioFlowNode): string {
   if (node.type === 'frame') return 'transparent';
   return categoryAccent(registry.get(node.data.type)?.category);
 }
-
-/** Fit padding (a fraction of the pane): small, so the seed reads at 1440×900 (text ≥ 11 px). */
-export const FIT_PADDING = 0.04;
 
 /** Carries out fit / focus requests from the store (problems panel, loading a document). */
 function useViewRequests(moved: React.RefObject<boolean>) {
@@ -141,11 +138,11 @@ export function Canvas() {
         defaultEdgeOptions={{ interactionWidth: 16 }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        {/* Top corners: a top-to-bottom pipeline starts narrow at the top, so they are usually free. */}
-        <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+        {/* Only while some block is out of view: a fitted graph fills the corners. */}
+        <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
         <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
         <ConnectionHint />
-        <AutoFit moved={moved} padding={FIT_PADDING} watchSizes={running} />
+        <AutoFit moved={moved} watchSizes={running} />
       </ReactFlow>
     </div>
   );

@@ -1,7 +1,7 @@
 // A run's pipeline on a read-only canvas, its blocks showing what the run reported (replayed from
 // the run's stored events, then live while it trains). Nothing here edits the studio's document.
 import {
-  applyNodeChanges, Background, BackgroundVariant, Controls, MiniMap, ReactFlow, ReactFlowProvider,
+  applyNodeChanges, Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider,
   type NodeChange, type NodeProps, type NodeTypes,
 } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
@@ -9,7 +9,7 @@ import { registry } from '../engine/nodes';
 import type { Pipeline } from '../lib/document';
 import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
-import { AutoFit, fitControls, markUserMoves } from './AutoFit';
+import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
@@ -65,13 +65,13 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             elementsSelectable={false}
             onMoveStart={markUserMoves(moved)}
             fitView
-            fitViewOptions={{ padding: 0.04 }}
+            fitViewOptions={{ padding: FIT_PADDING }}
             minZoom={0.1}
             maxZoom={2.5}
           >
             <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-            <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-            <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: 0.04 }} {...fitControls(moved)} />
+            <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+            <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
             {/* Whole, and again as the replayed numbers make blocks grow. */}
             <AutoFit moved={moved} padding={0.04} watchSizes />
           </ReactFlow>

@@ -55,10 +55,10 @@ async function waitForProblems(page: Page, count: number) {
   await page.waitForFunction((n) => document.querySelector('[data-testid="problem-count"]')?.textContent === String(n), count);
 }
 
-/** Clicks the canvas where the seed layout leaves it empty (left of the main column). */
+/** Clicks the canvas where the seed layout leaves it empty (the gap right of the dataset block). */
 async function clickEmptyCanvas(page: Page) {
-  const pane = (await page.locator('.react-flow__pane').boundingBox())!;
-  await page.mouse.click(pane.x + pane.width * 0.15, pane.y + pane.height * 0.35);
+  const dataset = (await page.locator('[data-node-id="dataset"]').boundingBox())!;
+  await page.mouse.click(dataset.x + dataset.width + 8, dataset.y + dataset.height / 2);
 }
 
 async function selectBlock(page: Page, id: string) {

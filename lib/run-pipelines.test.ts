@@ -1,7 +1,7 @@
 // Which blocks may show a run's numbers: only those the run trained as they are now.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { trainedAsIs } from './run-pipelines';
+import { samePipeline, trainedAsIs } from './run-pipelines';
 import { TEMPLATES } from './templates';
 
 const seed = TEMPLATES.find((t) => t.id === 'seed')!.doc;
@@ -29,4 +29,12 @@ test('an edited param, another kind, or a block the run did not have: not the on
   assert.equal(trainedAsIs(seed, { ...model, params: { ...model.params, n_heads: 8 } }), false);
   assert.equal(trainedAsIs(seed, { ...model, type: 'loss' }), false);
   assert.equal(trainedAsIs(seed, { ...model, id: 'model_2' }), false);
+});
+
+test('samePipeline: the same name and blocks, edited or not; another template with the same blocks is another pipeline', () => {
+  assert.ok(samePipeline(seed, seed));
+  assert.ok(samePipeline(seed, { ...seed, nodes: seed.nodes.map((n) => (n.id === 'model' ? { ...n, params: { ...n.params, n_heads: 8 } } : n)) }));
+  assert.equal(samePipeline(smoke, seed), false, 'Smoke and Seed share every block id and kind');
+  assert.equal(samePipeline(seed, { ...seed, nodes: seed.nodes.slice(1) }), false);
+  assert.equal(samePipeline(seed, { ...seed, nodes: seed.nodes.map((n) => (n.id === 'clip' ? { ...n, type: 'loss' } : n)) }), false);
 });

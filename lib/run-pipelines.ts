@@ -90,6 +90,18 @@ function settledParams(node: Pick<PipelineNode, 'type' | 'params'>): string {
 }
 
 /**
+ * Whether `doc` is the pipeline the run trained (`trained`), perhaps edited since: the same name
+ * and the same blocks (ids and kinds). Another pipeline shows none of the run's numbers, even on
+ * blocks it happens to share (a loss block is a loss block).
+ * @example samePipeline(runDoc, studio.getState().doc)
+ */
+export function samePipeline(trained: Pipeline, doc: Pipeline): boolean {
+  if (trained.meta.name !== doc.meta.name || trained.nodes.length !== doc.nodes.length) return false;
+  const kinds = new Map(trained.nodes.map((n) => [n.id, n.type]));
+  return doc.nodes.every((n) => kinds.get(n.id) === n.type);
+}
+
+/**
  * Whether the block `node` on the canvas is the one the run trained: same id, same kind and the
  * same params (defaults filled in). Another pipeline's numbers, or numbers from before an edit,
  * do not belong on it.
