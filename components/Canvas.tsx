@@ -12,6 +12,7 @@ import { studio, useStudio } from '../lib/store';
 import { useRuns } from '../lib/runs-store';
 import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
+import { useTheme } from './theme-mode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
 import { FrameNode } from './FrameNode';
 import { NoteNode } from './NoteNode';
@@ -87,6 +88,7 @@ export function Canvas() {
   const edges = useMemo(() => toFlowEdges(doc, selection, broken), [doc, selection, broken]);
   const rf = useReactFlow();
   const moved = useRef(false);
+  const { theme } = useTheme();
   useViewRequests(moved);
   // Blocks grow when a run's numbers arrive: keep them all in view then too.
   const running = useRuns((s) => !!s.attached);
@@ -129,6 +131,7 @@ export function Canvas() {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
+        colorMode={theme}
         onMoveStart={markUserMoves(moved)}
         fitView
         fitViewOptions={{ padding: FIT_PADDING }}
@@ -137,9 +140,9 @@ export function Canvas() {
         connectionRadius={24}
         defaultEdgeOptions={{ interactionWidth: 16 }}
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
         {/* Only while some block is out of view: a fitted graph fills the corners. */}
-        <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+        <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
         <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
         <ConnectionHint />
         <AutoFit moved={moved} watchSizes={running} />

@@ -11,6 +11,7 @@ import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
 import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
+import { useTheme } from './theme-mode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
 import { Markdown } from './Markdown';
@@ -51,6 +52,7 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
   const edges = useMemo(() => toFlowEdges(doc, EMPTY_SELECTION, NO_BROKEN), [doc]);
   const live = useMemo(() => ({ runId, editing: false }), [runId]);
   const moved = useRef(false);
+  const { theme } = useTheme();
   return (
     <ReactFlowProvider>
       <LiveRunContext.Provider value={live}>
@@ -63,14 +65,15 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
+            colorMode={theme}
             onMoveStart={markUserMoves(moved)}
             fitView
             fitViewOptions={{ padding: FIT_PADDING }}
             minZoom={0.1}
             maxZoom={2.5}
           >
-            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-            <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+            <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
             <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
             {/* Whole, and again as the replayed numbers make blocks grow. */}
             <AutoFit moved={moved} padding={0.04} watchSizes />

@@ -15,6 +15,7 @@ import { downloadText } from './files';
 import { HelpPopover } from './HelpPopover';
 import { exportTorchZip } from './run-actions';
 import { RunControls } from './RunControls';
+import { cycleTheme, useTheme, type ThemeChoice } from './theme-mode';
 
 /** Saves the current pipeline as `<name>.json`. */
 export function saveDocument(): void {
@@ -89,6 +90,19 @@ function ShareButton() {
         </div>
       )}
     </div>
+  );
+}
+
+const THEME_LABEL: Record<ThemeChoice, string> = { system: '◐', light: '☀', dark: '☾' };
+
+/** System → light → dark: the canvas, charts and JSON editor follow. */
+function ThemeToggle() {
+  const { choice, theme } = useTheme();
+  const next = choice === 'system' ? 'light' : choice === 'light' ? 'dark' : 'the system setting';
+  return (
+    <button type="button" className="button icon" data-testid="theme-toggle" data-theme-choice={choice} onClick={cycleTheme} title={`Theme: ${choice === 'system' ? `follows the system (${theme})` : choice}; click for ${next}`} aria-label="Theme">
+      {THEME_LABEL[choice]}
+    </button>
   );
 }
 
@@ -187,6 +201,7 @@ export function Toolbar() {
           Runs
         </Link>
       </nav>
+      <ThemeToggle />
       <div className="help-anchor">
         <button type="button" className="button icon" data-testid="help-button" aria-expanded={helpOpen} onClick={() => studio.getState().setHelpOpen(!helpOpen)} title="Keyboard shortcuts (?)" aria-label="Help">
           ?

@@ -1,7 +1,7 @@
 // A new user's first hour, at 1440×900: the seed reads at its default view with the run panel
 // open (block text ≥ 11 px, measured from the DOM, every block in view), no live numbers from a
 // run of another pipeline, Run disabled while the pipeline has errors (the error beside the field
-// just edited), the executor remembered across a reload, a single click on the palette adds a
+// just edited), the executor and the theme remembered across a reload, a single click on the palette adds a
 // block, toasts beside the canvas rather than over it, a resumed run says where it continued, and
 // own data on the browser executor through the file picker.
 // Run: node --import tsx --test e2e/first-hour.e2e.ts (E2E_SCREENSHOTS=dir saves the states).
@@ -173,7 +173,7 @@ test('no live numbers from another pipeline\'s run; Run disabled with the reason
   await closeSession(s);
 });
 
-test('the executor survives a reload; one click on the palette adds a block; Auto-layout keeps every block in view', async () => {
+test('the executor and the theme survive a reload; one click on the palette adds a block; Auto-layout keeps every block in view', async () => {
   const s = await open();
   const { page } = s;
   await page.selectOption('[data-testid="executor"]', 'browser');
@@ -183,6 +183,23 @@ test('the executor survives a reload; one click on the palette adds a block; Aut
   assert.equal(await page.inputValue('[data-testid="executor"]'), 'browser');
   assert.equal(await page.inputValue('[data-testid="browser-backend"]'), 'wasm');
   await page.selectOption('[data-testid="executor"]', 'node');
+
+  // The theme follows the system until one is picked; the canvas follows it, and a reload keeps it.
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  assert.equal(await page.locator('.react-flow.dark').count(), 1, 'the canvas follows the system');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  await page.click('[data-testid="theme-toggle"]'); // light
+  await page.click('[data-testid="theme-toggle"]'); // dark
+  assert.equal(await theme(), 'dark');
+  await page.reload();
+  await page.waitForSelector('.react-flow.dark [data-node-type="model"]');
+  assert.equal(await theme(), 'dark', 'the choice survives a reload, whatever the system says');
+  await shot(page, '07-dark');
+  await page.click('[data-testid="theme-toggle"]'); // back to the system's (light here)
+  assert.equal(await theme(), 'light');
 
   const blocks = await page.locator('.react-flow__node-block').count();
   await page.click('[data-testid="palette-clip"]');

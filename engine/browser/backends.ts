@@ -140,7 +140,9 @@ const START: Record<BrowserBackendName, Starter> = {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) throw new Error('no WebGPU adapter: the GPU is blocklisted or WebGPU is disabled in this browser');
     const info = adapter.info ?? {};
-    refuseSoftware('WebGPU', softwareGpu({ ...info }, !!(info.isFallbackAdapter ?? adapter.isFallbackAdapter)), allowSoftware);
+    // GPUAdapterInfo's fields are getters on its prototype: a spread would copy none of them.
+    const words = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+    refuseSoftware('WebGPU', softwareGpu(words, !!(info.isFallbackAdapter ?? adapter.isFallbackAdapter)), allowSoftware);
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)');
     installWebGpuKernelFixes();
