@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Gpt } from '../engine/model/gpt';
+import { registry } from '../engine/nodes';
 import { gptConfig } from '../engine/nodes/model';
 import { differences, resumeNote, runHyper } from './run-labels';
 import { SEED_DOCUMENT } from './templates';
@@ -38,4 +39,7 @@ test('differences lists what changed from the template of the same name, and not
   };
   assert.deepEqual(differences(wider), ['steps=200', 'model.d_model=256']);
   assert.deepEqual(differences({ ...wider, meta: { ...wider.meta, name: 'Mine' } }), [], 'no template of that name');
+  // As the server stores it: every default spelled out. Still the template.
+  const spelled = { ...SEED_DOCUMENT, nodes: SEED_DOCUMENT.nodes.map((n) => ({ ...n, params: registry.get(n.type)!.params.parse(n.params) as Record<string, unknown> })) };
+  assert.deepEqual(differences(spelled), []);
 });

@@ -3,6 +3,7 @@
 import { gptParamSpecs } from '../engine/model/gpt';
 import { registry } from '../engine/nodes';
 import { gptConfig, model as modelNode } from '../engine/nodes/model';
+import { Training } from '../engine/pipeline/schema';
 import type { Pipeline } from './document';
 import type { RunStatus } from './run-stream';
 import { TEMPLATES } from './templates';
@@ -64,27 +65,42 @@ export function runHyper(doc: Pipeline, steps: number): RunHyper {
   };
 }
 
+/** Params with the kind's defaults filled in (a stored pipeline spells every default out). */
+function settled(kind: string, params: Record<string, unknown>): Record<string, unknown> {
+  const parsed = registry.get(kind)?.params.safeParse(params);
+  return parsed?.success ? (parsed.data as Record<string, unknown>) : params;
+}
+
+/** The keys whose values differ between two objects (compared as JSON). */
+function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+const shown = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+
 /**
  * What sets a run's pipeline apart from the template of the same name (`model.d_model=256`,
- * `steps=200`), at most `limit` of them; empty when it is the template as shipped or has none.
+ * `steps=200`), at most `limit` of them; empty when it is the template as shipped (defaults
+ * written out or not) or has none.
  * @example differences(seedWithWiderModel) // ['model.d_model=256']
  */
 export function differences(doc: Pipeline, limit = 3): string[] {
   const template = TEMPLATES.find((t) => t.doc.meta.name === doc.meta.name)?.doc;
   if (!template) return [];
-  const found: string[] = [];
-  for (const [key, value] of Object.entries(doc.training)) {
-    if (JSON.stringify(value) !== JSON.stringify((template.training as Record<string, unknown>)[key])) found.push(`${key}=${String(value)}`);
-  }
+  const training = (d: Pipeline) => {
+    const parsed = Training.safeParse(d.training);
+    return (parsed.success ? parsed.data : d.training) as Record<string, unknown>;
+  };
+  const ours = training(doc);
+  const found = changedKeys(ours, training(template)).map((k) => `${k}=${shown(ours[k])}`);
   for (const node of doc.nodes) {
     const original = template.nodes.find((n) => n.id === node.id);
-    if (!original) {
+    if (!original || original.type !== node.type) {
       found.push(`+${node.id}`);
       continue;
     }
-    for (const [key, value] of Object.entries(node.params)) {
-      if (JSON.stringify(value) !== JSON.stringify(original.params[key])) found.push(`${node.id}.${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
-    }
+    const now = settled(node.type, node.params);
+    for (const key of changedKeys(now, settled(original.type, original.params))) found.push(`${node.id}.${key}=${shown(now[key])}`);
   }
   for (const original of template.nodes) if (!doc.nodes.some((n) => n.id === original.id)) found.push(`−${original.id}`);
   return found.length > limit ? [...found.slice(0, limit), `+${found.length - limit} more`] : found;
