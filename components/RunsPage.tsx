@@ -114,7 +114,7 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         {status.step.toLocaleString('en-US')} / {status.totalSteps.toLocaleString('en-US')}
         <div className="progress thin"><div className={`progress-bar state-${state}`} style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }} /></div>
       </td>
-      <td className="num" data-testid="runs-lr">{hyper?.lr !== undefined ? formatValue(hyper.lr) : '–'}</td>
+      <td className="num" data-testid="runs-lr">{hyper?.lr !== undefined ? String(Number(hyper.lr.toPrecision(3))) : '–'}</td>
       <td className="num" data-testid="runs-batch">{hyper?.batch ?? '–'}</td>
       <td className="num" data-testid="runs-params">{hyper?.params !== undefined ? formatCount(hyper.params) : '–'}</td>
       <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
