@@ -4,6 +4,8 @@
 // named (engine/browser/corpus-files.ts), so no path reaches anything else. A missing byte-level
 // folder is prepared on first request (about a second, with engine/node/corpus.ts); BPE and GPT-2
 // ones must be prepared on the server first (`npm run tokenize -- --brown ...`, or one server run).
+// turbopackIgnore: the paths are the server's DATA_DIR at run time, not files to bundle; without
+// the marks Next traces the whole project and warns on every build.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -35,10 +37,10 @@ async function serve(request: Request, context: Context, withBody: boolean): Pro
   const segments = (await context.params).path ?? [];
   const target = parseCorpusPath(segments);
   if (!target) return json(404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<train_ids.npy|valid_ids.npy|tokenizer.json|meta.json>)` });
-  const dataDir = resolve(process.env.DATA_DIR || 'data');
-  const folder = join(dataDir, target.folder);
+  const dataDir = resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || 'data');
+  const folder = join(/*turbopackIgnore: true*/ dataDir, target.folder);
   // meta.json is written last: without it the folder is missing or half written.
-  if (!(await stat(join(folder, 'meta.json')).catch(() => undefined))) {
+  if (!(await stat(join(/*turbopackIgnore: true*/ folder, 'meta.json')).catch(() => undefined))) {
     if (target.tokenizer !== 'byte') {
       return json(404, { error: `${target.folder} is not prepared on this server (no ${join(folder, 'meta.json')})` });
     }
@@ -54,8 +56,8 @@ async function serve(request: Request, context: Context, withBody: boolean): Pro
       return json(500, { error: `could not prepare ${target.folder} (${(err as Error).message}); prepare it with \`npm run tokenize -- --brown --out ${folder}\`` });
     }
   }
-  const path = join(folder, target.file);
-  const info = await stat(path).catch(() => undefined);
+  const path = join(/*turbopackIgnore: true*/ folder, target.file);
+  const info = await stat(/*turbopackIgnore: true*/ path).catch(() => undefined);
   if (!info?.isFile()) return json(404, { error: `${target.folder}/${target.file} is missing on this server` });
 
   const headers = new Headers({
@@ -74,7 +76,7 @@ async function serve(request: Request, context: Context, withBody: boolean): Pro
   const { start, end } = range ?? { start: 0, end: info.size - 1 };
   headers.set('Content-Length', String(Math.max(0, end - start + 1)));
   if (range) headers.set('Content-Range', `bytes ${start}-${end}/${info.size}`);
-  const body = withBody && end >= start ? (Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream<Uint8Array>) : null;
+  const body = withBody && end >= start ? (Readable.toWeb(createReadStream(/*turbopackIgnore: true*/ path, { start, end })) as ReadableStream<Uint8Array>) : null;
   return new Response(body, { status: range ? 206 : 200, headers });
 }
 
