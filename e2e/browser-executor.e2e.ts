@@ -208,7 +208,7 @@ test('auto skips software GPUs for WASM and says why; WebGL when asked; wasm thr
     if (n.id === 'get_batch') n.params.batch_size = 4096;
     if (n.id === 'model') n.params.vocab_size = 8192;
   }
-  const refused = await browserRun({ pipeline: big, steps: 1 });
+  const refused = await browserRun({ pipeline: big, steps: 1, backend: 'webgpu' });
   assert.equal(refused.result.status, 'failed');
   assert.equal(refused.result.error?.nodeId, 'get_batch');
   assert.match(refused.result.error!.message, /^model: logits \[B, T, V\] \[4096,16,8192\] in float32 is 2 GiB, over this GPU's maxStorageBufferBindingSize of 1 GiB; lower get_batch\.batch_size to 2048 or less/);
