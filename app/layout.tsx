@@ -5,6 +5,7 @@ import 'uplot/dist/uPlot.min.css';
 import './studio.css';
 import './experiments.css';
 import type { Metadata, Viewport } from 'next';
+import { THEME_BOOT_SCRIPT } from '../components/theme-mode';
 
 export const metadata: Metadata = {
   title: 'Pretrain Studio',
@@ -15,7 +16,11 @@ export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
-    <html lang="en">
+    // data-theme is set by the boot script before React hydrates.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT }} />
+      </head>
       <body>{children}</body>
     </html>
   );

@@ -12,6 +12,7 @@ import { downloadBrowserCheckpoint, isBrowserRunHere } from '../lib/browser-runs
 import type { BlockFlowNode } from '../lib/flow';
 import { liveDisplay, type LiveDisplay } from '../lib/live-view';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
+import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
 import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
@@ -167,11 +168,17 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const diagnostics = useStudio(useShallow((s) => (editing ? s.diagnostics.filter((d) => d.nodeId === id) : NO_PROBLEMS)));
   const submitted = useRuns(useShallow((s) => (editing ? s.submitProblems.filter((p) => p.nodeId === id) : NO_PROBLEMS)));
   const live = useStudio((s) => s.live[id]);
-  const runNode = useRuns((s) => (runId ? s.runs[runId]?.nodes[id] : undefined));
+  // In the editor, only a block as the run trained it shows the run's numbers (not another
+  // pipeline's, nor numbers from before an edit); a run's page draws the run's own pipeline.
+  const trained = useRunPipeline(editing ? runId : null);
+  const trainedDoc = trained && 'doc' in trained ? trained.doc : undefined;
+  const sameDoc = useStudio((s) => !!trainedDoc && samePipeline(trainedDoc, s.doc));
+  const belongs = !editing || (sameDoc && trainedAsIs(trainedDoc!, { id, type: data.type, params: data.params }));
+  const runNode = useRuns((s) => (runId && belongs ? s.runs[runId]?.nodes[id] : undefined));
   const tokensPerSec = useRuns((s) => (runId && data.type === 'get_batch' ? s.runs[runId]?.charts.tokens_per_sec : undefined));
   const display = useMemo(
-    () => (runId ? liveDisplay(data.type, runNode, { runId, tokensPerSec }, data.params) : null),
-    [data.type, data.params, runNode, runId, tokensPerSec],
+    () => (runId && belongs ? liveDisplay(data.type, runNode, { runId, tokensPerSec }, data.params) : null),
+    [data.type, data.params, runNode, runId, tokensPerSec, belongs],
   );
   // Compile problems, the server's refusals, then the run's error: one list, one style.
   const problems = useMemo(() => {

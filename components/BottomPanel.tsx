@@ -3,11 +3,13 @@
 // switches to Problems.
 import { displayState } from '../lib/run-stream';
 import { runsStore, useRuns } from '../lib/runs-store';
-import { studio } from '../lib/store';
+import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
+import { studio, useStudio } from '../lib/store';
 import { cls } from './theme';
 import { useAllProblems, ProblemsPanel } from './ProblemsPanel';
 import { attachRun } from './run-actions';
 import { RunPanel } from './RunPanel';
+import { Toasts } from './Toasts';
 
 function RunTabLabel() {
   const state = useRuns((s) => {
@@ -22,6 +24,20 @@ function RunTabLabel() {
       {state && <i className={`tab-dot state-${state}`} title={state} aria-label={state} />}
     </>
   );
+}
+
+/** Says so when the canvas's blocks are not the ones the attached run trained (they show no numbers from it). */
+function TrainedElsewhere({ runId }: { runId: string }) {
+  const doc = useStudio((s) => s.doc);
+  const trained = useRunPipeline(runId);
+  if (!trained || !('doc' in trained)) return null;
+  const same = samePipeline(trained.doc, doc);
+  const differing = same ? doc.nodes.filter((n) => !trainedAsIs(trained.doc, n)).length : doc.nodes.length;
+  if (!differing) return null;
+  const text = !same
+    ? `This run trained another pipeline (${trained.doc.meta.name}): the blocks show none of its numbers.`
+    : `${differing} of ${doc.nodes.length} blocks differ from what this run trained: they show none of its numbers.`;
+  return <div className="run-elsewhere small" data-testid="run-elsewhere" title={text}>{text}</div>;
 }
 
 export function BottomPanel() {
@@ -43,6 +59,7 @@ export function BottomPanel() {
           <RunTabLabel />
         </button>
         {tab === 'problems' && problems.length > 0 && <span className="muted small bottom-hint">Click a problem to show it on the canvas.</span>}
+        <Toasts />
       </header>
       {tab === 'problems' ? (
         <ProblemsPanel />
@@ -52,6 +69,7 @@ export function BottomPanel() {
           runId={attached}
           onClose={() => attachRun(null)}
           onFocusNode={(nodeId) => studio.getState().focusProblem({ severity: 'error', code: 'data', message: '', nodeId })}
+          note={<TrainedElsewhere runId={attached} />}
         />
       ) : (
         <div className="run-panel empty" data-testid="run-panel">

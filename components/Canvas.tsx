@@ -1,7 +1,7 @@
 // The canvas: React Flow drawing the document (lib/flow.ts), typed connections checked by the
 // engine's rule, palette drops, .json file drops, and the viewport requests from the store.
 import {
-  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow,
+  Background, BackgroundVariant, Controls, ReactFlow, useNodesInitialized, useReactFlow,
   type Connection, type Edge, type FinalConnectionState, type IsValidConnection, type NodeTypes,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
@@ -9,7 +9,10 @@ import { registry } from '../engine/nodes';
 import { connectionProblem, parseFlowId } from '../lib/edits';
 import { FlowNodeCache, toFlowEdges, toFlowNodes, type StudioFlowNode } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
+import { useRuns } from '../lib/runs-store';
+import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
+import { useTheme } from './theme-mode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
 import { FrameNode } from './FrameNode';
 import { NoteNode } from './NoteNode';
@@ -37,7 +40,7 @@ function minimapColor(node: StudioFlowNode): string {
 }
 
 /** Carries out fit / focus requests from the store (problems panel, loading a document). */
-function useViewRequests() {
+function useViewRequests(moved: React.RefObject<boolean>) {
   const rf = useReactFlow();
   const view = useStudio((s) => s.view);
   // A fit waits until every node is measured (a freshly loaded note has no size yet).
@@ -49,9 +52,11 @@ function useViewRequests() {
     const frame = requestAnimationFrame(() => {
       handled.current = view.nonce;
       if (view.kind === 'fit') {
-        rf.fitView({ padding: 0.06, duration: 250 });
+        moved.current = false;
+        void rf.fitView({ padding: FIT_PADDING, duration: 250 });
         return;
       }
+      moved.current = true; // a focused block stays in view when a panel opens
       const centreOf = (id: string) => {
         const node = rf.getInternalNode(id);
         if (!node) return undefined;
@@ -69,7 +74,7 @@ function useViewRequests() {
       if (target) rf.setCenter(target.x, target.y, { zoom: view.keepZoom ? rf.getZoom() : Math.max(rf.getZoom(), 0.9), duration: 300 });
     });
     return () => cancelAnimationFrame(frame);
-  }, [view, rf, measured]);
+  }, [view, rf, measured, moved]);
 }
 
 export function Canvas() {
@@ -82,7 +87,11 @@ export function Canvas() {
   const broken = useMemo(() => new Set(diagnostics.flatMap((d) => (d.edgeId ? [d.edgeId] : []))), [diagnostics]);
   const edges = useMemo(() => toFlowEdges(doc, selection, broken), [doc, selection, broken]);
   const rf = useReactFlow();
-  useViewRequests();
+  const moved = useRef(false);
+  const { theme } = useTheme();
+  useViewRequests(moved);
+  // Blocks grow when a run's numbers arrive: keep them all in view then too.
+  const running = useRuns((s) => !!s.attached);
   const { onNodesChange, onEdgesChange, connect } = studio.getState();
 
   const onDragOver = (event: React.DragEvent) => {
@@ -122,18 +131,21 @@ export function Canvas() {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
+        colorMode={theme}
+        onMoveStart={markUserMoves(moved)}
         fitView
-        fitViewOptions={{ padding: 0.06 }}
+        fitViewOptions={{ padding: FIT_PADDING }}
         minZoom={0.1}
         maxZoom={2.5}
         connectionRadius={24}
         defaultEdgeOptions={{ interactionWidth: 16 }}
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        {/* Top corners: a top-to-bottom pipeline starts narrow at the top, so they are usually free. */}
-        <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-        <Controls position="top-left" showInteractive={false} />
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+        {/* Only while some block is out of view: a fitted graph fills the corners. */}
+        <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+        <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
         <ConnectionHint />
+        <AutoFit moved={moved} watchSizes={running} />
       </ReactFlow>
     </div>
   );

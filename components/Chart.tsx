@@ -3,6 +3,7 @@
 // The chart fills its box and follows its size; new data is drawn without recreating the plot.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
+import { useTheme } from './theme-mode';
 import { formatValue } from '../lib/live-view';
 
 export interface ChartSeries {
@@ -54,11 +55,16 @@ function drawMarkers(u: uPlot, steps: readonly number[]): void {
 }
 
 const FONT = '11px ui-sans-serif, system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
-const axis: uPlot.Axis = {
-  stroke: '#6b7280', font: FONT, labelFont: FONT,
-  grid: { stroke: '#eef0f3', width: 1 },
-  ticks: { stroke: '#e2e5ea', width: 1, size: 4 },
-};
+/** Axis colours from the stylesheet's variables (the plot draws on a canvas: it needs the values). */
+function axisColours(): uPlot.Axis {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    stroke: v('--muted', '#6b7280'), font: FONT, labelFont: FONT,
+    grid: { stroke: v('--surface-3', '#eef0f3'), width: 1 },
+    ticks: { stroke: v('--line', '#e2e5ea'), width: 1, size: 4 },
+  };
+}
 
 /** Last non-null value of a series at or before index `i`. */
 function valueAt(values: uPlot.AlignedData[number], i: number): number | null {
@@ -77,6 +83,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
   const latest = useRef(data);
   latest.current = data;
   const [hover, setHover] = useState<number | null>(null);
+  const { theme } = useTheme();
   const seriesKey = JSON.stringify([series, xLabel, logY]);
   const formatRef = useRef(format);
   formatRef.current = format;
@@ -87,6 +94,7 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
     const el = box.current!;
     const size = () => ({ width: Math.max(120, Math.floor(el.clientWidth)), height: Math.max(80, Math.floor(el.clientHeight)) });
     const fmt = (v: number) => formatRef.current(v);
+    const axis = axisColours();
     const opts: uPlot.Options = {
       ...size(),
       legend: { show: false },
@@ -119,8 +127,8 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       u.destroy();
       plot.current = null;
     };
-    // The plot is rebuilt only when its series change; data goes through setData below.
-  }, [seriesKey]);
+    // The plot is rebuilt only when its series or the theme change; data goes through setData below.
+  }, [seriesKey, theme]);
 
   useEffect(() => {
     const u = plot.current;

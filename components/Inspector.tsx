@@ -76,13 +76,14 @@ function NodeInspector({ id }: { id: string }) {
             {(['inputs', 'outputs'] as const).flatMap((side) =>
               Object.entries(def[side]).map(([name, spec]) => {
                 const linked = edges.filter((e) => (side === 'inputs' ? e.target === id && e.targetHandle === name : e.source === id && e.sourceHandle === name));
+                const links = linked.map((e) => (side === 'inputs' ? `← ${e.source}.${e.sourceHandle}` : `→ ${e.target}.${e.targetHandle}`)).join(', ');
                 return (
                   <li key={`${side}:${name}`}>
                     <i className="dot" style={{ background: PORT_TYPES[spec.type]?.color }} />
                     <span className="muted">{side === 'inputs' ? 'in' : 'out'}</span> <b>{spec.label}</b> <span className="muted">{spec.type}</span>
-                    <span className="port-links">
+                    <span className="port-links" title={links || undefined}>
                       {linked.length
-                        ? linked.map((e) => (side === 'inputs' ? `← ${e.source}.${e.sourceHandle}` : `→ ${e.target}.${e.targetHandle}`)).join(', ')
+                        ? links
                         : side === 'inputs' && !spec.optional ? <span className="warn">not connected</span> : <span className="muted">—</span>}
                     </span>
                   </li>

@@ -10,6 +10,7 @@ import type { Diagnostic } from '../engine/compiler/diagnostics';
 import { documentToText, parseDocumentText, type DocumentIssue, type Pipeline } from '../lib/document';
 import { locateJsonPath } from '../lib/json-locate';
 import { studio, useStudio } from '../lib/store';
+import { useTheme } from './theme-mode';
 import { registerTestHook } from './test-hook';
 
 type MonacoApi = typeof Monaco;
@@ -83,6 +84,7 @@ export default function MonacoJson() {
   /** The document this editor last produced or showed: the store echoing it back is not a change. */
   const shown = useRef<Pipeline | null>(null);
   const doc = useStudio((s) => s.doc);
+  const { theme } = useTheme();
   const diagnostics = useStudio((s) => s.diagnostics);
 
   useEffect(() => {
@@ -141,6 +143,7 @@ export default function MonacoJson() {
     <div className="json-panel">
       <div className="json-editor" data-testid="json-editor">
         <Editor
+          theme={theme === 'dark' ? 'vs-dark' : 'light'}
           defaultLanguage="json"
           path="pipeline.json"
           defaultValue={documentToText(doc)}

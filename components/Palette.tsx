@@ -1,5 +1,6 @@
 // The palette: every node kind in the engine registry, grouped by category, searchable.
-// Drag a block onto the canvas (or double-click / Enter) to add it with default params.
+// Click a block (or Enter) to add it at the centre of the view with default params, or drag it
+// to where it goes.
 import { useReactFlow } from '@xyflow/react';
 import { useState } from 'react';
 import { NODE_KINDS } from '../engine/nodes';
@@ -56,6 +57,7 @@ export function Palette() {
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />
+      <p className="palette-hint muted small">Click a block to add it, or drag it onto the canvas.</p>
       <div className="palette-list">
         {groups.map((c) => (
           <section key={c.id}>
@@ -68,13 +70,14 @@ export function Palette() {
                 draggable
                 tabIndex={0}
                 role="button"
-                title={`${def.description}\nDrag onto the canvas, or double-click to add.`}
+                title={`${def.description}\nClick to add at the centre of the view, or drag onto the canvas.`}
                 style={{ '--cat': categoryAccent(def.category) } as React.CSSProperties}
                 onDragStart={(e) => {
                   e.dataTransfer.setData(KIND_MIME, def.kind);
                   e.dataTransfer.effectAllowed = 'copy';
                 }}
-                onDoubleClick={() => addAtCentre(def.kind)}
+                // The first click of a double-click adds; the second does not add another.
+                onClick={(e) => e.detail <= 1 && addAtCentre(def.kind)}
                 onKeyDown={(e) => e.key === 'Enter' && addAtCentre(def.kind)}
               >
                 <span className="palette-title">{def.title}</span>

@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import type { AnyNodeDefinition } from '../engine/nodes/define';
 import type { PipelineNode } from '../lib/document';
+import { namesField } from '../lib/diagnostic-fields';
 import { boundsText, conditionText, effectiveValue, fieldApplies, fieldError, paramFields, type ParamField } from '../lib/param-form';
 import { studio } from '../lib/store';
 import { useState } from 'react';
@@ -62,7 +63,8 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
   const value = effectiveValue(field, node.params);
   // The schema's message right away; the compiler's (cross-field, e.g. n_heads | d_model) after it runs.
   const schemaError = explicit ? fieldError(schema, field.key, value) : undefined;
-  const compilerErrors = problems.filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key)).map((d) => d.message);
+  // A cross-field problem shows on every field it names, so it is beside the one just edited too.
+  const compilerErrors = problems.filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key) || namesField(d.message, field.key)).map((d) => d.message);
   const errors = [...new Set([schemaError, ...compilerErrors].filter((e): e is string => !!e))];
   const isDefault = !explicit || Object.is(value, field.default);
   const [sweeping, setSweeping] = useState(false);

@@ -1,11 +1,14 @@
 // The toolbar's run controls: where to train (Node on the server; Torch when the server has
 // PyTorch), or this tab (Browser: lib/browser-runs.ts); Run, and while the attached run is active, Pause/Resume and Stop.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { BackendPreference } from '../engine/browser/protocol';
 import { displayState, isActive, type RunState } from '../lib/run-stream';
-import { executorOptions, runsStore, useRuns, type Executor } from '../lib/runs-store';
+import { datasetNeedingFiles, pickPrompt, pickedDataset } from '../lib/browser-data';
+import { executorOptions, useRuns, type Executor } from '../lib/runs-store';
+import { studio, useStudio } from '../lib/store';
 import { RunMemory } from './MemoryEstimate';
-import { runAction, startRun } from './run-actions';
+import { useAllProblems } from './ProblemsPanel';
+import { chooseExecutor, runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
   return useRuns((s) => {
@@ -16,6 +19,22 @@ function useAttachedState(): RunState | null {
   });
 }
 
+const RUN_TITLE: Record<Executor, string> = {
+  node: 'Train this pipeline on the server',
+  torch: 'Train this pipeline with PyTorch on the server',
+  browser: 'Train this pipeline in this tab',
+};
+
+/** Why Run is disabled: the pipeline's errors (the problems panel lists them), or null. */
+function useRunBlocker(): string | null {
+  const problems = useAllProblems();
+  const errors = problems.filter((d) => d.severity === 'error');
+  if (!errors.length) return null;
+  const first = errors[0];
+  const where = first.nodeId ? `${first.nodeId}${first.field ? `.${first.field}` : ''}: ` : '';
+  return `Fix ${errors.length === 1 ? 'the problem' : `the ${errors.length} problems`} first (${where}${first.message}); see Problems below`;
+}
+
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
   const browserBackend = useRuns((s) => s.browserBackend);
@@ -24,14 +43,26 @@ export function RunControls() {
   const attached = useRuns((s) => s.attached);
   const state = useAttachedState();
   const [starting, setStarting] = useState(false);
+  const blocked = useRunBlocker();
   const active = state !== null && isActive(state);
-  const run = async () => {
+  const picker = useRef<HTMLInputElement>(null);
+  const needsFiles = useStudio((s) => (executor === 'browser' ? datasetNeedingFiles(s.doc) : undefined));
+  const run = async (options?: Parameters<typeof startRun>[0]) => {
     setStarting(true);
     try {
-      await startRun();
+      await startRun(options);
     } finally {
       setStarting(false);
     }
+  };
+  // A browser run of a `source: files` dataset reads files picked now (the tab cannot read DATA_DIR).
+  const onRun = () => (needsFiles ? picker.current?.click() : void run());
+  const onPicked = async (files: File[]) => {
+    if (!needsFiles || !files.length) return;
+    const picked = await pickedDataset(files, needsFiles);
+    if (!picked.ok) return studio.getState().notify(`Not started: ${picked.message}.`, 'error');
+    studio.getState().notify(`Training on ${picked.summary}.`);
+    await run({ data: picked.data });
   };
   return (
     <div className="run-controls">
@@ -43,7 +74,7 @@ export function RunControls() {
         title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'}
         value={executor}
         disabled={active}
-        onChange={(e) => runsStore.getState().setExecutor(e.target.value as Executor)}
+        onChange={(e) => chooseExecutor({ executor: e.target.value as Executor })}
       >
         {executorOptions(executors).map((option) => (
           <option key={option.name} value={option.name}>{option.label}</option>
@@ -57,7 +88,7 @@ export function RunControls() {
           title="The backend a browser run starts with; when it cannot start, the next one is tried (WebGPU → WebGL → WASM → CPU)"
           value={browserBackend}
           disabled={active}
-          onChange={(e) => runsStore.getState().setBrowserBackend(e.target.value as BackendPreference)}
+          onChange={(e) => chooseExecutor({ browserBackend: e.target.value as BackendPreference })}
         >
           <option value="auto">auto</option>
           <option value="webgpu">WebGPU</option>
@@ -81,9 +112,25 @@ export function RunControls() {
           </button>
         </>
       ) : (
-        <button type="button" className="button primary" data-testid="run-start" disabled={starting} onClick={() => void run()} title="Train this pipeline on the server">
-          ▶ Run
-        </button>
+        // The reason sits on a wrapper too: a disabled button gets no pointer events in some browsers.
+        <span className="run-start-wrap" title={blocked ?? undefined}>
+          <button type="button" className="button primary" data-testid="run-start" disabled={starting || !!blocked} onClick={onRun} title={blocked ?? (needsFiles ? pickPrompt(needsFiles) : RUN_TITLE[executor])}>
+            ▶ Run{needsFiles ? '…' : ''}
+          </button>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            data-testid="browser-data-files"
+            aria-label={needsFiles ? pickPrompt(needsFiles) : 'Data files'}
+            onChange={(e) => {
+              const files = [...(e.currentTarget.files ?? [])];
+              e.currentTarget.value = ''; // the same files may be picked again for the next run
+              void onPicked(files);
+            }}
+          />
+        </span>
       )}
     </div>
   );

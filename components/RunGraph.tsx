@@ -1,15 +1,17 @@
 // A run's pipeline on a read-only canvas, its blocks showing what the run reported (replayed from
 // the run's stored events, then live while it trains). Nothing here edits the studio's document.
 import {
-  applyNodeChanges, Background, BackgroundVariant, Controls, MiniMap, ReactFlow, ReactFlowProvider,
+  applyNodeChanges, Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider,
   type NodeChange, type NodeProps, type NodeTypes,
 } from '@xyflow/react';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { registry } from '../engine/nodes';
 import type { Pipeline } from '../lib/document';
 import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
+import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
+import { useTheme } from './theme-mode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
 import { Markdown } from './Markdown';
@@ -49,6 +51,8 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
   useEffect(() => setNodes(toFlowNodes(doc, EMPTY_SELECTION, {})), [doc]);
   const edges = useMemo(() => toFlowEdges(doc, EMPTY_SELECTION, NO_BROKEN), [doc]);
   const live = useMemo(() => ({ runId, editing: false }), [runId]);
+  const moved = useRef(false);
+  const { theme } = useTheme();
   return (
     <ReactFlowProvider>
       <LiveRunContext.Provider value={live}>
@@ -61,15 +65,18 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable={false}
+            colorMode={theme}
+            onMoveStart={markUserMoves(moved)}
             fitView
-            // A tall pipeline fitted whole is too small to read: stay legible, centred; scroll for the rest.
-            fitViewOptions={{ padding: 0.06, minZoom: 0.6 }}
+            fitViewOptions={{ padding: FIT_PADDING }}
             minZoom={0.1}
             maxZoom={2.5}
           >
-            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-            <MiniMap position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(226,232,240,0.6)" ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-            <Controls position="top-left" showInteractive={false} />
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+            <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+            <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
+            {/* Whole, and again as the replayed numbers make blocks grow. */}
+            <AutoFit moved={moved} padding={0.04} watchSizes />
           </ReactFlow>
         </div>
       </LiveRunContext.Provider>

@@ -4,9 +4,9 @@
 // "Open in studio" puts the pipeline on the editor's canvas with this run attached.
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { loadDocumentValue, type Pipeline } from '../lib/document';
 import { formatBytes } from '../lib/live-view';
 import { useRunStream } from '../lib/run-client';
+import { useRunPipeline, type RunPipeline } from '../lib/run-pipelines';
 import { displayState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { encodeShare } from '../lib/share';
@@ -16,28 +16,10 @@ import { RunPanel } from './RunPanel';
 import { Brand } from './Brand';
 import { RunStateBadge } from './RunStateBadge';
 
-type Loaded = { doc: Pipeline } | { error: string } | null;
+type Loaded = RunPipeline | undefined;
 
 function usePipeline(runId: string): Loaded {
-  const [loaded, setLoaded] = useState<Loaded>(null);
-  useEffect(() => {
-    let cancelled = false;
-    (async () => {
-      try {
-        const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/pipeline`, { cache: 'no-store' });
-        if (!reply.ok) throw new Error(reply.status === 404 ? 'this run is not on the server' : `the server answered ${reply.status}`);
-        const result = loadDocumentValue(await reply.json());
-        if (!result.ok) throw new Error(`its pipeline does not load: ${result.message}`);
-        if (!cancelled) setLoaded({ doc: result.doc });
-      } catch (error) {
-        if (!cancelled) setLoaded({ error: (error as Error).message });
-      }
-    })();
-    return () => {
-      cancelled = true;
-    };
-  }, [runId]);
-  return loaded;
+  return useRunPipeline(runId);
 }
 
 function Side({ runId }: { runId: string }) {
@@ -123,7 +105,7 @@ export default function RunPage({ runId }: { runId: string }) {
         </nav>
       </header>
       <main className="canvas-area">
-        {loaded === null ? (
+        {loaded === undefined ? (
           <div className="boot muted">Loading the run's pipeline…</div>
         ) : 'doc' in loaded ? (
           <RunGraph doc={loaded.doc} runId={runId} />

@@ -5,10 +5,12 @@ import Link from 'next/link';
 import { browserBackend, describeBackend, downloadBrowserTrainLog, isBrowserRunHere, isTabOnlyRun, notRecorded } from '../lib/browser-runs';
 import { formatCount, formatDuration, formatMs, formatValue } from '../lib/live-view';
 import { useRunStream } from '../lib/run-client';
-import { displayState, isActive, secondsPerStep, type RunState, type RunView } from '../lib/run-stream';
+import { resumeNote } from '../lib/run-labels';
+import { displayState, isActive, secondsPerStep, type RunState, type RunStatus, type RunView } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { runAction } from './run-actions';
 import { RunCharts } from './RunCharts';
+import { formatWhen } from './RunsPage';
 import { RunStateBadge } from './RunStateBadge';
 import { useLibraryEntropy } from '../lib/datasets-client';
 
@@ -56,7 +58,19 @@ const EMPTY_CHART: Record<RunState, string> = {
 
 const useStatus = (runId: string) => useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
 
-export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void }) {
+/** When and where a resumed run continued: the steps it trains again, its first start and the resume. */
+function ResumedLine({ status }: { status: RunStatus | undefined }) {
+  const note = resumeNote(status);
+  if (!note || !status?.resumed) return null;
+  const times = `first started ${formatWhen(status.startedAt ?? status.createdAt)}, resumed ${formatWhen(status.resumed.at)}`;
+  return (
+    <div className="run-resumed small" data-testid="run-resumed" title={`${note}; ${times}`}>
+      ↻ {note} · <span className="muted">{times}</span>
+    </div>
+  );
+}
+
+export function RunPanel({ runId, onClose, onFocusNode, note }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void; note?: React.ReactNode }) {
   const run = useRunStream(runId);
   const status = useStatus(runId);
   const entropy = useLibraryEntropy();
@@ -95,9 +109,9 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
         <div className="run-title">
           <RunStateBadge state={state} />
           {tabOnly ? (
-            <span className="run-name" title="Trained in this tab only (gone after a reload)">{status?.name ?? runId}</span>
+            <span className="run-name" title={`${status?.name ?? runId}: trained in this tab only (gone after a reload)`}>{status?.name ?? runId}</span>
           ) : (
-            <Link href={`/runs/${runId}`} className="run-name" title="Open the run's page">
+            <Link href={`/runs/${runId}`} className="run-name" title={`${status?.name ?? runId}: open the run's page`}>
               {status?.name ?? runId}
             </Link>
           )}
@@ -107,7 +121,7 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             </button>
           )}
         </div>
-        <div className="muted small run-meta">
+        <div className="muted small run-meta" title={[runId, status?.executor ?? 'node', shown?.label ?? backend].filter(Boolean).join(' · ')}>
           <code>{runId}</code> · {status?.executor ?? 'node'} ·{' '}
           <span data-testid="run-backend" data-backend={chosen?.name ?? run?.started?.backend ?? ''} title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : matmul ? `${backend}, matmuls on ${matmul}` : undefined}>
             {shown?.label ?? (matmul ? `${backend} + ${matmul.split(' ')[0]}` : backend) ?? '…'}
@@ -124,6 +138,8 @@ export function RunPanel({ runId, onClose, onFocusNode }: { runId: string; onClo
             </span>
           )}
         </div>
+        <ResumedLine status={status} />
+        {note}
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
           <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
         </div>

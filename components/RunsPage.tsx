@@ -7,7 +7,10 @@ import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import uPlot from 'uplot';
 import { isTabOnlyRun } from '../lib/browser-runs';
-import { formatValue } from '../lib/live-view';
+import type { Pipeline } from '../lib/document';
+import { formatCount, formatValue } from '../lib/live-view';
+import { differences, resumeNote, runHyper } from '../lib/run-labels';
+import { useRunPipelines } from '../lib/run-pipelines';
 import { useRunsList, useRunStream } from '../lib/run-client';
 import { displayState, type RunStatus } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
@@ -32,9 +35,26 @@ function Watch({ runId }: { runId: string }) {
   return null;
 }
 
+/**
+ * Legend names for runs: what sets each apart from its template, else its pipeline's name; the
+ * start time is added where two would read the same.
+ */
+function legendNames(ids: string[], statuses: (RunStatus | undefined)[], pipelines: Record<string, Pipeline | undefined>): string[] {
+  const base = ids.map((id, i) => {
+    const doc = pipelines[id];
+    const diff = doc ? differences(doc, 2) : [];
+    return diff.length ? diff.join(' ') : shorten(statuses[i]?.name ?? id, 28);
+  });
+  return base.map((name, i) => (base.filter((b) => b === name).length > 1 ? `${name} (${formatWhen(statuses[i]?.startedAt ?? statuses[i]?.createdAt)})` : name));
+}
+
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 function Overlay({ ids }: { ids: string[] }) {
   const views = useRuns(useShallow((s) => ids.map((id) => s.runs[id])));
-  const names = useRuns(useShallow((s) => ids.map((id) => s.statuses[id]?.name ?? id)));
+  const statuses = useRuns(useShallow((s) => ids.map((id) => s.statuses[id])));
+  const names = statuses.map((st, i) => st?.name ?? ids[i]);
+  const legends = legendNames(ids, statuses, useRunPipelines(ids));
   // Recomputed when a run's curves or the set of runs change.
   const key = `${ids.join(',')}|${views.map((v) => v?.lastSeq ?? 0).join(',')}`;
   const data = useMemo(() => {
@@ -43,10 +63,9 @@ function Overlay({ ids }: { ids: string[] }) {
     for (const v of views) tables.push([v?.charts.evalStep ?? [], v?.charts.val_loss ?? []]);
     return uPlot.join(tables);
   }, [key]);
-  // Short labels (the keys above name the runs): the id's tail and the split.
   const series: ChartSeries[] = [
-    ...ids.map((id, i) => ({ label: `…${id.slice(-4)} train`, color: RUN_COLORS[i % RUN_COLORS.length] })),
-    ...ids.map((id, i) => ({ label: `…${id.slice(-4)} val`, color: RUN_COLORS[i % RUN_COLORS.length], dash: [5, 4], points: true })),
+    ...ids.map((_, i) => ({ label: `${legends[i]} train`, color: RUN_COLORS[i % RUN_COLORS.length] })),
+    ...ids.map((_, i) => ({ label: `${legends[i]} val`, color: RUN_COLORS[i % RUN_COLORS.length], dash: [5, 4], points: true })),
   ];
   return (
     <section className="overlay" data-testid="overlay" data-runs={ids.length}>
@@ -57,7 +76,7 @@ function Overlay({ ids }: { ids: string[] }) {
           {ids.map((id, i) => (
             <li key={id}>
               <i style={{ background: RUN_COLORS[i % RUN_COLORS.length] }} />
-              <b>{names[i]}</b> <code className="muted">{id}</code>
+              <b title={names[i]}>{legends[i]}</b> <code className="muted">{id}</code>
             </li>
           ))}
           <li className="muted small">solid: train · dashed: validation</li>
@@ -73,6 +92,10 @@ function Overlay({ ids }: { ids: string[] }) {
 function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; onTick: () => void }) {
   const state = useRuns((s) => (s.runs[status.id] ? displayState(s.runs[status.id]) : status.state));
   const m = status.metrics;
+  const doc = useRunPipelines([status.id])[status.id];
+  const hyper = doc ? runHyper(doc, status.totalSteps) : undefined;
+  const diff = doc ? differences(doc) : [];
+  const resumed = resumeNote(status);
   return (
     <tr data-testid="runs-row" data-run-id={status.id} data-state={state} className={ticked >= 0 ? 'is-ticked' : undefined}>
       <td className="tick">
@@ -80,20 +103,28 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         {ticked >= 0 && <i className="swatch-dot" style={{ background: RUN_COLORS[ticked % RUN_COLORS.length] }} />}
       </td>
       <td>
-        <Link href={`/runs/${status.id}`} className="run-link" data-testid="runs-open">
+        <Link href={`/runs/${status.id}`} className="run-link" data-testid="runs-open" title={status.name}>
           {status.name}
         </Link>
+        {diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
         <div className="muted small"><code>{status.id}</code></div>
+        {resumed && <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>↻ {resumed}</div>}
       </td>
       <td><RunStateBadge state={state} /></td>
       <td className="num">
         {status.step.toLocaleString('en-US')} / {status.totalSteps.toLocaleString('en-US')}
         <div className="progress thin"><div className={`progress-bar state-${state}`} style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }} /></div>
       </td>
+      <td className="num" data-testid="runs-lr">{hyper?.lr !== undefined ? String(Number(hyper.lr.toPrecision(3))) : '–'}</td>
+      <td className="num" data-testid="runs-batch">{hyper?.batch ?? '–'}</td>
+      <td className="num" data-testid="runs-params">{hyper?.params !== undefined ? formatCount(hyper.params) : '–'}</td>
       <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
       <td className="num">{m.val_loss !== undefined ? formatValue(m.val_loss) : '–'}</td>
       <td data-testid="runs-executor">{status.executor} · {status.backend}</td>
-      <td>{formatWhen(status.startedAt ?? status.createdAt)}</td>
+      <td>
+        {formatWhen(status.startedAt ?? status.createdAt)}
+        {status.resumed && <div className="muted small">resumed {formatWhen(status.resumed.at)}</div>}
+      </td>
     </tr>
   );
 }
@@ -136,6 +167,9 @@ export default function RunsPage() {
                     <th>Run</th>
                     <th>Status</th>
                     <th className="num">Steps</th>
+                    <th className="num" title="Peak learning rate (the scheduler's, else the optimizer's)">lr</th>
+                    <th className="num" title="Sequences per batch">Batch</th>
+                    <th className="num" title="Model parameters">Params</th>
                     <th className="num">Train loss</th>
                     <th className="num">Val loss</th>
                     <th>Executor · backend</th>

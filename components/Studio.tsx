@@ -20,7 +20,6 @@ import { Palette } from './Palette';
 import { RightPanel } from './RightPanel';
 import { restoreRun } from './run-actions';
 import { registerTestHook } from './test-hook';
-import { Toasts } from './Toasts';
 import { saveDocument, Toolbar } from './Toolbar';
 
 /** localStorage key of the autosaved pipeline. */
@@ -151,7 +150,6 @@ function Workspace() {
           <main className="canvas-area">
             <Canvas />
             <DatasetBlockDrop />
-            <Toasts />
           </main>
           <RightPanel />
           <BottomPanel />

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
 import { noteFlowId } from '../lib/edits';
+import { layoutPipeline } from '../lib/layout';
 import { freeSpot } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
@@ -15,6 +16,7 @@ import { HelpPopover } from './HelpPopover';
 import { exportTorchZip } from './run-actions';
 import { RunControls } from './RunControls';
 import { SweepButton } from './SweepButton';
+import { cycleTheme, useTheme, type ThemeChoice } from './theme-mode';
 
 /** Saves the current pipeline as `<name>.json`. */
 export function saveDocument(): void {
@@ -92,6 +94,19 @@ function ShareButton() {
   );
 }
 
+const THEME_LABEL: Record<ThemeChoice, string> = { system: '◐', light: '☀', dark: '☾' };
+
+/** System → light → dark: the canvas, charts and JSON editor follow. */
+function ThemeToggle() {
+  const { choice, theme } = useTheme();
+  const next = choice === 'system' ? 'light' : choice === 'light' ? 'dark' : 'the system setting';
+  return (
+    <button type="button" className="button icon" data-testid="theme-toggle" data-theme-choice={choice} onClick={cycleTheme} title={`Theme: ${choice === 'system' ? `follows the system (${theme})` : choice}; click for ${next}`} aria-label="Theme">
+      {THEME_LABEL[choice]}
+    </button>
+  );
+}
+
 export function Toolbar() {
   const name = useStudio((s) => s.doc.meta.name);
   const canUndo = useStudio((s) => s.past.length > 0);
@@ -110,6 +125,12 @@ export function Toolbar() {
     const { doc, sizes } = studio.getState();
     const id = studio.getState().addNote(freeSpot(doc, sizes, { x: at.x - 120, y: at.y - 40 }, { width: 240, height: 80 }));
     studio.getState().reveal(noteFlowId(id));
+  };
+
+  const autoLayout = () => {
+    const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+    const { doc, sizes, arrange } = studio.getState();
+    arrange(layoutPipeline(doc, sizes, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
   };
 
   return (
@@ -172,6 +193,9 @@ export function Toolbar() {
         <button type="button" className="button" data-testid="group" disabled={!hasBlocks} onClick={() => studio.getState().groupSelection()} title="Frame the selected blocks (Ctrl+G)">
           Group
         </button>
+        <button type="button" className="button" data-testid="auto-layout" onClick={autoLayout} title="Arrange the blocks to fit this canvas (one undo step)">
+          Auto-layout
+        </button>
         <span className="sep" />
         <RunControls />
         <SweepButton />
@@ -182,6 +206,7 @@ export function Toolbar() {
           Runs
         </Link>
       </nav>
+      <ThemeToggle />
       <div className="help-anchor">
         <button type="button" className="button icon" data-testid="help-button" aria-expanded={helpOpen} onClick={() => studio.getState().setHelpOpen(!helpOpen)} title="Keyboard shortcuts (?)" aria-label="Help">
           ?

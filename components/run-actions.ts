@@ -4,7 +4,9 @@
 import { fileNameFor } from '../lib/document';
 import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserRun } from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
-import { runsStore } from '../lib/runs-store';
+import { BROWSER_BACKENDS, type BackendPreference, type BrowserDataset } from '../engine/browser/protocol';
+import { rememberRunPipeline } from '../lib/run-pipelines';
+import { runsStore, type Executor, type ExecutorsInfo } from '../lib/runs-store';
 import { studio } from '../lib/store';
 import { browserRunMemoryProblems } from './memory-estimate';
 
@@ -23,7 +25,38 @@ export function attachRun(runId: string | null): void {
   }
 }
 
-/** At boot: the run the studio showed before the reload, and the executors the server offers. */
+/** localStorage key of the chosen executor and browser backend ({ executor, browserBackend }). */
+export const EXECUTOR_KEY = 'pretrain-studio:executor';
+
+/** Remembers where runs train (the choice survives a reload). */
+export function chooseExecutor(choice: { executor?: Executor; browserBackend?: BackendPreference }): void {
+  const runs = runsStore.getState();
+  if (choice.executor) runs.setExecutor(choice.executor);
+  if (choice.browserBackend) runs.setBrowserBackend(choice.browserBackend);
+  try {
+    const { executor, browserBackend } = runsStore.getState();
+    localStorage.setItem(EXECUTOR_KEY, JSON.stringify({ executor, browserBackend }));
+  } catch {
+    // storage disabled: the choice lasts until the page goes
+  }
+}
+
+/** The remembered choice; Torch only once the server says it has PyTorch. */
+function restoreExecutor(info: ExecutorsInfo | null): void {
+  let saved: { executor?: unknown; browserBackend?: unknown } = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(EXECUTOR_KEY) ?? '{}') ?? {};
+  } catch {
+    return; // unreadable: keep the defaults
+  }
+  const runs = runsStore.getState();
+  const executor = saved.executor;
+  if (executor === 'node' || executor === 'browser' || (executor === 'torch' && info?.torch?.available)) runs.setExecutor(executor);
+  const backend = saved.browserBackend;
+  if (typeof backend === 'string' && (backend === 'auto' || (BROWSER_BACKENDS as readonly string[]).includes(backend))) runs.setBrowserBackend(backend as BackendPreference);
+}
+
+/** At boot: the run the studio showed before the reload, the executors the server offers, and the one chosen last. */
 export function restoreRun(): void {
   let runId: string | null = null;
   try {
@@ -35,11 +68,15 @@ export function restoreRun(): void {
     runsStore.getState().attach(runId);
     runsStore.getState().setBottomTab('run');
   }
-  void fetchExecutors().then((info) => runsStore.getState().setExecutors(info));
+  restoreExecutor(null);
+  void fetchExecutors().then((info) => {
+    runsStore.getState().setExecutors(info);
+    restoreExecutor(info);
+  });
 }
 
 /** Submits the canvas's pipeline; server-side problems go to the problems panel and the blocks. */
-export async function startRun(): Promise<void> {
+export async function startRun(options: { data?: BrowserDataset } = {}): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
   if (runs.executor === 'browser') {
@@ -49,13 +86,14 @@ export async function startRun(): Promise<void> {
       runs.setBottomTab('problems');
       return notify(`Not started: ${tooLarge[0].message.split(';')[0]}.`, 'error');
     }
-    const started = await startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name, { onNotice: (message) => notify(message, 'error') });
+    const started = await startStudioBrowserRun(doc, runs.browserBackend, doc.meta.name, { onNotice: (message) => notify(message, 'error'), ...options });
     if (!started.ok) {
       runs.setSubmitProblems(started.problems);
       runs.setBottomTab('problems');
       return notify(`Not started: ${started.message}.`, 'error');
     }
     const { runId, problems, notice } = started;
+    rememberRunPipeline(runId, doc);
     if (notice) notify(notice, 'error');
     runs.setSubmitProblems([]);
     attachRun(runId);
@@ -70,6 +108,7 @@ export async function startRun(): Promise<void> {
   }
   const result = await submitRun(doc, runs.executor);
   if (result.ok) {
+    rememberRunPipeline(result.id, doc);
     runs.setSubmitProblems([]);
     attachRun(result.id);
     runs.setBottomTab('run');
@@ -102,8 +141,9 @@ export async function continueOnServer(browserRunId: string, name: string, step:
     if (result.problems.some((p) => p.nodeId)) runs.setBottomTab('problems');
     return notify(`Not continued on the server: ${result.message}${result.problems[0] ? ` (${result.problems[0].message})` : ''}.`, 'error');
   }
+  rememberRunPipeline(result.id, doc);
   runs.setSubmitProblems([]);
-  runs.setExecutor('node');
+  chooseExecutor({ executor: 'node' });
   attachRun(result.id);
   runs.setBottomTab('run');
   notify(`Continuing ${name} on the server from step ${step + 1}.`);

@@ -1,7 +1,7 @@
 // The browser executor in Chromium: the smoke pipeline trains in a Web Worker of the page on
-// WebGPU (SwiftShader here, via --enable-unsafe-webgpu) and matches the node executor step for
-// step; checkpoints move between the two executors both ways; without WebGPU the run falls back
-// and says why; the app serves the corpus with Range requests and tfjs's wasm binaries.
+// WebGPU (SwiftShader here, via --enable-unsafe-webgpu, chosen by name) and matches the node
+// executor step for step; checkpoints move between the two executors both ways; auto skips the
+// software GPUs for WASM and says why; the app serves the corpus with Range requests and tfjs's wasm binaries.
 // Driven through app/browser-test (a bare page over lib/browser-executor.ts) until the studio's
 // toolbar offers the browser executor.
 // Run: node --import tsx --test --test-concurrency=1 e2e/browser-executor.e2e.ts
@@ -116,7 +116,8 @@ test('the app prepares and serves the corpus read-only with Range requests, and 
 
 test('WebGPU in the page\'s worker matches the node executor for 20 steps, with flat memory and a responsive page', async (t) => {
   nodeReference = await nodeRun(join(tmp, 'node'));
-  webgpu = await browserRun({ steps: STEPS });
+  // Named: under auto this SwiftShader adapter is skipped as software (see the fallback test).
+  webgpu = await browserRun({ steps: STEPS, backend: 'webgpu' });
   assert.equal(webgpu.result.status, 'completed', JSON.stringify(webgpu.result));
   assert.equal(webgpu.backend?.name, 'webgpu');
   assert.equal(webgpu.result.backend, 'webgpu');
@@ -159,25 +160,32 @@ test('a browser checkpoint resumes on the node executor, and a node checkpoint i
 
   // Node -> browser: the node run's ckpt-000010 from its checkpoints folder, uploaded to the page.
   const fromNode = await readCheckpointFile(join(tmp, 'node', 'checkpoints', 'ckpt-000010'));
-  const resumedInBrowser = await browserRun({ steps: STEPS, resume: { name: fromNode.name, weightsBase64: b64(fromNode.weights), meta: fromNode.meta } });
+  const resumedInBrowser = await browserRun({ steps: STEPS, backend: 'webgpu', resume: { name: fromNode.name, weightsBase64: b64(fromNode.weights), meta: fromNode.meta } });
   assert.equal(resumedInBrowser.result.status, 'completed');
   assert.equal(resumedInBrowser.backend?.name, 'webgpu');
   const nodeToBrowser = assertClose(lossesOf(resumedInBrowser), tail(nodeReference.losses), 1e-3, 'browser resumed from the node checkpoint vs the node run');
   t.diagnostic(`resumed at step ${at}: browser->node largest relative difference ${browserToNode.toExponential(2)}, node->browser ${nodeToBrowser.toExponential(2)}`);
 });
 
-test('without WebGPU the run says why and trains on WebGL; wasm when asked; a model too big for the GPU is refused up front', async () => {
+test('auto skips software GPUs for WASM and says why; WebGL when asked; wasm threads; a model too big for the GPU is refused up front', async () => {
   // The first three steps' losses do not depend on the run's length (warmup covers their updates).
   const first3 = new Map([...nodeReference.losses].filter(([step]) => step <= 3));
+
+  // auto in this Chromium: WebGPU and WebGL both run on SwiftShader (the CPU), slower than WASM.
+  const auto = await browserRun({ steps: 3 });
+  assert.equal(auto.result.status, 'completed', JSON.stringify(auto.result));
+  assert.equal(auto.backend?.name, 'wasm');
+  assert.deepEqual(auto.backend?.fallbacks.map((f) => f.backend), ['webgpu', 'webgl']);
+  assert.match(auto.backend!.fallbacks[0].reason, /^software WebGPU \(.*swiftshader.*\): the CPU emulates the GPU, slower than WASM; choose WebGPU to use it anyway$/i);
+  assert.match(auto.backend!.fallbacks[1].reason, /^software WebGL \(.*SwiftShader.*\)/);
 
   // The same Chromium without --enable-unsafe-webgpu: navigator.gpu exists, but no adapter.
   const plain = await launchBrowser({ webgpu: false });
   try {
-    const webgl = await browserRun({ steps: 3 }, plain);
+    const webgl = await browserRun({ steps: 3, backend: 'webgl' }, plain);
     assert.equal(webgl.result.status, 'completed', JSON.stringify(webgl.result));
     assert.equal(webgl.backend?.name, 'webgl');
-    assert.deepEqual(webgl.backend?.fallbacks.map((f) => f.backend), ['webgpu']);
-    assert.match(webgl.backend!.fallbacks[0].reason, /no WebGPU adapter/);
+    assert.deepEqual(webgl.backend?.fallbacks, []);
     assert.match(webgl.backend!.detail, /float32/);
     assertClose(lossesOf(webgl), first3, 1e-3, 'webgl vs node');
   } finally {
@@ -200,7 +208,7 @@ test('without WebGPU the run says why and trains on WebGL; wasm when asked; a mo
     if (n.id === 'get_batch') n.params.batch_size = 4096;
     if (n.id === 'model') n.params.vocab_size = 8192;
   }
-  const refused = await browserRun({ pipeline: big, steps: 1 });
+  const refused = await browserRun({ pipeline: big, steps: 1, backend: 'webgpu' });
   assert.equal(refused.result.status, 'failed');
   assert.equal(refused.result.error?.nodeId, 'get_batch');
   assert.match(refused.result.error!.message, /^model: logits \[B, T, V\] \[4096,16,8192\] in float32 is 2 GiB, over this GPU's maxStorageBufferBindingSize of 1 GiB; lower get_batch\.batch_size to 2048 or less/);

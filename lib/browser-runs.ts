@@ -10,6 +10,7 @@ import {
   downloadCheckpoint, downloadTrainLog, startBrowserRun,
   type BackendMessage, type BackendPreference, type BrowserRun, type CheckpointPayload,
 } from './browser-executor';
+import type { BrowserDataset } from '../engine/browser/protocol';
 import type { RunEvent } from '../engine/events';
 import { endLocalFeed, feedLocally, submitRun } from './run-client';
 import { RunRecorder } from './run-recorder';
@@ -83,6 +84,8 @@ export type StartedBrowserRun =
 export interface BrowserRunCallbacks {
   /** Something the user should know that does not stop the run (the recording stopped, a checkpoint not stored). */
   onNotice?(message: string): void;
+  /** The files a `source: "files"` dataset reads (picked by the user; see lib/browser-data.ts). */
+  data?: BrowserDataset;
 }
 
 /**
@@ -134,6 +137,7 @@ export async function startStudioBrowserRun(
   h.run = startBrowserRun({
     pipeline,
     backend,
+    ...(callbacks.data ? { data: callbacks.data } : {}),
     onBackend: (b) => {
       h.backend = b;
       publish(h, { backend: b.name });

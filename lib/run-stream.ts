@@ -34,6 +34,8 @@ export interface RunStatus {
   resumedFrom?: { upload?: string; run?: string; name: string; step: number; executor?: string };
   /** A fork: the run and checkpoint it started from (docs/api.md, "Forks"). */
   parent?: { run: string; checkpoint: string; step: number; optimizerState?: 'kept' | 'fresh' };
+  /** The last resume of a stopped or interrupted run: steps step+1 … reached are trained again. */
+  resumed?: { at: string; checkpoint?: string; step: number; reached: number };
   lastSeq: number;
 }
 

@@ -51,6 +51,8 @@ test('a run interrupted by a crash is history after a restart, and resumes from 
 
       const resumed = await api(server.url, `/api/runs/${id}/resume`, { method: 'POST' });
       assert.equal(resumed.status, 200);
+      // The status says where it continued and which steps are trained again.
+      assert.deepEqual({ ...resumed.json.resumed, at: undefined }, { at: undefined, checkpoint: lastCheckpoint.name, step: lastCheckpoint.step, reached: status.step });
       const finished = await waitFor('the resumed run to finish', () => after.lastSeq > beforeResume && after.finished());
       after.close();
       assert.deepEqual(after.problems, []);
@@ -62,6 +64,8 @@ test('a run interrupted by a crash is history after a restart, and resumes from 
       const final = await finalStatus(server.url, id);
       assert.equal(final.state, 'completed');
       assert.equal(final.step, 60);
+      assert.equal(final.startedAt, status.startedAt, 'the first start is kept');
+      assert.ok(final.resumed.at > status.startedAt);
       const logSteps = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step);
       assert.deepEqual(logSteps, Array.from({ length: 60 }, (_, i) => i + 1), 'one log line per step, none twice');
     } finally {

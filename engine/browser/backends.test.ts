@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { backendOrder, startBrowserBackend } from './backends';
+import { backendOrder, softwareGpu, startBrowserBackend } from './backends';
 
 test('backendOrder: auto is the whole chain, a name starts it there', () => {
   assert.deepEqual(backendOrder('auto'), ['webgpu', 'webgl', 'wasm', 'cpu']);
@@ -28,4 +28,15 @@ test('auto in Node: webgpu and webgl are skipped with their reasons, wasm starts
 test('a named backend is used without fallbacks when it works', async () => {
   const choice = await startBrowserBackend('cpu');
   assert.deepEqual([choice.name, choice.fallbacks, tf.getBackend()], ['cpu', [], 'cpu']);
+});
+
+test('softwareGpu: SwiftShader, llvmpipe and fallback adapters are software; hardware is not', () => {
+  assert.equal(softwareGpu({ vendor: 'google', architecture: 'swiftshader', description: '' }), 'google / swiftshader');
+  assert.equal(softwareGpu({ renderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)' }) !== undefined, true);
+  assert.equal(softwareGpu({ renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)' }), 'llvmpipe (LLVM 15.0.6, 256 bits)');
+  assert.equal(softwareGpu({ vendor: 'intel' }, true), 'intel');
+  assert.equal(softwareGpu({}, true), 'a fallback adapter');
+  assert.equal(softwareGpu({ vendor: 'nvidia', architecture: 'ampere' }), undefined);
+  assert.equal(softwareGpu({ renderer: 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3080 Direct3D11)' }), undefined);
+  assert.equal(softwareGpu(undefined), undefined);
 });

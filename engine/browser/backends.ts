@@ -1,5 +1,7 @@
 // Picks the tfjs backend for a browser run: WebGPU, then WebGL, then WASM (SIMD), then CPU,
 // keeping the reason each one before the chosen backend was skipped, so the page can say why.
+// A GPU backend on a software adapter (SwiftShader, llvmpipe: the CPU emulating a GPU) is skipped
+// unless it was asked for by name: WASM trains ~15× faster there (headless Chromium: 420 vs 25 tok/s).
 // Browser-safe; in Node (tests) WebGPU and WebGL are simply unavailable and wasm/cpu work.
 //
 // engine/tf/backend.ts's useBackend starts wasm and cpu here too. WebGPU is started directly:
@@ -31,6 +33,21 @@ export interface StartBackendOptions {
   wasmThreads?: number;
 }
 
+/** A software (CPU-emulated) GPU, by the words its adapter or renderer string carries. */
+const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render/i;
+
+/**
+ * The name of a software GPU adapter or renderer, or undefined for real hardware.
+ * @example softwareGpu({ description: 'SwiftShader Device (Subzero)' }) // 'SwiftShader Device (Subzero)'
+ * @example softwareGpu({ vendor: 'nvidia' }, false) // undefined
+ */
+export function softwareGpu(info: Record<string, unknown> | undefined, isFallbackAdapter = false): string | undefined {
+  const text = Object.values(info ?? {}).filter((v): v is string => typeof v === 'string' && v !== '').join(' / ');
+  const match = SOFTWARE_GPU.exec(text);
+  if (match) return text;
+  return isFallbackAdapter ? text || 'a fallback adapter' : undefined;
+}
+
 /**
  * The backends to try for a preference: 'auto' is the whole chain, a name starts it there.
  * @example backendOrder('webgl') // ['webgl', 'wasm', 'cpu']
@@ -53,7 +70,7 @@ export async function startBrowserBackend(preference: BackendPreference = 'auto'
   const fallbacks: BackendFallback[] = [];
   for (const name of backendOrder(preference)) {
     try {
-      const started = await START[name](options);
+      const started = await START[name]({ ...options, allowSoftware: name === preference });
       return { name, fallbacks, ...started };
     } catch (err) {
       fallbacks.push({ backend: name, reason: err instanceof Error ? err.message : String(err) });
@@ -62,12 +79,22 @@ export async function startBrowserBackend(preference: BackendPreference = 'auto'
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }
 
-type Starter = (options: StartBackendOptions) => Promise<{ detail: string; limits?: GpuLimits }>;
+/** Each starter also learns whether a software GPU may be used (only when named, not under auto). */
+type Starter = (options: StartBackendOptions & { allowSoftware: boolean }) => Promise<{ detail: string; limits?: GpuLimits }>;
 
 // The slice of the WebGPU API used here (the repo's TS config carries no WebGPU types).
 interface GpuAdapterLike {
   limits: GpuLimits;
-  info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+  info?: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean };
+  /** Older spelling of info.isFallbackAdapter. */
+  isFallbackAdapter?: boolean;
+}
+
+/** Refuses a software GPU under auto, saying why and how to use it anyway. */
+function refuseSoftware(api: 'WebGPU' | 'WebGL', software: string | undefined, allowSoftware: boolean): void {
+  if (software && !allowSoftware) {
+    throw new Error(`software ${api} (${software}): the CPU emulates the GPU, slower than WASM; choose ${api} to use it anyway`);
+  }
 }
 interface GpuLike {
   requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null>;
@@ -97,33 +124,46 @@ function activate(name: BrowserBackendName): Promise<void> {
   });
 }
 
+/** The active WebGL backend's renderer string (unmasked when the browser allows), or ''. */
+function webglRenderer(): string {
+  const gl = (tf.backend() as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+  if (!gl) return '';
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+}
+
 const START: Record<BrowserBackendName, Starter> = {
-  async webgpu() {
+  async webgpu({ allowSoftware }) {
     const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
     if (!gpu) throw new Error('navigator.gpu is missing: this browser has no WebGPU, or it is off (it needs a secure context such as https or localhost)');
     // The same request tfjs makes, so the limits are those of the device it will get.
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) throw new Error('no WebGPU adapter: the GPU is blocklisted or WebGPU is disabled in this browser');
+    const info = adapter.info ?? {};
+    // GPUAdapterInfo's fields are getters on its prototype: a spread would copy none of them.
+    const words = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+    refuseSoftware('WebGPU', softwareGpu(words, !!(info.isFallbackAdapter ?? adapter.isFallbackAdapter)), allowSoftware);
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)');
     installWebGpuKernelFixes();
     await activate('webgpu');
     const { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension } = adapter.limits;
-    const i = adapter.info ?? {};
     return {
-      detail: [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'WebGPU adapter',
+      detail: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ') || 'WebGPU adapter',
       limits: { maxStorageBufferBindingSize, maxBufferSize, maxComputeWorkgroupsPerDimension },
     };
   },
-  async webgl() {
+  async webgl({ allowSoftware }) {
     const hasCanvas = typeof OffscreenCanvas !== 'undefined' || 'document' in globalThis; // worker or page
     if (!hasCanvas) throw new Error('no canvas to draw WebGL on here (no OffscreenCanvas)');
     await activate('webgl');
+    const renderer = webglRenderer();
+    refuseSoftware('WebGL', softwareGpu({ renderer }), allowSoftware);
     // Without float32 render targets tfjs trains in float16, which loses the updates of small steps.
     if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) {
       throw new Error('this WebGL cannot render to float32 textures (tfjs would compute in float16)');
     }
-    return { detail: `WebGL ${tf.env().getNumber('WEBGL_VERSION')}, float32` };
+    return { detail: `WebGL ${tf.env().getNumber('WEBGL_VERSION')}, float32${renderer ? `, ${renderer}` : ''}` };
   },
   async wasm(options) {
     // Every core for XNNPACK (tfjs would take half of them), up to 8 or the cap asked for.

@@ -1,6 +1,6 @@
 // RuntimeIO for Node: ids files on disk, checkpoints in a directory, logs appended to files.
 import { appendFile, mkdir, readFile, realpath } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { DatasetFiles, DatasetRequest, RuntimeIO } from '../runtime/io';
 import { directoryCheckpointStore, type DirectoryStoreOptions } from './checkpoint-dir';
 import { prepareCorpus } from './corpus';
@@ -43,7 +43,7 @@ export async function confinedPath(path: string, baseDir: string, roots: string[
   try {
     real = await realpath(absolute);
   } catch (e) {
-    throw new Error(`${field}: cannot open ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw cannotOpen(field, path, absolute, pathRoot(baseDir, roots), e);
   }
   if (!inside(real, realRoots)) throw outside(); // a symbolic link out of the folder
   return real;
@@ -57,6 +57,25 @@ function shownRoot(root: string): string {
   const shown = relative(process.cwd(), resolve(root));
   if (shown === '') return '.';
   return shown.startsWith('..') || isAbsolute(shown) ? `…/${basename(resolve(root))}` : shown;
+}
+
+/**
+ * The error for a dataset file that cannot be opened. A missing one names the folder looked in,
+ * relative to `root` (the server's DATA_DIR, or the pipeline's folder), since paths are relative to it.
+ * @example cannotOpen('train_path', 'mytext/train_ids.npy', '/srv/data/mytext/train_ids.npy', { dir: '/srv/data', name: 'DATA_DIR' }, enoent)
+ *   // "train_path: cannot open mytext/train_ids.npy: no such file in mytext/ under DATA_DIR (/srv/data)"
+ */
+export function cannotOpen(field: string, path: string, absolute: string, root: { dir: string; name: string }, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'ENOENT') return new Error(`${field}: cannot open ${path} (${code ?? (e as Error).message})`);
+  const folder = relative(resolve(root.dir), dirname(resolve(root.dir, absolute))).split(sep).join('/');
+  const where = folder === '' ? `the top of ${root.name}` : `${folder}/ under ${root.name}`;
+  return new Error(`${field}: cannot open ${path}: no such file in ${where} (${root.dir}; dataset paths are relative to it)`);
+}
+
+/** The folder relative dataset paths start from, as an error names it. */
+function pathRoot(baseDir: string, roots: string[] | undefined): { dir: string; name: string } {
+  return roots?.length ? { dir: roots[0], name: 'DATA_DIR' } : { dir: baseDir, name: "the pipeline's folder" };
 }
 
 /** The bundled corpus folder for a tokenizer choice, e.g. data/brown-bpe1024. */
@@ -107,7 +126,7 @@ export function nodeIO(options: NodeIOOptions): RuntimeIO & { close(): Promise<v
           opened.push(source);
           return source;
         } catch (e) {
-          throw new Error(`${field}: cannot open ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          throw cannotOpen(field, path, path, pathRoot(baseDir, options.dataRoots), e);
         }
       };
       const train = await open(trainPath, 'train_path');

@@ -101,7 +101,7 @@ export class RunExecutions {
   private activate(record: RunRecord, execution: Execution): ActiveRun {
     record.active = { execution, writer: this.context.store.appendEvents(record.status.id), ended: false };
     record.status.restartSchedule = undefined; // once: a later resume continues from its own checkpoint
-    record.status.startedAt = now();
+    record.status.startedAt ??= now(); // a resumed run keeps its first start (status.resumed.at is the later one)
     this.context.runs.setState(record, 'running');
     return record.active;
   }

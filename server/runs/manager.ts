@@ -250,6 +250,8 @@ export class RunManager {
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
     await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
     record.status.resumeFrom = last?.name;
+    // Kept after the run starts again, so the pages can say where it continued and what is redone.
+    record.status.resumed = { at: now(), ...(last ? { checkpoint: last.name } : {}), step, reached: record.status.step };
     const moveTo = executorFor(record.status.executor).resumesOn;
     if (moveTo) Object.assign(record.status, moveTo);
     record.status.error = undefined;

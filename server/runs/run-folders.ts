@@ -65,6 +65,12 @@ export const RunStatus = z.object({
   parent: z.object({ run: z.string(), checkpoint: z.string(), step: z.number().int(), optimizerState: z.enum(['kept', 'fresh']).optional() }).optional(),
   /** A fork that starts its step counter and schedule at 0 (cleared once it has started). */
   restartSchedule: z.boolean().optional(),
+  /**
+   * The last resume of a stopped or interrupted run: when (`at`), the checkpoint it continued
+   * from (none: from the start) and its step, and the step the run had reached before, so steps
+   * step+1 … reached are trained again.
+   */
+  resumed: z.object({ at: z.string(), checkpoint: z.string().optional(), step: z.number().int(), reached: z.number().int() }).optional(),
   /** Seq of the run's last event (events.jsonl may trail it by a write in progress). */
   lastSeq: z.number().int(),
 });
