@@ -3,9 +3,10 @@
 // broadcasts (browser runs too: the server records them as their tab trains them); tick runs to
 // overlay their loss curves in one chart; open one for its graph.
 import Link from 'next/link';
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import uPlot from 'uplot';
+import { EXECUTOR_NAMES } from '../engine/executors';
 import { isTabOnlyRun } from '../lib/browser-runs';
 import type { Pipeline } from '../lib/document';
 import { formatCount, formatValue } from '../lib/live-view';
@@ -14,6 +15,7 @@ import { useRunPipelines } from '../lib/run-pipelines';
 import { useRunsList, useRunStream } from '../lib/run-client';
 import { displayState, type RunStatus } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
+import { groupSweeps, matchesFilter, NO_FILTER, sweepAxesLabel, sweepLabel, type RunsFilter } from '../lib/runs-list';
 import { Chart, type ChartSeries } from './Chart';
 import { Brand } from './Brand';
 import { RunLineage } from './RunLineage';
@@ -106,7 +108,8 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         <Link href={`/runs/${status.id}`} className="run-link" data-testid="runs-open" title={status.name}>
           {status.name}
         </Link>
-        {diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
+        {status.sweep && <div className="run-diff small" data-testid="runs-sweep-point" title="This point of its sweep">{sweepLabel(status.sweep.values)}</div>}
+        {!status.sweep && diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
         <div className="muted small"><code>{status.id}</code></div>
         {resumed && <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>↻ {resumed}</div>}
       </td>
@@ -120,6 +123,7 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
       <td className="num" data-testid="runs-params">{hyper?.params !== undefined ? formatCount(hyper.params) : '–'}</td>
       <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
       <td className="num">{m.val_loss !== undefined ? formatValue(m.val_loss) : '–'}</td>
+      <td className="num" data-testid="runs-best-val" title={m.best_val_step !== undefined ? `at step ${m.best_val_step}` : undefined}>{m.best_val_loss !== undefined ? formatValue(m.best_val_loss) : '–'}</td>
       <td data-testid="runs-executor">{status.executor} · {status.backend}</td>
       <td>
         {formatWhen(status.startedAt ?? status.createdAt)}
@@ -129,12 +133,48 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
   );
 }
 
+/** A sweep's header row: its axes, how far its points are, and a link comparing them. */
+function SweepRow({ id, runs }: { id: string; runs: RunStatus[] }) {
+  const done = runs.filter((r) => r.state === 'completed').length;
+  return (
+    <tr className="sweep-row" data-testid="runs-sweep" data-sweep-id={id}>
+      <td colSpan={COLUMNS}>
+        <b>⇶ Sweep</b> <span>{sweepAxesLabel(runs)}</span>
+        <span className="muted small"> · {runs.length} runs, {done} completed · <code>{id}</code></span>{' '}
+        <Link href={`/compare?runs=${runs.map((r) => r.id).join(',')}&sweep=${id}`} className="link small" data-testid="runs-sweep-compare">compare ▸</Link>
+      </td>
+    </tr>
+  );
+}
+
+const COLUMNS = 12;
+const STATE_FILTERS = ['all', 'active', 'completed', 'stopped', 'interrupted', 'failed'];
+
+function Filters({ filter, onChange }: { filter: RunsFilter; onChange: (f: RunsFilter) => void }) {
+  return (
+    <span className="runs-filters">
+      <select className="input" aria-label="State" data-testid="runs-filter-state" value={filter.state} onChange={(e) => onChange({ ...filter, state: e.target.value })}>
+        {STATE_FILTERS.map((s) => <option key={s} value={s}>{s === 'all' ? 'any state' : s}</option>)}
+      </select>
+      <select className="input" aria-label="Executor" data-testid="runs-filter-executor" value={filter.executor} onChange={(e) => onChange({ ...filter, executor: e.target.value })}>
+        <option value="all">any executor</option>
+        {EXECUTOR_NAMES.map((name) => <option key={name} value={name}>{name}</option>)}
+      </select>
+      <input className="input" type="search" placeholder="pipeline name" aria-label="Pipeline name" data-testid="runs-filter-name" value={filter.name} onChange={(e) => onChange({ ...filter, name: e.target.value })} />
+    </span>
+  );
+}
+
 export default function RunsPage() {
   useRunsList();
   const statuses = useRuns((s) => s.statuses);
   const listed = useRuns((s) => s.listed);
   // A run in this tab only is not on the server: it has no page to open.
-  const runs = useMemo(() => Object.values(statuses).filter((s) => !isTabOnlyRun(s.id)).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
+  const all = useMemo(() => Object.values(statuses).filter((s) => !isTabOnlyRun(s.id)).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
+  const shown = useRuns(useShallow((s) => all.map((r) => (s.runs[r.id] ? displayState(s.runs[r.id]) : r.state))));
+  const [filter, setFilter] = useState<RunsFilter>(NO_FILTER);
+  const runs = all.filter((r, i) => matchesFilter(r, filter, shown[i]));
+  const rows = groupSweeps(runs);
   const [ticked, setTicked] = useState<string[]>([]);
   const tick = (id: string) => setTicked((t) => (t.includes(id) ? t.filter((x) => x !== id) : [...t, id]));
   return (
@@ -143,6 +183,7 @@ export default function RunsPage() {
         <Brand linkHome />
         <div className="doc-name">Runs</div>
         <nav className="actions">
+          <Link href="/datasets" className="button">Data</Link>
           <Link href="/" className="button" data-testid="studio-link">
             ← Studio
           </Link>
@@ -153,10 +194,16 @@ export default function RunsPage() {
           <div className="runs-list-head">
             <h2>Runs</h2>
             <span className="muted small">
-              {runs.length} on this server · tick two or more to compare their loss curves
+              {runs.length === all.length ? `${all.length} on this server` : `${runs.length} of ${all.length} shown`} · tick two or more to compare them
             </span>
+            <Filters filter={filter} onChange={setFilter} />
+            {ticked.length >= 2 && (
+              <Link href={`/compare?runs=${ticked.join(',')}`} className="button primary" data-testid="runs-compare-open">
+                Compare {ticked.length} ▸
+              </Link>
+            )}
           </div>
-          {runs.length === 0 ? (
+          {all.length === 0 ? (
             <p className="muted runs-empty">{listed ? 'No runs yet. Start one from the studio with ▶ Run.' : 'Loading…'}</p>
           ) : (
             <div className="runs-table-wrap">
@@ -172,19 +219,27 @@ export default function RunsPage() {
                     <th className="num" title="Model parameters">Params</th>
                     <th className="num">Train loss</th>
                     <th className="num">Val loss</th>
+                    <th className="num" title="The lowest validation loss so far">Best val</th>
                     <th>Executor · backend</th>
                     <th>Started</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {runs.map((s) => <Row key={s.id} status={s} ticked={ticked.indexOf(s.id)} onTick={() => tick(s.id)} />)}
+                  {rows.map((row) => row.kind === 'run'
+                    ? <Row key={row.status.id} status={row.status} ticked={ticked.indexOf(row.status.id)} onTick={() => tick(row.status.id)} />
+                    : (
+                      <Fragment key={row.id}>
+                        <SweepRow id={row.id} runs={row.runs} />
+                        {row.runs.map((r) => <Row key={r.id} status={r} ticked={ticked.indexOf(r.id)} onTick={() => tick(r.id)} />)}
+                      </Fragment>
+                    ))}
                 </tbody>
               </table>
             </div>
           )}
         </section>
-        <RunLineage runs={runs} />
-        {ticked.length > 0 ? <Overlay ids={ticked} /> : runs.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>}
+        <RunLineage runs={all} />
+        {ticked.length > 0 ? <Overlay ids={ticked} /> : all.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>}
       </main>
     </div>
   );

@@ -34,9 +34,31 @@ async function sweepOfThree(): Promise<string[]> {
 
 test('compare a sweep of three: overlaid curves, the table with best val loss, the graph diff', async () => {
   const runs = await sweepOfThree();
-  const s = await openSession(browser, app, `${app.url}/compare?runs=${[...runs, '0000000000zzz'].join(',')}`);
+  const s = await openSession(browser, app, `${app.url}/runs`);
   const { page } = s;
   await page.setViewportSize({ width: 1440, height: 900 });
+  // The runs list groups the sweep's points under it, with their values and best val loss.
+  const group = page.locator('[data-testid="runs-sweep"]');
+  await group.waitFor();
+  assert.match(await group.textContent() ?? '', /scheduler\.lr × 3 · 3 runs, 3 completed/);
+  const points = await page.locator('[data-testid="runs-sweep-point"]').allTextContents();
+  assert.deepEqual(points, LRS.map((lr) => `scheduler.lr=${lr}`));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="runs-best-val"]')].filter((c) => /^\d/.test(c.textContent ?? '')).length >= 3);
+  // Filters: none of them is running; all three are node runs named Smoke.
+  await page.selectOption('[data-testid="runs-filter-state"]', 'active');
+  assert.equal(await page.locator('[data-testid="runs-row"]').count(), 0);
+  await page.selectOption('[data-testid="runs-filter-state"]', 'all');
+  await page.fill('[data-testid="runs-filter-name"]', 'smoke');
+  assert.equal(await page.locator('[data-testid="runs-row"]').count(), 3);
+  await screenshot(page, 'runs-sweep');
+  // Ticking two offers the compare view; the sweep's own link compares all three.
+  await page.locator('[data-testid="runs-compare"]').nth(0).check();
+  await page.locator('[data-testid="runs-compare"]').nth(1).check();
+  assert.match(await page.getAttribute('[data-testid="runs-compare-open"]', 'href') ?? '', /^\/compare\?runs=\w{13},\w{13}$/);
+  await page.click('[data-testid="runs-sweep-compare"]');
+  await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
+  // A shared URL naming a run this server does not have shows the rest.
+  await page.goto(`${app.url}/compare?runs=${[...runs, '0000000000zzz'].join(',')}`);
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
   assert.match(await page.textContent('[data-testid="compare-missing"]') ?? '', /0000000000zzz.*not on this server/);
 

@@ -36,6 +36,8 @@ export interface RunStatus {
   parent?: { run: string; checkpoint: string; step: number; optimizerState?: 'kept' | 'fresh' };
   /** The last resume of a stopped or interrupted run: steps step+1 … reached are trained again. */
   resumed?: { at: string; checkpoint?: string; step: number; reached: number };
+  /** The sweep this run is a point of (docs/api.md, "Sweeps"), and the point's values. */
+  sweep?: { id: string; values: Record<string, string | number | boolean> };
   lastSeq: number;
 }
 

@@ -110,11 +110,15 @@ export function observe(status: RunStatus, event: RunEvent): void {
       break;
     case 'step':
       status.step = event.step;
-      status.metrics = { ...event.data, ...(status.metrics.val_loss !== undefined ? { val_loss: status.metrics.val_loss } : {}) };
+      status.metrics = { ...event.data, ...pick(status.metrics, ['val_loss', 'best_val_loss', 'best_val_step']) };
       break;
-    case 'eval':
-      status.metrics = { ...status.metrics, val_loss: event.data.val_loss };
+    case 'eval': {
+      // The best so far too, so a runs list can rank runs without reading their logs.
+      const best = status.metrics.best_val_loss;
+      const better = best === undefined || event.data.val_loss < best;
+      status.metrics = { ...status.metrics, val_loss: event.data.val_loss, ...(better ? { best_val_loss: event.data.val_loss, best_val_step: event.step } : {}) };
       break;
+    }
     case 'checkpoint/saved':
       // A browser run's tab names it: only a checkpoint name may stand here (links are built from it).
       if (isCheckpointName(event.data.name)) status.lastCheckpoint = event.data.name;
@@ -131,4 +135,9 @@ export function observe(status: RunStatus, event: RunEvent): void {
 /** The time a status records (createdAt, startedAt, finishedAt, updatedAt). */
 export function now(): string {
   return new Date().toISOString();
+}
+
+/** The entries of `metrics` named in `keys` that it has. */
+function pick(metrics: Record<string, number>, keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.filter((k) => metrics[k] !== undefined).map((k) => [k, metrics[k]]));
 }

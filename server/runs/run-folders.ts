@@ -42,7 +42,7 @@ export const RunStatus = z.object({
   /** Optimizer steps completed. */
   step: z.number().int(),
   totalSteps: z.number().int(),
-  /** The last step's numbers (loss, lr, grad_norm, tokens_per_sec, step_ms, elapsed_s), and the last val_loss. */
+  /** The last step's numbers (loss, lr, grad_norm, tokens_per_sec, step_ms, elapsed_s), the last val_loss, and the best (best_val_loss at best_val_step). */
   metrics: z.record(z.string(), z.number()),
   createdAt: z.string(),
   updatedAt: z.string(),
