@@ -169,7 +169,8 @@ test('npm start beyond loopback prints the link with the token (STUDIO_TOKEN, or
     try {
       const link = await waitFor('the link', () => /on (http:\/\/127\.0\.0\.2:\d+\/\?token=\S+)/.exec(given.output())?.[1]);
       assert.match(link, /\?token=my-own-token-0123456789$/);
-      assert.match(given.output(), /Authorization: Bearer <token>/);
+      // The hint is the next line: it may arrive a moment after the link.
+      await waitFor('the token hint', () => /Authorization: Bearer <token>/.test(given.output()));
       const origin = new URL(link).origin;
       assert.equal((await api(origin, '/api/health')).status, 401);
       assert.equal((await api(origin, '/api/health', { headers: { authorization: 'Bearer my-own-token-0123456789' } })).status, 200);

@@ -1,0 +1,89 @@
+// npm run docs:screenshots: takes the user's guide's pictures (docs/guide/*.png) from the real app:
+// it builds the studio when needed, serves it on a fresh runs folder, and drives Debian's Chromium
+// at 1440×900 through the journey docs/guide.md tells: the seed pipeline, a run, a live edit, a
+// sweep launched from the inspector, the compare view, the runs list and the dataset library.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, ROOT, startApp } from '../e2e/harness';
+
+const OUT = join(ROOT, 'docs', 'guide');
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(600); // fit and chart animations
+  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  console.log(`docs/guide/${name}.png`);
+}
+
+async function waitForStep(page: Page, atLeast: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="run-panel"]')?.getAttribute('data-step')) >= n, atLeast, { timeout: 120_000 });
+}
+
+async function loadSmoke(page: Page, steps: number): Promise<void> {
+  await page.click('[data-testid="templates"]');
+  await page.click('[data-testid="template-smoke"]');
+  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
+  await page.click('[data-testid="tab-inspector"]');
+  await page.keyboard.press('Escape');
+  await page.fill('[data-testid="input-training-steps"]', String(steps));
+}
+
+async function journey(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('[data-node-type="model"]');
+  await shot(page, '1-studio');
+
+  // A run of the seed: the blocks come alive.
+  await page.click('[data-testid="run-start"]');
+  await waitForStep(page, 30);
+  await shot(page, '2-running');
+
+  // A live edit of the schedule's lr.
+  await page.click('[data-node-id="scheduler"] .block-title');
+  await page.waitForSelector('[data-testid="live-edits"]');
+  await page.fill('[data-testid="live-field"][data-field="lr"] input', '0.001');
+  await page.click('[data-testid="live-apply"]');
+  await page.waitForSelector('[data-testid="live-applied"]');
+  await waitForStep(page, 60);
+  await shot(page, '3-live-edit');
+  await page.click('[data-testid="run-stop"]');
+
+  // A sweep of three learning rates on the smoke pipeline, from the inspector.
+  await loadSmoke(page, 30);
+  await page.click('[data-node-id="scheduler"] .block-title');
+  await page.click('[data-testid="sweep-lr"]');
+  await page.selectOption('[data-testid="sweep-mode"]', 'log');
+  await page.fill('[data-testid="sweep-from"]', '0.002');
+  await page.fill('[data-testid="sweep-to"]', '0.02');
+  await page.fill('[data-testid="sweep-count"]', '3');
+  await shot(page, '4-sweep-editor');
+  await page.click('[data-testid="sweep-apply"]');
+  await page.click('[data-testid="sweep-launch"]');
+  await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
+  await page.waitForFunction(() => {
+    const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+    return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
+  }, null, { timeout: 300_000 });
+  await shot(page, '5-compare');
+  await page.locator('[data-testid="graph-diff"]').scrollIntoViewIfNeeded();
+  await shot(page, '6-graph-diff');
+
+  await page.goto(`${url}/runs`);
+  await page.waitForSelector('[data-testid="runs-sweep"]');
+  await shot(page, '7-runs');
+
+  await page.goto(`${url}/datasets`);
+  await page.waitForLoadState('networkidle');
+  await shot(page, '8-data');
+}
+
+mkdirSync(OUT, { recursive: true });
+const app = await startApp();
+const browser = await launchBrowser({ webgpu: false });
+try {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await journey(await context.newPage(), app.url);
+} finally {
+  await browser.close();
+  await app.stop();
+}
