@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, ROOT, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -119,13 +119,7 @@ test('two runs with the same graph say so', async () => {
 test('a sweep from the inspector: three values of the scheduler lr, launched, compared', async () => {
   const s = await openSession(browser, app, app.url);
   const { page } = s;
-  await page.waitForSelector('[data-node-id="model"]');
-  await page.click('[data-testid="templates"]');
-  await page.click('[data-testid="template-smoke"]');
-  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
-  await page.click('[data-testid="tab-inspector"]');
-  await page.keyboard.press('Escape');
-  await page.fill('[data-testid="input-training-steps"]', '10');
+  await loadSmoke(page, 10);
   await page.click('[data-node-id="scheduler"] .block-title');
 
   await page.click('[data-testid="sweep-lr"]');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -25,13 +25,7 @@ function words(lines: number): string {
 test('drop a text file on the dataset block, watch it tokenize, fix the vocab, preview the batch, run', async () => {
   const s = await openSession(browser, app, app.url + '/');
   const { page } = s;
-  await page.waitForSelector('[data-node-id="model"]');
-  await page.click('[data-testid="templates"]');
-  await page.click('[data-testid="template-smoke"]');
-  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
-  await page.click('[data-testid="tab-inspector"]');
-  await page.keyboard.press('Escape');
-  await page.fill('[data-testid="input-training-steps"]', '40');
+  await loadSmoke(page, 40);
   // BPE with 300 ids: the block's tokenizer choice goes with the dropped file.
   await page.click('[data-node-id="dataset"] .block-title');
   await page.selectOption('[data-testid="input-tokenizer"]', 'bpe');

@@ -5,25 +5,14 @@
 // Screenshots: E2E_SCREENSHOTS=scratch node --import tsx --test e2e/experiment.e2e.ts
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, screenshot, type App } from './harness';
+import type { Browser } from 'playwright-core';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
 appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
 
 const panel = '[data-testid="run-panel"]';
-
-async function loadSmoke(page: Page, steps: number) {
-  await page.waitForSelector('[data-node-id="model"]');
-  await page.click('[data-testid="templates"]');
-  await page.click('[data-testid="template-smoke"]');
-  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
-  await page.click('[data-testid="tab-inspector"]');
-  await page.keyboard.press('Escape');
-  await page.fill('[data-testid="input-training-steps"]', String(steps));
-  await page.waitForFunction((n) => JSON.parse(window.__studio!.documentText!()).training.steps === n, steps);
-}
 
 test('hot-edit lr from the inspector; a fork shows in the lineage tree', async () => {
   const s = await openSession(browser, app, app.url + '/');

@@ -150,3 +150,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(400); // let viewport animations (fit, centre) finish
   await page.screenshot({ path: join(ROOT, dir, `e2e-${name}.png`) });
 }
+
+/** Loads the smoke template on the studio's canvas and sets its run to `steps` steps (the inspector open, nothing selected). */
+export async function loadSmoke(page: Page, steps: number): Promise<void> {
+  await page.waitForSelector('[data-node-id="model"]');
+  await page.click('[data-testid="templates"]');
+  await page.click('[data-testid="template-smoke"]');
+  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
+  await page.click('[data-testid="tab-inspector"]');
+  // Nothing selected: the inspector shows the pipeline's settings.
+  await page.keyboard.press('Escape');
+  await page.fill('[data-testid="input-training-steps"]', String(steps));
+  await page.waitForFunction((n) => JSON.parse(window.__studio!.documentText!()).training.steps === n, steps);
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, screenshot, type App, type Session } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -64,19 +64,6 @@ async function assertWholeCurve(page: Page) {
   const steps = await page.evaluate(() => window.__studio!.runSteps!());
   assert.ok(steps.length > 0);
   assert.deepEqual(steps, steps.map((_, i) => i + 1), 'steps go 1, 2, 3, ... without a gap or a duplicate');
-}
-
-/** The smoke template with `steps` steps (and `edit` applied to the JSON of its nodes). */
-async function loadSmoke(page: Page, steps: number) {
-  await page.waitForSelector('[data-node-id="model"]');
-  await page.click('[data-testid="templates"]');
-  await page.click('[data-testid="template-smoke"]');
-  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
-  await page.click('[data-testid="tab-inspector"]');
-  // Nothing selected: the inspector shows the pipeline's settings.
-  await page.keyboard.press('Escape');
-  await page.fill('[data-testid="input-training-steps"]', String(steps));
-  await page.waitForFunction((n) => JSON.parse(window.__studio!.documentText!()).training.steps === n, steps);
 }
 
 /** Checks the bytes are a safetensors file: u64 header length, JSON header, tensor data after it. */

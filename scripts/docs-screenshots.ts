@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, ROOT, startApp } from '../e2e/harness';
+import { launchBrowser, loadSmoke, ROOT, startApp } from '../e2e/harness';
 
 const OUT = join(ROOT, 'docs', 'guide');
 
@@ -17,15 +17,6 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function waitForStep(page: Page, atLeast: number): Promise<void> {
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="run-panel"]')?.getAttribute('data-step')) >= n, atLeast, { timeout: 120_000 });
-}
-
-async function loadSmoke(page: Page, steps: number): Promise<void> {
-  await page.click('[data-testid="templates"]');
-  await page.click('[data-testid="template-smoke"]');
-  await page.locator('.doc-name', { hasText: 'Smoke' }).waitFor();
-  await page.click('[data-testid="tab-inspector"]');
-  await page.keyboard.press('Escape');
-  await page.fill('[data-testid="input-training-steps"]', String(steps));
 }
 
 async function journey(page: Page, url: string): Promise<void> {

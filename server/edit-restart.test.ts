@@ -2,27 +2,17 @@
 // from a checkpoint taken before the edit: the edit is replayed at its step, and the resumed run's
 // losses equal those the run had before the kill, step for step.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createStudioServer } from './app';
-import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher, killServer, spawnServer } from './test-support';
 
 test('kill -9 after a live edit, then resume: the edited run is reproduced exactly', async () => {
   const runs = await tempDir('studio-runs-');
   const data = await tempDir('studio-data-');
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runs.path, DATA_DIR: data.path },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url: first, child } = await spawnServer(runs.path, data.path);
   try {
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
     const pipeline = smokePipeline((doc) => Object.assign(doc.nodes.find((n: any) => n.id === 'checkpoint').params, { every: 5, keep_last: 100 }));
     const { id } = (await api(first, '/api/runs', { json: { pipeline, steps: 80 } })).json;
     const watcher = new Watcher(first, id);
@@ -38,8 +28,7 @@ test('kill -9 after a live edit, then resume: the edited run is reproduced exact
     assert.equal(cadence.json.appliedAtStep, at);
     await api(first, `/api/runs/${id}/resume`, { method: 'POST' });
     await waitFor(`step ${at + 8}`, () => watcher.events.some((e) => e.type === 'step' && e.step! >= at + 8), 60_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killServer(child);
     watcher.close();
     const before = new Map(watcher.events.filter((e) => e.type === 'step').map((e) => [e.step!, (e.data as { loss: number }).loss]));
 

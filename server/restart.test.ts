@@ -2,35 +2,24 @@
 // folder: the run is history, marked interrupted, its events replay without a gap, and resuming
 // it continues from its last checkpoint to the end, with one train_log line per step.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createStudioServer } from './app';
-import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
+import { api, finalStatus, smokePipeline, tempDir, waitFor, Watcher, killServer, spawnServer } from './test-support';
 
 test('a run interrupted by a crash is history after a restart, and resumes from its checkpoint', async () => {
   const runs = await tempDir('studio-runs-');
   const data = await tempDir('studio-data-');
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runs.path, DATA_DIR: data.path },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url: first, child } = await spawnServer(runs.path, data.path);
   try {
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1]);
 
     const { id } = (await api(first, '/api/runs', { json: { pipeline: smokePipeline(), steps: 60 } })).json;
     const watcher = new Watcher(first, id);
     await watcher.subscribe();
     await waitFor('a checkpoint and a few more steps', () => watcher.events.some((e) => e.type === 'step' && e.step! >= 24));
     watcher.close();
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killServer(child);
 
     const server = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
     try {

@@ -1,9 +1,11 @@
 // Helpers shared by the server's tests and the streaming benchmark: temp folders, the smoke
 // pipeline, JSON requests, and a socket.io watcher that checks seq order as events arrive.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import type { WireEvent } from './runs/run-folders';
 
@@ -91,4 +93,30 @@ export class Watcher {
   close(): void {
     this.socket.close();
   }
+}
+
+/** A studio server in a child process (without Next), on a free port: for tests that kill it with SIGKILL. */
+export async function spawnServer(runsDir: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runsDir, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  try {
+    const url = await waitFor('the server to listen', () => /on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
+    return { url, child };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+}
+
+/** Kills a server started by spawnServer at once (as a crash would) and waits for it to be gone. */
+export async function killServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
 }

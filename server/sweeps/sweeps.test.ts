@@ -2,14 +2,12 @@
 // refused before anything runs; a stopped sweep stops its points; a sweep outlives a crash.
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createStudioServer, type StudioServer } from '../app';
 import { anyValue } from '../../engine/testing/pipeline-mutations';
-import { api, smokePipeline, tempDir, waitFor } from '../test-support';
+import { api, smokePipeline, tempDir, waitFor, killServer, spawnServer } from '../test-support';
 
 let server: StudioServer;
 let base: string;
@@ -106,18 +104,11 @@ test('stopping a sweep stops its points', async () => {
 test('a sweep survives a crash: queued points run after the restart, the interrupted one resumes', async () => {
   const runs = await tempDir('studio-sweeps-crash-');
   const data = await tempDir('studio-data-');
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root, env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runs.path, DATA_DIR: data.path }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { url: first, child } = await spawnServer(runs.path, data.path);
   try {
-    let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    const first = await waitFor('the first server', () => /on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
     const created = (await api(first, '/api/sweeps', { json: { pipeline: smokePipeline(), axes: [lrAxis], steps: 30 } })).json;
     await waitFor('the first point to pass a checkpoint', async () => (await api(first, `/api/runs/${created.runs[0]}`)).json.step >= 12, 60_000);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killServer(child);
 
     const second = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
     try {
