@@ -7,7 +7,6 @@ import { datasetNeedingFiles, pickPrompt, pickedDataset } from '../lib/browser-d
 import { executorOptions, useRuns, type Executor } from '../lib/runs-store';
 import { studio, useStudio } from '../lib/store';
 import { RunMemory } from './MemoryEstimate';
-import { useAllProblems } from './ProblemsPanel';
 import { chooseExecutor, runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
@@ -25,10 +24,14 @@ const RUN_TITLE: Record<Executor, string> = {
   browser: 'Train this pipeline in this tab',
 };
 
-/** Why Run is disabled: the pipeline's errors (the problems panel lists them), or null. */
+/**
+ * Why Run is disabled: the compiler's errors (the problems panel lists them), or null. What the
+ * server said of the last submission is listed too, but does not block the next one: it was said
+ * of the pipeline as it was then.
+ */
 function useRunBlocker(): string | null {
-  const problems = useAllProblems();
-  const errors = problems.filter((d) => d.severity === 'error');
+  const diagnostics = useStudio((s) => s.diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
   if (!errors.length) return null;
   const first = errors[0];
   const where = first.nodeId ? `${first.nodeId}${first.field ? `.${first.field}` : ''}: ` : '';

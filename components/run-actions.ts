@@ -31,6 +31,8 @@ export const EXECUTOR_KEY = 'pretrain-studio:executor';
 /** Remembers where runs train (the choice survives a reload). */
 export function chooseExecutor(choice: { executor?: Executor; browserBackend?: BackendPreference }): void {
   const runs = runsStore.getState();
+  // What the server said of the last submission was said for the executor it was sent to.
+  if (choice.executor && choice.executor !== runs.executor) runs.setSubmitProblems([]);
   if (choice.executor) runs.setExecutor(choice.executor);
   if (choice.browserBackend) runs.setBrowserBackend(choice.browserBackend);
   try {

@@ -59,7 +59,7 @@ test('a torch run takes a live edit: the logged lr changes after the reported st
   assert.deepEqual(edited.map((e) => [e.step, e.nodeId]), [[at, 'scheduler'], [shorter.json.appliedAtStep, 'training']]);
   const history = (await readFile(join(runs.path, id, 'edits.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(history.map((e) => e.nodeId), ['scheduler', 'training']);
-  const meta = JSON.parse(await readFile(join(runs.path, id, 'checkpoints', `ckpt-${String(at + 20).padStart(6, '0')}.json`), 'utf8'));
+  const meta = JSON.parse(await readFile(join(runs.path, id, 'checkpoints', `ckpt-${String(target).padStart(6, "0")}.json`), 'utf8'));
   assert.equal(meta.pipeline.nodes.find((n: any) => n.id === 'scheduler').params.lr, 0.0025, 'the checkpoint carries the edited values');
   assert.equal(meta.edits.length, 2);
 });
