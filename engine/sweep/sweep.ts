@@ -47,9 +47,9 @@ export function logValues(from: number, to: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => roundSignificant(Math.exp(a + ((b - a) * i) / (count - 1))));
 }
 
-/** Drops float noise from computed values (0.0009999999999 -> 0.001). */
+/** Computed range values to 3 significant digits, as a person would write them (0.00316, not 0.0031622776601683794). */
 function roundSignificant(x: number): number {
-  return Number(x.toPrecision(12));
+  return Number(x.toPrecision(3));
 }
 
 /**
