@@ -53,7 +53,8 @@ module.exports = {
       comment: 'The canvas reads node definitions; implementations (tfjs) load in the run worker only.',
       severity: 'error',
       from: { path: UI, pathNot: TESTS },
-      to: { path: '^engine/(runtime/kinds|model|optim|tf)/', dependencyTypesNot: ['type-only'] },
+      // The model's config and parameter list are plain data (no tfjs): the page counts parameters with them.
+      to: { path: '^engine/(runtime/kinds|model|optim|tf)/', pathNot: '^engine/model/(config|param-specs)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'server-no-ui',

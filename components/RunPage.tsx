@@ -3,7 +3,6 @@
 // onto the blocks, its samples and checkpoints, and the run panel (progress, controls, charts).
 // "Open in studio" puts the pipeline on the editor's canvas with this run attached.
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
 import { formatBytes } from '../lib/live-view';
 import { useRunStream } from '../lib/run-client';
 import { useRunPipeline, type RunPipeline } from '../lib/run-pipelines';

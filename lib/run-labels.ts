@@ -1,6 +1,6 @@
 // Words and numbers that tell runs apart: where a resumed run continued, a run's hyperparameters
 // read from the pipeline it trained, and a short label of what differs from its template.
-import { gptParamSpecs } from '../engine/model/gpt';
+import { gptParamSpecs } from '../engine/model/param-specs';
 import { registry } from '../engine/nodes';
 import { gptConfig, model as modelNode } from '../engine/nodes/model';
 import { Training } from '../engine/pipeline/schema';

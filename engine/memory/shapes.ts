@@ -1,6 +1,6 @@
 // What a plan trains, reduced to the sizes memory depends on: the model's shapes, the training
 // micro-batch, the optimizer's state per parameter, and the eval and sample nodes' buffers.
-import { gptParamSpecs } from '../model/gpt';
+import { gptParamSpecs } from '../model/param-specs';
 import type { Plan, PlanNode } from '../plan';
 
 /** The model node's sizes (snake_case fields are the node's params, named in refusals). */

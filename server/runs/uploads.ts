@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseCheckpointMeta } from '../../engine/checkpoint/checkpoint';
 import { decodeSafetensors, type StTensor } from '../../engine/checkpoint/safetensors';
 import { checkCheckpointName, checkpointName } from '../../engine/checkpoint/checkpoint-store';
-import { gptParamSpecs } from '../../engine/model/gpt';
+import { gptParamSpecs } from '../../engine/model/param-specs';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import { gptConfig } from '../../engine/nodes/model';
 import type { CheckpointMeta } from '../../engine/runtime/types';
