@@ -5,31 +5,9 @@ import { useEffect } from 'react';
 import { create } from 'zustand';
 import { getSocket } from './run-client';
 import { useStudio } from './store';
+import type { DatasetProgress, DatasetStatus } from '../engine/data/dataset-status';
 
-export interface DatasetProgress {
-  phase: 'uploading' | 'extracting' | 'training' | 'encoding';
-  fraction: number;
-  bytes_read: number;
-  bytes_total: number | null;
-  tokens_written: number;
-  eta_s: number | null;
-}
-
-export interface DatasetStatus {
-  id: string;
-  name: string;
-  state: 'tokenizing' | 'ready' | 'failed';
-  progress: DatasetProgress | null;
-  train_tokens: number | null;
-  valid_tokens: number | null;
-  vocab_size: number | null;
-  unigram_entropy: number | null;
-  bytes_per_token: number | null;
-  tokenizer: string;
-  format: string;
-  bundled: boolean;
-  error?: string;
-}
+export type { DatasetProgress, DatasetStatus };
 
 export interface DatasetPreview {
   split: 'train' | 'valid';

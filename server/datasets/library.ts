@@ -9,33 +9,9 @@ import type { JobProgress } from './job-worker';
 import { startJob, type RunningJob } from './jobs';
 import { BUNDLED_ID, datasetDir, isDatasetId, JOB_FILE, listIds, newDatasetId, readJob, readMeta, uploadFile, writeJob, type DatasetRequest } from './store';
 import { checkUploadHeaders, receiveBody } from './upload';
+import type { DatasetProgress, DatasetStatus } from '../../engine/data/dataset-status';
 
-/** Progress of a job, as the API and the socket show it. */
-export interface DatasetProgress {
-  phase: 'uploading' | JobProgress['phase'];
-  fraction: number; // of this phase, 0..1
-  bytes_read: number;
-  bytes_total: number | null; // null while uploading without a declared length
-  tokens_written: number;
-  eta_s: number | null; // seconds left in this phase, once there is a rate to go by
-}
-
-/** One dataset, as GET /api/datasets/:id returns it. */
-export interface DatasetStatus {
-  id: string;
-  name: string;
-  state: 'tokenizing' | 'ready' | 'failed';
-  progress: DatasetProgress | null;
-  train_tokens: number | null;
-  valid_tokens: number | null;
-  vocab_size: number | null;
-  unigram_entropy: number | null; // nats per token over the train split
-  bytes_per_token: number | null;
-  tokenizer: string;
-  format: string;
-  bundled: boolean; // the Brown corpus: listed, never deleted
-  error?: string;
-}
+export type { DatasetProgress, DatasetStatus };
 
 export interface DatasetLibraryOptions {
   dataDir: string;
