@@ -10,7 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lint } from './lint';
 
-const UNIT_ROOTS = ['engine', 'server', 'cli', 'lib', 'bench', 'scripts'];
+const UNIT_ROOTS = ['engine', 'server', 'cli', 'lib', 'components', 'bench', 'scripts'];
 
 function findFiles(dir: string, suffix: string): string[] {
   let found: string[] = [];
