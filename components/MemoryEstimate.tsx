@@ -37,7 +37,7 @@ export function RunMemory() {
   const title = `Estimated peak memory of this run (${parts})${budget !== undefined ? `; ${budgetName}: ${formatBytes(budget)}` : ''}${over ? '. Too large: it will be refused.' : ''}`;
   return (
     <span className={over ? 'run-memory is-over' : 'run-memory'} data-testid="run-memory" data-bytes={total} title={title}>
-      params {formatCount(estimate.parameters)} · ≈ {formatBytes(total)}
+      <span className="run-memory-params">params {formatCount(estimate.parameters)} · </span>≈ {formatBytes(total)}
       {budget !== undefined && <span className="muted"> / {formatBytes(budget)}</span>}
     </span>
   );
