@@ -27,7 +27,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { normalArray, Rng } from '../random';
 import { embedding } from '../tf/ops/embedding';
-import { DEFAULT_NORM_EPS, type GptConfig, validateGptConfig } from './config';
+import { DEFAULT_NORM_EPS, type GptConfig, resolveGptConfig, validateGptConfig } from './config';
 import { gptParamSpecs } from './param-specs';
 import {
   AttentionTables,
@@ -75,6 +75,8 @@ export class Gpt {
   constructor(config: GptConfig, seed: number) {
     const issues = validateGptConfig(config);
     if (issues.length) throw new Error(`invalid GPT config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    const variants = unbuiltVariants(config);
+    if (variants.length) throw new Error(`the engine does not build these variants yet: ${variants.join(', ')}`);
     this.config = { ...config };
     this.eps = config.normEps ?? DEFAULT_NORM_EPS;
     const rng = new Rng(seed);
@@ -135,7 +137,7 @@ export class Gpt {
       let h = embedding(this.p('wte'), x) as tf.Tensor3D; // [B, T] -> [B, T, C]
       for (const blk of this.blocks) {
         h = tf.add(h, causalSelfAttention(this.norm(h, blk.norm1) as tf.Tensor3D, blk.attn, this.config.nHeads, consts));
-        h = tf.add(h, ffn(this.norm(h, blk.norm2) as tf.Tensor3D, blk.ffn, this.config.ffn));
+        h = tf.add(h, ffn(this.norm(h, blk.norm2) as tf.Tensor3D, blk.ffn, this.config.ffn as 'swiglu' | 'gelu'));
       }
       const fin = { weight: this.p<tf.Tensor1D>('norm_f.weight'), bias: this.maybe<tf.Tensor1D>('norm_f.bias') };
       return this.norm(h, fin) as tf.Tensor3D;
@@ -203,4 +205,19 @@ export class Gpt {
     for (const v of this.params.values()) v.dispose();
     this.tables.dispose();
   }
+}
+
+/** Variant fields set away from today's GPT, which this model does not build. */
+function unbuiltVariants(c: GptConfig): string[] {
+  const r = resolveGptConfig(c);
+  const off: string[] = [];
+  if (r.ffn === 'relu2') off.push('ffn relu2');
+  if (r.positions !== 'rope') off.push(`positions ${r.positions}`);
+  if (r.nKvHeads !== r.nHeads) off.push('nKvHeads');
+  if (r.headDim * r.nHeads !== r.dModel) off.push('headDim');
+  if (r.qkNorm) off.push('qkNorm');
+  if (r.normPlacement !== 'pre') off.push(`normPlacement ${r.normPlacement}`);
+  if (!r.normLearnable) off.push('normLearnable false');
+  if (!r.finalNorm) off.push('finalNorm false');
+  return off;
 }

@@ -27,6 +27,8 @@ export function gptConfig(p: z.infer<typeof params>): GptConfig {
 const FIELD_NAMES: Record<keyof GptConfig, string> = {
   vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n_layers', nHeads: 'n_heads',
   dFF: 'd_ff', ropeTheta: 'rope_theta', norm: 'norm', ffn: 'ffn', tieEmbeddings: 'tie_embeddings', normEps: 'norm_eps',
+  positions: 'positions', nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', normPlacement: 'norm_placement',
+  normLearnable: 'norm_learnable', finalNorm: 'final_norm',
 };
 
 export const model = defineNode({
@@ -41,7 +43,7 @@ export const model = defineNode({
   summary: ['d_model', 'n_layers', 'n_heads', 'vocab_size'],
   check(p, ctx) {
     // The engine speaks camelCase; users see the params' snake_case names.
-    const snake = (text: string) => text.replace(/\b(vocabSize|contextLength|dModel|nLayers|nHeads|dFF|ropeTheta|tieEmbeddings|normEps)\b/g,
+    const snake = (text: string) => text.replace(/\b(vocabSize|contextLength|dModel|nLayers|nHeads|dFF|ropeTheta|tieEmbeddings|normEps|nKvHeads|headDim|qkNorm|normPlacement|normLearnable|finalNorm)\b/g,
       (name) => FIELD_NAMES[name as keyof GptConfig]);
     const issues = validateGptConfig(gptConfig(p)).map((i) => ({ field: FIELD_NAMES[i.field] ?? String(i.field), message: snake(i.message) }));
     const feeder = ctx.upstream('x');
