@@ -1,6 +1,7 @@
 // Optimizers for tfjs parameters that match torch.optim (1.13) step for step: AdamW, Adam, SGD and
-// Adagrad, plus Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"; written
-// like lucidrains/lion-pytorch), which torch lacks. Checked against fixtures/optimizers.json.
+// Adagrad, plus Lion and Muon, which torch lacks. Each kind is declared in kinds/<kind>.ts (settings,
+// state slots, weight-decay rule, PyTorch source) and updates a param in updates/<kind>.ts; this
+// file owns the state and the loop. Checked against fixtures/optimizers.json and fixtures/muon.json.
 //
 // One update per param, each in its own tf.tidy (Adam and AdamW: one fused kernel on wasm and
 // cpu); state lives in tf.Variables that are updated with `assign`, so the tensor count stays
@@ -8,13 +9,20 @@
 // gradient is skipped and its bias correction does not advance.
 
 import * as tf from '@tensorflow/tfjs';
-import type { OptimizerKind } from '../nodes/optimizer';
-import { fusedAdamUpdate, hasFusedAdamUpdate } from '../tf/ops/fusedAdamUpdate';
+import { optimizer as optimizerNode } from '../nodes/optimizer';
+import type { SharedSetting } from './kinds/define';
+import { OPTIMIZER_KINDS, optimizerKind, paramDecay, type OptimizerKind } from './kinds';
+import { OPTIMIZER_UPDATES } from './updates';
+import type { Fail, Settings, Slots } from './updates/define';
 
-// The kinds are declared once, in the node's schema; UPDATES below must cover each of them.
 export type { OptimizerKind };
+export type { Settings as OptimizerSettings };
 
-/** Hyperparameters for every kind; a kind reads only its own fields. Torch's defaults in brackets. */
+/**
+ * Hyperparameters of the torch.optim kinds in camelCase (createOptimizer); the runtime passes the
+ * node's params instead (optimizerFromSettings). A kind reads only its own fields. Torch's defaults
+ * in brackets.
+ */
 export interface OptimizerConfig {
   kind: OptimizerKind;
   beta1: number; // adam/adamw: first-moment decay [0.9]; lion: interpolation for the sign [0.9]
@@ -42,7 +50,7 @@ export interface Optimizer {
    * State for checkpoints, as copies the caller owns: 'optim.step' (int32 scalar: calls to step),
    * per param 'optim.step.<name>' (int32 scalar: updates that param received) and the slots of
    * the kind, 'optim.<slot>.<name>' with the param's shape — adam/adamw: m, v; lion: m;
-   * sgd (momentum > 0): momentum; adagrad: sum.
+   * sgd (momentum > 0): momentum; adagrad: sum; muon: momentum (hidden matrices), else m, v.
    */
   getState(): Map<string, tf.Tensor>;
   /**
@@ -55,123 +63,28 @@ export interface Optimizer {
   readonly stepCount: number;
   /** Frees the optimizer's state tensors; the params stay the caller's. */
   dispose(): void;
-  /** Whether weight decay is applied to param `name` (false for every param when weightDecay is 0). */
+  /** Whether weight decay is applied to param `name` (false for every param when its decay is 0). */
   decayed(name: string): boolean;
 }
 
-/** The per-param state tensors each kind keeps, by slot name. */
-function slotNames(config: OptimizerConfig): string[] {
-  switch (config.kind) {
-    case 'adamw':
-    case 'adam':
-      return ['m', 'v'];
-    case 'lion':
-      return ['m'];
-    case 'sgd':
-      return config.momentum !== 0 ? ['momentum'] : [];
-    case 'adagrad':
-      return ['sum'];
-  }
-}
-
-/** Values one param update needs besides the tensors. */
-interface Hyper {
-  lr: number; // learning rate of this step
-  wd: number; // weight decay for this param (0 where the grouping rule exempts it)
-  t: number; // this param's step count, 1 on its first update (torch's state['step'] after += 1)
-  c: OptimizerConfig;
-}
-
-type Slots = Record<string, tf.Variable>;
-type ParamUpdate = (p: tf.Variable, g: tf.Tensor, s: Slots, h: Hyper) => void;
-
-/** Adam's moment updates and bias-corrected step, shared by adam and adamw; `p` is the param after
- * any decoupled decay. torch: denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom. */
-function adamStep(param: tf.Variable, p: tf.Tensor, g: tf.Tensor, { m, v }: Slots, { lr, t, c }: Hyper): void {
-  m.assign(m.mul(c.beta1).add(g.mul(1 - c.beta1)));
-  v.assign(v.mul(c.beta2).add(g.square().mul(1 - c.beta2)));
-  const stepSize = lr / (1 - c.beta1 ** t);
-  const denom = v.sqrt().div(Math.sqrt(1 - c.beta2 ** t)).add(c.eps);
-  param.assign(p.sub(m.div(denom).mul(stepSize)));
-}
-
-/**
- * Adam or AdamW on one param: decay multiplies p first (adamw: 1 - lr*wd), l2 joins the gradient
- * (adam: wd). Where the backend has it (wasm, cpu) one fused kernel does the whole update
- * (engine/tf/ops/fusedAdamUpdate.ts); elsewhere the same math runs as ops.
- */
-function adamUpdate(param: tf.Variable, g: tf.Tensor, s: Slots, h: Hyper, decay: number, l2: number): void {
-  if (!hasFusedAdamUpdate()) {
-    adamStep(param, decay !== 1 ? param.mul(decay) : param, l2 !== 0 ? g.add(param.mul(l2)) : g, s, h);
-    return;
-  }
-  const { lr, t, c } = h;
-  const [p, m, v] = fusedAdamUpdate(param, g, s.m, s.v, {
-    beta1: c.beta1, beta2: c.beta2, eps: c.eps, decay, l2, stepSize: lr / (1 - c.beta1 ** t), bc2Sqrt: Math.sqrt(1 - c.beta2 ** t),
-  });
-  s.m.assign(m);
-  s.v.assign(v);
-  param.assign(p);
-}
-
-/** L2 regularisation the torch way for adam, sgd and adagrad: the decay term joins the gradient. */
-const withL2 = (p: tf.Tensor, g: tf.Tensor, wd: number): tf.Tensor => (wd !== 0 ? g.add(p.mul(wd)) : g);
-
-/** Decoupled weight decay (adamw, lion), applied before the update as torch does. */
-const decoupledDecay = (p: tf.Tensor, lr: number, wd: number): tf.Tensor => (wd !== 0 ? p.mul(1 - lr * wd) : p);
-
-const UPDATES: Record<OptimizerKind, ParamUpdate> = {
-  adamw: (p, g, s, h) => adamUpdate(p, g, s, h, 1 - h.lr * h.wd, 0),
-
-  adam: (p, g, s, h) => adamUpdate(p, g, s, h, 1, h.wd),
-
-  sgd: (p, g, s, { lr, wd, t, c }) => {
-    let d = withL2(p, g, wd);
-    if (c.momentum !== 0) {
-      const buf = s.momentum;
-      // torch starts the buffer as a copy of the first gradient, without dampening.
-      buf.assign(t === 1 ? d : buf.mul(c.momentum).add(d.mul(1 - c.dampening)));
-      d = c.nesterov ? d.add(buf.mul(c.momentum)) : buf;
-    }
-    p.assign(p.sub(d.mul(lr)));
-  },
-
-  adagrad: (p, g, { sum }, { lr, wd, t, c }) => {
-    const d = withL2(p, g, wd);
-    const clr = lr / (1 + (t - 1) * (c.lrDecay ?? 0));
-    sum.assign(sum.add(d.square()));
-    p.assign(p.sub(d.div(sum.sqrt().add(c.eps)).mul(clr)));
-  },
-
-  lion: (p, g, { m }, { lr, wd, c }) => {
-    const decayed = decoupledDecay(p, lr, wd);
-    // The step is the sign of an interpolation with beta1; the momentum itself decays with beta2.
-    const update = m.mul(c.beta1).add(g.mul(1 - c.beta1)).sign();
-    p.assign(decayed.sub(update.mul(lr)));
-    m.assign(m.mul(c.beta2).add(g.mul(1 - c.beta2)));
-  },
+/** The shared settings each checks, when the kind lists it in `uses`. */
+const SHARED_CHECKS: Record<SharedSetting, { ok: (value: number) => boolean; range: string }> = {
+  beta1: { ok: (v) => v >= 0 && v < 1, range: 'in [0, 1)' },
+  beta2: { ok: (v) => v >= 0 && v < 1, range: 'in [0, 1)' },
+  eps: { ok: (v) => v >= 0, range: '>= 0' },
 };
 
-/** Throws on hyperparameters torch would reject (and on a few it would silently misuse). */
-function checkConfig(c: OptimizerConfig): void {
-  const bad = (field: string, why: string) => {
-    throw new Error(`optimizer ${c.kind}: ${field} ${why}`);
+/** Throws on settings torch would reject (and on a few it would silently misuse). */
+function checkSettings(s: Settings): void {
+  const fail: Fail = (field, why) => {
+    throw new Error(`optimizer ${s.kind}: ${field} ${why}`);
   };
-  if (!(c.kind in UPDATES)) bad('kind', `must be one of ${Object.keys(UPDATES).join(', ')}`);
-  if (!(c.weightDecay >= 0)) bad('weightDecay', `must be >= 0, got ${c.weightDecay}`);
-  if (c.kind === 'adam' || c.kind === 'adamw' || c.kind === 'lion') {
-    if (!(c.beta1 >= 0 && c.beta1 < 1)) bad('beta1', `must be in [0, 1), got ${c.beta1}`);
-    if (!(c.beta2 >= 0 && c.beta2 < 1)) bad('beta2', `must be in [0, 1), got ${c.beta2}`);
+  if (!(s.kind in OPTIMIZER_UPDATES)) fail('kind', `must be one of ${OPTIMIZER_KINDS.join(', ')}`);
+  if (!(s.weight_decay >= 0)) fail('weight_decay', `must be >= 0, got ${s.weight_decay}`);
+  for (const key of optimizerKind(s.kind).uses) {
+    if (!SHARED_CHECKS[key].ok(s[key])) fail(key, `must be ${SHARED_CHECKS[key].range}, got ${s[key]}`);
   }
-  if ((c.kind === 'adam' || c.kind === 'adamw' || c.kind === 'adagrad') && !(c.eps >= 0)) bad('eps', `must be >= 0, got ${c.eps}`);
-  if (c.kind === 'sgd') {
-    if (!(c.momentum >= 0)) bad('momentum', `must be >= 0, got ${c.momentum}`);
-    if (c.nesterov && (c.momentum <= 0 || c.dampening !== 0)) bad('nesterov', 'needs momentum > 0 and dampening 0');
-  }
-  if (c.kind === 'adagrad') {
-    if (!(c.initialAccumulator >= 0)) bad('initialAccumulator', `must be >= 0, got ${c.initialAccumulator}`);
-    if (!((c.lrDecay ?? 0) >= 0)) bad('lrDecay', `must be >= 0, got ${c.lrDecay}`);
-  }
+  OPTIMIZER_UPDATES[s.kind].check?.(s, fail);
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -183,20 +96,22 @@ class TfOptimizer implements Optimizer {
   private steps = 0;
   private disposed = false;
 
+  /** `settings` is read at every step, so changing it in place (a live edit) retunes the optimizer. */
   constructor(
     private readonly params: Map<string, tf.Variable>,
-    private readonly config: OptimizerConfig,
+    private readonly settings: Settings,
   ) {
-    checkConfig(config);
-    this.kind = config.kind;
-    // Adagrad's sum starts at initialAccumulator; every other slot starts at zero. An sgd momentum
-    // buffer is zero until the param's first update copies the gradient in (torch: None until then).
-    const init = config.kind === 'adagrad' ? config.initialAccumulator : 0;
+    checkSettings(settings);
+    this.kind = settings.kind;
+    // Slots start at the update's initialSlot (adagrad: initial_accumulator), else zero. An sgd
+    // momentum buffer is zero until the param's first update copies the gradient in (torch: None).
+    const init = OPTIMIZER_UPDATES[this.kind].initialSlot?.(settings) ?? 0;
+    const { slots } = optimizerKind(this.kind);
     for (const [name, p] of params) {
       if (p.dtype !== 'float32') throw new Error(`optimizer: param ${name} is ${p.dtype}, expected float32`);
-      const slots: Slots = {};
-      for (const slot of slotNames(config)) slots[slot] = tf.tidy(() => tf.variable(tf.fill(p.shape, init), false));
-      this.slots.set(name, slots);
+      const own: Slots = {};
+      for (const slot of slots(settings, { name, shape: p.shape })) own[slot] = tf.tidy(() => tf.variable(tf.fill(p.shape, init), false));
+      this.slots.set(name, own);
       this.paramSteps.set(name, 0);
     }
   }
@@ -208,7 +123,7 @@ class TfOptimizer implements Optimizer {
   decayed(name: string): boolean {
     const p = this.params.get(name);
     if (!p) throw new Error(`optimizer: no param named ${name}`);
-    return this.config.weightDecay !== 0 && (this.config.decayNormsAndBiases || p.rank >= 2);
+    return paramDecay(this.settings, { name, shape: p.shape }) !== 0;
   }
 
   step(grads: Map<string, tf.Tensor>, lr: number): void {
@@ -220,13 +135,14 @@ class TfOptimizer implements Optimizer {
       if (!sameShape(g.shape, p.shape)) throw new Error(`optimizer: grad ${name} has shape [${g.shape}], param has [${p.shape}]`);
     }
     this.steps++;
-    const update = UPDATES[this.kind];
+    const { update } = OPTIMIZER_UPDATES[this.kind];
     for (const [name, p] of this.params) {
       const g = grads.get(name);
       if (!g) continue;
       const t = this.paramSteps.get(name)! + 1;
       this.paramSteps.set(name, t);
-      const hyper: Hyper = { lr, wd: this.decayed(name) ? this.config.weightDecay : 0, t, c: this.config };
+      const param = { name, shape: p.shape };
+      const hyper = { lr, wd: paramDecay(this.settings, param), t, s: this.settings, param };
       tf.tidy(() => update(p, g.dtype === 'float32' ? g : g.cast('float32'), this.slots.get(name)!, hyper));
     }
   }
@@ -290,8 +206,20 @@ class TfOptimizer implements Optimizer {
   }
 }
 
+/** The node's settings for a camelCase config: its fields over the node schema's defaults for its kind. */
+function settingsOf(c: OptimizerConfig): Settings {
+  if (!(OPTIMIZER_KINDS as readonly string[]).includes(c.kind)) throw new Error(`optimizer ${c.kind}: kind must be one of ${OPTIMIZER_KINDS.join(', ')}`);
+  if (!(c.weightDecay >= 0)) throw new Error(`optimizer ${c.kind}: weightDecay must be >= 0, got ${c.weightDecay}`);
+  return {
+    ...optimizerNode.params.parse({ kind: c.kind }), beta1: c.beta1, beta2: c.beta2, eps: c.eps, weight_decay: c.weightDecay,
+    decay_norms_and_biases: c.decayNormsAndBiases, momentum: c.momentum, nesterov: c.nesterov, dampening: c.dampening,
+    initial_accumulator: c.initialAccumulator, lr_decay: c.lrDecay ?? 0,
+  };
+}
+
 /**
- * An optimizer over `params` (names and order fixed at creation). The params stay the caller's.
+ * An optimizer over `params` (names and order fixed at creation) from a camelCase config of the
+ * torch.optim kinds. The params stay the caller's.
  * @example
  *   const opt = createOptimizer(model.params, { kind: 'adamw', beta1: 0.9, beta2: 0.95, eps: 1e-8,
  *     weightDecay: 0.1, decayNormsAndBiases: false, momentum: 0, nesterov: false, dampening: 0,
@@ -299,5 +227,14 @@ class TfOptimizer implements Optimizer {
  *   opt.step(grads, lrAt(opt.stepCount, schedule));
  */
 export function createOptimizer(params: Map<string, tf.Variable>, config: OptimizerConfig): Optimizer {
-  return new TfOptimizer(params, config);
+  return new TfOptimizer(params, settingsOf(config));
+}
+
+/**
+ * An optimizer over `params` from the optimizer node's params (defaults filled in). It reads
+ * `settings` at every step: assigning new values into the object retunes it (a live edit).
+ * @example optimizerFromSettings(model.params, optimizer.params.parse({ kind: 'muon' })).step(grads, 0.001)
+ */
+export function optimizerFromSettings(params: Map<string, tf.Variable>, settings: Settings): Optimizer {
+  return new TfOptimizer(params, settings);
 }

@@ -1,30 +1,29 @@
-// optimizer: how the node runs (its ports and params: engine/nodes/optimizer.ts).
+// optimizer: how the node runs (its ports and params: engine/nodes/optimizer.ts; its kinds:
+// engine/optim/kinds/, their updates engine/optim/updates/).
 import type * as tf from '@tensorflow/tfjs';
 import type { Gpt } from '../../model/gpt';
 import { implementNode } from '../../nodes/define';
 import { optimizer, type OptimizerParams } from '../../nodes/optimizer';
-import { createOptimizer, type OptimizerConfig } from '../../optim/optimizers';
+import { optimizerKind } from '../../optim/kinds';
+import { optimizerFromSettings } from '../../optim/optimizers';
 
 export const optimizerImplementation = implementNode(optimizer, {
   create(p, setup) {
     const gpt = setup.inputs.model as Gpt;
-    const config = optimizerConfig(p);
-    const optim = createOptimizer(gpt.params, config);
+    const settings = { ...p }; // the optimizer reads it at every update: a live edit changes it in place
+    const optim = optimizerFromSettings(gpt.params, settings);
     return {
       outputs: { model: gpt, optimizer: optim },
       step({ grads, lr }, ctx) {
-        const rate = typeof lr === 'number' ? lr : p.lr;
+        const rate = typeof lr === 'number' ? lr : settings.lr;
         if ((grads as Map<string, tf.Tensor>).size === 0) return; // backward skipped this update
         optim.step(grads as Map<string, tf.Tensor>, rate);
         ctx.metric('lr', rate);
       },
-      // The optimizer reads its config at every update: a live edit changes it in place.
       retune(next) {
-        const changed = optimizerConfig(next as OptimizerParams);
-        if (p.kind === 'sgd' && (changed.momentum === 0) !== (config.momentum === 0)) {
-          throw new Error('momentum cannot switch between 0 and non-zero while sgd trains (its momentum buffer would appear or vanish); fork the run instead');
-        }
-        Object.assign(config, changed);
+        const changed = stateSlotChange(gpt, settings, next as OptimizerParams);
+        if (changed) throw new Error(`${changed} cannot change so while ${p.kind} trains (its state would appear or vanish); fork the run instead`);
+        Object.assign(settings, next);
       },
       saveState: () => ({ tensors: optim.getState() }),
       loadState(state) {
@@ -37,10 +36,14 @@ export const optimizerImplementation = implementNode(optimizer, {
   },
 });
 
-function optimizerConfig(p: OptimizerParams): OptimizerConfig {
-  return {
-    kind: p.kind, beta1: p.beta1, beta2: p.beta2, eps: p.eps, weightDecay: p.weight_decay,
-    decayNormsAndBiases: p.decay_norms_and_biases, momentum: p.momentum, nesterov: p.nesterov,
-    dampening: p.dampening, initialAccumulator: p.initial_accumulator,
-  };
+/** The edited fields when the edit changes the state slots the kind keeps (sgd: momentum 0 <-> non-zero), else undefined. */
+function stateSlotChange(gpt: Gpt, before: OptimizerParams, after: OptimizerParams): string | undefined {
+  const { slots } = optimizerKind(before.kind);
+  for (const [name, v] of gpt.params) {
+    const param = { name, shape: v.shape };
+    if (slots(before, param).join() !== slots(after, param).join()) {
+      return Object.keys(after).filter((k) => after[k as keyof OptimizerParams] !== before[k as keyof OptimizerParams]).join(', ');
+    }
+  }
+  return undefined;
 }
