@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compile } from '../compiler/compile';
-import { estimateMemory, formatBytes, optimizerSlots } from './estimate';
+import { optimizerStateFloats } from '../optim/kinds';
+import { estimateMemory, formatBytes } from './estimate';
 import { overBudgetProblems } from './over-budget';
 
 const node = (id: string, params: Record<string, unknown>) => ({ id, type: id.replace(/#.*/, ''), params, position: { x: 0, y: 0 } });
@@ -49,10 +50,17 @@ test('the tiny model on tfjs: every part computed by hand', () => {
 });
 
 test('optimizer state per kind, and gradient accumulation keeps a running sum', () => {
-  assert.equal(optimizerSlots({ kind: 'sgd', momentum: 0 }), 0);
-  assert.equal(optimizerSlots({ kind: 'sgd', momentum: 0.9 }), 1);
-  assert.equal(optimizerSlots({ kind: 'lion' }), 1);
-  assert.equal(optimizerSlots({ kind: 'adagrad' }), 1);
+  const matrix = [{ name: 'blocks.0.attn.wq', shape: [4, 4] }];
+  assert.equal(optimizerStateFloats({ kind: 'sgd', momentum: 0 }, matrix), 0);
+  assert.equal(optimizerStateFloats({ kind: 'sgd', momentum: 0.9 }, matrix), 16);
+  assert.equal(optimizerStateFloats({ kind: 'lion' }, matrix), 16);
+  assert.equal(optimizerStateFloats({ kind: 'adagrad' }, matrix), 16);
+  assert.equal(optimizerStateFloats({ kind: 'adamw' }, matrix), 32);
+  // muon: one momentum buffer per hidden matrix, AdamW's m and v for the embedding and 1-D params
+  assert.equal(optimizerStateFloats({ kind: 'muon' }, [...matrix, { name: 'wte', shape: [6, 4] }, { name: 'norm_f.weight', shape: [4] }]), 16 + 2 * 24 + 2 * 4);
+  assert.throws(() => optimizerStateFloats({ kind: 'rmsprop' }, matrix), /unknown kind rmsprop/);
+  // the tiny model: hidden matrices 4 * 64 + 3 * 128 = 640 (one slot); wte 128 and the norms 24 (two)
+  assert.equal(estimateMemory(tinyPlan({ optimizer: { kind: 'muon' } }))!.bytes.optimizer, (640 + 2 * (128 + 24)) * 4);
   assert.equal(estimateMemory(tinyPlan({ optimizer: { kind: 'sgd', momentum: 0 } }))!.bytes.optimizer, 0);
   assert.equal(estimateMemory(tinyPlan({ optimizer: { kind: 'lion' } }))!.bytes.optimizer, 792 * 4);
   assert.equal(estimateMemory(tinyPlan({ backward: { grad_accum_steps: 4 } }))!.bytes.gradients, 2 * 792 * 4 + 1024);

@@ -17,7 +17,7 @@
 import type { Plan } from '../plan';
 import { planShapes, type ModelShape, type PlanShapes, type TrainShape } from './shapes';
 
-export { planShapes, optimizerSlots, type PlanShapes } from './shapes';
+export { planShapes, type PlanShapes } from './shapes';
 
 export const FLOAT32_BYTES = 4;
 
@@ -109,7 +109,7 @@ function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate
   const train = s.train;
   const tied = m.tied ? p.tiedHeadCopies * m.vocabSize * m.dModel * FLOAT32_BYTES : 0;
   const gradients = train ? paramBytes * (train.gradAccumSteps > 1 ? 2 : 1) + tied : 0;
-  const optimizer = train ? paramBytes * train.optimizerSlots : 0;
+  const optimizer = train ? train.optimizerFloats * FLOAT32_BYTES : 0; // per kind and param (engine/optim/kinds/)
   const acts = train ? trainActivationFloats(m, train, p) : { layers: 0, scores: 0, logits: 0 };
   const activations = (acts.layers + acts.scores + acts.logits) * FLOAT32_BYTES;
   const evalBytes = Math.max(0, ...s.evals.map((e) => inferenceFloats(m, e.batchSize, e.contextLength, e.batchSize * e.contextLength, p) * FLOAT32_BYTES));

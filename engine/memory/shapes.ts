@@ -1,6 +1,8 @@
 // What a plan trains, reduced to the sizes memory depends on: the model's shapes, the training
 // micro-batch, the optimizer's state per parameter, and the eval and sample nodes' buffers.
 import { gptParamSpecs } from '../model/param-specs';
+import type { ParamInfo } from '../optim/kinds/define';
+import { optimizerStateFloats } from '../optim/kinds';
 import type { Plan, PlanNode } from '../plan';
 
 /** The model node's sizes (snake_case fields are the node's params, named in refusals). */
@@ -15,6 +17,7 @@ export interface ModelShape {
   ffn: 'swiglu' | 'gelu';
   tied: boolean; // the output head is wte transposed
   parameters: number; // scalar parameters (tied embeddings counted once)
+  params: ParamInfo[]; // every parameter's name and shape, in the canonical order
 }
 
 /** Sizes of one training micro-batch and what the step keeps besides it. */
@@ -24,7 +27,7 @@ export interface TrainShape {
   contextLength: number; // T
   gradAccumSteps: number; // micro-batches per optimizer step (> 1 keeps a gradient sum)
   optimizerNodeId?: string;
-  optimizerSlots: number; // state tensors the optimizer keeps per parameter (adamw: m and v)
+  optimizerFloats: number; // the optimizer's state, in floats (adamw: m and v of every parameter)
 }
 
 export interface EvalShape {
@@ -47,25 +50,6 @@ export interface PlanShapes {
 
 const num = (node: PlanNode, key: string): number => Number(node.params[key]);
 
-/**
- * The state tensors each optimizer kind keeps per parameter (engine/optim/optimizers.ts slotNames).
- * @example optimizerSlots({ kind: 'sgd', momentum: 0 }) // 0
- */
-export function optimizerSlots(params: Record<string, unknown>): number {
-  switch (params.kind) {
-    case 'adam':
-    case 'adamw':
-      return 2;
-    case 'sgd':
-      return Number(params.momentum ?? 0) !== 0 ? 1 : 0;
-    case 'lion':
-    case 'adagrad':
-      return 1;
-    default:
-      return 2;
-  }
-}
-
 function modelShape(node: PlanNode): ModelShape {
   const p = node.params;
   const shape = {
@@ -74,7 +58,7 @@ function modelShape(node: PlanNode): ModelShape {
   };
   const specs = gptParamSpecs({ ...shape, ropeTheta: 10000, norm: p.norm === 'layernorm' ? 'layernorm' : 'rmsnorm', tieEmbeddings: shape.tied });
   const parameters = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  return { nodeId: node.id, ...shape, parameters };
+  return { nodeId: node.id, ...shape, parameters, params: specs.map(({ name, shape: dims }) => ({ name, shape: dims })) };
 }
 
 /**
@@ -91,7 +75,7 @@ export function planShapes(plan: Plan): PlanShapes | undefined {
   const train: TrainShape | undefined = batch && backward ? {
     nodeId: batch.id, batchSize: num(batch, 'batch_size'), contextLength: num(batch, 'context_length'),
     gradAccumSteps: num(backward, 'grad_accum_steps') || 1,
-    ...(optimizer ? { optimizerNodeId: optimizer.id } : {}), optimizerSlots: optimizer ? optimizerSlots(optimizer.params) : 0,
+    ...(optimizer ? { optimizerNodeId: optimizer.id } : {}), optimizerFloats: optimizer ? optimizerStateFloats(optimizer.params, model.params) : 0,
   } : undefined;
   const evals = plan.nodes.filter((n) => n.kind === 'eval').map((n) => ({
     nodeId: n.id, batchSize: num(n, 'batch_size'), contextLength: num(n, 'context_length') || model.contextLength,

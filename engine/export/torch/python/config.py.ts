@@ -1,11 +1,46 @@
 // config.py of the PyTorch export: the checks of config.json.
-// Verbatim in a raw string (so no backticks or ${ inside, apart from the kinds, which come from the
-// node schemas); it holds no user values (see ../export.ts).
-import { OPTIMIZER_KINDS } from '../../../nodes/optimizer';
+// Verbatim in a raw string (so no backticks or ${ inside, apart from the schedule kinds and the
+// optimizer section, which come from the node schemas); it holds no user values (see ../export.ts).
+import { z } from 'zod';
+import { optimizer } from '../../../nodes/optimizer';
 import { SCHEDULE_KINDS } from '../../../nodes/scheduler';
 
 /** Python string literals: ["a", "b"] -> '"a", "b"'. */
 const pyStrings = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
+/** A bound as a Python literal; past 2^53 (zod's "any integer") none. */
+const pyBound = (value: unknown, none: string) => (typeof value === 'number' && Math.abs(value) < Number.MAX_SAFE_INTEGER ? String(value) : none);
+
+/**
+ * config.py's check of one param, from its zod schema: choices, true/false, or a number's range.
+ * @example pyCheck(z.number().positive().max(10)) // 'number(0, 10, lo_open=True)'
+ */
+export function pyCheck(schema: z.ZodType, key: string): string {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  if (Array.isArray(json.enum)) return `one_of(${pyStrings(json.enum as string[])})`;
+  if (json.type === 'boolean') return 'boolean';
+  if (json.type === 'integer') return `integer(${pyBound(json.minimum, '-BIG')}, ${pyBound(json.maximum, 'BIG')})`;
+  if (json.type === 'number') {
+    const loOpen = typeof json.exclusiveMinimum === 'number';
+    const hiOpen = typeof json.exclusiveMaximum === 'number';
+    const lo = pyBound(loOpen ? json.exclusiveMinimum : json.minimum, '-1e308');
+    const hi = pyBound(hiOpen ? json.exclusiveMaximum : json.maximum, '1e308');
+    return `number(${lo}, ${hi}${loOpen ? ', lo_open=True' : ''}${hiOpen ? ', hi_open=True' : ''})`;
+  }
+  throw new Error(`config.py: no check for a ${String(json.type)} param (${key})`);
+}
+
+/** A config.json section's checks from a node's params schema, wrapped like the hand-written ones. */
+function pySection(schema: z.ZodObject): string {
+  const entries = ['"node_id": node_id', ...Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, s]) => `${JSON.stringify(key)}: ${pyCheck(s, key)}`)];
+  const lines: string[] = [];
+  for (const entry of entries) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + entry.length < 100) lines[last] += ` ${entry},`;
+    else lines.push(`        ${entry},`);
+  }
+  return `section({\n${lines.join('\n')}\n    })`;
+}
 
 export const CONFIG_PY = String.raw`# config.json: every value of the exported pipeline. The Python sources contain no user values;
 # this file is the only thing that differs between exports, so it is checked field by field on
@@ -156,12 +191,7 @@ SCHEMA = section({
     "loss": section({"node_id": node_id}),
     "backward": section({"node_id": node_id, "grad_accum_steps": integer(1, 1024)}),
     "clip": section({"node_id": node_id, "max_norm": number(0, 1e6)}, nullable=True),
-    "optimizer": section({
-        "node_id": node_id, "kind": one_of(${pyStrings(OPTIMIZER_KINDS)}), "lr": number(0, 10, lo_open=True),
-        "weight_decay": number(0, 10), "beta1": number(0, 1, hi_open=True), "beta2": number(0, 1, hi_open=True),
-        "eps": number(0, 1, lo_open=True), "momentum": number(0, 1, hi_open=True), "nesterov": boolean,
-        "dampening": number(0, 1), "initial_accumulator": number(0, 1e308), "decay_norms_and_biases": boolean,
-    }),
+    "optimizer": ${pySection(optimizer.params)},
     "schedule": section({
         "node_id": node_id, "kind": one_of(${pyStrings(SCHEDULE_KINDS)}), "lr": number(0, 10, lo_open=True),
         "min_lr": number(0, 10), "warmup_steps": integer(0, BIG), "decay_steps": integer(0, BIG), "step_size": integer(1, BIG),

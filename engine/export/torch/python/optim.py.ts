@@ -1,11 +1,19 @@
-// optim.py of the PyTorch export: schedules and optimizers, mirroring engine/optim/.
-// Verbatim in a raw string (so no backticks or ${ inside); it holds no user values (see ../export.ts).
-export const OPTIM_PY = String.raw`# Learning-rate schedules and optimizers with the engine's semantics (engine/optim/): lr_at is
+// optim.py of the PyTorch export: schedules and optimizers, mirroring engine/optim/. The common part
+// is here; each optimizer kind's class comes from its definition (engine/optim/kinds/<kind>.ts).
+// Verbatim raw strings (so no backticks or ${ inside); it holds no user values (see ../export.ts).
+import type { AnyOptimizerKind } from '../../../optim/kinds/define';
+import { OPTIMIZER_KIND_DEFINITIONS } from '../../../optim/kinds';
+
+const KINDS = OPTIMIZER_KIND_DEFINITIONS as readonly AnyOptimizerKind[];
+
+const COMMON_PY = String.raw`# Learning-rate schedules and optimizers with the engine's semantics (engine/optim/): lr_at is
 # engine/optim/schedules.ts line for line; AdamW, Adam, SGD and Adagrad are torch.optim (the
-# engine was written to match them); Lion (Chen et al. 2023) is written out below. Weight decay
-# skips params of rank < 2 (norm weights) unless decay_norms_and_biases. Optimizer state is
-# converted to and from the engine's checkpoint names (optim.step, optim.m.<param>, ...).
+# engine was written to match them); Lion (Chen et al. 2023) and Muon (Keller Jordan 2024) are
+# written out below. Weight decay skips params of rank < 2 (norm weights) unless
+# decay_norms_and_biases. Optimizer state is converted to and from the engine's checkpoint names
+# (optim.step, optim.m.<param>, ...). One Kind subclass per optimizer kind, listed in KINDS.
 import math
+import re
 
 import torch
 
@@ -41,89 +49,76 @@ def lr_at(step, c, total_steps):
     raise ValueError("unknown schedule kind %r" % kind)
 
 
-class Lion(torch.optim.Optimizer):
-    """Lion: p *= 1 - lr * wd; p -= lr * sign(beta1 * m + (1 - beta1) * g); m = beta2 * m + (1 - beta2) * g."""
+class Kind:
+    """How one optimizer kind builds its torch optimizer and names its state the engine's way. The
+    defaults fit the torch.optim kinds; a kind overrides what differs. c is the live config section."""
+    slot_keys = {}  # the engine's slot name -> the torch state key
+    counts_steps = False  # torch keeps state["step"] per param (adam, adamw, adagrad)
 
-    def __init__(self, params, lr, betas, weight_decay):
-        super().__init__(params, dict(lr=lr, betas=betas, weight_decay=weight_decay))
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            lr, wd = group["lr"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad
-                state = self.state[p]
-                if "exp_avg" not in state:
-                    state["exp_avg"] = torch.zeros_like(p)
-                m = state["exp_avg"]
-                if wd != 0:
-                    p.mul_(1 - lr * wd)
-                update = (m * beta1).add_(g, alpha=1 - beta1).sign_()
-                p.add_(update, alpha=-lr)
-                m.mul_(beta2).add_(g, alpha=1 - beta2)
-
-
-# The engine's per-param state slots and the torch.optim state keys they correspond to.
-SLOTS = {
-    "adamw": [("m", "exp_avg"), ("v", "exp_avg_sq")],
-    "adam": [("m", "exp_avg"), ("v", "exp_avg_sq")],
-    "lion": [("m", "exp_avg")],
-    "sgd": [("momentum", "momentum_buffer")],
-    "adagrad": [("sum", "sum")],
-}
-
-
-class Optimizer:
-    """A torch optimizer over named params, with the engine's grouping, lr per step and state names."""
-
-    def __init__(self, named_params, c):
+    def __init__(self, c):
         self.c = c
-        self.kind = c["kind"]
-        self.named = list(named_params)  # [(name, param)] in the model's canonical order
-        wd = c["weight_decay"]
-        decay = [p for n, p in self.named if self.decayed(p)]
-        no_decay = [p for n, p in self.named if not self.decayed(p)]
-        groups = [g for g in ({"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
-        lr, betas, eps = c["lr"], (c["beta1"], c["beta2"]), c["eps"]
-        if self.kind == "adamw":
-            self.torch = torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
-        elif self.kind == "adam":
-            self.torch = torch.optim.Adam(groups, lr=lr, betas=betas, eps=eps)
-        elif self.kind == "sgd":
-            self.torch = torch.optim.SGD(groups, lr=lr, momentum=c["momentum"], dampening=c["dampening"], nesterov=c["nesterov"])
-        elif self.kind == "adagrad":
-            self.torch = torch.optim.Adagrad(groups, lr=lr, eps=eps, initial_accumulator_value=c["initial_accumulator"])
-        elif self.kind == "lion":
-            self.torch = Lion(groups, lr=lr, betas=betas, weight_decay=wd)
-        else:
-            raise ValueError("unknown optimizer kind %r" % self.kind)
-        self.has_decay_group = bool(decay)  # param_groups[0] then: the group whose weight_decay a live edit changes
-        self.steps = 0  # calls to step()
-        self.param_steps = {n: 0 for n, _ in self.named}  # updates each param received
 
-    def retune(self):
+    def build(self, named):
+        """The torch optimizer over [(name, param)]."""
+        raise NotImplementedError
+
+    def decayed(self, p):
+        return self.c["weight_decay"] != 0 and (self.c["decay_norms_and_biases"] or p.dim() >= 2)
+
+    def decay_groups(self, named):
+        """Param groups: those that decay (first, marked "decayed") and those that do not."""
+        wd = self.c["weight_decay"]
+        decay = [p for n, p in named if self.decayed(p)]
+        no_decay = [p for n, p in named if not self.decayed(p)]
+        groups = ({"params": decay, "weight_decay": wd, "decayed": True}, {"params": no_decay, "weight_decay": 0.0, "decayed": False})
+        return [g for g in groups if g["params"]]
+
+    def slots(self, name, p):
+        """The engine's slots of one param, as [(slot, torch state key)]."""
+        return list(self.slot_keys.items())
+
+    def initial(self, slot):
+        """The value of a slot torch has not created yet."""
+        return 0.0
+
+    def restored(self, p, t, state):
+        """The torch state of a param restored at its t-th update, from {torch key: tensor}."""
+        if self.counts_steps:
+            state["step"] = torch.tensor(float(t))
+        return state
+
+    def retune(self, opt):
         """Takes a live edit of the config's hyperparameters (the kind and the grouping stay)."""
         c = self.c
-        for group in self.torch.param_groups:
+        for group in opt.param_groups:
             if "betas" in group:
                 group["betas"] = (c["beta1"], c["beta2"])
             for key in ("eps", "momentum", "dampening", "nesterov"):
                 if key in group:
                     group[key] = c[key]
-        if self.has_decay_group:
-            self.torch.param_groups[0]["weight_decay"] = c["weight_decay"]
+            if group["decayed"]:
+                group["weight_decay"] = c["weight_decay"]
 
-    def decayed(self, p):
-        return self.c["weight_decay"] != 0 and (self.c["decay_norms_and_biases"] or p.dim() >= 2)
 
-    def slots(self):
-        if self.kind == "sgd" and self.c["momentum"] == 0:
-            return []
-        return SLOTS[self.kind]
+`;
+
+const OPTIMIZER_PY = String.raw`class Optimizer:
+    """A torch optimizer over named params, with the engine's grouping, lr per step and state names."""
+
+    def __init__(self, named_params, c):
+        self.c = c
+        self.kind = c["kind"]
+        if self.kind not in KINDS:
+            raise ValueError("unknown optimizer kind %r" % self.kind)
+        self.rule = KINDS[self.kind](c)
+        self.named = list(named_params)  # [(name, param)] in the model's canonical order
+        self.torch = self.rule.build(self.named)
+        self.steps = 0  # calls to step()
+        self.param_steps = {n: 0 for n, _ in self.named}  # updates each param received
+
+    def retune(self):
+        """Takes a live edit of the config's hyperparameters (the kind and the grouping stay)."""
+        self.rule.retune(self.torch)
 
     def step(self, lr):
         for group in self.torch.param_groups:
@@ -140,10 +135,10 @@ class Optimizer:
         for n, p in self.named:
             out.append(("optim.step." + n, torch.tensor(self.param_steps[n], dtype=torch.int32)))
             state = self.torch.state.get(p, {})
-            for slot, key in self.slots():
+            for slot, key in self.rule.slots(n, p):
                 value = state.get(key)
                 if value is None:  # never updated (sgd's buffer starts as a copy of the first grad)
-                    value = torch.full_like(p, self.c["initial_accumulator"] if self.kind == "adagrad" else 0.0)
+                    value = torch.full_like(p, self.rule.initial(slot))
                 out.append(("optim.%s.%s" % (slot, n), value.detach().float().cpu()))
         return out
 
@@ -152,7 +147,7 @@ class Optimizer:
         expected = {"optim.step": []}
         for n, p in self.named:
             expected["optim.step." + n] = []
-            for slot, _ in self.slots():
+            for slot, _ in self.rule.slots(n, p):
                 expected["optim.%s.%s" % (slot, n)] = list(p.shape)
         for key, shape in expected.items():
             if key not in tensors:
@@ -175,14 +170,18 @@ class Optimizer:
             t = count("optim.step." + n)
             self.param_steps[n] = t
             state = {}
-            for slot, key in self.slots():
+            for slot, key in self.rule.slots(n, p):
                 state[key] = torch.as_tensor(tensors["optim.%s.%s" % (slot, n)], dtype=torch.float32).to(p.device).clone()
-            if self.kind in ("adam", "adamw", "adagrad"):
-                state["step"] = torch.tensor(float(t))
-            if self.kind == "sgd" and t == 0:
-                state = {}  # torch starts the momentum buffer at the first update
+            state = self.rule.restored(p, t, state)
             if state:
                 self.torch.state[p] = state
             else:
                 self.torch.state.pop(p, None)
 `;
+
+/** The kinds' classes, then the table Optimizer looks a config's kind up in. */
+const kindsPy = () =>
+  `${KINDS.map((d) => d.python.source).join('\n\n')}\n\n# The optimizer kinds by config.json's optimizer.kind.\n` +
+  `KINDS = {${KINDS.map((d) => `${JSON.stringify(d.kind)}: ${d.python.className}`).join(', ')}}\n`;
+
+export const OPTIM_PY = `${COMMON_PY}${kindsPy()}\n\n${OPTIMIZER_PY}`;
