@@ -57,3 +57,17 @@ test('SGD with Nesterov momentum + step schedule, no clip: same losses', async (
   assert.equal(torch[0].grad_norm, undefined, 'no clip node, no grad_norm (as the engine)');
   assert.ok(torch[19].loss < torch[0].loss - 0.5, 'and it learns');
 });
+
+test('Muon (hidden matrices) + AdamW (embeddings, 1-D params) + cosine warmup + clipping: same losses, and both learn', async () => {
+  // The schedule scales muon_lr and adam_lr by its lr ÷ the optimizer's lr: equal here, so they peak as set.
+  const { engine, torch } = await compare('muon', {
+    optimizer: { kind: 'muon', lr: 0.01, weight_decay: 0.1, muon_lr: 0.02, adam_lr: 0.01, adam_weight_decay: 0.01 },
+    scheduler: { kind: 'cosine', lr: 0.01, min_lr: 0.001, warmup_steps: 3 }, clip: { max_norm: 1 }, backward: { grad_accum_steps: 2 },
+  });
+  const lossDiff = maxRelDiff(torch, engine);
+  console.log(`muon: max relative loss difference ${lossDiff.toExponential(2)}`);
+  assert.ok(lossDiff < TOLERANCE, `loss differs by ${lossDiff}`);
+  assert.ok(maxRelDiff(torch, engine, 'grad_norm') < TOLERANCE);
+  assert.ok(engine[19].loss < engine[0].loss - 1, `the engine's loss falls: ${engine[0].loss} -> ${engine[19].loss}`);
+  assert.ok(torch[19].loss < torch[0].loss - 1, 'and so does torch\'s');
+});
