@@ -58,16 +58,27 @@ test('SGD with Nesterov momentum + step schedule, no clip: same losses', async (
   assert.ok(torch[19].loss < torch[0].loss - 0.5, 'and it learns');
 });
 
-test('Muon (hidden matrices) + AdamW (embeddings, 1-D params) + cosine warmup + clipping: same losses, and both learn', async () => {
+test('Muon (hidden matrices) + AdamW (embeddings, 1-D params) + cosine warmup + clipping: same losses, both learn, checkpoints cross', async () => {
   // The schedule scales muon_lr and adam_lr by its lr ÷ the optimizer's lr: equal here, so they peak as set.
-  const { engine, torch } = await compare('muon', {
+  const options = {
     optimizer: { kind: 'muon', lr: 0.01, weight_decay: 0.1, muon_lr: 0.02, adam_lr: 0.01, adam_weight_decay: 0.01 },
     scheduler: { kind: 'cosine', lr: 0.01, min_lr: 0.001, warmup_steps: 3 }, clip: { max_norm: 1 }, backward: { grad_accum_steps: 2 },
-  });
+    checkpoint: { every: 10 },
+  };
+  const { engine, torch, exportDir } = await compare('muon', options);
   const lossDiff = maxRelDiff(torch, engine);
   console.log(`muon: max relative loss difference ${lossDiff.toExponential(2)}`);
   assert.ok(lossDiff < TOLERANCE, `loss differs by ${lossDiff}`);
   assert.ok(maxRelDiff(torch, engine, 'grad_norm') < TOLERANCE);
   assert.ok(engine[19].loss < engine[0].loss - 1, `the engine's loss falls: ${engine[0].loss} -> ${engine[19].loss}`);
   assert.ok(torch[19].loss < torch[0].loss - 1, 'and so does torch\'s');
+
+  // Muon's state (momentum per hidden matrix; m, v and step counts for the rest) crosses both ways.
+  const pipeline = loopPipeline({ data, steps: 20, ...options });
+  const fromTorch = await runEngine(pipeline, join(dir, 'muon-from-torch'), { resume: join(exportDir, 'run', 'checkpoints', 'ckpt-000010') });
+  const back = runTrainPy(exportDir, ['--device', 'cpu', '--resume', join(dir, 'muon-engine', 'checkpoints', 'ckpt-000010.json'), '--out', join(dir, 'muon-from-engine')]);
+  assert.equal(back.status, 0, back.stderr);
+  const fromEngine = readJsonl(join(dir, 'muon-from-engine', 'train_log.jsonl')) as unknown as StepLine[];
+  assert.deepEqual([fromTorch.map((l) => l.step), fromEngine.map((l) => l.step)], [[11, 12, 13, 14, 15, 16, 17, 18, 19, 20], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]]);
+  assert.ok(maxRelDiff(fromTorch, torch.slice(10)) < TOLERANCE && maxRelDiff(fromEngine, engine.slice(10)) < TOLERANCE);
 });
