@@ -33,15 +33,18 @@ test("applicability is read from the schema's appliesTo metadata", () => {
   const fields = fieldsOf('optimizer');
   const by = (key: string) => fields.find((f) => f.key === key)!;
   assert.deepEqual(by('momentum').appliesWhen, [{ key: 'kind', values: ['sgd'] }]);
-  assert.deepEqual(by('beta1').appliesWhen, [{ key: 'kind', values: ['adam', 'adamw', 'lion'] }]);
+  assert.deepEqual(by('beta1').appliesWhen, [{ key: 'kind', values: ['adamw', 'adam', 'lion'] }]);
+  assert.deepEqual(by('adam_lr').appliesWhen, [{ key: 'kind', values: ['muon'] }]);
   assert.deepEqual(by('decay_norms_and_biases').appliesWhen, []);
   assert.equal(by('momentum').description, 'momentum'); // no kind names left in the help text
   assert.deepEqual(by('weight_decay').appliesWhen, []);
-  assert.equal(conditionText(by('eps')), 'kind is adam or adamw or adagrad');
+  assert.equal(conditionText(by('eps')), 'kind is adamw or adam or adagrad');
   const adamw = { kind: 'adamw' };
   const sgd = { kind: 'sgd' };
   assert.ok(fieldApplies(by('beta1'), adamw, fields) && !fieldApplies(by('beta1'), sgd, fields));
   assert.ok(!fieldApplies(by('momentum'), adamw, fields) && fieldApplies(by('momentum'), sgd, fields));
+  assert.ok(fieldApplies(by('muon_momentum'), { kind: 'muon' }, fields) && !fieldApplies(by('muon_momentum'), sgd, fields));
+  assert.ok(!fieldApplies(by('beta1'), { kind: 'muon' }, fields)); // muon's AdamW has its own betas
   assert.ok(fieldApplies(by('beta1'), {}, fields)); // default kind is adamw
   for (const key of ['model', 'get_batch', 'eval', 'checkpoint', 'clip', 'backward']) {
     assert.ok(fieldsOf(key).every((f) => f.appliesWhen.length === 0), `${key} has no switch`);
