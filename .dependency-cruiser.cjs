@@ -54,7 +54,15 @@ module.exports = {
       severity: 'error',
       from: { path: UI, pathNot: TESTS },
       // The model's config and parameter list are plain data (no tfjs): the page counts parameters with them.
-      to: { path: '^engine/(runtime/kinds|model|optim|tf)/', pathNot: '^engine/model/(config|param-specs)\\.ts$', dependencyTypesNot: ['type-only'] },
+      // The optimizer kinds' definitions (engine/optim/kinds/) are too; their updates are not.
+      to: { path: '^engine/(runtime/kinds|model|optim|tf)/', pathNot: '^engine/model/(config|param-specs)\\.ts$|^engine/optim/kinds/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'definitions-no-tfjs',
+      comment: 'Node and optimizer-kind definitions are what the canvas loads: no tfjs, no implementation behind them.',
+      severity: 'error',
+      from: { path: '^engine/(nodes|optim/kinds)/', pathNot: TESTS },
+      to: { path: '@tensorflow|^engine/(runtime/kinds|optim/updates|optim/optimizers|tf)/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'server-no-ui',
