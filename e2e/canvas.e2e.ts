@@ -153,6 +153,30 @@ test('drag a block from the palette, connect it; a wrong-type connection is refu
   await close(s);
 });
 
+test('switching the optimizer to Muon shows its own settings, hides the others, and the estimate follows', async () => {
+  const s = await open();
+  const { page } = s;
+  await selectBlock(page, 'optimizer');
+  assert.equal(await page.locator('[data-testid="param-muon_lr"]').isVisible(), false); // folded: not used by adamw
+  await page.selectOption('[data-testid="input-kind"]', 'muon');
+  await page.locator('[data-testid="param-muon_lr"]').waitFor();
+  for (const key of ['muon_momentum', 'muon_nesterov', 'ns_steps', 'adam_lr', 'adam_beta1', 'adam_weight_decay', 'lr', 'weight_decay']) {
+    assert.equal(await page.locator(`[data-testid="param-${key}"]`).isVisible(), true, `${key} shows for muon`);
+  }
+  for (const key of ['beta1', 'eps', 'momentum', 'initial_accumulator']) {
+    assert.equal(await page.locator(`[data-testid="param-${key}"]`).isVisible(), false, `${key} is folded for muon`);
+  }
+  // The seed's schedule peaks at 0.002, the optimizer's lr is 0.001: Muon would run at twice muon_lr.
+  await waitForProblems(page, 1);
+  assert.match(await page.locator('[data-testid="problems"]').innerText(), /optimizer\.lr.*must equal the scheduler's lr \(0\.002\)/s);
+  await shot(page, '04-optimizer-muon');
+  await page.fill('[data-testid="input-lr"]', '0.002');
+  await waitForProblems(page, 0);
+  const optimizer = (await documentJson(page)).nodes.find((n: { id: string }) => n.id === 'optimizer');
+  assert.deepEqual([optimizer.params.kind, optimizer.params.lr], ['muon', 0.002]);
+  await close(s);
+});
+
 test('switching the optimizer to SGD in the inspector changes the JSON in Monaco, and back', async () => {
   const s = await open();
   const { page } = s;

@@ -44,7 +44,7 @@ export const optimizer = defineNode({
   outputs: { model: port('Model', 'model'), optimizer: port('Optimizer', 'optimizer') },
   params: z.object({
     kind: z.enum(OPTIMIZER_KINDS).default('adamw').describe('update rule'),
-    lr: z.number().positive().max(10).default(1e-3).describe('learning rate when no scheduler is connected (muon: a schedule scales muon_lr and adam_lr by its lr ÷ this one)'),
+    lr: z.number().positive().max(10).default(1e-3).describe('learning rate when no scheduler is connected (muon: a schedule scales muon_lr and adam_lr by its lr ÷ this one, so set both equal)'),
     weight_decay: z.number().min(0).max(10).default(0.1).describe(`decoupled for ${decayText('decoupled')}, L2 for ${decayText('l2')}`),
     beta1: shared('beta1'),
     beta2: shared('beta2'),
@@ -54,7 +54,7 @@ export const optimizer = defineNode({
   }),
   hot: ['lr', 'weight_decay', 'beta1', 'beta2', 'eps', ...KINDS.flatMap((d) => d.hot), 'decay_norms_and_biases'] as never[],
   summary: ['kind', 'weight_decay'],
-  check: (p) => optimizerKind(p.kind).check?.(p) ?? [],
+  check: (p, ctx) => optimizerKind(p.kind).check?.(p, ctx) ?? [],
 });
 
 /** An optimizer node's params, defaults filled in. */

@@ -62,6 +62,17 @@ before(async () => {
   await useBackend('wasm');
 });
 
+test('with a scheduler, muon needs its lr equal to the schedule\'s (which scales muon_lr and adam_lr): an error on optimizer.lr', () => {
+  const doc = structuredClone(smoke);
+  Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { kind: 'muon', lr: 0.001 });
+  const result = compile(doc);
+  assert.equal(result.ok, false);
+  const problems = result.diagnostics.filter((d) => d.nodeId === 'optimizer');
+  assert.deepEqual(problems.map((d) => [d.field, d.message]), [['lr', "must equal the scheduler's lr (0.01) for muon: the schedule scales muon_lr and adam_lr by its lr ÷ this lr"]]);
+  Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { lr: 0.01 });
+  assert.equal(compile(doc).ok, true);
+});
+
 test('muon trains: the loss falls', async () => {
   const { result, losses } = await train(muonPlan(30));
   assert.equal(result.status, 'completed');

@@ -4,7 +4,7 @@
 // definitions (engine/optim/kinds/index.ts lists them); the tfjs update lives in
 // engine/optim/updates/<kind>.ts, so the canvas imports no tfjs.
 import type { z } from 'zod';
-import type { ParamIssue } from '../../nodes/define';
+import type { CheckContext, ParamIssue } from '../../nodes/define';
 
 /** Settings several kinds read, declared once (engine/nodes/optimizer.ts); a kind lists those it uses. */
 export type SharedSetting = 'beta1' | 'beta2' | 'eps';
@@ -43,8 +43,8 @@ export interface OptimizerKindDefinition<K extends string = string, S extends z.
   slots: (settings: OptimizerSettings, param: ParamInfo) => readonly string[];
   /** The weight decay one param gets (default: `defaultDecay`). */
   decay?: (settings: OptimizerSettings, param: ParamInfo) => number;
-  /** Cross-field checks of its settings, each naming the field. */
-  check?: (settings: OptimizerSettings) => ParamIssue[];
+  /** Checks of its settings across fields (and against the nodes wired to it), each naming the field. */
+  check?: (settings: OptimizerSettings, ctx: CheckContext) => ParamIssue[];
   python: PythonKind;
 }
 

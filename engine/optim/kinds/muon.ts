@@ -9,7 +9,8 @@
 // The scale is Keller Jordan's max(1, rows/cols)^0.5 on torch's [out, in] weight, i.e. fan_out /
 // fan_in. modded-nanogpt runs the iteration in bfloat16; here it runs in float32 (every executor).
 // A schedule scales both learning rates alike: at scheduled lr, muon_lr and adam_lr are multiplied
-// by lr / (the node's lr), so without a scheduler they apply as set.
+// by lr / (the node's lr), so without a scheduler they apply as set; with one, the node's lr must
+// equal the scheduler's (checked), so the schedule peaks at muon_lr and adam_lr.
 import { z } from 'zod';
 import { defaultDecay, defineOptimizerKind, type ParamInfo } from './define';
 
@@ -50,6 +51,14 @@ export const muon = defineOptimizerKind({
   hot: ['muon_lr', 'muon_momentum', 'muon_nesterov', 'ns_steps', 'adam_lr', 'adam_beta1', 'adam_beta2', 'adam_eps', 'adam_weight_decay'],
   // Hidden matrices: weight_decay; the AdamW params: adam_weight_decay, by nanoGPT's rank rule.
   decay: (s, param) => (isHiddenMatrix(param) ? Number(s.weight_decay) : defaultDecay(s, param, 'adam_weight_decay')),
+  // The schedule's lr ÷ lr scales both learning rates; unequal peaks would scale them silently.
+  check: (s, ctx) => {
+    const scheduler = ctx.upstream('lr');
+    const peak = scheduler?.kind === 'scheduler' ? scheduler.params.lr : undefined;
+    return typeof peak === 'number' && peak !== s.lr
+      ? [{ field: 'lr', message: `must equal the scheduler's lr (${peak}) for muon: the schedule scales muon_lr and adam_lr by its lr ÷ this lr` }]
+      : [];
+  },
   slots: (_, param) => (isHiddenMatrix(param) ? ['momentum'] : ['m', 'v']),
   python: {
     className: 'MuonKind',
