@@ -68,7 +68,7 @@ test('with a scheduler, muon needs its lr equal to the schedule\'s (which scales
   const result = compile(doc);
   assert.equal(result.ok, false);
   const problems = result.diagnostics.filter((d) => d.nodeId === 'optimizer');
-  assert.deepEqual(problems.map((d) => [d.field, d.message]), [['lr', "must equal the scheduler's lr (0.01) for muon: the schedule scales muon_lr and adam_lr by its lr ÷ this lr"]]);
+  assert.deepEqual(problems.map((d) => [d.field, d.message]), [['lr', "must equal the scheduler's lr (0.01) for muon, whose two learning rates the schedule scales by its lr ÷ this lr"]]);
   Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { lr: 0.01 });
   assert.equal(compile(doc).ok, true);
 });

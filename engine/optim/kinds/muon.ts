@@ -56,7 +56,7 @@ export const muon = defineOptimizerKind({
     const scheduler = ctx.upstream('lr');
     const peak = scheduler?.kind === 'scheduler' ? scheduler.params.lr : undefined;
     return typeof peak === 'number' && peak !== s.lr
-      ? [{ field: 'lr', message: `must equal the scheduler's lr (${peak}) for muon: the schedule scales muon_lr and adam_lr by its lr ÷ this lr` }]
+      ? [{ field: 'lr', message: `must equal the scheduler's lr (${peak}) for muon, whose two learning rates the schedule scales by its lr ÷ this lr` }]
       : [];
   },
   slots: (_, param) => (isHiddenMatrix(param) ? ['momentum'] : ['m', 'v']),
