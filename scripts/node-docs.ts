@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { NODE_KINDS } from '../engine/nodes';
 import { CATEGORIES } from '../engine/nodes/define';
+import { OPTIMIZER_KIND_DEFINITIONS } from '../engine/optim/kinds';
 
 function describeType(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -21,6 +22,11 @@ function appliesText(schema: z.ZodType): string {
   const { appliesTo } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { appliesTo?: Record<string, string[]> };
   if (!appliesTo) return '';
   return ` (${Object.entries(appliesTo).map(([key, values]) => `${key} ${values.join(', ')}`).join('; ')})`;
+}
+
+/** The optimizer's kinds, one line each, from their definitions (engine/optim/kinds/). */
+function optimizerKinds(): string[] {
+  return ['Kinds:', '', ...OPTIMIZER_KIND_DEFINITIONS.map((d) => `- \`${d.kind}\`: ${d.description}`), ''];
 }
 
 export function nodeReference(): string {
@@ -41,6 +47,7 @@ export function nodeReference(): string {
         }
         out.push('');
       }
+      if (def.kind === 'optimizer') out.push(...optimizerKinds());
     }
   }
   return out.join('\n');
