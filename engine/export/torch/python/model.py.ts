@@ -21,7 +21,6 @@ export const MODEL_PY = String.raw`# The GPT of Pretrain Studio (engine/model/gp
 # logits = norm_f(h) @ lm_head. RoPE on q and k in the half-split ("rotate_half") layout.
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -46,8 +45,8 @@ class GPTConfig:
     tie_embeddings: bool  # logits = h @ wte^T, no lm_head
     norm_eps: float = 1e-5  # epsilon inside the norm's square root
     positions: str = "rope"  # 'rope', 'learned' (wpe) or 'none'
-    n_kv_heads: Optional[int] = None  # key/value heads, dividing n_heads (GQA; 1 is MQA); None: n_heads
-    head_dim: Optional[int] = None  # width of one head (hs); None: d_model / n_heads
+    n_kv_heads: "int | None" = None  # key/value heads, dividing n_heads (GQA; 1 is MQA); None: n_heads
+    head_dim: "int | None" = None  # width of one head (hs); None: d_model / n_heads
     qk_norm: bool = False  # RMSNorm on every q and k head before RoPE
     norm_placement: str = "pre"  # 'pre', 'post' or 'none'
     norm_learnable: bool = True  # norms carry weight (and layernorm bias)
