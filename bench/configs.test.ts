@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../engine/compiler/compile';
 import { Gpt } from '../engine/model/gpt';
-import { BENCH_CONFIGS, benchPipeline, CONFIG_R, matmulParams, stepFlops } from './configs';
+import { BENCH_CONFIGS, benchPipeline, CONFIG_L, CONFIG_R, matmulParams, stepFlops } from './configs';
 
 test('every bench config compiles to the standard loop with its model and batch', () => {
   for (const cfg of BENCH_CONFIGS) {
@@ -25,4 +25,18 @@ test('R has 427,264 parameters, 425,984 of them in matmuls, and 2.82 GFLOP per s
   assert.equal(matmulParams(CONFIG_R), 2 * (4 * 128 * 128 + 2 * 128 * 512) + 128 * 256);
   // 6 N tokens + 12 L B T^2 C
   assert.equal(stepFlops(CONFIG_R, 16), 6 * 425_984 * 1024 + 12 * 2 * 16 * 64 * 64 * 128);
+});
+
+test('L (llama-style): GQA halves wk and wv, the head is untied, and the pipeline carries n_kv_heads', () => {
+  const gpt = new Gpt(CONFIG_L, 1);
+  assert.deepEqual(gpt.params.get('blocks.0.attn.wk')!.shape, [128, 64]);
+  assert.ok(gpt.params.has('lm_head'));
+  gpt.dispose();
+  // per block: wq + wo 2 C^2, wk + wv 2 C (C / 2), SwiGLU 3 C F; two blocks; head C V
+  assert.equal(matmulParams(CONFIG_L), 2 * (2 * 128 * 128 + 2 * 128 * 64 + 3 * 128 * 352) + 128 * 512);
+  assert.equal(stepFlops(CONFIG_L, 16), 6 * matmulParams(CONFIG_L) * 1024 + 12 * 2 * 16 * 64 * 64 * 128);
+  const result = compile(benchPipeline(BENCH_CONFIGS.find((c) => c.name === 'L')!, 3));
+  assert.ok(result.ok);
+  const model = result.plan.nodes.find((n) => n.kind === 'model')!;
+  assert.deepEqual([model.params.n_kv_heads, model.params.tie_embeddings, model.params.positions], [2, false, 'rope']);
 });

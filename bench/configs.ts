@@ -2,7 +2,10 @@
 // loop dataset(files) -> get_batch -> model -> loss -> backward -> clip -> AdamW <- cosine
 // schedule, plus a train log, i.e. what a user's run does minus the periodic eval/sample/checkpoint
 // (they would distort a per-step median). Also the FLOP count used for GFLOP/s and MFU.
-import type { GptConfig } from '../engine/model/config';
+import { resolveGptConfig, type GptConfig } from '../engine/model/config';
+import { modelNodeParams } from '../engine/nodes/model';
+
+export { torchModelConfig } from '../engine/export/torch/export';
 
 /** One benchmark config: a model, a batch and how many steps each kind of executor gets. */
 export interface BenchConfig {
@@ -30,6 +33,12 @@ export const CONFIG_M: GptConfig = {
   ...base, vocabSize: 6400, contextLength: 256, dModel: 512, nLayers: 8, nHeads: 8, dFF: 1408, norm: 'rmsnorm', ffn: 'swiglu',
 };
 
+/** L: LLaMA-style at S's size: RMSNorm, RoPE, SwiGLU, GQA (4 query heads share 2 kv heads), untied head; d_ff = 8/3 C rounded to 32. */
+export const CONFIG_L: GptConfig = {
+  vocabSize: 512, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, nKvHeads: 2, dFF: 352, ropeTheta: 10000,
+  norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: false,
+};
+
 /** Q: the quality config (time to a validation loss), LayerNorm + GELU on Brown bytes. */
 export const CONFIG_Q: GptConfig = {
   ...base, vocabSize: 256, contextLength: 128, dModel: 128, nLayers: 4, nHeads: 4, dFF: 512, norm: 'layernorm', ffn: 'gelu',
@@ -39,6 +48,7 @@ export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'R', description: 'V256 d128 L2 H4 T64 B16 ff512 GELU LayerNorm tied', model: CONFIG_R, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
   { name: 'S4', description: 'V512 d128 L2 H4 T64 B4 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 4, steps: { fast: 40, slow: 3 }, warmup: 5 },
   { name: 'S16', description: 'V512 d128 L2 H4 T64 B16 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
+  { name: 'L', description: 'V512 d128 L2 H4 KV2 T64 B16 ff352 SwiGLU RMSNorm RoPE untied (llama-style)', model: CONFIG_L, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
   { name: 'M', description: 'V6400 d512 L8 H8 T256 B4 ff1408 SwiGLU RMSNorm tied', model: CONFIG_M, batch: 4, steps: { fast: 3, slow: 2 }, warmup: 1 },
 ];
 
@@ -59,16 +69,19 @@ export function benchConfig(name: string): BenchConfig {
 }
 
 /** Parameters that take part in matmuls: every [in, out] matrix and the output head (wte when tied). */
-export function matmulParams(c: GptConfig): number {
-  const { dModel: C, dFF: F, nLayers: L, vocabSize: V } = c;
-  const perBlock = 4 * C * C + (c.ffn === 'swiglu' ? 3 : 2) * C * F;
-  return L * perBlock + C * V; // the head is [C, V] either way; an untied wte is a lookup, no FLOPs
+export function matmulParams(config: GptConfig): number {
+  const c = resolveGptConfig(config);
+  const { dModel: C, dFF: F, nLayers: L, vocabSize: V, headDim: hs } = c;
+  const attention = 2 * C * c.nHeads * hs + 2 * C * c.nKvHeads * hs; // wq, wo; wk, wv
+  const perBlock = attention + (c.ffn === 'swiglu' ? 3 : 2) * C * F;
+  return L * perBlock + C * V; // the head is [C, V] either way; an untied wte (and wpe) is a lookup, no FLOPs
 }
 
 /**
  * Training FLOPs of one step: 6 * N * tokens (forward 2N, backward 4N per token, N = matmulParams)
- * plus attention 12 * L * B * T^2 * C (q k^T and att v: 2 * 2 * B * T^2 * C forward, twice that
- * backward; the full T x T square, as both executors compute it, not the causal half).
+ * plus attention 12 * L * B * T^2 * nH*hs (q k^T and att v: 2 * 2 * B * T^2 * nH*hs forward, twice
+ * that backward; the full T x T square, as both executors compute it, not the causal half; nH*hs
+ * is C unless head_dim says otherwise).
  * Elementwise work (norms, softmax, optimizer) is not counted.
  * @example
  *   stepFlops(CONFIG_R, 16); // ~2.9e9
@@ -76,15 +89,8 @@ export function matmulParams(c: GptConfig): number {
 export function stepFlops(c: GptConfig, batch: number): number {
   const T = c.contextLength;
   const tokens = batch * T;
-  return 6 * matmulParams(c) * tokens + 12 * c.nLayers * batch * T * T * c.dModel;
-}
-
-/** The model config as the exporter's model.py GPTConfig takes it (snake_case). */
-export function torchModelConfig(c: GptConfig): Record<string, unknown> {
-  return {
-    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
-    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings,
-  };
+  const r = resolveGptConfig(c);
+  return 6 * matmulParams(c) * tokens + 12 * c.nLayers * batch * T * T * r.nHeads * r.headDim;
 }
 
 /**
@@ -107,10 +113,7 @@ export function benchPipeline(cfg: BenchConfig, steps: number, evalBatches = 0):
     nodes: [
       node('dataset', { source: 'files', train_path: 'train_ids.npy', valid_path: 'valid_ids.npy' }),
       node('get_batch', { batch_size: cfg.batch, context_length: m.contextLength, seed: 1 }),
-      node('model', {
-        vocab_size: m.vocabSize, context_length: m.contextLength, d_model: m.dModel, n_layers: m.nLayers, n_heads: m.nHeads,
-        d_ff: m.dFF, rope_theta: m.ropeTheta, norm: m.norm, ffn: m.ffn, tie_embeddings: m.tieEmbeddings,
-      }),
+      node('model', modelNodeParams(m)),
       node('loss', {}),
       node('backward', { grad_accum_steps: 1 }),
       node('clip', { max_norm: 1.0 }),

@@ -3,7 +3,9 @@
 # layout, LayerNorm or RMSNorm, GELU or SwiGLU, tied or untied head, no biases) written the way a
 # PyTorch user would: nn.Linear layers, one fused q/k/v projection, scaled_dot_product_attention
 # where it exists, and the fused AdamW kernel on CUDA. Its step costs the same FLOPs, so the
-# exporter's tokens/s against this loop's shows what the exporter's layout costs.
+# exporter's tokens/s against this loop's shows what the exporter's layout costs. Of the
+# architecture variants it builds grouped-query attention (n_kv_heads) and head_dim, as the
+# llama-style bench row L needs; it refuses the others rather than train a different model.
 import math
 
 import torch
@@ -25,22 +27,37 @@ def norm_layer(c):
     return nn.LayerNorm(c["d_model"], eps=1e-5) if c["norm"] == "layernorm" else RMSNorm(c["d_model"], 1e-5)
 
 
+DEFAULTS = {"positions": "rope", "qk_norm": False, "norm_placement": "pre", "norm_learnable": True, "final_norm": True}
+
+
+def check_supported(c):
+    for key, value in DEFAULTS.items():
+        if c.get(key, value) != value:
+            raise ValueError("plain_gpt.py builds %s = %r only, got %r" % (key, value, c[key]))
+    if c["ffn"] not in ("swiglu", "gelu"):
+        raise ValueError("plain_gpt.py builds ffn swiglu or gelu only, got %r" % c["ffn"])
+
+
 class Block(nn.Module):
     def __init__(self, c):
         super().__init__()
         C, Fh = c["d_model"], c["d_ff"]
         self.n_heads = c["n_heads"]
+        self.n_kv_heads = c.get("n_kv_heads") or c["n_heads"]
+        self.hs = c.get("head_dim") or C // c["n_heads"]
         self.swiglu = c["ffn"] == "swiglu"
         self.norm1, self.norm2 = norm_layer(c), norm_layer(c)
-        self.qkv = nn.Linear(C, 3 * C, bias=False)
-        self.proj = nn.Linear(C, C, bias=False)
+        self.qkv = nn.Linear(C, (self.n_heads + 2 * self.n_kv_heads) * self.hs, bias=False)  # q, k, v side by side
+        self.proj = nn.Linear(self.n_heads * self.hs, C, bias=False)
         self.up = nn.Linear(C, (2 if self.swiglu else 1) * Fh, bias=False)  # swiglu: w1 and w3 side by side
         self.down = nn.Linear(Fh, C, bias=False)
 
     def attention(self, x, cos, sin):
         B, T, C = x.shape
-        hs = C // self.n_heads
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_heads, hs).permute(2, 0, 3, 1, 4)  # 3 x [B, nH, T, hs]
+        hs, nh, nkv = self.hs, self.n_heads, self.n_kv_heads
+        q, k, v = self.qkv(x).view(B, T, nh + 2 * nkv, hs).transpose(1, 2).split([nh, nkv, nkv], dim=1)  # [B, n, T, hs]
+        if nkv != nh:  # grouped-query attention: each kv head serves nh / nkv query heads
+            k, v = k.repeat_interleave(nh // nkv, dim=1), v.repeat_interleave(nh // nkv, dim=1)
         rot = lambda t: torch.cat([-t[..., hs // 2:], t[..., :hs // 2]], dim=-1)
         q = (q * cos + rot(q) * sin).to(v.dtype)
         k = (k * cos + rot(k) * sin).to(v.dtype)
@@ -50,7 +67,7 @@ class Block(nn.Module):
             scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)
             mask = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
             y = scores.masked_fill(mask, float("-inf")).softmax(-1) @ v
-        return self.proj(y.transpose(1, 2).reshape(B, T, C))
+        return self.proj(y.transpose(1, 2).reshape(B, T, nh * hs))
 
     def forward(self, h, cos, sin):
         h = h + self.attention(self.norm1(h), cos, sin)
@@ -66,13 +83,14 @@ class Block(nn.Module):
 class PlainGPT(nn.Module):
     def __init__(self, c):
         super().__init__()
+        check_supported(c)
         self.tok = nn.Embedding(c["vocab_size"], c["d_model"])
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["n_layers"])])
         self.norm_f = norm_layer(c)
         self.head = nn.Linear(c["d_model"], c["vocab_size"], bias=False)
         if c["tie_embeddings"]:
             self.head.weight = self.tok.weight
-        hs = c["d_model"] // c["n_heads"]
+        hs = c.get("head_dim") or c["d_model"] // c["n_heads"]
         inv = c["rope_theta"] ** (-torch.arange(0, hs // 2, dtype=torch.float64) * 2 / hs)
         angle = torch.arange(c["context_length"], dtype=torch.float64)[:, None] * inv[None, :]
         angle = torch.cat([angle, angle], dim=-1)

@@ -4,12 +4,13 @@ import type { Plan } from './plan';
 
 /**
  * Rows x width of the model's largest products: tokens per micro-batch (batch x context of the
- * largest get_batch) times the widest model's d_model.
+ * largest get_batch) times the widest model's d_model, or its query width n_heads x head_dim
+ * when head_dim makes that wider.
  * @example productWork(smokePlan) // 64 tokens x d_model 32 = 2048
  */
 export function productWork(plan: Plan): number {
   const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
   const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
-  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => num(n, 'd_model')));
+  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => Math.max(num(n, 'd_model'), num(n, 'n_heads') * num(n, 'head_dim'))));
   return tokens * width;
 }

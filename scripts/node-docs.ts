@@ -42,7 +42,7 @@ export function nodeReference(): string {
         out.push('| param | type | default | meaning |', '|---|---|---|---|');
         for (const [key, schema] of Object.entries(shape)) {
           const fallback = schema.safeParse(undefined);
-          const value = fallback.success ? `\`${JSON.stringify(fallback.data)}\`` : 'required';
+          const value = !fallback.success ? 'required' : fallback.data === undefined ? 'unset' : `\`${JSON.stringify(fallback.data)}\``; // unset: an optional param
           out.push(`| \`${key}\` | ${describeType(schema)} | ${value} | ${schema.description ?? ''}${appliesText(schema)} |`);
         }
         out.push('');

@@ -75,6 +75,25 @@ test('an untied GELU model: lm_head counted, no tied copies, F drives 3 floats p
   assert.equal(e.bytes.activations, (2016 + 128 + 384) * 4);
 });
 
+test('GQA + QK-norm + learned positions + relu²: parameters from the same list as the model, narrower k and v activations', () => {
+  const e = estimateMemory(tinyPlan({ model: { n_kv_heads: 1, qk_norm: true, positions: 'learned', ffn: 'relu2' } }))!;
+  // wte 128, wpe 4*8 = 32; block: norms 16, wq/wo 2*64, wk/wv 2 * 8*4 = 64, q_norm/k_norm 2*4, w1/w2 2*128; norm_f 8 -> 584
+  assert.equal(e.parameters, 128 + 32 + 16 + 128 + 64 + 8 + 256 + 8);
+  // width per token: (6 C + 5 q + 6 kv + q + kv) / 17 = (48 + 40 + 24 + 8 + 4) / 17; x 25.5 + 3 * 16, 8 tokens; scores 128; logits 384
+  const perToken = 25.5 * (124 / 17) + 3 * 16;
+  assert.ok(Math.abs(e.bytes.activations - (8 * perToken + 128 + 384) * 4) < 1e-6);
+  // head_dim 8 with 2 heads: q is twice d_model wide
+  const wide = estimateMemory(tinyPlan({ model: { head_dim: 8 } }))!;
+  assert.equal(wide.parameters, 792 + 4 * 64); // every attention matrix doubles
+  assert.ok(wide.bytes.activations > estimateMemory(tinyPlan())!.bytes.activations);
+});
+
+test('no block norms and fixed norms have no parameters', () => {
+  assert.equal(estimateMemory(tinyPlan({ model: { norm_placement: 'none' } }))!.parameters, 792 - 16);
+  assert.equal(estimateMemory(tinyPlan({ model: { norm_learnable: false } }))!.parameters, 792 - 24);
+  assert.equal(estimateMemory(tinyPlan({ model: { final_norm: false, tie_embeddings: false } }))!.parameters, 792 - 8 + 128);
+});
+
 test('the attention scores grow with the square of the context', () => {
   const short = estimateMemory(tinyPlan({ batch: { context_length: 2 }, model: { context_length: 4 } }))!.bytes.activations;
   const long = estimateMemory(tinyPlan())!.bytes.activations;

@@ -5,7 +5,10 @@
 // tfjs (node and browser executors): tf.variableGrads keeps every tensor the forward pass creates
 // until the backward pass ends, so a layer holds all its intermediates, not only those the
 // gradients read. Per token and layer the forward creates 17 C + 3 F floats (SwiGLU; 2 F for
-// GELU) and 2 H T for the attention scores (scores + mask, softmax); the backward pass adds about
+// GELU and relu²) and 2 H T for the attention scores (scores + mask, softmax); of the 17 C, 6 are
+// residual-width (norms, adds, wo out), 5 query-width (q, roped, by head; y, merged) and 6
+// key/value-width (k, roped, by head, transposed; v, by head), so GQA/MQA and head_dim scale their
+// share, and QK-norm adds one query- and one key-width copy. The backward pass adds about
 // half as much again for the gradients of those activations. The logits cost 3 V per token
 // (logits, the fused cross-entropy's gradient, its reshaped copy), plus ~16 MB of kernel scratch
 // and wasm heap growth. The backward factor and the score and logit terms were fitted to peak RSS
@@ -14,6 +17,7 @@
 // torch: autograd saves only what its backward reads (about 12 C + 4 F per token and layer, and
 // the T x T softmax when PyTorch has no fused attention), and the process itself starts at about
 // 300 MB (Python, PyTorch).
+import type { FfnKind } from '../model/config';
 import type { Plan } from '../plan';
 import { planShapes, type ModelShape, type PlanShapes, type TrainShape } from './shapes';
 
@@ -27,11 +31,11 @@ export type MemoryExecutor = 'node' | 'browser' | 'torch';
 /** Floats per token (and per layer) each runtime keeps for the backward pass; see the header. */
 interface ActivationProfile {
   perLayerC: number; // x d_model
-  perLayerF: { swiglu: number; gelu: number }; // x d_ff
+  perLayerF: Record<FfnKind, number>; // x d_ff
   perLayerScores: number; // x n_heads x context (the T x T attention matrix, per query token)
   perTokenV: number; // x vocab_size (logits and their gradient)
   forwardPerLayerC: number; // a forward pass alone (eval, sampling): x d_model
-  forwardPerLayerF: { swiglu: number; gelu: number }; // ... x d_ff
+  forwardPerLayerF: Record<FfnKind, number>; // ... x d_ff
   inferenceKeepsLayers: boolean; // whether a forward pass without gradients keeps every layer's tensors
   tiedHeadCopies: number; // extra [V, C] tensors a tied head creates (transposed wte, its gradient)
   runtimeBytes: number; // what the runtime adds above its loaded process: scratch buffers, the wasm heap growing in steps
@@ -41,13 +45,13 @@ const BACKWARD_FACTOR = 1.5; // tfjs: gradients of the kept activations, on top 
 
 const PROFILES: Record<'tfjs' | 'torch', ActivationProfile> = {
   tfjs: {
-    perLayerC: 17 * BACKWARD_FACTOR, perLayerF: { swiglu: 3 * BACKWARD_FACTOR, gelu: 2 * BACKWARD_FACTOR },
+    perLayerC: 17 * BACKWARD_FACTOR, perLayerF: { swiglu: 3 * BACKWARD_FACTOR, gelu: 2 * BACKWARD_FACTOR, relu2: 2 * BACKWARD_FACTOR },
     perLayerScores: 2, perTokenV: 3, tiedHeadCopies: 2, runtimeBytes: 16e6,
-    forwardPerLayerC: 17, forwardPerLayerF: { swiglu: 3, gelu: 2 }, inferenceKeepsLayers: true,
+    forwardPerLayerC: 17, forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 }, inferenceKeepsLayers: true,
   },
   torch: {
-    perLayerC: 12, perLayerF: { swiglu: 4, gelu: 2 }, perLayerScores: 3, perTokenV: 3, tiedHeadCopies: 0, runtimeBytes: 300e6,
-    forwardPerLayerC: 4, forwardPerLayerF: { swiglu: 3, gelu: 2 }, inferenceKeepsLayers: false,
+    perLayerC: 12, perLayerF: { swiglu: 4, gelu: 2, relu2: 2 }, perLayerScores: 3, perTokenV: 3, tiedHeadCopies: 0, runtimeBytes: 300e6,
+    forwardPerLayerC: 4, forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 }, inferenceKeepsLayers: false,
   },
 };
 
@@ -78,12 +82,20 @@ export interface MemoryEstimate {
 }
 
 /**
+ * The model's "d_model" per token and layer for the activation counts: C by default; with other
+ * attention widths the 17 C of the header split into 6 C + 5 q-width + 6 kv-width (+ QK-norm copies).
+ */
+function activationWidth(m: ModelShape): number {
+  return (6 * m.dModel + 5 * m.qWidth + 6 * m.kvWidth + (m.qkNorm ? m.qWidth + m.kvWidth : 0)) / 17;
+}
+
+/**
  * One forward pass without gradients (eval, sampling), in floats: tfjs keeps every layer's
  * intermediates until the pass ends (one tf.tidy), PyTorch only one layer's at a time.
  * `headTokens` is how many positions get logits (all for eval, the last for sampling).
  */
 function inferenceFloats(m: ModelShape, B: number, T: number, headTokens: number, p: ActivationProfile): number {
-  const layer = B * T * (p.forwardPerLayerC * m.dModel + p.forwardPerLayerF[m.ffn] * m.dFF) + p.perLayerScores * B * m.nHeads * T * T;
+  const layer = B * T * (p.forwardPerLayerC * activationWidth(m) + p.forwardPerLayerF[m.ffn] * m.dFF) + p.perLayerScores * B * m.nHeads * T * T;
   return (p.inferenceKeepsLayers ? m.nLayers : 1) * layer + 2 * headTokens * m.vocabSize;
 }
 
@@ -91,7 +103,7 @@ function inferenceFloats(m: ModelShape, B: number, T: number, headTokens: number
 function trainActivationFloats(m: ModelShape, t: TrainShape, p: ActivationProfile): { layers: number; scores: number; logits: number } {
   const tokens = t.batchSize * t.contextLength;
   return {
-    layers: m.nLayers * tokens * (p.perLayerC * m.dModel + p.perLayerF[m.ffn] * m.dFF),
+    layers: m.nLayers * tokens * (p.perLayerC * activationWidth(m) + p.perLayerF[m.ffn] * m.dFF),
     scores: m.nLayers * p.perLayerScores * t.batchSize * m.nHeads * t.contextLength * t.contextLength,
     logits: tokens * p.perTokenV * m.vocabSize,
   };
@@ -123,7 +135,7 @@ function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate
     [m.nodeId]: {
       bytes: paramBytes + optimizer + gradients,
       // What each field scales: every parameter grows with d_model; the others with their own blocks.
-      fields: byShare({ d_model: m.parameters, vocab_size: m.vocabSize * C * (m.tied ? 1 : 2), n_layers: m.nLayers * (4 * C * C + ffnMatrices * C * m.dFF), d_ff: m.nLayers * ffnMatrices * C * m.dFF }),
+      fields: byShare({ d_model: m.parameters, vocab_size: m.vocabSize * C * (m.tied ? 1 : 2), n_layers: m.nLayers * m.blockParameters, d_ff: m.nLayers * ffnMatrices * C * m.dFF }),
     },
   };
   if (train) {

@@ -1,8 +1,10 @@
 // What a plan trains, reduced to the sizes memory depends on: the model's shapes, the training
 // micro-batch, the optimizer's state per parameter, and the eval and sample nodes' buffers.
+import { resolveGptConfig } from '../model/config';
 import { gptParamSpecs } from '../model/param-specs';
 import type { ParamInfo } from '../optim/kinds/define';
 import { optimizerStateFloats } from '../optim/kinds';
+import { gptConfig } from '../nodes/model';
 import type { Plan, PlanNode } from '../plan';
 
 /** The model node's sizes (snake_case fields are the node's params, named in refusals). */
@@ -12,12 +14,16 @@ export interface ModelShape {
   contextLength: number; // T the model accepts
   dModel: number; // C
   nLayers: number; // L
-  nHeads: number; // H
+  nHeads: number; // H (query heads)
   dFF: number; // F
-  ffn: 'swiglu' | 'gelu';
+  ffn: 'swiglu' | 'gelu' | 'relu2';
   tied: boolean; // the output head is wte transposed
+  qWidth: number; // query width n_heads * head_dim (C by default)
+  kvWidth: number; // key/value width n_kv_heads * head_dim (smaller than qWidth with GQA/MQA)
+  qkNorm: boolean; // QK-norm keeps normalised copies of q and k
   parameters: number; // scalar parameters (tied embeddings counted once)
   params: ParamInfo[]; // every parameter's name and shape, in the canonical order
+  blockParameters: number; // scalar parameters of one transformer block
 }
 
 /** Sizes of one training micro-batch and what the step keeps besides it. */
@@ -50,15 +56,18 @@ export interface PlanShapes {
 
 const num = (node: PlanNode, key: string): number => Number(node.params[key]);
 
+/** The model node's sizes, read through the same GptConfig and parameter list the model is built from. */
 function modelShape(node: PlanNode): ModelShape {
-  const p = node.params;
-  const shape = {
-    vocabSize: num(node, 'vocab_size'), contextLength: num(node, 'context_length'), dModel: num(node, 'd_model'),
-    nLayers: num(node, 'n_layers'), nHeads: num(node, 'n_heads'), dFF: num(node, 'd_ff'), ffn: p.ffn === 'gelu' ? 'gelu' as const : 'swiglu' as const, tied: p.tie_embeddings !== false,
+  const c = resolveGptConfig(gptConfig(node.params as Parameters<typeof gptConfig>[0]));
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const specs = gptParamSpecs(c);
+  return {
+    nodeId: node.id, vocabSize: c.vocabSize, contextLength: c.contextLength, dModel: c.dModel, nLayers: c.nLayers, nHeads: c.nHeads,
+    dFF: c.dFF, ffn: c.ffn, tied: c.tieEmbeddings, qWidth: c.nHeads * c.headDim, kvWidth: c.nKvHeads * c.headDim, qkNorm: c.qkNorm,
+    parameters: specs.reduce((n, s) => n + size(s.shape), 0),
+    blockParameters: specs.filter((s) => s.name.startsWith('blocks.0.')).reduce((n, s) => n + size(s.shape), 0),
+    params: specs.map(({ name, shape }) => ({ name, shape })),
   };
-  const specs = gptParamSpecs({ ...shape, ropeTheta: 10000, norm: p.norm === 'layernorm' ? 'layernorm' : 'rmsnorm', tieEmbeddings: shape.tied });
-  const parameters = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  return { nodeId: node.id, ...shape, parameters, params: specs.map(({ name, shape: dims }) => ({ name, shape: dims })) };
 }
 
 /**

@@ -14,8 +14,8 @@ const CONFIG: GptConfig = {
 };
 
 /** A model with larger weights than the 0.02 init, so its predictions are far from uniform. */
-function sharpModel(): Gpt {
-  const model = new Gpt(CONFIG, 11);
+function sharpModel(config: GptConfig = CONFIG): Gpt {
+  const model = new Gpt(config, 11);
   tf.tidy(() => {
     for (const [name, v] of model.params) if (v.rank === 2) v.assign(tf.mul(v, name === 'wte' ? 60 : 15));
   });
@@ -26,7 +26,7 @@ function sharpModel(): Gpt {
 function greedyReference(model: Gpt, prompt: number[], n: number): number[] {
   const tokens = prompt.slice();
   for (let i = 0; i < n; i++) {
-    const ctx = tokens.slice(-CONFIG.contextLength);
+    const ctx = tokens.slice(-model.config.contextLength);
     const next = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d([ctx], [1, ctx.length], 'int32'));
       return tf.argMax(tf.reshape(tf.slice(logits, [0, ctx.length - 1, 0], [1, 1, -1]), [-1])).dataSync()[0];
@@ -35,6 +35,26 @@ function greedyReference(model: Gpt, prompt: number[], n: number): number[] {
   }
   return tokens.slice(prompt.length);
 }
+
+const VARIANTS: [string, Partial<GptConfig>][] = [
+  ['GQA + QK-norm', { nKvHeads: 1, qkNorm: true }],
+  ['learned positions + post-norm', { positions: 'learned', normPlacement: 'post', norm: 'layernorm' }],
+  ['no positions + no norms + relu²', { positions: 'none', normPlacement: 'none', finalNorm: false, ffn: 'relu2', headDim: 5 }],
+  ['fixed norms + head_dim', { normLearnable: false, headDim: 4, tieEmbeddings: true }],
+];
+
+test('generate works for every architecture variant, past the context window, as the full forward does', async () => {
+  await useBackend('cpu');
+  for (const [name, variant] of VARIANTS) {
+    const model = sharpModel({ ...CONFIG, ...variant });
+    const prompt = [3, 1, 4, 1, 5, 9, 2, 6]; // longer than contextLength (learned positions have only 6 rows)
+    const expected = greedyReference(model, prompt, 6);
+    assert.deepEqual(generate(model, prompt, 6, { temperature: 0, topK: 0, rng: new Rng(1) }), expected, name);
+    const opts = () => ({ temperature: 1, topK: 5, rng: new Rng(4) });
+    assert.deepEqual(await generateAsync(model, prompt, 6, opts()), generate(model, prompt, 6, opts()), name);
+    model.dispose();
+  }
+});
 
 for (const backend of ['cpu', 'wasm'] as const) {
   test(`generate on ${backend}: topK = 1 and temperature 0 are greedy argmax, past the context window`, async () => {

@@ -6,80 +6,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../node/backend';
-import { assertClose, decode, gradTol, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
+import { checkModelCase, ids, loadCase, type ModelCase, TEST_BACKENDS } from './fixtures/reference';
 import { crossEntropy, Gpt, type GptConfig, gptParamSpecs } from './gpt';
-
-interface ModelCase {
-  name: string;
-  config: GptConfig;
-  weights: Record<string, StoredTensor>;
-  x: number[][];
-  y: number[][];
-  logits: StoredTensor;
-  loss: number;
-  grads: Record<string, StoredTensor>;
-  short: { T: number; loss: number; grads: Record<string, StoredTensor> };
-}
 
 const fixtures = JSON.parse(readFileSync(new URL('./fixtures/model_fixtures.json', import.meta.url), 'utf8')) as {
   models: ModelCase[];
 };
 
-function loadCase(c: ModelCase): Gpt {
-  const model = new Gpt(c.config, 0);
-  const weights = new Map(Object.entries(c.weights).map(([k, v]) => [k, toTensor(v)]));
-  model.loadWeights(weights);
-  tf.dispose([...weights.values()]);
-  return model;
-}
-
-const ids = (rows: number[][], T = rows[0].length) => tf.tensor2d(rows.map((r) => r.slice(0, T)), undefined, 'int32');
-
-/** Loss and named gradients of the mean cross-entropy, the way a training step computes them. */
-function lossAndGrads(model: Gpt, x: tf.Tensor2D, y: tf.Tensor2D): { loss: number; grads: Map<string, Float32Array> } {
-  const vars = [...model.params.values()];
-  const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x), y), vars);
-  const byName = new Map<string, Float32Array>();
-  for (const [name, v] of model.params) byName.set(name, grads[v.name].dataSync() as Float32Array);
-  const loss = value.dataSync()[0];
-  tf.dispose([value, ...Object.values(grads)]);
-  return { loss, grads: byName };
-}
-
 for (const backend of TEST_BACKENDS) {
   for (const c of fixtures.models) {
-    test(`${c.name} on ${backend}: logits, loss and every gradient match PyTorch`, async () => {
+    test(`${c.name} on ${backend}: logits, loss and every gradient match PyTorch, also for T < contextLength`, async () => {
       await useBackend(backend);
-      const model = loadCase(c);
-      const x = ids(c.x);
-      const y = ids(c.y);
-      const logits = model.forward(x);
-      assert.deepEqual(logits.shape, c.logits.shape);
-      assertClose(logits.dataSync(), decode(c.logits), 'logits', gradTol(decode(c.logits)));
-      logits.dispose();
-      const { loss, grads } = lossAndGrads(model, x, y);
-      assertClose([loss], [c.loss], 'loss');
-      assert.deepEqual([...grads.keys()], Object.keys(c.grads), 'parameter names and order');
-      for (const [name, g] of grads) assertClose(g, decode(c.grads[name]), `d loss / d ${name}`, gradTol(decode(c.grads[name])));
-      tf.dispose([x, y]);
-      model.dispose();
-    });
-
-    test(`${c.name} on ${backend}: shorter sequence (T < contextLength) matches PyTorch`, async () => {
-      await useBackend(backend);
-      const model = loadCase(c);
-      const x = ids(c.x, c.short.T);
-      const y = ids(c.y, c.short.T);
-      const { loss, grads } = lossAndGrads(model, x, y);
-      assertClose([loss], [c.short.loss], 'short loss');
-      for (const [name, g] of Object.entries(c.short.grads)) assertClose(grads.get(name)!, decode(g), `short d loss / d ${name}`, gradTol(decode(g)));
-      // Causal: the logits of a prefix equal the first positions of the full sequence.
-      const full = ids(c.x);
-      const prefix = tf.tidy(() => model.forward(x).dataSync());
-      const head = tf.tidy(() => tf.slice(model.forward(full), [0, 0, 0], [-1, c.short.T, -1]).dataSync());
-      assertClose(prefix, head, 'prefix logits');
-      tf.dispose([x, y, full]);
-      model.dispose();
+      checkModelCase(c);
     });
   }
 

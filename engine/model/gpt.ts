@@ -1,37 +1,49 @@
 // Decoder-only transformer (GPT) in tfjs, fast on the wasm backend. The PyTorch exporter mirrors
-// this file exactly, so the architecture is specified here in full:
+// this file exactly, so the architecture is specified here in full. hs = headDim (default C/nH),
+// nKv = nKvHeads (default nH); the defaults are today's GPT and keep its names, order and init.
 //
 // Parameters (all weight matrices stored [in, out] and applied as x @ W; no biases in linear layers):
-//   wte                      [V, C]  token embedding (no learned positions: RoPE encodes them)
+//   wte                      [V, C]  token embedding
+//   wpe                      [T, C]  learned positions (positions 'learned' only)
 //   blocks.{i}.norm1.weight  [C]     (+ blocks.{i}.norm1.bias [C] for layernorm)
-//   blocks.{i}.attn.wq/wk/wv/wo [C, C]
+//   blocks.{i}.attn.wq [C, nH·hs], wk, wv [C, nKv·hs], wo [nH·hs, C]
+//   blocks.{i}.attn.q_norm.weight, k_norm.weight [hs]   (qkNorm only)
 //   blocks.{i}.norm2.weight  [C]     (+ blocks.{i}.norm2.bias [C] for layernorm)
 //   blocks.{i}.ffn.w1 [C, F], blocks.{i}.ffn.w2 [F, C] (+ blocks.{i}.ffn.w3 [C, F] for swiglu)
 //   norm_f.weight [C] (+ norm_f.bias [C]);  lm_head [C, V] unless tieEmbeddings (logits = h @ wte^T)
-// Forward: h = wte[x]; per block (pre-norm) h = h + attn(norm1(h)); h = h + ffn(norm2(h));
-//   logits = norm_f(h) @ lm_head.
+//   Norm parameters exist only where the norm does (normPlacement 'none' drops norm1/norm2,
+//   finalNorm false drops norm_f) and only when normLearnable (a fixed norm has weight 1, bias 0).
+// Forward: h = wte[x] (+ wpe[:T] for learned positions); per block
+//   pre-norm (default): h = h + attn(norm1(h)); h = h + ffn(norm2(h))
+//   post-norm:          h = norm1(h + attn(h)); h = norm2(h + ffn(h))
+//   no norm:            h = h + attn(h);        h = h + ffn(h)
+//   logits = norm_f(h) @ lm_head (norm_f skipped when finalNorm is false).
 // RMSNorm: x * rsqrt(mean(x^2) + eps) * weight. LayerNorm: biased variance, eps inside the sqrt.
-// Attention: q, k, v = x@wq, x@wk, x@wv split into nHeads heads of hs = C/nHeads channels; RoPE on
-//   q and k; causal softmax(q k^T / sqrt(hs)) v; heads merged back to [.., C]; then @ wo.
+// Attention: q = x@wq split into nH heads of hs channels, k = x@wk and v = x@wv into nKv heads;
+//   QK-norm (optional): RMSNorm over hs on every q and k head (weights q_norm, k_norm, eps = normEps);
+//   RoPE on q and k (positions 'rope' only); query head h attends with kv head floor(h / (nH/nKv));
+//   causal softmax(q k^T / sqrt(hs)) v; heads merged back to [.., nH·hs]; then @ wo.
 // RoPE (half-split "rotate_half" layout, as GPT-NeoX / HF LLaMA): inv_freq[j] = theta^(-2j/hs) for
 //   j in [0, hs/2); angle = pos * inv_freq[j]; cos/sin duplicated over both halves of hs;
 //   q' = q*cos + rotate_half(q)*sin with rotate_half(q) = concat(-q[hs/2:], q[:hs/2]).
 //   Tables are computed in float64 and rounded to float32 once.
-// FFN: swiglu (silu(x@w1) * (x@w3)) @ w2; gelu gelu_tanh(x@w1) @ w2 (tanh approximation).
-// Init (portable, from one Rng(seed), see engine/random.ts), in this order: wte, then for each block
-//   norm1.weight, norm1.bias, attn.wq, wk, wv, wo, norm2.weight, norm2.bias, ffn.w1, w2, w3, then
-//   norm_f.weight, norm_f.bias, lm_head (absent entries skipped). Matrices draw normalArray(rng,
-//   size, std) filled row-major in their [in, out] layout (an nn.Linear weight [out, in] is the
-//   transpose); norm weights are 1 and biases 0 and draw nothing. std = 0.02, except wo and w2:
-//   0.02 / sqrt(2 * nLayers) (GPT-2 residual scaling).
+// FFN: swiglu (silu(x@w1) * (x@w3)) @ w2; gelu gelu_tanh(x@w1) @ w2 (tanh approximation);
+//   relu2 relu(x@w1)^2 @ w2.
+// Init (portable, from one Rng(seed), see engine/random.ts), in this order: wte, wpe, then for each
+//   block norm1.weight, norm1.bias, attn.wq, wk, wv, wo, q_norm.weight, k_norm.weight, norm2.weight,
+//   norm2.bias, ffn.w1, w2, w3, then norm_f.weight, norm_f.bias, lm_head (absent entries skipped).
+//   Matrices draw normalArray(rng, size, std) filled row-major in their [in, out] layout (an
+//   nn.Linear weight [out, in] is the transpose); norm weights are 1 and biases 0 and draw nothing.
+//   std = 0.02, except wo and w2: 0.02 / sqrt(2 * nLayers) (GPT-2 residual scaling).
 import * as tf from '@tensorflow/tfjs';
 import { normalArray, Rng } from '../random';
 import { embedding } from '../tf/ops/embedding';
-import { DEFAULT_NORM_EPS, type GptConfig, resolveGptConfig, validateGptConfig } from './config';
+import { type GptConfig, type ResolvedGptConfig, resolveGptConfig, validateGptConfig } from './config';
 import { gptParamSpecs } from './param-specs';
 import {
   AttentionTables,
   type AttentionConsts,
+  type AttentionHeads,
   type AttentionWeights,
   causalSelfAttention,
   ffn,
@@ -49,11 +61,17 @@ export * from './layers';
 
 const INIT_STD = 0.02;
 
-/** The weights of one block, looked up once from the param map. */
+/** A norm's gain (and LayerNorm's shift): parameters, or the model's fixed ones and zeros when not learnable. */
+interface NormWeights {
+  weight: tf.Tensor1D;
+  bias?: tf.Tensor1D;
+}
+
+/** The weights of one block, looked up once from the param map; no norms with normPlacement 'none'. */
 interface BlockWeights {
-  norm1: { weight: tf.Tensor1D; bias?: tf.Tensor1D };
+  norm1?: NormWeights;
   attn: AttentionWeights;
-  norm2: { weight: tf.Tensor1D; bias?: tf.Tensor1D };
+  norm2?: NormWeights;
   ffn: FfnWeights;
 }
 
@@ -68,42 +86,44 @@ export class Gpt {
   readonly config: GptConfig;
   /** Every parameter by name, in the canonical order; all trainable. */
   readonly params: Map<string, tf.Variable>;
-  private readonly eps: number;
+  private readonly arch: ResolvedGptConfig;
+  private readonly heads: AttentionHeads;
   private readonly tables: AttentionTables;
+  private readonly fixedNorm?: Required<NormWeights>; // weight 1, bias 0 for non-learnable norms (kept constants)
   private readonly blocks: BlockWeights[];
+  private readonly finalNorm?: NormWeights;
 
   constructor(config: GptConfig, seed: number) {
     const issues = validateGptConfig(config);
     if (issues.length) throw new Error(`invalid GPT config: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
-    const variants = unbuiltVariants(config);
-    if (variants.length) throw new Error(`the engine does not build these variants yet: ${variants.join(', ')}`);
     this.config = { ...config };
-    this.eps = config.normEps ?? DEFAULT_NORM_EPS;
-    const rng = new Rng(seed);
-    const residualStd = INIT_STD / Math.sqrt(2 * config.nLayers);
-    this.params = new Map();
-    for (const spec of gptParamSpecs(config)) {
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
-      if (spec.init === 'normal') values = normalArray(rng, size, INIT_STD);
-      else if (spec.init === 'residual') values = normalArray(rng, size, residualStd);
-      else values = new Float32Array(size).fill(spec.init === 'ones' ? 1 : 0);
-      // No variable name: tfjs names must be globally unique and several models may coexist.
-      const init = tf.tensor(values, spec.shape, 'float32');
-      this.params.set(spec.name, tf.variable(init, true));
-      init.dispose(); // the variable holds its own copy
+    const c = (this.arch = resolveGptConfig(config));
+    this.heads = { nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, normEps: c.normEps };
+    this.params = initParams(c, seed);
+    this.tables = new AttentionTables(c.contextLength, c.headDim, c.positions === 'rope' ? c.ropeTheta : null);
+    if (!c.normLearnable) {
+      this.fixedNorm = { weight: tf.keep(tf.ones([c.dModel])), bias: tf.keep(tf.zeros([c.dModel])) };
     }
-    this.tables = new AttentionTables(config.contextLength, config.dModel / config.nHeads, config.ropeTheta);
     this.blocks = [];
-    for (let i = 0; i < config.nLayers; i++) {
-      const b = `blocks.${i}`;
-      this.blocks.push({
-        norm1: { weight: this.p(`${b}.norm1.weight`), bias: this.maybe(`${b}.norm1.bias`) },
-        attn: { wq: this.p(`${b}.attn.wq`), wk: this.p(`${b}.attn.wk`), wv: this.p(`${b}.attn.wv`), wo: this.p(`${b}.attn.wo`) },
-        norm2: { weight: this.p(`${b}.norm2.weight`), bias: this.maybe(`${b}.norm2.bias`) },
-        ffn: { w1: this.p(`${b}.ffn.w1`), w2: this.p(`${b}.ffn.w2`), w3: this.maybe(`${b}.ffn.w3`) },
-      });
-    }
+    for (let i = 0; i < c.nLayers; i++) this.blocks.push(this.blockWeights(`blocks.${i}`));
+    this.finalNorm = c.finalNorm ? this.normWeights('norm_f') : undefined;
+  }
+
+  private blockWeights(b: string): BlockWeights {
+    const withNorms = this.arch.normPlacement !== 'none';
+    return {
+      norm1: withNorms ? this.normWeights(`${b}.norm1`) : undefined,
+      attn: {
+        wq: this.p(`${b}.attn.wq`), wk: this.p(`${b}.attn.wk`), wv: this.p(`${b}.attn.wv`), wo: this.p(`${b}.attn.wo`),
+        qNorm: this.maybe(`${b}.attn.q_norm.weight`), kNorm: this.maybe(`${b}.attn.k_norm.weight`),
+      },
+      norm2: withNorms ? this.normWeights(`${b}.norm2`) : undefined,
+      ffn: { w1: this.p(`${b}.ffn.w1`), w2: this.p(`${b}.ffn.w2`), w3: this.maybe(`${b}.ffn.w3`) },
+    };
+  }
+
+  private normWeights(prefix: string): NormWeights {
+    return this.fixedNorm ?? { weight: this.p(`${prefix}.weight`), bias: this.maybe(`${prefix}.bias`) };
   }
 
   private p<T extends tf.Tensor>(name: string): T {
@@ -116,8 +136,26 @@ export class Gpt {
     return this.params.get(name) as unknown as T | undefined;
   }
 
-  private norm(x: tf.Tensor, w: { weight: tf.Tensor1D; bias?: tf.Tensor1D }): tf.Tensor {
-    return this.config.norm === 'layernorm' ? layerNorm(x, w.weight, w.bias!, this.eps) : rmsNorm(x, w.weight, this.eps);
+  private norm(x: tf.Tensor, w: NormWeights): tf.Tensor {
+    const eps = this.arch.normEps;
+    return this.arch.norm === 'layernorm' ? layerNorm(x, w.weight, w.bias!, eps) : rmsNorm(x, w.weight, eps);
+  }
+
+  /** One transformer block on the residual stream [B, T, C], with the norms where normPlacement puts them. */
+  private block(h: tf.Tensor3D, blk: BlockWeights, consts: AttentionConsts): tf.Tensor3D {
+    const attn = (x: tf.Tensor) => causalSelfAttention(x as tf.Tensor3D, blk.attn, this.heads, consts);
+    const mlp = (x: tf.Tensor) => ffn(x as tf.Tensor3D, blk.ffn, this.arch.ffn);
+    const { norm1, norm2 } = blk;
+    if (!norm1 || !norm2) {
+      const h1 = tf.add(h, attn(h)); // no block norms
+      return tf.add(h1, mlp(h1));
+    }
+    if (this.arch.normPlacement === 'post') {
+      const h1 = this.norm(tf.add(h, attn(h)), norm1);
+      return this.norm(tf.add(h1, mlp(h1)), norm2) as tf.Tensor3D;
+    }
+    const h1 = tf.add(h, attn(this.norm(h, norm1)));
+    return tf.add(h1, mlp(this.norm(h1, norm2)));
   }
 
   /**
@@ -135,12 +173,10 @@ export class Gpt {
     return tf.tidy(() => {
       const consts: AttentionConsts = this.tables.forLength(T);
       let h = embedding(this.p('wte'), x) as tf.Tensor3D; // [B, T] -> [B, T, C]
-      for (const blk of this.blocks) {
-        h = tf.add(h, causalSelfAttention(this.norm(h, blk.norm1) as tf.Tensor3D, blk.attn, this.config.nHeads, consts));
-        h = tf.add(h, ffn(this.norm(h, blk.norm2) as tf.Tensor3D, blk.ffn, this.config.ffn as 'swiglu' | 'gelu'));
-      }
-      const fin = { weight: this.p<tf.Tensor1D>('norm_f.weight'), bias: this.maybe<tf.Tensor1D>('norm_f.bias') };
-      return this.norm(h, fin) as tf.Tensor3D;
+      const wpe = this.maybe<tf.Tensor2D>('wpe');
+      if (wpe) h = tf.add(h, T === this.arch.contextLength ? wpe : tf.slice(wpe, 0, T)); // + [T, C], broadcast over B
+      for (const blk of this.blocks) h = this.block(h, blk, consts);
+      return (this.finalNorm ? this.norm(h, this.finalNorm) : h) as tf.Tensor3D;
     });
   }
 
@@ -200,24 +236,29 @@ export class Gpt {
     });
   }
 
-  /** Frees the parameters and the cached attention tables. */
+  /** Frees the parameters and the cached constants (attention tables, fixed norm weights). */
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.tables.dispose();
+    if (this.fixedNorm) tf.dispose([this.fixedNorm.weight, this.fixedNorm.bias]);
   }
 }
 
-/** Variant fields set away from today's GPT, which this model does not build. */
-function unbuiltVariants(c: GptConfig): string[] {
-  const r = resolveGptConfig(c);
-  const off: string[] = [];
-  if (r.ffn === 'relu2') off.push('ffn relu2');
-  if (r.positions !== 'rope') off.push(`positions ${r.positions}`);
-  if (r.nKvHeads !== r.nHeads) off.push('nKvHeads');
-  if (r.headDim * r.nHeads !== r.dModel) off.push('headDim');
-  if (r.qkNorm) off.push('qkNorm');
-  if (r.normPlacement !== 'pre') off.push(`normPlacement ${r.normPlacement}`);
-  if (!r.normLearnable) off.push('normLearnable false');
-  if (!r.finalNorm) off.push('finalNorm false');
-  return off;
+/** The parameters of `c` in the canonical order, drawn from one Rng(seed) (see the header). */
+function initParams(c: ResolvedGptConfig, seed: number): Map<string, tf.Variable> {
+  const rng = new Rng(seed);
+  const residualStd = INIT_STD / Math.sqrt(2 * c.nLayers);
+  const params = new Map<string, tf.Variable>();
+  for (const spec of gptParamSpecs(c)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array;
+    if (spec.init === 'normal') values = normalArray(rng, size, INIT_STD);
+    else if (spec.init === 'residual') values = normalArray(rng, size, residualStd);
+    else values = new Float32Array(size).fill(spec.init === 'ones' ? 1 : 0);
+    // No variable name: tfjs names must be globally unique and several models may coexist.
+    const init = tf.tensor(values, spec.shape, 'float32');
+    params.set(spec.name, tf.variable(init, true));
+    init.dispose(); // the variable holds its own copy
+  }
+  return params;
 }

@@ -85,14 +85,15 @@ for (const backend of TEST_BACKENDS) {
     const x = T(c.x) as tf.Tensor3D; // [2, 8, 16]
     const nHeads = c.nHeads as unknown as number;
     const tables = new AttentionTables(x.shape[1], x.shape[2] / nHeads, c.theta as unknown as number);
+    const heads = { nHeads, nKvHeads: nHeads, headDim: x.shape[2] / nHeads };
     const f = (xi: tf.Tensor, wq: tf.Tensor, wk: tf.Tensor, wv: tf.Tensor, wo: tf.Tensor) =>
-      causalSelfAttention(xi as tf.Tensor3D, { wq, wk, wv, wo } as never, nHeads, tables.forLength(x.shape[1]));
+      causalSelfAttention(xi as tf.Tensor3D, { wq, wk, wv, wo } as never, heads, tables.forLength(x.shape[1]));
     check(valueAndGrads(f, [x, T(c.wq), T(c.wk), T(c.wv), T(c.wo)], T(c.r)), c.y, [
       ['dx', c.dx], ['dwq', c.dwq], ['dwk', c.dwk], ['dwv', c.dwv], ['dwo', c.dwo],
     ]);
     // A shorter sequence sees the first rows of the same tables: its output is the prefix.
     const short = tf.tidy(() => causalSelfAttention(tf.slice(x, [0, 0, 0], [-1, 5, -1]) as tf.Tensor3D,
-      { wq: T(c.wq), wk: T(c.wk), wv: T(c.wv), wo: T(c.wo) } as never, nHeads, tables.forLength(5)).dataSync());
+      { wq: T(c.wq), wk: T(c.wk), wv: T(c.wv), wo: T(c.wo) } as never, heads, tables.forLength(5)).dataSync());
     assertClose(short, tf.slice(tf.tensor(D(c.y), x.shape), [0, 0, 0], [-1, 5, -1]).dataSync(), 'prefix');
     tables.dispose();
   });

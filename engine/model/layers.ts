@@ -1,5 +1,5 @@
 // Building blocks of the GPT in gpt.ts, one function per concept so each can be tested alone:
-// linear, RoPE, causal self-attention and the feed-forward layer. The elementwise pieces with
+// linear, RoPE, causal self-attention (MHA, GQA, MQA, QK-norm) and the feed-forward layer. The elementwise pieces with
 // hand-written gradients (norms, GELU, SwiGLU, applyRope) live in engine/tf/ops and are
 // re-exported here.
 // The exact math (shared with the PyTorch exporter) is spelled out at the top of gpt.ts.
@@ -11,6 +11,7 @@ import { applyRope, halfSwapMatrix } from '../tf/ops/rope';
 import { swapMiddleAxes } from '../tf/ops/swapMiddleAxes';
 import { swiglu } from '../tf/ops/swiglu';
 import { transposeLast2 } from '../tf/ops/transposeLast2';
+import { DEFAULT_NORM_EPS, type FfnKind } from './config';
 
 export { applyRope, geluTanh, halfSwapMatrix, layerNorm, rmsNorm, swiglu };
 
@@ -68,20 +69,27 @@ export function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.add(tf.mul(x, cos), tf.mul(rotateHalf(x), sin)));
 }
 
-/** Tensors of one attention call, all sliced to the current length T. */
-export interface AttentionConsts {
+/** RoPE tables of one attention call, all sliced to the current length T. */
+export interface RopeConsts {
   cosQ: tf.Tensor; // [T, 1, hs] RoPE cos for queries, pre-multiplied by 1/sqrt(hs)
   sinQ: tf.Tensor; // [T, 1, hs] signed RoPE sin for queries, pre-multiplied by 1/sqrt(hs)
   cosK: tf.Tensor; // [T, 1, hs] RoPE cos for keys
   sinK: tf.Tensor; // [T, 1, hs] signed RoPE sin for keys
-  mask: tf.Tensor; // [T, T] additive causal mask: 0 on and below the diagonal, -1e9 above
   swap: tf.Tensor2D; // [hs, hs] permutation exchanging the halves of a head (see applyRope)
+}
+
+/** Tensors of one attention call, all sliced to the current length T. */
+export interface AttentionConsts {
+  mask: tf.Tensor; // [T, T] additive causal mask: 0 on and below the diagonal, -1e9 above
+  rope?: RopeConsts; // absent when positions are learned or absent: queries are then scaled by qScale
+  qScale: number; // 1/sqrt(hs), folded into the query tables when there is RoPE
 }
 
 /**
  * Constant tensors for causal self-attention, built once per model and reused by every layer and
  * step: RoPE tables (in the [T, 1, hs] shape that broadcasts over [B, T, nH, hs]) and the causal
  * mask. The attention scale 1/sqrt(hs) is folded into the query tables, so scores need no extra op.
+ * Without RoPE (`theta` null: learned or no positions) only the mask is built.
  * Owns its tensors (kept, so a caller's tidy cannot free them); call dispose() when done.
  */
 export class AttentionTables {
@@ -91,27 +99,14 @@ export class AttentionTables {
   constructor(
     readonly contextLength: number,
     readonly headSize: number,
-    theta: number,
+    theta: number | null,
   ) {
     const T = contextLength;
-    const hs = headSize;
-    const scale = 1 / Math.sqrt(hs);
-    const { cos, sin } = ropeTables(T, hs, theta);
-    const sinSigned = sin.slice();
-    for (let pos = 0; pos < T; pos++) for (let j = 0; j < hs / 2; j++) sinSigned[pos * hs + j] *= -1;
-    const scaled = (a: Float32Array) => a.map((v) => v * scale);
     const mask = new Float32Array(T * T);
     for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
-    const shape: [number, number, number] = [T, 1, hs];
-    this.full = {
-      cosQ: tf.tensor3d(scaled(cos), shape),
-      sinQ: tf.tensor3d(scaled(sinSigned), shape),
-      cosK: tf.tensor3d(cos, shape),
-      sinK: tf.tensor3d(sinSigned, shape),
-      mask: tf.tensor2d(mask, [T, T]),
-      swap: halfSwapMatrix(hs),
-    };
-    this.all = Object.values(this.full).map((t) => tf.keep(t));
+    const qScale = 1 / Math.sqrt(headSize);
+    this.full = { mask: tf.tensor2d(mask, [T, T]), qScale, ...(theta === null ? {} : { rope: ropeConsts(T, headSize, theta, qScale) }) };
+    this.all = [this.full.mask, ...Object.values(this.full.rope ?? {})].map((t) => tf.keep(t));
   }
 
   /** The tables for sequences of length T (the cached tensors themselves when T is the full context). */
@@ -119,14 +114,11 @@ export class AttentionTables {
     if (T === this.contextLength) return this.full;
     if (T < 1 || T > this.contextLength) throw new Error(`sequence length ${T} outside [1, ${this.contextLength}]`);
     const rows = (t: tf.Tensor) => tf.slice(t, 0, T);
-    const f = this.full;
+    const r = this.full.rope;
     return {
-      cosQ: rows(f.cosQ),
-      sinQ: rows(f.sinQ),
-      cosK: rows(f.cosK),
-      sinK: rows(f.sinK),
-      mask: tf.slice(f.mask, [0, 0], [T, T]),
-      swap: f.swap,
+      mask: tf.slice(this.full.mask, [0, 0], [T, T]),
+      qScale: this.full.qScale,
+      ...(r ? { rope: { cosQ: rows(r.cosQ), sinQ: rows(r.sinQ), cosK: rows(r.cosK), sinK: rows(r.sinK), swap: r.swap } } : {}),
     };
   }
 
@@ -135,38 +127,79 @@ export class AttentionTables {
   }
 }
 
-/** Weights of one attention layer, each [C, C], applied as x @ W. */
+/** RoPE tables for queries (scaled by qScale) and keys, in the layout applyRope takes. */
+function ropeConsts(T: number, hs: number, theta: number, qScale: number): RopeConsts {
+  const { cos, sin } = ropeTables(T, hs, theta);
+  const sinSigned = sin.slice();
+  for (let pos = 0; pos < T; pos++) for (let j = 0; j < hs / 2; j++) sinSigned[pos * hs + j] *= -1;
+  const scaled = (a: Float32Array) => a.map((v) => v * qScale);
+  const shape: [number, number, number] = [T, 1, hs];
+  return {
+    cosQ: tf.tensor3d(scaled(cos), shape),
+    sinQ: tf.tensor3d(scaled(sinSigned), shape),
+    cosK: tf.tensor3d(cos, shape),
+    sinK: tf.tensor3d(sinSigned, shape),
+    swap: halfSwapMatrix(hs),
+  };
+}
+
+/** How an attention layer splits its width into heads. */
+export interface AttentionHeads {
+  nHeads: number; // query heads (nH)
+  nKvHeads: number; // key/value heads (nKv), dividing nH: each serves g = nH / nKv query heads (GQA; 1 is MQA)
+  headDim: number; // width of one head (hs)
+  normEps?: number; // epsilon of the QK-norm; default 1e-5
+}
+
+/** Weights of one attention layer, applied as x @ W. */
 export interface AttentionWeights {
-  wq: tf.Tensor2D;
-  wk: tf.Tensor2D;
-  wv: tf.Tensor2D;
-  wo: tf.Tensor2D;
+  wq: tf.Tensor2D; // [C, nH·hs]
+  wk: tf.Tensor2D; // [C, nKv·hs]
+  wv: tf.Tensor2D; // [C, nKv·hs]
+  wo: tf.Tensor2D; // [nH·hs, C]
+  qNorm?: tf.Tensor1D; // [hs] QK-norm gain on every query head (RMSNorm before RoPE)
+  kNorm?: tf.Tensor1D; // [hs] QK-norm gain on every key head
 }
 
 /**
  * Multi-head causal self-attention with RoPE on queries and keys:
  * softmax(q k^T / sqrt(hs) + causal mask) v, heads merged, then @ wo.
- * Heads are batched into one matmul over [B*nH, T, hs].
+ * Grouped-query attention without copies: the g query heads that share a key/value head are laid
+ * out one after another, so one matmul over [B*nKv, g*T, hs] x [B*nKv, hs, T] serves them all
+ * (query head h reads kv head floor(h / g), as repeat_interleave in the reference). With g = 1
+ * this is plain multi-head attention over [B*nH, T, hs].
  * @example
- *   causalSelfAttention(x, w, 4, tables.forLength(T)); // [B, T, C] -> [B, T, C]
+ *   causalSelfAttention(x, w, { nHeads: 4, nKvHeads: 2, headDim: 32 }, tables.forLength(T)); // [B, T, C] -> [B, T, C]
  */
-export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, nHeads: number, consts: AttentionConsts): tf.Tensor3D {
+export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, heads: AttentionHeads, consts: AttentionConsts): tf.Tensor3D {
   const [B, T, C] = x.shape;
-  const hs = C / nHeads;
+  const { nHeads: nH, nKvHeads: nKv, headDim: hs } = heads;
+  const g = nH / nKv;
   const x2 = tf.reshape(x, [B * T, C]); // [B, T, C] -> [B*T, C]
-  const heads = (wm: tf.Tensor2D) => tf.reshape(matMulExplicitGrad(x2, wm), [B, T, nHeads, hs]); // -> [B, T, nH, hs]
-  const q = applyRope(heads(w.wq), consts.cosQ, consts.sinQ, consts.swap); // scaled by 1/sqrt(hs) via the tables
-  const k = applyRope(heads(w.wk), consts.cosK, consts.sinK, consts.swap);
-  const v = heads(w.wv);
+  const project = (wm: tf.Tensor2D, n: number) => tf.reshape(matMulExplicitGrad(x2, wm), [B, T, n, hs]); // -> [B, T, n, hs]
+  let q = project(w.wq, nH);
+  let k = project(w.wk, nKv);
+  const v = project(w.wv, nKv);
+  const eps = heads.normEps ?? DEFAULT_NORM_EPS;
+  if (w.qNorm) q = rmsNorm(q, w.qNorm, eps); // per head, over hs
+  if (w.kNorm) k = rmsNorm(k, w.kNorm, eps);
+  const r = consts.rope;
+  if (r) {
+    q = applyRope(q, r.cosQ, r.sinQ, r.swap); // scaled by 1/sqrt(hs) via the tables
+    k = applyRope(k, r.cosK, r.sinK, r.swap);
+  } else {
+    q = tf.mul(q, consts.qScale);
+  }
   // Head split and key transpose as dedicated copies (fast kernels on wasm and cpu, see engine/tf/ops).
-  const byHead = (t: tf.Tensor) => tf.reshape(swapMiddleAxes(t), [B * nHeads, T, hs]); // [B, T, nH, hs] -> [B*nH, T, hs]
-  const qh = byHead(q);
-  const kT = transposeLast2(byHead(k)); // -> [B*nH, hs, T]
-  const vh = byHead(v);
-  const scores = tf.add(matMulExplicitGrad(qh, kT), consts.mask); // [B*nH, T, T]
+  const byKvHead = (t: tf.Tensor, rows: number) => tf.reshape(swapMiddleAxes(t), [B * nKv, rows, hs]); // [B, T, n, hs] -> [B*nKv, rows, hs]
+  const qh = byKvHead(q, g * T); // [B, nH, T, hs] = [B*nKv, g*T, hs]
+  const kT = transposeLast2(byKvHead(k, T)); // -> [B*nKv, hs, T]
+  const vh = byKvHead(v, T);
+  let scores = matMulExplicitGrad(qh, kT); // [B*nKv, g*T, T]
+  scores = g === 1 ? tf.add(scores, consts.mask) : tf.reshape(tf.add(tf.reshape(scores, [B * nKv, g, T, T]), consts.mask), [B * nKv, g * T, T]);
   const att = tf.softmax(scores); // over the last axis (keys)
-  const y = matMulExplicitGrad(att, vh); // [B*nH, T, hs]
-  const merged = tf.reshape(swapMiddleAxes(tf.reshape(y, [B, nHeads, T, hs])), [B * T, C]); // -> [B, T, nH, hs] -> [B*T, C]
+  const y = matMulExplicitGrad(att, vh); // [B*nKv, g*T, hs]
+  const merged = tf.reshape(swapMiddleAxes(tf.reshape(y, [B, nH, T, hs])), [B * T, nH * hs]); // -> [B, T, nH, hs] -> [B*T, nH*hs]
   return tf.reshape(matMulExplicitGrad(merged, w.wo), [B, T, C]);
 }
 
@@ -178,17 +211,21 @@ export interface FfnWeights {
 }
 
 /**
- * Position-wise feed-forward layer. 'swiglu': (silu(x@w1) * (x@w3)) @ w2; 'gelu': gelu_tanh(x@w1) @ w2.
+ * Position-wise feed-forward layer. 'swiglu': (silu(x@w1) * (x@w3)) @ w2; 'gelu': gelu_tanh(x@w1) @ w2;
+ * 'relu2': relu(x@w1)^2 @ w2 (squared ReLU, So et al., "Primer", 2021).
  * @example
  *   ffn(x, { w1, w2, w3 }, 'swiglu'); // [B, T, C] -> [B, T, C]
  */
-export function ffn(x: tf.Tensor3D, w: FfnWeights, kind: 'swiglu' | 'gelu'): tf.Tensor3D {
+export function ffn(x: tf.Tensor3D, w: FfnWeights, kind: FfnKind): tf.Tensor3D {
   const [B, T, C] = x.shape;
   const x2 = tf.reshape(x, [B * T, C]); // [B, T, C] -> [B*T, C]
   let h: tf.Tensor; // [B*T, F]
   if (kind === 'swiglu') {
     if (!w.w3) throw new Error('ffn: swiglu needs w3');
     h = swiglu(matMulExplicitGrad(x2, w.w1), matMulExplicitGrad(x2, w.w3)); // silu(x@w1) * (x@w3)
+  } else if (kind === 'relu2') {
+    const r = tf.relu(matMulExplicitGrad(x2, w.w1));
+    h = tf.mul(r, r); // relu(x@w1)^2; a product, not tf.square, whose gradient casts (a copy on wasm)
   } else {
     h = geluTanh(matMulExplicitGrad(x2, w.w1));
   }

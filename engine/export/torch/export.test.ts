@@ -27,7 +27,8 @@ test('config.json carries the plan\'s values; the program files are the fixed so
   assert.equal(c.seed, 1);
   assert.deepEqual(c.model, {
     node_id: 'model', vocab_size: 256, context_length: 16, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, rope_theta: 10000,
-    norm: 'rmsnorm', ffn: 'swiglu', tie_embeddings: true, norm_eps: 1e-5,
+    norm: 'rmsnorm', ffn: 'swiglu', tie_embeddings: true, norm_eps: 1e-5, positions: 'rope', n_kv_heads: 2, head_dim: 16,
+    qk_norm: false, norm_placement: 'pre', norm_learnable: true, final_norm: true,
   });
   assert.deepEqual(c.data, { node_id: 'dataset', train_path: data.train, valid_path: data.valid });
   assert.deepEqual(c.batch, { node_id: 'get_batch', split: 'train', batch_size: 4, context_length: 16, seed: 5 });
@@ -123,12 +124,23 @@ test('config.json is checked field by field; train.py stops on a bad one with th
     [variant((c) => (c.model = null)), 'config.json: model must be an object, got null'],
     [variant((c) => (c.clip = 'off')), 'config.json: clip must be an object or null, got "off"'],
     [variant((c) => (c.batch.context_length = 17)), 'config.json: batch.context_length (17) exceeds model.context_length (16)'],
-    [variant((c) => (c.model.n_heads = 3)), 'config.json: model.d_model (32) must be divisible by model.n_heads (3)'],
+    [variant((c) => (c.model.n_heads = 3)), 'config.json: model.n_kv_heads (2) must divide model.n_heads (3)'],
+    [variant((c) => (c.model.head_dim = 7)), 'config.json: model.head_dim is 7, which must be even (RoPE rotates pairs)'],
+    [variant((c) => Object.assign(c.model, { head_dim: 7, positions: 'learned' })), 'ok'],
+    [variant((c) => (c.model.positions = 'alibi')), 'config.json: model.positions must be one of rope, learned, none, got "alibi"'],
+    [variant((c) => (c.model.ffn = 'relu')), 'config.json: model.ffn must be one of swiglu, gelu, relu2, got "relu"'],
+    [variant((c) => delete c.model.final_norm), 'config.json: model.final_norm is missing'],
+    // Version 1 (before the variants) reads as today's GPT; a variant field in it is still checked.
+    [variant((c) => {
+      c.version = 1;
+      for (const key of ['positions', 'n_kv_heads', 'head_dim', 'qk_norm', 'norm_placement', 'norm_learnable', 'final_norm']) delete c.model[key];
+    }), 'ok'],
+    [variant((c) => Object.assign(c, { version: 1 }) && (c.model.n_kv_heads = 0)), 'config.json: model.n_kv_heads must be an integer in [1, 256], got 0'],
     [variant((c) => (c.sample.prompt_ids = [1, 300])), 'config.json: sample.prompt_ids[1] (300) is outside the model\'s vocabulary (256)'],
     [variant((c) => (c.batch.node_id = 'a"; import os')), 'config.json: batch.node_id must be a node id (letters, digits and _ . # : > -, up to 64), got "a\\"; import os"'],
     [variant((c) => (c.sample.tokenizer = { kind: 'bpe', merges: [[256, 1]] })), 'config.json: sample.tokenizer.merges[0] refers to an id that does not exist yet'],
     [variant((c) => (c.format = 'something-else')), 'config.json: format must be one of pretrain-studio-torch, got "something-else"'],
-    [variant((c) => (c.version = 2)), 'config.json: version must be an integer in [1, 1], got 2'],
+    [variant((c) => (c.version = 3)), 'config.json: version must be an integer in [2, 2], got 3'],
   ];
   // JSON has no NaN or Infinity, but Python's json module reads them: the range checks must catch them.
   const optimizerLr = (text: string) => variant((c) => (c.optimizer.lr = 12345)).replace('12345', text);

@@ -10,7 +10,8 @@
 // [clip] -> optimizer [<- scheduler], with optional eval, checkpoint, log and sample.
 import { ByteTokenizer } from '../../data/tokenize/byte';
 import type { Tokenizer } from '../../data/tokenize/tokenizer';
-import { DEFAULT_NORM_EPS } from '../../model/config';
+import { type GptConfig, resolveGptConfig } from '../../model/config';
+import { gptConfig } from '../../nodes/model';
 import { optimizer as optimizerNode, type OptimizerParams } from '../../nodes/optimizer';
 import { scheduler as schedulerNode, type ScheduleParams } from '../../nodes/scheduler';
 import type { Plan, PlanNode } from '../../plan';
@@ -25,7 +26,7 @@ import { TRAIN_PY } from './python/train.py';
 
 /** config.json's `format` and `version`; train.py refuses anything else. */
 export const TORCH_CONFIG_FORMAT = 'pretrain-studio-torch';
-export const TORCH_CONFIG_VERSION = 1;
+export const TORCH_CONFIG_VERSION = 2; // 2: the model section names the architecture variants
 
 /** Where the export expects the bundled corpus (source 'brown'); engine/node/torch-export.ts copies it there. */
 export const EXPORT_DATA_DIR = 'data';
@@ -81,8 +82,7 @@ export interface TorchConfig {
   name: string;
   total_steps: number;
   seed: number;
-  model: { node_id: string; vocab_size: number; context_length: number; d_model: number; n_layers: number; n_heads: number;
-    d_ff: number; rope_theta: number; norm: string; ffn: string; tie_embeddings: boolean; norm_eps: number };
+  model: { node_id: string } & TorchModelConfig;
   data: { node_id: string; train_path: string; valid_path: string };
   batch: { node_id: string; split: 'train' | 'valid'; batch_size: number; context_length: number; seed: number };
   loss: { node_id: string };
@@ -100,6 +100,29 @@ export interface TorchConfig {
     top_k: number; seed: number; after_update: boolean; tokenizer: SampleTokenizer | null } | null;
   /** The migrated pipeline, stored in checkpoint metadata as the engine does. */
   pipeline: unknown;
+}
+
+/** The model section of config.json (model.py's GPTConfig), every variant field spelled out. */
+export interface TorchModelConfig {
+  vocab_size: number; context_length: number; d_model: number; n_layers: number; n_heads: number; d_ff: number;
+  rope_theta: number; norm: string; ffn: string; tie_embeddings: boolean; norm_eps: number;
+  positions: string; n_kv_heads: number; head_dim: number; qk_norm: boolean; norm_placement: string; norm_learnable: boolean;
+  final_norm: boolean;
+}
+
+/**
+ * A GptConfig as model.py's GPTConfig takes it (snake_case, defaults filled in).
+ * @example
+ *   torchModelConfig({ ...cfg, nKvHeads: 1 }).n_kv_heads; // 1
+ */
+export function torchModelConfig(config: GptConfig): TorchModelConfig {
+  const c = resolveGptConfig(config);
+  return {
+    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
+    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings, norm_eps: c.normEps,
+    positions: c.positions, n_kv_heads: c.nKvHeads, head_dim: c.headDim, qk_norm: c.qkNorm, norm_placement: c.normPlacement,
+    norm_learnable: c.normLearnable, final_norm: c.finalNorm,
+  };
 }
 
 /** How train.py decodes samples: bytes, BPE merges, or GPT-2's vocabulary file. */
@@ -272,11 +295,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     name: plan.name,
     total_steps: plan.totalSteps,
     seed: plan.seed,
-    model: {
-      node_id: model.id, vocab_size: num(model, 'vocab_size'), context_length: num(model, 'context_length'), d_model: num(model, 'd_model'),
-      n_layers: num(model, 'n_layers'), n_heads: num(model, 'n_heads'), d_ff: num(model, 'd_ff'), rope_theta: num(model, 'rope_theta'),
-      norm: str(model, 'norm'), ffn: str(model, 'ffn'), tie_embeddings: bool(model, 'tie_embeddings'), norm_eps: DEFAULT_NORM_EPS,
-    },
+    model: { node_id: model.id, ...torchModelConfig(gptConfig(model.params as Parameters<typeof gptConfig>[0])) },
     data: { node_id: dataset.id, train_path: dataPaths.train, valid_path: dataPaths.valid },
     batch: {
       node_id: getBatch.id, split: split(getBatch.inputs.tokens.port), batch_size: num(getBatch, 'batch_size'),

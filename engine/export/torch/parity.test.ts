@@ -6,8 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { writeTorchExport } from '../../node/torch-export';
-import { loopPipeline, maxRelDiff, planOf, readJsonl, runEngine, runTrainPy, writeInitialWeights, writeTokenData, type LoopOptions, type StepLine } from './test-support';
+import { loopPipeline, maxRelDiff, readJsonl, trainBoth, writeTokenData, type LoopOptions } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,17 +14,9 @@ const data = writeTokenData(join(dir, 'data'));
 const TOLERANCE = 1e-4;
 
 async function compare(name: string, options: Omit<LoopOptions, 'data'>) {
-  const pipeline = loopPipeline({ data, steps: 20, ...options });
-  const plan = planOf(pipeline);
-  const exportDir = join(dir, name);
-  await writeTorchExport(plan, exportDir);
-  await writeInitialWeights(plan, join(dir, `${name}-init.safetensors`));
-  const engine = await runEngine(pipeline, join(dir, `${name}-engine`));
-  const run = runTrainPy(exportDir, ['--device', 'cpu', '--init-from', join(dir, `${name}-init.safetensors`)]);
-  assert.equal(run.status, 0, run.stderr);
-  const torch = readJsonl(join(exportDir, 'run', 'train_log.jsonl')) as unknown as StepLine[];
-  assert.equal(torch.length, 20);
-  return { engine, torch, exportDir };
+  const result = await trainBoth(dir, name, loopPipeline({ data, steps: 20, ...options }));
+  assert.equal(result.torch.length, 20);
+  return result;
 }
 
 test('AdamW + cosine warmup + clipping + 2 micro-batches: same losses, grad norms, lr and val_loss', async () => {

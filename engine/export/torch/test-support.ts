@@ -14,6 +14,7 @@ import type { Plan } from '../../plan';
 import { Rng } from '../../random';
 import { useBackend } from '../../node/backend';
 import { DEFAULT_PYTHON } from '../../node/torch-launch';
+import { writeTorchExport } from '../../node/torch-export';
 
 export const PYTHON = DEFAULT_PYTHON;
 
@@ -164,4 +165,22 @@ export function maxRelDiff(a: StepLine[], b: StepLine[], field: 'loss' | 'val_lo
     max = Math.max(max, Math.abs(x - y) / Math.abs(y));
   });
   return max;
+}
+
+/**
+ * Trains `pipeline` with the engine here and with its export's train.py from the same initial
+ * weights (written to `dir` as `${name}-init.safetensors`); both train logs, for a parity check.
+ * @example
+ *   const { engine, torch } = await trainBoth(dir, 'adamw', loopPipeline({ data, steps: 20 }));
+ */
+export async function trainBoth(dir: string, name: string, pipeline: unknown): Promise<{ engine: StepLine[]; torch: StepLine[]; exportDir: string }> {
+  const plan = planOf(pipeline);
+  const exportDir = join(dir, name);
+  await writeTorchExport(plan, exportDir);
+  await writeInitialWeights(plan, join(dir, `${name}-init.safetensors`));
+  const engine = await runEngine(pipeline, join(dir, `${name}-engine`));
+  const run = runTrainPy(exportDir, ['--device', 'cpu', '--init-from', join(dir, `${name}-init.safetensors`)]);
+  if (run.status !== 0) throw new Error(`train.py exited with ${run.status}: ${run.stderr}`);
+  const torch = readJsonl(join(exportDir, 'run', 'train_log.jsonl')) as unknown as StepLine[];
+  return { engine, torch, exportDir };
 }

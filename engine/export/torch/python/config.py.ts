@@ -1,7 +1,8 @@
 // config.py of the PyTorch export: the checks of config.json.
-// Verbatim in a raw string (so no backticks or ${ inside, apart from the schedule kinds and the
-// optimizer section, which come from the node schemas); it holds no user values (see ../export.ts).
+// Verbatim in a raw string (so no backticks or ${ inside, apart from the kinds and the optimizer
+// section, which come from the node schemas and the model config); it holds no user values (see ../export.ts).
 import { z } from 'zod';
+import { FFN_KINDS, NORM_PLACEMENTS, POSITIONS_KINDS } from '../../../model/config';
 import { optimizer } from '../../../nodes/optimizer';
 import { SCHEDULE_KINDS } from '../../../nodes/scheduler';
 
@@ -50,7 +51,7 @@ import math
 import re
 
 FORMAT = "pretrain-studio-torch"
-VERSION = 1
+VERSION = 2  # 2: the model section names its architecture variants (1 is read as today's GPT)
 NODE_ID = re.compile(r"^[A-Za-z0-9_.#:>-]{1,64}$")
 U32_MAX = 2 ** 32 - 1
 BIG = 2 ** 53 - 1
@@ -173,15 +174,17 @@ SEED = integer(0, U32_MAX)
 EVERY = integer(1, BIG)
 SCHEMA = section({
     "format": one_of(FORMAT),
-    "version": integer(VERSION, VERSION),
+    "version": integer(VERSION, VERSION),  # older versions are migrated first (migrate)
     "name": string(10000),
     "total_steps": integer(1, 10 ** 8),
     "seed": SEED,
     "model": section({
         "node_id": node_id, "vocab_size": integer(2, 1000000), "context_length": integer(1, 65536),
         "d_model": integer(1, 16384), "n_layers": integer(1, 256), "n_heads": integer(1, 256), "d_ff": integer(1, 65536),
-        "rope_theta": number(1, 1e9, lo_open=True), "norm": one_of("rmsnorm", "layernorm"), "ffn": one_of("swiglu", "gelu"),
-        "tie_embeddings": boolean, "norm_eps": number(0, 1, lo_open=True),
+        "rope_theta": number(1, 1e9, lo_open=True), "norm": one_of("rmsnorm", "layernorm"), "ffn": one_of(${pyStrings(FFN_KINDS)}),
+        "tie_embeddings": boolean, "norm_eps": number(0, 1, lo_open=True), "positions": one_of(${pyStrings(POSITIONS_KINDS)}),
+        "n_kv_heads": integer(1, 256), "head_dim": integer(1, 4096), "qk_norm": boolean,
+        "norm_placement": one_of(${pyStrings(NORM_PLACEMENTS)}), "norm_learnable": boolean, "final_norm": boolean,
     }),
     "data": section({"node_id": node_id, "train_path": string(4096, True), "valid_path": string(4096, True)}),
     "batch": section({
@@ -212,14 +215,32 @@ SCHEMA = section({
 })
 
 
+def migrate(raw):
+    """A version-1 config.json (no architecture variants) as version 2: today's GPT spelled out."""
+    if not isinstance(raw, dict) or raw.get("version") != 1 or not isinstance(raw.get("model"), dict):
+        return raw
+    m = dict(raw["model"])
+    heads, width = m.get("n_heads"), m.get("d_model")
+    head_dim = width // heads if isinstance(heads, int) and isinstance(width, int) and heads > 0 else None
+    for key, value in (("positions", "rope"), ("n_kv_heads", heads), ("head_dim", head_dim), ("qk_norm", False),
+                       ("norm_placement", "pre"), ("norm_learnable", True), ("final_norm", True)):
+        m.setdefault(key, value)
+    return dict(raw, version=2, model=m)
+
+
+def check_heads(m):
+    """Head counts and widths: kv heads divide query heads, RoPE needs an even head."""
+    if m["n_heads"] % m["n_kv_heads"] != 0:
+        _fail("model.n_kv_heads", "(%d) must divide model.n_heads (%d)" % (m["n_kv_heads"], m["n_heads"]))
+    if m["positions"] == "rope" and m["head_dim"] % 2 != 0:
+        _fail("model.head_dim", "is %d, which must be even (RoPE rotates pairs)" % m["head_dim"])
+
+
 def validate(raw):
     """The checked config (a dict) from parsed JSON; raises ConfigError naming the first bad field."""
-    c = SCHEMA(raw, "")
+    c = SCHEMA(migrate(raw), "")
     m = c["model"]
-    if m["d_model"] % m["n_heads"] != 0:
-        _fail("model.d_model", "(%d) must be divisible by model.n_heads (%d)" % (m["d_model"], m["n_heads"]))
-    if (m["d_model"] // m["n_heads"]) % 2 != 0:
-        _fail("model.n_heads", "gives head size %d, which must be even (RoPE rotates pairs)" % (m["d_model"] // m["n_heads"]))
+    check_heads(m)
     for key in ("batch", "eval"):
         if c[key] and c[key]["context_length"] > m["context_length"]:
             _fail(key + ".context_length", "(%d) exceeds model.context_length (%d)" % (c[key]["context_length"], m["context_length"]))

@@ -2,13 +2,22 @@
 // Verbatim in a raw string (so no backticks or ${ inside); it holds no user values (see ../export.ts).
 export const MODEL_PY = String.raw`# The GPT of Pretrain Studio (engine/model/gpt.ts) in PyTorch: same architecture, same parameter
 # names and [in, out] layouts, so checkpoints move between the two executors unchanged.
+# One class per part of the model as the studio draws it: Positions, Norm, Attention, FeedForward,
+# Block, and GPT, which owns the token embedding (wte), learned positions (wpe) and the head (lm_head)
+# itself, because those names are what checkpoints store.
 #
-#   wte [V, C]; per block i: blocks.i.norm1.weight [C] (+ .bias for layernorm),
-#   blocks.i.attn.wq / wk / wv / wo [C, C], blocks.i.norm2.*, blocks.i.ffn.w1 [C, F],
-#   blocks.i.ffn.w2 [F, C] (+ blocks.i.ffn.w3 [C, F] for swiglu); norm_f.*; lm_head [C, V] unless
-#   tie_embeddings (then logits = h @ wte^T). Every matrix is applied as x @ W; no biases in linears.
+#   hs = head_dim, nKv = n_kv_heads. wte [V, C]; wpe [T, C] (learned positions); per block i:
+#   blocks.i.norm1.weight [C] (+ .bias for layernorm), blocks.i.attn.wq [C, nH*hs], wk / wv
+#   [C, nKv*hs], wo [nH*hs, C], blocks.i.attn.q_norm.weight / k_norm.weight [hs] (qk_norm),
+#   blocks.i.norm2.*, blocks.i.ffn.w1 [C, F], blocks.i.ffn.w2 [F, C] (+ blocks.i.ffn.w3 [C, F] for
+#   swiglu); norm_f.*; lm_head [C, V] unless tie_embeddings (then logits = h @ wte^T). Norms have no
+#   parameters when norm_learnable is false; norm_placement 'none' has no norm1 / norm2 and
+#   final_norm false no norm_f. Every matrix is applied as x @ W; no biases in linears.
 #
-# Forward: h = wte[x]; per block (pre-norm) h = h + attn(norm1(h)); h = h + ffn(norm2(h));
+# Forward: h = wte[x] (+ wpe[:T]); per block
+#   pre-norm:  h = h + attn(norm1(h)); h = h + ffn(norm2(h))
+#   post-norm: h = norm1(h + attn(h)); h = norm2(h + ffn(h))
+#   none:      h = h + attn(h);        h = h + ffn(h)
 # logits = norm_f(h) @ lm_head. RoPE on q and k in the half-split ("rotate_half") layout.
 import math
 from dataclasses import dataclass
@@ -28,32 +37,44 @@ class GPTConfig:
     context_length: int  # longest sequence in tokens (T)
     d_model: int  # residual stream width (C)
     n_layers: int  # transformer blocks
-    n_heads: int  # attention heads; head size hs = d_model / n_heads (even, for RoPE)
+    n_heads: int  # attention (query) heads
     d_ff: int  # hidden width of the feed-forward layer (F)
     rope_theta: float  # RoPE base, e.g. 10000
     norm: str  # 'rmsnorm' or 'layernorm'
-    ffn: str  # 'swiglu' or 'gelu'
+    ffn: str  # 'swiglu', 'gelu' or 'relu2'
     tie_embeddings: bool  # logits = h @ wte^T, no lm_head
     norm_eps: float = 1e-5  # epsilon inside the norm's square root
+    positions: str = "rope"  # 'rope', 'learned' (wpe) or 'none'
+    n_kv_heads: "int | None" = None  # key/value heads, dividing n_heads (GQA; 1 is MQA); None: n_heads
+    head_dim: "int | None" = None  # width of one head (hs); None: d_model / n_heads
+    qk_norm: bool = False  # RMSNorm on every q and k head before RoPE
+    norm_placement: str = "pre"  # 'pre', 'post' or 'none'
+    norm_learnable: bool = True  # norms carry weight (and layernorm bias)
+    final_norm: bool = True  # norm_f before the head
+
+    def __post_init__(self):
+        if self.n_kv_heads is None:
+            self.n_kv_heads = self.n_heads
+        if self.head_dim is None:
+            self.head_dim = self.d_model // self.n_heads
 
 
 class Norm(nn.Module):
-    """RMSNorm x * rsqrt(mean(x^2) + eps) * weight, or LayerNorm (biased variance, eps in the sqrt)."""
+    """RMSNorm x * rsqrt(mean(x^2) + eps) * weight, or LayerNorm (biased variance, eps in the sqrt);
+    without learnable parameters the weight is 1 and the bias 0."""
 
-    def __init__(self, width, kind, eps):
+    def __init__(self, width, kind, eps, learnable=True):
         super().__init__()
         self.kind = kind
         self.eps = eps
-        self.weight = nn.Parameter(torch.ones(width))
-        if kind == "layernorm":
-            self.bias = nn.Parameter(torch.zeros(width))
-        else:
-            self.register_parameter("bias", None)
+        self.weight = nn.Parameter(torch.ones(width)) if learnable else None
+        self.bias = nn.Parameter(torch.zeros(width)) if learnable and kind == "layernorm" else None
 
     def forward(self, x):
         if self.kind == "layernorm":
             return F.layer_norm(x, (x.shape[-1],), self.weight, self.bias, self.eps)
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+        y = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return y if self.weight is None else y * self.weight
 
 
 def rope_tables(T, hs, theta):
@@ -71,38 +92,69 @@ def rotate_half(x):
     return torch.cat([-x2, x1], dim=-1)
 
 
-class Attention(nn.Module):
-    """Causal self-attention with RoPE: softmax(q k^T / sqrt(hs) + mask) v, heads merged, @ wo."""
+class Positions(nn.Module):
+    """How the model knows token order. 'rope': rotates q and k in attention (tables here, no
+    parameters); 'learned': GPT adds wpe[:T] to the embedding; 'none': nothing (causal masking alone)."""
 
     def __init__(self, c):
         super().__init__()
-        C = c.d_model
-        self.n_heads = c.n_heads
-        self.wq = nn.Parameter(torch.empty(C, C))
-        self.wk = nn.Parameter(torch.empty(C, C))
-        self.wv = nn.Parameter(torch.empty(C, C))
-        self.wo = nn.Parameter(torch.empty(C, C))
+        self.rope = c.positions == "rope"
+        if self.rope:
+            cos, sin = rope_tables(c.context_length, c.head_dim, c.rope_theta)
+            self.register_buffer("cos", cos, persistent=False)  # [T, hs]; not part of checkpoints
+            self.register_buffer("sin", sin, persistent=False)
 
-    def forward(self, x, cos, sin):
+    def tables(self, T):
+        """(cos, sin) [T, hs] for attention, or None without RoPE."""
+        return (self.cos[:T], self.sin[:T]) if self.rope else None
+
+
+class Attention(nn.Module):
+    """Causal self-attention: softmax(q k^T / sqrt(hs) + mask) v, heads merged, @ wo. n_heads query
+    heads share n_kv_heads key/value heads (query head h reads kv head h // (n_heads / n_kv_heads));
+    optional QK-norm, then RoPE on q and k."""
+
+    def __init__(self, c):
+        super().__init__()
+        C, hs = c.d_model, c.head_dim
+        self.n_heads, self.n_kv_heads, self.hs = c.n_heads, c.n_kv_heads, hs
+        self.wq = nn.Parameter(torch.empty(C, c.n_heads * hs))
+        self.wk = nn.Parameter(torch.empty(C, c.n_kv_heads * hs))
+        self.wv = nn.Parameter(torch.empty(C, c.n_kv_heads * hs))
+        self.wo = nn.Parameter(torch.empty(c.n_heads * hs, C))
+        if c.qk_norm:
+            self.q_norm = Norm(hs, "rmsnorm", c.norm_eps)
+            self.k_norm = Norm(hs, "rmsnorm", c.norm_eps)
+        else:
+            self.q_norm = self.k_norm = None
+
+    def forward(self, x, rope):
         B, T, C = x.shape
-        nh, hs = self.n_heads, C // self.n_heads
-        heads = lambda w: (x @ w).view(B, T, nh, hs).transpose(1, 2)  # [B, T, C] -> [B, nH, T, hs]
-        q, k, v = heads(self.wq), heads(self.wk), heads(self.wv)
-        q = q * cos + rotate_half(q) * sin  # cos, sin [T, hs] broadcast over [B, nH]
-        k = k * cos + rotate_half(k) * sin
+        hs = self.hs
+        heads = lambda w, n: (x @ w).view(B, T, n, hs).transpose(1, 2)  # [B, T, C] -> [B, n, T, hs]
+        q, k, v = heads(self.wq, self.n_heads), heads(self.wk, self.n_kv_heads), heads(self.wv, self.n_kv_heads)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
+        if rope is not None:
+            cos, sin = rope  # [T, hs], broadcast over [B, n]
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
         q, k = q.to(v.dtype), k.to(v.dtype)  # under bf16 autocast the float32 tables promoted q and k
+        group = self.n_heads // self.n_kv_heads
+        if group > 1:  # every kv head serves 'group' consecutive query heads: [B, nKv, T, hs] -> [B, nH, T, hs]
+            k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
         if hasattr(F, "scaled_dot_product_attention"):  # PyTorch >= 2.0: flash / memory-efficient kernels
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
             scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # [B, nH, T, T]
             causal = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
             y = scores.masked_fill(causal, float("-inf")).softmax(-1) @ v  # [B, nH, T, hs]
-        y = y.transpose(1, 2).reshape(B, T, C)  # heads merged: [B, nH, T, hs] -> [B, T, C]
+        y = y.transpose(1, 2).reshape(B, T, self.n_heads * hs)  # heads merged: [B, nH, T, hs] -> [B, T, nH*hs]
         return y @ self.wo
 
 
 class FeedForward(nn.Module):
-    """swiglu: (silu(x @ w1) * (x @ w3)) @ w2; gelu: gelu_tanh(x @ w1) @ w2."""
+    """swiglu: (silu(x @ w1) * (x @ w3)) @ w2; gelu: gelu_tanh(x @ w1) @ w2; relu2: relu(x @ w1)^2 @ w2."""
 
     def __init__(self, c):
         super().__init__()
@@ -115,22 +167,37 @@ class FeedForward(nn.Module):
     def forward(self, x):
         if self.kind == "swiglu":
             h = F.silu(x @ self.w1) * (x @ self.w3)  # [B, T, F]
-        else:
+        elif self.kind == "relu2":
+            h = F.relu(x @ self.w1).square()
+        elif self.kind == "gelu":
             h = F.gelu(x @ self.w1, approximate="tanh")
+        else:
+            raise ValueError("unknown ffn %r" % self.kind)
         return h @ self.w2  # [B, T, F] -> [B, T, C]
 
 
 class Block(nn.Module):
+    """Attention and feed-forward, each added to the residual stream, with the norms where
+    norm_placement puts them."""
+
     def __init__(self, c):
         super().__init__()
-        self.norm1 = Norm(c.d_model, c.norm, c.norm_eps)
+        self.placement = c.norm_placement
+        with_norms = c.norm_placement != "none"
+        self.norm1 = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if with_norms else None
         self.attn = Attention(c)
-        self.norm2 = Norm(c.d_model, c.norm, c.norm_eps)
+        self.norm2 = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if with_norms else None
         self.ffn = FeedForward(c)
 
-    def forward(self, h, cos, sin):
-        h = h + self.attn(self.norm1(h), cos, sin)
-        return h + self.ffn(self.norm2(h))
+    def forward(self, h, rope):
+        if self.placement == "pre":
+            h = h + self.attn(self.norm1(h), rope)
+            return h + self.ffn(self.norm2(h))
+        if self.placement == "post":
+            h = self.norm1(h + self.attn(h, rope))
+            return self.norm2(h + self.ffn(h))
+        h = h + self.attn(h, rope)
+        return h + self.ffn(h)
 
 
 class GPT(nn.Module):
@@ -139,24 +206,27 @@ class GPT(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.config = c
-        self.wte = nn.Parameter(torch.empty(c.vocab_size, c.d_model))
+        self.wte = nn.Parameter(torch.empty(c.vocab_size, c.d_model))  # token embedding
+        if c.positions == "learned":
+            self.wpe = nn.Parameter(torch.empty(c.context_length, c.d_model))  # learned positions
+        self.positions = Positions(c)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.n_layers)])
-        self.norm_f = Norm(c.d_model, c.norm, c.norm_eps)
+        self.norm_f = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if c.final_norm else None
         if not c.tie_embeddings:
-            self.lm_head = nn.Parameter(torch.empty(c.d_model, c.vocab_size))
-        cos, sin = rope_tables(c.context_length, c.d_model // c.n_heads, c.rope_theta)
-        self.register_buffer("rope_cos", cos, persistent=False)  # [T, hs]; not part of checkpoints
-        self.register_buffer("rope_sin", sin, persistent=False)
+            self.lm_head = nn.Parameter(torch.empty(c.d_model, c.vocab_size))  # untied head
 
     def forward(self, idx):
         B, T = idx.shape
         if T > self.config.context_length:
             raise ValueError("sequence length %d exceeds context_length %d" % (T, self.config.context_length))
-        cos, sin = self.rope_cos[:T], self.rope_sin[:T]
         h = self.wte[idx]  # [B, T] -> [B, T, C]
+        if self.config.positions == "learned":
+            h = h + self.wpe[:T]  # [T, C] broadcast over B
+        rope = self.positions.tables(T)
         for block in self.blocks:
-            h = block(h, cos, sin)
-        h = self.norm_f(h)
+            h = block(h, rope)
+        if self.norm_f is not None:
+            h = self.norm_f(h)
         head = self.wte.t() if self.config.tie_embeddings else self.lm_head  # [C, V]
         return h @ head  # [B, T, V]
 
@@ -168,26 +238,36 @@ class GPT(nn.Module):
 
 
 def param_specs(c):
-    """(name, init) in the engine's canonical order; init is normal, residual, ones or zeros."""
+    """(name, init) in the engine's canonical order (engine/model/param-specs.ts); init is normal,
+    residual, ones or zeros."""
     specs = [("wte", "normal")]
+    if c.positions == "learned":
+        specs.append(("wpe", "normal"))
 
     def norm(prefix):
+        if not c.norm_learnable:
+            return
         specs.append((prefix + ".weight", "ones"))
         if c.norm == "layernorm":
             specs.append((prefix + ".bias", "zeros"))
 
     for i in range(c.n_layers):
         b = "blocks.%d" % i
-        norm(b + ".norm1")
+        if c.norm_placement != "none":
+            norm(b + ".norm1")
         for m in ("wq", "wk", "wv"):
             specs.append(("%s.attn.%s" % (b, m), "normal"))
         specs.append((b + ".attn.wo", "residual"))
-        norm(b + ".norm2")
+        if c.qk_norm:
+            specs += [(b + ".attn.q_norm.weight", "ones"), (b + ".attn.k_norm.weight", "ones")]
+        if c.norm_placement != "none":
+            norm(b + ".norm2")
         specs.append((b + ".ffn.w1", "normal"))
         specs.append((b + ".ffn.w2", "residual"))
         if c.ffn == "swiglu":
             specs.append((b + ".ffn.w3", "normal"))
-    norm("norm_f")
+    if c.final_norm:
+        norm("norm_f")
     if not c.tie_embeddings:
         specs.append(("lm_head", "normal"))
     return specs
