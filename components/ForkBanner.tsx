@@ -17,11 +17,11 @@ export function ForkBanner() {
   const first = draft.restartSchedule ? 1 : draft.step + 1;
   return (
     <div className="fork-banner" role="status" data-testid="fork-banner" data-run={draft.run} data-checkpoint={draft.checkpoint} data-step={draft.step}>
-      <span className="fork-mark" aria-hidden>⑂</span>
+      <span className="fork-mark" aria-hidden>⤴</span>
       <span className="fork-what">
         Fork of <Link href={`/runs/${draft.run}`} className="run-link" title={`Open run ${draft.run}`}>{draft.runName}</Link>{' '}
         <code className="muted">{draft.run}</code> at <b>{draft.checkpoint}</b> · step {draft.step.toLocaleString('en-US')}
-        <span className="muted small"> — edit anything but the model's shapes; ▶ Run trains from step {first.toLocaleString('en-US')} with its weights</span>
+        <span className="muted small"> · ▶ Run trains on from step {first.toLocaleString('en-US')} with its weights (the model's shapes stay)</span>
       </span>
       <label className="fork-restart" title="Start the step counter and the learning-rate schedule at 0 (the weights still come from the checkpoint)">
         <input type="checkbox" data-testid="fork-restart-schedule" checked={draft.restartSchedule} onChange={(e) => forkStore.getState().setRestartSchedule(e.target.checked)} />

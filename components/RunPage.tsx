@@ -45,8 +45,8 @@ function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; 
                 </a>
                 <span className="muted small">
                   step {c.step} · {formatBytes(c.bytes)}
-                </span>{' '}
-                <ForkFromHere runId={runId} checkpoint={c.name} />
+                </span>
+                <ForkFromHere runId={runId} checkpoint={c.name} label="⤴ fork" />
               </li>
             ))}
           </ul>
@@ -110,7 +110,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <button type="button" className="button" data-testid="open-in-studio" disabled={!loaded || !('doc' in loaded)} onClick={() => void openInStudio()} title="Edit this pipeline in the studio, with this run's numbers on it">
             Open in studio
           </button>
-          {latest && <ForkFromHere runId={runId} checkpoint={latest} label={`⑂ Fork from ${latest}`} className="button" />}
+          {latest && <ForkFromHere runId={runId} checkpoint={latest} label={`⤴ Fork from ${latest}`} className="button" />}
           <Link href="/runs" className="button">All runs</Link>
         </nav>
       </header>

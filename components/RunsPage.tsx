@@ -113,7 +113,7 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         {!status.sweep && diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
         <div className="muted small">
           <code>{status.id}</code>
-          {status.lastCheckpoint && !isTabOnlyRun(status.id) && <> · <ForkFromHere runId={status.id} checkpoint={status.lastCheckpoint} label={`⑂ fork ${status.lastCheckpoint}`} /></>}
+          {status.lastCheckpoint && !isTabOnlyRun(status.id) && <> · <ForkFromHere runId={status.id} checkpoint={status.lastCheckpoint} label={`⤴ fork ${status.lastCheckpoint}`} /></>}
         </div>
         {resumed && <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>↻ {resumed}</div>}
       </td>

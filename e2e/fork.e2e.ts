@@ -138,6 +138,8 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
   const s = await openSession(browser, app, `${app.url}/runs`);
   const { page } = s;
   try {
+    await page.waitForSelector(`[data-testid="runs-row"][data-run-id="${parent}"] [data-testid="fork-from-here"]`);
+    await screenshot(page, 'fork-runs-list');
     await page.click(`[data-testid="runs-row"][data-run-id="${parent}"] [data-testid="fork-from-here"]`);
     await page.waitForSelector(`${banner}[data-run="${parent}"][data-checkpoint="ckpt-000040"][data-step="40"]`);
     // At the run's last step nothing is left to train until the schedule restarts (or steps grow).
@@ -153,11 +155,12 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
 
     // The server refuses the same submission on the same field, and creates nothing.
     const before = (await api('/api/runs')).runs.length;
-    const refused = await page.evaluate(async ([run]) => {
-      const pipeline = JSON.parse(window.__studio!.documentText!());
-      const reply = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline, resume: { run, checkpoint: 'ckpt-000040', restartSchedule: true } }) });
-      return { status: reply.status, body: await reply.json() };
-    }, [parent]);
+    const pipeline = JSON.parse(await page.evaluate(() => window.__studio!.documentText!()));
+    const reply = await fetch(`${app.url}/api/runs`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pipeline, resume: { run: parent, checkpoint: 'ckpt-000040', restartSchedule: true } }),
+    });
+    const refused = { status: reply.status, body: await reply.json() };
     assert.equal(refused.status, 400);
     assert.deepEqual(refused.body.errors.map((e: { nodeId: string; field: string }) => [e.nodeId, e.field]), [['model', 'd_model']]);
     assert.equal((await api('/api/runs')).runs.length, before, 'nothing started');
