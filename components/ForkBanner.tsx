@@ -21,7 +21,7 @@ export function ForkBanner() {
       <span className="fork-what">
         Fork of <Link href={`/runs/${draft.run}`} className="run-link" title={`Open run ${draft.run}`}>{draft.runName}</Link>{' '}
         <code className="muted">{draft.run}</code> at <b>{draft.checkpoint}</b> · step {draft.step.toLocaleString('en-US')}
-        <span className="muted small"> · ▶ Run trains on from step {first.toLocaleString('en-US')} with its weights (the model's shapes stay)</span>
+        <span className="muted small"> · ▶ Run continues at step {first.toLocaleString('en-US')} from its weights</span>
       </span>
       <label className="fork-restart" title="Start the step counter and the learning-rate schedule at 0 (the weights still come from the checkpoint)">
         <input type="checkbox" data-testid="fork-restart-schedule" checked={draft.restartSchedule} onChange={(e) => forkStore.getState().setRestartSchedule(e.target.checked)} />
