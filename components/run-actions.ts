@@ -5,7 +5,7 @@ import { fileNameFor } from '../lib/document';
 import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserRun } from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { BROWSER_BACKENDS, type BackendPreference, type BrowserDataset } from '../engine/browser/protocol';
-import { forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
+import { forkExecutorProblem, forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
 import { rememberRunPipeline } from '../lib/run-pipelines';
 import { runsStore, type Executor, type ExecutorsInfo } from '../lib/runs-store';
 import { studio } from '../lib/store';
@@ -103,8 +103,9 @@ export async function openFork(run: string, checkpoint: string, { initial = fals
 async function startFork(draft: ForkDraft): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
-  if (runs.executor === 'browser') {
-    const problem = { field: 'executor', message: 'a fork trains on the server, from the parent\'s checkpoint there: choose Node or Torch' };
+  const refusal = forkExecutorProblem(runs.executor, draft);
+  if (refusal) {
+    const problem = { field: 'executor', message: refusal };
     runs.setSubmitProblems([problem]);
     runs.setBottomTab('problems');
     return notify(`Not forked: ${problem.message}.`, 'error');

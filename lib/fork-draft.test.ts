@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadDocumentValue, type Pipeline } from './document';
-import { forkDiagnostics, forkHref, forkPipeline, forkRequest, forkStore, parseForkDraft, type ForkDraft } from './fork-draft';
+import { forkDiagnostics, forkExecutorProblem, forkHref, forkPipeline, forkRequest, forkStore, parseForkDraft, type ForkDraft } from './fork-draft';
 
 const smokeRaw = () => JSON.parse(readFileSync(new URL('../pipelines/smoke.json', import.meta.url), 'utf8'));
 const smoke = (): Pipeline => {
@@ -74,4 +74,11 @@ test('the draft store: restart schedule is kept on the draft, clear ends it', ()
   assert.equal(forkStore.getState().draft, null);
   forkStore.getState().setRestartSchedule(true); // no draft: nothing to set
   assert.equal(forkStore.getState().draft, null);
+});
+
+test('forks start on node and torch; the schedule restarts on node only', () => {
+  assert.equal(forkExecutorProblem('node', { restartSchedule: true }), undefined);
+  assert.equal(forkExecutorProblem('torch', { restartSchedule: false }), undefined);
+  assert.match(forkExecutorProblem('torch', { restartSchedule: true })!, /Node executor/);
+  assert.match(forkExecutorProblem('browser', { restartSchedule: false })!, /trains on the server/);
 });

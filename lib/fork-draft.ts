@@ -111,6 +111,17 @@ export function forkDiagnostics(draft: ForkDraft, doc: Pipeline): Diagnostic[] {
 }
 
 /**
+ * Why `executor` cannot start this fork, or undefined: the server starts forks on node and torch
+ * (a tab trains from files it holds), and only node restarts the schedule (docs/api.md, POST /api/runs).
+ * @example forkExecutorProblem('browser', draft) // 'a fork trains on the server, …'
+ */
+export function forkExecutorProblem(executor: string, draft: Pick<ForkDraft, 'restartSchedule'>): string | undefined {
+  if (executor === 'browser') return "a fork trains on the server, from the parent's checkpoint there: choose Node or Torch";
+  if (executor === 'torch' && draft.restartSchedule) return 'restart schedule is for the Node executor: choose Node, or untick it';
+  return undefined;
+}
+
+/**
  * The pipeline a fork opens with: the checkpoint's own (`meta.pipeline`, with the parent's live
  * edits up to it), else the pipeline the run started with.
  * @example forkPipeline(meta, runPipeline) // { ok: true, doc, from: 'checkpoint' }
