@@ -147,6 +147,12 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.click('[data-testid="fork-restart-schedule"]');
     await page.waitForSelector('[data-testid="run-start"]:not(:disabled)');
 
+    // A tab cannot start a fork: the banner says so as soon as Browser is picked.
+    await page.selectOption('[data-testid="executor"]', 'browser');
+    assert.match(await page.locator('[data-testid="fork-executor-problem"]').innerText(), /trains on the server/);
+    await page.selectOption('[data-testid="executor"]', 'node');
+    await page.waitForSelector('[data-testid="fork-executor-problem"]', { state: 'detached' });
+
     await setParam(page, 'model', 'd_model', '64');
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]');
     const onBlock = await page.locator('[data-node-id="model"] [data-testid="block-errors"]').innerText();
