@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
-import { downloadBrowserCheckpoint, isBrowserRunHere } from '../lib/browser-runs';
+import { checkpointOnServer, downloadBrowserCheckpoint, isBrowserRunHere } from '../lib/browser-runs';
 import type { BlockFlowNode } from '../lib/flow';
 import { liveDisplay, type LiveDisplay } from '../lib/live-view';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
@@ -16,6 +16,7 @@ import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines'
 import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
+import { ForkFromHere, ForkOptimizerState } from './ForkFromHere';
 import { BlockMemory } from './MemoryEstimate';
 import { continueOnServer } from './run-actions';
 import { Sparkline } from './Sparkline';
@@ -106,6 +107,7 @@ function RunFace({ display, runId, editing }: { display: LiveDisplay; runId: str
           </span>
           {/* It continues the editor's pipeline: offered on the studio's canvas only. */}
           {editing && (browser || executor === 'browser') && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
+          {runId && checkpointOnServer(runId, checkpoint.name) && <ForkFromHere runId={runId} checkpoint={checkpoint.name} inStudio={editing} />}
         </div>
       )}
       {sample && (
@@ -225,6 +227,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
         )}
         {editing && !display && <BlockMemory nodeId={id} kind={data.type} />}
         {display ? <RunFace display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
+        {display && data.type === 'optimizer' && runId && <ForkOptimizerState runId={runId} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">
             {problems.slice(0, 2).map((d, i) => (

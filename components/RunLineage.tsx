@@ -3,7 +3,7 @@
 // with what it changed (from GET /api/runs/:id/diff) and the step it forked at.
 import Link from 'next/link';
 import { useEffect, useMemo, useState } from 'react';
-import { forkLabel, lineageTree, type LineageNode } from '../lib/lineage';
+import { fetchForkLabel, lineageTree, type LineageNode } from '../lib/lineage';
 import type { RunStatus } from '../lib/run-stream';
 import { RunStateBadge } from './RunStateBadge';
 
@@ -15,11 +15,9 @@ function useForkLabels(forks: RunStatus[]): Record<string, string> {
     let live = true;
     for (const fork of forks) {
       if (labels[fork.id]) continue;
-      void fetch(`/api/runs/${fork.id}/diff`).then(async (reply) => {
-        if (!reply.ok || !live) return;
-        const diff = (await reply.json()) as { params: Parameters<typeof forkLabel>[0] };
-        setLabels((l) => ({ ...l, [fork.id]: forkLabel(diff.params, fork.parent!.step) }));
-      }).catch(() => undefined);
+      void fetchForkLabel(fork.id, fork.parent!.step).then((label) => {
+        if (label && live) setLabels((l) => ({ ...l, [fork.id]: label }));
+      });
     }
     return () => {
       live = false;

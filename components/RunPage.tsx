@@ -1,15 +1,19 @@
 'use client';
 // One run's page (/runs/:id): its pipeline on a read-only canvas with the recorded numbers replayed
-// onto the blocks, its samples and checkpoints, and the run panel (progress, controls, charts).
+// onto the blocks, its lineage, samples and checkpoints (each one a place to fork from), and the
+// run panel (progress, controls, charts, the parent's curves when asked for).
 // "Open in studio" puts the pipeline on the editor's canvas with this run attached.
 import Link from 'next/link';
+import { useState } from 'react';
 import { formatBytes } from '../lib/live-view';
-import { useRunStream } from '../lib/run-client';
+import { useRunsList, useRunStream } from '../lib/run-client';
 import { useRunPipeline, type RunPipeline } from '../lib/run-pipelines';
 import { displayState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { encodeShare } from '../lib/share';
+import { ForkFromHere } from './ForkFromHere';
 import { RUN_KEY } from './run-actions';
+import { RunFamily } from './RunFamily';
 import { RunGraph } from './RunGraph';
 import { RunPanel } from './RunPanel';
 import { Brand } from './Brand';
@@ -21,12 +25,13 @@ function usePipeline(runId: string): Loaded {
   return useRunPipeline(runId);
 }
 
-function Side({ runId }: { runId: string }) {
+function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; onOverlay: (show: boolean) => void }) {
   const run = useRunStream(runId);
   const samples = run?.samples ?? [];
   const checkpoints = run?.checkpoints ?? [];
   return (
     <aside className="run-side">
+      <RunFamily runId={runId} overlay={overlay} onOverlay={onOverlay} />
       <section>
         <h3>Checkpoints</h3>
         {checkpoints.length === 0 ? (
@@ -41,6 +46,7 @@ function Side({ runId }: { runId: string }) {
                 <span className="muted small">
                   step {c.step} · {formatBytes(c.bytes)}
                 </span>
+                <ForkFromHere runId={runId} checkpoint={c.name} label="⤴ fork" />
               </li>
             ))}
           </ul>
@@ -72,10 +78,14 @@ function Side({ runId }: { runId: string }) {
 }
 
 export default function RunPage({ runId }: { runId: string }) {
+  useRunsList(); // the parent's name and the runs forked from this one
   const loaded = usePipeline(runId);
   const run = useRunStream(runId);
+  const [overlayParent, setOverlayParent] = useState(false);
+  const parent = useRuns((s) => (s.runs[runId]?.status ?? s.statuses[runId])?.parent);
   const status = useRuns((s) => s.runs[runId]?.status ?? s.statuses[runId]);
   const state = run && (run.status || run.lastSeq) ? displayState(run) : status?.state;
+  const latest = run?.checkpoints.at(-1)?.name ?? status?.lastCheckpoint;
   const openInStudio = async () => {
     if (!loaded || !('doc' in loaded)) return;
     try {
@@ -100,6 +110,7 @@ export default function RunPage({ runId }: { runId: string }) {
           <button type="button" className="button" data-testid="open-in-studio" disabled={!loaded || !('doc' in loaded)} onClick={() => void openInStudio()} title="Edit this pipeline in the studio, with this run's numbers on it">
             Open in studio
           </button>
+          {latest && <ForkFromHere runId={runId} checkpoint={latest} label={`⤴ Fork from ${latest}`} className="button" />}
           <Link href="/runs" className="button">All runs</Link>
         </nav>
       </header>
@@ -112,9 +123,9 @@ export default function RunPage({ runId }: { runId: string }) {
           <div className="boot muted">Cannot show the graph: {loaded.error}.</div>
         )}
       </main>
-      <Side runId={runId} />
+      <Side runId={runId} overlay={overlayParent} onOverlay={setOverlayParent} />
       <section className="bottom-panel is-run">
-        <RunPanel runId={runId} />
+        <RunPanel runId={runId} overlayRunId={overlayParent ? parent?.run : undefined} />
       </section>
     </div>
   );

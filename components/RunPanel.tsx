@@ -70,8 +70,10 @@ function ResumedLine({ status }: { status: RunStatus | undefined }) {
   );
 }
 
-export function RunPanel({ runId, onClose, onFocusNode, note }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void; note?: React.ReactNode }) {
+/** `overlayRunId`: another run whose curves are drawn beside this one's (a fork's parent, on the run page). */
+export function RunPanel({ runId, onClose, onFocusNode, note, overlayRunId }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void; note?: React.ReactNode; overlayRunId?: string }) {
   const run = useRunStream(runId);
+  const overlay = useRunStream(overlayRunId);
   const status = useStatus(runId);
   const entropy = useLibraryEntropy();
   const missing = useRuns((s) => !!s.missing[runId]);
@@ -178,7 +180,7 @@ export function RunPanel({ runId, onClose, onFocusNode, note }: { runId: string;
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} edits={run?.edits} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} edits={run?.edits} parent={overlay?.charts} /> : <div className="run-charts muted">Connecting…</div>}
     </div>
   );
 }

@@ -17,6 +17,7 @@ import { displayState, type RunStatus } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { groupSweeps, matchesFilter, NO_FILTER, sweepAxesLabel, sweepLabel, type RunsFilter } from '../lib/runs-list';
 import { Chart, type ChartSeries } from './Chart';
+import { ForkFromHere } from './ForkFromHere';
 import { Brand } from './Brand';
 import { RunLineage } from './RunLineage';
 import { RunStateBadge } from './RunStateBadge';
@@ -110,7 +111,10 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         </Link>
         {status.sweep && <div className="run-diff small" data-testid="runs-sweep-point" title="This point of its sweep">{sweepLabel(status.sweep.values)}</div>}
         {!status.sweep && diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
-        <div className="muted small"><code>{status.id}</code></div>
+        <div className="muted small">
+          <code>{status.id}</code>
+          {status.lastCheckpoint && !isTabOnlyRun(status.id) && <> · <ForkFromHere runId={status.id} checkpoint={status.lastCheckpoint} label={`⤴ fork ${status.lastCheckpoint}`} /></>}
+        </div>
         {resumed && <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>↻ {resumed}</div>}
       </td>
       <td><RunStateBadge state={state} /></td>

@@ -1,12 +1,13 @@
 'use client';
 // The studio page: toolbar, palette, canvas, inspector/JSON, problems and run. Client-only (it
 // reads localStorage and the URL hash before the first paint). Also home to the app-wide effects:
-// boot (share link > autosave > seed; the run shown before a reload), live validation, autosave
-// and keyboard shortcuts.
+// boot (a fork asked for by the address > share link > autosave > seed; the run shown and the fork
+// drafted before a reload), live validation, autosave and keyboard shortcuts.
 import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { compile } from '../engine/compiler/compile';
 import { documentToText, loadDocumentValue, parseDocumentText } from '../lib/document';
+import { forkDiagnostics, forkRequest, restoreForkDraft, useForkDraft } from '../lib/fork-draft';
 import { dropConnection } from '../lib/run-client';
 import { runsStore, useRuns } from '../lib/runs-store';
 import { decodeShare, isShareHash } from '../lib/share';
@@ -15,10 +16,11 @@ import { BottomPanel } from './BottomPanel';
 import { Canvas } from './Canvas';
 import { DatasetBlockDrop } from './DatasetBlockDrop';
 import { isTypingTarget } from './files';
+import { ForkBanner } from './ForkBanner';
 import { LiveRunContext } from './live-run';
 import { Palette } from './Palette';
 import { RightPanel } from './RightPanel';
-import { restoreRun } from './run-actions';
+import { openFork, restoreRun } from './run-actions';
 import { registerTestHook } from './test-hook';
 import { saveDocument, Toolbar } from './Toolbar';
 
@@ -46,6 +48,13 @@ async function openShareHash(initial: boolean): Promise<boolean> {
 }
 
 async function boot(): Promise<void> {
+  restoreForkDraft();
+  const fork = forkRequest(location.search);
+  if (fork) {
+    // Once opened, the fork lives in the draft and the autosave: a reload must not open it again.
+    history.replaceState(null, '', location.pathname + location.hash);
+    if (await openFork(fork.run, fork.checkpoint, { initial: true })) return;
+  }
   if (isShareHash(location.hash) && (await openShareHash(true))) return;
   const saved = localStorage.getItem(AUTOSAVE_KEY);
   if (saved) {
@@ -55,14 +64,15 @@ async function boot(): Promise<void> {
   // First visit (or an unreadable autosave): the seed pipeline the store starts with.
 }
 
-/** Compiles the document a moment after each change; problems go to the store. */
+/** Compiles the document a moment after each change (and checks a drafted fork against its checkpoint); problems go to the store. */
 function useValidation() {
   const doc = useStudio((s) => s.doc);
+  const fork = useForkDraft();
   useEffect(() => {
     const timer = setTimeout(() => {
       let diagnostics;
       try {
-        diagnostics = compile(doc).diagnostics;
+        diagnostics = [...compile(doc).diagnostics, ...(fork ? forkDiagnostics(fork, doc) : [])];
       } catch (error) {
         // compile() throws only on bugs; still, say so rather than show a stale "no problems".
         diagnostics = [{ severity: 'error' as const, code: 'invalid-document' as const, message: `the compiler failed: ${(error as Error).message}` }];
@@ -70,7 +80,7 @@ function useValidation() {
       studio.getState().setDiagnostics(diagnostics);
     }, VALIDATE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [doc]);
+  }, [doc, fork]);
 }
 
 function useAutosave() {
@@ -150,6 +160,7 @@ function Workspace() {
           <main className="canvas-area">
             <Canvas />
             <DatasetBlockDrop />
+            <ForkBanner />
           </main>
           <RightPanel />
           <BottomPanel />

@@ -5,6 +5,7 @@ import { fileNameFor } from '../lib/document';
 import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserRun } from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { BROWSER_BACKENDS, type BackendPreference, type BrowserDataset } from '../engine/browser/protocol';
+import { forkExecutorProblem, forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
 import { rememberRunPipeline } from '../lib/run-pipelines';
 import { runsStore, type Executor, type ExecutorsInfo } from '../lib/runs-store';
 import { studio } from '../lib/store';
@@ -77,10 +78,59 @@ export function restoreRun(): void {
   });
 }
 
-/** Submits the canvas's pipeline; server-side problems go to the problems panel and the blocks. */
+/**
+ * Opens a fork of `run` at `checkpoint` on the canvas: the pipeline the run trained at that
+ * checkpoint, and the fork draft (the banner; Run then starts from the checkpoint). `initial`: at
+ * boot (no undo step). The run shown until now is let go: the canvas is the fork's now.
+ */
+export async function openFork(run: string, checkpoint: string, { initial = false } = {}): Promise<boolean> {
+  const { notify, resetTo, loadDocument } = studio.getState();
+  const opened = await loadFork(run, checkpoint);
+  if (!opened.ok) {
+    notify(`Could not fork: ${opened.message}.`, 'error');
+    return false;
+  }
+  if (initial) resetTo(opened.doc);
+  else loadDocument(opened.doc, { fit: true });
+  forkStore.getState().begin(opened.draft);
+  runsStore.getState().setSubmitProblems([]);
+  attachRun(null);
+  notify(`Forking ${opened.draft.runName} at ${checkpoint} (step ${opened.draft.step}): edit the pipeline, then ▶ Run.`);
+  return true;
+}
+
+/** Starts the fork on the canvas from its checkpoint; a refusal (a shape change, say) goes to the blocks, and the draft stays. */
+async function startFork(draft: ForkDraft): Promise<void> {
+  const { doc, notify } = studio.getState();
+  const runs = runsStore.getState();
+  const refusal = forkExecutorProblem(runs.executor, draft);
+  if (refusal) {
+    const problem = { field: 'executor', message: refusal };
+    runs.setSubmitProblems([problem]);
+    runs.setBottomTab('problems');
+    return notify(`Not forked: ${problem.message}.`, 'error');
+  }
+  const resume = { run: draft.run, checkpoint: draft.checkpoint, ...(draft.restartSchedule ? { restartSchedule: true } : {}) };
+  const result = await submitRun(doc, runs.executor, { resume });
+  if (!result.ok) {
+    runs.setSubmitProblems(result.problems);
+    if (result.problems.length) runs.setBottomTab('problems');
+    return notify(`Not forked: ${result.message}${result.problems[0] ? ` (${[result.problems[0].nodeId, result.problems[0].field].filter(Boolean).join('.')}: ${result.problems[0].message})` : ''}.`, 'error');
+  }
+  forkStore.getState().clear();
+  rememberRunPipeline(result.id, doc);
+  runs.setSubmitProblems([]);
+  attachRun(result.id);
+  runs.setBottomTab('run');
+  notify(`Forked ${draft.runName} at ${draft.checkpoint}: training from step ${draft.restartSchedule ? 1 : draft.step + 1}.`);
+}
+
+/** Submits the canvas's pipeline (a fork, when one is drafted); server-side problems go to the problems panel and the blocks. */
 export async function startRun(options: { data?: BrowserDataset } = {}): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
+  const fork = forkStore.getState().draft;
+  if (fork) return startFork(fork);
   if (runs.executor === 'browser') {
     const tooLarge = browserRunMemoryProblems(doc);
     if (tooLarge.length) {

@@ -33,3 +33,23 @@ export function forkLabel(changes: readonly FieldChange[], step: number): string
   const visible = changes.filter((c) => !(c.nodeId === 'training' && c.field === 'steps'));
   return `${visible.length ? describeChanges(visible) : 'no param changes'} @ step ${step}`;
 }
+
+/**
+ * The runs forked from `runId`, oldest first.
+ * @example childrenOf([a, forkOfA, b], 'a') // [forkOfA]
+ */
+export function childrenOf<R extends LineageRun>(runs: readonly R[], runId: string): R[] {
+  return runs.filter((r) => r.parent?.run === runId && r.id !== runId).sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** A fork's label from the server's diff (GET /api/runs/:id/diff); undefined when it cannot be read. */
+export async function fetchForkLabel(runId: string, step: number): Promise<string | undefined> {
+  try {
+    const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/diff`, { cache: 'no-store' });
+    if (!reply.ok) return undefined;
+    const diff = (await reply.json()) as { params?: FieldChange[] };
+    return forkLabel(Array.isArray(diff.params) ? diff.params : [], step);
+  } catch {
+    return undefined;
+  }
+}

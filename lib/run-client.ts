@@ -159,8 +159,11 @@ async function readJson(reply: Response): Promise<Record<string, unknown>> {
 /** `status`: the HTTP status of a refusal (absent when the server could not be reached). */
 export type SubmitResult = { ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[]; status?: number };
 
-/** A checkpoint a server run starts from: an upload (POST /api/checkpoints) or another run's. */
-export type ResumeSource = { upload: string } | { run: string; checkpoint: string };
+/**
+ * A checkpoint a server run starts from: an upload (POST /api/checkpoints) or another run's (with
+ * a pipeline of its own, a fork; `restartSchedule` starts its steps and schedule at 0).
+ */
+export type ResumeSource = { upload: string } | { run: string; checkpoint: string; restartSchedule?: boolean };
 
 /**
  * Starts a run of `pipeline` on the server, or records a browser run (executor 'browser': the

@@ -1,7 +1,8 @@
 // npm run docs:screenshots: takes the user's guide's pictures (docs/guide/*.png) from the real app:
 // it builds the studio when needed, serves it on a fresh runs folder, and drives Debian's Chromium
 // at 1440×900 through the journey docs/guide.md tells: the seed pipeline, a run, a live edit, a
-// sweep launched from the inspector, the compare view, the runs list and the dataset library.
+// sweep launched from the inspector, the compare view, the runs list, the dataset library and a fork
+// of a sweep's run with its lineage.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -66,6 +67,28 @@ async function journey(page: Page, url: string): Promise<void> {
   await page.goto(`${url}/datasets`);
   await page.waitForLoadState('networkidle');
   await shot(page, '8-data');
+  await forkJourney(page, url);
+}
+
+/** A fork of a sweep's run at a mid-run checkpoint with a lower lr, and the fork's page with its parent's curves. */
+async function forkJourney(page: Page, url: string): Promise<void> {
+  const { runs } = (await (await fetch(`${url}/api/runs`)).json()) as { runs: { id: string; state: string; sweep?: unknown }[] };
+  const parent = runs.find((r) => r.sweep && r.state === 'completed')!.id;
+  await page.goto(`${url}/runs/${parent}`);
+  await page.click('.run-side [data-testid="fork-from-here"][data-checkpoint="ckpt-000020"]');
+  await page.waitForSelector('[data-testid="fork-banner"]');
+  await page.click('[data-node-id="scheduler"] .block-title');
+  await page.fill('[data-testid="input-lr"]', '0.001');
+  await page.keyboard.press('Tab');
+  await shot(page, '9-fork');
+  await page.click('[data-testid="run-start"]');
+  await page.waitForSelector('[data-testid="run-panel"][data-state="completed"]', { timeout: 120_000 });
+  const fork = await page.getAttribute('[data-testid="run-panel"]', 'data-run-id');
+  await page.goto(`${url}/runs/${fork}`);
+  await page.waitForSelector('[data-testid="run-parent-label"]');
+  await page.click('[data-testid="overlay-parent"]');
+  await page.waitForSelector('.run-charts[data-parent="shown"]');
+  await shot(page, '10-fork-lineage');
 }
 
 mkdirSync(OUT, { recursive: true });

@@ -5,6 +5,7 @@
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
 import { diffPipelines, type EdgeEnds, type FieldChange } from '../../engine/pipeline/diff';
 import type { Pipeline } from '../../engine/pipeline/schema';
+import { modelShapeChanges, shapeChangeMessage } from '../../engine/pipeline/shape-changes';
 import type { Plan } from '../../engine/plan';
 import { RunActionError, type SubmitError } from './refusals';
 import type { RunStatus, RunFolders } from './run-folders';
@@ -20,28 +21,16 @@ function pipelineOf(checkpoint: CheckedCheckpoint): Pipeline | undefined {
 
 /**
  * The model fields a fork changed, when its weights no longer fit the checkpoint: one error per
- * node and field (d_model, n_layers, vocab_size, ...). Empty when the checkpoint has no pipeline
- * to compare with or the model params are the same.
+ * node and field (d_model, n_layers, vocab_size, ...; engine/pipeline/shape-changes.ts, which the
+ * studio checks with too). Empty when the checkpoint has no pipeline to compare with.
  */
 export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint, misfits: readonly { nodeId: string; message: string }[] = []): SubmitError[] {
   const before = pipelineOf(checkpoint);
   if (!before) return [];
-  const errors: SubmitError[] = [];
-  for (const node of plan.nodes.filter((n) => n.kind === 'model')) {
-    const was = before.nodes.find((n) => n.id === node.id && n.type === 'model') ?? before.nodes.find((n) => n.type === 'model');
-    if (!was) continue;
-    for (const [field, value] of Object.entries(node.params)) {
-      const old = was.params?.[field];
-      if (old !== undefined && JSON.stringify(old) !== JSON.stringify(value)) {
-        const detail = misfits.find((m) => m.nodeId === node.id)?.message;
-        errors.push({
-          nodeId: node.id, field, code: 'resume',
-          message: `changes the model's parameter shapes (${JSON.stringify(old)} in ${checkpoint.name}, ${JSON.stringify(value)} here): the weights carry over, so the shapes must stay — start a new run instead${detail ? ` (${detail})` : ''}`,
-        });
-      }
-    }
-  }
-  return errors;
+  return modelShapeChanges(before, plan.pipeline).map((change) => {
+    const detail = misfits.find((m) => m.nodeId === change.nodeId)?.message;
+    return { nodeId: change.nodeId, field: change.field, code: 'resume', message: `${shapeChangeMessage(change, checkpoint.name)}${detail ? ` (${detail})` : ''}` };
+  });
 }
 
 /**
