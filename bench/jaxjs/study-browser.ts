@@ -8,9 +8,11 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { inputsToJson, type StudyInputs, type StudyResult } from './study-inputs';
 
-const ROWS: Array<{ impl: 'engine' | 'jax'; device: string }> = [
+// WebGPU rows train fewer steps: without a GPU Chromium's adapter is SwiftShader, where tfjs takes
+// most of a minute per step of R.
+const ROWS: Array<{ impl: 'engine' | 'jax'; device: string; maxSteps?: number }> = [
   { impl: 'engine', device: 'wasm' }, { impl: 'jax', device: 'wasm' },
-  { impl: 'engine', device: 'webgpu' }, { impl: 'jax', device: 'webgpu' },
+  { impl: 'engine', device: 'webgpu', maxSteps: 6 }, { impl: 'jax', device: 'webgpu', maxSteps: 6 },
 ];
 
 async function bundle(): Promise<string> {
@@ -39,23 +41,22 @@ function serve(script: string): Promise<{ server: Server; url: string }> {
   }));
 }
 
-export async function browserRows(inputs: StudyInputs): Promise<StudyResult[]> {
+export async function browserRows(inputs: StudyInputs, keep: (r: StudyResult) => void): Promise<void> {
   const { server, url } = await serve(await bundle());
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--no-sandbox'],
   });
-  const results: StudyResult[] = [];
   try {
     for (const row of ROWS) {
       const page = await browser.newPage();
       await page.goto(url);
       await page.waitForFunction(() => typeof window.__study === 'function');
-      results.push(await page.evaluate(([impl, device, json]) => window.__study(impl, device, json), [row.impl, row.device, inputsToJson(inputs)] as const));
+      const rowInputs = { ...inputs, batches: inputs.batches.slice(0, row.maxSteps ?? inputs.batches.length) };
+      keep(await page.evaluate(([impl, device, json]) => window.__study(impl, device, json), [row.impl, row.device, inputsToJson(rowInputs)] as const));
       await page.close();
     }
   } finally {
     await browser.close();
     server.close();
   }
-  return results;
 }

@@ -37,15 +37,20 @@ function nodeRow(impl: 'engine' | 'jax', env: Record<string, string> = {}): Stud
 }
 
 const rows: StudyResult[] = [];
+/** Keeps a row and says it at once (a slow software-WebGPU row should not hide the others). */
+const keep = (r: StudyResult) => {
+  rows.push(r);
+  console.error(`# ${r.impl} ${r.where} ${r.device}: ${r.error ?? `${speedOf(r, inputs, Math.min(warmup, r.stepMs.length - 2)).tokensPerSecond.toFixed(0)} tok/s`}`);
+};
 for (let round = 0; round < Number(values.rounds); round++) {
-  rows.push(nodeRow('engine'), nodeRow('engine', { PRETRAIN_BLAS: 'off' }), nodeRow('jax'));
-  if (!values['no-browser']) rows.push(...(await browserRows(inputs)));
+  for (const r of [nodeRow('engine'), nodeRow('engine', { PRETRAIN_BLAS: 'off' }), nodeRow('jax')]) keep(r);
+  if (!values['no-browser']) await browserRows(inputs, keep);
 }
 report(rows, inputs);
 
 function report(results: StudyResult[], study: StudyInputs): void {
   const reference = results.find((r) => r.impl === 'engine' && !r.error)?.losses ?? [];
-  console.log(`config R, ${study.batches.length} steps, B=${study.batch}; tokens/s from the median step after ${warmup}`);
+  console.log(`config R, ${study.batches.length} steps (WebGPU rows 6), B=${study.batch}; tokens/s from the median step after ${warmup} (WebGPU: after 4)`);
   console.log('| implementation | where | device | tok/s | ms/step | loss at last step | max rel. diff vs engine |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
@@ -53,7 +58,7 @@ function report(results: StudyResult[], study: StudyInputs): void {
       console.log(`| ${r.impl} | ${r.where} | ${r.device} | — | — | — | failed: ${r.error.replace(/\|/g, '/').slice(0, 160)} |`);
       continue;
     }
-    const { ms, tokensPerSecond } = speedOf(r, study, warmup);
+    const { ms, tokensPerSecond } = speedOf(r, study, Math.min(warmup, r.stepMs.length - 2));
     const diff = Math.max(...r.losses.map((l, i) => Math.abs(l - reference[i]) / Math.abs(reference[i])));
     console.log(`| ${r.impl} | ${r.where} | ${r.device} | ${Math.round(tokensPerSecond)} | ${ms.toFixed(1)} | ${r.losses.at(-1)!.toFixed(5)} | ${diff.toExponential(2)} |`);
   }
