@@ -29,5 +29,5 @@ export async function makeStudyInputs(steps: number, batch = 16): Promise<StudyI
     }
     return { x, y };
   });
-  return { config, batch, weights, batches, optimizer: { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 } };
+  return { config, batch, weights, batches, optimizer: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 } };
 }
