@@ -6,35 +6,39 @@
 //
 // "wasm" runs as a browser run would (threads chosen by engine/browser/wasm-threads.ts), "wasm-1t"
 // on one thread, "wasm-mt" on every core.
-// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed] [--steps 30] [--backends webgpu,webgl,wasm,wasm-1t,wasm-mt,node]
-import { mkdtempSync, readFileSync } from 'node:fs';
+// "node" is the node executor as a server run trains (matmuls on OpenBLAS when it loads), "node-noblas"
+// the same without the native BLAS (XNNPACK's SIMD kernels, what the browser's WASM path also runs).
+// --pipeline R times config R of `npm run bench` (smoke's loop with R's model and batch, bundled corpus).
+// Usage: node --import tsx bench/browser.ts [--pipeline smoke|seed|R] [--steps 30] [--backends webgpu,webgl,wasm,wasm-1t,wasm-mt,node,node-noblas]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchBrowser, newPage, ROOT, startApp } from '../e2e/harness';
-import type { Pipeline } from '../engine/pipeline/schema';
-import { trainPipeline } from '../engine/node/train';
+import { benchBrowserPipeline, median, timedSteps as timed } from './browser-rows';
 
 const { values } = parseArgs({
   options: {
     pipeline: { type: 'string', default: 'smoke' },
     steps: { type: 'string', default: '30' },
-    backends: { type: 'string', default: 'webgpu,webgl,wasm,wasm-mt,node' },
+    backends: { type: 'string', default: 'webgpu,webgl,wasm,wasm-mt,node,node-noblas' },
   },
 });
 const steps = Number(values.steps);
-const pipeline = JSON.parse(readFileSync(join(ROOT, 'pipelines', `${values.pipeline}.json`), 'utf8')) as Pipeline;
-for (const node of pipeline.nodes) {
-  if (node.type === 'eval' || node.type === 'sample' || node.type === 'checkpoint') node.params = { ...node.params, every: 1_000_000 };
-  if (node.type === 'checkpoint') node.params = { ...node.params, at_end: false };
-}
+const pipeline = benchBrowserPipeline(ROOT, values.pipeline!);
+const pipelineFile = join(mkdtempSync(join(tmpdir(), 'bench-browser-')), 'pipeline.json');
+writeFileSync(pipelineFile, JSON.stringify(pipeline));
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
-/** Steps 4..n-1: the first steps compile shaders and warm caches; the last one may include teardown. */
-const timed = <T>(xs: T[]) => xs.slice(3, -1);
+/** A node-executor row in a child process: "node" with the native BLAS, "node-noblas" on XNNPACK. */
+function nodeRow(backend: string): Row {
+  const env = backend === 'node-noblas' ? { ...process.env, PRETRAIN_BLAS: 'off' } : process.env;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/browser-node-row.ts'), '--pipeline', pipelineFile, '--steps', String(steps)], {
+    env, encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 26,
+  });
+  if (run.status !== 0) throw new Error(`${backend}: ${run.stderr.slice(-800)}`);
+  return { executor: backend, ...JSON.parse(run.stdout.trim().split('\n').pop()!) };
+}
 
 interface Row {
   executor: string;
@@ -47,19 +51,8 @@ const app = await startApp();
 const browser = await launchBrowser();
 try {
   for (const backend of values.backends!.split(',')) {
-    if (backend === 'node') {
-      const perStep: { tps: number; ms: number }[] = [];
-      let detail = '';
-      await trainPipeline({
-        pipeline, outDir: mkdtempSync(join(tmpdir(), 'bench-browser-node-')), backend: 'wasm', steps,
-        sink: {
-          emit(e) {
-            if (e.type === 'run/started') detail = `wasm${e.data.matmul ? `, matmuls on ${e.data.matmul}` : ''}`;
-            if (e.type === 'step') perStep.push({ tps: e.data.tokens_per_sec, ms: e.data.step_ms });
-          },
-        },
-      });
-      rows.push({ executor: 'node', detail, tokensPerSec: median(timed(perStep).map((s) => s.tps)), stepMs: median(timed(perStep).map((s) => s.ms)) });
+    if (backend === 'node' || backend === 'node-noblas') {
+      rows.push(nodeRow(backend));
     } else {
       const { context, page } = await newPage(browser, app.url);
       await page.goto(`${app.url}/browser-test`);
@@ -85,8 +78,10 @@ try {
 }
 
 const node = rows.find((r) => r.executor === 'node');
+const noBlas = rows.find((r) => r.executor === 'node-noblas');
+const ratio = (r: Row, to?: Row) => (to ? (r.tokensPerSec / to.tokensPerSec).toFixed(2) : '');
 console.log(`\n${values.pipeline}, ${steps} steps (median of steps 4..${steps - 1})\n`);
-console.log('| executor | tok/s | ms/step | ÷ node | detail |\n|---|---|---|---|---|');
+console.log('| executor | tok/s | ms/step | ÷ node | ÷ node without BLAS | detail |\n|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.executor} | ${Math.round(r.tokensPerSec)} | ${r.stepMs.toFixed(1)} | ${node ? (r.tokensPerSec / node.tokensPerSec).toFixed(2) : ''} | ${r.detail} |`);
+  console.log(`| ${r.executor} | ${Math.round(r.tokensPerSec)} | ${r.stepMs.toFixed(1)} | ${ratio(r, node)} | ${ratio(r, noBlas)} | ${r.detail} |`);
 }
