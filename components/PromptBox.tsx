@@ -1,11 +1,13 @@
 'use client';
 // The sample block's prompt box: Enter asks the attached run's model — between two steps while it
 // trains (its random streams untouched), else from its last checkpoint — and the answers stay
-// listed under the box.
+// listed under the box: the server keeps them with the run (prompts.jsonl), so they are there
+// after a reload; a refused prompt is shown here only.
 import { useState } from 'react';
 import { askModel } from '../lib/live-edit';
 import { displayState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
+import { PromptAnswer, usePrompts } from './PromptAnswers';
 
 export function PromptBox() {
   const runId = useRuns((s) => s.attached);
@@ -14,7 +16,9 @@ export function PromptBox() {
   const [prompt, setPrompt] = useState('The ');
   const [temperature, setTemperature] = useState('0.8');
   const [topK, setTopK] = useState('40');
-  const [answers, setAnswers] = useState<{ prompt: string; text?: string; error?: string; step?: number }[]>([]);
+  const [refusal, setRefusal] = useState<string>();
+  const [answered, setAnswered] = useState(0);
+  const answers = usePrompts(runId ?? undefined, answered);
   const [busy, setBusy] = useState(false);
   if (!runId) return null;
   const live = state === 'running' || state === 'paused';
@@ -24,7 +28,8 @@ export function PromptBox() {
     const answer = await askModel(runId, {
       prompt, max_new_tokens: 80, temperature: Number(temperature), top_k: Number(topK), ...(live ? {} : { checkpoint: lastCheckpoint }),
     });
-    setAnswers((a) => [{ prompt, ...answer }, ...a].slice(0, 20));
+    setRefusal('error' in answer ? answer.error : undefined);
+    setAnswered((n) => n + 1);
     setBusy(false);
   };
   return (
@@ -45,11 +50,8 @@ export function PromptBox() {
         <label>top-k <input className="input nodrag" value={topK} onChange={(e) => setTopK(e.target.value)} /></label>
       </div>
       <ul className="prompt-answers" data-testid="prompt-answers">
-        {answers.map((a, i) => (
-          <li key={i} className={a.error ? 'field-error' : undefined}>
-            {a.error ?? a.text} {a.step !== undefined && <span className="muted small">@ step {a.step}</span>}
-          </li>
-        ))}
+        {refusal && <li className="field-error" data-testid="prompt-refusal">{refusal}</li>}
+        {answers.slice(0, 20).map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}
       </ul>
     </section>
   );

@@ -1,6 +1,6 @@
 'use client';
 // One run's page (/runs/:id): its pipeline on a read-only canvas with the recorded numbers replayed
-// onto the blocks, its samples and checkpoints, and the run panel (progress, controls, charts).
+// onto the blocks, its samples, answered prompts and checkpoints, and the run panel (progress, controls, charts).
 // "Open in studio" puts the pipeline on the editor's canvas with this run attached.
 import Link from 'next/link';
 import { formatBytes } from '../lib/live-view';
@@ -10,6 +10,7 @@ import { displayState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { encodeShare } from '../lib/share';
 import { RUN_KEY } from './run-actions';
+import { PromptAnswer, usePrompts } from './PromptAnswers';
 import { RunGraph } from './RunGraph';
 import { RunPanel } from './RunPanel';
 import { Brand } from './Brand';
@@ -25,6 +26,7 @@ function Side({ runId }: { runId: string }) {
   const run = useRunStream(runId);
   const samples = run?.samples ?? [];
   const checkpoints = run?.checkpoints ?? [];
+  const prompts = usePrompts(runId);
   return (
     <aside className="run-side">
       <section>
@@ -67,6 +69,14 @@ function Side({ runId }: { runId: string }) {
           </ol>
         )}
       </section>
+      {prompts.length > 0 && (
+        <section data-testid="run-prompts">
+          <h3>Prompts</h3>
+          <ul className="prompt-answers">
+            {prompts.map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}
+          </ul>
+        </section>
+      )}
     </aside>
   );
 }

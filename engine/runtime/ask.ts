@@ -92,3 +92,19 @@ export async function answerAll(source: SampleSource | undefined, requests: read
   }
   return requests.length;
 }
+
+/**
+ * One answered prompt as a run keeps it (runs/<id>/prompts.jsonl, GET /api/runs/:id/prompts): what
+ * was asked, with which settings, what came back, from the weights of which step (and checkpoint,
+ * when not the live run's) and when.
+ */
+export interface PromptRecord {
+  prompt: string;
+  settings: { max_new_tokens: number; temperature: number; top_k: number };
+  text: string;
+  step: number;
+  /** The checkpoint it was generated from; null for the live run's weights between two steps. */
+  checkpoint: string | null;
+  /** ISO time of the answer. */
+  time: string;
+}
