@@ -23,10 +23,10 @@ export function PromptAnswer({ answer }: { answer: PromptRecord }) {
   const { settings } = answer;
   return (
     <li data-testid="prompt-answer">
-      {answer.text}{' '}
-      <span className="muted small" title={`asked ${new Date(answer.time).toLocaleString()}`}>
-        @ step {answer.step}{answer.checkpoint ? ` · ${answer.checkpoint}` : ' · live'} · t {settings.temperature} · top-k {settings.top_k}
-      </span>
+      <div className="muted small" title={`asked ${new Date(answer.time).toLocaleString()}`}>
+        @ step {answer.step}{answer.checkpoint ? ` · ${answer.checkpoint}` : ' · live'} · temperature {settings.temperature} · top-k {settings.top_k}
+      </div>
+      {answer.text}
     </li>
   );
 }

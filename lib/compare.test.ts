@@ -97,7 +97,7 @@ test('hot edits are part of a run\'s effective graph and listed on their block w
   assert.equal(g.identical, false);
   assert.deepEqual(g.blocks.scheduler, { status: 'changed', changes: [{ run: 1, field: 'lr', old: 0.01, new: 0.001 }], edits: [{ run: 1, edit: lrEdit }], missingIn: [] });
   assert.equal(g.blocks.optimizer.status, 'same');
-  assert.equal(runLabel([smoke(), smoke()], [[], [lrEdit]], 1), 'scheduler.lr 0.01 → 0.001; edited scheduler.lr 0.01 → 0.001 @ step 40');
+  assert.equal(runLabel([smoke(), smoke()], [[], [lrEdit]], 1), 'edited scheduler.lr 0.01 → 0.001 @ step 40');
 
   // The same edit at another step: the effective graphs agree, the runs still differ.
   const later = { ...lrEdit, step: 80 };
@@ -111,7 +111,8 @@ test('hot edits are part of a run\'s effective graph and listed on their block w
   // Submitted with the edited value vs edited live to it: same effective graph, other edits.
   const submitted = smoke();
   submitted.nodes.find((n) => n.id === 'scheduler')!.params.lr = 0.001;
-  assert.equal(runLabel([smoke(), submitted], [[lrEdit], []], 1), 'same graph, other hot edits');
+  assert.equal(runLabel([smoke(), submitted], [[lrEdit], []], 1), 'scheduler.lr 0.01 → 0.001; no hot edits');
+  assert.equal(compareGraphs([smoke(), submitted], [[lrEdit], []]).blocks.scheduler.status, 'changed', 'the edits differ');
   // The same edits at the same steps: identical, the edits still listed for both runs.
   const same = compareGraphs([smoke(), smoke()], [[lrEdit], [lrEdit]]);
   assert.equal(same.identical, true);

@@ -284,14 +284,17 @@ function markEdits(blocks: Record<string, BlockDiff>, edits: readonly (readonly 
 }
 
 /**
- * What sets run `i` apart from the first in the table and legends: its sweep values, else the
- * fields its effective graph changed and its own hot edits.
+ * What sets run `i` apart from the first in the table and legends (where sweep values do not):
+ * the fields it was submitted with, then its hot edits with their steps when the runs' edits differ.
  */
 export function runLabel(submitted: Pipeline[], edits: readonly (readonly HotEdit[] | undefined)[], i: number): string {
   if (i === 0) return 'reference';
-  const changes = diffPipelines(effectivePipeline(submitted[0], edits[0]), effectivePipeline(submitted[i], edits[i])).changed;
-  const own = (edits[i] ?? []).map((e) => `edited ${editLabel(e, true)}`);
-  const sameEdits = JSON.stringify(edits[0] ?? []) === JSON.stringify(edits[i] ?? []);
-  if (!changes.length && sameEdits) return 'same graph';
-  return [...(changes.length ? [changeLabel(changes)] : []), ...(sameEdits ? [] : own)].join('; ') || 'same graph, other hot edits';
+  const changes = diffPipelines(submitted[0], submitted[i]).changed;
+  const own = edits[i] ?? [];
+  const sameEdits = JSON.stringify(edits[0] ?? []) === JSON.stringify(own);
+  const parts = [
+    ...(changes.length ? [changeLabel(changes)] : []),
+    ...(sameEdits ? [] : own.length ? own.map((e) => `edited ${editLabel(e, true)}`) : ['no hot edits']),
+  ];
+  return parts.length ? parts.join('; ') : 'same graph';
 }
