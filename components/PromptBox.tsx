@@ -22,7 +22,9 @@ export function PromptBox() {
   const [busy, setBusy] = useState(false);
   if (!runId) return null;
   const live = state === 'running' || state === 'paused';
-  if (!live && !lastCheckpoint) return null;
+  // Nothing to ask (a run stopped before its first checkpoint) still lists what it answered.
+  const canAsk = live || lastCheckpoint !== undefined;
+  if (!canAsk && answers.length === 0) return null;
   const ask = async () => {
     setBusy(true);
     const answer = await askModel(runId, {
@@ -34,21 +36,25 @@ export function PromptBox() {
   };
   return (
     <section className="prompt-box" data-testid="prompt-box">
-      <h3>Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint}</span></h3>
-      <textarea
-        className="input nodrag" rows={2} value={prompt} data-testid="prompt-input"
-        onChange={(e) => setPrompt(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey) {
-            e.preventDefault();
-            if (!busy) void ask();
-          }
-        }}
-      />
-      <div className="prompt-settings small">
-        <label>temperature <input className="input nodrag" value={temperature} onChange={(e) => setTemperature(e.target.value)} /></label>
-        <label>top-k <input className="input nodrag" value={topK} onChange={(e) => setTopK(e.target.value)} /></label>
-      </div>
+      <h3>Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint ?? 'no checkpoint to ask'}</span></h3>
+      {canAsk && (
+        <>
+          <textarea
+            className="input nodrag" rows={2} value={prompt} data-testid="prompt-input"
+            onChange={(e) => setPrompt(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                if (!busy) void ask();
+              }
+            }}
+          />
+          <div className="prompt-settings small">
+            <label>temperature <input className="input nodrag" value={temperature} onChange={(e) => setTemperature(e.target.value)} /></label>
+            <label>top-k <input className="input nodrag" value={topK} onChange={(e) => setTopK(e.target.value)} /></label>
+          </div>
+        </>
+      )}
       <ul className="prompt-answers" data-testid="prompt-answers">
         {refusal && <li className="field-error" data-testid="prompt-refusal">{refusal}</li>}
         {answers.slice(0, 20).map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}

@@ -177,6 +177,15 @@ test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edit
   const listed = await prompts.textContent() ?? '';
   assert.ok(listed.includes(answer.text) && listed.includes(`@ step ${answer.step} · live`), listed);
   await screenshot(page, 'run-prompts');
+  // In the studio, after a reload: listed under the sample block.
+  await page.click('[data-testid="open-in-studio"]');
+  await page.waitForSelector('[data-node-id="sample"]');
+  await page.reload();
+  await page.click('[data-node-id="sample"] .block-title');
+  const box = page.locator('[data-testid="prompt-answers"] [data-testid="prompt-answer"]');
+  await box.first().waitFor();
+  assert.ok((await box.first().textContent() ?? '').includes(answer.text));
+  await screenshot(page, 'sample-block-prompts');
   await closeSession(s);
 });
 
