@@ -3,11 +3,12 @@
 // colour; blocks and wires only some runs have are marked added or removed. A run's graph is its
 // effective one (hot edits written in), and each hot edit is listed on its block with its step.
 import { Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider, type NodeProps, type NodeTypes } from '@xyflow/react';
-import { createContext, memo, useContext, useMemo } from 'react';
+import { createContext, memo, useContext, useMemo, useRef } from 'react';
 import { compareGraphs, editLabel, formatDiffValue, type BlockDiff, type HotEdit } from '../lib/compare';
 import type { Pipeline } from '../lib/document';
 import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type BlockFlowNode } from '../lib/flow';
+import { AutoFit, fitControls, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { LiveRunContext } from './live-run';
 
@@ -57,8 +58,7 @@ const DiffBlock = memo(function DiffBlock(props: NodeProps<BlockFlowNode>) {
 const nodeTypes: NodeTypes = { block: DiffBlock };
 const NO_BROKEN = new Set<string>();
 const NOT_LIVE = { runId: null, editing: false };
-/** Room around the blocks for the lists hanging below them (changes, hot edits). */
-const FIT = { padding: 0.18 };
+const FIT = { padding: 0.06 };
 
 export function GraphDiff({ docs, edits, runs }: { docs: Pipeline[]; edits: (HotEdit[] | undefined)[]; runs: DiffRun[] }) {
   const comparison = useMemo(() => compareGraphs(docs, edits), [docs, edits]);
@@ -70,6 +70,8 @@ export function GraphDiff({ docs, edits, runs }: { docs: Pipeline[]; edits: (Hot
   }), [union, comparison]);
   const changed = Object.values(comparison.blocks).filter((b) => b.status !== 'same').length;
   const context = useMemo(() => ({ blocks: comparison.blocks, runs }), [comparison, runs]);
+  // Fitted again as the lists under the blocks grow (hot edits arrive with the runs' streams).
+  const moved = useRef(false);
   return (
     <section className="graph-diff" data-testid="graph-diff" data-identical={comparison.identical}>
       <div className="overlay-head">
@@ -85,9 +87,10 @@ export function GraphDiff({ docs, edits, runs }: { docs: Pipeline[]; edits: (Hot
           <LiveRunContext.Provider value={NOT_LIVE}>
             <ReactFlowProvider>
               <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={FIT} minZoom={0.2} nodesDraggable={false}
-                nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }}>
+                nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }} onMoveStart={markUserMoves(moved)}>
                 <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
-                <Controls showInteractive={false} />
+                <Controls showInteractive={false} fitViewOptions={FIT} {...fitControls(moved)} />
+                <AutoFit moved={moved} padding={FIT.padding} watchSizes />
               </ReactFlow>
             </ReactFlowProvider>
           </LiveRunContext.Provider>

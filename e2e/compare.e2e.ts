@@ -185,6 +185,7 @@ test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edit
   const box = page.locator('[data-testid="prompt-answers"] [data-testid="prompt-answer"]');
   await box.first().waitFor();
   assert.ok((await box.first().textContent() ?? '').includes(answer.text));
+  await box.first().scrollIntoViewIfNeeded();
   await screenshot(page, 'sample-block-prompts');
   await closeSession(s);
 });
