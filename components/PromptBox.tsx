@@ -36,7 +36,14 @@ export function PromptBox() {
   };
   return (
     <section className="prompt-box" data-testid="prompt-box">
-      <h3>Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint ?? 'no checkpoint to ask'}</span></h3>
+      {canAsk ? (
+        <h3>Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint}</span></h3>
+      ) : (
+        <>
+          <h3>The model's answers</h3>
+          <p className="muted small">The run stopped before its first checkpoint: nothing left to ask.</p>
+        </>
+      )}
       {canAsk && (
         <>
           <textarea
