@@ -7,8 +7,7 @@ import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { diffPipelines } from '../engine/pipeline/diff';
-import { alignCurves, changeLabel, compareRow, CURVES, runCurve, X_AXES, type XAxis } from '../lib/compare';
+import { alignCurves, compareRow, CURVES, runCurve, runLabel, X_AXES, type XAxis } from '../lib/compare';
 import { loadDocumentValue, type Pipeline } from '../lib/document';
 import { useRunsList, useRunStream } from '../lib/run-client';
 import { useRuns } from '../lib/runs-store';
@@ -80,12 +79,12 @@ export default function ComparePage() {
 
   const colors = Object.fromEntries(readable.map((id, i) => [id, RUN_COLORS[i % RUN_COLORS.length]]));
   const docs = readable.map((id) => (pipelines[id] as { doc: Pipeline }).doc);
+  // Each run's hot edits as its stream reports them: part of its effective graph.
+  const edits = views.map((v) => v?.edits);
   const labels = readable.map((id, i) => {
     const sweep = (statuses[i] as { sweep?: { values: Record<string, unknown> } } | undefined)?.sweep;
     if (sweep) return Object.entries(sweep.values).map(([k, v]) => `${k}=${v}`).join(', ');
-    if (i === 0) return 'reference';
-    const changes = diffPipelines(docs[0], docs[i]).changed;
-    return changes.length ? changeLabel(changes) : 'same graph';
+    return runLabel(docs, edits, i);
   });
   const rows = readable.map((id, i) => compareRow(id, statuses[i], views[i], labels[i]));
   const key = `${readable.join(',')}|${views.map((v) => v?.lastSeq ?? 0).join(',')}|${xAxis}|${smoothing}`;
@@ -141,7 +140,7 @@ export default function ComparePage() {
               ))}
             </section>
             <CompareTable rows={rows} colors={colors} />
-            {docs.length > 1 && <GraphDiff docs={docs} runs={diffRuns} />}
+            {docs.length > 1 && <GraphDiff docs={docs} edits={edits} runs={diffRuns} />}
           </>
         )}
       </main>

@@ -1,7 +1,7 @@
 'use client';
 // One run's page (/runs/:id): its pipeline on a read-only canvas with the recorded numbers replayed
-// onto the blocks, its lineage, samples and checkpoints (each one a place to fork from), and the
-// run panel (progress, controls, charts, the parent's curves when asked for).
+// onto the blocks, its lineage, samples, answered prompts and checkpoints (each one a place to fork
+// from), and the run panel (progress, controls, charts, the parent's curves when asked for).
 // "Open in studio" puts the pipeline on the editor's canvas with this run attached.
 import Link from 'next/link';
 import { useState } from 'react';
@@ -14,6 +14,7 @@ import { encodeShare } from '../lib/share';
 import { ForkFromHere } from './ForkFromHere';
 import { RUN_KEY } from './run-actions';
 import { RunFamily } from './RunFamily';
+import { PromptAnswer, usePrompts } from './PromptAnswers';
 import { RunGraph } from './RunGraph';
 import { RunPanel } from './RunPanel';
 import { Brand } from './Brand';
@@ -29,6 +30,7 @@ function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; 
   const run = useRunStream(runId);
   const samples = run?.samples ?? [];
   const checkpoints = run?.checkpoints ?? [];
+  const prompts = usePrompts(runId);
   return (
     <aside className="run-side">
       <RunFamily runId={runId} overlay={overlay} onOverlay={onOverlay} />
@@ -73,6 +75,14 @@ function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; 
           </ol>
         )}
       </section>
+      {prompts.length > 0 && (
+        <section data-testid="run-prompts">
+          <h3>Prompts</h3>
+          <ul className="prompt-answers">
+            {prompts.map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}
+          </ul>
+        </section>
+      )}
     </aside>
   );
 }

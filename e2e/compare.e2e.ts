@@ -1,6 +1,7 @@
 // The compare view in Chromium: a sweep of three learning rates launched through the API, then
 // /compare shows their curves overlaid, the table with each best val loss, and the graph diff
-// naming the swept field; an unknown run is named and the rest still shown.
+// naming the swept field; an unknown run is named and the rest still shown. A run edited live
+// differs from its unedited twin by that edit, listed on its block with its step.
 // Screenshots: E2E_SCREENSHOTS=scratch node --import tsx --test e2e/compare.e2e.ts
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -113,6 +114,79 @@ test('two runs with the same graph say so', async () => {
   const s = await openSession(browser, app, `${app.url}/compare?runs=${ids.join(',')}`);
   await s.page.waitForSelector('[data-testid="graph-diff"][data-identical="true"]');
   assert.match(await s.page.textContent('[data-testid="graph-diff"]') ?? '', /identical graphs/);
+  await closeSession(s);
+});
+
+/** POST (or GET) JSON on the app's API. */
+async function call(path: string, body?: unknown): Promise<any> {
+  const reply = await fetch(`${app.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await reply.json();
+  assert.ok(reply.ok, `${path}: ${reply.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A node run of the smoke pipeline, long enough to be edited, once it has trained a few steps. */
+async function runningSmoke(): Promise<string> {
+  const pipeline = JSON.parse(readFileSync(join(ROOT, 'pipelines/smoke.json'), 'utf8'));
+  const { id } = await call('/api/runs', { pipeline, steps: 5000 });
+  const deadline = Date.now() + 120_000;
+  while ((await call(`/api/runs/${id}`)).step < 3) {
+    assert.ok(Date.now() < deadline, `run ${id} does not train`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return id;
+}
+
+/** Stops a run and waits until it has. */
+async function stopped(id: string): Promise<void> {
+  await call(`/api/runs/${id}/stop`, {});
+  const deadline = Date.now() + 60_000;
+  while (['running', 'paused', 'queued'].includes((await call(`/api/runs/${id}`)).state)) {
+    assert.ok(Date.now() < deadline, `run ${id} does not stop`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edited, differ by that edit and its step', async () => {
+  // One after the other: a training slot each.
+  const plain = await runningSmoke();
+  await stopped(plain);
+  const edited = await runningSmoke();
+  const { appliedAtStep } = await call(`/api/runs/${edited}/edit`, { nodeId: 'scheduler', params: { lr: 0.003 } });
+  // A prompt to the live run: kept with it and listed on its page.
+  const answer = await call(`/api/runs/${edited}/sample`, { prompt: 'The ', max_new_tokens: 12 });
+  await stopped(edited);
+
+  const s = await openSession(browser, app, `${app.url}/compare?runs=${plain},${edited}`);
+  const { page } = s;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const diff = page.locator('[data-testid="graph-diff"][data-identical="false"]');
+  await diff.waitFor();
+  const block = diff.locator('[data-diff-node="scheduler"][data-diff="changed"]');
+  await block.waitFor();
+  assert.equal((await block.locator('[data-testid="diff-edit"]').textContent())?.trim(), `✎ lr 0.01 → 0.003 @ step ${appliedAtStep}`);
+  assert.match(await block.locator('[data-testid="diff-changes"]').textContent() ?? '', /lr\s*0\.01\s*→\s*0\.003/);
+  assert.equal(await diff.locator('[data-diff="changed"]').count(), 1, 'only the scheduler differs');
+  assert.match(await page.textContent('[data-testid="compare-table"]') ?? '', new RegExp(`edited scheduler\\.lr 0\\.01 → 0\\.003 @ step ${appliedAtStep}`));
+  await block.scrollIntoViewIfNeeded();
+  await screenshot(page, 'compare-hot-edit');
+
+  await page.goto(`${app.url}/runs/${edited}`);
+  const prompts = page.locator('[data-testid="run-prompts"]');
+  await prompts.waitFor();
+  const listed = await prompts.textContent() ?? '';
+  assert.ok(listed.includes(answer.text) && listed.includes(`@ step ${answer.step} · live`), listed);
+  await screenshot(page, 'run-prompts');
+  // In the studio, after a reload: listed under the sample block.
+  await page.click('[data-testid="open-in-studio"]');
+  await page.waitForSelector('[data-node-id="sample"]');
+  await page.reload();
+  await page.click('[data-node-id="sample"] .block-title');
+  const box = page.locator('[data-testid="prompt-answers"] [data-testid="prompt-answer"]');
+  await box.first().waitFor();
+  assert.ok((await box.first().textContent() ?? '').includes(answer.text));
+  await box.first().scrollIntoViewIfNeeded();
+  await screenshot(page, 'sample-block-prompts');
   await closeSession(s);
 });
 

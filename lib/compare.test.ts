@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { alignCurves, compareGraphs, compareRow, ema, runCurve, sortRows, toCsv, type CompareRow } from './compare';
+import { alignCurves, compareGraphs, compareRow, editLabel, effectivePipeline, ema, runCurve, runLabel, sortRows, toCsv, type CompareRow, type HotEdit } from './compare';
 import { loadDocumentValue, type Pipeline } from './document';
 import { emptyRun, type RunView } from './run-stream';
 
@@ -74,12 +74,49 @@ test('graph comparison: changed fields per run, added and removed blocks and wir
   c.edges.push({ id: 'x', source: 'dataset', sourceHandle: 'valid', target: 'eval2', targetHandle: 'data' });
   const g = compareGraphs([a, b, c]);
   assert.equal(g.identical, false);
-  assert.deepEqual(g.blocks.scheduler, { status: 'changed', changes: [{ run: 1, field: 'lr', old: 0.01, new: 3e-3 }], missingIn: [] });
-  assert.deepEqual(g.blocks.sample, { status: 'removed', changes: [], missingIn: [2] });
-  assert.deepEqual(g.blocks.eval2, { status: 'added', changes: [], missingIn: [0, 1] });
+  assert.deepEqual(g.blocks.scheduler, { status: 'changed', changes: [{ run: 1, field: 'lr', old: 0.01, new: 3e-3 }], edits: [], missingIn: [] });
+  assert.deepEqual(g.blocks.sample, { status: 'removed', changes: [], edits: [], missingIn: [2] });
+  assert.deepEqual(g.blocks.eval2, { status: 'added', changes: [], edits: [], missingIn: [0, 1] });
   assert.ok(g.union.nodes.some((n) => n.id === 'eval2'));
   const added = Object.entries(g.edges).filter(([, s]) => s === 'added').map(([id]) => g.union.edges.find((e) => e.id === id)!.target);
   assert.deepEqual(added, ['eval2']);
   assert.ok(Object.values(g.edges).includes('removed'));
   assert.equal(compareGraphs([a, smoke()]).identical, true);
+});
+
+test('hot edits are part of a run\'s effective graph and listed on their block with their step', () => {
+  const lrEdit: HotEdit = { step: 40, nodeId: 'scheduler', changes: { lr: [0.01, 0.001] } };
+  const longer: HotEdit = { step: 40, nodeId: 'training', changes: { steps: [20, 60] } };
+  assert.equal(effectivePipeline(smoke(), [lrEdit, longer]).nodes.find((n) => n.id === 'scheduler')!.params.lr, 0.001);
+  assert.equal(effectivePipeline(smoke(), [lrEdit, longer]).training.steps, 60);
+  assert.equal(editLabel(lrEdit), 'lr 0.01 → 0.001 @ step 40');
+  assert.equal(editLabel({ step: 7, nodeId: 'clip', changes: { max_norm: [1, 0.5] } }, true), 'clip.max_norm 1 → 0.5 @ step 7');
+
+  // Same submitted pipeline, one run edited: not identical; the edit is on the scheduler, with its step.
+  const g = compareGraphs([smoke(), smoke()], [[], [lrEdit]]);
+  assert.equal(g.identical, false);
+  assert.deepEqual(g.blocks.scheduler, { status: 'changed', changes: [{ run: 1, field: 'lr', old: 0.01, new: 0.001 }], edits: [{ run: 1, edit: lrEdit }], missingIn: [] });
+  assert.equal(g.blocks.optimizer.status, 'same');
+  assert.equal(runLabel([smoke(), smoke()], [[], [lrEdit]], 1), 'edited scheduler.lr 0.01 → 0.001 @ step 40');
+
+  // The same edit at another step: the effective graphs agree, the runs still differ.
+  const later = { ...lrEdit, step: 80 };
+  const h = compareGraphs([smoke(), smoke()], [[lrEdit], [later]]);
+  assert.equal(h.identical, false);
+  assert.equal(h.blocks.scheduler.status, 'changed');
+  assert.deepEqual(h.blocks.scheduler.changes, []);
+  assert.deepEqual(h.blocks.scheduler.edits.map((e) => [e.run, e.edit.step]), [[0, 40], [1, 80]]);
+  assert.equal(runLabel([smoke(), smoke()], [[lrEdit], [later]], 1), 'edited scheduler.lr 0.01 → 0.001 @ step 80');
+
+  // Submitted with the edited value vs edited live to it: same effective graph, other edits.
+  const submitted = smoke();
+  submitted.nodes.find((n) => n.id === 'scheduler')!.params.lr = 0.001;
+  assert.equal(runLabel([smoke(), submitted], [[lrEdit], []], 1), 'scheduler.lr 0.01 → 0.001; no hot edits');
+  assert.equal(compareGraphs([smoke(), submitted], [[lrEdit], []]).blocks.scheduler.status, 'changed', 'the edits differ');
+  // The same edits at the same steps: identical, the edits still listed for both runs.
+  const same = compareGraphs([smoke(), smoke()], [[lrEdit], [lrEdit]]);
+  assert.equal(same.identical, true);
+  assert.equal(same.blocks.scheduler.status, 'same');
+  assert.equal(same.blocks.scheduler.edits.length, 2);
+  assert.equal(runLabel([smoke(), smoke()], [[lrEdit], [lrEdit]], 1), 'same graph');
 });

@@ -1,7 +1,10 @@
 // The compare view's arithmetic (/compare?runs=a,b,c): curves on a chosen x axis, EMA smoothing,
 // the union of several pipelines drawn as one graph with what each run changed, the table's rows,
-// sorting and CSV. Pure functions over run views, statuses and documents; no React.
+// sorting and CSV. A run's graph is its effective one: the submitted pipeline with its hot edits
+// written in, each edit also listed on its block with its step. Pure functions over run views,
+// statuses and documents; no React.
 import { describeChanges, diffPipelines, shortValue, type FieldChange } from '../engine/pipeline/diff';
+import { editedPipeline } from '../engine/runtime/edits';
 import type { Pipeline } from './document';
 import { displayState, type RunStatus, type RunView } from './run-stream';
 
@@ -173,12 +176,38 @@ export function changeLabel(changes: FieldChange[]): string {
   return describeChanges(changes, Infinity);
 }
 
+/** A live edit of a run, as its stream reports it (`run/edited`; RunView.edits). */
+export interface HotEdit {
+  step: number;
+  nodeId: string;
+  changes: Record<string, [unknown, unknown]>;
+}
+
+/**
+ * A run's effective graph: its submitted pipeline with its hot edits written in, oldest first.
+ * @example effectivePipeline(doc, [{ step: 40, nodeId: 'scheduler', changes: { lr: [0.003, 0.001] } }]) // scheduler.lr 0.001
+ */
+export function effectivePipeline(doc: Pipeline, edits: readonly HotEdit[] = []): Pipeline {
+  return edits.reduce((d, e) => editedPipeline(d, { nodeId: e.nodeId, params: Object.fromEntries(Object.entries(e.changes).map(([f, [, v]]) => [f, v])) }), doc);
+}
+
+/** "lr 0.003 → 0.001 @ step 40" (with `scheduler.` in front when `withNode`). */
+export function editLabel(edit: HotEdit, withNode = false): string {
+  const prefix = withNode ? `${edit.nodeId}.` : '';
+  return Object.entries(edit.changes).map(([f, [a, b]]) => `${prefix}${f} ${shortValue(a)} → ${shortValue(b)}`).join(', ') + ` @ step ${edit.step}`;
+}
+
 /** How each block of the union graph differs across the compared runs. */
 export interface BlockDiff {
-  /** changed: some run changed a field; added: missing from the first run; removed: missing from a later run. */
+  /**
+   * changed: some run changed a field, or the runs' hot edits of it differ; added: missing from
+   * the first run; removed: missing from a later run.
+   */
   status: 'same' | 'changed' | 'added' | 'removed';
-  /** Per run (index into the runs), the fields that differ from the first run. */
+  /** Per run (index into the runs), the fields of its effective graph that differ from the first run's. */
   changes: { run: number; field: string; old: unknown; new: unknown }[];
+  /** Every run's hot edits of the block, in order. */
+  edits: { run: number; edit: HotEdit }[];
   /** Runs that lack the block. */
   missingIn: number[];
 }
@@ -193,11 +222,15 @@ export interface GraphComparison {
   identical: boolean;
 }
 
-/** The pipelines of the compared runs as one graph, the first run's as the reference. */
-export function compareGraphs(docs: Pipeline[]): GraphComparison {
+/**
+ * The compared runs' effective graphs as one graph, the first run's as the reference. `edits[i]`
+ * are run i's hot edits: runs that differ only in them (or in their steps) are not identical.
+ */
+export function compareGraphs(submitted: Pipeline[], edits: readonly (readonly HotEdit[] | undefined)[] = []): GraphComparison {
+  const docs = submitted.map((doc, i) => effectivePipeline(doc, edits[i]));
   const [base, ...others] = docs;
   const union: Pipeline = structuredClone(base);
-  const blocks: Record<string, BlockDiff> = Object.fromEntries(base.nodes.map((n) => [n.id, { status: 'same', changes: [], missingIn: [] }]));
+  const blocks: Record<string, BlockDiff> = Object.fromEntries(base.nodes.map((n) => [n.id, { status: 'same', changes: [], edits: [], missingIn: [] }]));
   const edges: Record<string, 'added' | 'removed'> = {};
   const edgeKey = (e: { source: string; sourceHandle: string; target: string; targetHandle: string }) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`;
   const unionEdges = new Map(union.edges.map((e) => [edgeKey(e), e.id]));
@@ -219,7 +252,7 @@ export function compareGraphs(docs: Pipeline[]): GraphComparison {
     for (const { id } of diff.addedNodes) {
       if (!blocks[id]) {
         union.nodes.push(structuredClone(doc.nodes.find((n) => n.id === id)!));
-        blocks[id] = { status: 'added', changes: [], missingIn: [0] };
+        blocks[id] = { status: 'added', changes: [], edits: [], missingIn: [0] };
       }
     }
     for (const e of diff.addedEdges) {
@@ -234,5 +267,34 @@ export function compareGraphs(docs: Pipeline[]): GraphComparison {
   for (const [id, block] of Object.entries(blocks)) {
     if (block.status === 'added') block.missingIn = docs.flatMap((doc, i) => (doc.nodes.some((n) => n.id === id) ? [] : [i]));
   }
+  const sameEdits = markEdits(blocks, docs.map((_, i) => edits[i] ?? []));
+  identical &&= sameEdits;
   return { union, blocks, edges, identical };
+}
+
+/** Lists each run's hot edits on their blocks; true when every run made the same edits at the same steps. */
+function markEdits(blocks: Record<string, BlockDiff>, edits: readonly (readonly HotEdit[])[]): boolean {
+  const key = (list: readonly HotEdit[]) => JSON.stringify(list.map((e) => [e.step, e.nodeId, e.changes]));
+  for (const [id, block] of Object.entries(blocks)) {
+    const perRun = edits.map((list) => list.filter((e) => e.nodeId === id));
+    perRun.forEach((list, run) => block.edits.push(...list.map((edit) => ({ run, edit }))));
+    if (block.status === 'same' && new Set(perRun.map(key)).size > 1) block.status = 'changed';
+  }
+  return new Set(edits.map(key)).size <= 1;
+}
+
+/**
+ * What sets run `i` apart from the first in the table and legends (where sweep values do not):
+ * the fields it was submitted with, then its hot edits with their steps when the runs' edits differ.
+ */
+export function runLabel(submitted: Pipeline[], edits: readonly (readonly HotEdit[] | undefined)[], i: number): string {
+  if (i === 0) return 'reference';
+  const changes = diffPipelines(submitted[0], submitted[i]).changed;
+  const own = edits[i] ?? [];
+  const sameEdits = JSON.stringify(edits[0] ?? []) === JSON.stringify(own);
+  const parts = [
+    ...(changes.length ? [changeLabel(changes)] : []),
+    ...(sameEdits ? [] : own.length ? own.map((e) => `edited ${editLabel(e, true)}`) : ['no hot edits']),
+  ];
+  return parts.length ? parts.join('; ') : 'same graph';
 }

@@ -1,6 +1,7 @@
 // The studio's side of live edits and prompts: what the inspector offers for a block of a running
 // run (hot fields live, the rest locked with the reason), and the API calls behind it.
 import { registry } from '../engine/nodes';
+import type { PromptRecord } from '../engine/runtime/ask';
 import { hotFields, lockedReason } from '../engine/runtime/edits';
 
 export interface FieldLock {
@@ -40,4 +41,11 @@ export async function askModel(runId: string, request: { prompt: string; max_new
   const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/sample`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
   const body = (await reply.json().catch(() => ({}))) as { text?: string; step?: number; error?: string };
   return reply.ok && typeof body.text === 'string' ? { text: body.text, step: body.step ?? 0 } : { error: body.error ?? `the server answered ${reply.status}` };
+}
+
+/** GET /api/runs/:id/prompts: the run's answered prompts, newest first (empty when they cannot be read). */
+export async function listPrompts(runId: string): Promise<PromptRecord[]> {
+  const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/prompts`, { cache: 'no-store' }).catch(() => undefined);
+  const body = (await reply?.json().catch(() => ({}))) as { prompts?: PromptRecord[] } | undefined;
+  return reply?.ok && Array.isArray(body?.prompts) ? [...body.prompts].reverse() : [];
 }

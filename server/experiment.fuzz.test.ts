@@ -1,6 +1,6 @@
 // Malformed live edits and prompts never crash the server or damage the run: 400 generated edit
-// bodies and 200 prompt bodies go to a paused node run. Every reply is a 200 or an addressed 4xx,
-// never a 5xx; afterwards the run resumes and completes. Seeds are fixed, so a failure reproduces.
+// bodies and 200 prompt bodies go to a paused node run, then 100 listings of the answers kept. Every
+// reply is a 200 or an addressed 4xx, never a 5xx; the run resumes and completes. Seeds are fixed, so a failure reproduces.
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -11,6 +11,8 @@ import { api, finalStatus, smokePipeline, tempDir, waitFor } from './test-suppor
 let server: StudioServer;
 let base: string;
 let run: string;
+/** Prompts the run answered (kept in its prompts.jsonl). */
+let answered = 0;
 const dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
 
 before(async () => {
@@ -64,6 +66,7 @@ test('200 generated prompts: 200, 400 or 404, never a 5xx; then the run complete
     const reply = await api(base, `/api/runs/${run}/sample`, { json: body });
     assert.ok([200, 400, 404, 409].includes(reply.status), `${reply.status} for ${JSON.stringify(body).slice(0, 300)}: ${reply.text.slice(0, 300)}`);
     if (reply.status === 200) assert.equal(typeof reply.json.text, 'string');
+    if (reply.status === 200) answered++;
   }), { numRuns: 200, seed: 99 });
   assert.equal((await api(base, `/api/runs/${run}/diff`)).status, 404);
   const step = (await api(base, `/api/runs/${run}`)).json.step;
@@ -71,4 +74,23 @@ test('200 generated prompts: 200, 400 or 404, never a 5xx; then the run complete
   assert.equal((await api(base, `/api/runs/${run}/resume`, { method: 'POST' })).status, 200);
   const final = await finalStatus(base, run);
   assert.equal(final.state, 'completed', JSON.stringify(final.error));
+});
+
+test('100 generated prompt listings: 200 with answers, 400 for a bad limit or 404 for a run that is not there', async () => {
+  const checkpoint = (await api(base, `/api/runs/${run}/checkpoints`)).json.checkpoints.at(-1).name;
+  const asked = await api(base, `/api/runs/${run}/sample`, { json: { prompt: 'The ', max_new_tokens: 4, checkpoint } });
+  assert.equal(asked.status, 200, asked.text);
+  answered++;
+  const query = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }).map((v) => `?limit=${encodeURIComponent(v)}`),
+    fc.integer({ min: -5, max: 1200 }).map((n) => `?limit=${n}`), fc.constant('?limit=1e3&limit=2'));
+  const runId = fc.oneof(fc.constant(() => run), fc.constantFrom('zzzzzzzzzzzzz', '..', '%2e%2e', 'a'.repeat(100)).map((id) => () => id));
+  await fc.assert(fc.asyncProperty(runId, query, async (id, q) => {
+    const reply = await api(base, `/api/runs/${id()}/prompts${q}`);
+    assert.ok([200, 400, 404].includes(reply.status), `${reply.status} for ${id()}${q}: ${reply.text.slice(0, 300)}`);
+    if (reply.status === 200) assert.ok(Array.isArray(reply.json.prompts) && reply.json.prompts.every((p: any) => typeof p.text === 'string'));
+    else assert.equal(typeof reply.json.error, 'string');
+  }), { numRuns: 100, seed: 7 });
+  const kept = (await api(base, `/api/runs/${run}/prompts?limit=1000`)).json.prompts;
+  assert.equal(kept.length, answered, 'every answered prompt is listed');
+  for (const p of kept) assert.ok(typeof p.prompt === 'string' && p.text.startsWith(p.prompt), JSON.stringify(p).slice(0, 300));
 });

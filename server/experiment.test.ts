@@ -112,6 +112,18 @@ test('a prompt sampled mid-run returns text and leaves the losses as a run witho
   assert.equal(fromCheckpoint.json.step, 20);
   assert.equal((await api(base, `/api/runs/${plain}/sample`, { json: { prompt: 'The ', max_new_tokens: 8, checkpoint: 'ckpt-000011' } })).status, 404);
   assert.equal((await api(base, `/api/runs/${plain}/sample`, { json: { prompt: 'The ', max_new_tokens: 8 } })).status, 409);
+
+  // The answers are kept with the run (prompts.jsonl); refused prompts are not.
+  const kept = await api(base, `/api/runs/${asked.id}/prompts`);
+  assert.equal(kept.status, 200, kept.text);
+  assert.deepEqual(kept.json.prompts.map((p: any) => [p.prompt, p.text, p.step, p.checkpoint, p.settings]),
+    [['The ', sample.json.text, sample.json.step, null, { max_new_tokens: 12, temperature: 0.9, top_k: 20 }]]);
+  assert.ok(Date.parse(kept.json.prompts[0].time) > 0);
+  const plainKept = (await api(base, `/api/runs/${plain}/prompts?limit=1`)).json.prompts;
+  assert.deepEqual(plainKept.map((p: any) => [p.text, p.step, p.checkpoint, p.settings]),
+    [[fromCheckpoint.json.text, 20, 'ckpt-000020', { max_new_tokens: 8, temperature: 0.8, top_k: 40 }]]);
+  for (const limit of ['0', '1001', 'x', '1.5']) assert.equal((await api(base, `/api/runs/${plain}/prompts?limit=${limit}`)).status, 400, limit);
+  assert.equal((await api(base, '/api/runs/zzzzzzzzzzzzz/prompts')).status, 404);
 });
 
 test('a fork continues at the checkpoint step + 1 from the parent\'s weights; a shape change is refused per field', async () => {

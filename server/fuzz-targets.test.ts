@@ -70,7 +70,7 @@ function routes(): [method: string, path: string][] {
     ['GET', '/api/health'], ['GET', '/api/runs'], ['POST', '/api/runs'], ['POST', '/api/checkpoints'], ['GET', '/api/checkpoints/0000000000000'],
     ['GET', '/api/executors'], ['POST', '/api/export/torch'], ['GET', run], ['POST', `/api/runs/${browserRun}/events`],
     ['POST', `/api/runs/${browserRun}/checkpoints`], ['POST', `${run}/pause`], ['POST', `${run}/resume`], ['POST', `${run}/stop`],
-    ['GET', `${run}/log`], ['GET', `${run}/samples`], ['GET', `${run}/pipeline`], ['GET', `${run}/events`], ['GET', `${run}/checkpoints`],
+    ['GET', `${run}/log`], ['GET', `${run}/samples`], ['GET', `${run}/pipeline`], ['GET', `${run}/events`], ['GET', `${run}/checkpoints`], ['GET', `${run}/prompts`],
     ['GET', `${run}/checkpoints/ckpt-000010.json`], ['GET', '/socket.io/?EIO=4&transport=polling'], ['GET', '/data/brown-byte/meta.json'],
     ['GET', '/tfjs-wasm/tfjs-backend-wasm.wasm'], ['GET', '/'], ['GET', `/runs/${nodeRun}`],
   ];

@@ -84,6 +84,8 @@ export interface LaunchTorchOptions {
   statusFile?: string;
   /** Checkpoint to continue from (train.py --resume). */
   resume?: string;
+  /** With resume: start the step counter and schedule at 0 (train.py --restart-schedule; a fork). */
+  restartSchedule?: boolean;
   /** Weights to start from (train.py --init-from). */
   initFrom?: string;
   init?: 'torch' | 'portable';
@@ -129,6 +131,7 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
   if (options.statusFile) train.push('--status', resolve(options.statusFile));
   if (options.steps !== undefined) train.push('--steps', String(options.steps));
   if (options.resume) train.push('--resume', resolve(options.resume));
+  if (options.resume && options.restartSchedule) train.push('--restart-schedule');
   if (options.initFrom) train.push('--init-from', resolve(options.initFrom));
   if (options.init) train.push('--init', options.init);
   if (options.dtype) train.push('--dtype', options.dtype);

@@ -54,14 +54,27 @@ export async function sampleSource(setupOutputs: ReadonlyMap<string, Record<stri
  * @example await answer(source, { prompt: 'The ', maxNewTokens: 20 }, 40) // { text: 'The man ...', step: 40 }
  */
 export async function answer(source: SampleSource, request: SampleRequest, step: number): Promise<SampleAnswer> {
-  const encoded = Array.from(source.tokenizer.encode(request.prompt));
-  const prompt = encoded.length ? encoded : [0];
-  const outside = prompt.find((id) => id >= source.model.config.vocabSize);
-  if (outside !== undefined) return { error: `prompt token ${outside} is outside the model's vocabulary (${source.model.config.vocabSize})` };
-  const ids = await generateAsync(source.model, prompt, request.maxNewTokens, {
-    temperature: request.temperature ?? 0.8, topK: request.topK ?? 40, rng: new Rng(request.seed ?? 7),
-  });
+  const prompt = promptIds(source.tokenizer, request.prompt, source.model.config.vocabSize);
+  if ('error' in prompt) return prompt;
+  const settings = sampleSettings(request);
+  const ids = await generateAsync(source.model, prompt.ids, request.maxNewTokens, { temperature: settings.temperature, topK: settings.topK, rng: new Rng(settings.seed) });
   return { text: request.prompt + source.tokenizer.decode(ids), step };
+}
+
+/** A request's sampling settings with the defaults filled in (every executor samples with these). */
+export function sampleSettings(request: SampleRequest): { temperature: number; topK: number; seed: number } {
+  return { temperature: request.temperature ?? 0.8, topK: request.topK ?? 40, seed: request.seed ?? 7 };
+}
+
+/**
+ * The prompt's token ids (an empty prompt starts from token 0), or why the model cannot read them.
+ * @example promptIds(new ByteTokenizer(), 'Hi', 256) // { ids: [72, 105] }
+ */
+export function promptIds(tokenizer: Pick<Tokenizer, 'encode'>, prompt: string, vocabSize: number): { ids: number[] } | { error: string } {
+  const encoded = Array.from(tokenizer.encode(prompt));
+  const ids = encoded.length ? encoded : [0];
+  const outside = ids.find((id) => id >= vocabSize);
+  return outside === undefined ? { ids } : { error: `prompt token ${outside} is outside the model's vocabulary (${vocabSize})` };
 }
 
 /** Answers a live run's requests in order; a failure answers that request, not the run. */
@@ -78,4 +91,20 @@ export async function answerAll(source: SampleSource | undefined, requests: read
     }
   }
   return requests.length;
+}
+
+/**
+ * One answered prompt as a run keeps it (runs/<id>/prompts.jsonl, GET /api/runs/:id/prompts): what
+ * was asked, with which settings, what came back, from the weights of which step (and checkpoint,
+ * when not the live run's) and when.
+ */
+export interface PromptRecord {
+  prompt: string;
+  settings: { max_new_tokens: number; temperature: number; top_k: number };
+  text: string;
+  step: number;
+  /** The checkpoint it was generated from; null for the live run's weights between two steps. */
+  checkpoint: string | null;
+  /** ISO time of the answer. */
+  time: string;
 }

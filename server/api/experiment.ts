@@ -1,9 +1,10 @@
 // The experiment loop's API routes (docs/api.md): live edits of a running run, text from a run's
-// model (live or from a checkpoint), and a fork's differences from its parent.
+// model (live or from a checkpoint) and the answers kept, and a fork's differences from its parent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { HttpError, readJsonBody, sendJson } from '../http';
 import { forkDiff } from '../runs/fork';
+import { DEFAULT_LISTED_PROMPTS, MAX_LISTED_PROMPTS } from '../runs/prompts';
 import type { RunManager } from '../runs/manager';
 import { TabAnswer } from '../runs/tab-requests';
 import type { ApiArea } from './route';
@@ -55,6 +56,14 @@ function experimentRoutes(manager: RunManager, runOr404: (id: string) => unknown
       if (!body.success) throw invalid(body.error);
       const { prompt, max_new_tokens: maxNewTokens, temperature, top_k: topK, checkpoint } = body.data;
       sendJson(res, 200, await manager.sample(id, { prompt, maxNewTokens, temperature, topK, ...(checkpoint !== undefined ? { checkpoint } : {}) }));
+    }],
+    ['GET', /^\/api\/runs\/([^/]+)\/prompts$/, async (_req, res, [id], query) => {
+      runOr404(id);
+      const limit = query.has('limit') ? Number(query.get('limit')) : DEFAULT_LISTED_PROMPTS;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LISTED_PROMPTS) {
+        throw new HttpError(400, `?limit must be an integer from 1 to ${MAX_LISTED_PROMPTS}`, { errors: [{ field: 'limit', message: `expected 1–${MAX_LISTED_PROMPTS}` }] });
+      }
+      sendJson(res, 200, { prompts: await manager.prompts(id, limit) });
     }],
     // A browser run's tab fetches the edits and prompts sent here for it, and answers each.
     ['GET', /^\/api\/runs\/([^/]+)\/requests$/, async (_req, res, [id]) => {

@@ -29,12 +29,13 @@ import { checkSubmission, type Submission } from './submission';
 import { FINAL_STATES, RunFolders, type RunStatus } from './run-folders';
 import { EventHub } from './stream';
 import { UploadStore, type CheckedCheckpoint } from './uploads';
-import type { SampleRequest } from '../../engine/runtime/ask';
+import { sampleSettings, type PromptRecord, type SampleRequest } from '../../engine/runtime/ask';
 import type { EditRequest } from '../../engine/runtime/edits';
 import { editRun, sampleLiveRun } from './live';
 import { forkCheckpoint, PARENT_PIPELINE_FILE } from './fork';
 import { TabRequests, type TabAnswer, type TabRequest } from './tab-requests';
 import type { RunRecord } from './records';
+import { readPrompts, recordPrompt } from './prompts';
 import { sampleCheckpoint } from './sample';
 
 export { RunActionError, type SubmitError, type SubmitRefusal } from './refusals';
@@ -314,11 +315,27 @@ export class RunManager {
     return tab;
   }
 
-  /** Text from a run's model: live between two steps, or from one of its checkpoints (sample.ts). */
-  sample(id: string, request: SampleRequest & { checkpoint?: string }): Promise<{ text: string; step: number }> {
+  /**
+   * Text from a run's model: live between two steps, or from one of its checkpoints (sample.ts);
+   * kept in the run's prompts.jsonl (prompts.ts).
+   */
+  async sample(id: string, request: SampleRequest & { checkpoint?: string }): Promise<{ text: string; step: number }> {
     const record = this.runs.require(id);
-    if (request.checkpoint !== undefined) return sampleCheckpoint(this.store.checkpointsDir(id), request.checkpoint, request, resolve(this.options.dataDir));
-    return sampleLiveRun(record, request, this.tabOf(record));
+    const answer = request.checkpoint !== undefined
+      ? await sampleCheckpoint(this.store.checkpointsDir(id), request.checkpoint, request, resolve(this.options.dataDir))
+      : await sampleLiveRun(record, request, this.tabOf(record));
+    const { temperature, topK } = sampleSettings(request);
+    await recordPrompt(this.store.dir(id), {
+      prompt: request.prompt, settings: { max_new_tokens: request.maxNewTokens, temperature, top_k: topK },
+      text: answer.text, step: answer.step, checkpoint: request.checkpoint ?? null, time: new Date().toISOString(),
+    });
+    return answer;
+  }
+
+  /** The run's answered prompts, newest `limit` (prompts.ts). */
+  prompts(id: string, limit?: number): Promise<PromptRecord[]> {
+    this.runs.require(id);
+    return readPrompts(this.store.dir(id), limit);
   }
 
   /** A browser run's batch of events, posted by its tab (BrowserRecording.recordEvents). */

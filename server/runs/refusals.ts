@@ -20,11 +20,12 @@ export interface SubmitRefusal {
 }
 
 /**
- * Why an action on a run was refused: 400 (what was sent is wrong), 404 (no such run) or 409 (not
- * in a state that allows it); `details` go into the reply beside `error`.
+ * Why an action on a run was refused: 400 (what was sent is wrong), 404 (no such run), 409 (not
+ * in a state that allows it) or 504 (the run did not answer in time); `details` go into the reply
+ * beside `error`.
  */
 export class RunActionError extends Error {
-  constructor(readonly status: 400 | 404 | 409, message: string, readonly details?: Record<string, unknown>) {
+  constructor(readonly status: 400 | 404 | 409 | 504, message: string, readonly details?: Record<string, unknown>) {
     super(message);
   }
 }

@@ -2,14 +2,16 @@
 // edit-requests.jsonl, which train.py reads before every step; the edit is taken once its
 // train_log.jsonl line comes back as a `run/edited` event (train.py applies requests in order, so
 // the answers match the requests first in, first out). What train.py cannot change in place is
-// refused here, before anything is written.
+// refused here, before anything is written. Prompts between steps go through TorchPrompts
+// (torch-prompts.ts): sample-requests.jsonl in, sample-answers/<id>.json out.
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunEvent } from '../../engine/events';
-import type { SampleAnswer } from '../../engine/runtime/ask';
+import type { SampleAnswer, SampleRequest } from '../../engine/runtime/ask';
 import type { EditRecord, EditRequest } from '../../engine/runtime/edits';
 import type { EditOutcome } from '../../engine/runtime/run-edits';
 import { ENDED_EDIT, type LiveRequests } from './commands';
+import type { TorchPrompts } from './torch-prompts';
 
 export const EDIT_REQUESTS_FILE = 'edit-requests.jsonl';
 
@@ -26,7 +28,7 @@ export class TorchCommands implements LiveRequests {
   private waiting: ((outcome: EditOutcome) => void)[] = [];
   private ended = false;
 
-  constructor(private readonly runDir: string) {}
+  constructor(private readonly runDir: string, private readonly prompts: TorchPrompts) {}
 
   async edit(request: EditRequest, changes: EditRecord['changes'] = {}): Promise<EditOutcome> {
     if (this.ended) return ENDED_EDIT;
@@ -37,8 +39,8 @@ export class TorchCommands implements LiveRequests {
     return answered;
   }
 
-  async sample(): Promise<SampleAnswer> {
-    return { error: 'a torch run answers prompts from its checkpoints (pass checkpoint), not between steps' };
+  sample(request: SampleRequest): Promise<SampleAnswer> {
+    return this.prompts.ask(request);
   }
 
   /** The run's events as they are stored: each new edit answers the oldest request. */
@@ -50,6 +52,7 @@ export class TorchCommands implements LiveRequests {
 
   end(): void {
     this.ended = true;
+    this.prompts.end();
     for (const resolve of this.waiting.splice(0)) resolve(ENDED_EDIT);
   }
 }

@@ -38,6 +38,8 @@ export interface TorchRunOptions {
   device: TorchDevice;
   /** Checkpoint path to continue from (train.py --resume). */
   resume?: string;
+  /** With resume: the step counter and schedule start at 0 (a fork that restarts its schedule). */
+  restartSchedule?: boolean;
   /** The step the run starts at (the resumed checkpoint's), for events sent before train.py reports. */
   startStep: number;
   python: string;
@@ -187,7 +189,7 @@ export class TorchRun {
       }
       launch = launchTorch({
         exportDir, outDir: runDir, statusFile, nproc: this.options.nproc, device: this.options.device,
-        ...(this.options.resume ? { resume: this.options.resume } : {}),
+        ...(this.options.resume ? { resume: this.options.resume, restartSchedule: this.options.restartSchedule === true } : {}),
         python: this.options.python, env: { ...this.options.env, PYTHONUNBUFFERED: '1' },
         stdio: ['ignore', log.fd, log.fd], detached: true,
       });

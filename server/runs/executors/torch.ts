@@ -3,8 +3,9 @@
 import { resolve, join } from 'node:path';
 import { executorDefinition } from '../../../engine/executors';
 import type { Plan } from '../../../engine/plan';
-import { killLeftoverRun, TorchRun } from '../torch';
+import { killLeftoverRun, TORCH_DIR, TORCH_STATUS_FILE, TorchRun } from '../torch';
 import { TorchCommands } from '../torch-commands';
+import { TorchPrompts } from '../torch-prompts';
 import { checkTorch, TorchRequest } from '../torch-check';
 import type { ServerExecutor } from './executor';
 
@@ -23,15 +24,18 @@ export const torchExecutor: ServerExecutor = {
   },
 
   async start(record, server, channel) {
-    const { id, resumeFrom } = record.status;
+    const { id, resumeFrom, restartSchedule } = record.status;
     const plan = (await server.store.readJson(id, 'plan.json')) as Plan;
     if (server.closing()) return undefined;
     const settings = record.status.torch ?? { nproc: 1, device: 'auto' as const };
-    // train.py reads live edits from the run folder between steps (torch-commands.ts).
-    const live = new TorchCommands(server.store.dir(id));
+    // train.py reads live edits and prompts from the run folder between steps (torch-commands.ts).
+    const runDir = server.store.dir(id);
+    const exportDir = join(runDir, TORCH_DIR);
+    const prompts = new TorchPrompts(runDir, { exportDir, statusFile: join(exportDir, TORCH_STATUS_FILE), pollMs: server.torchPollMs });
+    const live = new TorchCommands(runDir, prompts);
     const run = new TorchRun({
       runId: id, runDir: server.store.dir(id), plan, dataDir: resolve(server.dataDir), nproc: settings.nproc, device: settings.device,
-      ...(resumeFrom ? { resume: join(server.store.checkpointsDir(id), resumeFrom) } : {}),
+      ...(resumeFrom ? { resume: join(server.store.checkpointsDir(id), resumeFrom), ...(restartSchedule ? { restartSchedule: true } : {}) } : {}),
       startStep: record.status.step, python: server.python, env: server.workerEnv ?? process.env,
       stopGraceMs: server.torchStopGraceMs, pollMs: server.torchPollMs,
       onMessage: (message) => {

@@ -40,7 +40,9 @@ options there.)
 
 Options: \`--out DIR\` (run folder, default \`run/\` here), \`--steps N\` (override the number of
 steps), \`--resume PATH\` (continue from a checkpoint: a \`.safetensors\` or \`.json\` file, the name
-without extension, or a \`checkpoints/\` folder for its newest one), \`--init-from PATH\` (start from
+without extension, or a \`checkpoints/\` folder for its newest one), \`--restart-schedule\` (with \`--resume\`: keep the checkpoint's
+weights, optimizer state and data position, but start the step counter and the schedule at 0, as
+a fork that restarts its schedule), \`--init-from PATH\` (start from
 these weights, with fresh optimizer state), \`--init portable\` (draw the initial weights with the
 studio's own random generator, so they equal the studio's; slow for large models), \`--device
 auto|cpu|cuda\`, \`--dtype auto|float32|bfloat16\` (auto: bfloat16 autocast on CUDA), \`--compile\`
@@ -77,6 +79,19 @@ prompt and seed, or eval's batch shape). All fields of a line apply together. Ea
 \`edits.jsonl\`; checkpoints carry the edited values, and \`--resume\` from an earlier checkpoint
 replays \`edits.jsonl\` at the steps where the edits happened. A line that cannot apply fails the run
 with the node named.
+
+## Prompts
+
+While it trains, append a JSON line to \`sample-requests.jsonl\` in the run folder to have the model
+continue a prompt (token ids of the dataset's tokenizer) before the next step, e.g.
+
+    echo '{"id": "q1", "prompt_ids": [84, 104, 101, 32], "max_new_tokens": 40, "temperature": 0.8, "top_k": 40, "seed": 7}' >> run/sample-requests.jsonl
+
+The answer appears whole as \`run/sample-answers/q1.json\`: \`{"id", "step", "ids"}\` (the new token
+ids, from the weights after \`step\` steps) or \`{"id", "error"}\`. Each prompt draws from its own
+generator seeded with \`seed\`, so the run's batches, samples and losses are those of a run never
+asked. \`id\` is 1-64 letters, digits, \`-\` or \`_\`; a line with \`expires_at\` (Unix seconds) that has
+passed is skipped.
 
 ## Same numbers as the studio
 

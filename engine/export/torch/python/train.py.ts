@@ -18,12 +18,16 @@ export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipelin
 # Live edits: a line {"node_id": ..., "params": {...}} appended to <out>/edit-requests.jsonl
 # applies before the next step (README: "Live edits"); it is logged to train_log.jsonl and kept in
 # <out>/edits.jsonl, which a resumed run replays at the steps where the edits happened.
+# Prompts: a line {"id", "prompt_ids", "max_new_tokens", ...} appended to <out>/sample-requests.jsonl
+# is answered between two steps into <out>/sample-answers/<id>.json (README: "Prompts"), with a
+# generator of its own, so the run's random streams and losses are those of a run never asked.
 import argparse
 import contextlib
 import datetime
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -32,6 +36,9 @@ import traceback
 STOP_REQUESTED = [False]  # set by SIGTERM, read between steps
 EDIT_REQUESTS = "edit-requests.jsonl"  # live edits asked for, appended by the host or by hand
 EDIT_HISTORY = "edits.jsonl"  # live edits that took effect: {step, nodeId, changes}
+SAMPLE_REQUESTS = "sample-requests.jsonl"  # prompts asked for, appended by the host or by hand
+SAMPLE_ANSWERS = "sample-answers"  # one <id>.json per answered prompt: {id, step, ids} or {id, error}
+SAMPLE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # an answer's file name
 # config.json sections whose fields may change while the run trains (same names as the node params).
 EDITABLE_SECTIONS = ("schedule", "optimizer", "clip", "eval", "checkpoint", "log", "sample")
 FIXED_WHILE_TRAINING = {"optimizer": ("node_id", "kind", "initial_accumulator", "decay_norms_and_biases"),
@@ -79,6 +86,8 @@ def parse_args(argv):
     p.add_argument("--steps", type=int, help="override the number of optimizer steps")
     p.add_argument("--resume", help="continue from a checkpoint (.safetensors, .json, name without extension, or a checkpoints folder)")
     p.add_argument("--init-from", help="start from these weights (safetensors file or checkpoint); optimizer state and step start fresh")
+    p.add_argument("--restart-schedule", action="store_true",
+                   help="with --resume: keep the checkpoint's weights, optimizer state and data position, but start the step counter and schedule at 0")
     p.add_argument("--init", choices=["torch", "portable"], default="torch",
                    help="weight init: torch's generator (fast), or the engine's portable Rng (same weights as the studio, slow)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -89,6 +98,8 @@ def parse_args(argv):
         p.error("--steps must be a positive integer")
     if args.resume and args.init_from:
         p.error("--resume and --init-from exclude each other (a resumed run has its weights)")
+    if args.restart_schedule and not args.resume:
+        p.error("--restart-schedule needs --resume (a run started fresh begins at step 0 anyway)")
     return args
 
 
@@ -174,9 +185,9 @@ class Run:
         self.start_step = self.step
         self.edit_history = []
         self.replays = self.load_edit_history()
-        # Requests already in the file were answered before this start (applied, or the run ended).
-        requests = os.path.join(self.out, EDIT_REQUESTS)
-        self.edit_offset = os.path.getsize(requests) if os.path.exists(requests) else 0
+        # Requests already in the files were answered before this start (applied, or the run ended).
+        self.edit_requests = RequestLines(os.path.join(self.out, EDIT_REQUESTS))
+        self.sample_requests = RequestLines(os.path.join(self.out, SAMPLE_REQUESTS))
         # DDP first, then torch.compile (PyTorch's recommended order); eval, sample and checkpoints use self.model.
         self.ddp = None
         if self.world > 1:
@@ -210,8 +221,9 @@ class Run:
             saved = (nodes.get(self.cfg[key]["node_id"]) or {}).get("rng") if rng is not None else None
             if saved is not None:
                 rng.set_state(saved)
-        self.step = meta["step"]
-        self.elapsed_before = float(meta.get("elapsedSeconds") or 0.0)
+        # A fork that restarts its schedule keeps everything but the step counter (and the clock).
+        self.step = 0 if self.args.restart_schedule else meta["step"]
+        self.elapsed_before = 0.0 if self.args.restart_schedule else float(meta.get("elapsedSeconds") or 0.0)
         self.last_checkpoint = name
         self.resumed_from = name
 
@@ -269,20 +281,11 @@ class Run:
         """New whole lines of edit-requests.jsonl (rank 0 reads them; every process gets the same)."""
         requests = []
         if self.rank == 0:
-            path = os.path.join(self.out, EDIT_REQUESTS)
-            data = b""
-            if os.path.exists(path) and os.path.getsize(path) > self.edit_offset:
-                with open(path, "rb") as f:
-                    f.seek(self.edit_offset)
-                    data = f.read()
-            whole = data.rfind(b"\n") + 1  # a line still being written waits for the next step
-            self.edit_offset += whole
-            for line in data[:whole].decode("utf-8").splitlines():
+            for request in self.edit_requests.take():
                 try:
-                    request = json.loads(line)
                     requests.append((str(request["node_id"]), dict(request["params"])))
-                except (ValueError, KeyError, TypeError):
-                    print("ignored a malformed line of %s: %s" % (EDIT_REQUESTS, line[:200]), file=sys.stderr, flush=True)
+                except (KeyError, TypeError):
+                    print("ignored a malformed line of %s: %s" % (EDIT_REQUESTS, json.dumps(request)[:200]), file=sys.stderr, flush=True)
         if self.world > 1:
             box = [requests]
             dist.broadcast_object_list(box, src=0)
@@ -296,6 +299,37 @@ class Run:
             self.apply_edit(edit["nodeId"], {k: v[1] for k, v in edit["changes"].items()}, replayed=True)
         for node_id, params in self.take_edit_requests():
             self.apply_edit(node_id, params)
+        if self.rank == 0:
+            for request in self.sample_requests.take():
+                self.answer_prompt(request)
+
+    # ---------------------------------------------------------------- prompts
+    def answer_prompt(self, request):
+        """Continues one prompt with the current weights; the answer file appears whole (atomic rename)."""
+        rid = request.get("id") if isinstance(request, dict) else None
+        if not isinstance(rid, str) or not SAMPLE_ID.match(rid):
+            print("ignored a line of %s without a valid id" % SAMPLE_REQUESTS, file=sys.stderr, flush=True)
+            return
+        expires = request.get("expires_at")
+        if isinstance(expires, (int, float)) and time.time() > expires:
+            return  # whoever asked has stopped waiting (the run was paused, or a step was long)
+        try:
+            V = self.cfg["model"]["vocab_size"]
+            ids = [int(i) for i in request["prompt_ids"]] or [0]
+            if any(i < 0 or i >= V for i in ids):
+                raise ValueError("prompt token outside the model's vocabulary (%d)" % V)
+            n = int(request["max_new_tokens"])
+            if not 1 <= n <= 4096:
+                raise ValueError("max_new_tokens must be between 1 and 4096, got %d" % n)
+            # A generator of its own per prompt: the run's batch and sample streams are not touched.
+            rng = Rng(int(request.get("seed", 7)))
+            new = self.continue_ids(ids, n, float(request.get("temperature", 0.8)), int(request.get("top_k", 40)), rng)
+            answer = {"id": rid, "step": self.step, "ids": new}
+        except (KeyError, TypeError, ValueError) as e:
+            answer = {"id": rid, "error": "prompt: %s" % e}
+        folder = os.path.join(self.out, SAMPLE_ANSWERS)
+        os.makedirs(folder, exist_ok=True)
+        ckpt.write_atomic(os.path.join(folder, rid + ".json"), (json.dumps(answer) + "\n").encode("utf-8"), durable=False)
 
     def save_checkpoint(self):
         tensors = [(n, p.detach().float().cpu().numpy()) for n, p in self.model.ordered_parameters()]
@@ -369,19 +403,24 @@ class Run:
         return total / e["batches"]
 
     @torch.no_grad()
-    def generate(self):
-        """Continues the prompt with the engine's sampling rule; returns (text, new ids)."""
-        s = self.cfg["sample"]
+    def continue_ids(self, prompt_ids, max_new_tokens, temperature, top_k, rng):
+        """The engine's sampling rule (engine/model/generate.ts): the new token ids after prompt_ids."""
         T = self.cfg["model"]["context_length"]
-        tokens = list(s["prompt_ids"])
+        tokens = list(prompt_ids)
         new = []
-        for _ in range(s["max_new_tokens"]):
+        for _ in range(max_new_tokens):
             ctx = torch.tensor([tokens[-T:]], dtype=torch.long, device=self.device)
             with self.autocast():
                 logits = self.model(ctx)[0, -1]
-            nxt = sample_from_logits(logits.float().cpu().numpy(), s["temperature"], s["top_k"], self.sample_rng)
+            nxt = sample_from_logits(logits.float().cpu().numpy(), temperature, top_k, rng)
             tokens.append(nxt)
             new.append(nxt)
+        return new
+
+    def generate(self):
+        """The sample node's text: its prompt continued with its own Rng; returns (text, new ids)."""
+        s = self.cfg["sample"]
+        new = self.continue_ids(s["prompt_ids"], s["max_new_tokens"], s["temperature"], s["top_k"], self.sample_rng)
         return s["prompt"] + self.decoder.decode(new), new
 
     def outputs(self, after_update, done, summary):
@@ -484,6 +523,30 @@ class Run:
         if self.rank == 0:
             print("completed after %d steps in %.1fs%s" % (self.step, self.elapsed(), "; last checkpoint %s" % self.last_checkpoint if self.last_checkpoint else ""), flush=True)
         return True
+
+
+class RequestLines:
+    """The JSON lines appended to a requests file since this start; a line still being written waits."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = os.path.getsize(path) if os.path.exists(path) else 0
+
+    def take(self):
+        if not os.path.exists(self.path) or os.path.getsize(self.path) <= self.offset:
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        whole = data.rfind(b"\n") + 1
+        self.offset += whole
+        requests = []
+        for line in data[:whole].decode("utf-8", errors="replace").splitlines():
+            try:
+                requests.append(json.loads(line))
+            except ValueError:
+                print("ignored a malformed line of %s: %s" % (os.path.basename(self.path), line[:200]), file=sys.stderr, flush=True)
+        return requests
 
 
 def status_path(args):
