@@ -111,13 +111,12 @@ export function forkDiagnostics(draft: ForkDraft, doc: Pipeline): Diagnostic[] {
 }
 
 /**
- * Why `executor` cannot start this fork, or undefined: the server starts forks on node and torch
- * (a tab trains from files it holds), and only node restarts the schedule (docs/api.md, POST /api/runs).
+ * Why `executor` cannot start this fork, or undefined: the server starts forks on node and torch,
+ * either of which may restart the schedule (a tab trains from files it holds; docs/api.md, POST /api/runs).
  * @example forkExecutorProblem('browser', draft) // 'a fork trains on the server, …'
  */
-export function forkExecutorProblem(executor: string, draft: Pick<ForkDraft, 'restartSchedule'>): string | undefined {
+export function forkExecutorProblem(executor: string, _draft?: Pick<ForkDraft, 'restartSchedule'>): string | undefined {
   if (executor === 'browser') return "a fork trains on the server, from the parent's checkpoint there: choose Node or Torch";
-  if (executor === 'torch' && draft.restartSchedule) return 'restart schedule is for the Node executor: choose Node, or untick it';
   return undefined;
 }
 
