@@ -11,6 +11,7 @@ import { diffPipelines } from '../engine/pipeline/diff';
 import { alignCurves, changeLabel, compareRow, CURVES, runCurve, X_AXES, type XAxis } from '../lib/compare';
 import { loadDocumentValue, type Pipeline } from '../lib/document';
 import { useRunsList, useRunStream } from '../lib/run-client';
+import { isActive, type RunState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { Brand } from './Brand';
 import { Chart } from './Chart';
@@ -60,6 +61,23 @@ function usePipelines(ids: string[]): Loaded {
   return loaded;
 }
 
+/** Stops the sweep the view was opened from (`?sweep=`) while any of its runs may still train. */
+function StopSweep({ states }: { states: (RunState | undefined)[] }) {
+  const sweepId = useSearchParams().get('sweep');
+  const [asked, setAsked] = useState(false);
+  if (!sweepId || !RUN_ID.test(sweepId) || !states.some((s) => s && isActive(s))) return null;
+  const stop = async () => {
+    setAsked(true);
+    await fetch(`/api/sweeps/${sweepId}/stop`, { method: 'POST' }).catch(() => setAsked(false));
+  };
+  return (
+    <button type="button" className="button danger" data-testid="sweep-stop" disabled={asked} onClick={() => void stop()}
+      title="Stop the run that trains and cancel the points still waiting (finished points keep their results)">
+      ■ Stop sweep
+    </button>
+  );
+}
+
 function useRunIds(): string[] {
   const params = useSearchParams();
   const text = params.get('runs') ?? '';
@@ -103,6 +121,7 @@ export default function ComparePage() {
         <Brand linkHome />
         <div className="doc-name">Compare {readable.length} run{readable.length === 1 ? '' : 's'}</div>
         <nav className="actions">
+          <StopSweep states={statuses.map((st) => st?.state)} />
           <Link href="/runs" className="button">Runs</Link>
           <Link href="/" className="button">← Studio</Link>
         </nav>
