@@ -97,7 +97,8 @@ export default function ComparePage() {
   const [logY, setLogY] = useState(false);
 
   const colors = Object.fromEntries(readable.map((id, i) => [id, RUN_COLORS[i % RUN_COLORS.length]]));
-  const docs = readable.map((id) => (pipelines[id] as { doc: Pipeline }).doc);
+  // The same array until a pipeline loads: the graph diff is laid out again only then, not at every event batch.
+  const docs = useMemo(() => readable.map((id) => (pipelines[id] as { doc: Pipeline }).doc), [pipelines, readable.join(',')]);
   const labels = readable.map((id, i) => {
     const sweep = (statuses[i] as { sweep?: { values: Record<string, unknown> } } | undefined)?.sweep;
     if (sweep) return Object.entries(sweep.values).map(([k, v]) => `${k}=${v}`).join(', ');
