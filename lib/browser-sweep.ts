@@ -1,7 +1,7 @@
 // A browser sweep, trained in the tab that launched it (docs/api.md, "Sweeps"): the server made one
 // browser run per point (engine/sweep expanded and compiled them there), each waiting `queued` for
 // this tab. The tab trains them one after another, since its worker trains one run at a time: it
-// claims the next point (an empty first batch, refused once the sweep was stopped), trains the
+// reads the next point and claims it (an empty first batch, refused once the sweep was stopped), trains the
 // pipeline the server stored for it, and moves on once the server holds the whole run. A stop of
 // the sweep reaches the point training here through its live requests (lib/tab-requests.ts) and
 // cancels the rest on the server, so the next claim is refused and the loop ends.
@@ -32,15 +32,17 @@ export async function trainSweepInTab(runIds: readonly string[], backend: Backen
   const outcomes: PointOutcome[] = [];
   for (const [index, runId] of runIds.entries()) {
     const base = `${options.origin ?? ''}/api/runs/${encodeURIComponent(runId)}`;
-    const claimed = await claimPoint(fetcher, base);
-    if (!claimed.ok) {
-      outcomes.push({ runId, skipped: claimed.reason });
-      continue;
-    }
     const point = await readPoint(fetcher, base);
     if (!point.ok) {
       options.onNotice?.(`Sweep point ${runId} cannot be trained here: ${point.reason}.`);
       outcomes.push({ runId, skipped: point.reason });
+      continue;
+    }
+    // A point the sweep's stop cancelled is skipped; the claim settles a stop that comes meanwhile.
+    const waiting = point.status.state === 'queued' || point.status.state === 'interrupted';
+    const claimed = waiting ? await claimPoint(fetcher, base) : { ok: false as const, reason: `run ${runId} is ${point.status.state}` };
+    if (!claimed.ok) {
+      outcomes.push({ runId, skipped: claimed.reason });
       continue;
     }
     options.onPoint?.(runId, index);
