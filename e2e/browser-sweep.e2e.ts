@@ -1,7 +1,8 @@
 // A browser sweep in Chromium: two learning rates of the smoke pipeline, launched from the toolbar
 // with the Browser executor (WASM); the tab trains the points one after another, each recorded on
 // the server, while the compare view it opened fills in with both runs and their lr. Then a longer
-// sweep stopped from the compare view: the point training in the tab stops, the other is cancelled.
+// sweep stopped from the compare view: the point training in the tab stops, the other is cancelled;
+// and one whose tab goes away: both points interrupted at once, as the compare view then shows.
 // Run: node --import tsx --test --test-concurrency=1 e2e/browser-sweep.e2e.ts
 // Screenshots: E2E_SCREENSHOTS=scratch node --import tsx --test e2e/browser-sweep.e2e.ts
 import assert from 'node:assert/strict';
@@ -99,6 +100,29 @@ test('stopping a browser sweep from the compare view stops the tab\'s run and ca
     assert.equal(second.step, 0, 'the second point never started');
     assert.equal(second.startedAt, undefined);
     await screenshot(page, 'browser-sweep-stopped');
+  } finally {
+    await closeSession(s);
+  }
+});
+
+test('leaving the tab interrupts a browser sweep: the point training and the one waiting, at once', { timeout: 180_000 }, async () => {
+  const s = await openSession(browser, app, app.url);
+  const { page } = s;
+  try {
+    const { sweepId, runs } = await launchBrowserSweep(page, 100_000);
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-chart"]')].some((c) => Number(c.getAttribute('data-points')) > 2), null, { timeout: 60_000 });
+    // A full navigation unloads the page (as a close or reload does): its last word reaches the server.
+    const left = Date.now();
+    await page.goto(`${app.url}/compare?runs=${runs.join(',')}&sweep=${sweepId}`);
+    const sweep = await sweepIn(sweepId, 'interrupted');
+    assert.ok(Date.now() - left < 20_000, 'at once, not after the idle timeout');
+    assert.deepEqual(sweep.runs.map((r: { state: string }) => r.state), ['interrupted', 'interrupted']);
+    // The compare view the tab opens again says so, and offers nothing to stop.
+    await page.waitForFunction(() => {
+      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+      return states.length === 2 && states.every((c) => /interrupted/i.test(c.textContent ?? ''));
+    }, null, { timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="sweep-stop"]').count(), 0);
   } finally {
     await closeSession(s);
   }
