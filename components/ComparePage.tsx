@@ -10,6 +10,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { alignCurves, compareRow, CURVES, runCurve, runLabel, X_AXES, type XAxis } from '../lib/compare';
 import { loadDocumentValue, type Pipeline } from '../lib/document';
 import { useRunsList, useRunStream } from '../lib/run-client';
+import { isActive, type RunState } from '../lib/run-stream';
 import { useRuns } from '../lib/runs-store';
 import { Brand } from './Brand';
 import { Chart } from './Chart';
@@ -59,6 +60,23 @@ function usePipelines(ids: string[]): Loaded {
   return loaded;
 }
 
+/** Stops the sweep the view was opened from (`?sweep=`) while any of its runs may still train. */
+function StopSweep({ states }: { states: (RunState | undefined)[] }) {
+  const sweepId = useSearchParams().get('sweep');
+  const [asked, setAsked] = useState(false);
+  if (!sweepId || !RUN_ID.test(sweepId) || !states.some((s) => s && isActive(s))) return null;
+  const stop = async () => {
+    setAsked(true);
+    await fetch(`/api/sweeps/${sweepId}/stop`, { method: 'POST' }).catch(() => setAsked(false));
+  };
+  return (
+    <button type="button" className="button danger" data-testid="sweep-stop" disabled={asked} onClick={() => void stop()}
+      title="Stop the run that trains and cancel the points still waiting (finished points keep their results)">
+      ■ Stop sweep
+    </button>
+  );
+}
+
 function useRunIds(): string[] {
   const params = useSearchParams();
   const text = params.get('runs') ?? '';
@@ -78,9 +96,12 @@ export default function ComparePage() {
   const [logY, setLogY] = useState(false);
 
   const colors = Object.fromEntries(readable.map((id, i) => [id, RUN_COLORS[i % RUN_COLORS.length]]));
-  const docs = readable.map((id) => (pipelines[id] as { doc: Pipeline }).doc);
-  // Each run's hot edits as its stream reports them: part of its effective graph.
-  const edits = views.map((v) => v?.edits);
+  // The same arrays until a pipeline loads or an edit arrives: the graph diff is laid out again only
+  // then, not at every event batch. Each run's hot edits, as its stream reports them, are part of its
+  // effective graph.
+  const docs = useMemo(() => readable.map((id) => (pipelines[id] as { doc: Pipeline }).doc), [pipelines, readable.join(',')]);
+  const editCounts = views.map((v) => v?.edits?.length ?? 0).join(',');
+  const edits = useMemo(() => views.map((v) => v?.edits), [editCounts]);
   const labels = readable.map((id, i) => {
     const sweep = (statuses[i] as { sweep?: { values: Record<string, unknown> } } | undefined)?.sweep;
     if (sweep) return Object.entries(sweep.values).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -102,6 +123,7 @@ export default function ComparePage() {
         <Brand linkHome />
         <div className="doc-name">Compare {readable.length} run{readable.length === 1 ? '' : 's'}</div>
         <nav className="actions">
+          <StopSweep states={statuses.map((st) => st?.state)} />
           <Link href="/runs" className="button">Runs</Link>
           <Link href="/" className="button">← Studio</Link>
         </nav>

@@ -1,12 +1,18 @@
 // The toolbar's sweep launcher, shown while the document has a sweep: how many runs it makes, and
-// Launch, which starts one server run per point and opens the compare view on them. Problems the
-// server finds (per axis) go to the problems panel like a run's.
+// Launch, which starts one run per point and opens the compare view on them. On a server executor
+// the server trains them; on the browser executor this tab does, one after another
+// (lib/browser-sweep.ts), while the compare view fills in. Problems the server finds (per axis) go
+// to the problems panel like a run's.
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { expandSweep, type SweepAxis } from '../engine/sweep/sweep';
+import { trainSweepInTab } from '../lib/browser-sweep';
+import type { Pipeline } from '../lib/document';
 import type { SubmitProblem } from '../lib/runs-store';
 import { runsStore, useRuns } from '../lib/runs-store';
 import { studio, useStudio } from '../lib/store';
 import { pointCount } from '../lib/sweep-draft';
+import { browserRunMemoryProblems } from './memory-estimate';
 
 type LaunchResult = { ok: true; id: string; runs: string[] } | { ok: false; message: string; problems: SubmitProblem[] };
 
@@ -22,6 +28,20 @@ async function launchSweep(pipeline: unknown, executor: string, axes: unknown, s
   return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? body.errors : [] };
 }
 
+/**
+ * What keeps a point of the sweep from training in this tab (too large for its memory), found
+ * before anything is created; axes that do not expand are the server's to report.
+ */
+function sweepMemoryProblems(doc: Pipeline, axes: SweepAxis[]): SubmitProblem[] {
+  const expanded = expandSweep(doc, axes);
+  if (!expanded.ok) return [];
+  for (const point of expanded.points) {
+    const problems = browserRunMemoryProblems(point.pipeline as Pipeline);
+    if (problems.length) return problems;
+  }
+  return [];
+}
+
 export function SweepButton() {
   const sweep = useStudio((s) => s.doc.sweep);
   const executor = useRuns((s) => s.executor);
@@ -35,8 +55,11 @@ export function SweepButton() {
     setLaunching(true);
     try {
       const { doc, notify } = studio.getState();
-      const result = await launchSweep(doc, executor, sweep.axes, sweep.steps);
       const runs = runsStore.getState();
+      const tooLarge = browser ? sweepMemoryProblems(doc, sweep.axes) : [];
+      const result = tooLarge.length
+        ? { ok: false as const, message: tooLarge[0].message.split(';')[0], problems: tooLarge }
+        : await launchSweep(doc, executor, sweep.axes, sweep.steps);
       if (!result.ok) {
         runs.setSubmitProblems(result.problems);
         if (result.problems.length) runs.setBottomTab('problems');
@@ -44,6 +67,9 @@ export function SweepButton() {
         return;
       }
       runs.setSubmitProblems([]);
+      if (browser) {
+        void trainSweepInTab(result.runs, runs.browserBackend, { onNotice: (message) => studio.getState().notify(message, 'error') });
+      }
       router.push(`/compare?runs=${result.runs.join(',')}&sweep=${result.id}`);
     } finally {
       setLaunching(false);
@@ -51,8 +77,8 @@ export function SweepButton() {
   };
   return (
     <span className="sweep-button" data-testid="sweep-bar" data-points={points}>
-      <button type="button" className="button" data-testid="sweep-launch" disabled={launching || browser} onClick={() => void launch()}
-        title={browser ? 'Sweeps run on the server: choose Node or Torch' : `Launch ${points} runs (${label}) and compare them`}>
+      <button type="button" className="button" data-testid="sweep-launch" disabled={launching} onClick={() => void launch()}
+        title={browser ? `Train ${points} runs (${label}) in this tab, one after another, and compare them` : `Launch ${points} runs (${label}) and compare them`}>
         ⇶ Sweep {points} runs
       </button>
       <button type="button" className="button icon" data-testid="sweep-clear" title={`Remove the sweep (${label})`} aria-label="Remove the sweep" onClick={() => studio.getState().setSweep(undefined)}>

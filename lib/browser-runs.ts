@@ -99,8 +99,40 @@ export async function startStudioBrowserRun(
   const record = await submitRun(pipeline, 'browser', { backend });
   // The server compiled it and found errors: the worker would find the same ones.
   if (!record.ok && record.status === 400 && record.problems.length) return { ok: false, message: record.message, problems: record.problems };
-  const recorded = record.ok;
   const runId = record.ok ? record.id : `${BROWSER_RUN_PREFIX}${Date.now()}`;
+  const { problems } = trainHere(runId, pipeline, backend, { name }, callbacks, record.ok ? undefined : record.message);
+  return { ok: true, runId, problems, ...(record.ok ? {} : { notice: `The run trains in this tab only: the server did not record it (${record.message}).` }) };
+}
+
+/** A run the server recorded already (a browser sweep's point), trained in this tab. */
+export interface TabTraining {
+  /** Compile errors, when the worker refuses the pipeline (else empty once the run is done). */
+  problems: Promise<SubmitProblem[]>;
+  /** The run's end as the tab saw it, once the server holds all of it (or its recording stopped). */
+  finished: Promise<RunStatus['state']>;
+  stop(): void;
+}
+
+/**
+ * Trains `status.id`, which the server recorded already (a browser sweep's point, claimed by this
+ * tab), in a Web Worker, recording it like a run this tab submitted.
+ * @example const training = trainRecordedBrowserRun(status, pipeline, 'wasm'); await training.finished;
+ */
+export function trainRecordedBrowserRun(
+  status: Pick<RunStatus, 'id' | 'name' | 'sweep'>, pipeline: unknown, backend: BackendPreference, callbacks: BrowserRunCallbacks = {},
+): TabTraining {
+  return trainHere(status.id, pipeline, backend, { name: status.name, ...(status.sweep ? { sweep: status.sweep } : {}) }, callbacks, undefined);
+}
+
+/**
+ * Starts `runId` in a Web Worker of this tab and feeds it into the runs store; unless
+ * `notRecordedWhy` says why the server does not hold it, its events, lines and checkpoints go to
+ * the server (RunRecorder) and the tab answers the API's live requests for it.
+ */
+function trainHere(
+  runId: string, pipeline: unknown, backend: BackendPreference, seed: Pick<RunStatus, 'name' | 'sweep'>,
+  callbacks: BrowserRunCallbacks, notRecordedWhy: string | undefined,
+): TabTraining {
   feedLocally(runId);
   const store = runsStore.getState();
   store.resetRun(runId);
@@ -110,12 +142,12 @@ export async function startStudioBrowserRun(
   const h = {
     seq: 0,
     status: {
-      id: runId, name, state: 'running', executor: 'browser', backend: '…', step: 0, totalSteps: 0,
+      id: runId, ...seed, state: 'running', executor: 'browser', backend: '…', step: 0, totalSteps: 0,
       metrics: {}, createdAt: now, updatedAt: now, startedAt: now, lastSeq: 0,
     },
-    ...(record.ok ? {} : { notRecorded: record.message }),
+    ...(notRecordedWhy === undefined ? {} : { notRecorded: notRecordedWhy }),
   } as Held;
-  if (recorded) {
+  if (notRecordedWhy === undefined) {
     h.recorder = new RunRecorder(runId, {
       onStopped: (reason) => {
         callbacks.onNotice?.(`The server stopped recording the run (${reason}); it trains on in this tab.`);
@@ -159,14 +191,15 @@ export async function startStudioBrowserRun(
     },
   });
   if (h.recorder) void serveTabRequests(runId, h.run);
-  void h.run.done.then(async () => {
+  const finished = h.run.done.then(async () => {
     reportProblems([]);
     // Once the server holds the whole run, its stream is the server's again (a resume continues there).
     if (h.recorder && (await h.recorder.finish())) endLocalFeed(runId);
+    return h.status.state;
   });
   held.set(runId, h);
   publish(h, {});
-  return { ok: true, runId, problems, ...(recorded ? {} : { notice: `The run trains in this tab only: the server did not record it (${record.message}).` }) };
+  return { problems, finished, stop: () => h.run.stop() };
 }
 
 /**

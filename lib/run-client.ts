@@ -33,6 +33,8 @@ const localFeeds = new Set<string>();
 /** From now on this tab feeds `runId` itself: no subscription, no server statuses for it. */
 export function feedLocally(runId: string): void {
   localFeeds.add(runId);
+  // A view watched it on the server (a sweep's point before this tab took it up): the tab's feed replaces that.
+  if (watched.has(runId) && socket?.connected) socket.emit('unsubscribe', { runId });
 }
 
 /** The tab's feed of `runId` ended and the server holds all of it: its watchers follow the server now. */
@@ -84,7 +86,7 @@ export function getSocket(): Socket {
     for (const runId of watched.keys()) subscribe(runId);
   });
   socket.on('events', (batch: Batch) => {
-    if (!watched.has(batch.runId) || !batch.events?.length) return;
+    if (!watched.has(batch.runId) || localFeeds.has(batch.runId) || !batch.events?.length) return;
     queue.push(batch);
     schedule();
   });

@@ -132,6 +132,26 @@ test('a pause reaches the server, heartbeats keep the paused run alive, and sile
   assert.equal((await json(`/api/runs/${id}`)).lastSeq, 3);
 });
 
+test('a page closing while a batch is on its way still interrupts its run at once', async () => {
+  const id = await recordBrowserRun(pipeline(10));
+  let answer!: () => void;
+  const slowReplies = new Promise<void>((r) => (answer = r));
+  // The server stores each request at once; its replies are slow to come back.
+  const slow: typeof fetch = async (...args) => {
+    const reply = await fetch(...args);
+    await slowReplies;
+    return reply;
+  };
+  const recorder = new RunRecorder(id, { origin: server.url, intervalMs: 20, fetch: slow });
+  recorder.addEvents([started, metrics(0)]);
+  await waitFor('the batch to be stored', async () => (await json(`/api/runs/${id}`)).lastSeq === 2);
+  recorder.addEvents([metrics(1)]); // lost with the page: the batch before it is still unanswered
+  recorder.close();
+  await waitFor('the closed run to be interrupted', async () => (await json(`/api/runs/${id}`)).state === 'interrupted', IDLE_MS / 2);
+  answer();
+  assert.equal((await json(`/api/runs/${id}`)).lastSeq, 2);
+});
+
 test('a closing page interrupts its run at once; a refusal stops the recording and says why', async () => {
   const closing = await recordBrowserRun(pipeline(10));
   const recorder = new RunRecorder(closing, { origin: server.url, intervalMs: 10_000 });

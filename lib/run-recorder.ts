@@ -117,14 +117,17 @@ export class RunRecorder {
 
   /**
    * The page is going away: the pending events, and word that the run is interrupted, in one
-   * keepalive request (it outlives the page), when no other request is in flight. The server's
-   * idle timeout covers the rest.
+   * keepalive request (it outlives the page). While another request is in flight, the word goes
+   * alone, as a heartbeat at seq 1 (never out of place, wherever the stream ends); the events
+   * not yet sent are lost with the page, as a crash would lose them.
    */
   close(): void {
     this.clearTimer();
-    if (this.stoppedFor || this.draining || this.tasks.length) return;
-    const body = JSON.stringify({ seq: this.nextSeq, events: this.pending, lines: this.lines, paused: this.paused, closing: true });
-    const light = body.length <= KEEPALIVE_BYTES ? body : JSON.stringify({ seq: this.nextSeq, events: [], paused: this.paused, closing: true });
+    if (this.stoppedFor) return;
+    const busy = this.draining !== undefined || this.tasks.length > 0;
+    const word = { events: [], paused: this.paused, closing: true };
+    const body = busy ? JSON.stringify({ seq: 1, ...word }) : JSON.stringify({ seq: this.nextSeq, events: this.pending, lines: this.lines, paused: this.paused, closing: true });
+    const light = body.length <= KEEPALIVE_BYTES ? body : JSON.stringify({ seq: this.nextSeq, ...word });
     this.stoppedFor = 'the page was closed';
     void this.fetch(`${this.options.origin ?? ''}/api/runs/${encodeURIComponent(this.runId)}/events`, {
       method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: light,

@@ -1,7 +1,8 @@
-// /api/sweeps (docs/api.md#sweeps): launch a sweep, list sweeps, read one with its points' results,
+// /api/sweeps (docs/api.md#sweeps): launch a sweep (on a server executor, or as browser runs that
+// the launching tab trains one after another), list sweeps, read one with its points' results,
 // stop one.
 import { z } from 'zod';
-import { DEFAULT_EXECUTOR, EXECUTOR_NAMES, executorDefinition } from '../../engine/executors';
+import { DEFAULT_EXECUTOR, EXECUTOR_NAMES } from '../../engine/executors';
 import { MAX_SWEEP_AXES, SweepAxis } from '../../engine/pipeline/sweep-definition';
 import { HttpError, readJsonBody, sendJson } from '../http';
 import { Sweeps } from '../sweeps/sweeps';
@@ -44,9 +45,6 @@ export const sweepRoutes: ApiArea = ({ manager, options }) => {
         const raw = await readJsonBody(req, options.maxBodyBytes);
         const body = SweepBody.safeParse(raw);
         if (!body.success) throw invalidBody(body.error, raw);
-        if (executorDefinition(body.data.executor).trainsIn === 'tab') {
-          throw new HttpError(400, 'invalid request', { errors: [{ field: 'executor', message: `${body.data.executor} sweeps run in the studio tab, one point after another; choose a server executor here` }] });
-        }
         const created = await sweeps.create(body.data);
         if ('error' in created) throw new HttpError(400, created.error, { errors: created.errors });
         sendJson(res, 201, created);

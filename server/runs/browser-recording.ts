@@ -1,8 +1,11 @@
 // The recording of browser runs (executor "browser"): the run trains in a tab, and the server only
 // stores and streams what the tab posts (its batches' format and checks are in browser-batch.ts).
 // Lifecycle of a browser run:
+//   queued (a point of a browser sweep, waiting for its turn in the tab) -> running when the tab
+//     claims it (its first batch), -> stopped when the sweep is stopped first
 //   running <-> paused (as the tab says) -> completed | stopped | failed (its run/finished)
-//   running | paused with no word from the tab for idleMs, or at startup -> interrupted
+//   running | paused with no word from the tab for idleMs, or at startup -> interrupted; the
+//     sweep's points still queued for that tab are interrupted with it (no tab will train them)
 //   interrupted -> running again when its tab posts the next batch (it was only out of touch)
 //   interrupted | stopped -> (resume) continues on the server, executor node, from its last
 //   checkpoint (the manager's resume; pause, resume and stop of a run in a tab are the tab's)
@@ -83,7 +86,9 @@ export class BrowserRecording {
       } else {
         const paused = batch.paused ?? status.state === 'paused';
         const state: RunState = paused ? 'paused' : 'running';
-        if (state !== status.state) runs.setState(record, state, { finishedAt: undefined });
+        // A sweep's point starts when its tab claims it, not when the sweep was made.
+        const claimed = status.state === 'queued' ? { startedAt: now() } : {};
+        if (state !== status.state) runs.setState(record, state, { finishedAt: undefined, ...claimed });
         else if (wire.length) runs.progress(record);
         this.heard(record);
       }
@@ -145,7 +150,7 @@ export class BrowserRecording {
     const timer = setTimeout(() => {
       this.idleTimers.delete(record.status.id);
       void this.serially(record, async () => {
-        if (!this.closed && isRecording(record.status)) this.interrupt(record);
+        if (!this.closed && (isRecording(record.status) || awaitsTab(record.status))) this.interrupt(record);
       });
     }, this.context.idleMs);
     timer.unref?.();
@@ -161,7 +166,7 @@ export class BrowserRecording {
     await Promise.all(this.posts.values());
     for (const record of this.context.runs.all()) {
       this.stopWatching(record);
-      if (isRecording(record.status)) this.interrupt(record);
+      if (isRecording(record.status) || awaitsTab(record.status)) this.interrupt(record);
     }
   }
 
@@ -173,9 +178,21 @@ export class BrowserRecording {
     return result;
   }
 
-  /** The tab of a recording browser run was heard from: it has idleMs again. */
+  /**
+   * The tab of a recording browser run was heard from: it has idleMs again, and so have the points
+   * of its sweep that wait for it (the tab trains them one after another).
+   */
   private heard(record: RunRecord): void {
-    if (isRecording(record.status)) this.watchIdle(record);
+    if (!isRecording(record.status)) return;
+    this.watchIdle(record);
+    for (const point of this.waitingPointsOf(record)) this.watchIdle(point);
+  }
+
+  /** The other points of `record`'s sweep that wait for the same tab. */
+  private waitingPointsOf(record: RunRecord): RunRecord[] {
+    const sweep = record.status.sweep?.id;
+    if (!sweep) return [];
+    return this.context.runs.all().filter((r) => r !== record && r.status.sweep?.id === sweep && awaitsTab(r.status));
   }
 
   private stopWatching(record: RunRecord): void {
@@ -183,10 +200,16 @@ export class BrowserRecording {
     this.idleTimers.delete(record.status.id);
   }
 
-  /** A browser run whose tab went silent (closed, crashed, asleep) or whose server stops. */
+  /**
+   * A browser run whose tab went silent (closed, crashed, asleep) or whose server stops; the points
+   * of its sweep still waiting for that tab are interrupted with it.
+   */
   private interrupt(record: RunRecord): void {
-    this.context.hub.settle(record.status.id);
-    this.context.runs.setState(record, 'interrupted', { finishedAt: now() });
+    for (const run of [record, ...this.waitingPointsOf(record)]) {
+      this.stopWatching(run);
+      this.context.hub.settle(run.status.id);
+      this.context.runs.setState(run, 'interrupted', { finishedAt: now() });
+    }
   }
 
   /** The tab posted its run's run/finished: the run is over, as it says. */
@@ -216,9 +239,15 @@ function requireBrowser(record: RunRecord): void {
   if (executorDefinition(executor).trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
 }
 
+/** A run its tab may post to: recording, interrupted (the tab was out of touch) or a sweep's point waiting for it. */
 function requireRecording(record: RunRecord): void {
   const { id, state } = record.status;
-  if (state !== 'running' && state !== 'paused' && state !== 'interrupted') throw new RunActionError(409, `run ${id} is ${state}: its recording has ended`);
+  if (state !== 'running' && state !== 'paused' && state !== 'interrupted' && !awaitsTab(record.status)) throw new RunActionError(409, `run ${id} is ${state}: its recording has ended`);
+}
+
+/** A point of a browser sweep that waits for its turn in the tab that launched the sweep. */
+export function awaitsTab(status: RunStatus): boolean {
+  return executorDefinition(status.executor).trainsIn === 'tab' && status.state === 'queued';
 }
 
 /** A browser run its tab is training (as far as the server knows). */

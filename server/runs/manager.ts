@@ -11,13 +11,15 @@
 // if it had saved it itself.
 // A browser run (executor "browser") trains in a tab; the server only records it
 // (browser-recording.ts, where its lifecycle is); once interrupted or stopped, it resumes here.
+// A browser sweep's points wait `queued` for the tab that launched the sweep, which trains them one
+// after another; they never enter this queue.
 import { join, resolve } from 'node:path';
 import type { CheckpointEntry } from '../../engine/checkpoint/checkpoint-store';
 import { DEFAULT_PYTHON, detectTorch, type TorchInfo } from '../../engine/node/torch-launch';
 import { DEFAULT_EXECUTOR } from '../../engine/executors';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { EventBatch } from './browser-batch';
-import { BrowserRecording, isRecording } from './browser-recording';
+import { awaitsTab, BrowserRecording, isRecording } from './browser-recording';
 import { RunExecutions } from './executions';
 import { executorFor, type ExecutorServer } from './executors';
 import { newRunId } from './ids';
@@ -113,7 +115,8 @@ export class RunManager {
 
   /**
    * Loads the runs folder: every run becomes history again; runs that were running or paused
-   * when the last server died are marked interrupted; queued runs are queued again.
+   * when the last server died are marked interrupted, and so are browser sweep points that waited
+   * for their tab (it may claim them again); queued runs are queued again.
    */
   async init(): Promise<void> {
     for (const id of await this.store.list()) {
@@ -122,7 +125,7 @@ export class RunManager {
       status.lastSeq = await this.store.repairEvents(id);
       const record = this.runs.add(status);
       this.hub.open(id, status.lastSeq);
-      if (status.state === 'running' || status.state === 'paused') {
+      if (status.state === 'running' || status.state === 'paused' || awaitsTab(status)) {
         // A torch run's processes outlive a crashed server: end them before anyone resumes the run.
         executorFor(status.executor).recover?.(status, this.store.dir(id));
         const checkpoints = await directoryCheckpointStore(this.store.checkpointsDir(id)).list();
@@ -180,12 +183,14 @@ export class RunManager {
     if ('error' in checked) return checked;
     const { plan, backend, start } = checked;
     const inTab = executor.trainsIn === 'tab';
+    // A browser sweep's point waits for its turn in the tab; a lone browser run trains at once.
+    const waitsForTab = inTab && submission.sweep !== undefined;
     const id = newRunId();
     const time = now();
     const status: RunStatus = {
       id, name: plan.name, state: 'queued', executor: executor.name, backend, ...checked.status,
       step: 0, totalSteps: plan.totalSteps, metrics: {}, createdAt: time, updatedAt: time, lastSeq: 0,
-      ...(inTab ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
+      ...(inTab && !waitsForTab ? { startedAt: time } : {}), ...(submission.sweep ? { sweep: submission.sweep } : {}),
     };
     // The filled-in pipeline (what trainPipeline writes too), so a queued run survives a restart.
     await this.store.writeJson(id, 'pipeline.json', plan.pipeline);
@@ -207,8 +212,8 @@ export class RunManager {
     const record = this.runs.add(status);
     this.hub.open(id, 0);
     if (inTab) {
-      // Nothing to start: the tab is training it already and posts its events as they come.
-      this.runs.setState(record, 'running');
+      // Nothing to start: the tab is training it already (or will, a sweep's point) and posts its events as they come.
+      this.runs.setState(record, waitsForTab ? 'queued' : 'running');
       this.recording.watchIdle(record);
       return { id };
     }
@@ -281,6 +286,16 @@ export class RunManager {
       throw new RunActionError(409, `run ${id} is ${state}`);
     }
     return record.status;
+  }
+
+  /**
+   * Asks the tab that trains a browser run to stop it (through the tab's long poll); the run ends
+   * when the tab posts its run/finished. False when no tab trains it now.
+   */
+  askTabToStop(id: string): boolean {
+    const tab = this.tabOf(this.runs.require(id));
+    tab?.stop();
+    return tab !== undefined;
   }
 
   /** A live edit of a running or paused run (live.ts): resolves once its executor has taken it. */

@@ -1,6 +1,7 @@
 // Live requests to a browser run, which trains in a tab: the server keeps them until the tab
 // fetches them (GET /api/runs/:id/requests, a long poll) and answers each by id
-// (POST /api/runs/:id/requests/:rid); the caller of the edit or prompt waits for that answer.
+// (POST /api/runs/:id/requests/:rid); the caller of the edit or prompt waits for that answer. A
+// stop (a browser sweep being stopped) is only delivered: the run's run/finished is its answer.
 import { z } from 'zod';
 import type { SampleAnswer, SampleRequest } from '../../engine/runtime/ask';
 import type { EditRecord, EditRequest } from '../../engine/runtime/edits';
@@ -12,7 +13,7 @@ import { EditOutcomeSchema } from './messages';
 type Unnumbered =
   | { kind: 'edit'; nodeId: string; params: Record<string, unknown> }
   | { kind: 'sample'; prompt: string; maxNewTokens: number; temperature?: number; topK?: number };
-export type TabRequest = Unnumbered & { id: number };
+export type TabRequest = (Unnumbered | { kind: 'stop' }) & { id: number };
 
 /** What the tab posts back for one request. */
 export const TabAnswer = z.union([
@@ -40,6 +41,12 @@ export class TabRequests implements LiveRequests {
     const { prompt, maxNewTokens, temperature, topK } = request;
     return this.ask({ kind: 'sample', prompt, maxNewTokens, ...(temperature !== undefined ? { temperature } : {}), ...(topK !== undefined ? { topK } : {}) })
       .then((a) => ('answer' in a ? a.answer : ENDED_SAMPLE));
+  }
+
+  /** Asks the tab to stop its run after the current step; nothing waits for an answer. */
+  stop(): void {
+    if (this.queue.some((r) => r.kind === 'stop')) return;
+    this.deliver({ kind: 'stop', id: this.nextId++ });
   }
 
   /** The requests not yet handed to the tab; waits up to `waitMs` for one. */
@@ -82,9 +89,14 @@ export class TabRequests implements LiveRequests {
         this.answer(id, kind === 'edit' ? { outcome: { status: 409, error: 'the run\'s tab did not take the request (is it still open?)', errors: [] } } : { answer: { error: 'the run\'s tab did not answer' } });
       }, UNTAKEN_MS);
       this.waiting.set(id, { kind, resolve, timer });
-      this.queue.push({ ...request, id });
-      const poller = this.pollers.values().next().value;
-      if (poller) poller(this.queue.splice(0));
+      this.deliver({ ...request, id });
     });
+  }
+
+  /** Queues a request, handing the queue at once to a poll that waits. */
+  private deliver(request: TabRequest): void {
+    this.queue.push(request);
+    const poller = this.pollers.values().next().value;
+    if (poller) poller(this.queue.splice(0));
   }
 }

@@ -1,12 +1,15 @@
 // Sweeps on the server: a sweep is checked whole (every point compiled) before anything runs, then
 // each point is submitted as an ordinary run tagged with its sweep and values, so the queue
-// (MAX_CONCURRENT_RUNS), restarts and resumes treat them like any run. A sweep's state and its
-// points' best validation loss are read from its runs when asked.
+// (MAX_CONCURRENT_RUNS), restarts and resumes treat them like any run. A browser sweep's points are
+// browser runs that wait (`queued`) for the tab that launched the sweep, which trains them one after
+// another and records each like any browser run. A sweep's state and its points' best validation
+// loss are read from its runs when asked.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutorName } from '../../engine/executors';
 import { summarizeLog, type LogSummary } from '../../engine/sweep/log-summary';
 import { expandSweep, type SweepAxis, type SweepError, type SweepValue } from '../../engine/sweep/sweep';
+import { isRecording } from '../runs/browser-recording';
 import { newRunId } from '../runs/ids';
 import type { RunManager, SubmitRefusal } from '../runs/manager';
 import type { RunState } from '../runs/run-folders';
@@ -79,7 +82,10 @@ export class Sweeps {
     return Promise.all((await this.store.list()).map((r) => this.summarize(r)));
   }
 
-  /** Stops every point still queued, running or paused; finished points keep their results. */
+  /**
+   * Stops every point still queued, running or paused; finished points keep their results. A
+   * browser point its tab trains is asked to stop there (it ends when the tab says so).
+   */
   async stop(id: string): Promise<SweepSummary | undefined> {
     const record = await this.store.get(id);
     if (!record) return undefined;
@@ -90,8 +96,10 @@ export class Sweeps {
   }
 
   private stopQuietly(runId: string): void {
-    const state = this.manager.get(runId)?.state;
-    if (state && ACTIVE.includes(state)) this.manager.stop(runId);
+    const status = this.manager.get(runId);
+    if (!status || !ACTIVE.includes(status.state)) return;
+    if (isRecording(status)) this.manager.askTabToStop(runId);
+    else this.manager.stop(runId);
   }
 
   private async summarize(record: SweepRecord): Promise<SweepSummary> {
