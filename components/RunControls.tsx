@@ -38,6 +38,29 @@ function useRunBlocker(): string | null {
   return `Fix ${errors.length === 1 ? 'the problem' : `the ${errors.length} problems`} first (${where}${first.message}); see Problems below`;
 }
 
+/** "Node (server)" → "Node": the bar shows the short name, the list the whole label. */
+const shortLabel = (label: string) => label.replace(/\s*\(.*\)$/, '');
+
+/**
+ * The executor choice: a native select (keyboard, screen readers, the full labels in its list)
+ * laid invisibly over a compact label, so the bar stays readable at 1280 px.
+ */
+function ExecutorPicker({ value, options, disabled, title }: { value: Executor; options: ReturnType<typeof executorOptions>; disabled: boolean; title: string }) {
+  const current = options.find((o) => o.name === value);
+  return (
+    <span className={disabled ? 'executor-picker input is-disabled' : 'executor-picker input'} title={`${title}: ${current?.label ?? value}`}>
+      <span className="executor-label" data-testid="executor-label" aria-hidden>
+        {shortLabel(current?.label ?? value)} <span className="caret">▾</span>
+      </span>
+      <select className="executor" data-testid="executor" aria-label="Executor" value={value} disabled={disabled} onChange={(e) => chooseExecutor({ executor: e.target.value as Executor })}>
+        {options.map((option) => (
+          <option key={option.name} value={option.name}>{option.label}</option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
   const browserBackend = useRuns((s) => s.browserBackend);
@@ -70,19 +93,7 @@ export function RunControls() {
   return (
     <div className="run-controls">
       {!active && <RunMemory />}
-      <select
-        className="input executor"
-        data-testid="executor"
-        aria-label="Executor"
-        title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'}
-        value={executor}
-        disabled={active}
-        onChange={(e) => chooseExecutor({ executor: e.target.value as Executor })}
-      >
-        {executorOptions(executors).map((option) => (
-          <option key={option.name} value={option.name}>{option.label}</option>
-        ))}
-      </select>
+      <ExecutorPicker value={executor} options={executorOptions(executors)} disabled={active} title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'} />
       {executor === 'browser' && (
         <select
           className="input browser-backend"

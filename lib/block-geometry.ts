@@ -4,16 +4,14 @@
 // edge-routing tests use these; the canvas routes with the sizes and handles it measures.
 import { registry } from '../engine/nodes';
 import type { Pipeline, PipelineNode } from './document';
-import type { EdgeEnds, Rect } from './edge-route';
+import { HANDLE_REACH, type EdgeEnds, type Rect } from './edge-route';
 import { DEFAULT_BLOCK_SIZE, type Size } from './flow';
 import { formatValue, paramFields } from './param-form';
 
 /** Heights in px at zoom 1, as studio.css draws them (measured in Chromium). */
-const ROW = { ports: 20, body: 34, summaryLine: 19, memory: 19 };
+const ROW = { ports: 19, body: 32, summaryLine: 19, memory: 19 };
 /** Width of the summary area and of one monospace-ish character in it. */
 const SUMMARY = { width: 196, char: 6.0, gap: 12 };
-/** Handles sit on the block's border; React Flow's edge ends are their outer sides. */
-const HANDLE_REACH = 5.5;
 
 /** Lines the summary takes: `key value` pairs wrapped into the block's width. */
 function summaryLines(node: PipelineNode): number {

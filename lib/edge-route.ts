@@ -26,11 +26,15 @@ export interface EdgeEnds {
 }
 
 /** Distance an edge keeps from the blocks it passes (px at zoom 1). */
-export const ROUTE_CLEARANCE = 14;
+export const ROUTE_CLEARANCE = 12;
+/** How far a port's handle reaches out of its block (React Flow's edge ends are its outer side). */
+export const HANDLE_REACH = 5.5;
 /** What a bend costs, in px of length: a slightly longer path with fewer turns reads better. */
 const BEND_COST = 40;
 /** Length running inside a block's clearance (a narrow gap) counts this many times. */
 const TIGHT_FACTOR = 4;
+/** Length on a line another port's edge already runs on counts this much extra. */
+const SHARED_FACTOR = 1.5;
 const EPS = 0.5;
 
 /**
@@ -59,7 +63,8 @@ function stubLength(port: Point, direction: 1 | -1, blocks: readonly Rect[]): nu
   let room = ROUTE_CLEARANCE * 2;
   for (const r of blocks) {
     if (port.x <= r.x || port.x >= r.x + r.width) continue;
-    const gap = direction === 1 ? r.y - port.y : port.y - (r.y + r.height);
+    // Measured to the other block's own handles, so two stubs facing each other never cross.
+    const gap = (direction === 1 ? r.y - port.y : port.y - (r.y + r.height)) - HANDLE_REACH;
     if (gap > -EPS) room = Math.min(room, gap);
   }
   return Math.max(0, Math.min(ROUTE_CLEARANCE, room / 2));
@@ -164,8 +169,11 @@ class Heap {
 const OPPOSITE = [1, 0, 3, 2];
 const DOWN = 2;
 
+/** Extra cost of a step (grid point, direction) that another edge's route already takes. */
+type Crowding = (p: number, d: number, cost: number) => number;
+
 /** A* over (grid point, heading) from `start` heading down to `goal`, arriving heading down if it can. */
-function search(grid: RouteGrid, start: number, goal: number): number[] | undefined {
+function search(grid: RouteGrid, start: number, goal: number, crowding: Crowding): number[] | undefined {
   const goalPt = grid.point(goal);
   const h = (p: number) => {
     const pt = grid.point(p);
@@ -202,7 +210,7 @@ function search(grid: RouteGrid, start: number, goal: number): number[] | undefi
       if (nd === OPPOSITE[d]) continue;
       const [next, cost] = grid.step(p, nd);
       if (next < 0 || cost === Infinity) continue;
-      const ng = g + cost + (nd === d ? 0 : BEND_COST);
+      const ng = g + cost + crowding(p, nd, cost) + (nd === d ? 0 : BEND_COST);
       const ns = next * 4 + nd;
       if (ng < best[ns]) {
         best[ns] = ng;
@@ -212,6 +220,14 @@ function search(grid: RouteGrid, start: number, goal: number): number[] | undefi
     }
   }
   return undefined;
+}
+
+/** Records the step between neighbouring grid points a and b as taken by `port`'s edges. */
+function markStep(taken: Map<number, string>, key: (p: number, d: number) => number, grid: RouteGrid, a: number, b: number, port: string) {
+  if (a === b) return;
+  const nx = grid.xs.length;
+  const d = b === a + 1 ? 0 : b === a - 1 ? 1 : b === a + nx ? 2 : 3;
+  if (!taken.has(key(a, d))) taken.set(key(a, d), port);
 }
 
 /** Drops repeated points and the middle of three points on one line. */
@@ -237,10 +253,23 @@ export function routeEdges(blocks: readonly Rect[], edges: readonly EdgeEnds[]):
   const turns = edges.map((e) => turnPoints(e, blocks));
   const grid = new RouteGrid(blocks, turns.flat());
   const routes = new Map<string, Point[]>();
+  // Steps taken so far, by the source port whose edges took them: edges from another port pay to
+  // share a line, so they spread over the gap's lines instead of being drawn on top of each other.
+  const taken = new Map<number, string>();
+  const stepKey = (p: number, d: number) => {
+    const [next] = grid.step(p, d);
+    return Math.min(p, next) * 2 + (d < 2 ? 0 : 1);
+  };
   for (const [k, e] of edges.entries()) {
     const [out, into] = turns[k];
     const [start, goal] = [grid.index(out), grid.index(into)];
-    const path = start >= 0 && goal >= 0 ? search(grid, start, goal) : undefined;
+    const port = `${e.from.x},${e.from.y}`;
+    const crowding: Crowding = (p, d, cost) => {
+      const owner = taken.get(stepKey(p, d));
+      return owner !== undefined && owner !== port ? cost * SHARED_FACTOR : 0;
+    };
+    const path = start >= 0 && goal >= 0 ? search(grid, start, goal, crowding) : undefined;
+    if (path) for (let i = 1; i < path.length; i++) markStep(taken, stepKey, grid, path[i - 1], path[i], port);
     routes.set(e.id, simplify(path ? [e.from, ...path.map((p) => grid.point(p)), e.to] : [e.from, e.to]));
   }
   return routes;
