@@ -8,8 +8,10 @@ import { HANDLE_REACH, type EdgeEnds, type Rect } from './edge-route';
 import { DEFAULT_BLOCK_SIZE, type Size } from './flow';
 import { formatValue, paramFields } from './param-form';
 
-/** Heights in px at zoom 1, as studio.css draws them (measured in Chromium). */
-const ROW = { ports: 19, body: 32, summaryLine: 19, memory: 19 };
+/** Heights in px at zoom 1, as studio.css draws them (measured in Chromium at 1440×900). */
+const ROW = { ports: 19, body: 32, summaryFirst: 19, summaryNext: 17, memory: 19 };
+/** What a run adds: a row of numbers (in place of the memory line), a sample box, a checkpoint row. */
+const RUN_ROW = { numbers: 21, sample: 43, checkpoint: 21 };
 /** Width of the summary area and of one monospace-ish character in it. */
 const SUMMARY = { width: 196, char: 6.0, gap: 12 };
 
@@ -29,21 +31,32 @@ function summaryLines(node: PipelineNode): number {
   return lines;
 }
 
+/** Height a run adds to a block of `kind` (its run face replaces the memory line). */
+function runExtra(kind: string, memory: number): number {
+  if (kind === 'sample') return RUN_ROW.sample;
+  if (kind === 'checkpoint') return RUN_ROW.checkpoint;
+  return RUN_ROW.numbers - memory;
+}
+
 /**
- * A block's size as the canvas draws it at rest (no run numbers), within a few px.
- * @example estimateBlockSize({ id: 'loss', type: 'loss', params: {}, position: { x: 0, y: 0 } }) // { width: 220, height: 74 }
+ * A block's size as the canvas draws it, within a few px: at rest, or with `running` while a run
+ * shows its numbers (blocks keep that size through the run).
+ * @example estimateBlockSize({ id: 'loss', type: 'loss', version: 1, params: {}, position: { x: 0, y: 0 } }) // { width: 220, height: 70 }
  */
-export function estimateBlockSize(node: PipelineNode): Size {
+export function estimateBlockSize(node: PipelineNode, { running = false } = {}): Size {
   const def = registry.get(node.type);
   if (!def) return DEFAULT_BLOCK_SIZE;
   const rows = (Object.keys(def.inputs).length ? 1 : 0) + (Object.keys(def.outputs).length ? 1 : 0);
+  const lines = summaryLines(node);
+  const summary = lines ? ROW.summaryFirst + (lines - 1) * ROW.summaryNext : 0;
   const memory = node.type === 'model' || node.type === 'get_batch' ? ROW.memory : 0;
-  return { width: DEFAULT_BLOCK_SIZE.width, height: rows * ROW.ports + ROW.body + summaryLines(node) * ROW.summaryLine + memory };
+  const height = rows * ROW.ports + ROW.body + summary + memory + (running ? runExtra(node.type, memory) : 0);
+  return { width: DEFAULT_BLOCK_SIZE.width, height };
 }
 
-/** Estimated sizes of every block of `doc`, by id. */
-export function estimateSizes(doc: Pipeline): Record<string, Size> {
-  return Object.fromEntries(doc.nodes.map((n) => [n.id, estimateBlockSize(n)]));
+/** Estimated sizes of every block of `doc`, by id (at rest, or `running`). */
+export function estimateSizes(doc: Pipeline, options: { running?: boolean } = {}): Record<string, Size> {
+  return Object.fromEntries(doc.nodes.map((n) => [n.id, estimateBlockSize(n, options)]));
 }
 
 /** x of port `index` of `count` in a row spread evenly over the block (.ports: space-around, 6 px padding). */
