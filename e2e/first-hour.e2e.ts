@@ -134,29 +134,32 @@ function blockHeights(page: Page): Promise<Record<string, number>> {
  * chosen option), that wrap onto a second line, overlap another control or leave the bar.
  */
 function toolbarFaults(page: Page) {
+  // No named functions inside: the evaluated code runs untransformed in the page.
   return page.evaluate(() => {
     const bar = document.querySelector<HTMLElement>('.toolbar')!;
     const barBox = bar.getBoundingClientRect();
-    const shown = (el: Element) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0';
-    const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .executor-label')].filter(shown).filter((el) => !el.closest('.menu-list'));
-    const name = (el: HTMLElement) => el.dataset.testid ?? el.className;
+    const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .executor-label')].filter(
+      (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0' && !el.closest('.menu-list'),
+    );
+    const names = controls.map((el) => el.dataset.testid ?? el.className);
     const faults: string[] = [];
     const ctx = document.createElement('canvas').getContext('2d')!;
-    for (const el of controls) {
-      if (el.scrollWidth > el.clientWidth) faults.push(`${name(el)} cut: ${el.scrollWidth} > ${el.clientWidth}`);
+    controls.forEach((el, i) => {
+      if (el.scrollWidth > el.clientWidth) faults.push(`${names[i]} cut: ${el.scrollWidth} > ${el.clientWidth}`);
       if (el instanceof HTMLSelectElement) {
         ctx.font = getComputedStyle(el).font;
         const needed = ctx.measureText(el.selectedOptions[0]?.text ?? '').width + 24; // padding and arrow
-        if (needed > el.clientWidth) faults.push(`${name(el)} shows "${el.selectedOptions[0]?.text}" in ${el.clientWidth} px`);
+        if (needed > el.clientWidth) faults.push(`${names[i]} shows "${el.selectedOptions[0]?.text}" in ${el.clientWidth} px`);
       }
       const range = document.createRange();
       range.selectNodeContents(el);
       const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-      if (tops.size > 1 && !(el instanceof HTMLSelectElement)) faults.push(`${name(el)} wraps onto ${tops.size} lines`);
+      if (tops.size > 1 && !(el instanceof HTMLSelectElement)) faults.push(`${names[i]} wraps onto ${tops.size} lines`);
       const r = el.getBoundingClientRect();
-      if (r.left < barBox.left || r.right > barBox.right + 0.5 || r.top < barBox.top || r.bottom > barBox.bottom) faults.push(`${name(el)} leaves the bar`);
-    }
-    const boxes = controls.filter((el) => !el.classList.contains('executor-label')).map((el) => [name(el), el.getBoundingClientRect()] as const);
+      if (r.left < barBox.left || r.right > barBox.right + 0.5 || r.top < barBox.top || r.bottom > barBox.bottom) faults.push(`${names[i]} leaves the bar`);
+    });
+    // (The executor's select is invisible over its label: the label is what is measured.)
+    const boxes = controls.map((el, i) => [names[i], el.getBoundingClientRect()] as const);
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
         const [[a, ra], [b, rb]] = [boxes[i], boxes[j]];
