@@ -7,6 +7,7 @@ import { datasetNeedingFiles, pickPrompt, pickedDataset } from '../lib/browser-d
 import { executorOptions, useRuns, type Executor } from '../lib/runs-store';
 import { studio, useStudio } from '../lib/store';
 import { RunMemory } from './MemoryEstimate';
+import { CompactSelect, type CompactOption } from './CompactSelect';
 import { chooseExecutor, runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
@@ -41,25 +42,12 @@ function useRunBlocker(): string | null {
 /** "Node (server)" → "Node": the bar shows the short name, the list the whole label. */
 const shortLabel = (label: string) => label.replace(/\s*\(.*\)$/, '');
 
-/**
- * The executor choice: a native select (keyboard, screen readers, the full labels in its list)
- * laid invisibly over a compact label, so the bar stays readable at 1280 px.
- */
-function ExecutorPicker({ value, options, disabled, title }: { value: Executor; options: ReturnType<typeof executorOptions>; disabled: boolean; title: string }) {
-  const current = options.find((o) => o.name === value);
-  return (
-    <span className={disabled ? 'executor-picker input is-disabled' : 'executor-picker input'} title={`${title}: ${current?.label ?? value}`}>
-      <span className="executor-label" data-testid="executor-label" aria-hidden>
-        {shortLabel(current?.label ?? value)} <span className="caret">▾</span>
-      </span>
-      <select className="executor" data-testid="executor" aria-label="Executor" value={value} disabled={disabled} onChange={(e) => chooseExecutor({ executor: e.target.value as Executor })}>
-        {options.map((option) => (
-          <option key={option.name} value={option.name}>{option.label}</option>
-        ))}
-      </select>
-    </span>
-  );
-}
+const BACKENDS: readonly CompactOption<BackendPreference>[] = [
+  { value: 'auto', label: 'auto' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WASM' },
+];
 
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
@@ -93,22 +81,27 @@ export function RunControls() {
   return (
     <div className="run-controls">
       {!active && <RunMemory />}
-      <ExecutorPicker value={executor} options={executorOptions(executors)} disabled={active} title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'} />
+      <CompactSelect
+        testId="executor"
+        ariaLabel="Executor"
+        className="executor"
+        title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'}
+        value={executor}
+        options={executorOptions(executors).map((o) => ({ value: o.name, label: o.label, short: shortLabel(o.label) }))}
+        disabled={active}
+        onChange={(value) => chooseExecutor({ executor: value })}
+      />
       {executor === 'browser' && (
-        <select
-          className="input browser-backend"
-          data-testid="browser-backend"
-          aria-label="Browser backend"
+        <CompactSelect
+          testId="browser-backend"
+          ariaLabel="Browser backend"
+          className="browser-backend"
           title="The backend a browser run starts with; when it cannot start, the next one is tried (WebGPU → WebGL → WASM → CPU)"
           value={browserBackend}
+          options={BACKENDS}
           disabled={active}
-          onChange={(e) => chooseExecutor({ browserBackend: e.target.value as BackendPreference })}
-        >
-          <option value="auto">auto</option>
-          <option value="webgpu">WebGPU</option>
-          <option value="webgl">WebGL</option>
-          <option value="wasm">WASM</option>
-        </select>
+          onChange={(value) => chooseExecutor({ browserBackend: value })}
+        />
       )}
       {active && attached ? (
         <>

@@ -138,7 +138,7 @@ function toolbarFaults(page: Page) {
   return page.evaluate(() => {
     const bar = document.querySelector<HTMLElement>('.toolbar')!;
     const barBox = bar.getBoundingClientRect();
-    const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .executor-label')].filter(
+    const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .compact-select-label')].filter(
       (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0' && !el.closest('.menu-list'),
     );
     const names = controls.map((el) => el.dataset.testid ?? el.className);
@@ -153,8 +153,9 @@ function toolbarFaults(page: Page) {
       }
       const range = document.createRange();
       range.selectNodeContents(el);
-      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-      if (tops.size > 1 && !(el instanceof HTMLSelectElement)) faults.push(`${names[i]} wraps onto ${tops.size} lines`);
+      // Wrapped: one piece of its text lies wholly below another (a smaller caret beside a word does not).
+      const pieces = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      if (pieces.some((a) => pieces.some((b) => b.top >= a.bottom - 1))) faults.push(`${names[i]} wraps onto more than one line`);
       const r = el.getBoundingClientRect();
       if (r.left < barBox.left || r.right > barBox.right + 0.5 || r.top < barBox.top || r.bottom > barBox.bottom) faults.push(`${names[i]} leaves the bar`);
     });
