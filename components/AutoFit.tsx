@@ -15,10 +15,11 @@ const sizeSignature = (s: ReactFlowState) => {
 };
 
 /**
- * Fit padding: clear of the zoom controls on the left, tight elsewhere, so the seed pipeline reads
- * at 1440×900 with the run panel open (block text ≥ 11 px).
+ * Fit padding: clear of the zoom controls on the left, and above and below room for the edges that
+ * run outside the blocks into the top row's inputs and out of the bottom row's outputs; tight
+ * elsewhere, so the seed pipeline reads at 1440×900 with the run panel open (block text ≥ 11 px).
  */
-export const FIT_PADDING: FitViewOptions['padding'] = { top: '10px', bottom: '10px', left: '48px', right: '16px' };
+export const FIT_PADDING: FitViewOptions['padding'] = { top: '20px', bottom: '20px', left: '48px', right: '16px' };
 
 /** Whether every block lies inside the visible pane (then a minimap shows nothing new). */
 export function useAllInView(): boolean {

@@ -68,17 +68,16 @@ function HeadSpark({ spark }: { spark: NonNullable<LiveDisplay['spark']> }) {
   );
 }
 
-/** What a server run reported for this block: its numbers, a sample or a checkpoint. */
-function RunFace({ display, runId, editing }: { display: LiveDisplay; runId: string | null; editing: boolean }) {
-  const { metrics, sample, checkpoint, notices } = display;
-  // A browser run this tab trains holds its checkpoints: download them from memory (both files, at
-  // once, even before the server has stored them). Other runs' are the server's, a recorded browser
-  // run's included.
-  const browser = isBrowserRunHere(runId);
-  const executor = useRuns((s) => (runId ? (s.runs[runId]?.status ?? s.statuses[runId])?.executor : undefined));
+/**
+ * What a server run reported for this block: its numbers, a sample or a checkpoint. Each area is
+ * drawn from the run's start, empty until its first report, and holds a fixed height, so the
+ * blocks keep their size through a run and the fitted view does not shrink as results arrive.
+ */
+function RunFace({ kind, display, runId, editing }: { kind: string; display: LiveDisplay; runId: string | null; editing: boolean }) {
+  const { metrics, notices } = display;
   return (
     <>
-      {metrics.length > 0 && (
+      {kind !== 'checkpoint' && kind !== 'sample' && (metrics.length > 0 ? (
         <div className="block-live" data-testid="block-live">
           {metrics.map((m) => (
             <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
@@ -86,42 +85,72 @@ function RunFace({ display, runId, editing }: { display: LiveDisplay; runId: str
             </span>
           ))}
         </div>
-      )}
-      {checkpoint && (
-        <div className="block-live block-checkpoint">
-          <a
-            className="nodrag"
-            href={browser ? '#' : checkpoint.href}
-            download={browser ? undefined : true}
-            data-testid="checkpoint-link"
-            title={browser ? 'Download the checkpoint (.safetensors and .json)' : 'Download the weights (.safetensors)'}
-            onClick={browser ? (e) => {
-              e.preventDefault();
-              if (!downloadBrowserCheckpoint(runId!, checkpoint.name)) studio.getState().notify(`${checkpoint.name} is no longer kept (keep_last pruned it).`, 'error');
-            } : undefined}
-          >
-            ⤓ {checkpoint.name}
-          </a>
-          <span className="muted">
-            {formatBytesShort(checkpoint.bytes)} · step {checkpoint.step}
-          </span>
-          {/* It continues the editor's pipeline: offered on the studio's canvas only. */}
-          {editing && (browser || executor === 'browser') && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
-          {runId && checkpointOnServer(runId, checkpoint.name) && <ForkFromHere runId={runId} checkpoint={checkpoint.name} inStudio={editing} />}
-        </div>
-      )}
-      {sample && (
-        <div className="block-sample" data-testid="block-sample">
-          <div className="muted">step {sample.step}</div>
-          <pre className="nodrag nowheel">{sample.text}</pre>
-        </div>
-      )}
-      {notices.map((n) => (
-        <div key={n} className="block-notice" data-testid="block-notice" title={n}>
-          ⓘ {n}
+      ) : (
+        <div className="block-live is-waiting" data-testid="block-live-waiting" title="No numbers from this block yet in this run">
+          –
         </div>
       ))}
+      {kind === 'checkpoint' && <CheckpointRow checkpoint={display.checkpoint} runId={runId} editing={editing} />}
+      {kind === 'sample' && <SampleArea sample={display.sample} />}
+      {/* The newest notice, one line; the whole text in its tooltip. */}
+      {notices.length > 0 && (
+        <div className="block-notice" data-testid="block-notice" title={notices.join('\n')}>
+          ⓘ {notices.at(-1)}
+        </div>
+      )}
     </>
+  );
+}
+
+/** The latest sample in a fixed-height box that scrolls (its step sits in the title row). */
+function SampleArea({ sample }: { sample: LiveDisplay['sample'] }) {
+  return sample ? (
+    <div className="block-sample" data-testid="block-sample">
+      <pre className="nodrag nowheel" title={sample.text}>{sample.text}</pre>
+    </div>
+  ) : (
+    <div className="block-sample is-waiting" data-testid="block-sample-waiting">
+      <pre className="muted">no sample yet</pre>
+    </div>
+  );
+}
+
+/** The newest checkpoint's download link (from memory for a browser run in this tab). */
+function CheckpointRow({ checkpoint, runId, editing }: { checkpoint: LiveDisplay['checkpoint']; runId: string | null; editing: boolean }) {
+  // A browser run this tab trains holds its checkpoints: download them from memory (both files, at
+  // once, even before the server has stored them). Other runs' are the server's, a recorded browser
+  // run's included.
+  const browser = isBrowserRunHere(runId);
+  const executor = useRuns((s) => (runId ? (s.runs[runId]?.status ?? s.statuses[runId])?.executor : undefined));
+  if (!checkpoint) {
+    return (
+      <div className="block-live block-checkpoint is-waiting" data-testid="checkpoint-waiting">
+        <span className="muted">no checkpoint yet</span>
+      </div>
+    );
+  }
+  return (
+    <div className="block-live block-checkpoint">
+      <a
+        className="nodrag"
+        href={browser ? '#' : checkpoint.href}
+        download={browser ? undefined : true}
+        data-testid="checkpoint-link"
+        title={browser ? 'Download the checkpoint (.safetensors and .json)' : 'Download the weights (.safetensors)'}
+        onClick={browser ? (e) => {
+          e.preventDefault();
+          if (!downloadBrowserCheckpoint(runId!, checkpoint.name)) studio.getState().notify(`${checkpoint.name} is no longer kept (keep_last pruned it).`, 'error');
+        } : undefined}
+      >
+        ⤓ {checkpoint.name}
+      </a>
+      <span className="muted">
+        {formatBytesShort(checkpoint.bytes)} · step {checkpoint.step}
+      </span>
+      {/* It continues the editor's pipeline: offered on the studio's canvas only. */}
+      {editing && (browser || executor === 'browser') && <ContinueOnServer runId={runId!} name={checkpoint.name} step={checkpoint.step} />}
+      {runId && checkpointOnServer(runId, checkpoint.name) && <ForkFromHere runId={runId} checkpoint={checkpoint.name} inStudio={editing} />}
+    </div>
   );
 }
 
@@ -155,6 +184,7 @@ function formatBytesShort(bytes: number): string {
 }
 
 const NO_PROBLEMS: never[] = [];
+const NOTHING_YET: LiveDisplay = { metrics: [], notices: [] };
 
 const fieldsByKind = new Map<string, ReturnType<typeof paramFields>>();
 function defaultsOf(kind: string) {
@@ -178,8 +208,9 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const belongs = !editing || (sameDoc && trainedAsIs(trainedDoc!, { id, type: data.type, params: data.params }));
   const runNode = useRuns((s) => (runId && belongs ? s.runs[runId]?.nodes[id] : undefined));
   const tokensPerSec = useRuns((s) => (runId && data.type === 'get_batch' ? s.runs[runId]?.charts.tokens_per_sec : undefined));
+  // A block the run covers gets its run face from the start, empty until the block reports.
   const display = useMemo(
-    () => (runId && belongs ? liveDisplay(data.type, runNode, { runId, tokensPerSec }, data.params) : null),
+    () => (runId && belongs ? (liveDisplay(data.type, runNode, { runId, tokensPerSec }, data.params) ?? NOTHING_YET) : null),
     [data.type, data.params, runNode, runId, tokensPerSec, belongs],
   );
   // Compile problems, the server's refusals, then the run's error: one list, one style.
@@ -212,6 +243,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
         <div className="block-head">
           <span className="block-title">{def?.title ?? data.type}</span>
           {display?.spark && <HeadSpark spark={display.spark} />}
+          {display?.sample && <span className="head-note" data-testid="sample-step">step {display.sample.step}</span>}
           {id !== data.type && <span className="block-id">{id}</span>}
         </div>
         {!def && <div className="block-note">unknown kind '{data.type}'</div>}
@@ -226,7 +258,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           </dl>
         )}
         {editing && !display && <BlockMemory nodeId={id} kind={data.type} />}
-        {display ? <RunFace display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
+        {display ? <RunFace kind={data.type} display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
         {display && data.type === 'optimizer' && runId && <ForkOptimizerState runId={runId} />}
         {problems.length > 0 && (
           <ul className="block-errors" data-testid="block-errors">

@@ -4,7 +4,7 @@ import Link from 'next/link';
 export function Brand({ linkHome = false }: { linkHome?: boolean }) {
   const mark = (
     <>
-      <span className="logo" aria-hidden>◆</span> Pretrain Studio
+      <span className="logo" aria-hidden>◆</span> <span className="brand-name">Pretrain Studio</span>
     </>
   );
   return linkHome ? <Link href="/" className="brand" title="Back to the studio">{mark}</Link> : <div className="brand">{mark}</div>;

@@ -2,7 +2,7 @@
 // engine's rule, palette drops, .json file drops, and the viewport requests from the store.
 import {
   Background, BackgroundVariant, Controls, ReactFlow, useNodesInitialized, useReactFlow,
-  type Connection, type Edge, type FinalConnectionState, type IsValidConnection, type NodeTypes,
+  type Connection, type Edge, type EdgeTypes, type FinalConnectionState, type IsValidConnection, type NodeTypes,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
 import { registry } from '../engine/nodes';
@@ -16,11 +16,14 @@ import { useTheme } from './theme-mode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
 import { FrameNode } from './FrameNode';
 import { NoteNode } from './NoteNode';
+import { EdgeRoutes, RoutedEdge } from './RoutedEdge';
 import { KIND_MIME } from './Palette';
 import { categoryAccent } from './theme';
 
 // Module level: a new object per render would make React Flow remount every node.
 const nodeTypes: NodeTypes = { block: BlockNode, note: NoteNode, frame: FrameNode };
+// Every edge is routed around the blocks it does not connect (components/RoutedEdge.tsx).
+const edgeTypes: EdgeTypes = { default: RoutedEdge };
 
 const isValidConnection: IsValidConnection = (c: Edge | Connection) =>
   !!c.sourceHandle && !!c.targetHandle &&
@@ -118,35 +121,38 @@ export function Canvas() {
 
   return (
     <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={(c) => void connect(c)}
-        isValidConnection={isValidConnection}
-        onConnectEnd={onConnectEnd}
-        onNodeDoubleClick={(_, node) => parseFlowId(node.id).kind === 'block' && studio.getState().setPanel('inspector')}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        colorMode={theme}
-        onMoveStart={markUserMoves(moved)}
-        fitView
-        fitViewOptions={{ padding: FIT_PADDING }}
-        minZoom={0.1}
-        maxZoom={2.5}
-        connectionRadius={24}
-        defaultEdgeOptions={{ interactionWidth: 16 }}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-        {/* Only while some block is out of view: a fitted graph fills the corners. */}
-        <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
-        <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
-        <ConnectionHint />
-        <AutoFit moved={moved} watchSizes={running} />
-      </ReactFlow>
+      <EdgeRoutes edges={edges}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={(c) => void connect(c)}
+          isValidConnection={isValidConnection}
+          onConnectEnd={onConnectEnd}
+          onNodeDoubleClick={(_, node) => parseFlowId(node.id).kind === 'block' && studio.getState().setPanel('inspector')}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control']}
+          colorMode={theme}
+          onMoveStart={markUserMoves(moved)}
+          fitView
+          fitViewOptions={{ padding: FIT_PADDING }}
+          minZoom={0.1}
+          maxZoom={2.5}
+          connectionRadius={24}
+          defaultEdgeOptions={{ interactionWidth: 16 }}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+          {/* Only while some block is out of view: a fitted graph fills the corners. */}
+          <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+          <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
+          <ConnectionHint />
+          <AutoFit moved={moved} watchSizes={running} />
+        </ReactFlow>
+      </EdgeRoutes>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { datasetNeedingFiles, pickPrompt, pickedDataset } from '../lib/browser-d
 import { executorOptions, useRuns, type Executor } from '../lib/runs-store';
 import { studio, useStudio } from '../lib/store';
 import { RunMemory } from './MemoryEstimate';
+import { CompactSelect, type CompactOption } from './CompactSelect';
 import { chooseExecutor, runAction, startRun } from './run-actions';
 
 function useAttachedState(): RunState | null {
@@ -37,6 +38,16 @@ function useRunBlocker(): string | null {
   const where = first.nodeId ? `${first.nodeId}${first.field ? `.${first.field}` : ''}: ` : '';
   return `Fix ${errors.length === 1 ? 'the problem' : `the ${errors.length} problems`} first (${where}${first.message}); see Problems below`;
 }
+
+/** "Node (server)" → "Node": the bar shows the short name, the list the whole label. */
+const shortLabel = (label: string) => label.replace(/\s*\(.*\)$/, '');
+
+const BACKENDS: readonly CompactOption<BackendPreference>[] = [
+  { value: 'auto', label: 'auto' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WASM' },
+];
 
 export function RunControls() {
   const executor = useRuns((s) => s.executor);
@@ -70,34 +81,27 @@ export function RunControls() {
   return (
     <div className="run-controls">
       {!active && <RunMemory />}
-      <select
-        className="input executor"
-        data-testid="executor"
-        aria-label="Executor"
+      <CompactSelect
+        testId="executor"
+        ariaLabel="Executor"
+        className="executor"
         title={torch && !torch.available ? `Torch is not available on the server: ${torch.error ?? 'no PyTorch'}` : 'Where the run trains'}
         value={executor}
+        options={executorOptions(executors).map((o) => ({ value: o.name, label: o.label, short: shortLabel(o.label) }))}
         disabled={active}
-        onChange={(e) => chooseExecutor({ executor: e.target.value as Executor })}
-      >
-        {executorOptions(executors).map((option) => (
-          <option key={option.name} value={option.name}>{option.label}</option>
-        ))}
-      </select>
+        onChange={(value) => chooseExecutor({ executor: value })}
+      />
       {executor === 'browser' && (
-        <select
-          className="input browser-backend"
-          data-testid="browser-backend"
-          aria-label="Browser backend"
+        <CompactSelect
+          testId="browser-backend"
+          ariaLabel="Browser backend"
+          className="browser-backend"
           title="The backend a browser run starts with; when it cannot start, the next one is tried (WebGPU → WebGL → WASM → CPU)"
           value={browserBackend}
+          options={BACKENDS}
           disabled={active}
-          onChange={(e) => chooseExecutor({ browserBackend: e.target.value as BackendPreference })}
-        >
-          <option value="auto">auto</option>
-          <option value="webgpu">WebGPU</option>
-          <option value="webgl">WebGL</option>
-          <option value="wasm">WASM</option>
-        </select>
+          onChange={(value) => chooseExecutor({ browserBackend: value })}
+        />
       )}
       {active && attached ? (
         <>

@@ -1,5 +1,5 @@
-// The top bar: New / Open / Save / Export / Templates / Share, undo and redo, notes and groups,
-// the run controls, the runs page, help.
+// The top bar: New / Open / Save / Templates, undo and redo, notes and Auto-layout, More (group,
+// export, share), the run controls, the runs page, help.
 import { useReactFlow } from '@xyflow/react';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
@@ -25,7 +25,7 @@ export function saveDocument(): void {
 }
 
 /** A button with a drop-down list; closes on choice, outside click or Escape. */
-function Menu({ label, testId, children }: { label: string; testId: string; children: (close: () => void) => React.ReactNode }) {
+function Menu({ label, testId, title, children }: { label: string; testId: string; title?: string; children: (close: () => void) => React.ReactNode }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -41,7 +41,7 @@ function Menu({ label, testId, children }: { label: string; testId: string; chil
   }, [open]);
   return (
     <div className="menu" ref={ref}>
-      <button type="button" className="button" data-testid={testId} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button type="button" className="button" data-testid={testId} title={title} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         {label} <span className="caret">▾</span>
       </button>
       {open && (
@@ -53,16 +53,17 @@ function Menu({ label, testId, children }: { label: string; testId: string; chil
   );
 }
 
-function MenuItem({ title, blurb, onSelect, testId }: { title: string; blurb?: string; onSelect: () => void; testId?: string }) {
+function MenuItem({ title, blurb, onSelect, testId, disabled }: { title: string; blurb?: string; onSelect: () => void; testId?: string; disabled?: boolean }) {
   return (
-    <button type="button" role="menuitem" className="menu-item" data-testid={testId} onClick={onSelect}>
+    <button type="button" role="menuitem" className="menu-item" data-testid={testId} disabled={disabled} onClick={onSelect}>
       <span>{title}</span>
       {blurb && <span className="muted small">{blurb}</span>}
     </button>
   );
 }
 
-function ShareButton() {
+/** Builds the share link and copies it; the popover that shows it (anchored under More). */
+function useShareLink() {
   const [link, setLink] = useState<{ url: string; copied: boolean } | null>(null);
   const share = async () => {
     const url = `${location.origin}${location.pathname}${await encodeShare(studio.getState().doc)}`;
@@ -75,21 +76,40 @@ function ShareButton() {
     }
     setLink({ url, copied });
   };
+  return { link, share, close: () => setLink(null) };
+}
+
+function SharePopover({ link, close }: { link: { url: string; copied: boolean }; close: () => void }) {
+  return (
+    <div className="menu-list share-popover" role="dialog" aria-label="Share link">
+      <p className="small">{link.copied ? 'Link copied. ' : ''}Anyone with this link opens this exact pipeline; it is not uploaded anywhere.</p>
+      <input className="input" data-testid="share-url" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
+      <div className="small muted">{link.url.length.toLocaleString()} characters</div>
+      <button type="button" className="link small" onClick={close}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The rarer actions (group, export, share), kept out of the bar so every control in it reads
+ * whole at 1280 px; the share link opens under it.
+ */
+function MoreMenu({ canGroup }: { canGroup: boolean }) {
+  const { link, share, close } = useShareLink();
   return (
     <div className="menu">
-      <button type="button" className="button" data-testid="share" onClick={() => (link ? setLink(null) : void share())} title="A link with the whole pipeline in it">
-        Share
-      </button>
-      {link && (
-        <div className="menu-list share-popover" role="dialog" aria-label="Share link">
-          <p className="small">{link.copied ? 'Link copied. ' : ''}Anyone with this link opens this exact pipeline; it is not uploaded anywhere.</p>
-          <input className="input" data-testid="share-url" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
-          <div className="small muted">{link.url.length.toLocaleString()} characters</div>
-          <button type="button" className="link small" onClick={() => setLink(null)}>
-            Close
-          </button>
-        </div>
-      )}
+      <Menu label="More" testId="more" title="Group, export to PyTorch, share a link">
+        {(closeMenu) => (
+          <>
+            <MenuItem testId="group" title="Group the selected blocks" blurb={canGroup ? 'A frame around them (Ctrl+G)' : 'Select blocks first (Shift-drag or Ctrl-click)'} disabled={!canGroup} onSelect={() => (closeMenu(), studio.getState().groupSelection())} />
+            <MenuItem testId="export-torch" title="Export to PyTorch (.zip)" blurb="model.py + train.py + data; runs with python or torchrun" onSelect={() => (closeMenu(), void exportTorchZip())} />
+            <MenuItem testId="share" title="Share a link" blurb="The whole pipeline in the link; nothing is uploaded" onSelect={() => (closeMenu(), void share())} />
+          </>
+        )}
+      </Menu>
+      {link && <SharePopover link={link} close={close} />}
     </div>
   );
 }
@@ -166,11 +186,6 @@ export function Toolbar() {
         <button type="button" className="button" data-testid="save" onClick={saveDocument} title="Download the pipeline as .json (Ctrl+S)">
           Save
         </button>
-        <Menu label="Export" testId="export">
-          {(close) => (
-            <MenuItem testId="export-torch" title="PyTorch (.zip)" blurb="model.py + train.py + data; runs with python or torchrun" onSelect={() => (close(), void exportTorchZip())} />
-          )}
-        </Menu>
         <Menu label="Templates" testId="templates">
           {(close) =>
             TEMPLATES.map((t) => (
@@ -178,7 +193,6 @@ export function Toolbar() {
             ))
           }
         </Menu>
-        <ShareButton />
         <span className="sep" />
         <button type="button" className="button icon" data-testid="undo" disabled={!canUndo} onClick={() => studio.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
           ↶
@@ -190,12 +204,10 @@ export function Toolbar() {
         <button type="button" className="button" data-testid="add-note" onClick={addNote} title="Add a markdown note">
           + Note
         </button>
-        <button type="button" className="button" data-testid="group" disabled={!hasBlocks} onClick={() => studio.getState().groupSelection()} title="Frame the selected blocks (Ctrl+G)">
-          Group
-        </button>
         <button type="button" className="button" data-testid="auto-layout" onClick={autoLayout} title="Arrange the blocks to fit this canvas (one undo step)">
           Auto-layout
         </button>
+        <MoreMenu canGroup={hasBlocks} />
         <span className="sep" />
         <RunControls />
         <SweepButton />

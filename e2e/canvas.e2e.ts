@@ -292,7 +292,8 @@ test('export → import round-trips to identical JSON, and so does the share lin
   await page.locator('[data-testid="toast"]', { hasText: 'Could not open broken.json' }).waitFor();
   assert.equal(await documentText(page), first.text);
 
-  // Share link: a fresh browser context opening it shows the same document.
+  // Share link (under More): a fresh browser context opening it shows the same document.
+  await page.click('[data-testid="more"]');
   await page.click('[data-testid="share"]');
   const url = await page.inputValue('[data-testid="share-url"]');
   assert.match(url, /#p=[A-Za-z0-9_-]+$/);

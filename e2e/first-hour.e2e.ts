@@ -1,5 +1,7 @@
 // A new user's first hour, at 1440×900: the seed reads at its default view with the run panel
-// open (block text ≥ 11 px, measured from the DOM, every block in view), no live numbers from a
+// open (block text ≥ 11 px, measured from the DOM, every block in view; blocks keep their size
+// through a run, so the view does not shrink as samples arrive), no edge drawn behind a block it does
+// not connect (idle, running, after Auto-layout), every toolbar control readable at 1280 px, no live numbers from a
 // run of another pipeline, Run disabled while the pipeline has errors (the error beside the field
 // just edited), the executor and the theme remembered across a reload, a single click on the palette adds a
 // block, toasts beside the canvas rather than over it, a resumed run says where it continued, and
@@ -9,6 +11,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { estimateBlockSize } from '../lib/block-geometry';
+import { SEED_DOCUMENT } from '../lib/templates';
 import { appAndBrowserPerFile, closeSession, ROOT, screenshot, type App, type Session } from './harness';
 
 let app: App;
@@ -18,9 +22,9 @@ appAndBrowserPerFile((a, b) => ([app, browser] = [a, b]));
 const panel = '[data-testid="run-panel"]';
 const shot = (page: Page, name: string) => screenshot(page, `first-hour-${name}`);
 
-/** The studio at 1440×900 (a laptop's wide screen), recording page errors and foreign requests. */
-async function open(path = '/'): Promise<Session> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+/** The studio at 1440×900 (a laptop's wide screen) or `viewport`, recording page errors and foreign requests. */
+async function open(path = '/', viewport = { width: 1440, height: 900 }): Promise<Session> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   const foreign: string[] = [];
@@ -89,6 +93,85 @@ function measureCanvas(page: Page) {
   });
 }
 
+/**
+ * Edges drawn behind a block that is not one of their ends: each rendered edge path (its `d`) is
+ * sampled every 3 px, in screen coordinates, against the blocks' rectangles (1 px inside).
+ */
+function edgesBehindBlocks(page: Page) {
+  return page.evaluate(() => {
+    const blocks = [...document.querySelectorAll<HTMLElement>('.react-flow__node-block')].map((n) => ({ id: n.dataset.id!, r: n.getBoundingClientRect() }));
+    const found = new Set<string>();
+    const edges = [...document.querySelectorAll<SVGGElement>('.react-flow__edge')];
+    for (const g of edges) {
+      const [, source, target] = /^Edge from (.+) to (.+)$/.exec(g.getAttribute('aria-label') ?? '')!;
+      const path = g.querySelector<SVGPathElement>('.react-flow__edge-path')!;
+      if (!path.getAttribute('d')?.startsWith('M')) found.add(`${g.dataset.id} has no path`);
+      const toScreen = path.getScreenCTM()!;
+      const length = path.getTotalLength();
+      for (let at = 0; at <= length; at += 3) {
+        const { x, y } = path.getPointAtLength(at);
+        const p = new DOMPoint(x, y).matrixTransform(toScreen);
+        for (const { id, r } of blocks) {
+          if (id === source || id === target) continue;
+          if (p.x > r.left + 1 && p.x < r.right - 1 && p.y > r.top + 1 && p.y < r.bottom - 1) found.add(`${g.dataset.id} behind ${id}`);
+        }
+      }
+    }
+    return { edges: edges.length, behind: [...found] };
+  });
+}
+
+/** Each block's height in flow units (px at zoom 1), by id. */
+function blockHeights(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const zoom = new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a;
+    return Object.fromEntries([...document.querySelectorAll<HTMLElement>('.react-flow__node-block')].map((n) => [n.dataset.id!, Math.round(n.getBoundingClientRect().height / zoom)]));
+  });
+}
+
+/**
+ * Toolbar controls whose text is cut (scrollWidth > clientWidth, or a select narrower than its
+ * chosen option), that wrap onto a second line, overlap another control or leave the bar.
+ */
+function toolbarFaults(page: Page) {
+  // No named functions inside: the evaluated code runs untransformed in the page.
+  return page.evaluate(() => {
+    const bar = document.querySelector<HTMLElement>('.toolbar')!;
+    const barBox = bar.getBoundingClientRect();
+    const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .compact-select-label')].filter(
+      (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0' && !el.closest('.menu-list'),
+    );
+    const names = controls.map((el) => el.dataset.testid ?? el.className);
+    const faults: string[] = [];
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    controls.forEach((el, i) => {
+      if (el.scrollWidth > el.clientWidth) faults.push(`${names[i]} cut: ${el.scrollWidth} > ${el.clientWidth}`);
+      if (el instanceof HTMLSelectElement) {
+        ctx.font = getComputedStyle(el).font;
+        const needed = ctx.measureText(el.selectedOptions[0]?.text ?? '').width + 24; // padding and arrow
+        if (needed > el.clientWidth) faults.push(`${names[i]} shows "${el.selectedOptions[0]?.text}" in ${el.clientWidth} px`);
+      }
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      // Wrapped: one piece of its text lies wholly below another (a smaller caret beside a word does not).
+      const pieces = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      if (pieces.some((a) => pieces.some((b) => b.top >= a.bottom - 1))) faults.push(`${names[i]} wraps onto more than one line`);
+      const r = el.getBoundingClientRect();
+      if (r.left < barBox.left || r.right > barBox.right + 0.5 || r.top < barBox.top || r.bottom > barBox.bottom) faults.push(`${names[i]} leaves the bar`);
+    });
+    // (The executor's select is invisible over its label: the label is what is measured.)
+    const boxes = controls.map((el, i) => [names[i], el.getBoundingClientRect()] as const);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [[a, ra], [b, rb]] = [boxes[i], boxes[j]];
+        if (ra.left < rb.right - 0.5 && rb.left < ra.right - 0.5 && ra.top < rb.bottom - 0.5 && rb.top < ra.bottom - 0.5) faults.push(`${a} overlaps ${b}`);
+      }
+    }
+    if (bar.scrollWidth > bar.clientWidth) faults.push(`the bar overflows: ${bar.scrollWidth} > ${bar.clientWidth}`);
+    return { faults, controls: controls.length };
+  });
+}
+
 test('the seed at its default view at 1440×900: text ≥ 11 px with the run panel open, every block in view, idle and running', async () => {
   await stopActiveRuns();
   const s = await open();
@@ -99,6 +182,12 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   assert.deepEqual(idle.outside, [], 'every block in view');
   assert.ok(idle.smallest >= 11, `smallest block text ${idle.smallest.toFixed(2)} px ("${idle.smallestText}") at zoom ${idle.zoom.toFixed(3)}`);
   assert.equal(await page.locator('.react-flow__minimap').count(), 0, 'no minimap over a corner block while all is in view');
+  const idleEdges = await edgesBehindBlocks(page);
+  assert.equal(idleEdges.edges, 15);
+  assert.deepEqual(idleEdges.behind, [], 'no edge behind a block it does not connect');
+  // The sizes the layout tests route with (lib/block-geometry.ts) are the ones drawn here.
+  const heights = await blockHeights(page);
+  for (const node of SEED_DOCUMENT.nodes) assert.ok(Math.abs(heights[node.id] - estimateBlockSize(node).height) <= 2, `${node.id}: drawn ${heights[node.id]} px high, estimated ${estimateBlockSize(node).height}`);
   await shot(page, '01-seed-idle');
 
   await page.click('[data-testid="run-start"]');
@@ -111,6 +200,7 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   assert.deepEqual(running.outside, [], 'every block in view with the run panel open and the numbers on the blocks');
   assert.ok(running.smallest >= 11, `smallest block text ${running.smallest.toFixed(2)} px ("${running.smallestText}") at zoom ${running.zoom.toFixed(3)}`);
   console.log(`default view of the seed at 1440×900: idle zoom ${idle.zoom.toFixed(3)}, smallest text ${idle.smallest.toFixed(1)} px; running zoom ${running.zoom.toFixed(3)}, smallest ${running.smallest.toFixed(1)} px`);
+  assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block with the numbers on the blocks');
   await shot(page, '02-seed-running');
 
   // Zoomed in by the user, a panel change keeps their view.
@@ -124,6 +214,71 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   await page.click('[data-testid="panel-stop"]');
   await page.waitForSelector(`${panel}[data-state="stopped"]`, { timeout: 30_000 });
   await closeSession(s);
+});
+
+test('a run to its end keeps the view: blocks keep their size as samples and checkpoints arrive, text stays ≥ 11 px, edges stay clear', async () => {
+  await stopActiveRuns();
+  const s = await open();
+  const { page } = s;
+  await loadTemplate(page, 'smoke', 'Smoke');
+  await setSteps(page, 40);
+  await page.click('[data-testid="run-start"]');
+  // At the start: the first numbers are in, no sample yet (Pause holds it there while we measure).
+  await page.waitForSelector('[data-node-id="loss"] [data-live="loss"]', { timeout: 60_000 });
+  await page.click('[data-testid="run-pause"]');
+  await page.waitForSelector(`${panel}[data-state="paused"]`, { timeout: 30_000 });
+  await settled(page);
+  const start = await measureCanvas(page);
+  const startHeights = await blockHeights(page);
+  await page.click('[data-testid="run-resume"]');
+  await page.waitForSelector(`${panel}[data-state="completed"]`, { timeout: 120_000 });
+  await page.waitForSelector('[data-node-id="sample"] [data-testid="block-sample"]');
+  await page.waitForSelector('[data-node-id="checkpoint"] [data-testid="checkpoint-link"]');
+  await page.waitForSelector('[data-node-id="eval"] [data-live="val_loss"]');
+  await page.waitForTimeout(500);
+  await settled(page);
+  const end = await measureCanvas(page);
+  console.log(`smoke at 1440×900 with the run panel open: zoom ${start.zoom.toFixed(3)} at the start, ${end.zoom.toFixed(3)} at the end (smallest text ${end.smallest.toFixed(1)} px, "${end.smallestText}")`);
+  assert.deepEqual(await blockHeights(page), startHeights, 'every block as high at the end as at the start');
+  assert.ok(end.zoom >= start.zoom - 0.001, `the fitted zoom stays: ${start.zoom.toFixed(3)} at the start, ${end.zoom.toFixed(3)} at the end`);
+  assert.ok(end.smallest >= 11, `smallest block text ${end.smallest.toFixed(2)} px ("${end.smallestText}") at zoom ${end.zoom.toFixed(3)}`);
+  assert.deepEqual(end.outside, [], 'every block in view at the end');
+  assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block at the end of the run');
+  await shot(page, '08-smoke-finished-1440');
+  // The same finished run at 1280×800: edges still clear, the toolbar whole.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(400);
+  await settled(page);
+  assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block at 1280×800');
+  assert.deepEqual((await toolbarFaults(page)).faults, []);
+  await shot(page, '09-smoke-finished-1280');
+  await closeSession(s);
+});
+
+test('every toolbar control reads whole at 1280×800 and 1440×900: nothing cut, wrapped or overlapping', async () => {
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 1440, height: 900 }]) {
+    const s = await open('/', viewport);
+    const { page } = s;
+    const node = await toolbarFaults(page);
+    assert.ok(node.controls >= 15, `${node.controls} controls measured`);
+    assert.deepEqual(node.faults, [], `at ${viewport.width}×${viewport.height}`);
+    assert.equal((await page.innerText('.doc-name')).trim(), 'Seed: byte-level GPT on the Brown corpus', 'the pipeline\'s whole name');
+    assert.equal((await page.innerText('[data-testid="executor-label"]')).replace('▾', '').trim(), 'Node');
+    // The list keeps the full names; the bar shows the short one.
+    assert.ok((await page.locator('[data-testid="executor"] option').allTextContents()).includes('Node (server)'));
+    await shot(page, `10-toolbar-${viewport.width}`);
+    // The browser executor adds its backend choice.
+    await page.selectOption('[data-testid="executor"]', 'browser');
+    assert.equal((await page.innerText('[data-testid="executor-label"]')).replace('▾', '').trim(), 'Browser');
+    assert.deepEqual((await toolbarFaults(page)).faults, [], `browser executor at ${viewport.width}×${viewport.height}`);
+    await page.selectOption('[data-testid="executor"]', 'node');
+    // The rarer actions sit under More.
+    await page.click('[data-testid="more"]');
+    await page.locator('[data-testid="export-torch"]').waitFor();
+    assert.equal(await page.locator('[data-testid="group"]').isDisabled(), true, 'Group waits for a selection');
+    await page.keyboard.press('Escape');
+    await closeSession(s);
+  }
 });
 
 test('no live numbers from another pipeline\'s run; Run disabled with the reason while the pipeline has errors', async () => {
@@ -211,6 +366,7 @@ test('the executor and the theme survive a reload; one click on the palette adds
   await settled(page);
   const laid = await measureCanvas(page);
   assert.deepEqual(laid.outside, [], 'every block in view after Auto-layout');
+  assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block after Auto-layout');
   const boxes = await page.locator('.react-flow__node-block').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })));
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {

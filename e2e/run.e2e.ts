@@ -208,7 +208,7 @@ test('a run that fails on a node; the runs page overlays two runs and replays on
   const expected = [...(executors.torch?.available ? ['Node (server)', `Torch · ${executors.torch.device}`] : ['Node (server)']), 'Browser (this tab)'];
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="executor"] option').length === n, expected.length);
   assert.deepEqual(await page.locator('[data-testid="executor"] option').allTextContents(), expected);
-  await page.click('[data-testid="export"]');
+  await page.click('[data-testid="more"]');
   const [zip] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-torch"]')]);
   assert.match(zip.suggestedFilename(), /^smoke-.*-torch\.zip$/);
   const zipped = readFileSync(await zip.path());

@@ -25,7 +25,7 @@ test('paste remaps ids in nodes and edges, offsets positions, and keeps params',
   const { doc: pasted, ids } = pasteFragment(doc, fragment, { x: 40, y: 40 });
   assert.deepEqual(ids, ['get_batch#2', 'model#2', 'loss#2']);
   const model = pasted.nodes.find((n) => n.id === 'model#2')!;
-  assert.deepEqual(model.position, { x: 40, y: 320 });
+  assert.deepEqual(model.position, { x: 40, y: 324 });
   assert.deepEqual(model.params, doc.nodes.find((n) => n.id === 'model')!.params);
   const newEdges = pasted.edges.slice(doc.edges.length);
   assert.deepEqual(newEdges.map((e) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`).sort(),

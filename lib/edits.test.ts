@@ -76,8 +76,8 @@ test('moveGroup moves its members; moveItems rounds and ignores unknown ids', ()
   const grouped = edits.createGroup(seed(), ['clip', 'scheduler']);
   assert.ok('doc' in grouped);
   const moved = edits.moveGroup(grouped.doc, grouped.id, { x: 5, y: -5 });
-  assert.deepEqual(moved.nodes.find((n) => n.id === 'scheduler')!.position, { x: 255, y: 440 });
-  assert.deepEqual(moved.nodes.find((n) => n.id === 'model')!.position, { x: 0, y: 280 });
+  assert.deepEqual(moved.nodes.find((n) => n.id === 'scheduler')!.position, { x: 269, y: 441 });
+  assert.deepEqual(moved.nodes.find((n) => n.id === 'model')!.position, { x: 0, y: 284 });
   const doc = seed();
   assert.equal(edits.moveItems(doc, new Map([['ghost', { x: 1, y: 1 }]])), doc);
 });

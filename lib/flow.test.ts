@@ -30,8 +30,8 @@ test('a frame wraps its blocks with padding and a title bar', () => {
   assert.ok('doc' in grouped);
   const sizes = { clip: { width: 200, height: 100 } };
   const box = groupBounds(grouped.doc.groups[0], grouped.doc, sizes)!;
-  // clip at (250, 140) measured 200x100; scheduler at (250, 445) not measured yet (default size).
-  assert.deepEqual(box, { x: 230, y: 90, width: DEFAULT_BLOCK_SIZE.width + 40, height: 445 - 140 + DEFAULT_BLOCK_SIZE.height + 70 });
+  // clip at (264, 142) measured 200x100; scheduler at (264, 446) not measured yet (default size).
+  assert.deepEqual(box, { x: 244, y: 92, width: DEFAULT_BLOCK_SIZE.width + 40, height: 446 - 142 + DEFAULT_BLOCK_SIZE.height + 70 });
 });
 
 test('unchanged items keep their flow node object; edited ones get a new one', () => {

@@ -55,12 +55,12 @@ test('typing into one field is one undo step; a pause or another field starts a 
 test('a drag is one undo step, however many moves it has', () => {
   const { store } = storeAt();
   const s = store.getState;
-  for (let i = 1; i <= 5; i++) s().onNodesChange([{ id: 'model', type: 'position', position: { x: i * 10, y: 280 }, dragging: true }]);
-  s().onNodesChange([{ id: 'model', type: 'position', position: { x: 60, y: 280 }, dragging: false }]);
-  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model')!.position, { x: 60, y: 280 });
+  for (let i = 1; i <= 5; i++) s().onNodesChange([{ id: 'model', type: 'position', position: { x: i * 10, y: 284 }, dragging: true }]);
+  s().onNodesChange([{ id: 'model', type: 'position', position: { x: 60, y: 284 }, dragging: false }]);
+  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model')!.position, { x: 60, y: 284 });
   assert.equal(s().past.length, 1);
   s().undo();
-  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model')!.position, { x: 0, y: 280 });
+  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model')!.position, { x: 0, y: 284 });
 });
 
 test('dragging a group frame moves its blocks', () => {
@@ -71,8 +71,8 @@ test('dragging a group frame moves its blocks', () => {
   const frame = groupBounds(s().doc.groups[0], s().doc, s().sizes)!;
   s().onNodesChange([{ id: groupFlowId(id), type: 'position', position: { x: frame.x + 30, y: frame.y + 10 }, dragging: true }]);
   s().onNodesChange([{ id: groupFlowId(id), type: 'position', position: { x: frame.x + 30, y: frame.y + 10 }, dragging: false }]);
-  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'scheduler')!.position, { x: 280, y: 455 });
-  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'clip')!.position, { x: 280, y: 150 });
+  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'scheduler')!.position, { x: 294, y: 456 });
+  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'clip')!.position, { x: 294, y: 152 });
 });
 
 test('selection changes from the canvas; removeSelection deletes nodes with their edges in one step', () => {
@@ -108,7 +108,7 @@ test('copy and paste select the pasted blocks, shifting further each time', () =
   s().paste();
   assert.deepEqual(s().selection.nodes, ['model#2', 'loss#2']);
   s().paste();
-  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model#3')!.position, { x: 80, y: 360 });
+  assert.deepEqual(s().doc.nodes.find((n) => n.id === 'model#3')!.position, { x: 80, y: 364 });
   assert.ok(s().doc.edges.some((e) => e.source === 'model#3' && e.target === 'loss#3'));
 });
 
