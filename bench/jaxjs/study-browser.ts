@@ -10,8 +10,11 @@ import { inputsToJson, type StudyInputs, type StudyResult } from './study-inputs
 
 // WebGPU rows train fewer steps: without a GPU Chromium's adapter is SwiftShader, where tfjs takes
 // most of a minute per step of R.
-const ROWS: Array<{ impl: 'engine' | 'jax'; device: string; maxSteps?: number }> = [
-  { impl: 'engine', device: 'wasm' }, { impl: 'jax', device: 'wasm' },
+// jax-js's wasm device runs a pool of navigator.hardwareConcurrency workers when the page is
+// cross-origin isolated (SharedArrayBuffer), else one thread: the row without isolation compares it
+// with the engine's one thread (the studio's choice for R).
+const ROWS: Array<{ impl: 'engine' | 'jax'; device: string; maxSteps?: number; isolated?: false }> = [
+  { impl: 'engine', device: 'wasm' }, { impl: 'jax', device: 'wasm', isolated: false }, { impl: 'jax', device: 'wasm' },
   { impl: 'engine', device: 'webgpu', maxSteps: 6 }, { impl: 'jax', device: 'webgpu', maxSteps: 6 },
 ];
 
@@ -30,6 +33,7 @@ function serve(script: string): Promise<{ server: Server; url: string }> {
     const isolate = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
     const name = (req.url ?? '/').split('?')[0];
     if (name === '/') return res.writeHead(200, { ...isolate, 'Content-Type': 'text/html' }).end(page);
+    if (name === '/not-isolated') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
     if (name === '/study.js') return res.writeHead(200, { ...isolate, 'Content-Type': 'text/javascript' }).end(script);
     const wasm = /^\/tfjs-wasm\/([\w.-]+\.wasm)$/.exec(name);
     if (wasm) return res.writeHead(200, { ...isolate, 'Content-Type': 'application/wasm' }).end(readFileSync(join(wasmDir, wasm[1])));
@@ -49,7 +53,7 @@ export async function browserRows(inputs: StudyInputs, keep: (r: StudyResult) =>
   try {
     for (const row of ROWS) {
       const page = await browser.newPage();
-      await page.goto(url);
+      await page.goto(row.isolated === false ? `${url}not-isolated` : url);
       await page.waitForFunction(() => typeof window.__study === 'function');
       const rowInputs = { ...inputs, batches: inputs.batches.slice(0, row.maxSteps ?? inputs.batches.length) };
       keep(await page.evaluate(([impl, device, json]) => window.__study(impl, device, json), [row.impl, row.device, inputsToJson(rowInputs)] as const));
