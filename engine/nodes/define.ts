@@ -2,6 +2,7 @@
 // registry, palette, inspector and compiler read these definitions, which import no tfjs.
 // implementNode: how a kind runs (engine/runtime/kinds/), loaded only where training happens.
 import type { z } from 'zod';
+import type { DiagnosticCode } from '../compiler/diagnostics';
 import type { PortType } from '../ports';
 import type { NodeRuntime, SetupContext } from '../runtime/types';
 
@@ -58,6 +59,10 @@ export function appliesTo<T extends z.ZodType>(schema: T, values: readonly strin
 export interface ParamIssue {
   field: string;
   message: string;
+  /** Default 'bad-shape'. */
+  code?: DiagnosticCode;
+  /** For a composite node (model): the inner node the problem is on. */
+  innerNodeId?: string;
 }
 
 /** What `check` can see of the rest of the graph: params of the nodes wired to this one. */
@@ -92,6 +97,8 @@ export interface NodeDefinition<
   hot?: (keyof z.infer<P> & string)[];
   /** Params shown on the canvas block at a glance. */
   summary: (keyof z.infer<P> & string)[];
+  /** Values derived from the params, shown after the summary (a composite block's insides at a glance). */
+  facts?: (params: Record<string, unknown>) => Record<string, unknown>;
   /** Checks beyond the schema; each issue is reported against this node and field. */
   check?: (params: z.infer<P>, ctx: CheckContext) => ParamIssue[];
 }

@@ -1,51 +1,84 @@
-// model: a GPT (RoPE, pre-norm, RMSNorm or LayerNorm, SwiGLU or GELU), see engine/model/gpt.ts.
+// model: a decoder-only transformer, one block outside whose insides are a subgraph
+// (engine/model-graph/): embedding → positions → [transformer block × N] → norm → LM head.
+// The subgraph compiles to the engine's GptConfig (engine/model/gpt.ts builds it).
 import { z } from 'zod';
-import { validateGptConfig, type GptConfig } from '../model/config';
-import { defineNode, port } from './define';
+import type { GptConfig } from '../model/config';
+import { compileModelGraph, type ModelCompilation } from '../model-graph/compile';
+import { migrateFlatModelParams, modelGraphFromFlat } from '../model-graph/default-graph';
+import { modelSummary, type ModelParams, type ModelSummary } from '../model-graph/fields';
+import { InnerGraph } from '../model-graph/graph';
+import type { ModelIssue } from '../model-graph/issues';
+import { defineNode, port, type ParamIssue } from './define';
 
 const params = z.object({
-  vocab_size: z.number().int().min(2).max(1_000_000).default(256).describe('token ids the model can read and predict'),
   context_length: z.number().int().min(1).max(65_536).default(64).describe('longest sequence the model sees (T)'),
-  d_model: z.number().int().min(1).max(16_384).default(128).describe('width of the residual stream (C)'),
-  n_layers: z.number().int().min(1).max(256).default(2).describe('transformer blocks'),
-  n_heads: z.number().int().min(1).max(256).default(4).describe('attention heads; must divide d_model'),
-  d_ff: z.number().int().min(1).max(65_536).default(512).describe('hidden width of the feed-forward layer'),
-  rope_theta: z.number().positive().max(1e9).default(10_000).describe('RoPE base frequency'),
-  norm: z.enum(['rmsnorm', 'layernorm']).default('rmsnorm').describe('normalisation layer'),
-  ffn: z.enum(['swiglu', 'gelu']).default('swiglu').describe('feed-forward type'),
-  tie_embeddings: z.boolean().default(true).describe('share the token embedding with the output layer'),
+  graph: InnerGraph.default(() => modelGraphFromFlat({})).describe('the model inside: open the block to edit it'),
 });
 
-/** The engine's GptConfig for a model node's params. */
-export function gptConfig(p: z.infer<typeof params>): GptConfig {
-  return {
-    vocabSize: p.vocab_size, contextLength: p.context_length, dModel: p.d_model, nLayers: p.n_layers,
-    nHeads: p.n_heads, dFF: p.d_ff, ropeTheta: p.rope_theta, norm: p.norm, ffn: p.ffn, tieEmbeddings: p.tie_embeddings,
-  };
+export type ModelNodeParams = z.infer<typeof params>;
+
+/** What a model node compiles to: the config when its graph is sound, and the problems inside. */
+export interface ModelConfigResult {
+  config?: GptConfig;
+  issues: ModelIssue[];
+  /** The model in flat names (d_model, n_layers, ...) when it compiles. */
+  summary?: ModelSummary;
 }
 
-const FIELD_NAMES: Record<keyof GptConfig, string> = {
-  vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n_layers', nHeads: 'n_heads',
-  dFF: 'd_ff', ropeTheta: 'rope_theta', norm: 'norm', ffn: 'ffn', tieEmbeddings: 'tie_embeddings', normEps: 'norm_eps',
-  positions: 'positions', nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', normPlacement: 'norm_placement',
-  normLearnable: 'norm_learnable', finalNorm: 'final_norm',
-};
+const compiled = new WeakMap<object, ModelConfigResult>();
+
+/**
+ * The one way to read a model node: its GptConfig (from the subgraph), or why there is none.
+ * Params of any format are accepted (flat format-1/2 params are read as their migrated graph).
+ * @example modelConfigOf(plan.nodes.find((n) => n.kind === 'model')!).summary?.d_model // 128
+ */
+export function modelConfigOf(node: { params: Record<string, unknown> }): ModelConfigResult {
+  const cached = compiled.get(node.params);
+  if (cached) return cached;
+  const p = (node.params.graph ? node.params : migrateFlatModelParams(node.params)) as ModelParams;
+  const parsed = params.safeParse(p);
+  let result: ModelConfigResult;
+  if (!parsed.success) {
+    result = { issues: parsed.error.issues.map((i) => ({ code: 'invalid-param', field: i.path.map(String).join('.'), message: i.message })) };
+  } else {
+    const out: ModelCompilation = compileModelGraph(parsed.data.graph, parsed.data.context_length);
+    result = out.config ? { config: out.config, issues: [], summary: modelSummary(out.config) } : { issues: out.issues };
+  }
+  compiled.set(node.params, result);
+  return result;
+}
+
+/** The engine's GptConfig for a model node's (valid) params; throws on a graph the compiler refuses. */
+export function gptConfig(p: Record<string, unknown>): GptConfig {
+  const { config, issues } = modelConfigOf({ params: p });
+  if (!config) throw new Error(`the model does not compile: ${issues.map((i) => `${i.innerNodeId ?? 'model'}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('; ')}`);
+  return config;
+}
+
+/** An inner problem as a problem of the block: field `<innerId>.<param>`. */
+function asParamIssue(issue: ModelIssue): ParamIssue {
+  const field = [issue.innerNodeId, issue.field].filter(Boolean).join('.');
+  return { field, message: issue.message, code: issue.code, ...(issue.innerNodeId ? { innerNodeId: issue.innerNodeId } : {}) };
+}
 
 export const model = defineNode({
   kind: 'model',
   title: 'GPT model',
   category: 'model',
-  description: 'A decoder-only transformer: token ids in, next-token logits out.',
-  version: 1,
+  description: 'A decoder-only transformer: token ids in, next-token logits out. Open it to see and edit its layers.',
+  version: 2,
+  // Version 1 held the flat params (d_model, n_layers, ...); version 2 holds the subgraph.
+  migrate: (old, from) => (from < 2 && !old.graph ? migrateFlatModelParams(old) : old),
   inputs: { x: port('Tokens', 'x') },
   outputs: { logits: port('Logits', 'logits'), model: port('Model', 'model') },
   params,
-  summary: ['d_model', 'n_layers', 'n_heads', 'vocab_size'],
+  summary: ['context_length'],
+  facts: (p) => {
+    const s = modelConfigOf({ params: p }).summary;
+    return s ? { d_model: s.d_model, n_layers: s.n_layers, n_heads: s.n_heads, vocab_size: s.vocab_size } : {};
+  },
   check(p, ctx) {
-    // The engine speaks camelCase; users see the params' snake_case names.
-    const snake = (text: string) => text.replace(/\b(vocabSize|contextLength|dModel|nLayers|nHeads|dFF|ropeTheta|tieEmbeddings|normEps|nKvHeads|headDim|qkNorm|normPlacement|normLearnable|finalNorm)\b/g,
-      (name) => FIELD_NAMES[name as keyof GptConfig]);
-    const issues = validateGptConfig(gptConfig(p)).map((i) => ({ field: FIELD_NAMES[i.field] ?? String(i.field), message: snake(i.message) }));
+    const issues = modelConfigOf({ params: p }).issues.map(asParamIssue);
     const feeder = ctx.upstream('x');
     const T = feeder?.params.context_length;
     if (typeof T === 'number' && T > p.context_length) {
