@@ -1,5 +1,6 @@
 // How big a plan's matrix products are, for choosing threads: products this small lose more to
 // handing work to other threads than they gain (engine/browser/wasm-threads.ts, engine/node/blas-threads.ts).
+import { modelNumber } from './nodes/model';
 import type { Plan } from './plan';
 
 /**
@@ -10,6 +11,6 @@ import type { Plan } from './plan';
 export function productWork(plan: Plan): number {
   const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
   const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
-  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => num(n, 'd_model')));
+  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => modelNumber(n, 'd_model')));
   return tokens * width;
 }

@@ -2,7 +2,7 @@
 // read from the pipeline it trained, and a short label of what differs from its template.
 import { gptParamSpecs } from '../engine/model/param-specs';
 import { registry } from '../engine/nodes';
-import { gptConfig, model as modelNode } from '../engine/nodes/model';
+import { modelConfigOf } from '../engine/nodes/model';
 import { Training } from '../engine/pipeline/schema';
 import type { Pipeline } from './document';
 import type { RunStatus } from './run-stream';
@@ -43,9 +43,9 @@ function paramOf(doc: Pipeline, kind: string, key: string): unknown {
 
 /** Parameters of the model node's GPT, counted from the engine's own parameter list. */
 function modelParams(params: Record<string, unknown>): number | undefined {
-  const parsed = modelNode.params.safeParse(params);
-  if (!parsed.success) return undefined;
-  return gptParamSpecs(gptConfig(parsed.data)).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
+  const { config } = modelConfigOf({ params });
+  if (!config) return undefined;
+  return gptParamSpecs(config).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /**

@@ -1,6 +1,7 @@
 // What a plan trains, reduced to the sizes memory depends on: the model's shapes, the training
 // micro-batch, the optimizer's state per parameter, and the eval and sample nodes' buffers.
 import { gptParamSpecs } from '../model/param-specs';
+import { modelConfigOf } from '../nodes/model';
 import type { Plan, PlanNode } from '../plan';
 
 /** The model node's sizes (snake_case fields are the node's params, named in refusals). */
@@ -67,13 +68,13 @@ export function optimizerSlots(params: Record<string, unknown>): number {
 }
 
 function modelShape(node: PlanNode): ModelShape {
-  const p = node.params;
+  const { config } = modelConfigOf(node);
+  if (!config) throw new Error(`model ${node.id} in a plan does not compile`); // plans come from compile()
   const shape = {
-    vocabSize: num(node, 'vocab_size'), contextLength: num(node, 'context_length'), dModel: num(node, 'd_model'),
-    nLayers: num(node, 'n_layers'), nHeads: num(node, 'n_heads'), dFF: num(node, 'd_ff'), ffn: p.ffn === 'gelu' ? 'gelu' as const : 'swiglu' as const, tied: p.tie_embeddings !== false,
+    vocabSize: config.vocabSize, contextLength: config.contextLength, dModel: config.dModel, nLayers: config.nLayers,
+    nHeads: config.nHeads, dFF: config.dFF, ffn: config.ffn === 'swiglu' ? 'swiglu' as const : 'gelu' as const, tied: config.tieEmbeddings,
   };
-  const specs = gptParamSpecs({ ...shape, ropeTheta: 10000, norm: p.norm === 'layernorm' ? 'layernorm' : 'rmsnorm', tieEmbeddings: shape.tied });
-  const parameters = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  const parameters = gptParamSpecs(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
   return { nodeId: node.id, ...shape, parameters };
 }
 

@@ -5,7 +5,7 @@
 import { FLAT_MODEL_FIELDS } from './default-graph';
 import { innerNodes, ROLE_IDS as R, type InnerGraph, type InnerNode } from './graph';
 import { modelGraphRegistry } from './kinds';
-import { resolveGptConfig, type GptConfig } from '../model/config';
+import { resolveGptConfig, type GptConfig, type ResolvedGptConfig } from '../model/config';
 
 /** A flat (format 1/2) name -> the inner params it reads and writes, and how its value maps. */
 interface Alias {
@@ -74,8 +74,8 @@ export function canonicalModelField(field: string): string {
 }
 
 /**
- * Every inner param by path, defaults filled in (`attn.n_kv_heads: 0`), plus the block's
- * `context_length`: what the diff compares.
+ * Every inner param by path, defaults filled in (`attn.n_kv_heads: 0`), each inner node's kind by
+ * its id, the wires (`wires`), and the block's `context_length`: what the diff compares.
  */
 export function modelFieldValues(params: ModelParams): Record<string, unknown> {
   const out: Record<string, unknown> = { context_length: params.context_length };
@@ -83,13 +83,23 @@ export function modelFieldValues(params: ModelParams): Record<string, unknown> {
     const def = modelGraphRegistry.get(node.type);
     const parsed = def?.params.safeParse(node.params ?? {});
     const values = parsed?.success ? (parsed.data as Record<string, unknown>) : node.params ?? {};
+    out[node.id] = node.type;
     for (const [key, value] of Object.entries(values)) out[`${node.id}.${key}`] = value;
   }
+  const wires = (g: InnerGraph) => g.edges.map((e) => `${e.source}.${e.sourceHandle} -> ${e.target}.${e.targetHandle}`);
+  if (params.graph) out.wires = [...wires(params.graph), ...params.graph.nodes.flatMap((n) => (n.graph ? wires(n.graph) : []))].sort();
   return out;
 }
 
 /** The model at a glance in the flat names (d_model, n_layers, ...), for display and shape checks. */
-export type ModelSummary = Record<(typeof FLAT_MODEL_FIELDS)[number], number | string | boolean>;
+export interface ModelSummary {
+  vocab_size: number; context_length: number; d_model: number; n_layers: number; n_heads: number; d_ff: number;
+  rope_theta: number; norm: GptConfig['norm']; ffn: GptConfig['ffn']; tie_embeddings: boolean; norm_eps: number;
+  positions: ResolvedGptConfig['positions']; n_kv_heads: number; head_dim: number; qk_norm: boolean;
+  norm_placement: ResolvedGptConfig['normPlacement']; norm_learnable: boolean; final_norm: boolean;
+}
+/** The flat names, one per field of the format-1/2 model params. */
+export const MODEL_SUMMARY_FIELDS: readonly (keyof ModelSummary)[] = FLAT_MODEL_FIELDS;
 
 /**
  * A compiled config in the flat names, every variant filled in.

@@ -121,7 +121,13 @@ export function blockStructure(repeat: InnerNode, inputs: Map<string, Record<str
   const residuals = nodes.filter((n) => n.type === 'residual');
   let missing = false;
   for (const layer of [attention, ffn]) {
-    if (residuals.some((r) => inputs.get(r.id)?.branch === layer.id || inputs.get(r.id)?.skip === layer.id)) continue;
+    // A residual path adds the layer's output to a stream that does not come through the layer.
+    const after = downstreamOf(layer.id, nodes, inputs);
+    const addsBack = (r: InnerNode) => {
+      const { skip, branch } = inputs.get(r.id) ?? {};
+      return (branch === layer.id && !after.has(skip)) || (skip === layer.id && !after.has(branch));
+    };
+    if (residuals.some(addsBack)) continue;
     missing = true;
     issues.push({ code: 'missing-residual', innerNodeId: layer.id,
       message: `has no residual path: its output must be added back onto the stream it read (wire it into a residual add's branch, with that stream as skip)` });
@@ -133,6 +139,20 @@ export function blockStructure(repeat: InnerNode, inputs: Map<string, Record<str
     return undefined;
   }
   return { attention, ffn, blockNorms: found.norms, placement: found.placement };
+}
+
+/** The nodes that read `id`'s output, directly or through others (and `id` itself). */
+function downstreamOf(id: string, nodes: InnerNode[], inputs: Map<string, Record<string, string>>): Set<string | undefined> {
+  const seen = new Set<string | undefined>([id]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const n of nodes) {
+      if (seen.has(n.id) || !Object.values(inputs.get(n.id) ?? {}).some((s) => seen.has(s))) continue;
+      seen.add(n.id);
+      grew = true;
+    }
+  }
+  return seen;
 }
 
 /** Issues for role nodes whose ids are not their role's: the ids name the parameters. */

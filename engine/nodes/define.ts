@@ -73,6 +73,13 @@ export interface CheckContext {
   nodesOfKind(kind: string): { id: string; params: Record<string, unknown> }[];
 }
 
+export interface CompositeFields {
+  has(params: Record<string, unknown>, field: string): boolean;
+  set(params: Record<string, unknown>, field: string, value: unknown): Record<string, unknown>;
+  /** Every field by path with defaults filled in, for comparing two versions. */
+  values(params: Record<string, unknown>): Record<string, unknown>;
+}
+
 export interface NodeDefinition<
   P extends z.ZodObject = z.ZodObject,
   I extends Ports = Ports,
@@ -99,6 +106,11 @@ export interface NodeDefinition<
   summary: (keyof z.infer<P> & string)[];
   /** Values derived from the params, shown after the summary (a composite block's insides at a glance). */
   facts?: (params: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * For a node holding a subgraph (model): fields beyond its own params, addressed by path
+   * (`attn.n_kv_heads`); sweeps, live edits and the diff read and write through these.
+   */
+  composite?: CompositeFields;
   /** Checks beyond the schema; each issue is reported against this node and field. */
   check?: (params: z.infer<P>, ctx: CheckContext) => ParamIssue[];
 }

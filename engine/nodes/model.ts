@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { GptConfig } from '../model/config';
 import { compileModelGraph, type ModelCompilation } from '../model-graph/compile';
 import { migrateFlatModelParams, modelGraphFromFlat } from '../model-graph/default-graph';
-import { modelSummary, type ModelParams, type ModelSummary } from '../model-graph/fields';
+import { hasModelField, modelFieldValues, modelSummary, setModelField, type ModelParams, type ModelSummary } from '../model-graph/fields';
 import { InnerGraph } from '../model-graph/graph';
 import type { ModelIssue } from '../model-graph/issues';
 import { defineNode, port, type ParamIssue } from './define';
@@ -73,6 +73,7 @@ export const model = defineNode({
   outputs: { logits: port('Logits', 'logits'), model: port('Model', 'model') },
   params,
   summary: ['context_length'],
+  composite: { has: hasModelField, set: setModelField, values: modelFieldValues },
   facts: (p) => {
     const s = modelConfigOf({ params: p }).summary;
     return s ? { d_model: s.d_model, n_layers: s.n_layers, n_heads: s.n_heads, vocab_size: s.vocab_size } : {};
@@ -87,3 +88,11 @@ export const model = defineNode({
     return issues;
   },
 });
+
+/**
+ * One number of a model node's compiled config in the flat names; NaN when the model does not compile.
+ * @example modelNumber(modelNode, 'd_model') // 128
+ */
+export function modelNumber(node: { params: Record<string, unknown> }, key: keyof ModelSummary): number {
+  return Number(modelConfigOf(node).summary?.[key] ?? NaN);
+}

@@ -3,6 +3,8 @@
 // it fresh, and says so in its status); a change of parameter shapes is refused per model field.
 // The parent's pipeline at the checkpoint is kept beside the fork, for its diff.
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
+import { MODEL_SUMMARY_FIELDS } from '../../engine/model-graph/fields';
+import { modelConfigOf } from '../../engine/nodes/model';
 import { diffPipelines, type EdgeEnds, type FieldChange } from '../../engine/pipeline/diff';
 import type { Pipeline } from '../../engine/pipeline/schema';
 import type { Plan } from '../../engine/plan';
@@ -30,9 +32,12 @@ export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint, misfits:
   for (const node of plan.nodes.filter((n) => n.kind === 'model')) {
     const was = before.nodes.find((n) => n.id === node.id && n.type === 'model') ?? before.nodes.find((n) => n.type === 'model');
     if (!was) continue;
-    for (const [field, value] of Object.entries(node.params)) {
-      const old = was.params?.[field];
-      if (old !== undefined && JSON.stringify(old) !== JSON.stringify(value)) {
+    // Compared in the model's flat names (d_model, n_layers, ...), whichever format either side was saved in.
+    const [then, now] = [modelConfigOf({ params: was.params ?? {} }).summary, modelConfigOf(node).summary];
+    if (!then || !now) continue;
+    for (const field of MODEL_SUMMARY_FIELDS) {
+      const [old, value] = [then[field], now[field]];
+      if (JSON.stringify(old) !== JSON.stringify(value)) {
         const detail = misfits.find((m) => m.nodeId === node.id)?.message;
         errors.push({
           nodeId: node.id, field, code: 'resume',

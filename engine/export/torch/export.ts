@@ -10,7 +10,7 @@
 // [clip] -> optimizer [<- scheduler], with optional eval, checkpoint, log and sample.
 import { ByteTokenizer } from '../../data/tokenize/byte';
 import type { Tokenizer } from '../../data/tokenize/tokenizer';
-import { DEFAULT_NORM_EPS } from '../../model/config';
+import { modelConfigOf, modelNumber } from '../../nodes/model';
 import { optimizer as optimizerNode, type OptimizerParams } from '../../nodes/optimizer';
 import { scheduler as schedulerNode, type ScheduleParams } from '../../nodes/scheduler';
 import type { Plan, PlanNode } from '../../plan';
@@ -190,7 +190,7 @@ export function checkExportable(plan: Plan): ExportIssue[] {
   if (sampleNode?.inputs.data) expectInput(issues, sampleNode, 'data', dataset, ['train', 'valid'], 'samples decode with the dataset\'s tokenizer');
   const logNode = k('log');
   if (logNode) expectInput(issues, logNode, 'loss', backward, ['loss'], 'the step\'s mean loss');
-  const modelT = Number(model.params.context_length);
+  const modelT = modelNumber(model, 'context_length');
   if (Number(getBatch.params.context_length) > modelT) {
     issues.push({ nodeId: getBatch.id, field: 'context_length', message: `(${getBatch.params.context_length}) exceeds the model's context_length (${modelT})` });
   }
@@ -247,6 +247,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     ? { train: `${EXPORT_DATA_DIR}/train_ids.npy`, valid: `${EXPORT_DATA_DIR}/valid_ids.npy` }
     : { train: str(dataset, 'train_path'), valid: str(dataset, 'valid_path') });
 
+  const m = modelConfigOf(model).summary!; // a plan's model compiles
   let sampleConfig: TorchConfig['sample'] = null;
   if (sample) {
     // The engine decodes with the dataset's tokenizer only when sample.data is connected.
@@ -254,7 +255,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     const prompt = str(sample, 'prompt');
     const encoded = Array.from(tokenizer.encode(prompt));
     const promptIds = encoded.length ? encoded : [0]; // an empty prompt starts from token 0, as in the engine
-    const vocab = num(model, 'vocab_size');
+    const vocab = m.vocab_size;
     const tooBig = promptIds.find((id) => id >= vocab);
     if (tooBig !== undefined) {
       throw new TorchExportError([{ nodeId: sample.id, field: 'prompt', message: `token ${tooBig} is outside the model's vocabulary (${vocab})` }]);
@@ -273,9 +274,9 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     total_steps: plan.totalSteps,
     seed: plan.seed,
     model: {
-      node_id: model.id, vocab_size: num(model, 'vocab_size'), context_length: num(model, 'context_length'), d_model: num(model, 'd_model'),
-      n_layers: num(model, 'n_layers'), n_heads: num(model, 'n_heads'), d_ff: num(model, 'd_ff'), rope_theta: num(model, 'rope_theta'),
-      norm: str(model, 'norm'), ffn: str(model, 'ffn'), tie_embeddings: bool(model, 'tie_embeddings'), norm_eps: DEFAULT_NORM_EPS,
+      node_id: model.id, vocab_size: m.vocab_size, context_length: m.context_length, d_model: m.d_model,
+      n_layers: m.n_layers, n_heads: m.n_heads, d_ff: m.d_ff, rope_theta: m.rope_theta,
+      norm: m.norm, ffn: m.ffn, tie_embeddings: m.tie_embeddings, norm_eps: m.norm_eps,
     },
     data: { node_id: dataset.id, train_path: dataPaths.train, valid_path: dataPaths.valid },
     batch: {
@@ -291,7 +292,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     eval: evalNode
       ? {
         node_id: evalNode.id, split: split(evalNode.inputs.data.port), every: num(evalNode, 'every'), batches: num(evalNode, 'batches'),
-        batch_size: num(evalNode, 'batch_size'), context_length: num(evalNode, 'context_length') || num(model, 'context_length'),
+        batch_size: num(evalNode, 'batch_size'), context_length: num(evalNode, 'context_length') || m.context_length,
         seed: num(evalNode, 'seed'), after_update: afterUpdate(evalNode),
       }
       : null,

@@ -24,7 +24,6 @@ export const attention = defineNode({
     if (p.n_kv_heads > 0 && p.n_heads % p.n_kv_heads !== 0) {
       issues.push({ field: 'n_kv_heads', message: `n_heads (${p.n_heads}) must be divisible by n_kv_heads (${p.n_kv_heads})` });
     }
-    if (p.n_kv_heads > p.n_heads) issues.push({ field: 'n_kv_heads', message: `is ${p.n_kv_heads}, more than n_heads (${p.n_heads})` });
     // A language model predicts the next token: seeing later tokens would let it read the answer.
     if (!p.causal) issues.push({ field: 'causal', message: 'must be on: a language model may not see the tokens it predicts' });
     return issues;
