@@ -13,6 +13,7 @@ import { decodeShare, isShareHash } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
 import { BottomPanel } from './BottomPanel';
 import { Canvas } from './Canvas';
+import { ModelCanvas } from './ModelCanvas';
 import { DatasetBlockDrop } from './DatasetBlockDrop';
 import { isTypingTarget } from './files';
 import { LiveRunContext } from './live-run';
@@ -140,6 +141,7 @@ function Workspace() {
   useShortcuts();
   useClearSubmitProblems();
   const runId = useRuns((s) => s.attached);
+  const modelView = useStudio((s) => s.modelView);
   const live = useMemo(() => ({ runId, editing: true }), [runId]);
   return (
     <ReactFlowProvider>
@@ -148,7 +150,7 @@ function Workspace() {
           <Toolbar />
           <Palette />
           <main className="canvas-area">
-            <Canvas />
+            {modelView ? <ModelCanvas key={modelView.modelId} modelId={modelView.modelId} /> : <Canvas />}
             <DatasetBlockDrop />
           </main>
           <RightPanel />
