@@ -67,6 +67,8 @@ export function runHyper(doc: Pipeline, steps: number): RunHyper {
 
 /** Params with the kind's defaults filled in (a stored pipeline spells every default out). */
 function settled(kind: string, params: Record<string, unknown>): Record<string, unknown> {
+  const composite = registry.get(kind)?.composite; // a model block: `wte.d_model=256`
+  if (composite) return composite.values(params);
   const parsed = registry.get(kind)?.params.safeParse(params);
   return parsed?.success ? (parsed.data as Record<string, unknown>) : params;
 }
