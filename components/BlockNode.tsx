@@ -188,10 +188,13 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const inside = useContext(ModelViewContext);
   const { runId: outerRunId, editing } = useContext(LiveRunContext);
   const runId = inside ? null : outerRunId; // inner blocks have no run numbers of their own
+  // Selected as the store holds them (useShallow compares items by identity), reshaped after.
   const own = useStudio(useShallow((s) => (!editing ? NO_PROBLEMS : inside
-    ? s.diagnostics.filter((d) => d.nodeId === inside.modelId && d.innerNodeId === id).map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined }))
+    ? s.diagnostics.filter((d) => d.nodeId === inside.modelId && d.innerNodeId === id)
     : s.diagnostics.filter((d) => d.nodeId === id))));
-  const diagnostics = useMemo(() => own.filter((d) => inside || d.innerNodeId === undefined), [own, inside]);
+  const diagnostics = useMemo(() => (inside
+    ? own.map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined })) // `attn.n_kv_heads` -> `n_kv_heads` on attn
+    : own.filter((d) => d.innerNodeId === undefined)), [own, inside, id]);
   const problemsInside = own.length - diagnostics.length;
   const submitted = useRuns(useShallow((s) => (editing ? s.submitProblems.filter((p) => p.nodeId === id) : NO_PROBLEMS)));
   const live = useStudio((s) => s.live[id]);

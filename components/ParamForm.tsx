@@ -130,7 +130,7 @@ export function ParamForm({ node, def, problems, target }: { node: PipelineNode;
   if (!fields.length) return <p className="muted small">This block has no settings.</p>;
   const active = fields.filter((f) => fieldApplies(f, node.params, fields));
   const inactive = fields.filter((f) => !active.includes(f));
-  const unknownKeys = Object.keys(node.params).filter((k) => !fields.some((f) => f.key === k));
+  const unknownKeys = Object.keys(node.params).filter((k) => !fields.some((f) => f.key === k) && !(def.composite && k === 'graph'));
   const switches = fields.filter((f) => fields.some((g) => g.appliesWhen.some((c) => c.key === f.key)));
   return (
     <div className="param-form">
