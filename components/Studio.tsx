@@ -141,7 +141,8 @@ function Workspace() {
   useShortcuts();
   useClearSubmitProblems();
   const runId = useRuns((s) => s.attached);
-  const modelView = useStudio((s) => s.modelView);
+  // The opened model block, while the document still has it (a new document shows its pipeline).
+  const openModel = useStudio((s) => (s.modelView && s.doc.nodes.some((n) => n.id === s.modelView!.modelId) ? s.modelView.modelId : null));
   const live = useMemo(() => ({ runId, editing: true }), [runId]);
   return (
     <ReactFlowProvider>
@@ -150,7 +151,7 @@ function Workspace() {
           <Toolbar />
           <Palette />
           <main className="canvas-area">
-            {modelView ? <ModelCanvas key={modelView.modelId} modelId={modelView.modelId} /> : <Canvas />}
+            {openModel ? <ModelCanvas key={openModel} modelId={openModel} /> : <Canvas />}
             <DatasetBlockDrop />
           </main>
           <RightPanel />

@@ -169,3 +169,12 @@ test('live values per node (for the run view)', () => {
   s().clearLive();
   assert.deepEqual(s().live, {});
 });
+
+test('a problem inside the model block opens the block on the inner node', () => {
+  const { store } = storeAt();
+  const s = store.getState;
+  s().focusProblem({ severity: 'error', code: 'bad-shape', nodeId: 'model', innerNodeId: 'attn', field: 'attn.n_kv_heads', message: 'x' });
+  assert.deepEqual(s().modelView, { modelId: 'model', selected: 'attn' });
+  s().focusProblem({ severity: 'error', code: 'bad-shape', nodeId: 'optimizer', field: 'lr', message: 'x' });
+  assert.equal(s().modelView, null);
+});
