@@ -114,3 +114,23 @@ export function modelSummary(config: GptConfig): ModelSummary {
     norm_learnable: r.normLearnable, final_norm: r.finalNorm,
   };
 }
+
+const FLAT_NAME: Record<keyof GptConfig, keyof ModelSummary> = {
+  vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n_layers', nHeads: 'n_heads', dFF: 'd_ff',
+  ropeTheta: 'rope_theta', norm: 'norm', ffn: 'ffn', tieEmbeddings: 'tie_embeddings', normEps: 'norm_eps', positions: 'positions',
+  nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', normPlacement: 'norm_placement', normLearnable: 'norm_learnable', finalNorm: 'final_norm',
+};
+
+/**
+ * The settings two compiled models differ in, in the flat names; a value derived from others
+ * (head_dim from d_model / n_heads) is not a change of its own.
+ * @example modelConfigChanges(a, { ...a, dModel: 64 }) // [{ field: 'd_model', old: 128, new: 64 }]
+ */
+export function modelConfigChanges(a: GptConfig, b: GptConfig): { field: keyof ModelSummary; old: unknown; new: unknown }[] {
+  const [ra, rb] = [resolveGptConfig(a), resolveGptConfig(b)];
+  return (Object.keys(FLAT_NAME) as (keyof GptConfig)[])
+    .filter((key) => JSON.stringify(ra[key]) !== JSON.stringify(rb[key]))
+    .filter((key) => !(key === 'headDim' && a.headDim === undefined && b.headDim === undefined))
+    .filter((key) => !(key === 'nKvHeads' && a.nKvHeads === undefined && b.nKvHeads === undefined))
+    .map((key) => ({ field: FLAT_NAME[key], old: ra[key], new: rb[key] }));
+}

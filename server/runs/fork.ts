@@ -3,7 +3,7 @@
 // it fresh, and says so in its status); a change of parameter shapes is refused per model field.
 // The parent's pipeline at the checkpoint is kept beside the fork, for its diff.
 import { decodeSafetensors, encodeSafetensors } from '../../engine/checkpoint/safetensors';
-import { MODEL_SUMMARY_FIELDS } from '../../engine/model-graph/fields';
+import { modelConfigChanges } from '../../engine/model-graph/fields';
 import { modelConfigOf } from '../../engine/nodes/model';
 import { diffPipelines, type EdgeEnds, type FieldChange } from '../../engine/pipeline/diff';
 import type { Pipeline } from '../../engine/pipeline/schema';
@@ -33,17 +33,14 @@ export function shapeChanges(plan: Plan, checkpoint: CheckedCheckpoint, misfits:
     const was = before.nodes.find((n) => n.id === node.id && n.type === 'model') ?? before.nodes.find((n) => n.type === 'model');
     if (!was) continue;
     // Compared in the model's flat names (d_model, n_layers, ...), whichever format either side was saved in.
-    const [then, now] = [modelConfigOf({ params: was.params ?? {} }).summary, modelConfigOf(node).summary];
+    const [then, now] = [modelConfigOf({ params: was.params ?? {} }).config, modelConfigOf(node).config];
     if (!then || !now) continue;
-    for (const field of MODEL_SUMMARY_FIELDS) {
-      const [old, value] = [then[field], now[field]];
-      if (JSON.stringify(old) !== JSON.stringify(value)) {
-        const detail = misfits.find((m) => m.nodeId === node.id)?.message;
-        errors.push({
-          nodeId: node.id, field, code: 'resume',
-          message: `changes the model's parameter shapes (${JSON.stringify(old)} in ${checkpoint.name}, ${JSON.stringify(value)} here): the weights carry over, so the shapes must stay — start a new run instead${detail ? ` (${detail})` : ''}`,
-        });
-      }
+    for (const { field, old, new: value } of modelConfigChanges(then, now)) {
+      const detail = misfits.find((m) => m.nodeId === node.id)?.message;
+      errors.push({
+        nodeId: node.id, field, code: 'resume',
+        message: `changes the model's parameter shapes (${JSON.stringify(old)} in ${checkpoint.name}, ${JSON.stringify(value)} here): the weights carry over, so the shapes must stay — start a new run instead${detail ? ` (${detail})` : ''}`,
+      });
     }
   }
   return errors;
