@@ -227,7 +227,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
     }),
     ...Object.entries(def?.facts?.(data.params) ?? {}).map(([key, value]) => [key, formatValue(value)] as const),
   ];
-  const title = data.type === 'repeat' ? `Transformer block × ${formatValue(summary[0]?.[1])}` : def?.title ?? data.type;
+  const repeats = data.type === 'repeat' ? data.params.n ?? fields.find((f) => f.key === 'n')?.default : undefined;
+  const title = repeats !== undefined ? `Transformer block × ${formatValue(repeats)}` : def?.title ?? data.type;
   return (
     <div
       className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', display?.error && 'has-run-error', !def && 'is-unknown')}

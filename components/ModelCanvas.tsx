@@ -3,14 +3,15 @@
 // params edited in the inspector, and a breadcrumb back to the pipeline.
 import {
   Background, BackgroundVariant, Controls, ReactFlow,
-  type Connection, type Edge, type EdgeChange, type IsValidConnection, type NodeChange, type NodeTypes,
+  type Connection, type Edge, type EdgeChange, type FitViewOptions, type IsValidConnection, type NodeChange, type NodeTypes,
 } from '@xyflow/react';
 import { useMemo } from 'react';
 import {
   connectInner, innerConnectionProblem, innerFlowEdges, innerFlowNodes, innerProblems, moveInner, removeInnerEdges, type InnerFlowNode,
 } from '../lib/model-view';
 import { studio, useStudio } from '../lib/store';
-import { FIT_PADDING } from './AutoFit';
+/** Room above the graph for the breadcrumb. */
+const FIT_PADDING: FitViewOptions['padding'] = { top: '56px', bottom: '16px', left: '48px', right: '16px' };
 import { BlockNode } from './BlockNode';
 import { ModelViewContext } from './model-view-context';
 import { useTheme } from './theme-mode';

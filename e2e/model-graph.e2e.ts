@@ -69,9 +69,18 @@ test('open the model, edit its layers, see an inner problem outside too, fix it,
   // Run on the node executor: the relu² model trains and its loss falls.
   await page.waitForFunction(() => !(document.querySelector('[data-testid="run-start"]') as HTMLButtonElement | null)?.disabled);
   await page.click('[data-testid="run-start"]');
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) >= 40, undefined, { timeout: 60_000 });
-  const runs = (await (await fetch(`${app.url}/api/runs`)).json()) as { runs: { id: string }[] };
-  const log = (await (await fetch(`${app.url}/api/runs/${runs.runs[0].id}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
+  // The run's own end, so a refusal says why (until the engine builds relu², it refuses it here).
+  const runs = async () => ((await (await fetch(`${app.url}/api/runs`)).json()) as { runs: { id: string; state: string }[] }).runs;
+  const deadline = Date.now() + 120_000;
+  let run = (await runs())[0];
+  while ((!run || !['completed', 'failed', 'stopped'].includes(run.state)) && Date.now() < deadline) {
+    await page.waitForTimeout(500);
+    run = (await runs())[0];
+  }
+  assert.ok(run, 'a run was started');
+  const status = (await (await fetch(`${app.url}/api/runs/${run.id}`)).json()) as { state: string; error?: { message: string } };
+  assert.equal(status.state, 'completed', `the relu² run: ${JSON.stringify(status.error ?? status.state)}`);
+  const log = (await (await fetch(`${app.url}/api/runs/${run.id}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
   const mean = (xs: { loss: number }[]) => xs.reduce((a, b) => a + b.loss, 0) / xs.length;
   assert.ok(mean(log.slice(-5)) < mean(log.slice(0, 5)) - 0.5, `loss fell: ${mean(log.slice(0, 5))} -> ${mean(log.slice(-5))}`);
   await screenshot(page, 'model-graph-run');

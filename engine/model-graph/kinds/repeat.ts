@@ -13,5 +13,5 @@ export const repeat = defineNode({
   params: z.object({
     n: z.number().int().min(1).max(256).default(2).describe('transformer blocks (layers)'),
   }),
-  summary: ['n'],
+  summary: [], // the canvas titles it "Transformer block × n"
 });
