@@ -1,6 +1,7 @@
 // The bench configs compile to valid pipelines whose models have the stated sizes, and the FLOP
 // count follows its formula (checked by hand for R).
 import { test } from 'node:test';
+import { modelNumber } from '../engine/nodes/model';
 import assert from 'node:assert/strict';
 import { compile } from '../engine/compiler/compile';
 import { Gpt } from '../engine/model/gpt';
@@ -11,7 +12,7 @@ test('every bench config compiles to the standard loop with its model and batch'
     const result = compile(benchPipeline(cfg, 7));
     assert.ok(result.ok, `${cfg.name}: ${JSON.stringify(!result.ok && result.diagnostics)}`);
     const model = result.plan.nodes.find((n) => n.kind === 'model')!;
-    assert.equal(model.params.d_model, cfg.model.dModel);
+    assert.equal(modelNumber(model, 'd_model'), cfg.model.dModel);
     assert.equal(result.plan.nodes.find((n) => n.kind === 'get_batch')!.params.batch_size, cfg.batch);
     assert.deepEqual(result.plan.nodes.map((n) => n.kind).sort(), ['backward', 'clip', 'dataset', 'get_batch', 'log', 'loss', 'model', 'optimizer', 'scheduler']);
   }

@@ -5,6 +5,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, useContext, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { modelGraphRegistry } from '../engine/model-graph/kinds';
 import { registry } from '../engine/nodes';
 import type { PortSpec } from '../engine/nodes/define';
 import { PORT_TYPES } from '../engine/ports';
@@ -17,6 +18,7 @@ import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
 import { ForkFromHere, ForkOptimizerState } from './ForkFromHere';
+import { ModelViewContext } from './model-view-context';
 import { BlockMemory } from './MemoryEstimate';
 import { continueOnServer } from './run-actions';
 import { Sparkline } from './Sparkline';
@@ -187,17 +189,45 @@ const NO_PROBLEMS: never[] = [];
 const NOTHING_YET: LiveDisplay = { metrics: [], notices: [] };
 
 const fieldsByKind = new Map<string, ReturnType<typeof paramFields>>();
+/** A pipeline kind, or a kind inside the model block. */
+const kindOf = (kind: string) => registry.get(kind) ?? modelGraphRegistry.get(kind);
+
 function defaultsOf(kind: string) {
-  const def = registry.get(kind);
+  const def = kindOf(kind);
   if (!def) return [];
   if (!fieldsByKind.has(kind)) fieldsByKind.set(kind, paramFields(def.params));
   return fieldsByKind.get(kind)!;
 }
 
+/** "3 problems inside" on a model block, and the way in. */
+function InsideLine({ id, count }: { id: string; count: number }) {
+  return (
+    <div className="block-inside">
+      <button type="button" className="link nodrag" data-testid="open-model" title="Open the model: its layers as blocks (or double-click)" onClick={() => studio.getState().openModel(id)}>
+        Open ▸
+      </button>
+      {count > 0 && (
+        <span className="inside-problems" data-testid="problems-inside">
+          {count} problem{count > 1 ? 's' : ''} inside
+        </span>
+      )}
+    </div>
+  );
+}
+
 function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
-  const def = registry.get(data.type);
-  const { runId, editing } = useContext(LiveRunContext);
-  const diagnostics = useStudio(useShallow((s) => (editing ? s.diagnostics.filter((d) => d.nodeId === id) : NO_PROBLEMS)));
+  const def = kindOf(data.type);
+  const inside = useContext(ModelViewContext);
+  const { runId: outerRunId, editing } = useContext(LiveRunContext);
+  const runId = inside ? null : outerRunId; // inner blocks have no run numbers of their own
+  // Selected as the store holds them (useShallow compares items by identity), reshaped after.
+  const own = useStudio(useShallow((s) => (!editing ? NO_PROBLEMS : inside
+    ? s.diagnostics.filter((d) => d.nodeId === inside.modelId && d.innerNodeId === id)
+    : s.diagnostics.filter((d) => d.nodeId === id))));
+  const diagnostics = useMemo(() => (inside
+    ? own.map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined })) // `attn.n_kv_heads` -> `n_kv_heads` on attn
+    : own.filter((d) => d.innerNodeId === undefined)), [own, inside, id]);
+  const problemsInside = own.length - diagnostics.length;
   const submitted = useRuns(useShallow((s) => (editing ? s.submitProblems.filter((p) => p.nodeId === id) : NO_PROBLEMS)));
   const live = useStudio((s) => s.live[id]);
   // In the editor, only a block as the run trained it shows the run's numbers (not another
@@ -223,10 +253,15 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const inputs = def ? Object.entries(def.inputs) : [];
   const outputs = def ? Object.entries(def.outputs) : [];
   const fields = defaultsOf(data.type);
-  const summary = (def?.summary ?? []).map((key) => {
-    const value = key in data.params ? data.params[key] : fields.find((f) => f.key === key)?.default;
-    return [key, formatValue(value)] as const;
-  });
+  const summary = [
+    ...(def?.summary ?? []).map((key) => {
+      const value = key in data.params ? data.params[key] : fields.find((f) => f.key === key)?.default;
+      return [key, formatValue(value)] as const;
+    }),
+    ...Object.entries(def?.facts?.(data.params) ?? {}).map(([key, value]) => [key, formatValue(value)] as const),
+  ];
+  const repeats = data.type === 'repeat' ? data.params.n ?? fields.find((f) => f.key === 'n')?.default : undefined;
+  const title = repeats !== undefined ? `Transformer block × ${formatValue(repeats)}` : def?.title ?? data.type;
   return (
     <div
       className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', display?.error && 'has-run-error', !def && 'is-unknown')}
@@ -241,7 +276,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
       )}
       <div className="block-body">
         <div className="block-head">
-          <span className="block-title">{def?.title ?? data.type}</span>
+          <span className="block-title">{title}</span>
           {display?.spark && <HeadSpark spark={display.spark} />}
           {display?.sample && <span className="head-note" data-testid="sample-step">step {display.sample.step}</span>}
           {id !== data.type && <span className="block-id">{id}</span>}
@@ -257,7 +292,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {editing && !display && <BlockMemory nodeId={id} kind={data.type} />}
+        {def?.composite && !inside && <InsideLine id={id} count={problemsInside} />}
+        {editing && !display && !inside && <BlockMemory nodeId={id} kind={data.type} />}
         {display ? <RunFace kind={data.type} display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
         {display && data.type === 'optimizer' && runId && <ForkOptimizerState runId={runId} />}
         {problems.length > 0 && (

@@ -132,7 +132,12 @@ export function Canvas() {
           onConnect={(c) => void connect(c)}
           isValidConnection={isValidConnection}
           onConnectEnd={onConnectEnd}
-          onNodeDoubleClick={(_, node) => parseFlowId(node.id).kind === 'block' && studio.getState().setPanel('inspector')}
+          onNodeDoubleClick={(_, node) => {
+            if (parseFlowId(node.id).kind !== 'block') return;
+            // A model block opens onto its insides; other blocks show their settings.
+            if (registry.get((node.data as { type?: string }).type ?? '')?.composite) studio.getState().openModel(node.id);
+            else studio.getState().setPanel('inspector');
+          }}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={['Meta', 'Control']}

@@ -8,13 +8,17 @@ import { studio, useStudio } from '../lib/store';
 import { BatchPreview } from './BatchPreview';
 import { DatasetState, formatCount } from './DatasetState';
 import { DatasetUpload } from './DatasetUpload';
+import { modelNumber } from '../engine/nodes/model';
 
 type Params = Record<string, unknown>;
 
 function VocabCheck({ dataset }: { dataset: DatasetStatus }) {
   // The model nodes themselves (stable objects of the document), so the selection stays equal between renders.
   const modelNodes = useStudio(useShallow((s) => s.doc.nodes.filter((n) => n.type === 'model')));
-  const models = modelNodes.map((n) => ({ id: n.id, vocab: Number((n.params as Params).vocab_size ?? 50304) }));
+  const models = modelNodes.flatMap((n) => {
+    const vocab = modelNumber(n, 'vocab_size'); // from the model's insides (its embedding)
+    return Number.isNaN(vocab) ? [] : [{ id: n.id, vocab }];
+  });
   const vocab = dataset.vocab_size;
   if (vocab === null) return null;
   return (

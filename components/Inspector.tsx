@@ -2,10 +2,12 @@
 // A note, a group, an edge or several items: their own small panels. Nothing: pipeline settings.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { modelGraphRegistry } from '../engine/model-graph/kinds';
 import { registry } from '../engine/nodes';
 import { PORT_TYPES } from '../engine/ports';
 import { parseFlowId } from '../lib/edits';
 import { edgePortType } from '../lib/flow';
+import { innerNode } from '../lib/model-view';
 import { studio, useStudio } from '../lib/store';
 import { DataInspector } from './DataInspector';
 import { Field, TextInput } from './fields';
@@ -15,6 +17,47 @@ import { ParamForm } from './ParamForm';
 import { PromptBox } from './PromptBox';
 import { PipelineSettings } from './PipelineSettings';
 import { categoryAccent } from './theme';
+
+/** A block inside the opened model: its params, written to the model block as `<innerId>.<param>`. */
+function InnerInspector({ modelId, id }: { modelId: string; id: string }) {
+  const model = useStudio((s) => s.doc.nodes.find((n) => n.id === modelId));
+  const problems = useStudio(useShallow((s) => s.diagnostics.filter((d) => d.nodeId === modelId && d.innerNodeId === id)));
+  const inner = model && innerNode(model, id);
+  if (!inner) return null;
+  const def = modelGraphRegistry.get(inner.type);
+  const asNode = { id, type: inner.type, params: inner.params ?? {}, position: inner.position ?? { x: 0, y: 0 } };
+  // The form matches problems by param name: strip the `<innerId>.` the model block's diagnostics carry.
+  const local = problems.map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined }));
+  const paramKeys = new Set(def ? Object.keys(def.params.shape) : []);
+  const general = local.filter((d) => !d.field || !paramKeys.has(d.field));
+  return (
+    <div className="inspector-node" data-testid="inner-inspector">
+      <header className="inspector-head" style={{ '--cat': categoryAccent(def?.category) } as React.CSSProperties}>
+        <h2>{def?.title ?? inner.type}</h2>
+        <div className="muted small">
+          <code>{inner.type}</code> · id <code>{id}</code> · inside <code>{modelId}</code>
+        </div>
+        {def && <p className="small">{def.description}</p>}
+      </header>
+      {general.length > 0 && (
+        <ul className="inspector-problems" data-testid="inspector-problems">
+          {general.map((d, i) => (
+            <li key={i}>
+              {d.field && <b>{d.field}: </b>}
+              {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {def && (
+        <section>
+          <h3>Settings</h3>
+          <ParamForm node={asNode} def={def} problems={local} target={{ nodeId: modelId, prefix: `${id}.` }} />
+        </section>
+      )}
+    </div>
+  );
+}
 
 function NodeInspector({ id }: { id: string }) {
   const node = useStudio((s) => s.doc.nodes.find((n) => n.id === id));
@@ -212,6 +255,14 @@ function MultiInspector({ nodes, edges }: { nodes: string[]; edges: string[] }) 
 
 export function Inspector() {
   const selection = useStudio((s) => s.selection);
+  const modelView = useStudio((s) => s.modelView);
+  if (modelView) {
+    return (
+      <div className="inspector" data-testid="inspector">
+        {modelView.selected ? <InnerInspector key={modelView.selected} modelId={modelView.modelId} id={modelView.selected} /> : <NodeInspector id={modelView.modelId} />}
+      </div>
+    );
+  }
   const count = selection.nodes.length + selection.edges.length;
   let body: React.ReactNode;
   if (count === 0) body = <PipelineSettings />;

@@ -11,9 +11,21 @@ import { useState } from 'react';
 import { Field, NumberInput, Select, Switch, TextInput } from './fields';
 import { isSweepable, SweepEditor, useSweptValues } from './SweepEditor';
 
-function ParamInput({ field, node, invalid, id }: { field: ParamField; node: PipelineNode; invalid: boolean; id: string }) {
+/**
+ * Where a form writes: the block itself, or, for a block inside a model, the model block with the
+ * field path `<innerId>.<param>` (so sweeps and undo address it as the pipeline does).
+ */
+export interface FormTarget {
+  nodeId: string;
+  prefix: string;
+}
+
+const addressOf = (node: PipelineNode, key: string, target?: FormTarget): [string, string] =>
+  target ? [target.nodeId, `${target.prefix}${key}`] : [node.id, key];
+
+function ParamInput({ field, node, invalid, id, target }: { field: ParamField; node: PipelineNode; invalid: boolean; id: string; target?: FormTarget }) {
   const value = effectiveValue(field, node.params);
-  const set = (v: unknown) => studio.getState().setParam(node.id, field.key, v);
+  const set = (v: unknown) => studio.getState().setParam(...addressOf(node, field.key, target), v);
   const testId = `input-${field.key}`;
   switch (field.kind) {
     case 'number':
@@ -56,9 +68,11 @@ interface RowProps {
   schema: AnyNodeDefinition['params'];
   problems: Diagnostic[];
   applies: boolean;
+  target?: FormTarget;
 }
 
-function ParamRow({ field, node, schema, problems, applies }: RowProps) {
+function ParamRow({ field, node, schema, problems, applies, target }: RowProps) {
+  const [nodeId, path] = addressOf(node, field.key, target);
   const explicit = field.key in node.params;
   const value = effectiveValue(field, node.params);
   // The schema's message right away; the compiler's (cross-field, e.g. n_heads | d_model) after it runs.
@@ -68,7 +82,7 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
   const errors = [...new Set([schemaError, ...compilerErrors].filter((e): e is string => !!e))];
   const isDefault = !explicit || Object.is(value, field.default);
   const [sweeping, setSweeping] = useState(false);
-  const swept = useSweptValues(node.id, field.key);
+  const swept = useSweptValues(nodeId, path);
   return (
     <>
     <Field
@@ -80,7 +94,7 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
       action={
         <>
           {!isDefault && field.default !== undefined && (
-            <button type="button" className="link small" title={`Reset to the default (${JSON.stringify(field.default)})`} onClick={() => studio.getState().setParam(node.id, field.key, field.default)}>
+            <button type="button" className="link small" title={`Reset to the default (${JSON.stringify(field.default)})`} onClick={() => studio.getState().setParam(nodeId, path, field.default)}>
               reset
             </button>
           )}
@@ -99,9 +113,9 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
         </>
       }
     >
-      {(id) => <ParamInput field={field} node={node} invalid={errors.length > 0} id={id} />}
+      {(id) => <ParamInput field={field} node={node} invalid={errors.length > 0} id={id} target={target} />}
     </Field>
-    {sweeping && isSweepable(field) && <SweepEditor nodeId={node.id} field={field} value={value} onClose={() => setSweeping(false)} />}
+    {sweeping && isSweepable(field) && <SweepEditor nodeId={nodeId} field={target ? { ...field, key: path } : field} value={value} onClose={() => setSweeping(false)} />}
     </>
   );
 }
@@ -109,25 +123,26 @@ function ParamRow({ field, node, schema, problems, applies }: RowProps) {
 const formCache = new Map<string, ParamField[]>();
 
 /** The params form of `node`; `problems` are the compiler's diagnostics for this node. */
-export function ParamForm({ node, def, problems }: { node: PipelineNode; def: AnyNodeDefinition; problems: Diagnostic[] }) {
-  if (!formCache.has(def.kind)) formCache.set(def.kind, paramFields(def.params));
+export function ParamForm({ node, def, problems, target }: { node: PipelineNode; def: AnyNodeDefinition; problems: Diagnostic[]; target?: FormTarget }) {
+  // A model block's subgraph is edited on its own canvas (Open), not as a JSON field.
+  if (!formCache.has(def.kind)) formCache.set(def.kind, paramFields(def.params).filter((f) => !(def.composite && f.key === 'graph')));
   const fields = formCache.get(def.kind)!;
   if (!fields.length) return <p className="muted small">This block has no settings.</p>;
   const active = fields.filter((f) => fieldApplies(f, node.params, fields));
   const inactive = fields.filter((f) => !active.includes(f));
-  const unknownKeys = Object.keys(node.params).filter((k) => !fields.some((f) => f.key === k));
+  const unknownKeys = Object.keys(node.params).filter((k) => !fields.some((f) => f.key === k) && !(def.composite && k === 'graph'));
   const switches = fields.filter((f) => fields.some((g) => g.appliesWhen.some((c) => c.key === f.key)));
   return (
     <div className="param-form">
       {active.map((f) => (
-        <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies />
+        <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies target={target} />
       ))}
       {unknownKeys.map((key) => (
         <div key={key} className="field has-error" data-testid={`param-${key}`}>
           <div className="field-head">
             <label>{key}</label>
             <span className="spacer" />
-            <button type="button" className="link small" onClick={() => studio.getState().setParam(node.id, key, undefined)}>
+            <button type="button" className="link small" onClick={() => studio.getState().setParam(...addressOf(node, key, target), undefined)}>
               remove
             </button>
           </div>
@@ -141,7 +156,7 @@ export function ParamForm({ node, def, problems }: { node: PipelineNode; def: An
             {inactive.length} setting{inactive.length > 1 ? 's' : ''} not used with {switches.map((f) => `${f.key} ${String(effectiveValue(f, node.params))}`).join(', ')}
           </summary>
           {inactive.map((f) => (
-            <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies={false} />
+            <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies={false} target={target} />
           ))}
         </details>
       )}

@@ -14,6 +14,7 @@ import { decodeShare, isShareHash } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
 import { BottomPanel } from './BottomPanel';
 import { Canvas } from './Canvas';
+import { ModelCanvas } from './ModelCanvas';
 import { DatasetBlockDrop } from './DatasetBlockDrop';
 import { isTypingTarget } from './files';
 import { ForkBanner } from './ForkBanner';
@@ -150,6 +151,8 @@ function Workspace() {
   useShortcuts();
   useClearSubmitProblems();
   const runId = useRuns((s) => s.attached);
+  // The opened model block, while the document still has it (a new document shows its pipeline).
+  const openModel = useStudio((s) => (s.modelView && s.doc.nodes.some((n) => n.id === s.modelView!.modelId) ? s.modelView.modelId : null));
   const live = useMemo(() => ({ runId, editing: true }), [runId]);
   return (
     <ReactFlowProvider>
@@ -158,7 +161,7 @@ function Workspace() {
           <Toolbar />
           <Palette />
           <main className="canvas-area">
-            <Canvas />
+            {openModel ? <ModelCanvas key={openModel} modelId={openModel} /> : <Canvas />}
             <DatasetBlockDrop />
             <ForkBanner />
           </main>

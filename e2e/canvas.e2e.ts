@@ -216,27 +216,32 @@ test('switching the optimizer to SGD in the inspector changes the JSON in Monaco
 test('n_heads not dividing d_model: error on the block and in the problems panel; undo restores', async () => {
   const s = await open();
   const { page } = s;
-  await selectBlock(page, 'model');
+  // n_heads is the attention block's, inside the model block.
+  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
   await page.fill('[data-testid="input-n_heads"]', '5');
-  await page.waitForSelector('.block.has-error[data-node-id="model"]');
-  // The engine reports this on d_model or n_heads (it names the pair in the message).
-  const onBlock = await page.locator('[data-node-id="model"] [data-testid="block-errors"]').innerText();
-  assert.match(onBlock, /divisible by n_?[hH]eads \(5\)/);
+  await page.waitForSelector('[data-testid="model-canvas"] .block.has-error[data-node-id="attn"]');
+  const onBlock = await page.locator('[data-node-id="attn"] [data-testid="block-errors"]').innerText();
+  assert.match(onBlock, /divisible by n_heads \(5\)/);
   const problem = page.locator('[data-testid="problem"][data-node-id="model"]');
-  assert.match(await problem.innerText(), /^✕\s*model\.(d_model|n_heads)/);
+  assert.match(await problem.innerText(), /^✕\s*model\.attn\.n_heads/);
   assert.match(await page.locator('[data-testid="inspector"] .field-error').first().innerText(), /divisible/);
   await shot(page, '07-n-heads-error');
 
-  // Clicking the problem selects the block (after clicking elsewhere first).
-  await clickEmptyCanvas(page);
+  // Back on the pipeline the model block says so; clicking the problem opens the model on attn.
+  await page.click('[data-testid="model-back"]');
+  assert.equal(await page.locator('[data-node-id="model"] [data-testid="problems-inside"]').innerText(), '1 problem inside');
   await problem.click();
-  await page.waitForSelector('.react-flow__node.selected[data-id="model"]');
+  await page.waitForSelector('[data-testid="inner-inspector"] [data-testid="input-n_heads"]');
 
   await page.click('[data-testid="undo"]');
   await waitForProblems(page, 0);
   assert.equal(await page.locator('.block.has-error').count(), 0);
-  assert.equal((await documentJson(page)).nodes.find((n: { id: string }) => n.id === 'model').params.n_heads, 4);
+  const model = (await documentJson(page)).nodes.find((n: { id: string }) => n.id === 'model');
+  const attn = model.params.graph.nodes.find((n: { id: string }) => n.id === 'blocks').graph.nodes.find((n: { id: string }) => n.id === 'attn');
+  assert.equal(attn.params.n_heads, 4);
   assert.equal(await page.inputValue('[data-testid="input-n_heads"]'), '4');
+  await page.click('[data-testid="model-back"]');
   // Redo with the keyboard, undo again with the keyboard.
   await clickEmptyCanvas(page);
   await page.keyboard.press('Control+Shift+z');

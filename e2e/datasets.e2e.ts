@@ -54,7 +54,8 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   const vocab = ((await (await fetch(`${app.url}/api/datasets/${id}`)).json()) as { vocab_size: number }).vocab_size;
   assert.ok(vocab > 256 && vocab <= 300, `vocab ${vocab}`);
   await page.click('[data-testid="vocab-fix"]');
-  await page.waitForFunction((v) => JSON.parse(window.__studio!.documentText!()).nodes.find((n: any) => n.id === 'model').params.vocab_size === v, vocab);
+  // The vocabulary is the model's embedding's (wte, inside the model block).
+  await page.waitForFunction((v) => JSON.parse(window.__studio!.documentText!()).nodes.find((n: any) => n.id === 'model').params.graph.nodes.find((n: any) => n.id === 'wte').params.vocab_size === v, vocab);
   assert.equal(await page.locator('[data-testid="vocab-check"]').count(), 0);
 
   // The first batch as the run will draw it: x as text with token boundaries, y shifted by one.

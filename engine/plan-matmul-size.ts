@@ -1,5 +1,6 @@
 // How big a plan's matrix products are, for choosing threads: products this small lose more to
 // handing work to other threads than they gain (engine/browser/wasm-threads.ts, engine/node/blas-threads.ts).
+import { modelConfigOf } from './nodes/model';
 import type { Plan } from './plan';
 
 /**
@@ -11,6 +12,9 @@ import type { Plan } from './plan';
 export function productWork(plan: Plan): number {
   const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
   const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
-  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => Math.max(num(n, 'd_model'), num(n, 'n_heads') * num(n, 'head_dim'))));
+  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => {
+    const c = modelConfigOf(n).config;
+    return c ? Math.max(c.dModel, c.nHeads * (c.headDim ?? c.dModel / c.nHeads)) : 0;
+  }));
   return tokens * width;
 }

@@ -15,6 +15,9 @@ export const PORT_TYPES = {
   LR: { lifetime: 'step', color: '#eab308', description: 'The learning rate for this step' },
   Model: { lifetime: 'setup', color: '#22c55e', description: 'The model and its trainable parameters' },
   Optimizer: { lifetime: 'setup', color: '#14b8a6', description: 'The optimizer and its state' },
+  // Inside the model block only: the stream every layer reads and writes, so a wire from the token
+  // input or into the logits is refused.
+  Residual: { lifetime: 'step', color: '#64748b', description: 'Hidden states inside the model, shape [batch, time, d_model]' },
 } as const;
 
 export type PortType = keyof typeof PORT_TYPES;

@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { migratePipeline } from '../engine/pipeline/migrate';
 import { compile } from '../engine/compiler/compile';
 import { canonicalDocument, defaultParams, documentToText, edgeId, emptyDocument, fileNameFor, loadDocumentValue, parseDocumentText, uniqueId } from './document';
 
 const seedText = readFileSync(new URL('../pipelines/seed.json', import.meta.url), 'utf8');
-const templates = ['seed', 'smoke', 'adamw-vs-sgd'].map((name) => readFileSync(new URL(`../pipelines/${name}.json`, import.meta.url), 'utf8'));
+const templates = ['seed', 'smoke', 'adamw-vs-sgd', 'gpt2', 'llama'].map((name) => readFileSync(new URL(`../pipelines/${name}.json`, import.meta.url), 'utf8'));
 
 test('export -> import -> export is byte-identical for every template, and they compile', () => {
   for (const text of templates) {
@@ -16,9 +17,12 @@ test('export -> import -> export is byte-identical for every template, and they 
     const again = parseDocumentText(exported);
     assert.ok(again.ok);
     assert.equal(documentToText(again.doc), exported);
-    // Same content as the file (seed writes 1.0 where we write 1), up to node kinds' version upgrades.
+    // Same content as the file (seed writes 1.0 where we write 1), up to format migrations (a
+    // format-2 template's model becomes its subgraph) and node kinds' version upgrades.
     const withoutVersions = (doc: any) => ({ ...doc, nodes: doc.nodes.map(({ version, ...n }: any) => n) });
-    assert.deepEqual(withoutVersions(JSON.parse(exported)), withoutVersions(JSON.parse(text)));
+    const migrated = migratePipeline(JSON.parse(text));
+    assert.ok(migrated.ok);
+    assert.deepEqual(withoutVersions(JSON.parse(exported)), withoutVersions(JSON.parse(JSON.stringify(migrated.doc))));
     assert.ok(compile(loaded.doc).ok);
   }
 });

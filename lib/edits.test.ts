@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { compileModelGraph } from '../engine/model-graph/compile';
 import { compile } from '../engine/compiler/compile';
 import { parseDocumentText, type Pipeline } from './document';
 import * as edits from './edits';
@@ -35,8 +36,11 @@ test('addNode: unique id, current kind version, every default param, rounded pos
   const { doc, id } = edits.addNode(seed(), 'model', { x: 10.4, y: 20.6 });
   const node = doc.nodes.find((n) => n.id === id)!;
   assert.equal(id, 'model#2');
-  assert.equal(node.version, 1);
-  assert.equal(node.params.n_heads, 4);
+  assert.equal(node.version, 2);
+  // A new model block starts with the default subgraph: its attention has the default 4 heads.
+  const graph = node.params.graph as { nodes: { id: string; graph?: { nodes: { id: string; params: Record<string, unknown> }[] } }[] };
+  assert.deepEqual(graph.nodes.map((n) => n.id), ['wte', 'wpe', 'blocks', 'norm_f', 'lm_head']);
+  assert.equal(compileModelGraph(graph as never, 64).config?.nHeads, 4);
   assert.deepEqual(node.position, { x: 10, y: 21 });
 });
 

@@ -79,11 +79,21 @@ export function addNode(doc: Pipeline, kind: string, position: XY): { doc: Pipel
 export function setParam(doc: Pipeline, nodeId: string, key: string, value: unknown): Pipeline {
   const node = doc.nodes.find((n) => n.id === nodeId);
   if (!node) return doc;
+  // A model block's inner params (`attn.n_kv_heads`) and the flat names standing for them (`vocab_size`).
+  const composite = registry.get(node.type)?.composite;
+  if (composite && !(key in (registry.get(node.type)!.params.shape as object)) && composite.has(node.params, key)) {
+    return replaceParams(doc, nodeId, composite.set(node.params, key, value));
+  }
   if (value === undefined ? !(key in node.params) : Object.is(node.params[key], value)) return doc;
   const params = { ...node.params };
   if (value === undefined) delete params[key];
   else params[key] = value;
   return { ...doc, nodes: doc.nodes.map((n) => (n === node ? { ...n, params } : n)) };
+}
+
+/** Replaces a node's params as a whole (the model block's subgraph edits). */
+export function replaceParams(doc: Pipeline, nodeId: string, params: Record<string, unknown>): Pipeline {
+  return { ...doc, nodes: doc.nodes.map((n) => (n.id === nodeId ? { ...n, params } : n)) };
 }
 
 /**

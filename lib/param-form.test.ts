@@ -2,21 +2,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { modelGraphRegistry } from '../engine/model-graph/kinds';
 import { registry } from '../engine/nodes';
 import { appliesTo } from '../engine/nodes/define';
 import { boundsText, conditionText, effectiveValue, fieldApplies, fieldError, formatNumber, formatValue, paramFields, parseNumber } from './param-form';
 
-const fieldsOf = (kind: string) => paramFields(registry.get(kind)!.params);
+const fieldsOf = (kind: string) => paramFields((registry.get(kind) ?? modelGraphRegistry.get(kind))!.params);
 
 test('a field per param, in schema order, with input kind, bounds, default and help', () => {
-  const fields = fieldsOf('model');
-  assert.deepEqual(fields.map((f) => f.key), Object.keys(registry.get('model')!.params.shape));
+  const fields = fieldsOf('attention');
+  assert.deepEqual(fields.map((f) => f.key), Object.keys(modelGraphRegistry.get('attention')!.params.shape));
   const heads = fields.find((f) => f.key === 'n_heads')!;
   assert.deepEqual({ kind: heads.kind, min: heads.min, max: heads.max, default: heads.default }, { kind: 'integer', min: 1, max: 256, default: 4 });
-  assert.equal(heads.description, 'attention heads; must divide d_model');
-  const norm = fields.find((f) => f.key === 'norm')!;
+  assert.equal(heads.description, 'query heads');
+  const norm = fieldsOf('norm').find((f) => f.key === 'kind')!;
   assert.deepEqual([norm.kind, norm.options], ['enum', ['rmsnorm', 'layernorm']]);
-  assert.equal(fields.find((f) => f.key === 'tie_embeddings')!.kind, 'boolean');
+  assert.equal(fields.find((f) => f.key === 'qk_norm')!.kind, 'boolean');
   assert.equal(fieldsOf('sample').find((f) => f.key === 'prompt')!.kind, 'string');
 });
 
@@ -91,7 +92,7 @@ test('a hand-written schema: appliesTo with appliesTo(), words in parentheses ar
 });
 
 test('fieldError returns the schema message; parseNumber and formatting', () => {
-  const schema = registry.get('model')!.params;
+  const schema = modelGraphRegistry.get('attention')!.params;
   assert.equal(fieldError(schema, 'n_heads', 4), undefined);
   assert.match(fieldError(schema, 'n_heads', 0)!, />=1/);
   assert.match(fieldError(schema, 'n_heads', 2.5)!, /int/);

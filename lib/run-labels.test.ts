@@ -2,6 +2,7 @@
 // differs from the template.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setModelField } from '../engine/model-graph/fields';
 import { Gpt } from '../engine/model/gpt';
 import { registry } from '../engine/nodes';
 import { gptConfig } from '../engine/nodes/model';
@@ -35,9 +36,9 @@ test('differences lists what changed from the template of the same name, and not
   const wider = {
     ...SEED_DOCUMENT,
     training: { ...SEED_DOCUMENT.training, steps: 200 },
-    nodes: SEED_DOCUMENT.nodes.map((n) => (n.id === 'model' ? { ...n, params: { ...n.params, d_model: 256 } } : n)),
+    nodes: SEED_DOCUMENT.nodes.map((n) => (n.id === 'model' ? { ...n, params: setModelField(n.params, 'd_model', 256) } : n)),
   };
-  assert.deepEqual(differences(wider), ['steps=200', 'model.d_model=256']);
+  assert.deepEqual(differences(wider), ['steps=200', 'model.wte.d_model=256']);
   assert.deepEqual(differences({ ...wider, meta: { ...wider.meta, name: 'Mine' } }), [], 'no template of that name');
   // As the server stores it: every default spelled out. Still the template.
   const spelled = { ...SEED_DOCUMENT, nodes: SEED_DOCUMENT.nodes.map((n) => ({ ...n, params: registry.get(n.type)!.params.parse(n.params) as Record<string, unknown> })) };

@@ -2,7 +2,7 @@
 // read from the pipeline it trained, and a short label of what differs from its template.
 import { gptParamSpecs } from '../engine/model/param-specs';
 import { registry } from '../engine/nodes';
-import { gptConfig, model as modelNode } from '../engine/nodes/model';
+import { modelConfigOf } from '../engine/nodes/model';
 import { Training } from '../engine/pipeline/schema';
 import type { Pipeline } from './document';
 import type { RunStatus } from './run-stream';
@@ -43,9 +43,9 @@ function paramOf(doc: Pipeline, kind: string, key: string): unknown {
 
 /** Parameters of the model node's GPT, counted from the engine's own parameter list. */
 function modelParams(params: Record<string, unknown>): number | undefined {
-  const parsed = modelNode.params.safeParse(params);
-  if (!parsed.success) return undefined;
-  return gptParamSpecs(gptConfig(parsed.data)).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
+  const { config } = modelConfigOf({ params });
+  if (!config) return undefined;
+  return gptParamSpecs(config).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /**
@@ -67,6 +67,8 @@ export function runHyper(doc: Pipeline, steps: number): RunHyper {
 
 /** Params with the kind's defaults filled in (a stored pipeline spells every default out). */
 function settled(kind: string, params: Record<string, unknown>): Record<string, unknown> {
+  const composite = registry.get(kind)?.composite; // a model block: `wte.d_model=256`
+  if (composite) return composite.values(params);
   const parsed = registry.get(kind)?.params.safeParse(params);
   return parsed?.success ? (parsed.data as Record<string, unknown>) : params;
 }

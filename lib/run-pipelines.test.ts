@@ -1,6 +1,7 @@
 // Which blocks may show a run's numbers: only those the run trained as they are now.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setModelField } from '../engine/model-graph/fields';
 import { samePipeline, trainedAsIs } from './run-pipelines';
 import { TEMPLATES } from './templates';
 
@@ -19,14 +20,14 @@ test("another pipeline with the same ids: its model is not the one trained", () 
 
 test('params written out as their defaults are the same params', () => {
   const model = node(seed, 'model');
-  const trained = { ...seed, nodes: seed.nodes.map((n) => (n.id === 'model' ? { ...n, params: { ...n.params, rope_theta: 10000 } } : n)) };
-  const bare = { ...model, params: Object.fromEntries(Object.entries(model.params).filter(([k]) => k !== 'rope_theta')) };
+  const trained = { ...seed, nodes: seed.nodes.map((n) => (n.id === 'model' ? { ...n, params: setModelField(n.params, 'wpe.theta', 10000) } : n)) };
+  const bare = { ...model, params: setModelField(model.params, 'wpe.theta', undefined) };
   assert.ok(trainedAsIs(trained, bare));
 });
 
 test('an edited param, another kind, or a block the run did not have: not the one trained', () => {
   const model = node(seed, 'model');
-  assert.equal(trainedAsIs(seed, { ...model, params: { ...model.params, n_heads: 8 } }), false);
+  assert.equal(trainedAsIs(seed, { ...model, params: setModelField(model.params, 'n_heads', 8) }), false);
   assert.equal(trainedAsIs(seed, { ...model, type: 'loss' }), false);
   assert.equal(trainedAsIs(seed, { ...model, id: 'model_2' }), false);
 });

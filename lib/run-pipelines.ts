@@ -85,6 +85,8 @@ export function useRunPipelines(runIds: readonly string[]): Record<string, Pipel
 
 /** A node's params with the kind's defaults filled in, as comparable text. */
 function settledParams(node: Pick<PipelineNode, 'type' | 'params'>): string {
+  const composite = registry.get(node.type)?.composite; // a model block: its inner params, defaults filled in
+  if (composite) return stableJson(composite.values(node.params));
   const parsed = registry.get(node.type)?.params.safeParse(node.params);
   return stableJson(parsed?.success ? parsed.data : node.params);
 }

@@ -37,19 +37,19 @@ test('typing into one field is one undo step; a pause or another field starts a 
   const { store, clock } = storeAt();
   const s = store.getState;
   for (const v of [1, 12, 128]) {
-    s().setParam('model', 'd_model', v);
+    s().setParam('get_batch', 'batch_size', v);
     clock.t += 100;
   }
   assert.equal(s().past.length, 1);
   clock.t += MERGE_WINDOW_MS;
-  s().setParam('model', 'd_model', 130);
-  s().setParam('model', 'n_heads', 5);
+  s().setParam('get_batch', 'batch_size', 130);
+  s().setParam('get_batch', 'seed', 5);
   assert.equal(s().past.length, 3);
   s().undo();
   s().undo();
-  assert.equal(param(s(), 'model', 'd_model'), 128);
+  assert.equal(param(s(), 'get_batch', 'batch_size'), 128);
   s().undo();
-  assert.equal(param(s(), 'model', 'd_model'), param({ doc: seed() }, 'model', 'd_model'));
+  assert.equal(param(s(), 'get_batch', 'batch_size'), param({ doc: seed() }, 'get_batch', 'batch_size'));
 });
 
 test('a drag is one undo step, however many moves it has', () => {
@@ -168,4 +168,13 @@ test('live values per node (for the run view)', () => {
   assert.equal(s().live.loss.metrics.loss, 2.5);
   s().clearLive();
   assert.deepEqual(s().live, {});
+});
+
+test('a problem inside the model block opens the block on the inner node', () => {
+  const { store } = storeAt();
+  const s = store.getState;
+  s().focusProblem({ severity: 'error', code: 'bad-shape', nodeId: 'model', innerNodeId: 'attn', field: 'attn.n_kv_heads', message: 'x' });
+  assert.deepEqual(s().modelView, { modelId: 'model', selected: 'attn' });
+  s().focusProblem({ severity: 'error', code: 'bad-shape', nodeId: 'optimizer', field: 'lr', message: 'x' });
+  assert.equal(s().modelView, null);
 });

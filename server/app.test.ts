@@ -85,8 +85,10 @@ test('a pipeline with errors gets per-node errors and starts nothing', async () 
   });
   const response = await api(base, '/api/runs', { json: { pipeline: bad, executor: 'node' } });
   assert.equal(response.status, 400);
+  // The model's problem is on its attention block inside (pipeline format 3): innerNodeId attn.
+  assert.ok(response.json.errors.some((e: any) => e.nodeId === 'model' && e.innerNodeId === 'attn'), JSON.stringify(response.json.errors));
   const errors = response.json.errors.map((e: any) => [e.nodeId, e.field]);
-  assert.deepEqual(errors.sort(), [['get_batch', 'batch_size'], ['loss', 'targets'], ['model', 'n_heads']].sort(), JSON.stringify(response.json.errors));
+  assert.deepEqual(errors.sort(), [['get_batch', 'batch_size'], ['loss', 'targets'], ['model', 'attn.n_heads']].sort(), JSON.stringify(response.json.errors));
   for (const e of response.json.errors) assert.equal(typeof e.message, 'string');
   assert.deepEqual(await readdir(runsDir), before);
   assert.equal((await api(base, '/api/runs')).json.runs.length, before.length);

@@ -3,6 +3,7 @@
 // (and maxBufferSize); a matmul dispatches one workgroup per 32x32 output tile per batch entry,
 // within maxComputeWorkgroupsPerDimension per axis. Checked before training, so an oversized model
 // fails at once with the node to change instead of as a device error half way through setup.
+import { modelNumber } from '../nodes/model';
 import type { Plan, PlanInput, PlanNode } from '../plan';
 import type { GpuLimits } from './protocol';
 
@@ -59,7 +60,7 @@ function batchesOf(plan: Plan): { model: PlanNode; B: number; T: number; blame: 
     } else if (node.kind === 'eval') {
       const model = modelBehind(plan, node, 'model');
       if (model) {
-        const T = num(node, 'context_length') || num(model, 'context_length');
+        const T = num(node, 'context_length') || modelNumber(model, 'context_length');
         out.push({ model, B: num(node, 'batch_size'), T, blame: { nodeId: node.id, field: 'batch_size' } });
       }
     }
@@ -76,14 +77,14 @@ function batchesOf(plan: Plan): { model: PlanNode; B: number; T: number; blame: 
 export function largestTensors(plan: Plan): TensorEstimate[] {
   const out: TensorEstimate[] = [];
   for (const { model, B, T, blame } of batchesOf(plan)) {
-    const V = num(model, 'vocab_size'), nH = num(model, 'n_heads'), F = num(model, 'd_ff');
+    const V = modelNumber(model, 'vocab_size'), nH = modelNumber(model, 'n_heads'), F = modelNumber(model, 'd_ff');
     // The logits, their softmax and their gradient are each [B, T, V]: the largest by far for real vocabularies.
     out.push({ what: 'logits [B, T, V]', shape: [B, T, V], bytes: B * T * V * F32, modelId: model.id, blame, bytesPerSequence: T * V * F32 });
     out.push({ what: 'attention scores [B*n_heads, T, T]', shape: [B * nH, T, T], bytes: B * nH * T * T * F32, modelId: model.id, blame, bytesPerSequence: nH * T * T * F32 });
     out.push({ what: 'feed-forward hidden [B*T, d_ff]', shape: [B * T, F], bytes: B * T * F * F32, modelId: model.id, blame, bytesPerSequence: T * F * F32 });
   }
   for (const model of plan.nodes.filter((n) => n.kind === 'model')) {
-    const V = num(model, 'vocab_size'), C = num(model, 'd_model'), F = num(model, 'd_ff');
+    const V = modelNumber(model, 'vocab_size'), C = modelNumber(model, 'd_model'), F = modelNumber(model, 'd_ff');
     out.push({ what: 'token embedding [vocab_size, d_model]', shape: [V, C], bytes: V * C * F32, modelId: model.id, blame: { nodeId: model.id, field: 'vocab_size' } });
     out.push({ what: 'feed-forward weight [d_model, d_ff]', shape: [C, F], bytes: C * F * F32, modelId: model.id, blame: { nodeId: model.id, field: 'd_ff' } });
   }
@@ -132,7 +133,7 @@ export function checkGpuFit(plan: Plan, limits: GpuLimits): FitProblem[] {
   }
   // Tiled matmuls put output rows on the y axis and batch entries on z; tfjs can only fold x.
   for (const { model, B, T, blame } of batchesOf(plan)) {
-    const nH = num(model, 'n_heads');
+    const nH = modelNumber(model, 'n_heads');
     const rowTiles = Math.ceil((B * T) / MATMUL_TILE);
     if (rowTiles > limits.maxComputeWorkgroupsPerDimension) {
       add({ ...blame, message: `${model.id}: matmuls over ${B * T} rows (batch ${B} x context ${T}) need ${rowTiles} workgroups along one axis, over this GPU's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}` });

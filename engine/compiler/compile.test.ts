@@ -114,7 +114,8 @@ test('impossible shapes: d_model not divisible by n_heads, context longer than t
     setParam(doc, 'model', 'n_heads', 5);
     setParam(doc, 'get_batch', 'context_length', 128);
   }));
-  assert.ok(d.some((x) => x.nodeId === 'model' && x.field === 'n_heads' || x.field === 'd_model'), d.map(formatDiagnostic).join('\n'));
+  // Inside the model block: on the attention node's n_heads (format 3 holds the model as a subgraph).
+  assert.ok(d.some((x) => x.nodeId === 'model' && x.innerNodeId === 'attn' && x.field === 'attn.n_heads'), d.map(formatDiagnostic).join('\n'));
   assert.ok(d.some((x) => x.nodeId === 'model' && x.field === 'context_length' && /128/.test(x.message)));
   assert.ok(d.every((x) => x.code === 'bad-shape'));
 });

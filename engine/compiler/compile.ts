@@ -121,7 +121,8 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
   for (const r of nodes.values()) {
     if (!r.def.check || !r.params) continue;
     for (const issue of r.def.check(r.params, checkContext(r, nodes))) {
-      error({ code: 'bad-shape', nodeId: r.node.id, field: issue.field, message: issue.message });
+      error({ code: issue.code ?? 'bad-shape', nodeId: r.node.id, field: issue.field || undefined, message: issue.message,
+        ...(issue.innerNodeId ? { innerNodeId: issue.innerNodeId } : {}) });
     }
   }
   if (diagnostics.length || !order) return { ok: false, diagnostics };

@@ -1,5 +1,6 @@
 // Checks that need the data, run once the dataset nodes are open: every model must be able to
 // embed every token id its batches can contain.
+import { modelNumber } from '../nodes/model';
 import type { Plan } from '../plan';
 import type { Diagnostic } from './diagnostics';
 
@@ -15,7 +16,7 @@ export function checkVocabulary(plan: Plan, maxIds: Map<string, number>): Diagno
     const batcher = model.inputs.x && byId.get(model.inputs.x.node);
     const source = batcher?.inputs.tokens?.node;
     const maxId = source === undefined ? undefined : maxIds.get(source);
-    const vocab = Number(model.params.vocab_size);
+    const vocab = modelNumber(model, 'vocab_size');
     if (maxId !== undefined && maxId >= vocab) {
       diagnostics.push({
         severity: 'error', code: 'data', nodeId: model.id, field: 'vocab_size',

@@ -7,8 +7,10 @@ export interface Diagnostic {
   message: string;
   nodeId?: string;
   edgeId?: string;
-  /** Param path (`d_model`) or port name (`tokens`) on the node. */
+  /** Param path (`d_model`) or port name (`tokens`) on the node; inside a model block `<innerId>.<param>` (`attn.n_kv_heads`). */
   field?: string;
+  /** The node inside a model block's subgraph the problem is on (`attn`); nodeId is the model block. */
+  innerNodeId?: string;
 }
 
 export type DiagnosticCode =
@@ -26,7 +28,10 @@ export type DiagnosticCode =
   | 'bad-shape'
   | 'micro-output'
   | 'nothing-to-train'
-  | 'data';
+  | 'data'
+  | 'unconnected-output'
+  | 'missing-residual'
+  | 'graph-shape';
 
 /**
  * One line a person can read: `model#1.d_model: must be divisible by n_heads (4)`.

@@ -2,6 +2,7 @@
 // registry, palette, inspector and compiler read these definitions, which import no tfjs.
 // implementNode: how a kind runs (engine/runtime/kinds/), loaded only where training happens.
 import type { z } from 'zod';
+import type { DiagnosticCode } from '../compiler/diagnostics';
 import type { PortType } from '../ports';
 import type { NodeRuntime, SetupContext } from '../runtime/types';
 
@@ -58,6 +59,10 @@ export function appliesTo<T extends z.ZodType>(schema: T, values: readonly strin
 export interface ParamIssue {
   field: string;
   message: string;
+  /** Default 'bad-shape'. */
+  code?: DiagnosticCode;
+  /** For a composite node (model): the inner node the problem is on. */
+  innerNodeId?: string;
 }
 
 /** What `check` can see of the rest of the graph: params of the nodes wired to this one. */
@@ -66,6 +71,13 @@ export interface CheckContext {
   upstream(port: string): { kind: string; params: Record<string, unknown> } | undefined;
   /** Resolved params of every node of `kind` in the graph. */
   nodesOfKind(kind: string): { id: string; params: Record<string, unknown> }[];
+}
+
+export interface CompositeFields {
+  has(params: Record<string, unknown>, field: string): boolean;
+  set(params: Record<string, unknown>, field: string, value: unknown): Record<string, unknown>;
+  /** Every field by path with defaults filled in, for comparing two versions. */
+  values(params: Record<string, unknown>): Record<string, unknown>;
 }
 
 export interface NodeDefinition<
@@ -92,6 +104,13 @@ export interface NodeDefinition<
   hot?: (keyof z.infer<P> & string)[];
   /** Params shown on the canvas block at a glance. */
   summary: (keyof z.infer<P> & string)[];
+  /** Values derived from the params, shown after the summary (a composite block's insides at a glance). */
+  facts?: (params: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * For a node holding a subgraph (model): fields beyond its own params, addressed by path
+   * (`attn.n_kv_heads`); sweeps, live edits and the diff read and write through these.
+   */
+  composite?: CompositeFields;
   /** Checks beyond the schema; each issue is reported against this node and field. */
   check?: (params: z.infer<P>, ctx: CheckContext) => ParamIssue[];
 }

@@ -1,80 +1,85 @@
-// model: a GPT (RoPE, learned or no positions; pre-, post- or no block norms, RMSNorm or LayerNorm;
-// MHA, GQA or MQA, optional QK-norm; SwiGLU, GELU or relu²), see engine/model/gpt.ts.
+// model: a decoder-only transformer, one block outside whose insides are a subgraph
+// (engine/model-graph/): embedding → positions → [transformer block × N] → norm → LM head.
+// The subgraph compiles to the engine's GptConfig (engine/model/gpt.ts builds it).
 import { z } from 'zod';
-import { FFN_KINDS, NORM_PLACEMENTS, POSITIONS_KINDS, validateGptConfig, type GptConfig } from '../model/config';
-import { defineNode, port } from './define';
+import type { GptConfig } from '../model/config';
+import { compileModelGraph, type ModelCompilation } from '../model-graph/compile';
+import { migrateFlatModelParams, modelGraphFromFlat } from '../model-graph/default-graph';
+import { hasModelField, modelFieldValues, modelSummary, setModelField, type ModelParams, type ModelSummary } from '../model-graph/fields';
+import { InnerGraph } from '../model-graph/graph';
+import type { ModelIssue } from '../model-graph/issues';
+import { defineNode, port, type ParamIssue } from './define';
 
 const params = z.object({
-  vocab_size: z.number().int().min(2).max(1_000_000).default(256).describe('token ids the model can read and predict'),
   context_length: z.number().int().min(1).max(65_536).default(64).describe('longest sequence the model sees (T)'),
-  d_model: z.number().int().min(1).max(16_384).default(128).describe('width of the residual stream (C)'),
-  n_layers: z.number().int().min(1).max(256).default(2).describe('transformer blocks'),
-  n_heads: z.number().int().min(1).max(256).default(4).describe('attention (query) heads; must divide d_model unless head_dim is set'),
-  d_ff: z.number().int().min(1).max(65_536).default(512).describe('hidden width of the feed-forward layer'),
-  rope_theta: z.number().positive().max(1e9).default(10_000).describe('RoPE base frequency'),
-  norm: z.enum(['rmsnorm', 'layernorm']).default('rmsnorm').describe('normalisation layer'),
-  ffn: z.enum(FFN_KINDS).default('swiglu').describe('feed-forward type: swiglu, gelu (tanh) or relu2 (squared ReLU)'),
-  tie_embeddings: z.boolean().default(true).describe('share the token embedding with the output layer'),
-  positions: z.enum(POSITIONS_KINDS).default('rope').describe('how the model knows token order: rope, learned (a wpe table) or none'),
-  n_kv_heads: z.number().int().min(1).max(256).optional().describe('key/value heads, dividing n_heads: fewer is GQA, 1 is MQA; unset = n_heads'),
-  head_dim: z.number().int().min(1).max(4096).optional().describe('width of one attention head; unset = d_model / n_heads'),
-  qk_norm: z.boolean().default(false).describe('RMSNorm on every query and key head before RoPE'),
-  norm_placement: z.enum(NORM_PLACEMENTS).default('pre').describe('block norms before attention and FFN (pre), after the residual add (post), or none'),
-  norm_learnable: z.boolean().default(true).describe('norms carry a learned gain (and LayerNorm a bias)'),
-  final_norm: z.boolean().default(true).describe('normalise the last hidden state before the output layer'),
+  graph: InnerGraph.default(() => modelGraphFromFlat({})).describe('the model inside: open the block to edit it'),
 });
 
-type ModelParams = z.infer<typeof params>;
+export type ModelNodeParams = z.infer<typeof params>;
 
-/** The engine's GptConfig for a model node's params. */
-export function gptConfig(p: ModelParams): GptConfig {
-  return {
-    vocabSize: p.vocab_size, contextLength: p.context_length, dModel: p.d_model, nLayers: p.n_layers,
-    nHeads: p.n_heads, dFF: p.d_ff, ropeTheta: p.rope_theta, norm: p.norm, ffn: p.ffn, tieEmbeddings: p.tie_embeddings,
-    positions: p.positions, qkNorm: p.qk_norm, normPlacement: p.norm_placement, normLearnable: p.norm_learnable, finalNorm: p.final_norm,
-    ...(p.n_kv_heads !== undefined ? { nKvHeads: p.n_kv_heads } : {}),
-    ...(p.head_dim !== undefined ? { headDim: p.head_dim } : {}),
-  };
+/** What a model node compiles to: the config when its graph is sound, and the problems inside. */
+export interface ModelConfigResult {
+  config?: GptConfig;
+  issues: ModelIssue[];
+  /** The model in flat names (d_model, n_layers, ...) when it compiles. */
+  summary?: ModelSummary;
 }
+
+const compiled = new WeakMap<object, ModelConfigResult>();
 
 /**
- * A model node's params for a GptConfig (the inverse of gptConfig; normEps has no param and
- * keeps its default). Unset optional fields stay unset.
- * @example
- *   modelNodeParams({ ...cfg, nKvHeads: 2 }).n_kv_heads; // 2
+ * The one way to read a model node: its GptConfig (from the subgraph), or why there is none.
+ * Params of any format are accepted (flat format-1/2 params are read as their migrated graph).
+ * @example modelConfigOf(plan.nodes.find((n) => n.kind === 'model')!).summary?.d_model // 128
  */
-export function modelNodeParams(c: GptConfig): Partial<ModelParams> {
-  const out: Partial<ModelParams> = {
-    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
-    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings,
-    positions: c.positions, n_kv_heads: c.nKvHeads, head_dim: c.headDim, qk_norm: c.qkNorm, norm_placement: c.normPlacement,
-    norm_learnable: c.normLearnable, final_norm: c.finalNorm,
-  };
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as Partial<ModelParams>;
+export function modelConfigOf(node: { params: Record<string, unknown> }): ModelConfigResult {
+  const cached = compiled.get(node.params);
+  if (cached) return cached;
+  const p = (node.params.graph ? node.params : migrateFlatModelParams(node.params)) as ModelParams;
+  const parsed = params.safeParse(p);
+  let result: ModelConfigResult;
+  if (!parsed.success) {
+    result = { issues: parsed.error.issues.map((i) => ({ code: 'invalid-param', field: i.path.map(String).join('.'), message: i.message })) };
+  } else {
+    const out: ModelCompilation = compileModelGraph(parsed.data.graph, parsed.data.context_length);
+    result = out.config ? { config: out.config, issues: [], summary: modelSummary(out.config) } : { issues: out.issues };
+  }
+  compiled.set(node.params, result);
+  return result;
 }
 
-const FIELD_NAMES: Record<keyof GptConfig, string> = {
-  vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n_layers', nHeads: 'n_heads',
-  dFF: 'd_ff', ropeTheta: 'rope_theta', norm: 'norm', ffn: 'ffn', tieEmbeddings: 'tie_embeddings', normEps: 'norm_eps',
-  positions: 'positions', nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', normPlacement: 'norm_placement',
-  normLearnable: 'norm_learnable', finalNorm: 'final_norm',
-};
+/** The engine's GptConfig for a model node's (valid) params; throws on a graph the compiler refuses. */
+export function gptConfig(p: Record<string, unknown>): GptConfig {
+  const { config, issues } = modelConfigOf({ params: p });
+  if (!config) throw new Error(`the model does not compile: ${issues.map((i) => `${i.innerNodeId ?? 'model'}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('; ')}`);
+  return config;
+}
+
+/** An inner problem as a problem of the block: field `<innerId>.<param>`. */
+function asParamIssue(issue: ModelIssue): ParamIssue {
+  const field = [issue.innerNodeId, issue.field].filter(Boolean).join('.');
+  return { field, message: issue.message, code: issue.code, ...(issue.innerNodeId ? { innerNodeId: issue.innerNodeId } : {}) };
+}
 
 export const model = defineNode({
   kind: 'model',
   title: 'GPT model',
   category: 'model',
-  description: 'A decoder-only transformer: token ids in, next-token logits out.',
-  version: 1,
+  description: 'A decoder-only transformer: token ids in, next-token logits out. Open it to see and edit its layers.',
+  version: 2,
+  // Version 1 held the flat params (d_model, n_layers, ...); version 2 holds the subgraph.
+  migrate: (old, from) => (from < 2 && !old.graph ? migrateFlatModelParams(old) : old),
   inputs: { x: port('Tokens', 'x') },
   outputs: { logits: port('Logits', 'logits'), model: port('Model', 'model') },
   params,
-  summary: ['d_model', 'n_layers', 'n_heads', 'vocab_size'],
+  summary: ['context_length'],
+  composite: { has: hasModelField, set: setModelField, values: modelFieldValues },
+  facts: (p) => {
+    const s = modelConfigOf({ params: p }).summary;
+    return s ? { d_model: s.d_model, n_layers: s.n_layers, n_heads: s.n_heads, vocab_size: s.vocab_size } : {};
+  },
   check(p, ctx) {
-    // The engine speaks camelCase; users see the params' snake_case names.
-    const snake = (text: string) => text.replace(/\b(vocabSize|contextLength|dModel|nLayers|nHeads|dFF|ropeTheta|tieEmbeddings|normEps|nKvHeads|headDim|qkNorm|normPlacement|normLearnable|finalNorm)\b/g,
-      (name) => FIELD_NAMES[name as keyof GptConfig]);
-    const issues = validateGptConfig(gptConfig(p)).map((i) => ({ field: FIELD_NAMES[i.field] ?? String(i.field), message: snake(i.message) }));
+    const issues = modelConfigOf({ params: p }).issues.map(asParamIssue);
     const feeder = ctx.upstream('x');
     const T = feeder?.params.context_length;
     if (typeof T === 'number' && T > p.context_length) {
@@ -83,3 +88,28 @@ export const model = defineNode({
     return issues;
   },
 });
+
+/**
+ * One number of a model node's compiled config in the flat names; NaN when the model does not compile.
+ * @example modelNumber(modelNode, 'd_model') // 128
+ */
+export function modelNumber(node: { params: Record<string, unknown> }, key: keyof ModelSummary): number {
+  return Number(modelConfigOf(node).summary?.[key] ?? NaN);
+}
+
+/**
+ * The format-2 flat params (vocab_size, d_model, ..., the variant fields) for a GptConfig: what a
+ * format-2 document spells and the migration reads (normEps has no param and keeps its default).
+ * Unset optional fields stay unset.
+ * @example
+ *   modelNodeParams({ ...cfg, nKvHeads: 2 }).n_kv_heads; // 2
+ */
+export function modelNodeParams(c: Partial<GptConfig>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
+    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings,
+    positions: c.positions, n_kv_heads: c.nKvHeads, head_dim: c.headDim, qk_norm: c.qkNorm, norm_placement: c.normPlacement,
+    norm_learnable: c.normLearnable, final_norm: c.finalNorm,
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}

@@ -67,7 +67,7 @@ test('params reject values outside their bounds', () => {
   assert.equal(registry.get('get_batch')!.params.safeParse({ batch_size: 0 }).success, false);
   assert.equal(registry.get('clip')!.params.safeParse({ max_norm: -1 }).success, false);
   assert.equal(registry.get('optimizer')!.params.safeParse({ beta2: 1 }).success, false);
-  assert.equal(registry.get('model')!.params.safeParse({ norm: 'batchnorm' }).success, false);
+  assert.equal(registry.get('model')!.params.safeParse({ context_length: 0 }).success, false);
   assert.equal(registry.get('scheduler')!.params.safeParse({ kind: 'wsd', decay_fraction: 0.3 }).success, true);
 });
 

@@ -82,6 +82,7 @@ function filledParams(node: PipelineNode, registry: Registry): Record<string, un
   const def = registry.get(node.type);
   const params = node.params ?? {};
   if (!def || (node.version !== undefined && node.version !== def.version)) return params;
+  if (def.composite) return def.composite.values(params);
   const parsed = def.params.safeParse(params);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   // Invalid params still compare field by field against defaults, so only the bad field differs.

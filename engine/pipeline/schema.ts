@@ -4,18 +4,18 @@ import { z } from 'zod';
 import { SweepDefinition } from './sweep-definition';
 
 /** The version written by this build. Older documents are upgraded by `migratePipeline`. */
-export const PIPELINE_VERSION = 2;
+export const PIPELINE_VERSION = 3;
 
-const Id = z
+export const NodeId = z
   .string()
   .min(1, 'must not be empty')
   .max(64, 'must be at most 64 characters')
   .regex(/^[A-Za-z0-9_.#:>-]+$/, 'may contain only letters, digits and _ . # : > -');
 
-const Position = z.object({ x: z.number().finite(), y: z.number().finite() });
+export const Position = z.object({ x: z.number().finite(), y: z.number().finite() });
 
 export const PipelineNode = z.object({
-  id: Id,
+  id: NodeId,
   /** The node kind, e.g. `get_batch`. */
   type: z.string().min(1).max(64),
   /** Version of the kind's params this node was saved with (see NodeDefinition.migrate). */
@@ -26,11 +26,11 @@ export const PipelineNode = z.object({
 export type PipelineNode = z.infer<typeof PipelineNode>;
 
 export const PipelineEdge = z.object({
-  id: Id,
-  source: Id,
+  id: NodeId,
+  source: NodeId,
   /** Output port name on the source node. */
   sourceHandle: z.string().min(1).max(64),
-  target: Id,
+  target: NodeId,
   /** Input port name on the target node. */
   targetHandle: z.string().min(1).max(64),
 });
@@ -38,7 +38,7 @@ export type PipelineEdge = z.infer<typeof PipelineEdge>;
 
 /** A markdown note on the canvas. */
 export const PipelineNote = z.object({
-  id: Id,
+  id: NodeId,
   text: z.string().max(20_000),
   position: Position,
   width: z.number().positive().max(4000).optional(),
@@ -47,9 +47,9 @@ export const PipelineNote = z.object({
 
 /** A named frame around some nodes. */
 export const PipelineGroup = z.object({
-  id: Id,
+  id: NodeId,
   title: z.string().max(200),
-  nodeIds: z.array(Id).max(1000),
+  nodeIds: z.array(NodeId).max(1000),
   color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
 });
 

@@ -1,11 +1,12 @@
 // Which model fields change the parameter shapes between two pipelines: what a fork may not edit,
 // since it starts from the parent's weights. The server refuses such a fork (server/runs/fork.ts)
 // and the studio marks the fields before Run (lib/fork-draft.ts), both with this function.
+import type { GptConfig } from '../model/config';
 import { gptParamSpecs } from '../model/param-specs';
-import { gptConfig } from '../nodes/model';
-import { registry } from '../nodes';
+import { FLAT_NAME, modelConfigChanges } from '../model-graph/fields';
+import { modelConfigOf } from '../nodes/model';
 
-/** One model field whose new value gives the weights other names or shapes. */
+/** One model field (in the flat names: d_model, n_layers, ...) whose new value gives the weights other names or shapes. */
 export interface ShapeChange {
   nodeId: string;
   field: string;
@@ -19,25 +20,18 @@ interface NodeLike {
   params?: Record<string, unknown>;
 }
 
-type ModelParams = Parameters<typeof gptConfig>[0];
-
-/** The model's params with defaults filled in, or undefined when they do not parse (the compiler says why). */
-function modelParams(params: Record<string, unknown> | undefined): ModelParams | undefined {
-  const parsed = registry.get('model')?.params.safeParse(params ?? {});
-  return parsed?.success ? (parsed.data as ModelParams) : undefined;
-}
-
 /** The weights' names and shapes as one comparable string. */
-function shapesOf(params: ModelParams): string {
-  return gptParamSpecs(gptConfig(params)).map((s) => `${s.name}:${s.shape.join('x')}`).join(' ');
+function shapesOf(config: GptConfig): string {
+  return gptParamSpecs(config).map((s) => `${s.name}:${s.shape.join('x')}`).join(' ');
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const KEY_OF = Object.fromEntries(Object.entries(FLAT_NAME).map(([key, flat]) => [flat, key])) as Record<string, keyof GptConfig>;
 
 /**
  * The fields of each model in `after` that change its weights' shapes against the same model (by
- * id, else the only one) in `before`. A field is named when changing it alone changes the shapes;
- * when only the changes together do (rare), every changed field is named.
+ * id, else the only one) in `before`, whichever format either side was saved in (flat params or the
+ * subgraph). A field is named when changing it alone changes the shapes; when only the changes
+ * together do (rare), every changed field is named.
  * @example modelShapeChanges(parent, { nodes: [{ id: 'model', type: 'model', params: { d_model: 64 } }] })
  *   // [{ nodeId: 'model', field: 'd_model', old: 32, new: 64 }]
  */
@@ -47,11 +41,11 @@ export function modelShapeChanges(before: { nodes: readonly NodeLike[] }, after:
   for (const node of after.nodes.filter((n) => n.type === 'model')) {
     const was = models.find((n) => n.id === node.id) ?? (models.length === 1 ? models[0] : undefined);
     if (!was) continue;
-    const [old, now] = [modelParams(was.params), modelParams(node.params)];
+    const [old, now] = [modelConfigOf({ params: was.params ?? {} }).config, modelConfigOf({ params: node.params ?? {} }).config];
     if (!old || !now || shapesOf(old) === shapesOf(now)) continue;
-    const changed = (Object.keys(now) as (keyof ModelParams)[]).filter((field) => !same(old[field], now[field]));
-    const alone = changed.filter((field) => shapesOf({ ...old, [field]: now[field] }) !== shapesOf(old));
-    for (const field of alone.length ? alone : changed) changes.push({ nodeId: node.id, field, old: old[field], new: now[field] });
+    const changed = modelConfigChanges(old, now);
+    const alone = changed.filter(({ field }) => KEY_OF[field] && shapesOf({ ...old, [KEY_OF[field]]: now[KEY_OF[field]] }) !== shapesOf(old));
+    for (const { field, old: a, new: b } of alone.length ? alone : changed) changes.push({ nodeId: node.id, field, old: a, new: b });
   }
   return changes;
 }

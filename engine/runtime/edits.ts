@@ -64,7 +64,9 @@ export function checkEdit(plan: Plan, request: EditRequest, stepsDone: number, r
   const kind = nodeId === TRAINING_NODE ? TRAINING_NODE : plan.pipeline.nodes.find((n) => n.id === nodeId)?.type;
   if (!kind) return refuse(400, [{ nodeId, message: `no node ${JSON.stringify(nodeId)} in this run's pipeline` }]);
   const known = kind === TRAINING_NODE ? ['steps', 'seed'] : Object.keys(registry.get(kind)?.params.shape ?? {});
-  const unknown = fields.filter((f) => !known.includes(f));
+  const composite = kind === TRAINING_NODE ? undefined : registry.get(kind)?.composite;
+  const own = plan.pipeline.nodes.find((n) => n.id === nodeId)?.params ?? {};
+  const unknown = fields.filter((f) => !known.includes(f) && !composite?.has(own, f));
   if (unknown.length) return refuse(400, unknown.map((field) => ({ nodeId, field, message: `${kind} has no param ${JSON.stringify(field)}` })));
   const hot = hotFields(kind, registry);
   const locked = fields.filter((f) => !hot.includes(f));

@@ -98,12 +98,12 @@ test('ranges: linear and log, exact at both ends, to 3 significant digits', () =
 });
 
 test('format version 2: a version-1 document migrates, and a saved sweep is part of the document', () => {
-  assert.equal(PIPELINE_VERSION, 2);
+  assert.equal(PIPELINE_VERSION, 3);
   const v1 = { ...smoke, version: 1 };
   const migrated = migratePipeline(v1);
   assert.ok(migrated.ok);
   assert.equal(migrated.from, 1);
-  assert.equal(migrated.doc.version, 2);
+  assert.equal(migrated.doc.version, 3);
   const parsed = Pipeline.parse(migrated.doc);
   assert.equal(parsed.sweep, undefined);
   assert.deepEqual(parsed.nodes.map((n) => n.id), smoke.nodes.map((n: { id: string }) => n.id));

@@ -64,7 +64,7 @@ export function expandSweep(pipeline: unknown, axes: readonly SweepAxis[], regis
   const errors = checkAxes(doc, axes, registry);
   if (errors.length) return { ok: false, errors };
 
-  const points = grid(axes).map((values) => ({ values: pointValues(axes, values), pipeline: withValues(doc, axes, values) }));
+  const points = grid(axes).map((values) => ({ values: pointValues(axes, values), pipeline: withValues(doc, axes, values, registry) }));
   for (const point of points) {
     const compiled = compile(point.pipeline, registry);
     if (compiled.ok) continue;
@@ -99,7 +99,9 @@ function checkAxes(doc: Record<string, unknown>, axes: readonly SweepAxis[], reg
     }
     const def = registry.get(String(node.type));
     const shape = def ? (def.params as unknown as { shape?: Record<string, unknown> }).shape : undefined;
-    if (shape && !(axis.field in shape)) at(`${def!.kind} has no param "${axis.field}"`);
+    const params = ((node as { params?: Record<string, unknown> }).params ?? {});
+    const known = def?.composite ? def.composite.has(params, axis.field) : !shape || axis.field in shape;
+    if (!known) at(`${def!.kind} has no param "${axis.field}"`);
     const feeder = edges.find((e) => e.target === axis.nodeId && e.targetHandle === axis.field);
     if (feeder) at(`${axisKey(axis)} is not used: its input port "${axis.field}" is fed by ${feeder.source}; sweep that node's field instead`);
   }
@@ -121,15 +123,16 @@ function pointValues(axes: readonly SweepAxis[], values: SweepValue[]): Record<s
 }
 
 /** A copy of the document with each axis's field set to its value. */
-function withValues(doc: Record<string, unknown>, axes: readonly SweepAxis[], values: SweepValue[]): Record<string, unknown> {
-  const copy = structuredClone(doc) as { training?: Record<string, unknown>; nodes: { id: string; params?: Record<string, unknown> }[] };
+function withValues(doc: Record<string, unknown>, axes: readonly SweepAxis[], values: SweepValue[], registry: Registry): Record<string, unknown> {
+  const copy = structuredClone(doc) as { training?: Record<string, unknown>; nodes: { id: string; type: string; params?: Record<string, unknown> }[] };
   axes.forEach((axis, i) => {
     if (axis.nodeId === TRAINING_NODE) {
       copy.training = { ...(copy.training ?? {}), [axis.field]: values[i] };
       return;
     }
     const node = copy.nodes.find((n) => n.id === axis.nodeId)!;
-    node.params = { ...(node.params ?? {}), [axis.field]: values[i] };
+    const composite = registry.get(node.type)?.composite;
+    node.params = composite ? composite.set(node.params ?? {}, axis.field, values[i]) : { ...(node.params ?? {}), [axis.field]: values[i] };
   });
   return copy as Record<string, unknown>;
 }

@@ -47,6 +47,10 @@ export function documentSlice(set: SetState, get: GetState, k: Kernel, initial: 
       return id;
     },
 
+    setParams(nodeId, params, merge) {
+      k.commit(edits.replaceParams(get().doc, nodeId, params), merge);
+    },
+
     setParam(nodeId, key, value) {
       k.commit(edits.setParam(get().doc, nodeId, key, value), `param:${nodeId}:${key}`);
     },

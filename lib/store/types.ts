@@ -40,6 +40,8 @@ export interface DocumentSlice {
   addNode(kind: string, position: XY): string;
   addNote(position: XY, text?: string): string;
   setParam(nodeId: string, key: string, value: unknown): void;
+  /** Replaces a node's params (an edit inside the model block); `merge` joins edits of one gesture into one undo step. */
+  setParams(nodeId: string, params: Record<string, unknown>, merge?: string): void;
   renameNode(from: string, to: string): string | null;
   setMeta(patch: Partial<Pipeline['meta']>): void;
   setTraining(patch: Partial<Pipeline['training']>): void;
@@ -86,6 +88,11 @@ export interface UiSlice {
   notices: Notice[];
   panel: RightPanel;
   helpOpen: boolean;
+  /** The model block opened on the canvas (its subgraph shown instead of the pipeline), and the inner block selected. */
+  modelView: { modelId: string; selected: string | null } | null;
+  openModel(modelId: string): void;
+  closeModel(): void;
+  selectInner(id: string | null): void;
   setDiagnostics(diagnostics: Diagnostic[]): void;
   setPanel(panel: RightPanel): void;
   setHelpOpen(open: boolean): void;

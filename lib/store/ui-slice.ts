@@ -9,6 +9,19 @@ export function uiSlice(set: SetState, _get: GetState, k: Kernel): UiSlice {
     notices: [],
     panel: 'inspector',
     helpOpen: false,
+    modelView: null,
+
+    openModel(modelId) {
+      set({ modelView: { modelId, selected: null }, panel: 'inspector', view: { nonce: k.nextNonce(), kind: 'fit' } });
+    },
+
+    closeModel() {
+      set({ modelView: null, view: { nonce: k.nextNonce(), kind: 'fit' } });
+    },
+
+    selectInner(id) {
+      set((s) => (s.modelView ? { modelView: { ...s.modelView, selected: id }, ...(id ? { panel: 'inspector' as const } : {}) } : {}));
+    },
 
     setDiagnostics(diagnostics) {
       set({ diagnostics });

@@ -75,7 +75,8 @@ export function beforeBody(req: IncomingMessage, check: () => void): void {
 /** The compiler's errors as a reply's `errors`, addressed to nodes, edges and fields. */
 export function compileErrors(diagnostics: Diagnostic[]) {
   return diagnostics.filter((d) => d.severity === 'error').map((d) => ({
-    ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}), ...(d.field ? { field: d.field } : {}), code: d.code, message: d.message,
+    ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}), ...(d.field ? { field: d.field } : {}),
+    ...(d.innerNodeId ? { innerNodeId: d.innerNodeId } : {}), code: d.code, message: d.message,
   }));
 }
 

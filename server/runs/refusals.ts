@@ -7,6 +7,8 @@ export interface SubmitError {
   nodeId?: string;
   edgeId?: string;
   field?: string;
+  /** A problem inside the model block: the inner node (field is `<innerId>.<param>`). */
+  innerNodeId?: string;
   code?: string;
   message: string;
 }

@@ -66,7 +66,7 @@ export async function checkSubmission(submission: Submission, executor: ServerEx
       error: 'the pipeline has errors',
       errors: compiled.diagnostics.filter((d) => d.severity === 'error').map((d) => ({
         ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}),
-        ...(d.field ? { field: d.field } : {}), code: d.code, message: d.message,
+        ...(d.field ? { field: d.field } : {}), ...(d.innerNodeId ? { innerNodeId: d.innerNodeId } : {}), code: d.code, message: d.message,
       })),
     };
   }

@@ -11,7 +11,7 @@
 import { ByteTokenizer } from '../../data/tokenize/byte';
 import type { Tokenizer } from '../../data/tokenize/tokenizer';
 import { type GptConfig, resolveGptConfig } from '../../model/config';
-import { gptConfig } from '../../nodes/model';
+import { gptConfig, modelConfigOf, modelNumber } from '../../nodes/model';
 import { optimizer as optimizerNode, type OptimizerParams } from '../../nodes/optimizer';
 import { scheduler as schedulerNode, type ScheduleParams } from '../../nodes/scheduler';
 import type { Plan, PlanNode } from '../../plan';
@@ -213,7 +213,7 @@ export function checkExportable(plan: Plan): ExportIssue[] {
   if (sampleNode?.inputs.data) expectInput(issues, sampleNode, 'data', dataset, ['train', 'valid'], 'samples decode with the dataset\'s tokenizer');
   const logNode = k('log');
   if (logNode) expectInput(issues, logNode, 'loss', backward, ['loss'], 'the step\'s mean loss');
-  const modelT = Number(model.params.context_length);
+  const modelT = modelNumber(model, 'context_length');
   if (Number(getBatch.params.context_length) > modelT) {
     issues.push({ nodeId: getBatch.id, field: 'context_length', message: `(${getBatch.params.context_length}) exceeds the model's context_length (${modelT})` });
   }
@@ -270,6 +270,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     ? { train: `${EXPORT_DATA_DIR}/train_ids.npy`, valid: `${EXPORT_DATA_DIR}/valid_ids.npy` }
     : { train: str(dataset, 'train_path'), valid: str(dataset, 'valid_path') });
 
+  const m = modelConfigOf(model).summary!; // a plan's model compiles
   let sampleConfig: TorchConfig['sample'] = null;
   if (sample) {
     // The engine decodes with the dataset's tokenizer only when sample.data is connected.
@@ -277,7 +278,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     const prompt = str(sample, 'prompt');
     const encoded = Array.from(tokenizer.encode(prompt));
     const promptIds = encoded.length ? encoded : [0]; // an empty prompt starts from token 0, as in the engine
-    const vocab = num(model, 'vocab_size');
+    const vocab = m.vocab_size;
     const tooBig = promptIds.find((id) => id >= vocab);
     if (tooBig !== undefined) {
       throw new TorchExportError([{ nodeId: sample.id, field: 'prompt', message: `token ${tooBig} is outside the model's vocabulary (${vocab})` }]);
@@ -310,7 +311,7 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     eval: evalNode
       ? {
         node_id: evalNode.id, split: split(evalNode.inputs.data.port), every: num(evalNode, 'every'), batches: num(evalNode, 'batches'),
-        batch_size: num(evalNode, 'batch_size'), context_length: num(evalNode, 'context_length') || num(model, 'context_length'),
+        batch_size: num(evalNode, 'batch_size'), context_length: num(evalNode, 'context_length') || m.context_length,
         seed: num(evalNode, 'seed'), after_update: afterUpdate(evalNode),
       }
       : null,

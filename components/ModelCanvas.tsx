@@ -1,0 +1,101 @@
+// The canvas inside a model block: its subgraph drawn with the same blocks as the pipeline
+// (the repeated transformer block as a frame "× N"), wires checked by the engine's port rule,
+// params edited in the inspector, and a breadcrumb back to the pipeline.
+import {
+  Background, BackgroundVariant, Controls, ReactFlow,
+  type Connection, type Edge, type EdgeChange, type FitViewOptions, type IsValidConnection, type NodeChange, type NodeTypes,
+} from '@xyflow/react';
+import { useMemo } from 'react';
+import {
+  connectInner, innerConnectionProblem, innerFlowEdges, innerFlowNodes, innerProblems, moveInner, removeInnerEdges, type InnerFlowNode,
+} from '../lib/model-view';
+import { studio, useStudio } from '../lib/store';
+/** Room above the graph for the breadcrumb. */
+const FIT_PADDING: FitViewOptions['padding'] = { top: '56px', bottom: '16px', left: '48px', right: '16px' };
+import { BlockNode } from './BlockNode';
+import { ModelViewContext } from './model-view-context';
+import { useTheme } from './theme-mode';
+
+const nodeTypes: NodeTypes = { block: BlockNode };
+
+function modelParams(modelId: string) {
+  return studio.getState().doc.nodes.find((n) => n.id === modelId)?.params;
+}
+
+export function ModelCanvas({ modelId }: { modelId: string }) {
+  const model = useStudio((s) => s.doc.nodes.find((n) => n.id === modelId));
+  const selected = useStudio((s) => s.modelView?.selected ?? null);
+  const diagnostics = useStudio((s) => s.diagnostics);
+  const { theme } = useTheme();
+  const problems = useMemo(() => innerProblems(diagnostics, modelId), [diagnostics, modelId]);
+  const broken = useMemo(() => new Set(problems.filter((d) => ['type-mismatch', 'cycle', 'missing-residual'].includes(d.code)).map((d) => d.innerNodeId!)), [problems]);
+  const nodes = useMemo(() => (model ? innerFlowNodes(model, selected) : []), [model, selected]);
+  const edges = useMemo(() => (model ? innerFlowEdges(model, broken) : []), [model, broken]);
+  const context = useMemo(() => ({ modelId }), [modelId]);
+  if (!model) return null;
+
+  const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
+    const params = modelParams(modelId);
+    return !!params && !!c.sourceHandle && !!c.targetHandle &&
+      innerConnectionProblem(params, { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle }) === null;
+  };
+  const onConnect = (c: Connection) => {
+    const params = modelParams(modelId);
+    if (!params || !c.sourceHandle || !c.targetHandle) return;
+    const wire = { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle };
+    const problem = innerConnectionProblem(params, wire);
+    if (problem) studio.getState().notify(`Not connected: ${problem}.`, 'error');
+    else studio.getState().setParams(modelId, connectInner(params, wire));
+  };
+  const onNodesChange = (changes: NodeChange<InnerFlowNode>[]) => {
+    let params = modelParams(modelId);
+    for (const change of changes) {
+      if (!params) return;
+      if (change.type === 'position' && change.position) params = moveInner(params, change.id, change.position);
+      if (change.type === 'select' && change.selected) studio.getState().selectInner(change.id);
+    }
+    if (params && params !== modelParams(modelId)) studio.getState().setParams(modelId, params, `move:${modelId}`);
+  };
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    const removed = changes.flatMap((c) => (c.type === 'remove' ? [c.id] : []));
+    const params = modelParams(modelId);
+    if (removed.length && params) studio.getState().setParams(modelId, removeInnerEdges(params, removed));
+  };
+
+  return (
+    <div className="canvas model-canvas" data-testid="model-canvas">
+      <nav className="breadcrumb" data-testid="model-breadcrumb">
+        <button type="button" className="link" data-testid="model-back" onClick={() => studio.getState().closeModel()}>
+          ← Pipeline
+        </button>
+        <span className="muted">/</span>
+        <b>{modelId}</b>
+        <span className="muted small">
+          {problems.length ? `${problems.length} problem${problems.length > 1 ? 's' : ''} inside` : 'the model inside: parameter names follow the block ids'}
+        </span>
+      </nav>
+      <ModelViewContext.Provider value={context}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={onConnect}
+          isValidConnection={isValidConnection}
+          onPaneClick={() => studio.getState().selectInner(null)}
+          deleteKeyCode={['Backspace', 'Delete']}
+          colorMode={theme}
+          fitView
+          fitViewOptions={{ padding: FIT_PADDING }}
+          minZoom={0.1}
+          maxZoom={2.5}
+          connectionRadius={24}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+          <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} />
+        </ReactFlow>
+      </ModelViewContext.Provider>
+    </div>
+  );
+}
