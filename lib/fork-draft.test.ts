@@ -1,3 +1,4 @@
+import { setModelField } from '../engine/model-graph/fields';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -15,7 +16,8 @@ const draft = (patch: Partial<ForkDraft> = {}): ForkDraft => ({ run: '0mx12bdyhk
 
 test('a changed d_model is an error on the model block, a changed lr is not', () => {
   const doc = smoke();
-  node(doc, 'model').params.d_model = 64;
+  const model = node(doc, 'model');
+  model.params = setModelField(model.params as Parameters<typeof setModelField>[0], 'd_model', 64);
   node(doc, 'scheduler').params.lr = 0.001;
   const found = forkDiagnostics(draft(), doc);
   assert.deepEqual(found.map((d) => [d.severity, d.nodeId, d.field]), [['error', 'model', 'd_model']]);

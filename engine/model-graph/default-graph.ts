@@ -1,5 +1,6 @@
 // The model subgraph equivalent to a version-1 `model` node's flat params (the v2 -> v3 pipeline
 // migration), and the default graph a new model block starts with.
+import { NORM_PLACEMENTS } from '../model/config';
 import type { PipelineEdge } from '../pipeline/schema';
 import { ROLE_IDS as R, type InnerGraph, type InnerNode } from './graph';
 
@@ -93,7 +94,9 @@ export function migrateFlatModelParams(params: Record<string, unknown>): Record<
   const flat: Flat = {};
   const rest: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
-    if ((FLAT_MODEL_FIELDS as readonly string[]).includes(key)) flat[key as keyof Flat] = value;
+    // A placement is wiring, held by no inner param: an unknown one stays on the block, where the compiler names it.
+    if (key === 'norm_placement' && !(NORM_PLACEMENTS as readonly unknown[]).includes(value)) rest[key] = value;
+    else if ((FLAT_MODEL_FIELDS as readonly string[]).includes(key)) flat[key as keyof Flat] = value;
     else rest[key] = value;
   }
   return { ...rest, ...written({ context_length: flat.context_length }), graph: modelGraphFromFlat(flat) };
