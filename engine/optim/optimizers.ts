@@ -7,7 +7,9 @@
 // flat across steps. Like torch, every param keeps its own step count: a param that gets no
 // gradient is skipped and its bias correction does not advance.
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Chained tensor methods (x.mul(y)): types here, registered at run time by the host (engine/{node,browser}/tfjs.ts).
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import type { OptimizerKind } from '../nodes/optimizer';
 import { fusedAdamUpdate, hasFusedAdamUpdate } from '../tf/ops/fusedAdamUpdate';
 
