@@ -10,7 +10,7 @@ import { recordEdits } from './edit-history';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { metaToJson, pruneCheckpoints, type CheckpointEntry, type CheckpointStore } from '../../engine/checkpoint/checkpoint-store';
-import { executorDefinition } from '../../engine/executors';
+import { executorDefinitionOf } from './executors/registry';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
 import { keepLastOf, placeBatch, type EventBatch } from './browser-batch';
@@ -213,7 +213,7 @@ async function storedAlready(checkpoints: CheckpointStore, checkpoint: CheckedCh
 
 function requireBrowser(record: RunRecord): void {
   const { id, executor } = record.status;
-  if (executorDefinition(executor).trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
+  if (executorDefinitionOf(executor)?.trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
 }
 
 function requireRecording(record: RunRecord): void {
@@ -223,5 +223,5 @@ function requireRecording(record: RunRecord): void {
 
 /** A browser run its tab is training (as far as the server knows). */
 export function isRecording(status: RunStatus): boolean {
-  return executorDefinition(status.executor).trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
+  return executorDefinitionOf(status.executor)?.trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
 }
