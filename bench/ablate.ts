@@ -5,8 +5,8 @@
 // is the stable estimate; rounds are interleaved so drift in load hits all variants alike.
 // Usage: node --import tsx bench/ablate.ts [--config R] [--steps 12] [--rounds 2] [--backend wasm]
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
 import type { RunEvent } from '../engine/events';

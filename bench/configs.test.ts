@@ -1,5 +1,6 @@
 // The bench configs compile to valid pipelines whose models have the stated sizes, and the FLOP
 // count follows its formula (checked by hand for R).
+import '../engine/node/tfjs'; // tfjs-core and its cpu backend, as Node sets them up
 import { test } from 'node:test';
 import { modelNumber } from '../engine/nodes/model';
 import assert from 'node:assert/strict';

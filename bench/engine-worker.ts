@@ -7,7 +7,7 @@
 // Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5 [--eval-batches 10]
 //        node --import tsx bench/engine-worker.ts --peak --backend wasm   # fp32 matmul GFLOP/s on that backend
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
 import type { RunEvent } from '../engine/events';

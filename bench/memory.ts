@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../engine/compiler/compile';
 import { DEFAULT_PYTHON } from '../engine/node/torch-launch';
 import { TORCH_SOURCES } from '../engine/export/torch/export';

@@ -1,5 +1,6 @@
 // Telling runs apart: the resume note, hyperparameters from the trained pipeline, and what
 // differs from the template.
+import '../engine/node/tfjs'; // tfjs-core and its cpu backend, as Node sets them up
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setModelField } from '../engine/model-graph/fields';

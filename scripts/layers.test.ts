@@ -19,10 +19,10 @@ function write(files: Record<string, string>): void {
   }
 }
 
-/** dependency-cruiser with the repo's rules over `folders` of the scratch tree: the rules broken. */
-function brokenRules(folders: string[]): string[] {
+/** dependency-cruiser with the repo's rules (`config`) over `folders` of the scratch tree: the rules broken. */
+function brokenRules(folders: string[], config = '.dependency-cruiser.cjs'): string[] {
   const result = spawnSync(join(ROOT, 'node_modules/.bin/depcruise'),
-    ['--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json', ...folders], { cwd: tree, encoding: 'utf8' });
+    ['--config', join(ROOT, config), '--output-type', 'json', ...folders], { cwd: tree, encoding: 'utf8' });
   const report = JSON.parse(result.stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
   return report.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
 }
@@ -54,6 +54,17 @@ write({
   'engine/model/generate.ts': "import type { Gpt } from './gpt';\nexport const generate = (model: Gpt) => model;\n",
   'engine/uses-process.ts': 'export const home = process.env.HOME;\n',
   'engine/uses-document.ts': 'export const title = document.title;\n',
+  // What the studio's pages load, however many imports away (.dependency-cruiser.pages.cjs): each
+  // component below imports only what the direct rules allow (definitions, types), yet reaches more.
+  'engine/nodes/model.ts': "import { Gpt } from '../model/gpt';\nexport const model = { kind: 'model', build: () => new Gpt() };\n",
+  'engine/nodes/runnable.ts': "import { clipImplementation } from '../runtime/kinds/clip';\nexport const runnable = clipImplementation;\n",
+  'components/ModelBadge.tsx': "import { model } from '../engine/nodes/model';\nexport const ModelBadge = model;\n",
+  'components/Lazy.tsx': "import { runnable } from '../engine/nodes/runnable';\nexport default runnable;\n",
+  'components/TypesOnly.tsx': "import type { Gpt } from '../engine/model/gpt';\nexport const t = (g: Gpt) => g;\n",
+  'app/page.tsx': "import { ModelBadge } from '../components/ModelBadge';\nexport default ModelBadge;\n",
+  'app/runs/page.tsx': "export const lazy = () => import('../../components/Lazy');\n",
+  'app/compare/page.tsx': "import { t } from '../../components/TypesOnly';\nexport const worker = () => new Worker(new URL('../../engine/model/gpt.ts', import.meta.url));\nexport default t;\n",
+  'app/tensors/page.tsx': "import * as tf from '@tensorflow/tfjs-core';\nexport default tf;\n",
 });
 
 test('dependency-cruiser: the engine core imports no Node module, no adapter and no loop; the studio no server, Node or implementation', () => {
@@ -67,6 +78,23 @@ test('dependency-cruiser: the engine core imports no Node module, no adapter and
     'ui-no-node: components/Panel.tsx -> server/api.ts',
     'ui-no-node: lib/files.ts -> engine/node/reads-files.ts',
   ]);
+});
+
+test('dependency-cruiser: no page reaches tfjs, a node-kind implementation or the GPT, through any chain of imports or import()', () => {
+  // The badge reaches gpt.ts through a node definition; Lazy comes through import(). A type-only
+  // import loads nothing, and the worker (new Worker(new URL(...))) is no import: compare/page.tsx passes.
+  assert.deepEqual(brokenRules(['app'], '.dependency-cruiser.pages.cjs'), [
+    'pages-load-no-tfjs: app/page.tsx -> engine/model/gpt.ts',
+    'pages-load-no-tfjs: app/runs/page.tsx -> engine/runtime/kinds/clip.ts',
+    'pages-load-no-tfjs: app/tensors/page.tsx -> @tensorflow/tfjs-core',
+  ]);
+});
+
+test('eslint: the @tensorflow/tfjs bundle is not imported, tfjs-core is', () => {
+  write({ 'engine/uses-bundle.ts': "import * as tf from '@tensorflow/tfjs';\nimport * as core from '@tensorflow/tfjs-core';\nexport const both = [tf, core];\n" });
+  const result = spawnSync(join(ROOT, 'node_modules/.bin/eslint'), ['--config', join(ROOT, 'eslint.config.js'), '--format', 'json', 'engine/uses-bundle.ts'], { cwd: tree, encoding: 'utf8' });
+  const [file] = JSON.parse(result.stdout) as { messages: { line: number; ruleId: string }[] }[];
+  assert.deepEqual(file.messages.map((m) => `${m.line}: ${m.ruleId}`), ['1: no-restricted-imports']);
 });
 
 test('tsc: the engine has neither Node nor DOM globals; the server has Node but no DOM', () => {

@@ -1,5 +1,6 @@
 // npm run lint: the code rules (ESLint, eslint.config.js), the layers' import rules
-// (dependency-cruiser, .dependency-cruiser.cjs) and one type check per layer: the engine without
+// (dependency-cruiser: .dependency-cruiser.cjs, and .dependency-cruiser.pages.cjs for what the
+// studio's pages load however many imports away) and one type check per layer: the engine without
 // DOM or Node types, the server without DOM, the studio without Node (tsconfig.<layer>.json).
 // `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [eslint|layers|types]...
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,10 @@ export const LAYER_TSCONFIGS = ['tsconfig.engine.json', 'tsconfig.server.json', 
 
 const CHECKS: Record<string, [string, string[]][]> = {
   eslint: [[bin('eslint'), ['.']]],
-  layers: [[bin('depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...LAYER_FOLDERS]]],
+  layers: [
+    [bin('depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...LAYER_FOLDERS]],
+    [bin('depcruise'), ['--config', '.dependency-cruiser.pages.cjs', '--output-type', 'err', 'app']],
+  ],
   types: LAYER_TSCONFIGS.map((config) => [bin('tsc'), ['--noEmit', '-p', config]]),
 };
 

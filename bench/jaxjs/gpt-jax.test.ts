@@ -2,7 +2,7 @@
 // small config — the losses agree, so the study's speed comparison trains the same model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Gpt } from '../../engine/model/gpt';
 import type { GptConfig } from '../../engine/model/config';
 import { useBackend } from '../../engine/node/backend';

@@ -1,6 +1,6 @@
 // The study's inputs: config R (bench/configs.ts), the engine's initial weights for seed 0 and
 // batches of the bundled Brown corpus as bytes, windows drawn with the engine's Rng.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Gpt } from '../../engine/model/gpt';
 import { readBrownText } from '../../engine/node/corpus';
 import { useBackend } from '../../engine/node/backend';

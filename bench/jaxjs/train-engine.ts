@@ -1,5 +1,5 @@
 // Trains the study's inputs with the engine's GPT and AdamW on the active tfjs backend; Node or page.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy, Gpt } from '../../engine/model/gpt';
 import { createOptimizer } from '../../engine/optim/optimizers';
 import type { StudyInputs, StudyResult } from './study-inputs';

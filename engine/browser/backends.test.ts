@@ -1,9 +1,10 @@
 // Backend choice for browser runs, exercised in Node: WebGPU and WebGL are really unavailable here
 // (no navigator.gpu, no OffscreenCanvas), so 'auto' must fall through to wasm with both reasons.
 // The browser's own paths (WebGPU adapter, WebGL in a worker) are covered by e2e/browser-executor.e2e.ts.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backendOrder, softwareGpu, startBrowserBackend } from './backends';
 
 test('backendOrder: auto is the whole chain, a name starts it there', () => {

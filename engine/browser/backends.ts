@@ -4,11 +4,11 @@
 // unless it was asked for by name: WASM trains ~15× faster there (headless Chromium: 420 vs 25 tok/s).
 // Browser-safe; in Node (tests) WebGPU and WebGL are simply unavailable and wasm/cpu work.
 //
-// engine/tf/backend.ts's useBackend starts wasm and cpu here too. WebGPU is started directly:
-// useBackend('webgpu') loads @tensorflow/tfjs-backend-webgpu with a variable specifier (so Node
-// bundles need not carry it), which a browser cannot resolve; the literal import below lets the
-// bundler ship the package in the worker's chunk.
-import * as tf from '@tensorflow/tfjs';
+// engine/tf/backend.ts's useBackend starts wasm and cpu here too. WebGPU and WebGL are started
+// directly: useBackend('webgpu') loads @tensorflow/tfjs-backend-webgpu with a variable specifier
+// (so Node bundles need not carry it), which a browser cannot resolve; the literal imports below
+// let the bundler ship each package in a chunk of its own, downloaded when that backend is tried.
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, wasmThreadCount } from '../tf/backend';
 import {
   BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
@@ -156,6 +156,7 @@ const START: Record<BrowserBackendName, Starter> = {
   async webgl({ allowSoftware }) {
     const hasCanvas = typeof OffscreenCanvas !== 'undefined' || 'document' in globalThis; // worker or page
     if (!hasCanvas) throw new Error('no canvas to draw WebGL on here (no OffscreenCanvas)');
+    await import('@tensorflow/tfjs-backend-webgl');
     await activate('webgl');
     const renderer = webglRenderer();
     refuseSoftware('WebGL', softwareGpu({ renderer }), allowSoftware);

@@ -3,7 +3,7 @@
 // against WebGPU's limits, then runs the plan with browserIO and posts the same RunEvents as the
 // server, batched about every 100 ms. Nothing here touches the DOM, so it also runs in Node tests
 // (over a MessageChannel) on the wasm and cpu backends.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { compile } from '../compiler/compile';
 import type { EventSink, RunEvent } from '../events';
 import type { PendingSample } from '../runtime/ask';

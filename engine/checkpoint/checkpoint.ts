@@ -1,7 +1,7 @@
 // A run snapshot as files: tensors -> safetensors bytes, everything else -> JSON metadata.
 // Weights keep their model parameter names (wte, blocks.0.attn.wq, ...), so any executor, and
 // Python's safetensors or numpy, can read them; optimizer state is stored beside as optim.*.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointMeta, RunSnapshot } from '../runtime/types';
 import { decodeSafetensors, encodeSafetensors, f32Tensor, i32Tensor, toFloat32, toInt32, type StTensor } from './safetensors';
 

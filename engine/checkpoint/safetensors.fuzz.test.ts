@@ -1,7 +1,8 @@
 // Malformed checkpoints never crash, hang or allocate wildly: mutated files either decode into a
 // consistent set of tensors or throw SafetensorsError; a checkpoint for another model is refused
 // by name and shape.
-import * as tf from '@tensorflow/tfjs';
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
+import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

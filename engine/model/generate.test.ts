@@ -2,7 +2,7 @@
 // temperature honoured, context cropped to the model's window.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
 import { useBackend } from '../node/backend';
 import { generate, generateAsync, sampleFromLogits } from './generate';

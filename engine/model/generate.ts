@@ -1,6 +1,6 @@
 // Autoregressive sampling from a Gpt, for the `sample` node. Draws come from the portable Rng
 // (not tf.multinomial), so a seed gives the same text on every backend and in the PyTorch export.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
 import type { Gpt } from './gpt';
 

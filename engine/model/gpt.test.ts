@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../node/backend';
 import { checkModelCase, ids, loadCase, type ModelCase, TEST_BACKENDS } from './fixtures/reference';
 import { crossEntropy, Gpt, type GptConfig, gptParamSpecs } from './gpt';

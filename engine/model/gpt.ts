@@ -35,7 +35,7 @@
 //   Matrices draw normalArray(rng, size, std) filled row-major in their [in, out] layout (an
 //   nn.Linear weight [out, in] is the transpose); norm weights are 1 and biases 0 and draw nothing.
 //   std = 0.02, except wo and w2: 0.02 / sqrt(2 * nLayers) (GPT-2 residual scaling).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, Rng } from '../random';
 import { embedding } from '../tf/ops/embedding';
 import { type GptConfig, type ResolvedGptConfig, resolveGptConfig, validateGptConfig } from './config';

@@ -3,7 +3,7 @@
 // hand-written gradients (norms, GELU, SwiGLU, applyRope) live in engine/tf/ops and are
 // re-exported here.
 // The exact math (shared with the PyTorch exporter) is spelled out at the top of gpt.ts.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { geluTanh } from '../tf/ops/gelu';
 import { layerNorm, rmsNorm } from '../tf/ops/norms';
 import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';

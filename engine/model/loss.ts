@@ -3,7 +3,7 @@
 // Autodiff through logSoftmax + gather would take many more passes over the [N, V] logits, and
 // gather's gradient is not available on the wasm backend at all. On wasm and cpu the loss and
 // that gradient come out of one kernel (engine/tf/kernels/js/SoftmaxCrossEntropy.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../tf/customGrad';
 import { SoftmaxCrossEntropy, type SoftmaxCrossEntropyInputs } from '../tf/names';
 import { hasKernel } from '../tf/register';

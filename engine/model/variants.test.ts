@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../node/backend';
 import { assertClose, checkModelCase, decode, gradTol, type ModelCase, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
 import { AttentionTables, causalSelfAttention, ffn, Gpt, type GptConfig, gptParamSpecs } from './gpt';

@@ -14,7 +14,7 @@
 // On XNNPACK the floor was the matmuls: a step of R is ~1.4 GMAC (forward + backward) and XNNPACK
 // on wasm runs ~8.5-10 GMAC/s here. Wall time swings on a shared machine: compare the cpu= figure
 // (process CPU time per step).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
 import { useBackend, type BackendName } from './backend';
 import { crossEntropy, Gpt, type GptConfig } from '../model/gpt';

@@ -4,7 +4,7 @@
 // before: the thread count is read once, at the first initialisation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, Rng } from '../random';
 import { useBackend, wasmThreadCount } from './backend';
 

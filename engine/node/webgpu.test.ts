@@ -3,7 +3,7 @@
 // webgpu backend. Without one the last test is skipped, with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './backend';
 import { installNodeWebGpu, parseWebGpuOptions, webGpuAttempts } from './webgpu';
 

@@ -1,7 +1,8 @@
 // Clipping against torch.nn.utils.clip_grad_norm_ (fixtures/clip.json, from make_optim_fixtures.py).
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import fixtures from './fixtures/clip.json' with { type: 'json' };
 import { clipByGlobalNorm, globalNorm } from './clip';
 

@@ -6,7 +6,9 @@
 // dispose: the clipped grads and the norm. No value is read back to the CPU, so on WebGL the
 // step can keep queueing work; read `norm` when you log it.
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Chained tensor methods (x.mul(y)): types here, registered at run time by the host (engine/{node,browser}/tfjs.ts).
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 
 /** Result of clipByGlobalNorm; every tensor in it belongs to the caller. */
 export interface ClipResult {

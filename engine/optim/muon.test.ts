@@ -1,6 +1,6 @@
 // Muon against Keller Jordan's reference run in PyTorch (fixtures/muon.json, from make_muon.py):
 // params and state after every step, a checkpoint round-trip, its grouping, state slots and checks.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { optimizer as optimizerNode } from '../nodes/optimizer';

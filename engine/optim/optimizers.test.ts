@@ -1,8 +1,9 @@
 // Optimizers against torch.optim numbers (fixtures/optimizers.json, from make_optim_fixtures.py),
 // plus checkpoint round-trips, tensor-leak checks and the weight-decay grouping.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import fixtures from './fixtures/optimizers.json' with { type: 'json' };
 import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers';
 

@@ -8,7 +8,7 @@
 // flat across steps. Like torch, every param keeps its own step count: a param that gets no
 // gradient is skipped and its bias correction does not advance.
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { optimizer as optimizerNode } from '../nodes/optimizer';
 import type { SharedSetting } from './kinds/define';
 import { OPTIMIZER_KINDS, optimizerKind, paramDecay, type OptimizerKind } from './kinds';

@@ -1,6 +1,7 @@
 // Live edits: which fields are hot, what is refused (400/409), an edit applied between steps
 // changes the logged lr from the reported step on, and a resumed run replays the edit history so
 // it equals the uninterrupted edited run exactly.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';

@@ -1,5 +1,5 @@
 // The built nodes of one run: their runtimes, setup outputs, and what a checkpoint holds of them.
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { decodeCheckpointTensors, parseCheckpointMeta } from '../checkpoint/checkpoint';
 import type { RunEvent } from '../events';
 import type { Plan, PlanNode } from '../plan';

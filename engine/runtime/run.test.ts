@@ -1,6 +1,6 @@
 // Runtime: trains for real on a small synthetic corpus; resume equals the uninterrupted run;
 // tensor count stays flat; non-finite losses stop the run on the loss node.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';

@@ -4,7 +4,7 @@
 //   2. a non-finite loss or gradient norm stops the run before the optimizer can apply it
 //   3. the step is summarised and afterStep hooks run (log lines, checkpoints)
 //   4. the step's tensors are disposed; metrics are returned for the events
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RunEvent } from '../events';
 import type { PlanNode } from '../plan';
 import { PORT_TYPES } from '../ports';

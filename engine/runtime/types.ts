@@ -1,5 +1,5 @@
 // Interfaces between the runtime and node implementations.
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { RunEvent, StepData } from '../events';
 import type { EditRecord } from './edits';
 import type { RuntimeIO } from './io';

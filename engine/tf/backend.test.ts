@@ -1,8 +1,9 @@
 // useBackend switches tfjs backends by name and reports the one in use.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './backend';
 
 test('useBackend starts wasm and cpu and returns the active backend', async () => {

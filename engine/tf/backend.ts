@@ -3,7 +3,7 @@
 // what is used and a missing optional package fails here with a clear message. Host extras
 // (Node: OpenBLAS matmuls, wasm threads, WebGPU on Dawn) are plugged in with setBackendHost by
 // engine/node/backend.ts, so this file imports nothing host-specific.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ensureKernelsRegistered } from './register';
 import { setNativeGemm, type NativeGemm } from './nativeGemm';
 import { installWebGpuKernelFixes } from './webgpuKernelFixes';
@@ -96,8 +96,11 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
       throw new Error("backend 'webgpu': no WebGPU here (navigator.gpu is missing), so tfjs-backend-webgpu did not register");
     }
     if (name === 'webgpu') installWebGpuKernelFixes(); // tfjs-webgpu's AddN is wrong past 7 inputs
+  } else if (name === 'webgl') {
+    await import('@tensorflow/tfjs-backend-webgl'); // loaded when chosen, so a bundle ships it apart
+  } else if (name === 'cpu') {
+    await import('@tensorflow/tfjs-backend-cpu');
   }
-  // cpu and webgl are registered by the @tensorflow/tfjs bundle itself.
   let ok: boolean;
   try {
     ok = await tf.setBackend(name);
@@ -106,6 +109,10 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     restore?.();
   }
   if (!ok) throw new Error(`tfjs could not initialise the '${name}' backend (now using '${tf.getBackend()}')`);
+  if (!tf.getGradient('Add')) {
+    // tfjs-core registers no gradients by itself; each host does (engine/node/tfjs.ts, engine/browser/tfjs.ts).
+    throw new Error('tfjs has no gradients registered here: import engine/node/tfjs.ts (Node) or engine/browser/tfjs.ts (a browser worker) first');
+  }
   ensureKernelsRegistered(); // the engine's kernels, and the overrides the backend package just replaced
   if (name === 'cpu') {
     // The cpu backend prints a "install tfjs-node" banner on first use in Node; we chose cpu on purpose.

@@ -3,7 +3,7 @@
 // It also runs each gradFunc inside tf.tidy: tfjs calls a custom gradient outside any tidy of its
 // own, so without one every temporary of every backward step (transposed operands, partial
 // products) would stay alive until the whole backward pass ends.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** What a custom-gradient body returns: the value and how to map dy to one gradient per input. */
 export interface CustomGradResult {

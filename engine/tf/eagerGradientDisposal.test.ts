@@ -4,7 +4,7 @@
 // a tensor used twice, multi-output ops), and nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../node/backend';
 import { customGrad } from './customGrad';
 import { installEagerGradientDisposal } from './eagerGradientDisposal';

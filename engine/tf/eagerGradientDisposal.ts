@@ -14,7 +14,7 @@
 // seed gradient, and everything during higher-order gradients (gradientDepth > 0).
 // Relies on tfjs-core 4.22 internals (Engine.addTapeNode, state.activeTape, state.gradientDepth,
 // the static Engine.nextTensorId); eagerGradientDisposal.test.ts pins the behaviour.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 type Thunks = Record<string, () => tf.Tensor>;
 

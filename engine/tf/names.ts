@@ -1,5 +1,5 @@
 // Names, inputs and attributes of the engine's custom tfjs kernels (tfjs's own layout: names, ops, kernels, grads, register).
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * Batched matmul [batch, M, K] @ [batch, K, N] -> [batch, M, N] (no transposes, no broadcasting),

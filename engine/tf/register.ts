@@ -2,8 +2,8 @@
 // names, ops, kernels, grads, register). Ops call ensureKernelsRegistered() before their first
 // runKernel, so importing an op is enough. Gradients call kernels (runKernel.ts), not ops, so no
 // import runs from here back through an op to this file.
-import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { installEagerGradientDisposal } from './eagerGradientDisposal';
 import { batchMatMulLoopedGradConfig } from './grads/BatchMatMulLooped_grad';
 import { swapMiddleAxesGradConfig } from './grads/SwapMiddleAxes_grad';

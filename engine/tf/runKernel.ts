@@ -1,6 +1,6 @@
 // tf.engine().runKernel with the engine's own input and attribute types. A leaf module: ops, kernels
 // and gradients call it without importing register.ts, so no import runs back to the registration.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Runs kernel `name` on the active backend.

@@ -3,7 +3,7 @@
 // more inputs than the device's storage-buffer limit, the fixed one sums them, and frees its partial sums.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../node/backend';
 import { installNodeWebGpu } from '../node/webgpu';
 import { installWebGpuKernelFixes } from './webgpuKernelFixes';

@@ -8,8 +8,8 @@
 // Concat kernel already splits its inputs the same way; this does it for AddN: sum chunks of at
 // most (limit - 1) inputs, then sum the partial sums.
 // TODO: move to engine/tf/kernels/webgpu/ + register.ts so Node's --backend webgpu gets it too.
-import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The part of tfjs-backend-webgpu's WebGPUBackend used here. */
 interface WebGpuBackendLike {

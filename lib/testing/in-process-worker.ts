@@ -1,6 +1,7 @@
 // For tests of the page side of browser runs in Node: the real worker host (engine/browser/host.ts)
 // on the far end of a MessageChannel stands in for the Web Worker (same structured cloning and
 // transfers), so lib/browser-executor.ts runs unchanged.
+import '../../engine/node/tfjs'; // tfjs-core with its gradients, as Node sets it up (the Web Worker imports engine/browser/tfjs.ts)
 import { BrowserRunHost } from '../../engine/browser/host';
 import type { FromWorker, ToWorker } from '../../engine/browser/protocol';
 import type { WorkerLike } from '../browser-executor';

@@ -2,13 +2,13 @@
 // status, and pause, resume or stop it.
 import { HttpError, readJsonBody, sendJson } from '../http';
 import { invalidRequest, type ApiArea } from './route';
-import { SubmitBody } from './submit-body';
+import { submitBody } from './submit-body';
 
 export const runRoutes: ApiArea = ({ manager, options, runOr404 }) => [
   { method: 'GET', path: /^\/api\/runs$/, handle: (_req, res) => sendJson(res, 200, { runs: manager.list() }) },
   {
     method: 'POST', path: /^\/api\/runs$/, handle: async (req, res) => {
-      const body = SubmitBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
+      const body = submitBody().safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
       const result = await manager.submit(body.data);
       if ('errors' in result) throw new HttpError(400, result.error, { errors: result.errors, ...result.details });

@@ -2,18 +2,18 @@
 // for the others, naming the executors that take them, and the defaults are filled in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SubmitBody } from './submit-body';
+import { submitBody } from './submit-body';
 
 const pipeline = { version: 1, nodes: [], edges: [] };
 
 /** The refusals of a body, as `field: message`. */
 function refusals(body: Record<string, unknown>): string[] {
-  const parsed = SubmitBody.safeParse({ pipeline, ...body });
+  const parsed = submitBody().safeParse({ pipeline, ...body });
   return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 }
 
 test('a body without executor is a node run; each executor takes its own fields', () => {
-  const parsed = SubmitBody.parse({ pipeline, steps: 3 });
+  const parsed = submitBody().parse({ pipeline, steps: 3 });
   assert.equal(parsed.executor, 'node');
   assert.deepEqual(refusals({ executor: 'node', backend: 'tensorflow', resume: { upload: 'x' } }), []);
   assert.deepEqual(refusals({ executor: 'torch', torch: { nproc: 2, device: 'cuda' }, resume: { run: 'r', checkpoint: 'c' } }), []);

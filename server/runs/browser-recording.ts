@@ -13,7 +13,7 @@ import { recordEdits } from './edit-history';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { metaToJson, pruneCheckpoints, type CheckpointEntry, type CheckpointStore } from '../../engine/checkpoint/checkpoint-store';
-import { executorDefinition } from '../../engine/executors';
+import { executorDefinitionOf } from './executors/registry';
 import { directoryCheckpointStore } from '../../engine/node/checkpoint-dir';
 import type { Plan } from '../../engine/plan';
 import { keepLastOf, placeBatch, type EventBatch } from './browser-batch';
@@ -236,7 +236,7 @@ async function storedAlready(checkpoints: CheckpointStore, checkpoint: CheckedCh
 
 function requireBrowser(record: RunRecord): void {
   const { id, executor } = record.status;
-  if (executorDefinition(executor).trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
+  if (executorDefinitionOf(executor)?.trainsIn !== 'tab') throw new RunActionError(409, `run ${id} is a ${executor} run: only a browser run takes events and checkpoints from its tab`);
 }
 
 /** A run its tab may post to: recording, interrupted (the tab was out of touch) or a sweep's point waiting for it. */
@@ -247,10 +247,10 @@ function requireRecording(record: RunRecord): void {
 
 /** A point of a browser sweep that waits for its turn in the tab that launched the sweep. */
 export function awaitsTab(status: RunStatus): boolean {
-  return executorDefinition(status.executor).trainsIn === 'tab' && status.state === 'queued';
+  return executorDefinitionOf(status.executor)?.trainsIn === 'tab' && status.state === 'queued';
 }
 
 /** A browser run its tab is training (as far as the server knows). */
 export function isRecording(status: RunStatus): boolean {
-  return executorDefinition(status.executor).trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
+  return executorDefinitionOf(status.executor)?.trainsIn === 'tab' && (status.state === 'running' || status.state === 'paused');
 }

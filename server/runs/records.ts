@@ -2,7 +2,7 @@
 // backend, last checkpoint), and how each change reaches status.json and the status listeners (the
 // `runs` broadcast): a state change at once, progress at most once per PROGRESS_MS.
 import type { RunEvent } from '../../engine/events';
-import { executorDefinition } from '../../engine/executors';
+import { executorDefinitionOf } from './executors/registry';
 import type { ActiveRun } from './execution';
 import { RunActionError } from './refusals';
 import { isCheckpointName } from './resume-point';
@@ -106,7 +106,7 @@ export function observe(status: RunStatus, event: RunEvent): void {
       status.totalSteps = event.data.totalSteps;
       status.step = event.step;
       // torch-cpu, torch-cudax8: what train.py found; webgpu, wasm: what the tab started.
-      if (executorDefinition(status.executor).statusBackend === 'started') status.backend = event.data.backend;
+      if (executorDefinitionOf(status.executor)?.statusBackend === 'started') status.backend = event.data.backend;
       break;
     case 'step':
       status.step = event.step;

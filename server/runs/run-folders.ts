@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { RunEvent } from '../../engine/events';
-import { EXECUTOR_NAMES } from '../../engine/executors';
+import { executorDefinitionOf } from './executors/registry';
 import { writeFileAtomic } from '../../engine/node/atomic-file';
 import { isRunId } from './ids';
 import { TorchDevice } from './messages';
@@ -30,7 +30,7 @@ export const RunStatus = z.object({
    * browser: a Web Worker in a browser tab, which posts the run's events and checkpoints here
    * (engine/executors.ts names them).
    */
-  executor: z.enum(EXECUTOR_NAMES),
+  executor: z.string().refine((name) => executorDefinitionOf(name) !== undefined, { message: 'names no executor of this server' }),
   /**
    * node: the tfjs backend asked for (wasm, cpu, tensorflow); torch: torch-cpu, torch-cuda,
    * torch-cudax4 (device x processes); browser: the one asked for (auto, webgpu, …), then the one

@@ -3,7 +3,6 @@
 // continue in it (resume-source.ts), and its estimated memory fits the server's budget
 // (memory-budget.ts). A refused submission creates nothing.
 import { compile } from '../../engine/compiler/compile';
-import type { ExecutorName } from '../../engine/executors';
 import type { Plan } from '../../engine/plan';
 import type { ExecutorServer, ServerExecutor } from './executors/executor';
 import { checkRunMemory } from './memory-budget';
@@ -17,7 +16,7 @@ export interface Submission {
    * node (default): tfjs in a worker thread; torch: the PyTorch export in a python process;
    * browser: recorded only, a tab trains it and posts its events (no worker starts).
    */
-  executor?: ExecutorName;
+  executor?: string;
   /** Overrides training.steps. */
   steps?: number;
   /** node runs: the tfjs backend; browser runs: the backend the tab starts with. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loopPipeline, maxRelDiff, readJsonl, trainBoth, writeTokenData, type LoopOptions } from './test-support';
+import { loopPipeline, maxRelDiff, readJsonl, runEngine, runTrainPy, trainBoth, writeTokenData, type LoopOptions, type StepLine } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-parity-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 // Adam's update of one param, shared by adam, adamw and muon's AdamW params: torch.optim.Adam(W)'s
 // denom = sqrt(v) / sqrt(1 - beta2^t) + eps; p -= lr / (1 - beta1^t) * m / denom. Where the backend
 // has it (wasm, cpu) one fused kernel does the whole update (engine/tf/ops/fusedAdamUpdate.ts).
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamUpdate, hasFusedAdamUpdate } from '../../tf/ops/fusedAdamUpdate';
 import type { Slots } from './define';
 

@@ -1,6 +1,6 @@
 // How an optimizer kind updates one tfjs param (its definition, without tfjs: ../kinds/<kind>.ts).
 // engine/optim/optimizers.ts owns the state and the loop over params and calls these inside tf.tidy.
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerParams } from '../../nodes/optimizer';
 import type { ParamInfo } from '../kinds/define';
 

@@ -1,7 +1,7 @@
 // muon's update (definition and sources: ../kinds/muon.ts). Hidden matrices: Nesterov momentum,
 // orthogonalised by Keller Jordan's quintic Newton–Schulz iteration (in float32; modded-nanogpt runs
 // it in bfloat16), scaled by √max(1, fan_out / fan_in); everything else: AdamW with its own settings.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { isHiddenMatrix, muonScale } from '../kinds/muon';
 import { adamStep } from './adam-step';
 import type { OptimizerUpdate } from './define';

@@ -1,5 +1,5 @@
 // backward: how the node runs (its ports and params: engine/nodes/backward.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { backward } from '../../nodes/backward';
 import { implementNode } from '../../nodes/define';
 import type { GradientPass } from '../types';

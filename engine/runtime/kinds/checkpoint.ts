@@ -1,5 +1,5 @@
 // checkpoint: how the node runs (its ports and params: engine/nodes/checkpoint.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { encodeCheckpoint } from '../../checkpoint/checkpoint';
 import { checkpointName, pruneCheckpoints } from '../../checkpoint/checkpoint-store';
 import { checkpoint } from '../../nodes/checkpoint';

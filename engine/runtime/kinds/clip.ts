@@ -1,5 +1,5 @@
 // clip: how the node runs (its ports and params: engine/nodes/clip.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { clip } from '../../nodes/clip';
 import { implementNode } from '../../nodes/define';
 import { clipByGlobalNorm } from '../../optim/clip';

@@ -2,9 +2,10 @@
 // Rng(seed), the same as the straightforward loop (one batch read, computed and read back at a
 // time) to 1e-6, whether the windows come from its cache or from the file; every evaluation
 // sees the same windows; no tensors are left behind.
+import '../../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Batch } from '../../data/batch';
 import { memorySource } from '../../data/byte-source';
 import { encodeNpy, NpyTokenReader } from '../../data/npy';

@@ -2,7 +2,7 @@
 // costs about a third of a training step; what used to come on top of that was per-batch overhead:
 // K batches of B sequential window reads and one read-back per batch. The windows are now read once
 // (concurrently) and kept, and the losses are read back together.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Batch, readBatch } from '../../data/batch';
 import type { NpyTokenReader } from '../../data/npy';
 import { crossEntropy, type Gpt } from '../../model/gpt';

@@ -1,5 +1,5 @@
 // get_batch: how the node runs (its ports and params: engine/nodes/get_batch.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { readBatch, type Batch } from '../../data/batch';
 import { implementNode } from '../../nodes/define';
 import { get_batch } from '../../nodes/get_batch';

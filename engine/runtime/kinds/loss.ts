@@ -1,5 +1,5 @@
 // loss: how the node runs (its ports and params: engine/nodes/loss.ts).
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../../model/gpt';
 import { implementNode } from '../../nodes/define';
 import { loss } from '../../nodes/loss';

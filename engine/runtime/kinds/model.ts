@@ -1,5 +1,5 @@
 // model: how the node runs (its ports and params: engine/nodes/model.ts).
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Gpt } from '../../model/gpt';
 import { implementNode } from '../../nodes/define';
 import { gptConfig, model } from '../../nodes/model';

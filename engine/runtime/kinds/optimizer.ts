@@ -1,6 +1,6 @@
 // optimizer: how the node runs (its ports and params: engine/nodes/optimizer.ts; its kinds:
 // engine/optim/kinds/, their updates engine/optim/updates/).
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Gpt } from '../../model/gpt';
 import { implementNode } from '../../nodes/define';
 import { optimizer, type OptimizerParams } from '../../nodes/optimizer';

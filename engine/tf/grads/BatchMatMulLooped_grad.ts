@@ -1,8 +1,8 @@
 // Gradient of BatchMatMulLooped: dA = dY @ B^T and dB = A^T @ dY, with explicit transposes so both
 // products stay untransposed. The forward kernel ran, so this backend has BatchMatMulLooped and
 // TransposeLast2 (both wasm); the gradient calls them directly, not through the ops.
-import type * as tf from '@tensorflow/tfjs';
-import type { GradConfig } from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig } from '@tensorflow/tfjs-core';
 import { BatchMatMulLooped, TransposeLast2 } from '../names';
 import { runKernel } from '../runKernel';
 

@@ -1,6 +1,6 @@
 // Gradient of SwapMiddleAxes: swapping the middle axes back, on the kernel the forward pass ran.
-import type * as tf from '@tensorflow/tfjs';
-import type { GradConfig } from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig } from '@tensorflow/tfjs-core';
 import { SwapMiddleAxes } from '../names';
 import { runKernel } from '../runKernel';
 

@@ -6,7 +6,7 @@
 // on wasm a kernel can also have a SIMD128 path (def.wasmSimd, running engine/tf/simd/kernels.ts
 // on the heap in place), and the scalar loop only covers the shapes that path does not take.
 // GPU backends have no such kernel; the ops fall back to their composed form there.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { instantiateSimdKernels, type SimdExports } from '../simd/kernels';
 
 export type HostArray = Float32Array | Int32Array;

@@ -1,7 +1,7 @@
 // Batched matmul that takes the backend's fast 2D path for every batch entry (see names.ts).
 // On wasm it runs the BatchMatMulLooped kernel; backends without that kernel use tf.matMul,
 // which is already fast there.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BatchMatMulLooped, type BatchMatMulLoopedInputs } from '../names';
 import { nativeGemmFor } from '../nativeGemm';
 import { ensureKernelsRegistered } from '../register';

@@ -2,7 +2,7 @@
 // wasm, against tf.gather and a one-hot matmul reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../node/backend';
 import { GatherRows } from '../names';
 import { embedding } from './embedding';

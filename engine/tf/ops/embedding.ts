@@ -4,7 +4,7 @@
 // register, so training through tf.gather fails there. The gradient of a row lookup is a
 // scatter-add of the output gradient into the table's rows; tf.scatterND sums duplicate indices
 // (checked on cpu and wasm in embedding.test.ts), which is exactly what repeated tokens need.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import { GatherRows, type GatherRowsInputs } from '../names';
 import { ensureKernelsRegistered } from '../register';

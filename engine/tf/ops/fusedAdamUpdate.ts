@@ -1,6 +1,6 @@
 // Adam/AdamW update of one parameter in a single kernel where the backend has it (wasm, cpu;
 // see kernels/js/FusedAdamUpdate.ts).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { FusedAdamUpdate, type FusedAdamUpdateAttrs, type FusedAdamUpdateInputs } from '../names';
 import { ensureKernelsRegistered } from '../register';
 

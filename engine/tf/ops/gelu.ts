@@ -4,7 +4,7 @@
 // scalar libm loops (~10x slower than XNNPACK's vectorised Sigmoid), and autodiff through the
 // textbook formula takes ~3x more passes over the [N, F] hidden state than the closed form below.
 // On wasm and cpu each direction is one kernel (kernels/js/Activations.ts) that keeps only x.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import { GeluBackward, GeluForward, type GeluInputs } from '../names';
 import { hasKernel } from '../register';

@@ -2,7 +2,7 @@
 // wasm, plus a numeric (finite-difference) gradient check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Rng, normalArray } from '../../random';
 import { useBackend } from '../../node/backend';
 import { batchMatMulLooped } from './batchMatMulLooped';

@@ -5,7 +5,7 @@
 // Batched inputs (attention) go through batchMatMulLooped, which keeps them on XNNPACK too.
 // No backend-specific code here, so this is a tf.customGrad rather than a kernel. Where the wasm backend
 // has a native GEMM (nativeGemm.ts), transposes are free and plain tf.matMul is used instead.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import { nativeGemmFor } from '../nativeGemm';
 import { batchMatMulLooped } from './batchMatMulLooped';

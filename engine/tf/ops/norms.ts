@@ -7,7 +7,7 @@
 // only the row statistics for the backward pass; the composed form below is what GPU backends run.
 // References: Ba et al., "Layer Normalization" (2016); Zhang & Sennrich, "Root Mean Square Layer
 // Normalization" (2019).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import {
   LayerNormBackward, type LayerNormBackwardInputs, LayerNormForward, type LayerNormForwardInputs, type NormAttrs,

@@ -5,7 +5,7 @@
 // split + concat each cost ~10x a small XNNPACK matmul by P. P is symmetric (an involution),
 // so the backward pass is dx = dy * cos + (dy * sinSigned) @ P, with nothing saved.
 // On wasm and cpu both directions are one kernel (kernels/js/Rope.ts) for x of shape [B, T, H, hs].
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import { Rope, type RopeAttrs, type RopeInputs } from '../names';
 import { hasKernel } from '../register';

@@ -1,6 +1,6 @@
 // Swapping the two middle axes of a rank-4 tensor: one fast kernel on wasm and cpu
 // (kernels/js/SwapMiddleAxes.ts), tf.transpose(x, [0, 2, 1, 3]) elsewhere.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { SwapMiddleAxes, type SwapMiddleAxesInputs } from '../names';
 import { hasKernel } from '../register';
 import { runKernel } from '../runKernel';

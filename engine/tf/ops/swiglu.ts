@@ -1,7 +1,7 @@
 // SwiGLU gate silu(gate) * up with a hand-written gradient: one sigmoid pass forward and a short
 // closed form backward, instead of autodiff through sigmoid and two products.
 // On wasm and cpu each direction is one kernel (kernels/js/Activations.ts) that keeps only the inputs.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import { SwigluBackward, SwigluForward, type SwigluInputs } from '../names';
 import { hasKernel } from '../register';

@@ -1,6 +1,6 @@
 // Swapping the last two axes, as a fast copy on wasm and cpu (kernels/js/TransposeLast2.ts) and
 // tf.transpose elsewhere. Used by the matmul gradients, which transpose an operand per product.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { TransposeLast2, type TransposeLast2Inputs } from '../names';
 import { hasKernel } from '../register';
 import { runKernel } from '../runKernel';

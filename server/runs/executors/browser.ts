@@ -22,3 +22,5 @@ export const browserExecutor: ServerExecutor = {
 
   resumesOn: { executor: 'node', backend: 'wasm' },
 };
+
+export default browserExecutor;

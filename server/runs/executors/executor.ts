@@ -1,10 +1,10 @@
 // What an executor is to the server: its shared definition (engine/executors.ts) extended with
 // the request fields it takes, the checks a submission for it passes, how it starts a run (the
 // Execution it returns pauses, resumes, stops and takes edits), and what GET /api/executors
-// reports of it. index.ts lists them.
+// reports of it. index.ts loads the shipped ones, registry.ts keeps them.
 import type { z } from 'zod';
 import type { TorchInfo } from '../../../engine/node/torch-launch';
-import type { ExecutorDefinition, ExecutorName } from '../../../engine/executors';
+import type { ExecutorDefinition } from '../../../engine/executors';
 import type { Plan } from '../../../engine/plan';
 import type { Execution } from '../execution';
 import type { WorkerMessage } from '../messages';
@@ -66,7 +66,6 @@ export interface RunChannel {
 }
 
 export interface ServerExecutor extends ExecutorDefinition {
-  name: ExecutorName;
   request: ExecutorRequest;
   /**
    * Checks a compiled submission for this executor (a refusal creates nothing) and says what the
@@ -83,7 +82,7 @@ export interface ServerExecutor extends ExecutorDefinition {
   /** A run the last server left running: ends what it left behind (a torch run's processes). */
   recover?(status: RunStatus, runDir: string): void;
   /** The stopped or interrupted run continues on this executor instead (a browser run, on the server). */
-  resumesOn?: { executor: ExecutorName; backend: string };
+  resumesOn?: { executor: string; backend: string };
   /** Its entry in GET /api/executors; an executor without one is not listed. */
   report?(server: ExecutorServer): Promise<Record<string, unknown>>;
 }

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EXECUTOR_DEFINITIONS, EXECUTOR_NAMES } from '../../../engine/executors';
-import { EXECUTORS, executorFor } from './index';
+import { executorFor, registerExecutor, serverExecutors } from './index';
 
 test('one server executor per shared name, under its own name, with the shared label', () => {
-  assert.deepEqual(Object.keys(EXECUTORS), EXECUTOR_NAMES);
+  assert.deepEqual(serverExecutors().map((e) => e.name), EXECUTOR_NAMES);
   for (const definition of EXECUTOR_DEFINITIONS) {
     const executor = executorFor(definition.name);
     assert.equal(executor.name, definition.name);
@@ -18,7 +18,7 @@ test('one server executor per shared name, under its own name, with the shared l
 });
 
 test('executors trained on the server start runs; a tab\'s run continues on one that does', () => {
-  for (const executor of Object.values(EXECUTORS)) {
+  for (const executor of serverExecutors()) {
     if (executor.trainsIn === 'server') assert.equal(typeof executor.start, 'function', executor.name);
     else {
       assert.equal(executor.start, undefined, executor.name);
@@ -28,4 +28,12 @@ test('executors trained on the server start runs; a tab\'s run continues on one 
       assert.ok(next.request.backend?.safeParse(executor.resumesOn.backend).success, `${next.name} starts ${executor.resumesOn.backend}`);
     }
   }
+});
+
+test('registerExecutor refuses a taken name, a name that is no plain word, and a server executor that cannot start', () => {
+  const node = executorFor('node');
+  assert.throws(() => registerExecutor(node), /executor "node" is registered already/);
+  assert.throws(() => registerExecutor({ ...node, name: 'My Executor' }), /executor name "My Executor": use lowercase letters/);
+  assert.throws(() => registerExecutor({ ...node, name: 'idle', start: undefined }), /executor "idle" trains on the server but has no start\(\)/);
+  assert.throws(() => executorFor('idle'), /no executor "idle" on this server \(it has node, torch, browser\)/);
 });

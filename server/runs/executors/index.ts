@@ -1,25 +1,28 @@
-// The executors this server knows, one file each; the submission schema, the run statuses, the
-// run manager and GET /api/executors read them from here. Their names and labels, which the studio
-// needs too, are in engine/executors.ts.
-import { DEFAULT_EXECUTOR, type ExecutorName } from '../../../engine/executors';
-import { browserExecutor } from './browser';
+// The executors this server knows. Each name in engine/executors.ts (the one list the studio
+// reads too) is served by the file of that name here, whose default export is its ServerExecutor;
+// so adding an executor is its line there and its file here. registry.ts keeps them, and
+// registerExecutor adds one at run time (a plug-in, or a test's scratch executor).
+import { EXECUTOR_DEFINITIONS, type ExecutorDefinition } from '../../../engine/executors';
 import type { ServerExecutor } from './executor';
-import { nodeExecutor } from './node';
-import { torchExecutor } from './torch';
+import { registerExecutor } from './registry';
 
 export type { ExecutorServer, RunChannel, ServerExecutor } from './executor';
+export { executorDefinitionOf, executorFor, registerExecutor, registryRevision, serverExecutors } from './registry';
 
-/** By name, in the order GET /api/executors lists them. */
-export const EXECUTORS = {
-  node: nodeExecutor,
-  torch: torchExecutor,
-  browser: browserExecutor,
-} as const satisfies Record<ExecutorName, ServerExecutor>;
-
-/**
- * The executor named `name` (the default when none is named).
- * @example executorFor('torch').request.settings // the `torch` field's schema
- */
-export function executorFor(name: ExecutorName = DEFAULT_EXECUTOR): ServerExecutor {
-  return EXECUTORS[name];
+/** Loads ./<name>.ts for a shipped executor and checks that it is the one its definition names. */
+async function loadShipped(definition: ExecutorDefinition): Promise<ServerExecutor> {
+  let file: { default?: ServerExecutor };
+  try {
+    file = (await import(`./${definition.name}.ts`)) as { default?: ServerExecutor };
+  } catch (err) {
+    throw new Error(`executor "${definition.name}" (engine/executors.ts) needs server/runs/executors/${definition.name}.ts: ${String(err)}`);
+  }
+  const executor = file.default;
+  if (executor?.name !== definition.name) {
+    throw new Error(`server/runs/executors/${definition.name}.ts must export default the executor named "${definition.name}"`);
+  }
+  return executor;
 }
+
+// In the engine list's order, which GET /api/executors keeps.
+for (const executor of await Promise.all(EXECUTOR_DEFINITIONS.map(loadShipped))) registerExecutor(executor);

@@ -77,3 +77,5 @@ function startWorker(start: Omit<WorkerStart, 'control'>, env: NodeJS.ProcessEnv
     },
   };
 }
+
+export default nodeExecutor;

@@ -70,3 +70,5 @@ export const torchExecutor: ServerExecutor = {
     return { ...(await server.torchInfo()), python: server.python };
   },
 };
+
+export default torchExecutor;

@@ -5,7 +5,7 @@
 // wasm: SIMD128 (simd/kernels.ts) when C % 4 == 0; cpu (and other C): scalar loops, sums in float64.
 // Forward + backward of [1024, 128]: wasm 3.1 -> 1.2 ms, cpu 104 -> 17 ms (bench/OPTIMIZATIONS.md).
 // Formulas: ops/norms.ts.
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { LayerNormBackward, LayerNormForward, type NormAttrs, RmsNormBackward, RmsNormForward } from '../../names';
 import { type HostArray, jsKernelConfigs, type JsKernelDef, type OutputSpec } from '../jsKernel';
 

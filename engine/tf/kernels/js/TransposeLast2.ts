@@ -3,7 +3,7 @@
 // wasm: SIMD128 4 x 4 tiles when both dims are multiples of 4 ([1024, 128]: 0.66 -> 0.14 ms;
 // 64 x [64, 64]: 0.32 -> 0.09 ms); cpu and other shapes: a cache-blocked scalar copy (cpu
 // [1024, 128]: 9.1 -> 0.4 ms; bench/OPTIMIZATIONS.md).
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { TransposeLast2 } from '../../names';
 import { type HostArray, jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 

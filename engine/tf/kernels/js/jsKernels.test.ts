@@ -5,7 +5,7 @@
 // agree. Plus finite-difference checks of the fused norm gradients and the kernels' input checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropy } from '../../../model/loss';
 import { normalArray, Rng } from '../../../random';
 import { useBackend } from '../../../node/backend';

@@ -7,7 +7,7 @@
 // unregistering also frees the XNNPACK operator cached on them. Nothing is copied.
 // Relies on BackendWasm internals (dataIdMap, dataIdNextNumber, wasm.tfjs.registerTensor,
 // wasm.tfjs.disposeData) of tfjs-backend-wasm 4.22; BatchMatMulLooped.test.ts pins the behaviour.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BatchMatMulLooped, type BatchMatMulLoopedInputs } from '../../names';
 
 /** The parts of BackendWasm this kernel uses (not exported by tfjs-backend-wasm's typings). */

@@ -4,7 +4,7 @@
 // (Debian: libopenblas0-pthread, which .ci/run installs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, Rng } from '../../../random';
 import { useBackend } from '../../../node/backend';
 import { nodeBlasUnavailableReason, openBlasCoreType } from '../../../node/blas';

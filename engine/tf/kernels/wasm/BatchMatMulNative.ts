@@ -3,7 +3,7 @@
 // The operands are float32 views of the wasm heap, so the GEMM reads and writes them in place;
 // transposes are GEMM flags (no copies), and each batch entry is one GEMM call. Broadcast batch
 // dims (one side has batch 1) reuse that side's single matrix, as tfjs does.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { nativeGemm } from '../../nativeGemm';
 
 /** The parts of BackendWasm this kernel uses. */

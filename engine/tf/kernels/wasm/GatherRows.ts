@@ -2,7 +2,7 @@
 // Why: the stock wasm GatherV2 kernel computes every element's source index separately and takes
 // ~5 ms to look up 1024 rows of 128 floats, about as long as a [1024,128]@[128,128] matmul.
 // Copying C contiguous floats per row with TypedArray.copyWithin takes ~0.05 ms.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { GatherRows, type GatherRowsInputs } from '../../names';
 
 /** The parts of BackendWasm this kernel uses (not exported by tfjs-backend-wasm's typings). */

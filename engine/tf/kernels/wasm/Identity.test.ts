@@ -2,7 +2,7 @@
 // source, and the buffer is freed once the last of them is disposed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../../../node/backend';
 import { ensureKernelsRegistered } from '../../register';
 import { identitySharedConfig } from './Identity';

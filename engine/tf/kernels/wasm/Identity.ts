@@ -4,7 +4,7 @@
 // of activations and weights per training step of the reference config. Tensors are immutable,
 // so a clone can share the buffer with a reference count, exactly as Reshape does on wasm and as
 // the cpu and webgl backends implement Identity.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The parts of BackendWasm this kernel uses. */
 interface WasmBackendInternals {
