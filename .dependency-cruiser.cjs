@@ -55,7 +55,11 @@ module.exports = {
       from: { path: UI, pathNot: TESTS },
       // The model's config and parameter list are plain data (no tfjs): the page counts parameters with them.
       // The optimizer kinds' definitions (engine/optim/kinds/) are too; their updates are not.
-      to: { path: '^engine/(runtime/kinds|model|optim|tf)/', pathNot: '^engine/model/(config|param-specs)\\.ts$|^engine/optim/kinds/', dependencyTypesNot: ['type-only'] },
+      to: {
+        path: '^engine/(runtime/kinds|model|optim|tf)/',
+        pathNot: '^engine/model/(config|param-specs)\\.ts$|^engine/optim/kinds/',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'definitions-no-tfjs',

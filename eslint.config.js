@@ -28,10 +28,13 @@ export default tseslint.config(
       '@typescript-eslint/no-duplicate-enum-values': 'error',
       '@typescript-eslint/prefer-as-const': 'error',
       // The @tensorflow/tfjs bundle drags in layers, converter and data, which nothing here uses.
-      'no-restricted-imports': ['error', {
-        paths: [{ name: '@tensorflow/tfjs', message: 'import @tensorflow/tfjs-core (and a backend package) instead of the @tensorflow/tfjs bundle' }],
-        patterns: [{ regex: '^@tensorflow/tfjs/', message: 'import from @tensorflow/tfjs-core instead of the @tensorflow/tfjs bundle' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@tensorflow/tfjs', message: 'import @tensorflow/tfjs-core (and a backend package) instead of the @tensorflow/tfjs bundle' }],
+          patterns: [{ regex: '^@tensorflow/tfjs/', message: 'import from @tensorflow/tfjs-core instead of the @tensorflow/tfjs bundle' }],
+        },
+      ],
     },
   },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },

@@ -14,13 +14,15 @@ const nextConfig = {
   // needs for its multi-threaded build (browser runs on WASM use several cores). Everything the
   // studio loads is same-origin, so require-corp blocks nothing it uses.
   async headers() {
-    return [{
-      source: '/:path*',
-      headers: [
-        { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
-        { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
-      ],
-    }];
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+          { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+        ],
+      },
+    ];
   },
 };
 

@@ -19,15 +19,24 @@ import { ensureKernelsRegistered } from '../engine/tf/register';
 import { benchConfig, benchPipeline } from './configs';
 
 const { values } = parseArgs({
-  options: { config: { type: 'string', default: 'R' }, steps: { type: 'string', default: '12' }, rounds: { type: 'string', default: '2' }, backend: { type: 'string', default: 'wasm' } },
+  options: {
+    config: { type: 'string', default: 'R' },
+    steps: { type: 'string', default: '12' },
+    rounds: { type: 'string', default: '2' },
+    backend: { type: 'string', default: 'wasm' },
+  },
 });
 const backendName = await useBackend(values.backend as BackendName);
 ensureKernelsRegistered();
 
 /** The stock wasm Identity copies; the engine's shares the buffer. This restores the copy. */
 const copyingIdentity: KernelConfig = {
-  kernelName: 'Identity', backendName: 'wasm',
-  kernelFunc: ((args: { inputs: { x: TensorInfo }; backend: { makeOutput(s: number[], d: string): TensorInfo; typedArrayFromHeap(t: TensorInfo): Float32Array } }) => {
+  kernelName: 'Identity',
+  backendName: 'wasm',
+  kernelFunc: ((args: {
+    inputs: { x: TensorInfo };
+    backend: { makeOutput(s: number[], d: string): TensorInfo; typedArrayFromHeap(t: TensorInfo): Float32Array };
+  }) => {
     const out = args.backend.makeOutput(args.inputs.x.shape, args.inputs.x.dtype);
     args.backend.typedArrayFromHeap(out).set(args.backend.typedArrayFromHeap(args.inputs.x));
     return out;
@@ -43,8 +52,18 @@ const GROUPS: Record<string, string[]> = {
   'without AdamW': [names.FusedAdamUpdate],
   'without transposes': [names.TransposeLast2, names.SwapMiddleAxes],
   'without shared Identity': ['Identity'],
-  'none of them': [names.LayerNormForward, names.RmsNormForward, names.GeluForward, names.SwigluForward, names.SoftmaxCrossEntropy,
-    names.Rope, names.FusedAdamUpdate, names.TransposeLast2, names.SwapMiddleAxes, 'Identity'],
+  'none of them': [
+    names.LayerNormForward,
+    names.RmsNormForward,
+    names.GeluForward,
+    names.SwigluForward,
+    names.SoftmaxCrossEntropy,
+    names.Rope,
+    names.FusedAdamUpdate,
+    names.TransposeLast2,
+    names.SwapMiddleAxes,
+    'Identity',
+  ],
 };
 
 const cfg = benchConfig(values.config!);
@@ -105,6 +124,10 @@ console.log(`${cfg.name} on ${backendName}: CPU ms per step over ${rounds} x ${p
 for (const v of variants) {
   const lo = quantile(times[v], 0);
   const m = quantile(times[v], 0.25);
-  console.log(`${v.padEnd(26)} ${lo.toFixed(1).padStart(7)} ${m.toFixed(1).padStart(7)} ms  ${Math.round((tokens * 1000) / m).toString().padStart(6)} tok/s (cpu)  ${m >= base ? '+' : ''}${(m - base).toFixed(1)} ms`);
+  console.log(
+    `${v.padEnd(26)} ${lo.toFixed(1).padStart(7)} ${m.toFixed(1).padStart(7)} ms  ${Math.round((tokens * 1000) / m)
+      .toString()
+      .padStart(6)} tok/s (cpu)  ${m >= base ? '+' : ''}${(m - base).toFixed(1)} ms`,
+  );
 }
 process.exit(0);

@@ -14,7 +14,10 @@ const pipeline = JSON.parse(readFileSync(values.pipeline!, 'utf8')) as Pipeline;
 const perStep: { tps: number; ms: number }[] = [];
 let detail = '';
 await trainPipeline({
-  pipeline, outDir: mkdtempSync(join(tmpdir(), 'bench-browser-node-')), backend: 'wasm', steps: Number(values.steps),
+  pipeline,
+  outDir: mkdtempSync(join(tmpdir(), 'bench-browser-node-')),
+  backend: 'wasm',
+  steps: Number(values.steps),
   sink: {
     emit(e) {
       if (e.type === 'run/started') detail = `wasm, matmuls on ${e.data.matmul ?? 'XNNPACK (PRETRAIN_BLAS=off)'}`;

@@ -28,8 +28,17 @@ export function benchBrowserPipeline(root: string, name: string): Pipeline {
     if (R && node.type === 'model') {
       const m = R.model;
       node.params = {
-        ...node.params, vocab_size: m.vocabSize, context_length: m.contextLength, d_model: m.dModel, n_layers: m.nLayers,
-        n_heads: m.nHeads, d_ff: m.dFF, rope_theta: m.ropeTheta, norm: m.norm, ffn: m.ffn, tie_embeddings: m.tieEmbeddings,
+        ...node.params,
+        vocab_size: m.vocabSize,
+        context_length: m.contextLength,
+        d_model: m.dModel,
+        n_layers: m.nLayers,
+        n_heads: m.nHeads,
+        d_ff: m.dFF,
+        rope_theta: m.ropeTheta,
+        norm: m.norm,
+        ffn: m.ffn,
+        tie_embeddings: m.tieEmbeddings,
       };
     }
   }

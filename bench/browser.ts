@@ -34,7 +34,10 @@ writeFileSync(pipelineFile, JSON.stringify(pipeline));
 function nodeRow(backend: string): Row {
   const env = backend === 'node-noblas' ? { ...process.env, PRETRAIN_BLAS: 'off' } : process.env;
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/browser-node-row.ts'), '--pipeline', pipelineFile, '--steps', String(steps)], {
-    env, encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 26,
+    env,
+    encoding: 'utf8',
+    cwd: ROOT,
+    maxBuffer: 1 << 26,
   });
   if (run.status !== 0) throw new Error(`${backend}: ${run.stderr.slice(-800)}`);
   return { executor: backend, ...JSON.parse(run.stdout.trim().split('\n').pop()!) };
@@ -63,10 +66,13 @@ try {
         [name, pipeline, steps, threads] as const,
       );
       await context.close();
-      if (report.result.status !== 'completed') throw new Error(`browser ${backend}: run ${report.result.status}: ${JSON.stringify(report.result).slice(0, 500)}`);
+      if (report.result.status !== 'completed')
+        throw new Error(`browser ${backend}: run ${report.result.status}: ${JSON.stringify(report.result).slice(0, 500)}`);
       rows.push({
-        executor: `browser ${report.backend?.name ?? backend}`, detail: report.backend?.detail ?? '',
-        tokensPerSec: median(timed(report.steps).map((s) => s.tokens_per_sec)), stepMs: median(timed(report.steps).map((s) => s.step_ms)),
+        executor: `browser ${report.backend?.name ?? backend}`,
+        detail: report.backend?.detail ?? '',
+        tokensPerSec: median(timed(report.steps).map((s) => s.tokens_per_sec)),
+        stepMs: median(timed(report.steps).map((s) => s.step_ms)),
       });
     }
     const r = rows.at(-1)!;

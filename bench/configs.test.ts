@@ -15,7 +15,17 @@ test('every bench config compiles to the standard loop with its model and batch'
     const model = result.plan.nodes.find((n) => n.kind === 'model')!;
     assert.equal(modelNumber(model, 'd_model'), cfg.model.dModel);
     assert.equal(result.plan.nodes.find((n) => n.kind === 'get_batch')!.params.batch_size, cfg.batch);
-    assert.deepEqual(result.plan.nodes.map((n) => n.kind).sort(), ['backward', 'clip', 'dataset', 'get_batch', 'log', 'loss', 'model', 'optimizer', 'scheduler']);
+    assert.deepEqual(result.plan.nodes.map((n) => n.kind).sort(), [
+      'backward',
+      'clip',
+      'dataset',
+      'get_batch',
+      'log',
+      'loss',
+      'model',
+      'optimizer',
+      'scheduler',
+    ]);
   }
 });
 
@@ -37,7 +47,12 @@ test('L (llama-style): GQA halves wk and wv, the head is untied, and the pipelin
   // per block: wq + wo 2 C^2, wk + wv 2 C (C / 2), SwiGLU 3 C F; two blocks; head C V
   assert.equal(matmulParams(CONFIG_L), 2 * (2 * 128 * 128 + 2 * 128 * 64 + 3 * 128 * 352) + 128 * 512);
   assert.equal(stepFlops(CONFIG_L, 16), 6 * matmulParams(CONFIG_L) * 1024 + 12 * 2 * 16 * 64 * 64 * 128);
-  const result = compile(benchPipeline(BENCH_CONFIGS.find((c) => c.name === 'L')!, 3));
+  const result = compile(
+    benchPipeline(
+      BENCH_CONFIGS.find((c) => c.name === 'L')!,
+      3,
+    ),
+  );
   assert.ok(result.ok);
   const model = result.plan.nodes.find((n) => n.kind === 'model')!;
   assert.deepEqual([model.params.n_kv_heads, model.params.tie_embeddings, model.params.positions], [2, false, 'rope']);

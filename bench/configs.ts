@@ -22,39 +22,94 @@ const base = { ropeTheta: 10000, tieEmbeddings: true } as const;
 
 /** R: the byte-level reference (~427k params), GELU + LayerNorm. */
 export const CONFIG_R: GptConfig = {
-  ...base, vocabSize: 256, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, norm: 'layernorm', ffn: 'gelu',
+  ...base,
+  vocabSize: 256,
+  contextLength: 64,
+  dModel: 128,
+  nLayers: 2,
+  nHeads: 4,
+  dFF: 512,
+  norm: 'layernorm',
+  ffn: 'gelu',
 };
 /** S: MicroLM-style, SwiGLU + RMSNorm, vocab 512. */
 export const CONFIG_S: GptConfig = {
-  ...base, vocabSize: 512, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 256, norm: 'rmsnorm', ffn: 'swiglu',
+  ...base,
+  vocabSize: 512,
+  contextLength: 64,
+  dModel: 128,
+  nLayers: 2,
+  nHeads: 4,
+  dFF: 256,
+  norm: 'rmsnorm',
+  ffn: 'swiglu',
 };
 /** M: 8 layers of width 512, context 256, vocab 6400 (~29M params); d_ff = 2.75 C (LLaMA-style 8/3 C rounded to 64). */
 export const CONFIG_M: GptConfig = {
-  ...base, vocabSize: 6400, contextLength: 256, dModel: 512, nLayers: 8, nHeads: 8, dFF: 1408, norm: 'rmsnorm', ffn: 'swiglu',
+  ...base,
+  vocabSize: 6400,
+  contextLength: 256,
+  dModel: 512,
+  nLayers: 8,
+  nHeads: 8,
+  dFF: 1408,
+  norm: 'rmsnorm',
+  ffn: 'swiglu',
 };
 
 /** L: LLaMA-style at S's size: RMSNorm, RoPE, SwiGLU, GQA (4 query heads share 2 kv heads), untied head; d_ff = 8/3 C rounded to 32. */
 export const CONFIG_L: GptConfig = {
-  vocabSize: 512, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, nKvHeads: 2, dFF: 352, ropeTheta: 10000,
-  norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: false,
+  vocabSize: 512,
+  contextLength: 64,
+  dModel: 128,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  dFF: 352,
+  ropeTheta: 10000,
+  norm: 'rmsnorm',
+  ffn: 'swiglu',
+  tieEmbeddings: false,
 };
 
 /** Q: the quality config (time to a validation loss), LayerNorm + GELU on Brown bytes. */
 export const CONFIG_Q: GptConfig = {
-  ...base, vocabSize: 256, contextLength: 128, dModel: 128, nLayers: 4, nHeads: 4, dFF: 512, norm: 'layernorm', ffn: 'gelu',
+  ...base,
+  vocabSize: 256,
+  contextLength: 128,
+  dModel: 128,
+  nLayers: 4,
+  nHeads: 4,
+  dFF: 512,
+  norm: 'layernorm',
+  ffn: 'gelu',
 };
 
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'R', description: 'V256 d128 L2 H4 T64 B16 ff512 GELU LayerNorm tied', model: CONFIG_R, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
   { name: 'S4', description: 'V512 d128 L2 H4 T64 B4 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 4, steps: { fast: 40, slow: 3 }, warmup: 5 },
   { name: 'S16', description: 'V512 d128 L2 H4 T64 B16 ff256 SwiGLU RMSNorm tied', model: CONFIG_S, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
-  { name: 'L', description: 'V512 d128 L2 H4 KV2 T64 B16 ff352 SwiGLU RMSNorm RoPE untied (llama-style)', model: CONFIG_L, batch: 16, steps: { fast: 30, slow: 3 }, warmup: 5 },
+  {
+    name: 'L',
+    description: 'V512 d128 L2 H4 KV2 T64 B16 ff352 SwiGLU RMSNorm RoPE untied (llama-style)',
+    model: CONFIG_L,
+    batch: 16,
+    steps: { fast: 30, slow: 3 },
+    warmup: 5,
+  },
   { name: 'M', description: 'V6400 d512 L8 H8 T256 B4 ff1408 SwiGLU RMSNorm tied', model: CONFIG_M, batch: 4, steps: { fast: 3, slow: 2 }, warmup: 1 },
 ];
 
 /** Configs run only when named (`--configs Q`): not part of the default set. */
 export const EXTRA_BENCH_CONFIGS: BenchConfig[] = [
-  { name: 'Q', description: 'V256 d128 L4 H4 T128 B32 ff512 GELU LayerNorm tied (the quality config)', model: CONFIG_Q, batch: 32, steps: { fast: 8, slow: 2 }, warmup: 3 },
+  {
+    name: 'Q',
+    description: 'V256 d128 L4 H4 T128 B32 ff512 GELU LayerNorm tied (the quality config)',
+    model: CONFIG_Q,
+    batch: 32,
+    steps: { fast: 8, slow: 2 },
+    warmup: 3,
+  },
 ];
 
 /**
@@ -104,7 +159,11 @@ export function benchPipeline(cfg: BenchConfig, steps: number, evalBatches = 0):
   const m = cfg.model;
   const node = (id: string, params: Record<string, unknown>) => ({ id, type: id, params, position: { x: 0, y: 0 } });
   const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-    id: `${source}.${sourceHandle}->${target}.${targetHandle}`, source, sourceHandle, target, targetHandle,
+    id: `${source}.${sourceHandle}->${target}.${targetHandle}`,
+    source,
+    sourceHandle,
+    target,
+    targetHandle,
   });
   return {
     version: 1,

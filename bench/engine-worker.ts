@@ -40,8 +40,11 @@ export interface EngineRow {
 
 const { values } = parseArgs({
   options: {
-    config: { type: 'string', default: 'R' }, backend: { type: 'string', default: 'wasm' },
-    steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' }, peak: { type: 'boolean', default: false },
+    config: { type: 'string', default: 'R' },
+    backend: { type: 'string', default: 'wasm' },
+    steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    peak: { type: 'boolean', default: false },
     'eval-batches': { type: 'string', default: '0' },
   },
 });
@@ -131,9 +134,20 @@ const sink = {
 const result = await runPlan({ plan: compiled.plan, io, sink, backendName: backend, executor: 'bench' });
 const evalCost = evalBatches > 0 && stepTimes.length > 1 ? evalCostOf(stepTimes, cpuTimes, evalBatches) : undefined;
 const row: EngineRow = {
-  backend, config: cfg.name, stepMs: stepTimes, cpuMs: cpuTimes, tensorsAtFirst: tensors[0] ?? 0, tensorsAtLast: tensors.at(-1) ?? 0,
-  peakRssMb: process.resourceUsage().maxRSS / 1024, loss, status: result.status, ...(result.error ? { error: result.error.message } : {}),
-  threads, ...(adapter ? { adapter } : {}), ...(matmul ? { matmul } : {}), ...(evalCost ? { eval: evalCost } : {}),
+  backend,
+  config: cfg.name,
+  stepMs: stepTimes,
+  cpuMs: cpuTimes,
+  tensorsAtFirst: tensors[0] ?? 0,
+  tensorsAtLast: tensors.at(-1) ?? 0,
+  peakRssMb: process.resourceUsage().maxRSS / 1024,
+  loss,
+  status: result.status,
+  ...(result.error ? { error: result.error.message } : {}),
+  threads,
+  ...(adapter ? { adapter } : {}),
+  ...(matmul ? { matmul } : {}),
+  ...(evalCost ? { eval: evalCost } : {}),
 };
 console.log(JSON.stringify(row));
 

@@ -49,10 +49,21 @@ export const DDP_BOUND = 1e-4;
 
 /** G: GPT-2 small's size (124M with its learned positions; here RoPE, tied, no biases: 124M), on the GPU only. */
 export const CONFIG_G: BenchConfig = {
-  name: 'G', description: 'V50257 d768 L12 H12 T1024 B8 ff3072 GELU LayerNorm tied (GPT-2 small size)',
+  name: 'G',
+  description: 'V50257 d768 L12 H12 T1024 B8 ff3072 GELU LayerNorm tied (GPT-2 small size)',
   model: {
-    vocabSize: 50257, contextLength: 1024, dModel: 768, nLayers: 12, nHeads: 12, dFF: 3072, ropeTheta: 10000,
-    norm: 'layernorm', ffn: 'gelu', tieEmbeddings: true,
+    vocabSize: 50257,
+    contextLength: 1024,
+    dModel: 768,
+    nLayers: 12,
+    nHeads: 12,
+    dFF: 3072,
+    ropeTheta: 10000,
+    norm: 'layernorm',
+    ffn: 'gelu',
+    tieEmbeddings: true,
   },
-  batch: 8, steps: { fast: 20, slow: 5 }, warmup: 3,
+  batch: 8,
+  steps: { fast: 20, slow: 5 },
+  warmup: 3,
 };

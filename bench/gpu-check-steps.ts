@@ -102,10 +102,25 @@ interface TrainRun {
 }
 
 /** Runs train.py (torchrun for nproc > 1) into a run folder of its own; the losses of its log. */
-async function runTrain(ctx: CheckContext, exportDir: string, name: string, o: { device: 'cpu' | 'cuda'; dtype: 'float32' | 'bfloat16'; compile: boolean; nproc?: number }): Promise<TrainRun> {
+async function runTrain(
+  ctx: CheckContext,
+  exportDir: string,
+  name: string,
+  o: { device: 'cpu' | 'cuda'; dtype: 'float32' | 'bfloat16'; compile: boolean; nproc?: number },
+): Promise<TrainRun> {
   const outDir = join(ctx.work, `run-${name}`);
   const started = performance.now();
-  const run = launchTorch({ exportDir, outDir, python: ctx.python, device: o.device, dtype: o.dtype, compile: o.compile, nproc: o.nproc, steps: ctx.steps, init: 'torch' });
+  const run = launchTorch({
+    exportDir,
+    outDir,
+    python: ctx.python,
+    device: o.device,
+    dtype: o.dtype,
+    compile: o.compile,
+    nproc: o.nproc,
+    steps: ctx.steps,
+    init: 'torch',
+  });
   let output = '';
   run.child.stdout?.on('data', (d) => (output += d));
   run.child.stderr?.on('data', (d) => (output += d));
@@ -113,7 +128,10 @@ async function runTrain(ctx: CheckContext, exportDir: string, name: string, o: {
   const { code, signal } = await run.done.finally(() => clearTimeout(timer));
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) return { seconds, error: `exit ${code ?? signal}: ${output.trim().split('\n').slice(-4).join(' | ').slice(0, 600)}` };
-  const lines = readFileSync(join(outDir, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
+  const lines = readFileSync(join(outDir, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { loss: number });
   return { seconds, losses: lines.map((l) => l.loss) };
 }
 
@@ -139,7 +157,18 @@ export interface ParityResult {
 /** The CPU float32 reference, then float32 and bf16 on the device, each with --compile off and on. */
 export async function parityChecks(ctx: CheckContext, exported: { exportDir: string }): Promise<ParityResult[]> {
   const reference = await runTrain(ctx, exported.exportDir, 'reference', { device: 'cpu', dtype: 'float32', compile: false });
-  const results: ParityResult[] = [{ name: 'cpu float32 (reference)', status: reference.losses ? 'ok' : 'failed', device: 'cpu', dtype: 'float32', compile: false, seconds: reference.seconds, losses: reference.losses, note: reference.error }];
+  const results: ParityResult[] = [
+    {
+      name: 'cpu float32 (reference)',
+      status: reference.losses ? 'ok' : 'failed',
+      device: 'cpu',
+      dtype: 'float32',
+      compile: false,
+      seconds: reference.seconds,
+      losses: reference.losses,
+      note: reference.error,
+    },
+  ];
   ctx.log(`parity reference (cpu float32): ${reference.losses ? `final loss ${reference.losses.at(-1)!.toFixed(4)}` : reference.error}`);
   if (!reference.losses) return results;
   for (const dtype of ['float32', 'bfloat16'] as const) {
@@ -178,13 +207,26 @@ export async function ddpCheck(ctx: CheckContext, exported: { exportDir: string 
   const all = await runTrain(ctx, exported.exportDir, 'ddp-all', { device: 'cuda', dtype: 'float32', compile: false, nproc: gpus });
   if (!one.losses || !all.losses) return { ...base, status: 'failed', note: one.error ?? all.error };
   const diff = maxRelativeDifference(all.losses, one.losses);
-  ctx.log(`ddp over ${gpus} GPUs (${ctx.probe.nccl ? 'NCCL' : 'no NCCL!'}): max relative loss difference ${diff.toExponential(2)} (bound ${DDP_BOUND}), ${all.seconds.toFixed(1)} s vs ${one.seconds.toFixed(1)} s`);
-  return { ...base, status: diff <= DDP_BOUND ? 'ok' : 'failed', maxRelDiff: diff, seconds: all.seconds, losses: all.losses, note: ctx.probe.nccl ? 'NCCL' : 'NCCL unavailable' };
+  ctx.log(
+    `ddp over ${gpus} GPUs (${ctx.probe.nccl ? 'NCCL' : 'no NCCL!'}): max relative loss difference ${diff.toExponential(2)} (bound ${DDP_BOUND}), ${all.seconds.toFixed(1)} s vs ${one.seconds.toFixed(1)} s`,
+  );
+  return {
+    ...base,
+    status: diff <= DDP_BOUND ? 'ok' : 'failed',
+    maxRelDiff: diff,
+    seconds: all.seconds,
+    losses: all.losses,
+    note: ctx.probe.nccl ? 'NCCL' : 'NCCL unavailable',
+  };
 }
 
 function runJson(cmd: string, args: string[], cwd: string, env: Record<string, string>, timeoutS: number): { json?: any; error?: string } {
   const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
-  const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const last = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (r.status === 0 && last) return { json: JSON.parse(last) };
   return { error: r.error ? String(r.error) : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 600) || `exit ${r.status}` };
 }
@@ -198,13 +240,34 @@ export function benchRows(ctx: CheckContext) {
   for (const f of ['model.py', 'optim.py', 'rng.py']) writeFileSync(join(modelDir, f), TORCH_SOURCES.get(f)!);
   const bench = join(ctx.root, 'bench', 'torch_bench.py');
   const card = ctx.device === 'cuda' ? bf16PeakOf(ctx.probe.gpus[0].name) : undefined;
-  const measured = ctx.device === 'cuda' ? runJson(ctx.python, [bench, '--peak', '--device', 'cuda', '--dtype', 'bfloat16'], ctx.root, {}, 300).json : undefined;
-  if (measured) ctx.log(`bf16 GEMM peak measured: ${(measured.peak_gflops / 1000).toFixed(0)} TFLOP/s; ${card ? `${card.name} spec ${card.bf16Tflops}` : 'card not in the table: no MFU'}`);
+  const measured =
+    ctx.device === 'cuda' ? runJson(ctx.python, [bench, '--peak', '--device', 'cuda', '--dtype', 'bfloat16'], ctx.root, {}, 300).json : undefined;
+  if (measured)
+    ctx.log(
+      `bf16 GEMM peak measured: ${(measured.peak_gflops / 1000).toFixed(0)} TFLOP/s; ${card ? `${card.name} spec ${card.bf16Tflops}` : 'card not in the table: no MFU'}`,
+    );
   const rows = [];
   for (const cfg of ctx.configs) {
     for (const model of ['exporter', 'plain'] as const) {
-      const args = [bench, '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)), '--batch', String(cfg.batch),
-        '--steps', String(ctx.benchSteps), '--warmup', String(Math.min(cfg.warmup, 3)), '--device', ctx.device, '--dtype', 'bfloat16', '--model', model];
+      const args = [
+        bench,
+        '--model-dir',
+        modelDir,
+        '--config',
+        JSON.stringify(torchModelConfig(cfg.model)),
+        '--batch',
+        String(cfg.batch),
+        '--steps',
+        String(ctx.benchSteps),
+        '--warmup',
+        String(Math.min(cfg.warmup, 3)),
+        '--device',
+        ctx.device,
+        '--dtype',
+        'bfloat16',
+        '--model',
+        model,
+      ];
       const r = runJson(ctx.python, args, ctx.root, { OMP_NUM_THREADS: '1' }, 600);
       const base = { config: cfg.name, description: cfg.description, model, dtype: 'bfloat16' };
       if (!r.json) {
@@ -215,21 +278,41 @@ export function benchRows(ctx: CheckContext) {
       const ms = median(r.json.ms as number[]);
       const tflops = stepFlops(cfg.model, cfg.batch) / (ms / 1000) / 1e12;
       const row = {
-        ...base, status: 'ok', msStep: ms, tokensPerSec: (cfg.batch * cfg.model.contextLength * 1000) / ms, tflops,
-        mfu: card ? tflops / card.bf16Tflops : null, mfuOfMeasuredPeak: measured ? tflops / (measured.peak_gflops / 1000) : null,
-        params: r.json.params, loss: r.json.loss, peakGpuMb: r.json.peak_gpu_mb ?? null,
+        ...base,
+        status: 'ok',
+        msStep: ms,
+        tokensPerSec: (cfg.batch * cfg.model.contextLength * 1000) / ms,
+        tflops,
+        mfu: card ? tflops / card.bf16Tflops : null,
+        mfuOfMeasuredPeak: measured ? tflops / (measured.peak_gflops / 1000) : null,
+        params: r.json.params,
+        loss: r.json.loss,
+        peakGpuMb: r.json.peak_gpu_mb ?? null,
       };
       rows.push(row);
-      ctx.log(`bench ${cfg.name} ${model.padEnd(8)} ${row.tokensPerSec.toFixed(0).padStart(9)} tok/s  ${ms.toFixed(1)} ms/step  ${tflops.toFixed(1)} TFLOP/s${row.mfu === null ? '' : `  MFU ${(100 * row.mfu).toFixed(1)}%`}`);
+      ctx.log(
+        `bench ${cfg.name} ${model.padEnd(8)} ${row.tokensPerSec.toFixed(0).padStart(9)} tok/s  ${ms.toFixed(1)} ms/step  ${tflops.toFixed(1)} TFLOP/s${row.mfu === null ? '' : `  MFU ${(100 * row.mfu).toFixed(1)}%`}`,
+      );
     }
   }
-  return { card: card ?? null, measuredPeakTflops: measured ? measured.peak_gflops / 1000 : null, flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model', rows };
+  return {
+    card: card ?? null,
+    measuredPeakTflops: measured ? measured.peak_gflops / 1000 : null,
+    flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model',
+    rows,
+  };
 }
 
 /** Config R on tfjs's WebGPU backend in Node (Dawn), asked for a Vulkan adapter; skipped on a CPU one. */
 export function webGpuRow(ctx: CheckContext) {
   const worker = join(ctx.root, 'bench', 'engine-worker.ts');
-  const r = runJson(process.execPath, ['--import', 'tsx', worker, '--config', 'R', '--backend', 'webgpu', '--steps', '10', '--warmup', '3'], ctx.root, { PRETRAIN_WEBGPU_OPTIONS: 'backend=vulkan' }, 600);
+  const r = runJson(
+    process.execPath,
+    ['--import', 'tsx', worker, '--config', 'R', '--backend', 'webgpu', '--steps', '10', '--warmup', '3'],
+    ctx.root,
+    { PRETRAIN_WEBGPU_OPTIONS: 'backend=vulkan' },
+    600,
+  );
   const res = r.json as { status: string; error?: string; adapter?: string; stepMs?: number[] } | undefined;
   if (!res || res.status !== 'completed') {
     const note = res?.error ?? r.error ?? 'unknown';

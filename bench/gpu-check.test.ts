@@ -22,8 +22,12 @@ function gpuCheck(args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const SKIPPED = [/skipped: torch executor on cuda: float32 and bf16 autocast, --compile off and on/, /skipped: DDP over all local GPUs with NCCL/,
-  /skipped: bench rows on the GPU: R, M and G/, /skipped: WebGPU in Node on the GPU's Vulkan adapter/];
+const SKIPPED = [
+  /skipped: torch executor on cuda: float32 and bf16 autocast, --compile off and on/,
+  /skipped: DDP over all local GPUs with NCCL/,
+  /skipped: bench rows on the GPU: R, M and G/,
+  /skipped: WebGPU in Node on the GPU's Vulkan adapter/,
+];
 
 test('without a CUDA GPU it lists what it skipped, writes nothing and exits 0', (t) => {
   if (probeGpu(DEFAULT_PYTHON).gpus.length > 0) return t.skip('this machine has a GPU: the full check is not a unit test');
@@ -83,7 +87,13 @@ test('rehearsal on the CPU: parity runs, bf16 within its bound, both bench model
   assert.equal(compiled.status, probeGpu(DEFAULT_PYTHON).compile ? 'ok' : 'skipped');
   assert.equal(results.ddp.status, 'skipped');
   const rows = results.bench.rows as { model: string; status: string; tokensPerSec: number; params: number }[];
-  assert.deepEqual(rows.map((row) => [row.model, row.status]), [['exporter', 'ok'], ['plain', 'ok']]);
+  assert.deepEqual(
+    rows.map((row) => [row.model, row.status]),
+    [
+      ['exporter', 'ok'],
+      ['plain', 'ok'],
+    ],
+  );
   assert.ok(rows.every((row) => row.tokensPerSec > 0));
   assert.equal(rows[0].params, 427_264);
   assert.equal(rows[1].params, rows[0].params, 'the plain loop trains the same model');

@@ -46,7 +46,7 @@ const GPU_WORK = [
   'torch executor on cuda: float32 and bf16 autocast, --compile off and on, loss parity against the CPU over 20 steps',
   'DDP over all local GPUs with NCCL (when there are several)',
   'bench rows on the GPU: R, M and G (GPT-2 small size), exporter model and plain PyTorch loop, tokens/s and MFU',
-  'WebGPU in Node on the GPU\'s Vulkan adapter',
+  "WebGPU in Node on the GPU's Vulkan adapter",
 ];
 
 function options(): { device: 'cuda' | 'cpu'; steps: number; benchSteps: number; configs: BenchConfig[] } {
@@ -95,14 +95,22 @@ async function main(): Promise<number> {
 
 function meta(started: Date, probe: GpuProbe, device: string) {
   return {
-    started: started.toISOString(), finished: new Date().toISOString(), device,
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    device,
     command: `npm run gpu:check -- ${process.argv.slice(2).join(' ')}`.trim(),
-    gpus: probe.gpus, torch: probe.torch, cuda: probe.cuda, node: process.version,
+    gpus: probe.gpus,
+    torch: probe.torch,
+    cuda: probe.cuda,
+    node: process.version,
     gpuDriver: spawnSync('nvidia-smi', ['--query-gpu=driver_version', '--format=csv,noheader'], { encoding: 'utf8' }).stdout?.trim().split('\n')[0] || null,
   };
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(`gpu:check: ${err.message}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`gpu:check: ${err.message}`);
+    process.exit(2);
+  },
+);

@@ -27,6 +27,9 @@ test('the memory estimate is within 25% (or 16 MB) of the peak RSS of R and S4 t
   for (const row of estimateVsMeasured(['R', 'S4'])) {
     assert.equal(row.status, 'completed');
     const slack = Math.max(0.25 * row.peakAboveBaselineMb, 16);
-    assert.ok(Math.abs(row.estimateMb - row.peakAboveBaselineMb) <= slack, `${row.config}: estimate ${row.estimateMb} MB, measured ${row.peakAboveBaselineMb} MB`);
+    assert.ok(
+      Math.abs(row.estimateMb - row.peakAboveBaselineMb) <= slack,
+      `${row.config}: estimate ${row.estimateMb} MB, measured ${row.peakAboveBaselineMb} MB`,
+    );
   }
 });

@@ -60,11 +60,21 @@ function tinyPipeline(steps: number, every: { eval: number; sample: number; chec
       node('sample', { every: every.sample, prompt: '', max_new_tokens: 4 }),
     ],
     edges: [
-      edge('dataset', 'train', 'get_batch', 'tokens'), edge('get_batch', 'x', 'model', 'x'), edge('model', 'logits', 'loss', 'logits'),
-      edge('get_batch', 'y', 'loss', 'targets'), edge('loss', 'loss', 'backward', 'loss'), edge('backward', 'grads', 'clip', 'grads'),
-      edge('clip', 'grads', 'optimizer', 'grads'), edge('scheduler', 'lr', 'optimizer', 'lr'), edge('model', 'model', 'optimizer', 'model'),
-      edge('optimizer', 'model', 'eval', 'model'), edge('dataset', 'valid', 'eval', 'data'), edge('optimizer', 'model', 'checkpoint', 'model'),
-      edge('backward', 'loss', 'log', 'loss'), edge('optimizer', 'model', 'sample', 'model'), edge('dataset', 'train', 'sample', 'data'),
+      edge('dataset', 'train', 'get_batch', 'tokens'),
+      edge('get_batch', 'x', 'model', 'x'),
+      edge('model', 'logits', 'loss', 'logits'),
+      edge('get_batch', 'y', 'loss', 'targets'),
+      edge('loss', 'loss', 'backward', 'loss'),
+      edge('backward', 'grads', 'clip', 'grads'),
+      edge('clip', 'grads', 'optimizer', 'grads'),
+      edge('scheduler', 'lr', 'optimizer', 'lr'),
+      edge('model', 'model', 'optimizer', 'model'),
+      edge('optimizer', 'model', 'eval', 'model'),
+      edge('dataset', 'valid', 'eval', 'data'),
+      edge('optimizer', 'model', 'checkpoint', 'model'),
+      edge('backward', 'loss', 'log', 'loss'),
+      edge('optimizer', 'model', 'sample', 'model'),
+      edge('dataset', 'train', 'sample', 'data'),
     ],
   };
 }
@@ -104,7 +114,9 @@ export async function tensorsStayFlat(steps = 1000): Promise<FlatResult> {
   const started = performance.now();
   const result = await runPlan({ plan: compiled.plan, io: memoryIO({ train: encodeNpy(ids(50_000)), valid: encodeNpy(ids(5_000)) }), sink, backendName });
   return {
-    steps: result.step, status: result.status, seconds: (performance.now() - started) / 1000,
+    steps: result.step,
+    status: result.status,
+    seconds: (performance.now() - started) / 1000,
     tensors: { afterWarmup: counts[0], last: counts.at(-1)!, min: Math.min(...counts), max: Math.max(...counts) },
     buffers: { afterWarmup: buffers[0], last: buffers.at(-1)! },
   };
@@ -152,7 +164,9 @@ export interface BigFileResult {
 async function bigFileChild(train: string, valid: string, steps: number, outDir: string): Promise<void> {
   const started = performance.now();
   const outcome = await trainPipeline({
-    pipeline: tinyPipeline(steps, { eval: 5, sample: 1000, checkpoint: 5 }, { train, valid }), outDir, backend: 'wasm',
+    pipeline: tinyPipeline(steps, { eval: 5, sample: 1000, checkpoint: 5 }, { train, valid }),
+    outDir,
+    backend: 'wasm',
     sink: { emit: (e: RunEvent) => void (e.type === 'error' && console.error(e.data.message)) },
   });
   const status = outcome.compiled ? outcome.result.status : 'invalid pipeline';
@@ -168,10 +182,19 @@ async function bigFileChild(train: string, valid: string, steps: number, outDir:
 export function bigFileRss(gb = 2, steps = 10, withMeta = true): BigFileResult {
   const files = makeBigIdsFile(gb, withMeta);
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--child', files.train, files.valid, String(steps), join(files.dir, 'run')], {
-      encoding: 'utf8', timeout: 600_000,
-    });
-    const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(HERE, 'memory.ts'), '--child', files.train, files.valid, String(steps), join(files.dir, 'run')],
+      {
+        encoding: 'utf8',
+        timeout: 600_000,
+      },
+    );
+    const line = (r.stdout ?? '')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1);
     if (r.status !== 0 || !line) throw new Error(`bigFileRss child failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
     return { gb, withMeta, ...JSON.parse(line) };
   } finally {
@@ -228,14 +251,26 @@ export function estimateVsMeasured(names: string[], steps = 3): EstimateRow[] {
     const compiled = compile(benchPipeline(cfg, steps));
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
     const estimate = estimateMemory(compiled.plan, 'node')!.bytes.total;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], { encoding: 'utf8', timeout: 600_000 });
-    const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    const line = (r.stdout ?? '')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1);
     if (r.status !== 0 || !line) throw new Error(`estimate child ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
     const measured = JSON.parse(line) as { status: string; steps: number; peakAboveBaseline: number; held: number };
     const mb = (b: number) => Math.round(b / 1e5) / 10;
     return {
-      config: name, steps: measured.steps, status: measured.status, estimateMb: mb(estimate), peakAboveBaselineMb: mb(measured.peakAboveBaseline),
-      tfHeldMb: mb(measured.held), ratio: Math.round((estimate / measured.peakAboveBaseline) * 100) / 100,
+      config: name,
+      steps: measured.steps,
+      status: measured.status,
+      estimateMb: mb(estimate),
+      peakAboveBaselineMb: mb(measured.peakAboveBaseline),
+      tfHeldMb: mb(measured.held),
+      ratio: Math.round((estimate / measured.peakAboveBaseline) * 100) / 100,
     };
   });
 }
@@ -262,12 +297,39 @@ export function estimateVsTorch(names: string[]): TorchEstimateRow[] {
       const compiled = compile(benchPipeline(cfg, 3));
       if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
       const estimate = estimateMemory(compiled.plan, 'torch')!.bytes.total;
-      const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)), '--batch', String(cfg.batch), '--steps', '2', '--warmup', '1', '--threads', '1'];
-      const r = spawnSync(DEFAULT_PYTHON, args, { encoding: 'utf8', timeout: 600_000, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
-      const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+      const args = [
+        join(HERE, 'torch_bench.py'),
+        '--model-dir',
+        modelDir,
+        '--config',
+        JSON.stringify(torchModelConfig(cfg.model)),
+        '--batch',
+        String(cfg.batch),
+        '--steps',
+        '2',
+        '--warmup',
+        '1',
+        '--threads',
+        '1',
+      ];
+      const r = spawnSync(DEFAULT_PYTHON, args, {
+        encoding: 'utf8',
+        timeout: 600_000,
+        env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+      });
+      const line = (r.stdout ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .at(-1);
       if (r.status !== 0 || !line) throw new Error(`torch_bench ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
       const peak = (JSON.parse(line) as { peak_rss_mb: number }).peak_rss_mb * 1024 * 1024;
-      return { config: name, estimateMb: Math.round(estimate / 1e5) / 10, peakRssMb: Math.round(peak / 1e5) / 10, ratio: Math.round((estimate / peak) * 100) / 100 };
+      return {
+        config: name,
+        estimateMb: Math.round(estimate / 1e5) / 10,
+        peakRssMb: Math.round(peak / 1e5) / 10,
+        ratio: Math.round((estimate / peak) * 100) / 100,
+      };
     });
   } finally {
     rmSync(modelDir, { recursive: true, force: true });
@@ -306,21 +368,29 @@ if (isMain) {
   } else {
     const { values } = parseArgs({
       options: {
-        steps: { type: 'string', default: '1000' }, gb: { type: 'string', default: '2' }, 'skip-scan': { type: 'boolean', default: false },
-        'estimate-only': { type: 'boolean', default: false }, configs: { type: 'string', default: 'R,S4,S16,M' }, torch: { type: 'boolean', default: false },
+        steps: { type: 'string', default: '1000' },
+        gb: { type: 'string', default: '2' },
+        'skip-scan': { type: 'boolean', default: false },
+        'estimate-only': { type: 'boolean', default: false },
+        configs: { type: 'string', default: 'R,S4,S16,M' },
+        torch: { type: 'boolean', default: false },
       },
     });
     const configs = values.configs.split(',');
     if (values['estimate-only']) process.exit(reportEstimates(configs, values.torch) ? 0 : 1);
     const flat = await tensorsStayFlat(Number(values.steps));
     const flatOk = flat.status === 'completed' && flat.tensors.min === flat.tensors.max && flat.buffers.afterWarmup === flat.buffers.last;
-    console.log(`tensors over ${flat.steps} steps (${flat.seconds.toFixed(1)} s): ${JSON.stringify(flat.tensors)}, buffers ${JSON.stringify(flat.buffers)} -> ${flatOk ? 'flat' : 'NOT FLAT'}`);
+    console.log(
+      `tensors over ${flat.steps} steps (${flat.seconds.toFixed(1)} s): ${JSON.stringify(flat.tensors)}, buffers ${JSON.stringify(flat.buffers)} -> ${flatOk ? 'flat' : 'NOT FLAT'}`,
+    );
     let ok = flatOk;
     for (const withMeta of values['skip-scan'] ? [true] : [true, false]) {
       const big = bigFileRss(Number(values.gb), 10, withMeta);
       const good = big.status === 'completed' && big.peakRssMb < 1024;
       ok &&= good;
-      console.log(`${big.gb} GB ids file, ${withMeta ? 'meta.json present' : 'no meta.json (full max-id scan)'}: ${big.steps} steps, peak RSS ${big.peakRssMb.toFixed(0)} MB in ${big.seconds.toFixed(1)} s -> ${good ? 'ok (< 1 GB)' : 'TOO HIGH'}`);
+      console.log(
+        `${big.gb} GB ids file, ${withMeta ? 'meta.json present' : 'no meta.json (full max-id scan)'}: ${big.steps} steps, peak RSS ${big.peakRssMb.toFixed(0)} MB in ${big.seconds.toFixed(1)} s -> ${good ? 'ok (< 1 GB)' : 'TOO HIGH'}`,
+      );
     }
     ok = reportEstimates(configs, values.torch) && ok;
     process.exit(ok ? 0 : 1);

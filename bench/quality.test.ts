@@ -25,12 +25,18 @@ test('the quality pipeline compiles to the quality config with an eval at each f
 
 test('time to target: the elapsed time of the first eval at or below it; null if never', () => {
   const lines = [
-    { step: 50, elapsed_s: 5 }, { step: 400, elapsed_s: 40, val_loss: 2.1 }, { step: 800, elapsed_s: 80, val_loss: 1.7 },
-    { step: 1200, elapsed_s: 120, val_loss: 1.6 }, { step: 1600, elapsed_s: 160, val_loss: 1.55 },
+    { step: 50, elapsed_s: 5 },
+    { step: 400, elapsed_s: 40, val_loss: 2.1 },
+    { step: 800, elapsed_s: 80, val_loss: 1.7 },
+    { step: 1200, elapsed_s: 120, val_loss: 1.6 },
+    { step: 1600, elapsed_s: 160, val_loss: 1.55 },
   ];
   const curve = qualityCurve('node', lines, 1.6);
   assert.equal(curve.secondsToTarget, 120);
-  assert.deepEqual(curve.evals.map((e) => e.step), [400, 800, 1200, 1600]);
+  assert.deepEqual(
+    curve.evals.map((e) => e.step),
+    [400, 800, 1200, 1600],
+  );
   assert.equal(curve.wallS, 160);
   assert.equal(qualityCurve('torch', lines, 1.5).secondsToTarget, null);
 });

@@ -106,15 +106,24 @@ interface EngineVariant {
 /** How the engine rows of a backend run: tfjs backend, threads, label, kernels and environment. */
 function engineVariants(backend: string): EngineVariant[] {
   if (backend === 'wasm-threads') {
-    return [{
-      tfBackend: 'wasm', threads: nCpu, label: `engine wasm ${nCpu}t [${bestKernels.label}]`, kernels: bestKernels,
-      env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu), OPENBLAS_CORETYPE: bestKernels.core },
-    }];
+    return [
+      {
+        tfBackend: 'wasm',
+        threads: nCpu,
+        label: `engine wasm ${nCpu}t [${bestKernels.label}]`,
+        kernels: bestKernels,
+        env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu), OPENBLAS_CORETYPE: bestKernels.core },
+      },
+    ];
   }
   if (backend === 'wasm-xnnpack') return [{ tfBackend: 'wasm', threads: 1, label: 'engine wasm XNNPACK', env: { PRETRAIN_BLAS: 'off' } }];
   if (backend === 'wasm') {
     return KERNEL_SETS.map((kernels) => ({
-      tfBackend: 'wasm', threads: 1, label: `engine wasm [${kernels.label}]`, kernels, env: { PRETRAIN_BLAS_THREADS: '1', OPENBLAS_CORETYPE: kernels.core },
+      tfBackend: 'wasm',
+      threads: 1,
+      label: `engine wasm [${kernels.label}]`,
+      kernels,
+      env: { PRETRAIN_BLAS_THREADS: '1', OPENBLAS_CORETYPE: kernels.core },
     }));
   }
   return [{ tfBackend: backend, threads: 1, label: `engine ${backend}`, env: { PRETRAIN_BLAS_THREADS: '1' } }];
@@ -140,9 +149,20 @@ function runJson(cmd: string, args: string[], env: Record<string, string | undef
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
   const r = spawnSync(cmd, args, { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
-  const last = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  const last = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (r.status === 0 && last) return { json: JSON.parse(last) };
-  const why = r.error ? String(r.error) : (r.stderr ?? '').trim().split('\n').filter((l) => !/artificially reduced|^\s+at /.test(l)).slice(-3).join(' | ');
+  const why = r.error
+    ? String(r.error)
+    : (r.stderr ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => !/artificially reduced|^\s+at /.test(l))
+        .slice(-3)
+        .join(' | ');
   return { error: why || `exit ${r.status}` };
 }
 
@@ -154,7 +174,9 @@ interface KernelSet {
 
 /** Thread counts for every BLAS, and the kernel set: OPENBLAS_CORETYPE set, or removed (undefined). */
 const threadEnv = (threads: number, kernels: KernelSet): Record<string, string | undefined> => ({
-  OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads),
+  OMP_NUM_THREADS: String(threads),
+  OPENBLAS_NUM_THREADS: String(threads),
+  MKL_NUM_THREADS: String(threads),
   OPENBLAS_CORETYPE: kernels.core,
 });
 
@@ -222,15 +244,27 @@ function finish(row: Row, cfg: BenchConfig, msWall: number[], msCpu: number[]): 
   const w = median(msWall);
   const c = median(msCpu);
   const gflops = stepFlops(cfg.model, cfg.batch) / (w / 1000) / 1e9;
-  const peak = peakFor(row.threads, KERNEL_SETS.find((k) => k.label === row.kernels));
+  const peak = peakFor(
+    row.threads,
+    KERNEL_SETS.find((k) => k.label === row.kernels),
+  );
   return {
-    ...row, status: 'ok', steps: msWall.length, msWall: w, msCpu: c, tokensPerSec: (tokens * 1000) / w, tokensPerCpuSec: (tokens * 1000) / c,
-    gflops, ...(peak ? { mfu: gflops / peak } : {}),
+    ...row,
+    status: 'ok',
+    steps: msWall.length,
+    msWall: w,
+    msCpu: c,
+    tokensPerSec: (tokens * 1000) / w,
+    tokensPerCpuSec: (tokens * 1000) / c,
+    gflops,
+    ...(peak ? { mfu: gflops / peak } : {}),
   };
 }
 
 for (const cfg of configs) {
-  log(`\n== ${cfg.name}: ${cfg.description} (${matmulParams(cfg.model).toLocaleString('en-US')} matmul params, ${(stepFlops(cfg.model, cfg.batch) / 1e9).toFixed(2)} GFLOP/step)`);
+  log(
+    `\n== ${cfg.name}: ${cfg.description} (${matmulParams(cfg.model).toLocaleString('en-US')} matmul params, ${(stepFlops(cfg.model, cfg.batch) / 1e9).toFixed(2)} GFLOP/step)`,
+  );
   if (torchOk) for (const variant of torchVariants()) rows.push(torchRow(cfg, variant));
   let evalMeasured = false;
   for (const backend of engineBackendsFor(cfg)) {
@@ -245,8 +279,21 @@ for (const cfg of configs) {
 
 function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string; threads: number; kernels: KernelSet }): Row {
   const { steps, warmup } = stepsFor(cfg, 'torch');
-  const args = [join(HERE, 'torch_bench.py'), '--model-dir', modelDir, '--config', JSON.stringify(torchModelConfig(cfg.model)),
-    '--batch', String(cfg.batch), '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)];
+  const args = [
+    join(HERE, 'torch_bench.py'),
+    '--model-dir',
+    modelDir,
+    '--config',
+    JSON.stringify(torchModelConfig(cfg.model)),
+    '--batch',
+    String(cfg.batch),
+    '--steps',
+    String(steps),
+    '--warmup',
+    String(warmup),
+    '--threads',
+    String(threads),
+  ];
   const r = runJson(PYTHON, args, threadEnv(threads, kernels), 1800);
   const base: Row = { config: cfg.name, executor: label, kind: 'torch', threads, kernels: kernels.label, status: 'failed' };
   if (!r.json) {
@@ -254,17 +301,39 @@ function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string
     return { ...base, note: r.error };
   }
   const row = finish({ ...base, peakRssMb: r.json.peak_rss_mb, loss: r.json.loss, blasCore: r.json.core }, cfg, r.json.ms, r.json.cpu_ms);
-  log(`  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  OpenBLAS ${r.json.core}`);
+  log(
+    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  OpenBLAS ${r.json.core}`,
+  );
   return row;
 }
 
 function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, evalBatches: number): Row {
   const { tfBackend, threads, label, env } = variant;
   const { steps, warmup } = stepsFor(cfg, backend);
-  const args = ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--config', cfg.name, '--backend', tfBackend, '--steps', String(steps),
-    '--warmup', String(warmup), '--eval-batches', String(evalBatches)];
+  const args = [
+    '--import',
+    'tsx',
+    join(HERE, 'engine-worker.ts'),
+    '--config',
+    cfg.name,
+    '--backend',
+    tfBackend,
+    '--steps',
+    String(steps),
+    '--warmup',
+    String(warmup),
+    '--eval-batches',
+    String(evalBatches),
+  ];
   const r = runJson(process.execPath, args, env, 3600);
-  const base: Row = { config: cfg.name, executor: label, kind: 'engine', threads, status: 'failed', ...(variant.kernels ? { kernels: variant.kernels.label } : {}) };
+  const base: Row = {
+    config: cfg.name,
+    executor: label,
+    kind: 'engine',
+    threads,
+    status: 'failed',
+    ...(variant.kernels ? { kernels: variant.kernels.label } : {}),
+  };
   const res = r.json as (EngineRow & { threads?: number; adapter?: string }) | undefined;
   if (!res || res.status !== 'completed') {
     const why = res?.error ?? r.error ?? 'unknown';
@@ -272,14 +341,27 @@ function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, ev
     log(`  ${label}: ${skipped ? 'skipped' : 'failed'} (${why.slice(0, 200)})`);
     return { ...base, status: skipped ? 'skipped' : 'failed', note: why.slice(0, 300) };
   }
-  const row = finish({
-    ...base, threads: res.threads ?? threads, peakRssMb: res.peakRssMb, loss: res.loss, tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
-    ...(res.adapter || res.matmul ? { note: res.adapter ?? `matmuls: ${res.matmul}` } : {}),
-    ...(res.eval ? { evalRatio: { wall: res.eval.ratioWall, cpu: res.eval.ratioCpu } } : {}),
-  }, cfg, res.stepMs, res.cpuMs);
-  log(`  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}${res.matmul ? `  ${res.matmul}` : ''}`);
+  const row = finish(
+    {
+      ...base,
+      threads: res.threads ?? threads,
+      peakRssMb: res.peakRssMb,
+      loss: res.loss,
+      tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
+      ...(res.adapter || res.matmul ? { note: res.adapter ?? `matmuls: ${res.matmul}` } : {}),
+      ...(res.eval ? { evalRatio: { wall: res.eval.ratioWall, cpu: res.eval.ratioCpu } } : {}),
+    },
+    cfg,
+    res.stepMs,
+    res.cpuMs,
+  );
+  log(
+    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}${res.matmul ? `  ${res.matmul}` : ''}`,
+  );
   if (res.eval) {
-    log(`  ${''.padEnd(24)} eval batch ${res.eval.msWall.toFixed(1)} ms (cpu ${res.eval.msCpu.toFixed(1)}) = ${res.eval.ratioWall.toFixed(2)} of a training step (cpu ${res.eval.ratioCpu.toFixed(2)}), ${res.eval.batches} batches`);
+    log(
+      `  ${''.padEnd(24)} eval batch ${res.eval.msWall.toFixed(1)} ms (cpu ${res.eval.msCpu.toFixed(1)}) = ${res.eval.ratioWall.toFixed(2)} of a training step (cpu ${res.eval.ratioCpu.toFixed(2)}), ${res.eval.batches} batches`,
+    );
   }
   return row;
 }
@@ -297,8 +379,15 @@ for (const row of rows) {
 // ---------------------------------------------------------------- output
 const load1 = loadavg();
 const meta = {
-  started: started.toISOString(), finished: new Date().toISOString(), command: `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-  cpu: cpus()[0]?.model, cpus: nCpu, loadavgStart: load0, loadavgEnd: load1, node: process.version, tunedCoretype: tuned ?? null,
+  started: started.toISOString(),
+  finished: new Date().toISOString(),
+  command: `node --import tsx bench/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+  cpu: cpus()[0]?.model,
+  cpus: nCpu,
+  loadavgStart: load0,
+  loadavgEnd: load1,
+  node: process.version,
+  tunedCoretype: tuned ?? null,
   kernelSets: KERNEL_SETS,
   flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model (N_matmul: all [in,out] matrices incl. the output head)',
 };
@@ -308,24 +397,39 @@ const f = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite
 const lines: string[] = [];
 lines.push(`# Benchmark results`, '');
 lines.push(`\`${meta.command}\` — ${meta.started}`, '');
-lines.push(`Machine: ${meta.cpu} × ${nCpu}, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.`);
+lines.push(
+  `Machine: ${meta.cpu} × ${nCpu}, Node ${process.version}; load average ${load0.map((x) => x.toFixed(2)).join(' ')} at start, ${load1.map((x) => x.toFixed(2)).join(' ')} at the end.`,
+);
 lines.push('');
 lines.push('Peak fp32 GEMM (fastest of repeated square matmuls, best size):');
-for (const [k, p] of Object.entries(peaks)) lines.push(`- ${k}${p.core ? ` (OpenBLAS core ${p.core})` : ''}: ${p.gflops.toFixed(1)} GFLOP/s ${JSON.stringify(p.detail)}`);
+for (const [k, p] of Object.entries(peaks))
+  lines.push(`- ${k}${p.core ? ` (OpenBLAS core ${p.core})` : ''}: ${p.gflops.toFixed(1)} GFLOP/s ${JSON.stringify(p.detail)}`);
 lines.push('');
-lines.push(`FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count and kernels.`);
-lines.push('÷ torch 1t compares with torch on one thread under the same kernels (rows without OpenBLAS, and multi-threaded rows: the best kernels). eval ÷ step: one eval batch as a fraction of a training step, wall (cpu).');
-lines.push('tok/s (cpu) uses the median process CPU time per step instead of wall time: it is what the row would reach on idle cores when single-threaded (for multi-threaded rows it sums all threads).');
+lines.push(
+  `FLOPs per step = ${meta.flopsFormula}. GFLOP/s uses the median wall step; MFU divides by the torch GEMM peak at the row's thread count and kernels.`,
+);
+lines.push(
+  '÷ torch 1t compares with torch on one thread under the same kernels (rows without OpenBLAS, and multi-threaded rows: the best kernels). eval ÷ step: one eval batch as a fraction of a training step, wall (cpu).',
+);
+lines.push(
+  'tok/s (cpu) uses the median process CPU time per step instead of wall time: it is what the row would reach on idle cores when single-threaded (for multi-threaded rows it sums all threads).',
+);
 lines.push('');
-lines.push('| config | executor | kernels | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t | ÷ torch 1t (cpu) | eval ÷ step | note |');
+lines.push(
+  '| config | executor | kernels | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t | ÷ torch 1t (cpu) | eval ÷ step | note |',
+);
 lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   if (r.status !== 'ok') {
-    lines.push(`| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`);
+    lines.push(
+      `| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${r.status} |  |  |  |  |  |  |  |  |  |  | ${(r.note ?? '').replace(/\|/g, '/').slice(0, 160)} |`,
+    );
     continue;
   }
   const evalText = r.evalRatio ? `${f(r.evalRatio.wall, 2)} (${f(r.evalRatio.cpu, 2)})` : '';
-  lines.push(`| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchCpu, 2)} | ${evalText} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`);
+  lines.push(
+    `| ${r.config} | ${r.executor} | ${r.kernels ?? ''} | ${r.threads} | ${f(r.tokensPerSec)} | ${f(r.msWall, 1)} | ${f(r.msCpu, 1)} | ${f(r.tokensPerCpuSec)} | ${f(r.gflops, 1)} | ${r.mfu === undefined ? '' : `${(100 * r.mfu).toFixed(1)}%`} | ${f(r.peakRssMb)} | ${r.tensors ?? ''} | ${f(r.vsTorch, 2)} | ${f(r.vsTorchCpu, 2)} | ${evalText} | ${[r.blasCore ? `OpenBLAS ${r.blasCore}` : '', r.note ?? ''].filter(Boolean).join('; ')} |`,
+  );
 }
 lines.push('');
 writeFileSync(join(values.out!, 'results.md'), lines.join('\n'));

@@ -50,10 +50,16 @@ test('cli export:torch: errors name the node; usage errors exit 2', async () => 
     assert.equal(swap.code, 1);
     assert.match(swap.stderr, /cannot be exported to PyTorch:\n {2}loss\.targets: is fed by get_batch\.x; the PyTorch export needs get_batch\.y/);
 
-    await writeFile(path.join(dir, 'bad.json'), JSON.stringify({ version: 1, nodes: [{ id: 'm', type: 'model', params: { d_model: 30, n_heads: 4 } }], edges: [] }));
+    await writeFile(
+      path.join(dir, 'bad.json'),
+      JSON.stringify({ version: 1, nodes: [{ id: 'm', type: 'model', params: { d_model: 30, n_heads: 4 } }], edges: [] }),
+    );
     const bad = await runCli([path.join(dir, 'bad.json'), '--out', path.join(dir, 'o')]);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /has 3 problems:\n  pipeline\.nodes: has no backward node, so nothing trains.*\n  m\.x: required input .*\n  m\.d_model: d_model \(30\) must be divisible by n_heads \(4\)/);
+    assert.match(
+      bad.stderr,
+      /has 3 problems:\n  pipeline\.nodes: has no backward node, so nothing trains.*\n  m\.x: required input .*\n  m\.d_model: d_model \(30\) must be divisible by n_heads \(4\)/,
+    );
 
     const usage = await runCli([path.join(dir, 'bad.json')]);
     assert.equal(usage.code, 2);

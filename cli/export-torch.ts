@@ -21,8 +21,11 @@ function parse() {
     return parseArgs({
       allowPositionals: true,
       options: {
-        out: { type: 'string' }, steps: { type: 'string' }, data: { type: 'string' },
-        'copy-data': { type: 'boolean', default: false }, 'link-data': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        steps: { type: 'string' },
+        data: { type: 'string' },
+        'copy-data': { type: 'boolean', default: false },
+        'link-data': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -57,7 +60,10 @@ if (!compiled.ok) {
 
 try {
   const result = await writeTorchExport(compiled.plan, values.out, {
-    dataDir: values.data, baseDir: dirname(pipelinePath), copyData: values['copy-data'], linkData: values['link-data'],
+    dataDir: values.data,
+    baseDir: dirname(pipelinePath),
+    copyData: values['copy-data'],
+    linkData: values['link-data'],
   });
   const rel = relative(process.cwd(), result.outDir);
   const dir = rel === '' ? '.' : rel.startsWith('..') ? result.outDir : rel;

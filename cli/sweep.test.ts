@@ -35,7 +35,10 @@ test('trains each point in its own run folder and prints the table', () => {
   assert.equal(rows.length, 3, result.stdout);
   for (const [i, lr] of [2e-3, 5e-3, 1e-2].entries()) {
     assert.match(rows[i], new RegExp(`^${lr} +completed +\\d+\\.\\d{4} +\\d+\\.\\d{4} \\(10\\)`));
-    const log = readFileSync(join(out, `point-00${i + 1}`, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(out, `point-00${i + 1}`, 'train_log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(Math.abs(Math.max(...log.map((l) => l.lr)) - lr) < 1e-9);
   }
 });

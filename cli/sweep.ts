@@ -43,8 +43,12 @@ function parse() {
     return parseArgs({
       allowPositionals: true,
       options: {
-        set: { type: 'string', multiple: true, default: [] }, steps: { type: 'string' }, out: { type: 'string' },
-        backend: { type: 'string', default: 'wasm' }, executor: { type: 'string', default: 'node' }, data: { type: 'string' },
+        set: { type: 'string', multiple: true, default: [] },
+        steps: { type: 'string' },
+        out: { type: 'string' },
+        backend: { type: 'string', default: 'wasm' },
+        executor: { type: 'string', default: 'node' },
+        data: { type: 'string' },
       },
     });
   } catch (e) {
@@ -54,7 +58,14 @@ function parse() {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const fixed = (x: number | undefined, digits = 4) => (x === undefined ? '-' : x.toFixed(digits));
@@ -87,12 +98,18 @@ async function main() {
   const rows = [[...axes.map(axisKey), 'status', 'loss', 'best val (step)', 'final val', 'tok/s', 'run folder']];
   let failed = 0;
   for (const [i, point] of expanded.points.entries()) {
-    const label = Object.entries(point.values).map(([k, v]) => `${k}=${v}`).join(' ');
+    const label = Object.entries(point.values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     console.log(`point ${i + 1}/${expanded.points.length}: ${label}`);
     const outDir = join(root, `point-${String(i + 1).padStart(3, '0')}`);
     let status = 'failed';
     const outcome = await trainPipeline({
-      pipeline: point.pipeline, outDir, backend: values.backend as BackendName, dataDir: values.data, baseDir: dirname(path),
+      pipeline: point.pipeline,
+      outDir,
+      backend: values.backend as BackendName,
+      dataDir: values.data,
+      baseDir: dirname(path),
       sink: { emit: (e) => e.type === 'error' && console.error(`  error: ${e.nodeId ?? ''} ${e.data.message}`) },
     }).catch((e: Error) => console.error(`  error: ${e.message}`));
     if (outcome?.compiled) status = outcome.result.status;

@@ -62,9 +62,19 @@ test('cli tokenize: --jsonl-field and --parquet-column write the library layout 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cli-tokenize-'));
   try {
     const jsonl = path.join(dir, 'records.jsonl');
-    await new Promise<void>((resolve, reject) => execFile('/usr/bin/python3', ['-c', `import json, sys
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import json, sys
 with open(sys.argv[1], 'w') as f:
-    for i in range(50): f.write(json.dumps({'id': i, 'text': 'record %d says hello' % i}) + '\\n')`, jsonl], (err) => (err ? reject(err) : resolve())));
+    for i in range(50): f.write(json.dumps({'id': i, 'text': 'record %d says hello' % i}) + '\\n')`,
+          jsonl,
+        ],
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
     const out = path.join(dir, 'from-jsonl');
     const r = await runCli([jsonl, '--jsonl-field', 'text', '--out', out, '--valid-fraction', '0']);
     assert.equal(r.code, 0, r.stderr);

@@ -77,7 +77,8 @@ async function main(argv: string[]): Promise<void> {
   const t0 = performance.now();
   let info: DatasetInfo;
   if (file === undefined) info = await prepareCorpus(values.out, opts);
-  else if (field !== undefined || column !== undefined) info = await tokenizeStructured(file, values.out, opts, field !== undefined ? { format: 'jsonl', field } : { format: 'parquet', field: column! });
+  else if (field !== undefined || column !== undefined)
+    info = await tokenizeStructured(file, values.out, opts, field !== undefined ? { format: 'jsonl', field } : { format: 'parquet', field: column! });
   else info = await tokenizeText(await readText(file), values.out, { ...opts, source: path.resolve(file) });
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
 
@@ -88,7 +89,11 @@ async function main(argv: string[]): Promise<void> {
     `entropy      ${info.train_unigram_entropy.toFixed(3)} nats/token (unigram, train; ` +
       `uniform over the vocab would be ${Math.log(info.vocab_size).toFixed(3)})`,
   );
-  console.log(`files        ${Object.values(DATASET_FILES).map((f) => path.join(values.out!, f)).join('\n             ')}`);
+  console.log(
+    `files        ${Object.values(DATASET_FILES)
+      .map((f) => path.join(values.out!, f))
+      .join('\n             ')}`,
+  );
   console.log(`time         ${seconds} s`);
 }
 
@@ -101,7 +106,12 @@ async function readText(file: string): Promise<string> {
 }
 
 /** JSON Lines or Parquet: the text of one field or column goes to a temporary file, which is tokenized. */
-async function tokenizeStructured(file: string, out: string, opts: TokenizeOptions, what: { format: 'jsonl' | 'parquet'; field: string }): Promise<DatasetInfo> {
+async function tokenizeStructured(
+  file: string,
+  out: string,
+  opts: TokenizeOptions,
+  what: { format: 'jsonl' | 'parquet'; field: string },
+): Promise<DatasetInfo> {
   const temp = await mkdtemp(path.join(tmpdir(), 'tokenize-'));
   try {
     const text = path.join(temp, 'text.txt');
@@ -114,8 +124,11 @@ async function tokenizeStructured(file: string, out: string, opts: TokenizeOptio
       throw new Error(`${file}: ${(err as Error).message}`);
     }
     return await tokenizeTextFile(text, out, {
-      tokenizer: opts.tokenizer ?? 'byte', vocabSize: opts.vocabSize, validFraction: opts.validFraction,
-      source: path.resolve(file), extraMeta: { format: what.format, field: what.field },
+      tokenizer: opts.tokenizer ?? 'byte',
+      vocabSize: opts.vocabSize,
+      validFraction: opts.validFraction,
+      source: path.resolve(file),
+      extraMeta: { format: what.format, field: what.field },
     });
   } finally {
     await rm(temp, { recursive: true, force: true });

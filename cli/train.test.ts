@@ -19,16 +19,28 @@ test('trains the smoke pipeline, writes the run folder, and resumes from a check
   assert.equal(first.status, 0, first.stderr + first.stdout);
   assert.match(first.stdout, /step 10\/10 +loss \d+\.\d+/);
   assert.match(first.stdout, /completed after 10 steps/);
-  const lines = readFileSync(join(out, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const lines = readFileSync(join(out, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.step),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   assert.deepEqual(readdirSync(join(out, 'checkpoints')).sort(), ['ckpt-000010.json', 'ckpt-000010.safetensors']);
   assert.ok(readdirSync(out).includes('plan.json'));
 
   const resumed = train(['pipelines/smoke.json', '--steps', '12', '--out', join(tmp, 'resumed'), '--resume', join(out, 'checkpoints')]);
   assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
   assert.match(resumed.stdout, /resumed from ckpt-000010/);
-  const more = readFileSync(join(tmp, 'resumed', 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(more.map((l) => l.step), [11, 12]);
+  const more = readFileSync(join(tmp, 'resumed', 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    more.map((l) => l.step),
+    [11, 12],
+  );
 });
 
 test('a pipeline with errors is not run: one line per problem, exit 1', () => {

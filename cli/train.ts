@@ -22,8 +22,12 @@ function parse() {
     return parseArgs({
       allowPositionals: true,
       options: {
-        steps: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
-        resume: { type: 'string' }, data: { type: 'string' }, quiet: { type: 'boolean', default: false },
+        steps: { type: 'string' },
+        out: { type: 'string' },
+        backend: { type: 'string', default: 'wasm' },
+        resume: { type: 'string' },
+        data: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -34,8 +38,11 @@ function parse() {
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
-    : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 /** Prints events: a progress line redrawn in place on a terminal, lines for everything else. */
@@ -52,7 +59,9 @@ function progressPrinter(quiet: boolean) {
       case 'run/started':
         total = e.data.totalSteps;
         firstStep = e.step;
-        line(`training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}${e.data.matmul ? ` (matmuls: ${e.data.matmul})` : ''}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`);
+        line(
+          `training ${e.data.parameters.toLocaleString('en-US')} parameters on ${e.data.backend}${e.data.matmul ? ` (matmuls: ${e.data.matmul})` : ''}, ${e.data.tokensPerStep} tokens/step, steps ${e.step}..${total}${e.data.resumedFrom ? ` (resumed from ${e.data.resumedFrom})` : ''}`,
+        );
         if (e.data.backend === 'wasm' && !e.data.matmul && nodeBlasUnavailableReason()) {
           line(`note: matmuls run on wasm SIMD, ~3x slower than on OpenBLAS: ${nodeBlasUnavailableReason()}`);
         }
@@ -86,7 +95,9 @@ function progressPrinter(quiet: boolean) {
         line(`error: ${e.nodeId ? `${e.nodeId}${e.data.field ? `.${e.data.field}` : ''}: ` : ''}${e.data.message}`);
         break;
       case 'run/finished':
-        line(`${e.data.status} after ${e.step} steps in ${duration(e.data.elapsed_s)}${e.data.lastCheckpoint ? `; last checkpoint ${e.data.lastCheckpoint}` : ''}`);
+        line(
+          `${e.data.status} after ${e.step} steps in ${duration(e.data.elapsed_s)}${e.data.lastCheckpoint ? `; last checkpoint ${e.data.lastCheckpoint}` : ''}`,
+        );
         break;
     }
   };
@@ -116,8 +127,14 @@ const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').sl
 const outDir = resolve(values.out ?? join('runs', `${basename(pipelinePath, '.json')}-${stamp}`));
 const print = progressPrinter(values.quiet!);
 const outcome = await trainPipeline({
-  pipeline, outDir, steps, backend: values.backend as BackendName, resume: values.resume,
-  dataDir: values.data, baseDir: dirname(pipelinePath), sink: { emit: print },
+  pipeline,
+  outDir,
+  steps,
+  backend: values.backend as BackendName,
+  resume: values.resume,
+  dataDir: values.data,
+  baseDir: dirname(pipelinePath),
+  sink: { emit: print },
 }).catch((e: Error) => fail(`error: ${e.message}`));
 
 if (!outcome.compiled) {

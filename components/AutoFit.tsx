@@ -36,7 +36,15 @@ export function useAllInView(): boolean {
   });
 }
 
-export function AutoFit({ moved, padding = FIT_PADDING, watchSizes = false }: { moved: RefObject<boolean>; padding?: FitViewOptions['padding']; watchSizes?: boolean }) {
+export function AutoFit({
+  moved,
+  padding = FIT_PADDING,
+  watchSizes = false,
+}: {
+  moved: RefObject<boolean>;
+  padding?: FitViewOptions['padding'];
+  watchSizes?: boolean;
+}) {
   const rf = useReactFlow();
   const width = useStore((s) => s.width);
   const height = useStore((s) => s.height);

@@ -25,8 +25,10 @@ export function BatchPreview({ dataset, batchSize, contextLength, seed }: { data
     setError(null);
     if (N <= contextLength) return setError(`the train split has ${N} tokens; context_length ${contextLength} needs at least ${contextLength + 1}`);
     const starts = firstBatchStarts(N, batchSize, contextLength, seed).slice(0, SHOWN);
-    Promise.all(starts.map(async (start) => ({ start, preview: await fetchPreview(dataset.id, 'train', start, Math.min(contextLength + 1, 4096)) })))
-      .then(setWindows, (e: Error) => setError(e.message));
+    Promise.all(starts.map(async (start) => ({ start, preview: await fetchPreview(dataset.id, 'train', start, Math.min(contextLength + 1, 4096)) }))).then(
+      setWindows,
+      (e: Error) => setError(e.message),
+    );
   }, [dataset.id, N, batchSize, contextLength, seed]);
   if (error) return <div className="field-error">{error}</div>;
   if (!windows) return <div className="muted small">Reading the first batch…</div>;
@@ -41,7 +43,9 @@ export function BatchPreview({ dataset, batchSize, contextLength, seed }: { data
         const y = cut(preview, 1, contextLength + 1);
         return (
           <div key={b} className="batch-window" data-testid="batch-window" data-start={start}>
-            <div className="small muted">x[{b}] = tokens[{start}:{start + contextLength}]</div>
+            <div className="small muted">
+              x[{b}] = tokens[{start}:{start + contextLength}]
+            </div>
             <TokenStrip ids={x.ids} tokens={x.tokens} testId="batch-x" />
             <div className="small muted">y[{b}] (targets: x shifted by one)</div>
             <TokenStrip ids={y.ids} tokens={y.tokens} testId="batch-y" />

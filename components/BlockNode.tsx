@@ -26,7 +26,9 @@ import { categoryAccent, cls } from './theme';
 
 function Port({ name, spec, side }: { name: string; spec: PortSpec; side: 'in' | 'out' }) {
   const color = PORT_TYPES[spec.type]?.color ?? '#94a3b8';
-  const tip = [`${spec.label}: ${spec.type}`, spec.optional && 'optional', spec.differentiate && 'differentiated', spec.description].filter(Boolean).join(' · ');
+  const tip = [`${spec.label}: ${spec.type}`, spec.optional && 'optional', spec.differentiate && 'differentiated', spec.description]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <div className="port" title={tip} data-port={name}>
       <Handle
@@ -79,19 +81,21 @@ function RunFace({ kind, display, runId, editing }: { kind: string; display: Liv
   const { metrics, notices } = display;
   return (
     <>
-      {kind !== 'checkpoint' && kind !== 'sample' && (metrics.length > 0 ? (
-        <div className="block-live" data-testid="block-live">
-          {metrics.map((m) => (
-            <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
-              <span className="k">{m.label}</span> {m.text}
-            </span>
-          ))}
-        </div>
-      ) : (
-        <div className="block-live is-waiting" data-testid="block-live-waiting" title="No numbers from this block yet in this run">
-          –
-        </div>
-      ))}
+      {kind !== 'checkpoint' &&
+        kind !== 'sample' &&
+        (metrics.length > 0 ? (
+          <div className="block-live" data-testid="block-live">
+            {metrics.map((m) => (
+              <span key={m.key} className="live-metric" data-live={m.key} data-value={m.value} title={m.title}>
+                <span className="k">{m.label}</span> {m.text}
+              </span>
+            ))}
+          </div>
+        ) : (
+          <div className="block-live is-waiting" data-testid="block-live-waiting" title="No numbers from this block yet in this run">
+            –
+          </div>
+        ))}
       {kind === 'checkpoint' && <CheckpointRow checkpoint={display.checkpoint} runId={runId} editing={editing} />}
       {kind === 'sample' && <SampleArea sample={display.sample} />}
       {/* The newest notice, one line; the whole text in its tooltip. */}
@@ -108,7 +112,9 @@ function RunFace({ kind, display, runId, editing }: { kind: string; display: Liv
 function SampleArea({ sample }: { sample: LiveDisplay['sample'] }) {
   return sample ? (
     <div className="block-sample" data-testid="block-sample">
-      <pre className="nodrag nowheel" title={sample.text}>{sample.text}</pre>
+      <pre className="nodrag nowheel" title={sample.text}>
+        {sample.text}
+      </pre>
     </div>
   ) : (
     <div className="block-sample is-waiting" data-testid="block-sample-waiting">
@@ -139,10 +145,15 @@ function CheckpointRow({ checkpoint, runId, editing }: { checkpoint: LiveDisplay
         download={browser ? undefined : true}
         data-testid="checkpoint-link"
         title={browser ? 'Download the checkpoint (.safetensors and .json)' : 'Download the weights (.safetensors)'}
-        onClick={browser ? (e) => {
-          e.preventDefault();
-          if (!downloadBrowserCheckpoint(runId!, checkpoint.name)) studio.getState().notify(`${checkpoint.name} is no longer kept (keep_last pruned it).`, 'error');
-        } : undefined}
+        onClick={
+          browser
+            ? (e) => {
+                e.preventDefault();
+                if (!downloadBrowserCheckpoint(runId!, checkpoint.name))
+                  studio.getState().notify(`${checkpoint.name} is no longer kept (keep_last pruned it).`, 'error');
+              }
+            : undefined
+        }
       >
         ⤓ {checkpoint.name}
       </a>
@@ -203,7 +214,13 @@ function defaultsOf(kind: string) {
 function InsideLine({ id, count }: { id: string; count: number }) {
   return (
     <div className="block-inside">
-      <button type="button" className="link nodrag" data-testid="open-model" title="Open the model: its layers as blocks (or double-click)" onClick={() => studio.getState().openModel(id)}>
+      <button
+        type="button"
+        className="link nodrag"
+        data-testid="open-model"
+        title="Open the model: its layers as blocks (or double-click)"
+        onClick={() => studio.getState().openModel(id)}
+      >
         Open ▸
       </button>
       {count > 0 && (
@@ -221,12 +238,22 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const { runId: outerRunId, editing } = useContext(LiveRunContext);
   const runId = inside ? null : outerRunId; // inner blocks have no run numbers of their own
   // Selected as the store holds them (useShallow compares items by identity), reshaped after.
-  const own = useStudio(useShallow((s) => (!editing ? NO_PROBLEMS : inside
-    ? s.diagnostics.filter((d) => d.nodeId === inside.modelId && d.innerNodeId === id)
-    : s.diagnostics.filter((d) => d.nodeId === id))));
-  const diagnostics = useMemo(() => (inside
-    ? own.map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined })) // `attn.n_kv_heads` -> `n_kv_heads` on attn
-    : own.filter((d) => d.innerNodeId === undefined)), [own, inside, id]);
+  const own = useStudio(
+    useShallow((s) =>
+      !editing
+        ? NO_PROBLEMS
+        : inside
+          ? s.diagnostics.filter((d) => d.nodeId === inside.modelId && d.innerNodeId === id)
+          : s.diagnostics.filter((d) => d.nodeId === id),
+    ),
+  );
+  const diagnostics = useMemo(
+    () =>
+      inside
+        ? own.map((d) => ({ ...d, field: d.field?.slice(id.length + 1) || undefined })) // `attn.n_kv_heads` -> `n_kv_heads` on attn
+        : own.filter((d) => d.innerNodeId === undefined),
+    [own, inside, id],
+  );
   const problemsInside = own.length - diagnostics.length;
   const submitted = useRuns(useShallow((s) => (editing ? s.submitProblems.filter((p) => p.nodeId === id) : NO_PROBLEMS)));
   const live = useStudio((s) => s.live[id]);
@@ -260,8 +287,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
     }),
     ...Object.entries(def?.facts?.(data.params) ?? {}).map(([key, value]) => [key, formatValue(value)] as const),
   ];
-  const repeats = data.type === 'repeat' ? data.params.n ?? fields.find((f) => f.key === 'n')?.default : undefined;
-  const title = repeats !== undefined ? `Transformer block × ${formatValue(repeats)}` : def?.title ?? data.type;
+  const repeats = data.type === 'repeat' ? (data.params.n ?? fields.find((f) => f.key === 'n')?.default) : undefined;
+  const title = repeats !== undefined ? `Transformer block × ${formatValue(repeats)}` : (def?.title ?? data.type);
   return (
     <div
       className={cls('block', selected && 'is-selected', problems.length > 0 && 'has-error', display?.error && 'has-run-error', !def && 'is-unknown')}
@@ -271,14 +298,20 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
     >
       {inputs.length > 0 && (
         <div className="ports ports-in">
-          {inputs.map(([name, spec]) => <Port key={name} name={name} spec={spec} side="in" />)}
+          {inputs.map(([name, spec]) => (
+            <Port key={name} name={name} spec={spec} side="in" />
+          ))}
         </div>
       )}
       <div className="block-body">
         <div className="block-head">
           <span className="block-title">{title}</span>
           {display?.spark && <HeadSpark spark={display.spark} />}
-          {display?.sample && <span className="head-note" data-testid="sample-step">step {display.sample.step}</span>}
+          {display?.sample && (
+            <span className="head-note" data-testid="sample-step">
+              step {display.sample.step}
+            </span>
+          )}
           {id !== data.type && <span className="block-id">{id}</span>}
         </div>
         {!def && <div className="block-note">unknown kind '{data.type}'</div>}
@@ -310,7 +343,9 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
       </div>
       {outputs.length > 0 && (
         <div className="ports ports-out">
-          {outputs.map(([name, spec]) => <Port key={name} name={name} spec={spec} side="out" />)}
+          {outputs.map(([name, spec]) => (
+            <Port key={name} name={name} spec={spec} side="out" />
+          ))}
         </div>
       )}
     </div>

@@ -37,7 +37,11 @@ function TrainedElsewhere({ runId }: { runId: string }) {
   const text = !same
     ? `This run trained another pipeline (${trained.doc.meta.name}): the blocks show none of its numbers.`
     : `${differing} of ${doc.nodes.length} blocks differ from what this run trained: they show none of its numbers.`;
-  return <div className="run-elsewhere small" data-testid="run-elsewhere" title={text}>{text}</div>;
+  return (
+    <div className="run-elsewhere small" data-testid="run-elsewhere" title={text}>
+      {text}
+    </div>
+  );
 }
 
 export function BottomPanel() {
@@ -49,13 +53,27 @@ export function BottomPanel() {
   return (
     <section className={cls('bottom-panel', tab === 'run' && 'is-run')} aria-label="Problems and run">
       <header className="bottom-head" role="tablist">
-        <button type="button" role="tab" aria-selected={tab === 'problems'} className={cls('tab', tab === 'problems' && 'is-active')} data-testid="tab-problems" onClick={() => select('problems')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'problems'}
+          className={cls('tab', tab === 'problems' && 'is-active')}
+          data-testid="tab-problems"
+          onClick={() => select('problems')}
+        >
           Problems
           <span className={errors ? 'count bad' : 'count ok'} data-testid="problem-count">
             {problems.length}
           </span>
         </button>
-        <button type="button" role="tab" aria-selected={tab === 'run'} className={cls('tab', tab === 'run' && 'is-active')} data-testid="tab-run" onClick={() => select('run')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'run'}
+          className={cls('tab', tab === 'run' && 'is-active')}
+          data-testid="tab-run"
+          onClick={() => select('run')}
+        >
           <RunTabLabel />
         </button>
         {tab === 'problems' && problems.length > 0 && <span className="muted small bottom-hint">Click a problem to show it on the canvas.</span>}

@@ -4,8 +4,17 @@ import Link from 'next/link';
 export function Brand({ linkHome = false }: { linkHome?: boolean }) {
   const mark = (
     <>
-      <span className="logo" aria-hidden>◆</span> <span className="brand-name">Pretrain Studio</span>
+      <span className="logo" aria-hidden>
+        ◆
+      </span>{' '}
+      <span className="brand-name">Pretrain Studio</span>
     </>
   );
-  return linkHome ? <Link href="/" className="brand" title="Back to the studio">{mark}</Link> : <div className="brand">{mark}</div>;
+  return linkHome ? (
+    <Link href="/" className="brand" title="Back to the studio">
+      {mark}
+    </Link>
+  ) : (
+    <div className="brand">{mark}</div>
+  );
 }

@@ -1,8 +1,18 @@
 // The canvas: React Flow drawing the document (lib/flow.ts), typed connections checked by the
 // engine's rule, palette drops, .json file drops, and the viewport requests from the store.
 import {
-  Background, BackgroundVariant, Controls, ReactFlow, useNodesInitialized, useReactFlow,
-  type Connection, type Edge, type EdgeTypes, type FinalConnectionState, type IsValidConnection, type NodeTypes,
+  Background,
+  BackgroundVariant,
+  Controls,
+  ReactFlow,
+  useNodesInitialized,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeTypes,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeTypes,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
 import { registry } from '../engine/nodes';
@@ -26,7 +36,8 @@ const nodeTypes: NodeTypes = { block: BlockNode, note: NoteNode, frame: FrameNod
 const edgeTypes: EdgeTypes = { default: RoutedEdge };
 
 const isValidConnection: IsValidConnection = (c: Edge | Connection) =>
-  !!c.sourceHandle && !!c.targetHandle &&
+  !!c.sourceHandle &&
+  !!c.targetHandle &&
   connectionProblem(studio.getState().doc, { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle }) === null;
 
 function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionState) {
@@ -152,7 +163,16 @@ export function Canvas() {
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
           {/* Only while some block is out of view: a fitted graph fills the corners. */}
-          <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+          <MiniMapWhenNeeded
+            position="top-right"
+            pannable
+            zoomable
+            nodeColor={minimapColor}
+            nodeStrokeWidth={0}
+            maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
+            ariaLabel="Minimap"
+            style={{ width: 150, height: 100 }}
+          />
           <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
           <ConnectionHint />
           <AutoFit moved={moved} watchSizes={running} />

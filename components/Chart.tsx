@@ -60,7 +60,9 @@ function axisColours(): uPlot.Axis {
   const css = getComputedStyle(document.documentElement);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   return {
-    stroke: v('--muted', '#6b7280'), font: FONT, labelFont: FONT,
+    stroke: v('--muted', '#6b7280'),
+    font: FONT,
+    labelFont: FONT,
     grid: { stroke: v('--surface-3', '#eef0f3'), width: 1 },
     ticks: { stroke: v('--line', '#e2e5ea'), width: 1, size: 4 },
   };
@@ -75,7 +77,17 @@ function valueAt(values: uPlot.AlignedData[number], i: number): number | null {
   return null;
 }
 
-export function Chart({ title, data, series, format = formatValue, testId, empty = 'No points yet.', xLabel = 'step', logY = false, markers = [] }: ChartProps) {
+export function Chart({
+  title,
+  data,
+  series,
+  format = formatValue,
+  testId,
+  empty = 'No points yet.',
+  xLabel = 'step',
+  logY = false,
+  markers = [],
+}: ChartProps) {
   const markersRef = useRef(markers);
   markersRef.current = markers;
   const box = useRef<HTMLDivElement>(null);
@@ -101,13 +113,24 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       scales: { x: { time: false }, ...(logY ? { y: { distr: 3 } } : {}) },
       axes: [
-        { ...axis, label: xLabel, labelSize: 14, labelGap: 0, size: 24, space: 36, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')) },
+        {
+          ...axis,
+          label: xLabel,
+          labelSize: 14,
+          labelGap: 0,
+          size: 24,
+          space: 36,
+          values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatValue(v) : '')),
+        },
         { ...axis, size: 48, values: (_u, splits) => splits.map(fmt) },
       ],
       series: [
         { label: xLabel },
         ...series.map((s): uPlot.Series => ({
-          label: s.label, stroke: s.color, width: s.width ?? 1.5, spanGaps: true,
+          label: s.label,
+          stroke: s.color,
+          width: s.width ?? 1.5,
+          spanGaps: true,
           ...(s.dash ? { dash: s.dash } : {}),
           points: { show: s.points ?? false, size: 5, fill: s.color, stroke: s.color },
         })),
@@ -163,10 +186,14 @@ export function Chart({ title, data, series, format = formatValue, testId, empty
           {hover !== null && count > 0 && <span className="muted">@ {formatValue(data[0][Math.min(hover, count - 1)] as number)}</span>}
         </span>
       </figcaption>
-      <div className="chart-plot" ref={box} onDoubleClick={() => {
+      <div
+        className="chart-plot"
+        ref={box}
+        onDoubleClick={() => {
           zoomed.current = false;
           plot.current?.setData(latest.current, true);
-        }}>
+        }}
+      >
         {points === 0 && <div className="chart-empty muted small">{empty}</div>}
       </div>
     </figure>

@@ -29,7 +29,9 @@ export function CompactSelect<T extends string>(props: {
       </span>
       <select data-testid={testId} aria-label={ariaLabel} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as T)}>
         {options.map((o) => (
-          <option key={o.value} value={o.value}>{o.label}</option>
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
         ))}
       </select>
     </span>

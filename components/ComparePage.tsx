@@ -70,8 +70,14 @@ function StopSweep({ states }: { states: (RunState | undefined)[] }) {
     await fetch(`/api/sweeps/${sweepId}/stop`, { method: 'POST' }).catch(() => setAsked(false));
   };
   return (
-    <button type="button" className="button danger" data-testid="sweep-stop" disabled={asked} onClick={() => void stop()}
-      title="Stop the run that trains and cancel the points still waiting (finished points keep their results)">
+    <button
+      type="button"
+      className="button danger"
+      data-testid="sweep-stop"
+      disabled={asked}
+      onClick={() => void stop()}
+      title="Stop the run that trains and cancel the points still waiting (finished points keep their results)"
+    >
       ■ Stop sweep
     </button>
   );
@@ -80,7 +86,18 @@ function StopSweep({ states }: { states: (RunState | undefined)[] }) {
 function useRunIds(): string[] {
   const params = useSearchParams();
   const text = params.get('runs') ?? '';
-  return useMemo(() => [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))].slice(0, MAX_RUNS), [text]);
+  return useMemo(
+    () =>
+      [
+        ...new Set(
+          text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ].slice(0, MAX_RUNS),
+    [text],
+  );
 }
 
 export default function ComparePage() {
@@ -104,35 +121,60 @@ export default function ComparePage() {
   const edits = useMemo(() => views.map((v) => v?.edits), [editCounts]);
   const labels = readable.map((id, i) => {
     const sweep = (statuses[i] as { sweep?: { values: Record<string, unknown> } } | undefined)?.sweep;
-    if (sweep) return Object.entries(sweep.values).map(([k, v]) => `${k}=${v}`).join(', ');
+    if (sweep)
+      return Object.entries(sweep.values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
     return runLabel(docs, edits, i);
   });
   const rows = readable.map((id, i) => compareRow(id, statuses[i], views[i], labels[i]));
   const key = `${readable.join(',')}|${views.map((v) => v?.lastSeq ?? 0).join(',')}|${xAxis}|${smoothing}`;
-  const charts = useMemo(() => CURVES.map((curve) => ({
-    ...curve, data: alignCurves(views.map((v) => runCurve(v, curve.name, xAxis, smoothing))),
-  })), [key]);
+  const charts = useMemo(
+    () =>
+      CURVES.map((curve) => ({
+        ...curve,
+        data: alignCurves(views.map((v) => runCurve(v, curve.name, xAxis, smoothing))),
+      })),
+    [key],
+  );
   // The key above names the runs; the charts' legends keep to what tells them apart.
   const series = readable.map((id, i) => ({ label: labels[i] === 'reference' ? id : labels[i], color: colors[id], points: false }));
-  const diffRuns = useMemo(() => readable.map((id, i) => ({ label: labels[i] === 'reference' ? `${id} (reference)` : labels[i], color: colors[id] })), [readable.join(','), labels.join('|')]);
+  const diffRuns = useMemo(
+    () => readable.map((id, i) => ({ label: labels[i] === 'reference' ? `${id} (reference)` : labels[i], color: colors[id] })),
+    [readable.join(','), labels.join('|')],
+  );
 
   return (
     <div className="runs-page compare-page" data-testid="compare" data-runs={readable.length}>
       {ids.map((id) => RUN_ID.test(id) && <Watch key={id} runId={id} />)}
       <header className="toolbar">
         <Brand linkHome />
-        <div className="doc-name">Compare {readable.length} run{readable.length === 1 ? '' : 's'}</div>
+        <div className="doc-name">
+          Compare {readable.length} run{readable.length === 1 ? '' : 's'}
+        </div>
         <nav className="actions">
           <StopSweep states={statuses.map((st) => st?.state)} />
-          <Link href="/runs" className="button">Runs</Link>
-          <Link href="/" className="button">← Studio</Link>
+          <Link href="/runs" className="button">
+            Runs
+          </Link>
+          <Link href="/" className="button">
+            ← Studio
+          </Link>
         </nav>
       </header>
       <main className="runs-main">
-        {ids.length === 0 && <p className="muted">No runs to compare: tick runs on the <Link href="/runs">runs page</Link>.</p>}
+        {ids.length === 0 && (
+          <p className="muted">
+            No runs to compare: tick runs on the <Link href="/runs">runs page</Link>.
+          </p>
+        )}
         {unreadable.length > 0 && (
           <ul className="compare-missing" data-testid="compare-missing">
-            {unreadable.map((id) => <li key={id}>Run <code>{id}</code> cannot be shown: {(pipelines[id] as { error: string }).error}.</li>)}
+            {unreadable.map((id) => (
+              <li key={id}>
+                Run <code>{id}</code> cannot be shown: {(pipelines[id] as { error: string }).error}.
+              </li>
+            ))}
           </ul>
         )}
         {readable.length > 0 && (
@@ -141,23 +183,55 @@ export default function ComparePage() {
               <div className="overlay-head">
                 <ul className="overlay-keys">
                   {readable.map((id, i) => (
-                    <li key={id}><i style={{ background: colors[id] }} /><b>{statuses[i]?.name ?? id}</b> <span className="muted">{labels[i]}</span></li>
+                    <li key={id}>
+                      <i style={{ background: colors[id] }} />
+                      <b>{statuses[i]?.name ?? id}</b> <span className="muted">{labels[i]}</span>
+                    </li>
                   ))}
                 </ul>
               </div>
               <div className="compare-options">
-                <label>x axis <select value={xAxis} onChange={(e) => setXAxis(e.target.value as XAxis)} data-testid="compare-x">
-                  {X_AXES.map((x) => <option key={x.value} value={x.value}>{x.label}</option>)}
-                </select></label>
-                <label>smoothing <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="compare-smoothing" /> <span className="num">{smoothing.toFixed(2)}</span></label>
-                <label><input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} data-testid="compare-log" /> log scale</label>
+                <label>
+                  x axis{' '}
+                  <select value={xAxis} onChange={(e) => setXAxis(e.target.value as XAxis)} data-testid="compare-x">
+                    {X_AXES.map((x) => (
+                      <option key={x.value} value={x.value}>
+                        {x.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  smoothing{' '}
+                  <input
+                    type="range"
+                    min={0}
+                    max={0.99}
+                    step={0.01}
+                    value={smoothing}
+                    onChange={(e) => setSmoothing(Number(e.target.value))}
+                    data-testid="compare-smoothing"
+                  />{' '}
+                  <span className="num">{smoothing.toFixed(2)}</span>
+                </label>
+                <label>
+                  <input type="checkbox" checked={logY} onChange={(e) => setLogY(e.target.checked)} data-testid="compare-log" /> log scale
+                </label>
               </div>
             </section>
             <section className="compare-charts">
               {charts.map((c) => (
                 <div key={c.name} className="compare-chart-box">
-                  <Chart testId="compare-chart" title={c.title} data={c.data} series={series} xLabel={X_AXES.find((x) => x.value === xAxis)!.label.toLowerCase()}
-                    logY={logY && c.name !== 'lr'} format={c.name === 'lr' ? formatRate : undefined} empty="Waiting for the runs' numbers…" />
+                  <Chart
+                    testId="compare-chart"
+                    title={c.title}
+                    data={c.data}
+                    series={series}
+                    xLabel={X_AXES.find((x) => x.value === xAxis)!.label.toLowerCase()}
+                    logY={logY && c.name !== 'lr'}
+                    format={c.name === 'lr' ? formatRate : undefined}
+                    empty="Waiting for the runs' numbers…"
+                  />
                 </div>
               ))}
             </section>

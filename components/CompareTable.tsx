@@ -11,7 +11,18 @@ const num = (v: number | undefined, format: (v: number) => string = formatValue)
 const withStep = (v: number | undefined, step: number | undefined) => (v === undefined ? '–' : `${formatValue(v)} @ ${step}`);
 
 const COLUMNS: { key: SortKey; label: string; numeric?: boolean; cell: (r: CompareRow) => React.ReactNode }[] = [
-  { key: 'name', label: 'Run', cell: (r) => <><Link href={`/runs/${r.id}`}>{r.name}</Link><div className="muted small" title={r.label}>{r.label}</div></> },
+  {
+    key: 'name',
+    label: 'Run',
+    cell: (r) => (
+      <>
+        <Link href={`/runs/${r.id}`}>{r.name}</Link>
+        <div className="muted small" title={r.label}>
+          {r.label}
+        </div>
+      </>
+    ),
+  },
   { key: 'executor', label: 'Executor · backend', cell: (r) => r.executor },
   { key: 'parameters', label: 'Params', numeric: true, cell: (r) => num(r.parameters, formatCount) },
   { key: 'tokens', label: 'Tokens', numeric: true, cell: (r) => num(r.tokens, formatCount) },
@@ -37,7 +48,9 @@ export function CompareTable({ rows, colors }: { rows: CompareRow[]; colors: Rec
     <section className="runs-list compare-table-box">
       <div className="runs-list-head">
         <h2>Runs</h2>
-        <button type="button" className="button" data-testid="compare-csv" onClick={() => downloadCsv(shown)}>Export CSV</button>
+        <button type="button" className="button" data-testid="compare-csv" onClick={() => downloadCsv(shown)}>
+          Export CSV
+        </button>
       </div>
       <div className="runs-table-wrap">
         <table className="runs-table" data-testid="compare-table">
@@ -45,8 +58,15 @@ export function CompareTable({ rows, colors }: { rows: CompareRow[]; colors: Rec
             <tr>
               <th aria-label="Colour" />
               {COLUMNS.map((c) => (
-                <th key={c.key} className={c.numeric ? 'num sortable' : 'sortable'} aria-sort={sort?.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" onClick={() => toggle(c.key)}>{c.label}{sort?.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}</button>
+                <th
+                  key={c.key}
+                  className={c.numeric ? 'num sortable' : 'sortable'}
+                  aria-sort={sort?.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+                >
+                  <button type="button" onClick={() => toggle(c.key)}>
+                    {c.label}
+                    {sort?.key === c.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
+                  </button>
                 </th>
               ))}
             </tr>
@@ -54,8 +74,14 @@ export function CompareTable({ rows, colors }: { rows: CompareRow[]; colors: Rec
           <tbody>
             {shown.map((r) => (
               <tr key={r.id} data-testid="compare-row" data-run-id={r.id}>
-                <td><i className="swatch-dot" style={{ background: colors[r.id] }} /></td>
-                {COLUMNS.map((c) => <td key={c.key} className={c.numeric ? 'num' : undefined} data-col={c.key}>{c.cell(r)}</td>)}
+                <td>
+                  <i className="swatch-dot" style={{ background: colors[r.id] }} />
+                </td>
+                {COLUMNS.map((c) => (
+                  <td key={c.key} className={c.numeric ? 'num' : undefined} data-col={c.key}>
+                    {c.cell(r)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

@@ -23,14 +23,16 @@ function VocabCheck({ dataset }: { dataset: DatasetStatus }) {
   if (vocab === null) return null;
   return (
     <>
-      {models.filter((m) => m.vocab !== vocab).map((m) => (
-        <div key={m.id} className={m.vocab < vocab ? 'field-error' : 'muted small'} data-testid="vocab-check">
-          {m.id}.vocab_size is {m.vocab}; {dataset.name} has {vocab} token ids{m.vocab < vocab ? ': the model cannot embed them all' : ''}.{' '}
-          <button type="button" className="button small" data-testid="vocab-fix" onClick={() => studio.getState().setParam(m.id, 'vocab_size', vocab)}>
-            Set {m.id}.vocab_size to {vocab}
-          </button>
-        </div>
-      ))}
+      {models
+        .filter((m) => m.vocab !== vocab)
+        .map((m) => (
+          <div key={m.id} className={m.vocab < vocab ? 'field-error' : 'muted small'} data-testid="vocab-check">
+            {m.id}.vocab_size is {m.vocab}; {dataset.name} has {vocab} token ids{m.vocab < vocab ? ': the model cannot embed them all' : ''}.{' '}
+            <button type="button" className="button small" data-testid="vocab-fix" onClick={() => studio.getState().setParam(m.id, 'vocab_size', vocab)}>
+              Set {m.id}.vocab_size to {vocab}
+            </button>
+          </div>
+        ))}
     </>
   );
 }
@@ -45,38 +47,52 @@ function LibraryPicker({ nodeId, chosen }: { nodeId: string; chosen: string }) {
       <h3>Library dataset</h3>
       <select className="input" data-testid="library-select" value={chosen} onChange={(e) => choose(e.target.value)}>
         <option value="">Choose a dataset…</option>
-        {list.filter((d) => d.state === 'ready' || d.id === chosen).map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.name} · {formatCount((d.train_tokens ?? 0) + (d.valid_tokens ?? 0))} tokens · {d.tokenizer}
-          </option>
-        ))}
+        {list
+          .filter((d) => d.state === 'ready' || d.id === chosen)
+          .map((d) => (
+            <option key={d.id} value={d.id}>
+              {d.name} · {formatCount((d.train_tokens ?? 0) + (d.valid_tokens ?? 0))} tokens · {d.tokenizer}
+            </option>
+          ))}
       </select>
       {chosen && !current && <div className="field-error">{chosen} is not in this server's library</div>}
       {current && current.state !== 'ready' && <DatasetState status={current} />}
       {current?.state === 'ready' && <VocabCheck dataset={current} />}
       <DatasetUpload compact onUploaded={choose} />
-      {list.filter((d) => d.state === 'tokenizing' && d.id !== chosen).map((d) => (
-        <div key={d.id} className="small">{d.name}: <DatasetState status={d} /></div>
-      ))}
+      {list
+        .filter((d) => d.state === 'tokenizing' && d.id !== chosen)
+        .map((d) => (
+          <div key={d.id} className="small">
+            {d.name}: <DatasetState status={d} />
+          </div>
+        ))}
     </section>
   );
 }
 
 /** The library dataset a get_batch or dataset block draws from, with the get_batch params. */
 function useBatchSource(nodeId: string, type: string) {
-  return useStudio(useShallow((s) => {
-    const byId = new Map(s.doc.nodes.map((n) => [n.id, n]));
-    const edges = s.doc.edges;
-    const batcher = type === 'get_batch' ? byId.get(nodeId) : byId.get(edges.find((e) => e.source === nodeId && e.sourceHandle === 'train' && byId.get(e.target)?.type === 'get_batch')?.target ?? '');
-    const datasetId = type === 'dataset' ? nodeId : edges.find((e) => e.target === batcher?.id && e.targetHandle === 'tokens')?.source;
-    const dataset = datasetId ? byId.get(datasetId) : undefined;
-    const p = (batcher?.params ?? {}) as Params;
-    const d = (dataset?.params ?? {}) as Params;
-    return {
-      library: d.source === 'library' ? String(d.dataset ?? '') : '',
-      batchSize: Number(p.batch_size ?? 16), contextLength: Number(p.context_length ?? 64), seed: Number(p.seed ?? 1337), hasBatcher: Boolean(batcher),
-    };
-  }));
+  return useStudio(
+    useShallow((s) => {
+      const byId = new Map(s.doc.nodes.map((n) => [n.id, n]));
+      const edges = s.doc.edges;
+      const batcher =
+        type === 'get_batch'
+          ? byId.get(nodeId)
+          : byId.get(edges.find((e) => e.source === nodeId && e.sourceHandle === 'train' && byId.get(e.target)?.type === 'get_batch')?.target ?? '');
+      const datasetId = type === 'dataset' ? nodeId : edges.find((e) => e.target === batcher?.id && e.targetHandle === 'tokens')?.source;
+      const dataset = datasetId ? byId.get(datasetId) : undefined;
+      const p = (batcher?.params ?? {}) as Params;
+      const d = (dataset?.params ?? {}) as Params;
+      return {
+        library: d.source === 'library' ? String(d.dataset ?? '') : '',
+        batchSize: Number(p.batch_size ?? 16),
+        contextLength: Number(p.context_length ?? 64),
+        seed: Number(p.seed ?? 1337),
+        hasBatcher: Boolean(batcher),
+      };
+    }),
+  );
 }
 
 export function DataInspector({ nodeId, type }: { nodeId: string; type: string }) {

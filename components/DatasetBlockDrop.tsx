@@ -17,7 +17,12 @@ async function uploadInto(nodeId: string, file: File): Promise<void> {
   const vocabSize = (node.params as { vocab_size?: number }).vocab_size ?? 1024;
   studio.getState().notify(`Uploading ${file.name} to the dataset library…`);
   try {
-    const id = await uploadDataset(file, { name: file.name.replace(/\.[^.]+$/, '') || file.name, tokenizer, format: formatOf(file.name), ...(tokenizer === 'bpe' ? { vocabSize } : {}) });
+    const id = await uploadDataset(file, {
+      name: file.name.replace(/\.[^.]+$/, '') || file.name,
+      tokenizer,
+      format: formatOf(file.name),
+      ...(tokenizer === 'bpe' ? { vocabSize } : {}),
+    });
     const { setParam, select } = studio.getState();
     setParam(nodeId, 'source', 'library');
     setParam(nodeId, 'dataset', id);

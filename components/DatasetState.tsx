@@ -7,8 +7,18 @@ const PHASES = { uploading: 'uploading', extracting: 'reading records', training
 export const formatCount = (n: number | null) => (n === null ? '—' : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
 export function DatasetState({ status }: { status: DatasetStatus }) {
-  if (status.state === 'failed') return <span className="dataset-state failed" data-testid="dataset-state" data-state="failed" title={status.error}>failed: {status.error}</span>;
-  if (status.state === 'ready') return <span className="dataset-state ready" data-testid="dataset-state" data-state="ready">ready</span>;
+  if (status.state === 'failed')
+    return (
+      <span className="dataset-state failed" data-testid="dataset-state" data-state="failed" title={status.error}>
+        failed: {status.error}
+      </span>
+    );
+  if (status.state === 'ready')
+    return (
+      <span className="dataset-state ready" data-testid="dataset-state" data-state="ready">
+        ready
+      </span>
+    );
   const p = status.progress;
   return (
     <span className="dataset-state tokenizing" data-testid="dataset-state" data-state="tokenizing">

@@ -60,34 +60,65 @@ export function DatasetUpload({ onUploaded, compact }: { onUploaded?: (id: strin
           <label>
             Format
             <select className="input" value={options.format} onChange={(e) => set({ format: e.target.value as UploadOptions['format'] })}>
-              {['txt', 'jsonl', 'parquet', 'npy'].map((f) => <option key={f}>{f}</option>)}
+              {['txt', 'jsonl', 'parquet', 'npy'].map((f) => (
+                <option key={f}>{f}</option>
+              ))}
             </select>
           </label>
           {(options.format === 'jsonl' || options.format === 'parquet') && (
             <label>
-              {options.format === 'jsonl' ? 'Field' : 'Column'} <input className="input" value={options.field ?? ''} onChange={(e) => set({ field: e.target.value })} />
+              {options.format === 'jsonl' ? 'Field' : 'Column'}{' '}
+              <input className="input" value={options.field ?? ''} onChange={(e) => set({ field: e.target.value })} />
             </label>
           )}
           <label>
             Tokenizer
-            <select className="input" data-testid="upload-tokenizer" value={options.tokenizer} onChange={(e) => set({ tokenizer: e.target.value as UploadOptions['tokenizer'] })}>
-              {TOKENIZERS.map((t) => <option key={t}>{t}</option>)}
+            <select
+              className="input"
+              data-testid="upload-tokenizer"
+              value={options.tokenizer}
+              onChange={(e) => set({ tokenizer: e.target.value as UploadOptions['tokenizer'] })}
+            >
+              {TOKENIZERS.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
             </select>
           </label>
           {options.tokenizer === 'bpe' && (
             <label>
-              Vocab size <input className="input" type="number" min={257} max={65535} value={options.vocabSize} onChange={(e) => set({ vocabSize: Number(e.target.value) })} />
+              Vocab size{' '}
+              <input
+                className="input"
+                type="number"
+                min={257}
+                max={65535}
+                value={options.vocabSize}
+                onChange={(e) => set({ vocabSize: Number(e.target.value) })}
+              />
             </label>
           )}
           <label>
-            Validation <input className="input" type="number" min={0} max={0.5} step={0.01} value={options.validFraction} onChange={(e) => set({ validFraction: Number(e.target.value) })} />
+            Validation{' '}
+            <input
+              className="input"
+              type="number"
+              min={0}
+              max={0.5}
+              step={0.01}
+              value={options.validFraction}
+              onChange={(e) => set({ validFraction: Number(e.target.value) })}
+            />
           </label>
           <button type="button" className="button primary" data-testid="upload-start" disabled={busy || !options.name} onClick={send}>
             {busy ? 'Uploading…' : 'Upload and tokenize'}
           </button>
         </div>
       )}
-      {error && <div className="field-error" data-testid="upload-error">{error}</div>}
+      {error && (
+        <div className="field-error" data-testid="upload-error">
+          {error}
+        </div>
+      )}
     </div>
   );
 }

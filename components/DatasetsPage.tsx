@@ -19,7 +19,9 @@ function Preview({ id }: { id: string }) {
   if (!preview) return <div className="muted small">Loading…</div>;
   return (
     <div data-testid="dataset-preview">
-      <p className="muted small">First {preview.ids.length} of {preview.total.toLocaleString('en-US')} train tokens; hover a token for its id.</p>
+      <p className="muted small">
+        First {preview.ids.length} of {preview.total.toLocaleString('en-US')} train tokens; hover a token for its id.
+      </p>
       <TokenStrip ids={preview.ids} tokens={preview.tokens} />
     </div>
   );
@@ -34,23 +36,41 @@ function Row({ status, open, onOpen }: { status: DatasetStatus; open: boolean; o
         <td>
           <b>{status.name}</b> <code className="muted small">{status.id}</code>
         </td>
-        <td><DatasetState status={status} /></td>
+        <td>
+          <DatasetState status={status} />
+        </td>
         <td className="num">{formatCount(status.train_tokens)}</td>
         <td className="num">{formatCount(status.valid_tokens)}</td>
         <td>{status.tokenizer}</td>
         <td className="num">{status.vocab_size ?? '—'}</td>
         <td className="num">{status.bytes_per_token?.toFixed(2) ?? '—'}</td>
-        <td className="num" title="the loss of a model that knows only token frequencies">{status.unigram_entropy?.toFixed(3) ?? '—'}</td>
+        <td className="num" title="the loss of a model that knows only token frequencies">
+          {status.unigram_entropy?.toFixed(3) ?? '—'}
+        </td>
         <td className="actions">
-          {status.state === 'ready' && <button type="button" className="button small" data-testid="dataset-preview-toggle" onClick={onOpen}>{open ? 'Hide' : 'Preview'}</button>}
-          {status.state === 'tokenizing' && <button type="button" className="button small" onClick={() => act(() => cancelDataset(status.id))}>Cancel</button>}
-          {!status.bundled && <button type="button" className="button small danger" data-testid="dataset-delete" onClick={() => act(() => deleteDataset(status.id))}>Delete</button>}
+          {status.state === 'ready' && (
+            <button type="button" className="button small" data-testid="dataset-preview-toggle" onClick={onOpen}>
+              {open ? 'Hide' : 'Preview'}
+            </button>
+          )}
+          {status.state === 'tokenizing' && (
+            <button type="button" className="button small" onClick={() => act(() => cancelDataset(status.id))}>
+              Cancel
+            </button>
+          )}
+          {!status.bundled && (
+            <button type="button" className="button small danger" data-testid="dataset-delete" onClick={() => act(() => deleteDataset(status.id))}>
+              Delete
+            </button>
+          )}
           {problem && <div className="field-error small">{problem}</div>}
         </td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={9}><Preview id={status.id} /></td>
+          <td colSpan={9}>
+            <Preview id={status.id} />
+          </td>
         </tr>
       )}
     </>
@@ -67,8 +87,12 @@ export default function DatasetsPage() {
         <Brand linkHome />
         <div className="doc-name">Data</div>
         <nav className="actions">
-          <Link href="/runs" className="button">Runs</Link>
-          <Link href="/" className="button">← Studio</Link>
+          <Link href="/runs" className="button">
+            Runs
+          </Link>
+          <Link href="/" className="button">
+            ← Studio
+          </Link>
         </nav>
       </header>
       <main className="runs-main datasets-main">
@@ -85,12 +109,21 @@ export default function DatasetsPage() {
             <table className="runs-table" data-testid="datasets-table">
               <thead>
                 <tr>
-                  <th>Dataset</th><th>State</th><th className="num">Train</th><th className="num">Valid</th><th>Tokenizer</th>
-                  <th className="num">Vocab</th><th className="num">Bytes/token</th><th className="num">Unigram entropy</th><th />
+                  <th>Dataset</th>
+                  <th>State</th>
+                  <th className="num">Train</th>
+                  <th className="num">Valid</th>
+                  <th>Tokenizer</th>
+                  <th className="num">Vocab</th>
+                  <th className="num">Bytes/token</th>
+                  <th className="num">Unigram entropy</th>
+                  <th />
                 </tr>
               </thead>
               <tbody>
-                {list.map((d) => <Row key={d.id} status={d} open={open === d.id} onOpen={() => setOpen(open === d.id ? null : d.id)} />)}
+                {list.map((d) => (
+                  <Row key={d.id} status={d} open={open === d.id} onOpen={() => setOpen(open === d.id ? null : d.id)} />
+                ))}
               </tbody>
             </table>
           )}

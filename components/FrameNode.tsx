@@ -15,7 +15,12 @@ function FrameNodeView({ data, selected }: NodeProps<FrameFlowNode>) {
     setDraft(null);
   };
   return (
-    <div className={cls('frame', selected && 'is-selected')} data-testid="group-frame" data-group-id={data.id} style={{ '--frame': data.color ?? DEFAULT_FRAME_COLOR } as React.CSSProperties}>
+    <div
+      className={cls('frame', selected && 'is-selected')}
+      data-testid="group-frame"
+      data-group-id={data.id}
+      style={{ '--frame': data.color ?? DEFAULT_FRAME_COLOR } as React.CSSProperties}
+    >
       <div className="frame-title" onDoubleClick={() => setDraft(data.title)} title="Drag to move the group; double-click to rename">
         {draft !== null ? (
           <input

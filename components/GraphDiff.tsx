@@ -64,10 +64,16 @@ export function GraphDiff({ docs, edits, runs }: { docs: Pipeline[]; edits: (Hot
   const comparison = useMemo(() => compareGraphs(docs, edits), [docs, edits]);
   const union = useMemo(() => ({ ...comparison.union, notes: [], groups: [] }), [comparison]);
   const nodes = useMemo(() => toFlowNodes(union, EMPTY_SELECTION, {}), [union]);
-  const edges = useMemo(() => toFlowEdges(union, EMPTY_SELECTION, NO_BROKEN).map((e) => {
-    const status = comparison.edges[e.id];
-    return status ? { ...e, className: `edge-${status}`, style: { ...e.style, stroke: status === 'added' ? '#16a34a' : '#dc2626', strokeDasharray: '6 4' } } : e;
-  }), [union, comparison]);
+  const edges = useMemo(
+    () =>
+      toFlowEdges(union, EMPTY_SELECTION, NO_BROKEN).map((e) => {
+        const status = comparison.edges[e.id];
+        return status
+          ? { ...e, className: `edge-${status}`, style: { ...e.style, stroke: status === 'added' ? '#16a34a' : '#dc2626', strokeDasharray: '6 4' } }
+          : e;
+      }),
+    [union, comparison],
+  );
   const changed = Object.values(comparison.blocks).filter((b) => b.status !== 'same').length;
   const context = useMemo(() => ({ blocks: comparison.blocks, runs }), [comparison, runs]);
   // Fitted again as the lists under the blocks grow (hot edits arrive with the runs' streams).
@@ -86,8 +92,19 @@ export function GraphDiff({ docs, edits, runs }: { docs: Pipeline[]; edits: (Hot
         <DiffContext.Provider value={context}>
           <LiveRunContext.Provider value={NOT_LIVE}>
             <ReactFlowProvider>
-              <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView fitViewOptions={FIT} minZoom={0.2} nodesDraggable={false}
-                nodesConnectable={false} elementsSelectable={false} proOptions={{ hideAttribution: true }} onMoveStart={markUserMoves(moved)}>
+              <ReactFlow
+                nodes={nodes}
+                edges={edges}
+                nodeTypes={nodeTypes}
+                fitView
+                fitViewOptions={FIT}
+                minZoom={0.2}
+                nodesDraggable={false}
+                nodesConnectable={false}
+                elementsSelectable={false}
+                proOptions={{ hideAttribution: true }}
+                onMoveStart={markUserMoves(moved)}
+              >
                 <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
                 <Controls showInteractive={false} fitViewOptions={FIT} {...fitControls(moved)} />
                 <AutoFit moved={moved} padding={FIT.padding} watchSizes />

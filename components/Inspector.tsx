@@ -118,16 +118,22 @@ function NodeInspector({ id }: { id: string }) {
           <ul className="port-list">
             {(['inputs', 'outputs'] as const).flatMap((side) =>
               Object.entries(def[side]).map(([name, spec]) => {
-                const linked = edges.filter((e) => (side === 'inputs' ? e.target === id && e.targetHandle === name : e.source === id && e.sourceHandle === name));
+                const linked = edges.filter((e) =>
+                  side === 'inputs' ? e.target === id && e.targetHandle === name : e.source === id && e.sourceHandle === name,
+                );
                 const links = linked.map((e) => (side === 'inputs' ? `← ${e.source}.${e.sourceHandle}` : `→ ${e.target}.${e.targetHandle}`)).join(', ');
                 return (
                   <li key={`${side}:${name}`}>
                     <i className="dot" style={{ background: PORT_TYPES[spec.type]?.color }} />
                     <span className="muted">{side === 'inputs' ? 'in' : 'out'}</span> <b>{spec.label}</b> <span className="muted">{spec.type}</span>
                     <span className="port-links" title={links || undefined}>
-                      {linked.length
-                        ? links
-                        : side === 'inputs' && !spec.optional ? <span className="warn">not connected</span> : <span className="muted">—</span>}
+                      {linked.length ? (
+                        links
+                      ) : side === 'inputs' && !spec.optional ? (
+                        <span className="warn">not connected</span>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
                     </span>
                   </li>
                 );
@@ -148,7 +154,9 @@ function NodeInspector({ id }: { id: string }) {
       {def ? <LiveEdits nodeId={id} kind={node.type} /> : null}
       {node.type === 'sample' ? <PromptBox /> : null}
       {def ? null : (
-        <p className="field-error">Unknown node kind '{node.type}': this build has {[...registry.keys()].join(', ')}.</p>
+        <p className="field-error">
+          Unknown node kind '{node.type}': this build has {[...registry.keys()].join(', ')}.
+        </p>
       )}
     </div>
   );
@@ -177,19 +185,36 @@ function GroupInspector({ id }: { id: string }) {
     <div>
       <header className="inspector-head">
         <h2>Group</h2>
-        <p className="small muted">A named frame around {group.nodeIds.length} block{group.nodeIds.length === 1 ? '' : 's'}. Drag its title to move them together.</p>
+        <p className="small muted">
+          A named frame around {group.nodeIds.length} block{group.nodeIds.length === 1 ? '' : 's'}. Drag its title to move them together.
+        </p>
       </header>
-      <Field label="Title">{(fid) => <TextInput id={fid} testId="group-title" value={group.title} onChange={(title) => studio.getState().updateGroup(id, { title })} />}</Field>
+      <Field label="Title">
+        {(fid) => <TextInput id={fid} testId="group-title" value={group.title} onChange={(title) => studio.getState().updateGroup(id, { title })} />}
+      </Field>
       <Field label="Colour">
         {() => (
           <div className="swatches">
             {FRAME_COLORS.map((c) => (
-              <button key={c} type="button" className="swatch" aria-label={`Colour ${c}`} aria-pressed={(group.color ?? DEFAULT_FRAME_COLOR) === c} style={{ background: c }} onClick={() => studio.getState().updateGroup(id, { color: c })} />
+              <button
+                key={c}
+                type="button"
+                className="swatch"
+                aria-label={`Colour ${c}`}
+                aria-pressed={(group.color ?? DEFAULT_FRAME_COLOR) === c}
+                style={{ background: c }}
+                onClick={() => studio.getState().updateGroup(id, { color: c })}
+              />
             ))}
           </div>
         )}
       </Field>
-      <p className="small">Blocks: {group.nodeIds.map((n) => <code key={n}>{n} </code>)}</p>
+      <p className="small">
+        Blocks:{' '}
+        {group.nodeIds.map((n) => (
+          <code key={n}>{n} </code>
+        ))}
+      </p>
       <button type="button" className="button" onClick={() => studio.getState().ungroup(id)}>
         Ungroup
       </button>
@@ -208,7 +233,13 @@ function EdgeInspector({ id }: { id: string }) {
       <header className="inspector-head">
         <h2>Connection</h2>
         <p className="small">
-          <code>{edge.source}.{edge.sourceHandle}</code> → <code>{edge.target}.{edge.targetHandle}</code>
+          <code>
+            {edge.source}.{edge.sourceHandle}
+          </code>{' '}
+          →{' '}
+          <code>
+            {edge.target}.{edge.targetHandle}
+          </code>
         </p>
         {type && (
           <p className="small">
@@ -235,7 +266,8 @@ function MultiInspector({ nodes, edges }: { nodes: string[]; edges: string[] }) 
       <header className="inspector-head">
         <h2>{nodes.length + edges.length} items selected</h2>
         <p className="small muted">
-          {blocks} block{blocks === 1 ? '' : 's'}, {nodes.length - blocks} other item{nodes.length - blocks === 1 ? '' : 's'}, {edges.length} connection{edges.length === 1 ? '' : 's'}
+          {blocks} block{blocks === 1 ? '' : 's'}, {nodes.length - blocks} other item{nodes.length - blocks === 1 ? '' : 's'}, {edges.length} connection
+          {edges.length === 1 ? '' : 's'}
         </p>
       </header>
       <div className="button-row">
@@ -259,7 +291,11 @@ export function Inspector() {
   if (modelView) {
     return (
       <div className="inspector" data-testid="inspector">
-        {modelView.selected ? <InnerInspector key={modelView.selected} modelId={modelView.modelId} id={modelView.selected} /> : <NodeInspector id={modelView.modelId} />}
+        {modelView.selected ? (
+          <InnerInspector key={modelView.selected} modelId={modelView.modelId} id={modelView.selected} />
+        ) : (
+          <NodeInspector id={modelView.modelId} />
+        )}
       </div>
     );
   }

@@ -13,9 +13,10 @@ function BlockMemoryView({ nodeId, kind }: { nodeId: string; kind: string }) {
   if (!memory || !held || (kind !== 'model' && kind !== 'get_batch')) return null;
   const { estimate } = memory;
   const text = kind === 'model' ? `params ${formatCount(estimate.parameters)} · ≈ ${formatBytes(held.bytes)}` : `activations ≈ ${formatBytes(held.bytes)}`;
-  const title = kind === 'model'
-    ? `${estimate.parameters.toLocaleString()} parameters: weights ${formatBytes(estimate.bytes.weights)}, gradients ${formatBytes(estimate.bytes.gradients)}, optimizer state ${formatBytes(estimate.bytes.optimizer)}. Shrink ${held.fields.join(', ')} to need less.`
-    : `One micro-batch's activations, kept for the backward pass. Shrink ${held.fields.join(', ')} to need less.`;
+  const title =
+    kind === 'model'
+      ? `${estimate.parameters.toLocaleString()} parameters: weights ${formatBytes(estimate.bytes.weights)}, gradients ${formatBytes(estimate.bytes.gradients)}, optimizer state ${formatBytes(estimate.bytes.optimizer)}. Shrink ${held.fields.join(', ')} to need less.`
+      : `One micro-batch's activations, kept for the backward pass. Shrink ${held.fields.join(', ')} to need less.`;
   return (
     <div className="block-memory" data-testid="block-memory" data-bytes={held.bytes} title={title}>
       {text}

@@ -2,12 +2,28 @@
 // (the repeated transformer block as a frame "× N"), wires checked by the engine's port rule,
 // params edited in the inspector, and a breadcrumb back to the pipeline.
 import {
-  Background, BackgroundVariant, Controls, ReactFlow,
-  type Connection, type Edge, type EdgeChange, type FitViewOptions, type IsValidConnection, type NodeChange, type NodeTypes,
+  Background,
+  BackgroundVariant,
+  Controls,
+  ReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type FitViewOptions,
+  type IsValidConnection,
+  type NodeChange,
+  type NodeTypes,
 } from '@xyflow/react';
 import { useMemo } from 'react';
 import {
-  connectInner, innerConnectionProblem, innerFlowEdges, innerFlowNodes, innerProblems, moveInner, removeInnerEdges, type InnerFlowNode,
+  connectInner,
+  innerConnectionProblem,
+  innerFlowEdges,
+  innerFlowNodes,
+  innerProblems,
+  moveInner,
+  removeInnerEdges,
+  type InnerFlowNode,
 } from '../lib/model-view';
 import { studio, useStudio } from '../lib/store';
 /** Room above the graph for the breadcrumb. */
@@ -28,7 +44,10 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const diagnostics = useStudio((s) => s.diagnostics);
   const { theme } = useTheme();
   const problems = useMemo(() => innerProblems(diagnostics, modelId), [diagnostics, modelId]);
-  const broken = useMemo(() => new Set(problems.filter((d) => ['type-mismatch', 'cycle', 'missing-residual'].includes(d.code)).map((d) => d.innerNodeId!)), [problems]);
+  const broken = useMemo(
+    () => new Set(problems.filter((d) => ['type-mismatch', 'cycle', 'missing-residual'].includes(d.code)).map((d) => d.innerNodeId!)),
+    [problems],
+  );
   const nodes = useMemo(() => (model ? innerFlowNodes(model, selected) : []), [model, selected]);
   const edges = useMemo(() => (model ? innerFlowEdges(model, broken) : []), [model, broken]);
   const context = useMemo(() => ({ modelId }), [modelId]);
@@ -36,8 +55,12 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
 
   const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
     const params = modelParams(modelId);
-    return !!params && !!c.sourceHandle && !!c.targetHandle &&
-      innerConnectionProblem(params, { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle }) === null;
+    return (
+      !!params &&
+      !!c.sourceHandle &&
+      !!c.targetHandle &&
+      innerConnectionProblem(params, { source: c.source, sourceHandle: c.sourceHandle, target: c.target, targetHandle: c.targetHandle }) === null
+    );
   };
   const onConnect = (c: Connection) => {
     const params = modelParams(modelId);

@@ -58,19 +58,35 @@ function pathOf(doc: Pipeline, d: Diagnostic): (string | number)[] {
   }
   if (nodeIndex >= 0) {
     const node = doc.nodes[nodeIndex];
-    return d.field && d.field in node.params ? ['nodes', nodeIndex, 'params', d.field] : d.field === 'type' ? ['nodes', nodeIndex, 'type'] : ['nodes', nodeIndex];
+    return d.field && d.field in node.params
+      ? ['nodes', nodeIndex, 'params', d.field]
+      : d.field === 'type'
+        ? ['nodes', nodeIndex, 'type']
+        : ['nodes', nodeIndex];
   }
   return d.field ? d.field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
 }
 
-function markersAt(model: Monaco.editor.ITextModel, text: string, items: { path: (string | number)[]; message: string }[], severity: Monaco.MarkerSeverity): Monaco.editor.IMarkerData[] {
+function markersAt(
+  model: Monaco.editor.ITextModel,
+  text: string,
+  items: { path: (string | number)[]; message: string }[],
+  severity: Monaco.MarkerSeverity,
+): Monaco.editor.IMarkerData[] {
   return items.map(({ path, message }) => {
     const span = locateJsonPath(text, path) ?? { start: 0, end: 1 };
     // A whole object is a big underline; mark its first line only.
     const end = Math.min(span.end, text.indexOf('\n', span.start) === -1 ? span.end : text.indexOf('\n', span.start));
     const a = model.getPositionAt(span.start);
     const b = model.getPositionAt(Math.max(end, span.start + 1));
-    return { severity, message: path.length ? `${path.join('.')}: ${message}` : message, startLineNumber: a.lineNumber, startColumn: a.column, endLineNumber: b.lineNumber, endColumn: b.column };
+    return {
+      severity,
+      message: path.length ? `${path.join('.')}: ${message}` : message,
+      startLineNumber: a.lineNumber,
+      startColumn: a.column,
+      endLineNumber: b.lineNumber,
+      endColumn: b.column,
+    };
   });
 }
 

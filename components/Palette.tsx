@@ -17,7 +17,10 @@ function matches(def: AnyNodeDefinition, query: string): boolean {
   if (!query) return true;
   const ports = [...Object.values(def.inputs), ...Object.values(def.outputs)].map((p) => p.type);
   const haystack = [def.kind, def.title, def.description, def.category, ...ports, ...Object.keys(def.params.shape)].join(' ').toLowerCase();
-  return query.toLowerCase().split(/\s+/).every((word) => haystack.includes(word));
+  return query
+    .toLowerCase()
+    .split(/\s+/)
+    .every((word) => haystack.includes(word));
 }
 
 function PortDots({ ports }: { ports: AnyNodeDefinition['inputs'] }) {

@@ -78,44 +78,59 @@ function ParamRow({ field, node, schema, problems, applies, target }: RowProps) 
   // The schema's message right away; the compiler's (cross-field, e.g. n_heads | d_model) after it runs.
   const schemaError = explicit ? fieldError(schema, field.key, value) : undefined;
   // A cross-field problem shows on every field it names, so it is beside the one just edited too.
-  const compilerErrors = problems.filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key) || namesField(d.message, field.key)).map((d) => d.message);
+  const compilerErrors = problems
+    .filter((d) => d.field === field.key || d.field?.split(', ').includes(field.key) || namesField(d.message, field.key))
+    .map((d) => d.message);
   const errors = [...new Set([schemaError, ...compilerErrors].filter((e): e is string => !!e))];
   const isDefault = !explicit || Object.is(value, field.default);
   const [sweeping, setSweeping] = useState(false);
   const swept = useSweptValues(nodeId, path);
   return (
     <>
-    <Field
-      label={field.key}
-      testId={`param-${field.key}`}
-      badge={swept ? `swept ×${swept.length}` : !explicit ? 'default' : undefined}
-      dim={!applies}
-      errors={errors}
-      action={
-        <>
-          {!isDefault && field.default !== undefined && (
-            <button type="button" className="link small" title={`Reset to the default (${JSON.stringify(field.default)})`} onClick={() => studio.getState().setParam(nodeId, path, field.default)}>
-              reset
-            </button>
-          )}
-          {isSweepable(field) && (
-            <button type="button" className="link small" data-testid={`sweep-${field.key}`} title="Try several values of this field: one run each" onClick={() => setSweeping((v) => !v)}>
-              sweep…
-            </button>
-          )}
-        </>
-      }
-      help={
-        <>
-          {field.description && <span>{field.description}. </span>}
-          <span className="muted">{boundsText(field)}</span>
-          {!applies && field.appliesWhen.length > 0 && <span className="muted"> · used when {conditionText(field)}</span>}
-        </>
-      }
-    >
-      {(id) => <ParamInput field={field} node={node} invalid={errors.length > 0} id={id} target={target} />}
-    </Field>
-    {sweeping && isSweepable(field) && <SweepEditor nodeId={nodeId} field={target ? { ...field, key: path } : field} value={value} onClose={() => setSweeping(false)} />}
+      <Field
+        label={field.key}
+        testId={`param-${field.key}`}
+        badge={swept ? `swept ×${swept.length}` : !explicit ? 'default' : undefined}
+        dim={!applies}
+        errors={errors}
+        action={
+          <>
+            {!isDefault && field.default !== undefined && (
+              <button
+                type="button"
+                className="link small"
+                title={`Reset to the default (${JSON.stringify(field.default)})`}
+                onClick={() => studio.getState().setParam(nodeId, path, field.default)}
+              >
+                reset
+              </button>
+            )}
+            {isSweepable(field) && (
+              <button
+                type="button"
+                className="link small"
+                data-testid={`sweep-${field.key}`}
+                title="Try several values of this field: one run each"
+                onClick={() => setSweeping((v) => !v)}
+              >
+                sweep…
+              </button>
+            )}
+          </>
+        }
+        help={
+          <>
+            {field.description && <span>{field.description}. </span>}
+            <span className="muted">{boundsText(field)}</span>
+            {!applies && field.appliesWhen.length > 0 && <span className="muted"> · used when {conditionText(field)}</span>}
+          </>
+        }
+      >
+        {(id) => <ParamInput field={field} node={node} invalid={errors.length > 0} id={id} target={target} />}
+      </Field>
+      {sweeping && isSweepable(field) && (
+        <SweepEditor nodeId={nodeId} field={target ? { ...field, key: path } : field} value={value} onClose={() => setSweeping(false)} />
+      )}
     </>
   );
 }
@@ -125,7 +140,11 @@ const formCache = new Map<string, ParamField[]>();
 /** The params form of `node`; `problems` are the compiler's diagnostics for this node. */
 export function ParamForm({ node, def, problems, target }: { node: PipelineNode; def: AnyNodeDefinition; problems: Diagnostic[]; target?: FormTarget }) {
   // A model block's subgraph is edited on its own canvas (Open), not as a JSON field.
-  if (!formCache.has(def.kind)) formCache.set(def.kind, paramFields(def.params).filter((f) => !(def.composite && f.key === 'graph')));
+  if (!formCache.has(def.kind))
+    formCache.set(
+      def.kind,
+      paramFields(def.params).filter((f) => !(def.composite && f.key === 'graph')),
+    );
   const fields = formCache.get(def.kind)!;
   if (!fields.length) return <p className="muted small">This block has no settings.</p>;
   const active = fields.filter((f) => fieldApplies(f, node.params, fields));
@@ -153,7 +172,8 @@ export function ParamForm({ node, def, problems, target }: { node: PipelineNode;
       {inactive.length > 0 && (
         <details className="inactive-params" data-testid="inactive-params">
           <summary>
-            {inactive.length} setting{inactive.length > 1 ? 's' : ''} not used with {switches.map((f) => `${f.key} ${String(effectiveValue(f, node.params))}`).join(', ')}
+            {inactive.length} setting{inactive.length > 1 ? 's' : ''} not used with{' '}
+            {switches.map((f) => `${f.key} ${String(effectiveValue(f, node.params))}`).join(', ')}
           </summary>
           {inactive.map((f) => (
             <ParamRow key={f.key} field={f} node={node} schema={def.params} problems={problems} applies={false} target={target} />

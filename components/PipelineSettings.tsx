@@ -33,7 +33,14 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function PipelineSettings() {
   const meta = useStudio((s) => s.doc.meta);
-  const counts = useStudio((s) => [plural(s.doc.nodes.length, 'block'), plural(s.doc.edges.length, 'connection'), plural(s.doc.notes.length, 'note'), plural(s.doc.groups.length, 'group')].join(' · '));
+  const counts = useStudio((s) =>
+    [
+      plural(s.doc.nodes.length, 'block'),
+      plural(s.doc.edges.length, 'connection'),
+      plural(s.doc.notes.length, 'note'),
+      plural(s.doc.groups.length, 'group'),
+    ].join(' · '),
+  );
   const [preview, setPreview] = useState(true);
   return (
     <div className="pipeline-settings">

@@ -9,8 +9,12 @@ import { studio, useStudio } from '../lib/store';
 /** A server problem as a diagnostic (its code may be one the browser's compiler does not have). */
 export function problemToDiagnostic(p: SubmitProblem): Diagnostic {
   return {
-    severity: 'error', code: (p.code ?? 'invalid-document') as DiagnosticCode, message: p.message,
-    ...(p.nodeId ? { nodeId: p.nodeId } : {}), ...(p.edgeId ? { edgeId: p.edgeId } : {}), ...(p.field ? { field: p.field } : {}),
+    severity: 'error',
+    code: (p.code ?? 'invalid-document') as DiagnosticCode,
+    message: p.message,
+    ...(p.nodeId ? { nodeId: p.nodeId } : {}),
+    ...(p.edgeId ? { edgeId: p.edgeId } : {}),
+    ...(p.field ? { field: p.field } : {}),
   };
 }
 
@@ -33,8 +37,18 @@ export function ProblemsPanel() {
       <ul>
         {diagnostics.map((d, i) => (
           <li key={`${i}:${formatDiagnostic(d)}`}>
-            <button type="button" className="problem" data-testid="problem" data-node-id={d.nodeId} data-edge-id={d.edgeId} onClick={() => studio.getState().focusProblem(d)} title="Show it on the canvas">
-              <span className={`sev ${d.severity}`} aria-label={d.severity}>{d.severity === 'error' ? '✕' : '!'}</span>
+            <button
+              type="button"
+              className="problem"
+              data-testid="problem"
+              data-node-id={d.nodeId}
+              data-edge-id={d.edgeId}
+              onClick={() => studio.getState().focusProblem(d)}
+              title="Show it on the canvas"
+            >
+              <span className={`sev ${d.severity}`} aria-label={d.severity}>
+                {d.severity === 'error' ? '✕' : '!'}
+              </span>
               <span className="where">
                 {d.nodeId ?? (d.edgeId ? `edge ${d.edgeId}` : 'pipeline')}
                 {d.field ? `.${d.field}` : ''}

@@ -24,7 +24,8 @@ export function PromptAnswer({ answer }: { answer: PromptRecord }) {
   return (
     <li data-testid="prompt-answer">
       <div className="muted small" title={`asked ${new Date(answer.time).toLocaleString()}`}>
-        @ step {answer.step}{answer.checkpoint ? ` · ${answer.checkpoint}` : ' · live'} · temperature {settings.temperature} · top-k {settings.top_k}
+        @ step {answer.step}
+        {answer.checkpoint ? ` · ${answer.checkpoint}` : ' · live'} · temperature {settings.temperature} · top-k {settings.top_k}
       </div>
       {answer.text}
     </li>

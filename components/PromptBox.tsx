@@ -12,7 +12,7 @@ import { PromptAnswer, usePrompts } from './PromptAnswers';
 export function PromptBox() {
   const runId = useRuns((s) => s.attached);
   const state = useRuns((s) => (s.attached && s.runs[s.attached] ? displayState(s.runs[s.attached]) : undefined));
-  const lastCheckpoint = useRuns((s) => (s.attached ? s.runs[s.attached]?.checkpoints.at(-1)?.name ?? s.statuses[s.attached]?.lastCheckpoint : undefined));
+  const lastCheckpoint = useRuns((s) => (s.attached ? (s.runs[s.attached]?.checkpoints.at(-1)?.name ?? s.statuses[s.attached]?.lastCheckpoint) : undefined));
   const [prompt, setPrompt] = useState('The ');
   const [temperature, setTemperature] = useState('0.8');
   const [topK, setTopK] = useState('40');
@@ -28,7 +28,11 @@ export function PromptBox() {
   const ask = async () => {
     setBusy(true);
     const answer = await askModel(runId, {
-      prompt, max_new_tokens: 80, temperature: Number(temperature), top_k: Number(topK), ...(live ? {} : { checkpoint: lastCheckpoint }),
+      prompt,
+      max_new_tokens: 80,
+      temperature: Number(temperature),
+      top_k: Number(topK),
+      ...(live ? {} : { checkpoint: lastCheckpoint }),
     });
     setRefusal('error' in answer ? answer.error : undefined);
     setAnswered((n) => n + 1);
@@ -37,7 +41,9 @@ export function PromptBox() {
   return (
     <section className="prompt-box" data-testid="prompt-box">
       {canAsk ? (
-        <h3>Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint}</span></h3>
+        <h3>
+          Ask the model <span className="muted small">{live ? 'current weights' : lastCheckpoint}</span>
+        </h3>
       ) : (
         <>
           <h3>The model's answers</h3>
@@ -47,7 +53,10 @@ export function PromptBox() {
       {canAsk && (
         <>
           <textarea
-            className="input nodrag" rows={2} value={prompt} data-testid="prompt-input"
+            className="input nodrag"
+            rows={2}
+            value={prompt}
+            data-testid="prompt-input"
             onChange={(e) => setPrompt(e.target.value)}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && !e.shiftKey) {
@@ -57,14 +66,24 @@ export function PromptBox() {
             }}
           />
           <div className="prompt-settings small">
-            <label>temperature <input className="input nodrag" value={temperature} onChange={(e) => setTemperature(e.target.value)} /></label>
-            <label>top-k <input className="input nodrag" value={topK} onChange={(e) => setTopK(e.target.value)} /></label>
+            <label>
+              temperature <input className="input nodrag" value={temperature} onChange={(e) => setTemperature(e.target.value)} />
+            </label>
+            <label>
+              top-k <input className="input nodrag" value={topK} onChange={(e) => setTopK(e.target.value)} />
+            </label>
           </div>
         </>
       )}
       <ul className="prompt-answers" data-testid="prompt-answers">
-        {refusal && <li className="field-error" data-testid="prompt-refusal">{refusal}</li>}
-        {answers.slice(0, 20).map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}
+        {refusal && (
+          <li className="field-error" data-testid="prompt-refusal">
+            {refusal}
+          </li>
+        )}
+        {answers.slice(0, 20).map((a) => (
+          <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />
+        ))}
       </ul>
     </section>
   );

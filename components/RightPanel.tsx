@@ -15,7 +15,14 @@ export function RightPanel() {
     if (panel === 'json') setJsonMounted(true);
   }, [panel]);
   const tab = (id: 'inspector' | 'json', label: string) => (
-    <button type="button" role="tab" aria-selected={panel === id} data-testid={`tab-${id}`} className={cls('tab', panel === id && 'is-active')} onClick={() => studio.getState().setPanel(id)}>
+    <button
+      type="button"
+      role="tab"
+      aria-selected={panel === id}
+      data-testid={`tab-${id}`}
+      className={cls('tab', panel === id && 'is-active')}
+      onClick={() => studio.getState().setPanel(id)}
+    >
       {label}
     </button>
   );

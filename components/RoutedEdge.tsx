@@ -23,7 +23,8 @@ function drawingSignature(s: ReactFlowState): string {
 function measuredDrawing(s: ReactFlowState, edges: readonly Edge[]): { blocks: Rect[]; ends: EdgeEnds[] } {
   const blocks: Rect[] = [];
   s.nodeLookup.forEach((n) => {
-    if (n.type === 'block' && n.measured.width && n.measured.height) blocks.push({ ...n.internals.positionAbsolute, width: n.measured.width, height: n.measured.height });
+    if (n.type === 'block' && n.measured.width && n.measured.height)
+      blocks.push({ ...n.internals.positionAbsolute, width: n.measured.width, height: n.measured.height });
   });
   const handle = (nodeId: string, id: string | null | undefined, side: 'source' | 'target') => {
     const node = s.nodeLookup.get(nodeId);

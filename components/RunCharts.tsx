@@ -26,15 +26,46 @@ function joined(own: uPlot.AlignedData[], parent: uPlot.AlignedData[] | undefine
  * only token frequencies. `edits`: the run's live edits, marked on every chart at their step.
  * `parent`: a fork's parent's curves, drawn thin beside the run's (the run page's overlay).
  */
-export function RunCharts({ charts, empty = 'No points yet.', entropy, edits = [], parent }: { charts: Charts; empty?: string; entropy?: number | null; edits?: readonly { step: number }[]; parent?: Charts }) {
+export function RunCharts({
+  charts,
+  empty = 'No points yet.',
+  entropy,
+  edits = [],
+  parent,
+}: {
+  charts: Charts;
+  empty?: string;
+  entropy?: number | null;
+  edits?: readonly { step: number }[];
+  parent?: Charts;
+}) {
   const markers = useMemo(() => [...new Set(edits.map((e) => e.step))], [edits]);
   const loss = useMemo(() => {
-    const theirs: uPlot.AlignedData[] | undefined = parent && [[parent.step, parent.loss], [parent.evalStep, parent.val_loss]];
-    const all = joined([[charts.step, charts.loss], [charts.evalStep, charts.val_loss]], theirs);
+    const theirs: uPlot.AlignedData[] | undefined = parent && [
+      [parent.step, parent.loss],
+      [parent.evalStep, parent.val_loss],
+    ];
+    const all = joined(
+      [
+        [charts.step, charts.loss],
+        [charts.evalStep, charts.val_loss],
+      ],
+      theirs,
+    );
     return entropy == null ? all : ([...all, all[0].map(() => entropy)] as uPlot.AlignedData);
   }, [charts, entropy, parent]);
-  const parentLoss = parent ? [{ label: 'parent train', color: PARENT_COLOR, width: 1 }, { label: 'parent val', color: PARENT_COLOR, dash: [5, 4], points: true }] : [];
-  const lossSeries = [{ label: 'train', color: TRAIN_COLOR }, { label: 'val', color: VAL_COLOR, points: true, width: 2 }, ...parentLoss, ...(entropy == null ? [] : [{ label: 'unigram entropy', color: ENTROPY_COLOR, dash: [6, 4] }])];
+  const parentLoss = parent
+    ? [
+        { label: 'parent train', color: PARENT_COLOR, width: 1 },
+        { label: 'parent val', color: PARENT_COLOR, dash: [5, 4], points: true },
+      ]
+    : [];
+  const lossSeries = [
+    { label: 'train', color: TRAIN_COLOR },
+    { label: 'val', color: VAL_COLOR, points: true, width: 2 },
+    ...parentLoss,
+    ...(entropy == null ? [] : [{ label: 'unigram entropy', color: ENTROPY_COLOR, dash: [6, 4] }]),
+  ];
   const lr = useMemo(() => joined([[charts.step, charts.lr]], parent && [[parent.step, parent.lr]]), [charts, parent]);
   const grad = useMemo(() => joined([[charts.step, charts.grad_norm]], parent && [[parent.step, parent.grad_norm]]), [charts, parent]);
   const rate = useMemo((): uPlot.AlignedData => [charts.step, charts.tokens_per_sec], [charts]);
@@ -44,7 +75,15 @@ export function RunCharts({ charts, empty = 'No points yet.', entropy, edits = [
       <Chart testId="chart-loss" markers={markers} title="Loss" data={loss} series={lossSeries} empty={empty} />
       <Chart testId="chart-lr" markers={markers} title="Learning rate" data={lr} series={withParent('lr', '#ca8a04')} format={formatLr} empty={empty} />
       <Chart testId="chart-grad" markers={markers} title="Grad norm" data={grad} series={withParent('grad norm', '#ea580c')} empty={empty} />
-      <Chart testId="chart-tokens" markers={markers} title="Tokens / s" data={rate} series={[{ label: 'tokens/s', color: '#0d9488' }]} format={formatCount} empty={empty} />
+      <Chart
+        testId="chart-tokens"
+        markers={markers}
+        title="Tokens / s"
+        data={rate}
+        series={[{ label: 'tokens/s', color: '#0d9488' }]}
+        format={formatCount}
+        empty={empty}
+      />
     </div>
   );
 }

@@ -110,18 +110,40 @@ export function RunControls() {
               ▶ Resume
             </button>
           ) : (
-            <button type="button" className="button icon" data-testid="run-pause" disabled={state !== 'running'} onClick={() => void runAction('pause')} title="Pause after the step in progress" aria-label="Pause">
+            <button
+              type="button"
+              className="button icon"
+              data-testid="run-pause"
+              disabled={state !== 'running'}
+              onClick={() => void runAction('pause')}
+              title="Pause after the step in progress"
+              aria-label="Pause"
+            >
               ❚❚
             </button>
           )}
-          <button type="button" className="button icon danger" data-testid="run-stop" onClick={() => void runAction('stop')} title="Stop after the step in progress (resumable from its last checkpoint)" aria-label="Stop">
+          <button
+            type="button"
+            className="button icon danger"
+            data-testid="run-stop"
+            onClick={() => void runAction('stop')}
+            title="Stop after the step in progress (resumable from its last checkpoint)"
+            aria-label="Stop"
+          >
             ■
           </button>
         </>
       ) : (
         // The reason sits on a wrapper too: a disabled button gets no pointer events in some browsers.
         <span className="run-start-wrap" title={blocked ?? undefined}>
-          <button type="button" className="button primary" data-testid="run-start" disabled={starting || !!blocked} onClick={onRun} title={blocked ?? (needsFiles ? pickPrompt(needsFiles) : RUN_TITLE[executor])}>
+          <button
+            type="button"
+            className="button primary"
+            data-testid="run-start"
+            disabled={starting || !!blocked}
+            onClick={onRun}
+            title={blocked ?? (needsFiles ? pickPrompt(needsFiles) : RUN_TITLE[executor])}
+          >
             ▶ Run{needsFiles ? '…' : ''}
           </button>
           <input

@@ -22,18 +22,38 @@ function useForkLabel(runId: string, step: number | undefined): string | undefin
   return label;
 }
 
-function Parent({ runId, parent, overlay, onOverlay }: { runId: string; parent: NonNullable<RunStatus['parent']>; overlay: boolean; onOverlay: (show: boolean) => void }) {
+function Parent({
+  runId,
+  parent,
+  overlay,
+  onOverlay,
+}: {
+  runId: string;
+  parent: NonNullable<RunStatus['parent']>;
+  overlay: boolean;
+  onOverlay: (show: boolean) => void;
+}) {
   const name = useRuns((s) => s.statuses[parent.run]?.name);
   const label = useForkLabel(runId, parent.step);
   return (
     <>
       <dt>forked from</dt>
       <dd data-testid="run-parent" data-run-id={parent.run} data-checkpoint={parent.checkpoint} data-step={parent.step}>
-        <Link href={`/runs/${parent.run}`} className="run-link">{name ?? parent.run}</Link> <code className="muted">{parent.run}</code>
-        <div className="muted">{parent.checkpoint} · step {parent.step.toLocaleString('en-US')}{parent.optimizerState === 'fresh' ? ' · fresh optimizer state' : ''}</div>
-        <span className="lineage-label" data-testid="run-parent-label">{label ?? `@ step ${parent.step}`}</span>
+        <Link href={`/runs/${parent.run}`} className="run-link">
+          {name ?? parent.run}
+        </Link>{' '}
+        <code className="muted">{parent.run}</code>
+        <div className="muted">
+          {parent.checkpoint} · step {parent.step.toLocaleString('en-US')}
+          {parent.optimizerState === 'fresh' ? ' · fresh optimizer state' : ''}
+        </div>
+        <span className="lineage-label" data-testid="run-parent-label">
+          {label ?? `@ step ${parent.step}`}
+        </span>
         <div className="family-actions">
-          <Link href={`/compare?runs=${parent.run},${runId}`} className="link" data-testid="compare-with-parent">Compare with parent ▸</Link>
+          <Link href={`/compare?runs=${parent.run},${runId}`} className="link" data-testid="compare-with-parent">
+            Compare with parent ▸
+          </Link>
           <label title="Draw the parent's loss, learning rate and gradient norm on this page's charts">
             <input type="checkbox" data-testid="overlay-parent" checked={overlay} onChange={(e) => onOverlay(e.target.checked)} />
             parent's curves
@@ -48,7 +68,10 @@ function Child({ run }: { run: RunStatus }) {
   const label = useForkLabel(run.id, run.parent?.step);
   return (
     <li data-run-id={run.id}>
-      <Link href={`/runs/${run.id}`} className="run-link">{run.name}</Link> <code className="muted">{run.id}</code>
+      <Link href={`/runs/${run.id}`} className="run-link">
+        {run.name}
+      </Link>{' '}
+      <code className="muted">{run.id}</code>
       <span className="lineage-label">{label ?? `@ step ${run.parent?.step}`}</span>
     </li>
   );
@@ -69,7 +92,11 @@ export function RunFamily({ runId, overlay, onOverlay }: { runId: string; overla
           <>
             <dt>forks</dt>
             <dd>
-              <ul data-testid="run-children">{children.map((child) => <Child key={child.id} run={child} />)}</ul>
+              <ul data-testid="run-children">
+                {children.map((child) => (
+                  <Child key={child.id} run={child} />
+                ))}
+              </ul>
             </dd>
           </>
         )}

@@ -1,8 +1,15 @@
 // A run's pipeline on a read-only canvas, its blocks showing what the run reported (replayed from
 // the run's stored events, then live while it trains). Nothing here edits the studio's document.
 import {
-  applyNodeChanges, Background, BackgroundVariant, Controls, ReactFlow, ReactFlowProvider,
-  type NodeChange, type NodeProps, type NodeTypes,
+  applyNodeChanges,
+  Background,
+  BackgroundVariant,
+  Controls,
+  ReactFlow,
+  ReactFlowProvider,
+  type NodeChange,
+  type NodeProps,
+  type NodeTypes,
 } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { registry } from '../engine/nodes';
@@ -73,7 +80,16 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
             maxZoom={2.5}
           >
             <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-            <MiniMapWhenNeeded position="top-right" pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'} ariaLabel="Minimap" style={{ width: 150, height: 100 }} />
+            <MiniMapWhenNeeded
+              position="top-right"
+              pannable
+              zoomable
+              nodeColor={minimapColor}
+              nodeStrokeWidth={0}
+              maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
+              ariaLabel="Minimap"
+              style={{ width: 150, height: 100 }}
+            />
             <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
             {/* Whole, and again as the replayed numbers make blocks grow. */}
             <AutoFit moved={moved} padding={0.04} watchSizes />

@@ -31,8 +31,10 @@ function Branch({ node, labels }: { node: LineageNode<RunStatus>; labels: Record
   return (
     <li data-testid="lineage-node" data-run-id={run.id} data-parent={run.parent?.run ?? ''}>
       <div className="lineage-row">
-        <Link href={`/runs/${run.id}`} className="run-link">{run.name}</Link> <code className="muted small">{run.id}</code>{' '}
-        <RunStateBadge state={run.state} />
+        <Link href={`/runs/${run.id}`} className="run-link">
+          {run.name}
+        </Link>{' '}
+        <code className="muted small">{run.id}</code> <RunStateBadge state={run.state} />
         {run.parent && (
           <span className="lineage-label" data-testid="lineage-label">
             {labels[run.id] ?? `@ step ${run.parent.step}`}
@@ -41,7 +43,11 @@ function Branch({ node, labels }: { node: LineageNode<RunStatus>; labels: Record
         )}
       </div>
       {node.children.length > 0 && (
-        <ul>{node.children.map((child) => <Branch key={child.run.id} node={child} labels={labels} />)}</ul>
+        <ul>
+          {node.children.map((child) => (
+            <Branch key={child.run.id} node={child} labels={labels} />
+          ))}
+        </ul>
       )}
     </li>
   );
@@ -59,7 +65,11 @@ export function RunLineage({ runs }: { runs: RunStatus[] }) {
         <h2>Lineage</h2>
         <span className="muted small">forks under the runs they started from</span>
       </div>
-      <ul className="lineage-tree">{tree.map((node) => <Branch key={node.run.id} node={node} labels={labels} />)}</ul>
+      <ul className="lineage-tree">
+        {tree.map((node) => (
+          <Branch key={node.run.id} node={node} labels={labels} />
+        ))}
+      </ul>
     </section>
   );
 }

@@ -54,8 +54,13 @@ function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; 
           </ul>
         )}
         <p className="small">
-          <a href={`/api/runs/${runId}/log`} target="_blank" rel="noreferrer">train_log.jsonl</a> ·{' '}
-          <a href={`/api/runs/${runId}/samples`} target="_blank" rel="noreferrer">samples.jsonl</a>
+          <a href={`/api/runs/${runId}/log`} target="_blank" rel="noreferrer">
+            train_log.jsonl
+          </a>{' '}
+          ·{' '}
+          <a href={`/api/runs/${runId}/samples`} target="_blank" rel="noreferrer">
+            samples.jsonl
+          </a>
         </p>
       </section>
       <section>
@@ -79,7 +84,9 @@ function Side({ runId, overlay, onOverlay }: { runId: string; overlay: boolean; 
         <section data-testid="run-prompts">
           <h3>Prompts</h3>
           <ul className="prompt-answers">
-            {prompts.map((a) => <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />)}
+            {prompts.map((a) => (
+              <PromptAnswer key={`${a.time}:${a.step}:${a.prompt}`} answer={a} />
+            ))}
           </ul>
         </section>
       )}
@@ -110,18 +117,31 @@ export default function RunPage({ runId }: { runId: string }) {
       <header className="toolbar">
         <Brand linkHome />
         <nav className="crumbs">
-          <Link href="/runs" data-testid="runs-link">Runs</Link>
+          <Link href="/runs" data-testid="runs-link">
+            Runs
+          </Link>
           <span className="muted">›</span>
-          <span className="doc-name" title={status?.name}>{status?.name ?? runId}</span>
+          <span className="doc-name" title={status?.name}>
+            {status?.name ?? runId}
+          </span>
           <code className="muted small">{runId}</code>
           {state && <RunStateBadge state={state} />}
         </nav>
         <nav className="actions">
-          <button type="button" className="button" data-testid="open-in-studio" disabled={!loaded || !('doc' in loaded)} onClick={() => void openInStudio()} title="Edit this pipeline in the studio, with this run's numbers on it">
+          <button
+            type="button"
+            className="button"
+            data-testid="open-in-studio"
+            disabled={!loaded || !('doc' in loaded)}
+            onClick={() => void openInStudio()}
+            title="Edit this pipeline in the studio, with this run's numbers on it"
+          >
             Open in studio
           </button>
           {latest && <ForkFromHere runId={runId} checkpoint={latest} label={`⤴ Fork from ${latest}`} className="button" />}
-          <Link href="/runs" className="button">All runs</Link>
+          <Link href="/runs" className="button">
+            All runs
+          </Link>
         </nav>
       </header>
       <main className="canvas-area">

@@ -23,16 +23,36 @@ export function RunButtons({ runId, state, testPrefix = 'run' }: { runId: string
         <button type="button" className="button" data-testid={`${testPrefix}-resume`} onClick={() => void runAction('resume', runId)} title="Continue training">
           ▶ Resume
         </button>
-      ) : (state === 'stopped' || state === 'interrupted') ? (
-        <button type="button" className="button" data-testid={`${testPrefix}-resume`} onClick={() => void runAction('resume', runId)} title="Continue from the newest checkpoint">
+      ) : state === 'stopped' || state === 'interrupted' ? (
+        <button
+          type="button"
+          className="button"
+          data-testid={`${testPrefix}-resume`}
+          onClick={() => void runAction('resume', runId)}
+          title="Continue from the newest checkpoint"
+        >
           ↻ Resume
         </button>
       ) : (
-        <button type="button" className="button" data-testid={`${testPrefix}-pause`} disabled={state !== 'running'} onClick={() => void runAction('pause', runId)} title="Pause after the step in progress">
+        <button
+          type="button"
+          className="button"
+          data-testid={`${testPrefix}-pause`}
+          disabled={state !== 'running'}
+          onClick={() => void runAction('pause', runId)}
+          title="Pause after the step in progress"
+        >
           ❚❚ Pause
         </button>
       )}
-      <button type="button" className="button danger" data-testid={`${testPrefix}-stop`} disabled={!canStop} onClick={() => void runAction('stop', runId)} title="Stop after the step in progress (resumable from its last checkpoint)">
+      <button
+        type="button"
+        className="button danger"
+        data-testid={`${testPrefix}-stop`}
+        disabled={!canStop}
+        onClick={() => void runAction('stop', runId)}
+        title="Stop after the step in progress (resumable from its last checkpoint)"
+      >
         ■ Stop
       </button>
     </>
@@ -71,7 +91,19 @@ function ResumedLine({ status }: { status: RunStatus | undefined }) {
 }
 
 /** `overlayRunId`: another run whose curves are drawn beside this one's (a fork's parent, on the run page). */
-export function RunPanel({ runId, onClose, onFocusNode, note, overlayRunId }: { runId: string; onClose?: () => void; onFocusNode?: (nodeId: string) => void; note?: React.ReactNode; overlayRunId?: string }) {
+export function RunPanel({
+  runId,
+  onClose,
+  onFocusNode,
+  note,
+  overlayRunId,
+}: {
+  runId: string;
+  onClose?: () => void;
+  onFocusNode?: (nodeId: string) => void;
+  note?: React.ReactNode;
+  overlayRunId?: string;
+}) {
   const run = useRunStream(runId);
   const overlay = useRunStream(overlayRunId);
   const status = useStatus(runId);
@@ -81,7 +113,11 @@ export function RunPanel({ runId, onClose, onFocusNode, note, overlayRunId }: { 
     return (
       <div className="run-panel empty" data-testid="run-panel">
         <p className="muted">The server has no run {runId} (its runs folder changed).</p>
-        {onClose && <button type="button" className="button" onClick={onClose}>Close</button>}
+        {onClose && (
+          <button type="button" className="button" onClick={onClose}>
+            Close
+          </button>
+        )}
       </div>
     );
   }
@@ -111,32 +147,53 @@ export function RunPanel({ runId, onClose, onFocusNode, note, overlayRunId }: { 
         <div className="run-title">
           <RunStateBadge state={state} />
           {tabOnly ? (
-            <span className="run-name" title={`${status?.name ?? runId}: trained in this tab only (gone after a reload)`}>{status?.name ?? runId}</span>
+            <span className="run-name" title={`${status?.name ?? runId}: trained in this tab only (gone after a reload)`}>
+              {status?.name ?? runId}
+            </span>
           ) : (
             <Link href={`/runs/${runId}`} className="run-name" title={`${status?.name ?? runId}: open the run's page`}>
               {status?.name ?? runId}
             </Link>
           )}
           {onClose && (
-            <button type="button" className="close" aria-label="Stop showing this run" title={isActive(state) ? 'Stop showing this run (it keeps training)' : 'Stop showing this run'} onClick={onClose}>
+            <button
+              type="button"
+              className="close"
+              aria-label="Stop showing this run"
+              title={isActive(state) ? 'Stop showing this run (it keeps training)' : 'Stop showing this run'}
+              onClick={onClose}
+            >
               ×
             </button>
           )}
         </div>
         <div className="muted small run-meta" title={[runId, status?.executor ?? 'node', shown?.label ?? backend].filter(Boolean).join(' · ')}>
           <code>{runId}</code> · {status?.executor ?? 'node'} ·{' '}
-          <span data-testid="run-backend" data-backend={chosen?.name ?? run?.started?.backend ?? ''} title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : matmul ? `${backend}, matmuls on ${matmul}` : undefined}>
+          <span
+            data-testid="run-backend"
+            data-backend={chosen?.name ?? run?.started?.backend ?? ''}
+            title={shown ? `${shown.label}${shown.fallbacks ? ` · skipped ${shown.fallbacks}` : ''}` : matmul ? `${backend}, matmuls on ${matmul}` : undefined}
+          >
             {shown?.label ?? (matmul ? `${backend} + ${matmul.split(' ')[0]}` : backend) ?? '…'}
           </span>
           {shown?.fallbacks && <span data-testid="run-backend-fallbacks"> · skipped {shown.fallbacks}</span>}
           {unrecorded && (
-            <span data-testid="run-recording" className="run-recording" title={`Not recorded on the server: ${unrecorded}. Its checkpoints and train_log.jsonl are kept in this tab.`}>
-              {' '}· {tabOnly ? 'this tab only' : 'recording stopped'}
+            <span
+              data-testid="run-recording"
+              className="run-recording"
+              title={`Not recorded on the server: ${unrecorded}. Its checkpoints and train_log.jsonl are kept in this tab.`}
+            >
+              {' '}
+              · {tabOnly ? 'this tab only' : 'recording stopped'}
             </span>
           )}
           {origin && (
-            <span data-testid="run-origin" title={`Continues ${origin.executor ? `the ${origin.executor} checkpoint` : 'the checkpoint'} ${origin.name} (${origin.run ? `run ${origin.run}` : `upload ${origin.upload}`}) from step ${origin.step + 1}`}>
-              {' '}· from {origin.name}
+            <span
+              data-testid="run-origin"
+              title={`Continues ${origin.executor ? `the ${origin.executor} checkpoint` : 'the checkpoint'} ${origin.name} (${origin.run ? `run ${origin.run}` : `upload ${origin.upload}`}) from step ${origin.step + 1}`}
+            >
+              {' '}
+              · from {origin.name}
             </span>
           )}
         </div>
@@ -152,35 +209,64 @@ export function RunPanel({ runId, onClose, onFocusNode, note, overlayRunId }: { 
           <span className="muted">{eta ? `ETA ${eta}` : state === 'paused' ? 'paused' : ''}</span>
         </div>
         <dl className="run-numbers small">
-          <div><dt>elapsed</dt><dd>{elapsed !== undefined ? formatDuration(elapsed) : '–'}</dd></div>
-          <div><dt>loss</dt><dd data-testid="run-loss">{last >= 0 ? formatValue(c!.loss[last]) : status?.metrics.loss !== undefined ? formatValue(status.metrics.loss) : '–'}</dd></div>
-          <div><dt>val</dt><dd>{valLoss !== undefined ? formatValue(valLoss) : '–'}</dd></div>
-          <div><dt>tok/s</dt><dd>{last >= 0 ? formatCount(c!.tokens_per_sec[last]) : '–'}</dd></div>
-          <div><dt>step</dt><dd>{last >= 0 ? formatMs(c!.step_ms[last]) : '–'}</dd></div>
-        </dl>
-        {error && state === 'failed' && (error.nodeId && onFocusNode ? (
-          <button type="button" className="run-error" data-testid="run-error" title="Show the block on the canvas" onClick={() => onFocusNode(error.nodeId!)}>
-            <b>{error.nodeId}: </b>
-            {error.message}
-          </button>
-        ) : (
-          <div className="run-error" data-testid="run-error">
-            <b>{error.nodeId ? `${error.nodeId}: ` : ''}</b>
-            {error.message}
+          <div>
+            <dt>elapsed</dt>
+            <dd>{elapsed !== undefined ? formatDuration(elapsed) : '–'}</dd>
           </div>
-        ))}
+          <div>
+            <dt>loss</dt>
+            <dd data-testid="run-loss">
+              {last >= 0 ? formatValue(c!.loss[last]) : status?.metrics.loss !== undefined ? formatValue(status.metrics.loss) : '–'}
+            </dd>
+          </div>
+          <div>
+            <dt>val</dt>
+            <dd>{valLoss !== undefined ? formatValue(valLoss) : '–'}</dd>
+          </div>
+          <div>
+            <dt>tok/s</dt>
+            <dd>{last >= 0 ? formatCount(c!.tokens_per_sec[last]) : '–'}</dd>
+          </div>
+          <div>
+            <dt>step</dt>
+            <dd>{last >= 0 ? formatMs(c!.step_ms[last]) : '–'}</dd>
+          </div>
+        </dl>
+        {error &&
+          state === 'failed' &&
+          (error.nodeId && onFocusNode ? (
+            <button type="button" className="run-error" data-testid="run-error" title="Show the block on the canvas" onClick={() => onFocusNode(error.nodeId!)}>
+              <b>{error.nodeId}: </b>
+              {error.message}
+            </button>
+          ) : (
+            <div className="run-error" data-testid="run-error">
+              <b>{error.nodeId ? `${error.nodeId}: ` : ''}</b>
+              {error.message}
+            </div>
+          ))}
         {((state !== 'completed' && state !== 'failed') || here) && (
           <div className="button-row">
             {state !== 'completed' && state !== 'failed' && <RunButtons runId={runId} state={state} testPrefix="panel" />}
             {here && (
-              <button type="button" className="button" data-testid="download-train-log" onClick={() => void downloadBrowserTrainLog(runId)} title="The run's train_log.jsonl so far (kept in this tab)">
+              <button
+                type="button"
+                className="button"
+                data-testid="download-train-log"
+                onClick={() => void downloadBrowserTrainLog(runId)}
+                title="The run's train_log.jsonl so far (kept in this tab)"
+              >
                 ⤓ Download train_log.jsonl
               </button>
             )}
           </div>
         )}
       </div>
-      {c ? <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} edits={run?.edits} parent={overlay?.charts} /> : <div className="run-charts muted">Connecting…</div>}
+      {c ? (
+        <RunCharts charts={c} empty={EMPTY_CHART[state]} entropy={entropy} edits={run?.edits} parent={overlay?.charts} />
+      ) : (
+        <div className="run-charts muted">Connecting…</div>
+      )}
     </div>
   );
 }

@@ -48,7 +48,9 @@ function legendNames(ids: string[], statuses: (RunStatus | undefined)[], pipelin
     const diff = doc ? differences(doc, 2) : [];
     return diff.length ? diff.join(' ') : shorten(statuses[i]?.name ?? id, 28);
   });
-  return base.map((name, i) => (base.filter((b) => b === name).length > 1 ? `${name} (${formatWhen(statuses[i]?.startedAt ?? statuses[i]?.createdAt)})` : name));
+  return base.map((name, i) =>
+    base.filter((b) => b === name).length > 1 ? `${name} (${formatWhen(statuses[i]?.startedAt ?? statuses[i]?.createdAt)})` : name,
+  );
 }
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -72,9 +74,13 @@ function Overlay({ ids }: { ids: string[] }) {
   ];
   return (
     <section className="overlay" data-testid="overlay" data-runs={ids.length}>
-      {ids.map((id) => <Watch key={id} runId={id} />)}
+      {ids.map((id) => (
+        <Watch key={id} runId={id} />
+      ))}
       <div className="overlay-head">
-        <h2>Compare {ids.length} run{ids.length === 1 ? '' : 's'}</h2>
+        <h2>
+          Compare {ids.length} run{ids.length === 1 ? '' : 's'}
+        </h2>
         <ul className="overlay-keys">
           {ids.map((id, i) => (
             <li key={id}>
@@ -109,26 +115,60 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         <Link href={`/runs/${status.id}`} className="run-link" data-testid="runs-open" title={status.name}>
           {status.name}
         </Link>
-        {status.sweep && <div className="run-diff small" data-testid="runs-sweep-point" title="This point of its sweep">{sweepLabel(status.sweep.values)}</div>}
-        {!status.sweep && diff.length > 0 && <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">{diff.join(' · ')}</div>}
+        {status.sweep && (
+          <div className="run-diff small" data-testid="runs-sweep-point" title="This point of its sweep">
+            {sweepLabel(status.sweep.values)}
+          </div>
+        )}
+        {!status.sweep && diff.length > 0 && (
+          <div className="run-diff small" data-testid="runs-diff" title="What differs from the template">
+            {diff.join(' · ')}
+          </div>
+        )}
         <div className="muted small">
           <code>{status.id}</code>
-          {status.lastCheckpoint && !isTabOnlyRun(status.id) && <> · <ForkFromHere runId={status.id} checkpoint={status.lastCheckpoint} label={`⤴ fork ${status.lastCheckpoint}`} /></>}
+          {status.lastCheckpoint && !isTabOnlyRun(status.id) && (
+            <>
+              {' '}
+              · <ForkFromHere runId={status.id} checkpoint={status.lastCheckpoint} label={`⤴ fork ${status.lastCheckpoint}`} />
+            </>
+          )}
         </div>
-        {resumed && <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>↻ {resumed}</div>}
+        {resumed && (
+          <div className="run-resumed small" data-testid="runs-resumed" title={`resumed ${formatWhen(status.resumed?.at)}`}>
+            ↻ {resumed}
+          </div>
+        )}
       </td>
-      <td><RunStateBadge state={state} /></td>
+      <td>
+        <RunStateBadge state={state} />
+      </td>
       <td className="num">
         {status.step.toLocaleString('en-US')} / {status.totalSteps.toLocaleString('en-US')}
-        <div className="progress thin"><div className={`progress-bar state-${state}`} style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }} /></div>
+        <div className="progress thin">
+          <div
+            className={`progress-bar state-${state}`}
+            style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }}
+          />
+        </div>
       </td>
-      <td className="num" data-testid="runs-lr">{hyper?.lr !== undefined ? String(Number(hyper.lr.toPrecision(3))) : '–'}</td>
-      <td className="num" data-testid="runs-batch">{hyper?.batch ?? '–'}</td>
-      <td className="num" data-testid="runs-params">{hyper?.params !== undefined ? formatCount(hyper.params) : '–'}</td>
+      <td className="num" data-testid="runs-lr">
+        {hyper?.lr !== undefined ? String(Number(hyper.lr.toPrecision(3))) : '–'}
+      </td>
+      <td className="num" data-testid="runs-batch">
+        {hyper?.batch ?? '–'}
+      </td>
+      <td className="num" data-testid="runs-params">
+        {hyper?.params !== undefined ? formatCount(hyper.params) : '–'}
+      </td>
       <td className="num">{m.loss !== undefined ? formatValue(m.loss) : '–'}</td>
       <td className="num">{m.val_loss !== undefined ? formatValue(m.val_loss) : '–'}</td>
-      <td className="num" data-testid="runs-best-val" title={m.best_val_step !== undefined ? `at step ${m.best_val_step}` : undefined}>{m.best_val_loss !== undefined ? formatValue(m.best_val_loss) : '–'}</td>
-      <td data-testid="runs-executor">{status.executor} · {status.backend}</td>
+      <td className="num" data-testid="runs-best-val" title={m.best_val_step !== undefined ? `at step ${m.best_val_step}` : undefined}>
+        {m.best_val_loss !== undefined ? formatValue(m.best_val_loss) : '–'}
+      </td>
+      <td data-testid="runs-executor">
+        {status.executor} · {status.backend}
+      </td>
       <td>
         {formatWhen(status.startedAt ?? status.createdAt)}
         {status.resumed && <div className="muted small">resumed {formatWhen(status.resumed.at)}</div>}
@@ -144,8 +184,13 @@ function SweepRow({ id, runs }: { id: string; runs: RunStatus[] }) {
     <tr className="sweep-row" data-testid="runs-sweep" data-sweep-id={id}>
       <td colSpan={COLUMNS}>
         <b>⇶ Sweep</b> <span>{sweepAxesLabel(runs)}</span>
-        <span className="muted small"> · {runs.length} runs, {done} completed · <code>{id}</code></span>{' '}
-        <Link href={`/compare?runs=${runs.map((r) => r.id).join(',')}&sweep=${id}`} className="link small" data-testid="runs-sweep-compare">compare ▸</Link>
+        <span className="muted small">
+          {' '}
+          · {runs.length} runs, {done} completed · <code>{id}</code>
+        </span>{' '}
+        <Link href={`/compare?runs=${runs.map((r) => r.id).join(',')}&sweep=${id}`} className="link small" data-testid="runs-sweep-compare">
+          compare ▸
+        </Link>
       </td>
     </tr>
   );
@@ -157,14 +202,42 @@ const STATE_FILTERS = ['all', 'active', 'completed', 'stopped', 'interrupted', '
 function Filters({ filter, onChange }: { filter: RunsFilter; onChange: (f: RunsFilter) => void }) {
   return (
     <span className="runs-filters">
-      <select className="input" aria-label="State" data-testid="runs-filter-state" value={filter.state} onChange={(e) => onChange({ ...filter, state: e.target.value })}>
-        {STATE_FILTERS.map((s) => <option key={s} value={s}>{s === 'all' ? 'any state' : s}</option>)}
+      <select
+        className="input"
+        aria-label="State"
+        data-testid="runs-filter-state"
+        value={filter.state}
+        onChange={(e) => onChange({ ...filter, state: e.target.value })}
+      >
+        {STATE_FILTERS.map((s) => (
+          <option key={s} value={s}>
+            {s === 'all' ? 'any state' : s}
+          </option>
+        ))}
       </select>
-      <select className="input" aria-label="Executor" data-testid="runs-filter-executor" value={filter.executor} onChange={(e) => onChange({ ...filter, executor: e.target.value })}>
+      <select
+        className="input"
+        aria-label="Executor"
+        data-testid="runs-filter-executor"
+        value={filter.executor}
+        onChange={(e) => onChange({ ...filter, executor: e.target.value })}
+      >
         <option value="all">any executor</option>
-        {EXECUTOR_NAMES.map((name) => <option key={name} value={name}>{name}</option>)}
+        {EXECUTOR_NAMES.map((name) => (
+          <option key={name} value={name}>
+            {name}
+          </option>
+        ))}
       </select>
-      <input className="input" type="search" placeholder="pipeline name" aria-label="Pipeline name" data-testid="runs-filter-name" value={filter.name} onChange={(e) => onChange({ ...filter, name: e.target.value })} />
+      <input
+        className="input"
+        type="search"
+        placeholder="pipeline name"
+        aria-label="Pipeline name"
+        data-testid="runs-filter-name"
+        value={filter.name}
+        onChange={(e) => onChange({ ...filter, name: e.target.value })}
+      />
     </span>
   );
 }
@@ -174,7 +247,13 @@ export default function RunsPage() {
   const statuses = useRuns((s) => s.statuses);
   const listed = useRuns((s) => s.listed);
   // A run in this tab only is not on the server: it has no page to open.
-  const all = useMemo(() => Object.values(statuses).filter((s) => !isTabOnlyRun(s.id)).sort((a, b) => (a.id < b.id ? 1 : -1)), [statuses]);
+  const all = useMemo(
+    () =>
+      Object.values(statuses)
+        .filter((s) => !isTabOnlyRun(s.id))
+        .sort((a, b) => (a.id < b.id ? 1 : -1)),
+    [statuses],
+  );
   const shown = useRuns(useShallow((s) => all.map((r) => (s.runs[r.id] ? displayState(s.runs[r.id]) : r.state))));
   const [filter, setFilter] = useState<RunsFilter>(NO_FILTER);
   const runs = all.filter((r, i) => matchesFilter(r, filter, shown[i]));
@@ -187,7 +266,9 @@ export default function RunsPage() {
         <Brand linkHome />
         <div className="doc-name">Runs</div>
         <nav className="actions">
-          <Link href="/datasets" className="button">Data</Link>
+          <Link href="/datasets" className="button">
+            Data
+          </Link>
           <Link href="/" className="button" data-testid="studio-link">
             ← Studio
           </Link>
@@ -218,32 +299,48 @@ export default function RunsPage() {
                     <th>Run</th>
                     <th>Status</th>
                     <th className="num">Steps</th>
-                    <th className="num" title="Peak learning rate (the scheduler's, else the optimizer's)">lr</th>
-                    <th className="num" title="Sequences per batch">Batch</th>
-                    <th className="num" title="Model parameters">Params</th>
+                    <th className="num" title="Peak learning rate (the scheduler's, else the optimizer's)">
+                      lr
+                    </th>
+                    <th className="num" title="Sequences per batch">
+                      Batch
+                    </th>
+                    <th className="num" title="Model parameters">
+                      Params
+                    </th>
                     <th className="num">Train loss</th>
                     <th className="num">Val loss</th>
-                    <th className="num" title="The lowest validation loss so far">Best val</th>
+                    <th className="num" title="The lowest validation loss so far">
+                      Best val
+                    </th>
                     <th>Executor · backend</th>
                     <th>Started</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((row) => row.kind === 'run'
-                    ? <Row key={row.status.id} status={row.status} ticked={ticked.indexOf(row.status.id)} onTick={() => tick(row.status.id)} />
-                    : (
+                  {rows.map((row) =>
+                    row.kind === 'run' ? (
+                      <Row key={row.status.id} status={row.status} ticked={ticked.indexOf(row.status.id)} onTick={() => tick(row.status.id)} />
+                    ) : (
                       <Fragment key={row.id}>
                         <SweepRow id={row.id} runs={row.runs} />
-                        {row.runs.map((r) => <Row key={r.id} status={r} ticked={ticked.indexOf(r.id)} onTick={() => tick(r.id)} />)}
+                        {row.runs.map((r) => (
+                          <Row key={r.id} status={r} ticked={ticked.indexOf(r.id)} onTick={() => tick(r.id)} />
+                        ))}
                       </Fragment>
-                    ))}
+                    ),
+                  )}
                 </tbody>
               </table>
             </div>
           )}
         </section>
         <RunLineage runs={all} />
-        {ticked.length > 0 ? <Overlay ids={ticked} /> : all.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>}
+        {ticked.length > 0 ? (
+          <Overlay ids={ticked} />
+        ) : (
+          all.length > 0 && <p className="muted small overlay-hint">Tick runs to overlay their loss curves here.</p>
+        )}
       </main>
     </div>
   );

@@ -19,7 +19,11 @@ type LaunchResult = { ok: true; id: string; runs: string[] } | { ok: false; mess
 async function launchSweep(pipeline: unknown, executor: string, axes: unknown, steps?: number): Promise<LaunchResult> {
   let reply: Response;
   try {
-    reply = await fetch('/api/sweeps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline, executor, axes, ...(steps ? { steps } : {}) }) });
+    reply = await fetch('/api/sweeps', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pipeline, executor, axes, ...(steps ? { steps } : {}) }),
+    });
   } catch (error) {
     return { ok: false, message: `the server cannot be reached (${(error as Error).message})`, problems: [] };
   }
@@ -77,11 +81,26 @@ export function SweepButton() {
   };
   return (
     <span className="sweep-button" data-testid="sweep-bar" data-points={points}>
-      <button type="button" className="button" data-testid="sweep-launch" disabled={launching} onClick={() => void launch()}
-        title={browser ? `Train ${points} runs (${label}) in this tab, one after another, and compare them` : `Launch ${points} runs (${label}) and compare them`}>
+      <button
+        type="button"
+        className="button"
+        data-testid="sweep-launch"
+        disabled={launching}
+        onClick={() => void launch()}
+        title={
+          browser ? `Train ${points} runs (${label}) in this tab, one after another, and compare them` : `Launch ${points} runs (${label}) and compare them`
+        }
+      >
         ⇶ Sweep {points} runs
       </button>
-      <button type="button" className="button icon" data-testid="sweep-clear" title={`Remove the sweep (${label})`} aria-label="Remove the sweep" onClick={() => studio.getState().setSweep(undefined)}>
+      <button
+        type="button"
+        className="button icon"
+        data-testid="sweep-clear"
+        title={`Remove the sweep (${label})`}
+        aria-label="Remove the sweep"
+        onClick={() => studio.getState().setSweep(undefined)}
+      >
         ×
       </button>
     </span>

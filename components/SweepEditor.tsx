@@ -21,7 +21,17 @@ function initialDraft(current: readonly unknown[] | undefined, value: unknown): 
   return { mode: 'list', text: value === undefined ? '' : String(value) };
 }
 
-export function SweepEditor({ nodeId, field, value, onClose }: { nodeId: string; field: ParamField & { kind: SweepableKind }; value: unknown; onClose: () => void }) {
+export function SweepEditor({
+  nodeId,
+  field,
+  value,
+  onClose,
+}: {
+  nodeId: string;
+  field: ParamField & { kind: SweepableKind };
+  value: unknown;
+  onClose: () => void;
+}) {
   const current = useSweptValues(nodeId, field.key);
   const [draft, setDraft] = useState<SweepDraft>(() => initialDraft(current, value));
   const result = draftValues(draft, field.kind, field.options);
@@ -38,10 +48,20 @@ export function SweepEditor({ nodeId, field, value, onClose }: { nodeId: string;
     studio.getState().setSweep(withoutAxis(studio.getState().doc.sweep, nodeId, field.key));
     onClose();
   };
-  const number = (key: 'from' | 'to' | 'count') => draft.mode !== 'list' && (
-    <label>{key} <input className="input" type="number" data-testid={`sweep-${key}`} value={draft[key]} step="any"
-      onChange={(e) => setDraft({ ...draft, [key]: Number(e.target.value) })} /></label>
-  );
+  const number = (key: 'from' | 'to' | 'count') =>
+    draft.mode !== 'list' && (
+      <label>
+        {key}{' '}
+        <input
+          className="input"
+          type="number"
+          data-testid={`sweep-${key}`}
+          value={draft[key]}
+          step="any"
+          onChange={(e) => setDraft({ ...draft, [key]: Number(e.target.value) })}
+        />
+      </label>
+    );
   return (
     <div className="sweep-editor nodrag" data-testid="sweep-editor">
       <div className="sweep-editor-row">
@@ -58,28 +78,56 @@ export function SweepEditor({ nodeId, field, value, onClose }: { nodeId: string;
         field.kind === 'enum' ? (
           <div className="sweep-options">
             {field.options!.map((o) => {
-              const chosen = draft.text.split(',').map((t) => t.trim()).filter(Boolean);
+              const chosen = draft.text
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean);
               const on = chosen.includes(o);
               return (
-                <label key={o}><input type="checkbox" checked={on} data-testid={`sweep-option-${o}`}
-                  onChange={() => setDraft({ mode: 'list', text: (on ? chosen.filter((c) => c !== o) : [...chosen, o]).join(', ') })} /> {o}</label>
+                <label key={o}>
+                  <input
+                    type="checkbox"
+                    checked={on}
+                    data-testid={`sweep-option-${o}`}
+                    onChange={() => setDraft({ mode: 'list', text: (on ? chosen.filter((c) => c !== o) : [...chosen, o]).join(', ') })}
+                  />{' '}
+                  {o}
+                </label>
               );
             })}
           </div>
         ) : (
-          <input className="input" data-testid="sweep-values" placeholder="e.g. 1e-3, 3e-3, 1e-2" value={draft.text}
-            onChange={(e) => setDraft({ mode: 'list', text: e.target.value })} onKeyDown={(e) => e.key === 'Enter' && apply()} />
+          <input
+            className="input"
+            data-testid="sweep-values"
+            placeholder="e.g. 1e-3, 3e-3, 1e-2"
+            value={draft.text}
+            onChange={(e) => setDraft({ mode: 'list', text: e.target.value })}
+            onKeyDown={(e) => e.key === 'Enter' && apply()}
+          />
         )
       ) : (
-        <div className="sweep-editor-row">{number('from')}{number('to')}{number('count')}</div>
+        <div className="sweep-editor-row">
+          {number('from')}
+          {number('to')}
+          {number('count')}
+        </div>
       )}
       <div className={result.ok ? 'muted small' : 'field-error'} data-testid="sweep-preview">
         {result.ok ? `${result.values.length} value${result.values.length === 1 ? '' : 's'}: ${result.values.join(', ')}` : result.message}
       </div>
       <div className="sweep-editor-row">
-        <button type="button" className="button primary" data-testid="sweep-apply" disabled={!result.ok} onClick={apply}>{current ? 'Update axis' : 'Add sweep axis'}</button>
-        {current && <button type="button" className="button" data-testid="sweep-remove" onClick={remove}>Remove axis</button>}
-        <button type="button" className="link small" onClick={onClose}>cancel</button>
+        <button type="button" className="button primary" data-testid="sweep-apply" disabled={!result.ok} onClick={apply}>
+          {current ? 'Update axis' : 'Add sweep axis'}
+        </button>
+        {current && (
+          <button type="button" className="button" data-testid="sweep-remove" onClick={remove}>
+            Remove axis
+          </button>
+        )}
+        <button type="button" className="link small" onClick={onClose}>
+          cancel
+        </button>
       </div>
     </div>
   );

@@ -13,7 +13,11 @@ function Toast({ notice, more }: { notice: Notice; more: number }) {
   return (
     <div className={`toast ${notice.kind}`} data-testid="toast" role={notice.kind === 'error' ? 'alert' : 'status'} title={notice.text}>
       <span className="toast-text">{notice.text}</span>
-      {more > 0 && <span className="toast-more" title={`${more} more message${more === 1 ? '' : 's'} after this one`}>+{more}</span>}
+      {more > 0 && (
+        <span className="toast-more" title={`${more} more message${more === 1 ? '' : 's'} after this one`}>
+          +{more}
+        </span>
+      )}
       <button type="button" className="close" aria-label="Dismiss" onClick={() => studio.getState().dismiss(notice.id)}>
         ×
       </button>

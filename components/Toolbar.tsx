@@ -103,9 +103,25 @@ function MoreMenu({ canGroup }: { canGroup: boolean }) {
       <Menu label="More" testId="more" title="Group, export to PyTorch, share a link">
         {(closeMenu) => (
           <>
-            <MenuItem testId="group" title="Group the selected blocks" blurb={canGroup ? 'A frame around them (Ctrl+G)' : 'Select blocks first (Shift-drag or Ctrl-click)'} disabled={!canGroup} onSelect={() => (closeMenu(), studio.getState().groupSelection())} />
-            <MenuItem testId="export-torch" title="Export to PyTorch (.zip)" blurb="model.py + train.py + data; runs with python or torchrun" onSelect={() => (closeMenu(), void exportTorchZip())} />
-            <MenuItem testId="share" title="Share a link" blurb="The whole pipeline in the link; nothing is uploaded" onSelect={() => (closeMenu(), void share())} />
+            <MenuItem
+              testId="group"
+              title="Group the selected blocks"
+              blurb={canGroup ? 'A frame around them (Ctrl+G)' : 'Select blocks first (Shift-drag or Ctrl-click)'}
+              disabled={!canGroup}
+              onSelect={() => (closeMenu(), studio.getState().groupSelection())}
+            />
+            <MenuItem
+              testId="export-torch"
+              title="Export to PyTorch (.zip)"
+              blurb="model.py + train.py + data; runs with python or torchrun"
+              onSelect={() => (closeMenu(), void exportTorchZip())}
+            />
+            <MenuItem
+              testId="share"
+              title="Share a link"
+              blurb="The whole pipeline in the link; nothing is uploaded"
+              onSelect={() => (closeMenu(), void share())}
+            />
           </>
         )}
       </Menu>
@@ -121,7 +137,15 @@ function ThemeToggle() {
   const { choice, theme } = useTheme();
   const next = choice === 'system' ? 'light' : choice === 'light' ? 'dark' : 'the system setting';
   return (
-    <button type="button" className="button icon" data-testid="theme-toggle" data-theme-choice={choice} onClick={cycleTheme} title={`Theme: ${choice === 'system' ? `follows the system (${theme})` : choice}; click for ${next}`} aria-label="Theme">
+    <button
+      type="button"
+      className="button icon"
+      data-testid="theme-toggle"
+      data-theme-choice={choice}
+      onClick={cycleTheme}
+      title={`Theme: ${choice === 'system' ? `follows the system (${theme})` : choice}; click for ${next}`}
+      aria-label="Theme"
+    >
       {THEME_LABEL[choice]}
     </button>
   );
@@ -163,8 +187,18 @@ export function Toolbar() {
         <Menu label="New" testId="new">
           {(close) => (
             <>
-              <MenuItem testId="new-empty" title="Empty pipeline" blurb="Start from a blank canvas" onSelect={() => (close(), load(emptyDocument(), 'New empty pipeline'))} />
-              <MenuItem testId="new-seed" title="Seed pipeline" blurb="The classic pretraining loop" onSelect={() => (close(), load(SEED_DOCUMENT, 'New pipeline from the seed'))} />
+              <MenuItem
+                testId="new-empty"
+                title="Empty pipeline"
+                blurb="Start from a blank canvas"
+                onSelect={() => (close(), load(emptyDocument(), 'New empty pipeline'))}
+              />
+              <MenuItem
+                testId="new-seed"
+                title="Seed pipeline"
+                blurb="The classic pretraining loop"
+                onSelect={() => (close(), load(SEED_DOCUMENT, 'New pipeline from the seed'))}
+              />
             </>
           )}
         </Menu>
@@ -189,15 +223,37 @@ export function Toolbar() {
         <Menu label="Templates" testId="templates">
           {(close) =>
             TEMPLATES.map((t) => (
-              <MenuItem key={t.id} testId={`template-${t.id}`} title={t.title} blurb={t.blurb} onSelect={() => (close(), load(t.doc, `Loaded the template “${t.title}”`))} />
+              <MenuItem
+                key={t.id}
+                testId={`template-${t.id}`}
+                title={t.title}
+                blurb={t.blurb}
+                onSelect={() => (close(), load(t.doc, `Loaded the template “${t.title}”`))}
+              />
             ))
           }
         </Menu>
         <span className="sep" />
-        <button type="button" className="button icon" data-testid="undo" disabled={!canUndo} onClick={() => studio.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+        <button
+          type="button"
+          className="button icon"
+          data-testid="undo"
+          disabled={!canUndo}
+          onClick={() => studio.getState().undo()}
+          title="Undo (Ctrl+Z)"
+          aria-label="Undo"
+        >
           ↶
         </button>
-        <button type="button" className="button icon" data-testid="redo" disabled={!canRedo} onClick={() => studio.getState().redo()} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
+        <button
+          type="button"
+          className="button icon"
+          data-testid="redo"
+          disabled={!canRedo}
+          onClick={() => studio.getState().redo()}
+          title="Redo (Ctrl+Shift+Z)"
+          aria-label="Redo"
+        >
           ↷
         </button>
         <span className="sep" />
@@ -220,7 +276,15 @@ export function Toolbar() {
       </nav>
       <ThemeToggle />
       <div className="help-anchor">
-        <button type="button" className="button icon" data-testid="help-button" aria-expanded={helpOpen} onClick={() => studio.getState().setHelpOpen(!helpOpen)} title="Keyboard shortcuts (?)" aria-label="Help">
+        <button
+          type="button"
+          className="button icon"
+          data-testid="help-button"
+          aria-expanded={helpOpen}
+          onClick={() => studio.getState().setHelpOpen(!helpOpen)}
+          title="Keyboard shortcuts (?)"
+          aria-label="Help"
+        >
           ?
         </button>
         <HelpPopover />

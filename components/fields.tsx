@@ -8,7 +8,19 @@ import { cls } from './theme';
  * A number input. Text that is not a number stays in the box with a message and is not
  * committed; any number is committed (the schema and compiler judge its range).
  */
-export function NumberInput({ value, onCommit, invalid, id, testId }: { value: unknown; onCommit: (v: number) => void; invalid?: boolean; id?: string; testId?: string }) {
+export function NumberInput({
+  value,
+  onCommit,
+  invalid,
+  id,
+  testId,
+}: {
+  value: unknown;
+  onCommit: (v: number) => void;
+  invalid?: boolean;
+  id?: string;
+  testId?: string;
+}) {
   const shown = typeof value === 'number' ? String(value) : value === undefined ? '' : JSON.stringify(value);
   const [text, setText] = useState(shown);
   const [parseError, setParseError] = useState<string | null>(null);
@@ -54,10 +66,30 @@ export function Switch({ checked, onChange, id, testId }: { checked: boolean; on
   );
 }
 
-export function Select({ value, options, onChange, id, testId, invalid }: { value: unknown; options: string[]; onChange: (v: string) => void; id?: string; testId?: string; invalid?: boolean }) {
+export function Select({
+  value,
+  options,
+  onChange,
+  id,
+  testId,
+  invalid,
+}: {
+  value: unknown;
+  options: string[];
+  onChange: (v: string) => void;
+  id?: string;
+  testId?: string;
+  invalid?: boolean;
+}) {
   const known = typeof value === 'string' && options.includes(value);
   return (
-    <select id={id} data-testid={testId} className={cls('input', invalid && 'is-invalid')} value={known ? value : '__other'} onChange={(e) => onChange(e.target.value)}>
+    <select
+      id={id}
+      data-testid={testId}
+      className={cls('input', invalid && 'is-invalid')}
+      value={known ? value : '__other'}
+      onChange={(e) => onChange(e.target.value)}
+    >
       {!known && <option value="__other">{JSON.stringify(value)} (not an option)</option>}
       {options.map((o) => (
         <option key={o} value={o}>
@@ -68,15 +100,50 @@ export function Select({ value, options, onChange, id, testId, invalid }: { valu
   );
 }
 
-export function TextInput({ value, onChange, id, testId, invalid, multiline, placeholder }: { value: string; onChange: (v: string) => void; id?: string; testId?: string; invalid?: boolean; multiline?: boolean; placeholder?: string }) {
+export function TextInput({
+  value,
+  onChange,
+  id,
+  testId,
+  invalid,
+  multiline,
+  placeholder,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  id?: string;
+  testId?: string;
+  invalid?: boolean;
+  multiline?: boolean;
+  placeholder?: string;
+}) {
   const props = { id, 'data-testid': testId, className: cls('input', invalid && 'is-invalid'), value, placeholder, spellCheck: false };
-  return multiline ? <textarea {...props} rows={4} onChange={(e) => onChange(e.target.value)} /> : <input {...props} type="text" onChange={(e) => onChange(e.target.value)} />;
+  return multiline ? (
+    <textarea {...props} rows={4} onChange={(e) => onChange(e.target.value)} />
+  ) : (
+    <input {...props} type="text" onChange={(e) => onChange(e.target.value)} />
+  );
 }
 
 /** A label + input + help + messages row. */
-export function Field({ label, help, errors, children, badge, action, testId, dim }: {
-  label: string; help?: React.ReactNode; errors?: string[]; children: (id: string) => React.ReactNode;
-  badge?: string; action?: React.ReactNode; testId?: string; dim?: boolean;
+export function Field({
+  label,
+  help,
+  errors,
+  children,
+  badge,
+  action,
+  testId,
+  dim,
+}: {
+  label: string;
+  help?: React.ReactNode;
+  errors?: string[];
+  children: (id: string) => React.ReactNode;
+  badge?: string;
+  action?: React.ReactNode;
+  testId?: string;
+  dim?: boolean;
 }) {
   const id = useId();
   return (

@@ -56,7 +56,8 @@ function restoreExecutor(info: ExecutorsInfo | null): void {
   const executor = saved.executor;
   if (executor === 'node' || executor === 'browser' || (executor === 'torch' && info?.torch?.available)) runs.setExecutor(executor);
   const backend = saved.browserBackend;
-  if (typeof backend === 'string' && (backend === 'auto' || (BROWSER_BACKENDS as readonly string[]).includes(backend))) runs.setBrowserBackend(backend as BackendPreference);
+  if (typeof backend === 'string' && (backend === 'auto' || (BROWSER_BACKENDS as readonly string[]).includes(backend)))
+    runs.setBrowserBackend(backend as BackendPreference);
 }
 
 /** At boot: the run the studio showed before the reload, the executors the server offers, and the one chosen last. */
@@ -115,7 +116,10 @@ async function startFork(draft: ForkDraft): Promise<void> {
   if (!result.ok) {
     runs.setSubmitProblems(result.problems);
     if (result.problems.length) runs.setBottomTab('problems');
-    return notify(`Not forked: ${result.message}${result.problems[0] ? ` (${[result.problems[0].nodeId, result.problems[0].field].filter(Boolean).join('.')}: ${result.problems[0].message})` : ''}.`, 'error');
+    return notify(
+      `Not forked: ${result.message}${result.problems[0] ? ` (${[result.problems[0].nodeId, result.problems[0].field].filter(Boolean).join('.')}: ${result.problems[0].message})` : ''}.`,
+      'error',
+    );
   }
   forkStore.getState().clear();
   rememberRunPipeline(result.id, doc);

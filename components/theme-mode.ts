@@ -59,7 +59,11 @@ export function cycleTheme(): void {
  * @example const { theme } = useTheme(); <ReactFlow colorMode={theme} />
  */
 export function useTheme(): { choice: ThemeChoice; theme: Theme } {
-  const key = useSyncExternalStore(subscribe, () => `${readChoice()}:${resolveTheme(readChoice(), systemDark())}`, () => 'system:light');
+  const key = useSyncExternalStore(
+    subscribe,
+    () => `${readChoice()}:${resolveTheme(readChoice(), systemDark())}`,
+    () => 'system:light',
+  );
   const [choice, theme] = key.split(':') as [ThemeChoice, Theme];
   return { choice, theme };
 }

@@ -53,7 +53,12 @@ async function browserRun(request: TestRunRequest, on: Browser = browser): Promi
 async function nodeRun(outDir: string, resume?: string) {
   const events: RunEvent[] = [];
   const outcome = await trainPipeline({
-    pipeline: SMOKE, outDir, backend: 'wasm', dataDir: DATA_DIR, sink: { emit: (e) => void events.push(e) }, ...(resume ? { resume } : {}),
+    pipeline: SMOKE,
+    outDir,
+    backend: 'wasm',
+    dataDir: DATA_DIR,
+    sink: { emit: (e) => void events.push(e) },
+    ...(resume ? { resume } : {}),
   });
   assert.ok(outcome.compiled && outcome.result.status === 'completed', JSON.stringify(outcome));
   return { events, losses: new Map(events.flatMap((e) => (e.type === 'step' ? [[e.step, e.data.loss] as const] : []))) };
@@ -91,7 +96,13 @@ test('the app prepares and serves the corpus read-only with Range requests, and 
   const total = Number(head.headers.get('content-range')!.split('/')[1]);
   assert.ok(total >= train_tokens * (dtype === 'uint16' ? 2 : 4), 'the whole file is ids plus a header');
   assert.equal((await get('/data/brown-byte/train_ids.npy', { Range: `bytes=${total}-` })).status, 416);
-  for (const path of ['/data/brown-byte/../../package.json', '/data/brown-byte/%2e%2e%2fpackage.json', '/data/..%2f..%2fpackage.json', '/data/brown-byte/train_ids.npy.tmp-1', '/data/pipelines/smoke.json']) {
+  for (const path of [
+    '/data/brown-byte/../../package.json',
+    '/data/brown-byte/%2e%2e%2fpackage.json',
+    '/data/..%2f..%2fpackage.json',
+    '/data/brown-byte/train_ids.npy.tmp-1',
+    '/data/pipelines/smoke.json',
+  ]) {
     const response = await get(path);
     assert.equal(response.status, 404, path);
     await response.body?.cancel();
@@ -114,7 +125,7 @@ test('the app prepares and serves the corpus read-only with Range requests, and 
   await page.body?.cancel();
 });
 
-test('WebGPU in the page\'s worker matches the node executor for 20 steps, with flat memory and a responsive page', async (t) => {
+test("WebGPU in the page's worker matches the node executor for 20 steps, with flat memory and a responsive page", async (t) => {
   nodeReference = await nodeRun(join(tmp, 'node'));
   // Named: under auto this SwiftShader adapter is skipped as software (see the fallback test).
   webgpu = await browserRun({ steps: STEPS, backend: 'webgpu' });
@@ -123,15 +134,23 @@ test('WebGPU in the page\'s worker matches the node executor for 20 steps, with 
   assert.equal(webgpu.result.backend, 'webgpu');
   assert.deepEqual(webgpu.backend?.fallbacks, []);
   const worst = assertClose(lossesOf(webgpu), nodeReference.losses, 1e-3, 'webgpu vs node');
-  t.diagnostic(`webgpu vs node (wasm): largest relative loss difference over ${STEPS} steps ${worst.toExponential(2)}; ` +
-    `final loss ${webgpu.steps.at(-1)!.loss.toFixed(5)} vs ${nodeReference.losses.get(STEPS)!.toFixed(5)}`);
+  t.diagnostic(
+    `webgpu vs node (wasm): largest relative loss difference over ${STEPS} steps ${worst.toExponential(2)}; ` +
+      `final loss ${webgpu.steps.at(-1)!.loss.toFixed(5)} vs ${nodeReference.losses.get(STEPS)!.toFixed(5)}`,
+  );
   // The same event stream as the server's: started, per-step metrics and steps, evals, checkpoints, finished.
   const started = webgpu.eventTypes.indexOf('run/started');
   assert.equal(started, 0);
   assert.equal(webgpu.eventTypes.at(-1), 'run/finished');
   assert.equal(webgpu.eventTypes.filter((t) => t === 'step').length, STEPS);
-  assert.deepEqual(webgpu.evals.map((e) => e.step), [10, 20]);
-  assert.deepEqual(webgpu.checkpoints.map((c) => c.name), ['ckpt-000010', 'ckpt-000020']);
+  assert.deepEqual(
+    webgpu.evals.map((e) => e.step),
+    [10, 20],
+  );
+  assert.deepEqual(
+    webgpu.checkpoints.map((c) => c.name),
+    ['ckpt-000010', 'ckpt-000020'],
+  );
   assert.equal(webgpu.logLines.length, STEPS);
   assert.ok(webgpu.batches < webgpu.eventTypes.length / 3, `events come in batches (${webgpu.batches} for ${webgpu.eventTypes.length})`);
   // No tensor leaks on WebGPU: tf.memory() is the same after every step.
@@ -160,11 +179,17 @@ test('a browser checkpoint resumes on the node executor, and a node checkpoint i
 
   // Node -> browser: the node run's ckpt-000010 from its checkpoints folder, uploaded to the page.
   const fromNode = await readCheckpointFile(join(tmp, 'node', 'checkpoints', 'ckpt-000010'));
-  const resumedInBrowser = await browserRun({ steps: STEPS, backend: 'webgpu', resume: { name: fromNode.name, weightsBase64: b64(fromNode.weights), meta: fromNode.meta } });
+  const resumedInBrowser = await browserRun({
+    steps: STEPS,
+    backend: 'webgpu',
+    resume: { name: fromNode.name, weightsBase64: b64(fromNode.weights), meta: fromNode.meta },
+  });
   assert.equal(resumedInBrowser.result.status, 'completed');
   assert.equal(resumedInBrowser.backend?.name, 'webgpu');
   const nodeToBrowser = assertClose(lossesOf(resumedInBrowser), tail(nodeReference.losses), 1e-3, 'browser resumed from the node checkpoint vs the node run');
-  t.diagnostic(`resumed at step ${at}: browser->node largest relative difference ${browserToNode.toExponential(2)}, node->browser ${nodeToBrowser.toExponential(2)}`);
+  t.diagnostic(
+    `resumed at step ${at}: browser->node largest relative difference ${browserToNode.toExponential(2)}, node->browser ${nodeToBrowser.toExponential(2)}`,
+  );
 });
 
 test('auto skips software GPUs for WASM and says why; WebGL when asked; wasm threads; a model too big for the GPU is refused up front', async () => {
@@ -175,8 +200,14 @@ test('auto skips software GPUs for WASM and says why; WebGL when asked; wasm thr
   const auto = await browserRun({ steps: 3 });
   assert.equal(auto.result.status, 'completed', JSON.stringify(auto.result));
   assert.equal(auto.backend?.name, 'wasm');
-  assert.deepEqual(auto.backend?.fallbacks.map((f) => f.backend), ['webgpu', 'webgl']);
-  assert.match(auto.backend!.fallbacks[0].reason, /^software WebGPU \(.*swiftshader.*\): the CPU emulates the GPU, slower than WASM; choose WebGPU to use it anyway$/i);
+  assert.deepEqual(
+    auto.backend?.fallbacks.map((f) => f.backend),
+    ['webgpu', 'webgl'],
+  );
+  assert.match(
+    auto.backend!.fallbacks[0].reason,
+    /^software WebGPU \(.*swiftshader.*\): the CPU emulates the GPU, slower than WASM; choose WebGPU to use it anyway$/i,
+  );
   assert.match(auto.backend!.fallbacks[1].reason, /^software WebGL \(.*SwiftShader.*\)/);
 
   // The same Chromium without --enable-unsafe-webgpu: navigator.gpu exists, but no adapter.
@@ -211,6 +242,9 @@ test('auto skips software GPUs for WASM and says why; WebGL when asked; wasm thr
   const refused = await browserRun({ pipeline: big, steps: 1, backend: 'webgpu' });
   assert.equal(refused.result.status, 'failed');
   assert.equal(refused.result.error?.nodeId, 'get_batch');
-  assert.match(refused.result.error!.message, /^model: logits \[B, T, V\] \[4096,16,8192\] in float32 is 2 GiB, over this GPU's maxStorageBufferBindingSize of 1 GiB; lower get_batch\.batch_size to 2048 or less/);
+  assert.match(
+    refused.result.error!.message,
+    /^model: logits \[B, T, V\] \[4096,16,8192\] in float32 is 2 GiB, over this GPU's maxStorageBufferBindingSize of 1 GiB; lower get_batch\.batch_size to 2048 or less/,
+  );
   assert.deepEqual(refused.eventTypes, ['error', 'run/finished']);
 });

@@ -53,11 +53,19 @@ test('a browser sweep of two learning rates: trained one after another in the ta
     const sweep = await json(`/api/sweeps/${sweepId}`);
     assert.equal(sweep.executor, 'browser');
 
-    await page.waitForFunction(() => {
-      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
-      return states.length === 2 && states.every((c) => /completed/i.test(c.textContent ?? ''));
-    }, null, { timeout: 180_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-chart"]')].every((c) => Number(c.getAttribute('data-points')) > 0), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+        return states.length === 2 && states.every((c) => /completed/i.test(c.textContent ?? ''));
+      },
+      null,
+      { timeout: 180_000 },
+    );
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="compare-chart"]')].every((c) => Number(c.getAttribute('data-points')) > 0),
+      null,
+      { timeout: 30_000 },
+    );
 
     // Both recorded on the server as browser runs on WASM, the second started once the first had ended.
     await sweepIn(sweepId, 'completed');
@@ -65,16 +73,26 @@ test('a browser sweep of two learning rates: trained one after another in the ta
     for (const [i, status] of [first, second].entries()) {
       assert.deepEqual([status.executor, status.backend, status.state, status.step], ['browser', 'wasm', 'completed', 10]);
       assert.deepEqual(status.sweep, { id: sweepId, values: { 'scheduler.lr': LRS[i] } });
-      const log = (await (await fetch(`${app.url}/api/runs/${status.id}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l));
+      const log = (await (await fetch(`${app.url}/api/runs/${status.id}/log`)).text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.ok(Math.abs(Math.max(...log.map((l) => l.lr)) - LRS[i]) < 1e-9, `point ${i} trained with lr ${LRS[i]}`);
     }
     assert.ok(second.startedAt >= first.finishedAt, `one after another: ${first.finishedAt} then ${second.startedAt}`);
 
     // The table names each run's lr, its executor and a best val loss (smoke evaluates at step 10).
     const table = page.locator('[data-testid="compare-table"]');
-    for (const lr of LRS) assert.match(await table.textContent() ?? '', new RegExp(`scheduler\\.lr=${lr}`));
-    assert.deepEqual((await table.locator('[data-col="executor"]').allTextContents()).map((t) => /browser/.test(t)), [true, true]);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="bestValLoss"]')].every((c) => /^\d+\.\d+ @ 10$/.test(c.textContent ?? '')), null, { timeout: 30_000 });
+    for (const lr of LRS) assert.match((await table.textContent()) ?? '', new RegExp(`scheduler\\.lr=${lr}`));
+    assert.deepEqual(
+      (await table.locator('[data-col="executor"]').allTextContents()).map((t) => /browser/.test(t)),
+      [true, true],
+    );
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="bestValLoss"]')].every((c) => /^\d+\.\d+ @ 10$/.test(c.textContent ?? '')),
+      null,
+      { timeout: 30_000 },
+    );
     assert.equal(await page.locator('[data-testid="sweep-stop"]').count(), 0, 'nothing left to stop');
     await screenshot(page, 'browser-sweep');
   } finally {
@@ -82,18 +100,29 @@ test('a browser sweep of two learning rates: trained one after another in the ta
   }
 });
 
-test('stopping a browser sweep from the compare view stops the tab\'s run and cancels the rest', { timeout: 180_000 }, async () => {
+test("stopping a browser sweep from the compare view stops the tab's run and cancels the rest", { timeout: 180_000 }, async () => {
   const s = await openSession(browser, app, app.url);
   const { page } = s;
   try {
     const { sweepId, runs } = await launchBrowserSweep(page, 100_000);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-chart"]')].some((c) => Number(c.getAttribute('data-points')) > 2), null, { timeout: 60_000 });
-    assert.deepEqual((await json(`/api/sweeps/${sweepId}`)).runs.map((r: { state: string }) => r.state), ['running', 'queued']);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="compare-chart"]')].some((c) => Number(c.getAttribute('data-points')) > 2),
+      null,
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(
+      (await json(`/api/sweeps/${sweepId}`)).runs.map((r: { state: string }) => r.state),
+      ['running', 'queued'],
+    );
     await page.click('[data-testid="sweep-stop"]');
-    await page.waitForFunction(() => {
-      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
-      return states.length === 2 && states.every((c) => /stopped/i.test(c.textContent ?? ''));
-    }, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => {
+        const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+        return states.length === 2 && states.every((c) => /stopped/i.test(c.textContent ?? ''));
+      },
+      null,
+      { timeout: 60_000 },
+    );
     await sweepIn(sweepId, 'stopped');
     const [first, second] = await Promise.all(runs.map((id) => json(`/api/runs/${id}`)));
     assert.ok(first.step > 0 && first.step < 100_000, `the first point trained a while and stopped (step ${first.step})`);
@@ -110,18 +139,29 @@ test('leaving the tab interrupts a browser sweep: the point training and the one
   const { page } = s;
   try {
     const { sweepId, runs } = await launchBrowserSweep(page, 100_000);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-chart"]')].some((c) => Number(c.getAttribute('data-points')) > 2), null, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-testid="compare-chart"]')].some((c) => Number(c.getAttribute('data-points')) > 2),
+      null,
+      { timeout: 60_000 },
+    );
     // A full navigation unloads the page (as a close or reload does): its last word reaches the server.
     const left = Date.now();
     await page.goto(`${app.url}/compare?runs=${runs.join(',')}&sweep=${sweepId}`);
     const sweep = await sweepIn(sweepId, 'interrupted');
     assert.ok(Date.now() - left < 20_000, 'at once, not after the idle timeout');
-    assert.deepEqual(sweep.runs.map((r: { state: string }) => r.state), ['interrupted', 'interrupted']);
+    assert.deepEqual(
+      sweep.runs.map((r: { state: string }) => r.state),
+      ['interrupted', 'interrupted'],
+    );
     // The compare view the tab opens again says so, and offers nothing to stop.
-    await page.waitForFunction(() => {
-      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
-      return states.length === 2 && states.every((c) => /interrupted/i.test(c.textContent ?? ''));
-    }, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+        return states.length === 2 && states.every((c) => /interrupted/i.test(c.textContent ?? ''));
+      },
+      null,
+      { timeout: 30_000 },
+    );
     assert.equal(await page.locator('[data-testid="sweep-stop"]').count(), 0);
   } finally {
     await closeSession(s);

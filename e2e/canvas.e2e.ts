@@ -30,8 +30,7 @@ const shot = screenshot;
 
 const documentText = (page: Page) => page.evaluate(() => window.__studio!.documentText!());
 const documentJson = async (page: Page) => JSON.parse(await documentText(page));
-const handle = (nodeId: string, port: string, side: 'source' | 'target') =>
-  `.react-flow__handle.${side}[data-nodeid="${nodeId}"][data-handleid="${port}"]`;
+const handle = (nodeId: string, port: string, side: 'source' | 'target') => `.react-flow__handle.${side}[data-nodeid="${nodeId}"][data-handleid="${port}"]`;
 
 async function centreOf(page: Page, selector: string) {
   const box = await page.locator(selector).boundingBox();
@@ -293,7 +292,11 @@ test('export → import round-trips to identical JSON, and so does the share lin
   assert.equal(await documentText(page), first.text);
 
   // A broken file is refused with a message; the graph stays.
-  await page.setInputFiles('[data-testid="open-file"]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1, "nodes": 3}') });
+  await page.setInputFiles('[data-testid="open-file"]', {
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"version": 1, "nodes": 3}'),
+  });
   await page.locator('[data-testid="toast"]', { hasText: 'Could not open broken.json' }).waitFor();
   assert.equal(await documentText(page), first.text);
 

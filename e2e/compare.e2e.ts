@@ -19,7 +19,8 @@ const LRS = [2e-3, 5e-3, 1e-2];
 async function sweepOfThree(): Promise<string[]> {
   const pipeline = JSON.parse(readFileSync(join(ROOT, 'pipelines/smoke.json'), 'utf8'));
   const reply = await fetch(`${app.url}/api/sweeps`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pipeline, executor: 'node', steps: 20, axes: [{ nodeId: 'scheduler', field: 'lr', values: LRS }] }),
   });
   assert.equal(reply.status, 201);
@@ -41,9 +42,12 @@ test('compare a sweep of three: overlaid curves, the table with best val loss, t
   // The runs list groups the sweep's points under it, with their values and best val loss.
   const group = page.locator('[data-testid="runs-sweep"]');
   await group.waitFor();
-  assert.match(await group.textContent() ?? '', /scheduler\.lr × 3 · 3 runs, 3 completed/);
+  assert.match((await group.textContent()) ?? '', /scheduler\.lr × 3 · 3 runs, 3 completed/);
   const points = await page.locator('[data-testid="runs-sweep-point"]').allTextContents();
-  assert.deepEqual(points, LRS.map((lr) => `scheduler.lr=${lr}`));
+  assert.deepEqual(
+    points,
+    LRS.map((lr) => `scheduler.lr=${lr}`),
+  );
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="runs-best-val"]')].filter((c) => /^\d/.test(c.textContent ?? '')).length >= 3);
   // Filters: none of them is running; all three are node runs named Smoke.
   await page.selectOption('[data-testid="runs-filter-state"]', 'active');
@@ -55,33 +59,46 @@ test('compare a sweep of three: overlaid curves, the table with best val loss, t
   // Ticking two offers the compare view; the sweep's own link compares all three.
   await page.locator('[data-testid="runs-compare"]').nth(0).check();
   await page.locator('[data-testid="runs-compare"]').nth(1).check();
-  assert.match(await page.getAttribute('[data-testid="runs-compare-open"]', 'href') ?? '', /^\/compare\?runs=\w{13},\w{13}$/);
+  assert.match((await page.getAttribute('[data-testid="runs-compare-open"]', 'href')) ?? '', /^\/compare\?runs=\w{13},\w{13}$/);
   await page.click('[data-testid="runs-sweep-compare"]');
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
   // A shared URL naming a run this server does not have shows the rest.
   await page.goto(`${app.url}/compare?runs=${[...runs, '0000000000zzz'].join(',')}`);
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
-  assert.match(await page.textContent('[data-testid="compare-missing"]') ?? '', /0000000000zzz.*not on this server/);
+  assert.match((await page.textContent('[data-testid="compare-missing"]')) ?? '', /0000000000zzz.*not on this server/);
 
   // Five charts, each with a curve per run once the histories have replayed.
   assert.equal(await page.locator('[data-testid="compare-chart"]').count(), 5);
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-chart"]')].every((c) => Number(c.getAttribute('data-points')) > 0), null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid="compare-chart"]')].every((c) => Number(c.getAttribute('data-points')) > 0),
+    null,
+    { timeout: 30_000 },
+  );
 
   // The table: one row per run, each with a best val loss at step 20 (smoke evaluates at 10 and 20).
   const table = page.locator('[data-testid="compare-table"]');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="bestValLoss"]')].every((c) => /^\d+\.\d+ @ (10|20)$/.test(c.textContent ?? '')), null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid="compare-row"] [data-col="bestValLoss"]')].every((c) => /^\d+\.\d+ @ (10|20)$/.test(c.textContent ?? '')),
+    null,
+    { timeout: 30_000 },
+  );
   assert.equal(await table.locator('[data-testid="compare-row"]').count(), 3);
-  for (const lr of LRS) assert.match(await table.textContent() ?? '', new RegExp(`scheduler\\.lr=${lr}`));
+  for (const lr of LRS) assert.match((await table.textContent()) ?? '', new RegExp(`scheduler\\.lr=${lr}`));
 
   // Sorting by best val loss orders the rows by their numbers.
   await table.locator('th', { hasText: 'Best val loss' }).locator('button').click();
   const best = await table.locator('[data-col="bestValLoss"]').allTextContents();
   const values = best.map((t) => Number(t.split(' @ ')[0]));
-  assert.deepEqual(values, [...values].sort((a, b) => a - b));
+  assert.deepEqual(
+    values,
+    [...values].sort((a, b) => a - b),
+  );
 
   // CSV of what the table shows.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="compare-csv"]')]);
-  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  const csv = readFileSync((await download.path())!, 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(csv.length, 4);
   assert.match(csv[0], /^run,name,differs,/);
 
@@ -108,18 +125,25 @@ test('two runs with the same graph say so', async () => {
   const pipeline = JSON.parse(readFileSync(join(ROOT, 'pipelines/smoke.json'), 'utf8'));
   const ids: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const reply = await fetch(`${app.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline, steps: 2 }) });
+    const reply = await fetch(`${app.url}/api/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pipeline, steps: 2 }),
+    });
     ids.push((await reply.json()).id);
   }
   const s = await openSession(browser, app, `${app.url}/compare?runs=${ids.join(',')}`);
   await s.page.waitForSelector('[data-testid="graph-diff"][data-identical="true"]');
-  assert.match(await s.page.textContent('[data-testid="graph-diff"]') ?? '', /identical graphs/);
+  assert.match((await s.page.textContent('[data-testid="graph-diff"]')) ?? '', /identical graphs/);
   await closeSession(s);
 });
 
 /** POST (or GET) JSON on the app's API. */
 async function call(path: string, body?: unknown): Promise<any> {
-  const reply = await fetch(`${app.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const reply = await fetch(
+    `${app.url}${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const json = await reply.json();
   assert.ok(reply.ok, `${path}: ${reply.status} ${JSON.stringify(json)}`);
   return json;
@@ -147,7 +171,7 @@ async function stopped(id: string): Promise<void> {
   }
 }
 
-test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edited, differ by that edit and its step', async () => {
+test("a hot edit is part of the run's graph: two runs of one pipeline, one edited, differ by that edit and its step", async () => {
   // One after the other: a training slot each.
   const plain = await runningSmoke();
   await stopped(plain);
@@ -165,16 +189,16 @@ test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edit
   const block = diff.locator('[data-diff-node="scheduler"][data-diff="changed"]');
   await block.waitFor();
   assert.equal((await block.locator('[data-testid="diff-edit"]').textContent())?.trim(), `✎ lr 0.01 → 0.003 @ step ${appliedAtStep}`);
-  assert.match(await block.locator('[data-testid="diff-changes"]').textContent() ?? '', /lr\s*0\.01\s*→\s*0\.003/);
+  assert.match((await block.locator('[data-testid="diff-changes"]').textContent()) ?? '', /lr\s*0\.01\s*→\s*0\.003/);
   assert.equal(await diff.locator('[data-diff="changed"]').count(), 1, 'only the scheduler differs');
-  assert.match(await page.textContent('[data-testid="compare-table"]') ?? '', new RegExp(`edited scheduler\\.lr 0\\.01 → 0\\.003 @ step ${appliedAtStep}`));
+  assert.match((await page.textContent('[data-testid="compare-table"]')) ?? '', new RegExp(`edited scheduler\\.lr 0\\.01 → 0\\.003 @ step ${appliedAtStep}`));
   await block.scrollIntoViewIfNeeded();
   await screenshot(page, 'compare-hot-edit');
 
   await page.goto(`${app.url}/runs/${edited}`);
   const prompts = page.locator('[data-testid="run-prompts"]');
   await prompts.waitFor();
-  const listed = await prompts.textContent() ?? '';
+  const listed = (await prompts.textContent()) ?? '';
   assert.ok(listed.includes(answer.text) && listed.includes(`@ step ${answer.step} · live`), listed);
   await screenshot(page, 'run-prompts');
   // In the studio, after a reload: listed under the sample block.
@@ -184,7 +208,7 @@ test('a hot edit is part of the run\'s graph: two runs of one pipeline, one edit
   await page.click('[data-node-id="sample"] .block-title');
   const box = page.locator('[data-testid="prompt-answers"] [data-testid="prompt-answer"]');
   await box.first().waitFor();
-  assert.ok((await box.first().textContent() ?? '').includes(answer.text));
+  assert.ok(((await box.first().textContent()) ?? '').includes(answer.text));
   await box.first().scrollIntoViewIfNeeded();
   await screenshot(page, 'sample-block-prompts');
   await closeSession(s);
@@ -198,16 +222,16 @@ test('a sweep from the inspector: three values of the scheduler lr, launched, co
 
   await page.click('[data-testid="sweep-lr"]');
   await page.fill('[data-testid="sweep-values"]', '2e-3, 5e-3, fast');
-  assert.match(await page.textContent('[data-testid="sweep-preview"]') ?? '', /"fast" is not a number/);
+  assert.match((await page.textContent('[data-testid="sweep-preview"]')) ?? '', /"fast" is not a number/);
   assert.equal(await page.isDisabled('[data-testid="sweep-apply"]'), true);
   // A log range instead: 1e-3 to 1e-2, three values.
   await page.selectOption('[data-testid="sweep-mode"]', 'log');
   await page.fill('[data-testid="sweep-from"]', '0.001');
   await page.fill('[data-testid="sweep-to"]', '0.01');
   await page.fill('[data-testid="sweep-count"]', '3');
-  assert.match(await page.textContent('[data-testid="sweep-preview"]') ?? '', /3 values: 0\.001, 0\.00316, 0\.01/);
+  assert.match((await page.textContent('[data-testid="sweep-preview"]')) ?? '', /3 values: 0\.001, 0\.00316, 0\.01/);
   await page.click('[data-testid="sweep-apply"]');
-  assert.match(await page.textContent('[data-testid="param-lr"]') ?? '', /swept ×3/);
+  assert.match((await page.textContent('[data-testid="param-lr"]')) ?? '', /swept ×3/);
   // The sweep is part of the document (saved and shared with it).
   const doc = JSON.parse(await page.evaluate(() => window.__studio!.documentText!()));
   assert.deepEqual(doc.sweep.axes, [{ nodeId: 'scheduler', field: 'lr', values: [0.001, 0.00316, 0.01] }]);
@@ -217,10 +241,14 @@ test('a sweep from the inspector: three values of the scheduler lr, launched, co
   await page.waitForURL(/\/compare\?runs=/);
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
   await screenshot(page, 'sweep-launched');
-  await page.waitForFunction(() => {
-    const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
-    return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
-  }, null, { timeout: 180_000 });
-  assert.match(await page.textContent('[data-testid="graph-diff"]') ?? '', /lr/);
+  await page.waitForFunction(
+    () => {
+      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+      return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
+    },
+    null,
+    { timeout: 180_000 },
+  );
+  assert.match((await page.textContent('[data-testid="graph-diff"]')) ?? '', /lr/);
   await closeSession(s);
 });

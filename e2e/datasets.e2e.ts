@@ -16,10 +16,37 @@ const panel = '[data-testid="run-panel"]';
 
 /** English-like lines from a word list: something for BPE and a tiny model to learn. */
 function words(lines: number): string {
-  const vocab = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away', 'to', 'sea', 'while', 'quick', 'brown', 'foxes', 'jumped', 'over', 'lazy', 'hounds'];
+  const vocab = [
+    'the',
+    'cat',
+    'sat',
+    'on',
+    'a',
+    'mat',
+    'and',
+    'dog',
+    'ran',
+    'far',
+    'away',
+    'to',
+    'sea',
+    'while',
+    'quick',
+    'brown',
+    'foxes',
+    'jumped',
+    'over',
+    'lazy',
+    'hounds',
+  ];
   let x = 3;
   const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: lines }, () => Array.from({ length: 4 + Math.floor(next() * 6) }, () => vocab[Math.floor(next() * vocab.length)]).join(' ') + '.').join('\n') + '\n';
+  return (
+    Array.from(
+      { length: lines },
+      () => Array.from({ length: 4 + Math.floor(next() * 6) }, () => vocab[Math.floor(next() * vocab.length)]).join(' ') + '.',
+    ).join('\n') + '\n'
+  );
 }
 
 test('drop a text file on the dataset block, watch it tokenize, fix the vocab, preview the batch, run', async () => {
@@ -42,7 +69,11 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   await page.waitForSelector('[data-testid="library-picker"]');
   await page.waitForSelector('[data-testid="library-picker"] [data-testid="dataset-state"][data-state="tokenizing"]', { timeout: 30_000 });
   await shot(page, '01-progress');
-  await page.waitForFunction(() => (document.querySelector('[data-testid="library-select"]') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent?.includes('my-words'), undefined, { timeout: 180_000 });
+  await page.waitForFunction(
+    () => (document.querySelector('[data-testid="library-select"]') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent?.includes('my-words'),
+    undefined,
+    { timeout: 180_000 },
+  );
   const id = await page.inputValue('[data-testid="library-select"]');
   assert.match(id, /^ds-[0-9a-f]{12}$/);
   const doc = () => page.evaluate(() => JSON.parse(window.__studio!.documentText!()));
@@ -55,7 +86,13 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   assert.ok(vocab > 256 && vocab <= 300, `vocab ${vocab}`);
   await page.click('[data-testid="vocab-fix"]');
   // The vocabulary is the model's embedding's (wte, inside the model block).
-  await page.waitForFunction((v) => JSON.parse(window.__studio!.documentText!()).nodes.find((n: any) => n.id === 'model').params.graph.nodes.find((n: any) => n.id === 'wte').params.vocab_size === v, vocab);
+  await page.waitForFunction(
+    (v) =>
+      JSON.parse(window.__studio!.documentText!())
+        .nodes.find((n: any) => n.id === 'model')
+        .params.graph.nodes.find((n: any) => n.id === 'wte').params.vocab_size === v,
+    vocab,
+  );
   assert.equal(await page.locator('[data-testid="vocab-check"]').count(), 0);
 
   // The first batch as the run will draw it: x as text with token boundaries, y shifted by one.
@@ -78,7 +115,11 @@ test('drop a text file on the dataset block, watch it tokenize, fix the vocab, p
   await page.click('[data-testid="run-start"]');
   await page.waitForSelector(`${panel}[data-state="completed"]`, { timeout: 120_000 });
   const runId = (await page.getAttribute(panel, 'data-run-id'))!;
-  const log = (await (await fetch(`${app.url}/api/runs/${runId}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { loss?: number }).filter((r) => r.loss !== undefined);
+  const log = (await (await fetch(`${app.url}/api/runs/${runId}/log`)).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { loss?: number })
+    .filter((r) => r.loss !== undefined);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const losses = log.map((r) => r.loss!);
   assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) - 0.5, `loss fell: ${losses.slice(0, 3)} -> ${losses.slice(-3)}`);

@@ -85,10 +85,12 @@ function measureCanvas(page: Page) {
       const px = parseFloat(getComputedStyle(el).fontSize) * zoom;
       if (px < smallest) [smallest, smallestText] = [px, el.textContent!.trim()];
     }
-    const outside = [...document.querySelectorAll<HTMLElement>('.react-flow__node .block')].filter((b) => {
-      const r = b.getBoundingClientRect();
-      return r.left < pane.left - 1 || r.top < pane.top - 1 || r.right > pane.right + 1 || r.bottom > pane.bottom + 1;
-    }).map((b) => b.dataset.nodeId);
+    const outside = [...document.querySelectorAll<HTMLElement>('.react-flow__node .block')]
+      .filter((b) => {
+        const r = b.getBoundingClientRect();
+        return r.left < pane.left - 1 || r.top < pane.top - 1 || r.right > pane.right + 1 || r.bottom > pane.bottom + 1;
+      })
+      .map((b) => b.dataset.nodeId);
     return { zoom, smallest, smallestText, outside, blocks: document.querySelectorAll('.react-flow__node .block').length };
   });
 }
@@ -125,7 +127,9 @@ function edgesBehindBlocks(page: Page) {
 function blockHeights(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
     const zoom = new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')!).transform).a;
-    return Object.fromEntries([...document.querySelectorAll<HTMLElement>('.react-flow__node-block')].map((n) => [n.dataset.id!, Math.round(n.getBoundingClientRect().height / zoom)]));
+    return Object.fromEntries(
+      [...document.querySelectorAll<HTMLElement>('.react-flow__node-block')].map((n) => [n.dataset.id!, Math.round(n.getBoundingClientRect().height / zoom)]),
+    );
   });
 }
 
@@ -139,7 +143,8 @@ function toolbarFaults(page: Page) {
     const bar = document.querySelector<HTMLElement>('.toolbar')!;
     const barBox = bar.getBoundingClientRect();
     const controls = [...bar.querySelectorAll<HTMLElement>('button, a, select, .doc-name, .brand, .run-memory, .compact-select-label')].filter(
-      (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0' && !el.closest('.menu-list'),
+      (el) =>
+        el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' && getComputedStyle(el).opacity !== '0' && !el.closest('.menu-list'),
     );
     const names = controls.map((el) => el.dataset.testid ?? el.className);
     const faults: string[] = [];
@@ -187,7 +192,11 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   assert.deepEqual(idleEdges.behind, [], 'no edge behind a block it does not connect');
   // The sizes the layout tests route with (lib/block-geometry.ts) are the ones drawn here.
   const heights = await blockHeights(page);
-  for (const node of SEED_DOCUMENT.nodes) assert.ok(Math.abs(heights[node.id] - estimateBlockSize(node).height) <= 2, `${node.id}: drawn ${heights[node.id]} px high, estimated ${estimateBlockSize(node).height}`);
+  for (const node of SEED_DOCUMENT.nodes)
+    assert.ok(
+      Math.abs(heights[node.id] - estimateBlockSize(node).height) <= 2,
+      `${node.id}: drawn ${heights[node.id]} px high, estimated ${estimateBlockSize(node).height}`,
+    );
   await shot(page, '01-seed-idle');
 
   await page.click('[data-testid="run-start"]');
@@ -199,7 +208,9 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   const running = await measureCanvas(page);
   assert.deepEqual(running.outside, [], 'every block in view with the run panel open and the numbers on the blocks');
   assert.ok(running.smallest >= 11, `smallest block text ${running.smallest.toFixed(2)} px ("${running.smallestText}") at zoom ${running.zoom.toFixed(3)}`);
-  console.log(`default view of the seed at 1440×900: idle zoom ${idle.zoom.toFixed(3)}, smallest text ${idle.smallest.toFixed(1)} px; running zoom ${running.zoom.toFixed(3)}, smallest ${running.smallest.toFixed(1)} px`);
+  console.log(
+    `default view of the seed at 1440×900: idle zoom ${idle.zoom.toFixed(3)}, smallest text ${idle.smallest.toFixed(1)} px; running zoom ${running.zoom.toFixed(3)}, smallest ${running.smallest.toFixed(1)} px`,
+  );
   assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block with the numbers on the blocks');
   await shot(page, '02-seed-running');
 
@@ -209,7 +220,7 @@ test('the seed at its default view at 1440×900: text ≥ 11 px with the run pan
   const zoomed = await measureCanvas(page);
   await page.click('[data-testid="tab-problems"]');
   await page.waitForTimeout(400);
-  assert.equal((await measureCanvas(page)).zoom.toFixed(4), zoomed.zoom.toFixed(4), 'the user\'s zoom is kept');
+  assert.equal((await measureCanvas(page)).zoom.toFixed(4), zoomed.zoom.toFixed(4), "the user's zoom is kept");
   await page.click('[data-testid="tab-run"]');
   await page.click('[data-testid="panel-stop"]');
   await page.waitForSelector(`${panel}[data-state="stopped"]`, { timeout: 30_000 });
@@ -238,7 +249,9 @@ test('a run to its end keeps the view: blocks keep their size as samples and che
   await page.waitForTimeout(500);
   await settled(page);
   const end = await measureCanvas(page);
-  console.log(`smoke at 1440×900 with the run panel open: zoom ${start.zoom.toFixed(3)} at the start, ${end.zoom.toFixed(3)} at the end (smallest text ${end.smallest.toFixed(1)} px, "${end.smallestText}")`);
+  console.log(
+    `smoke at 1440×900 with the run panel open: zoom ${start.zoom.toFixed(3)} at the start, ${end.zoom.toFixed(3)} at the end (smallest text ${end.smallest.toFixed(1)} px, "${end.smallestText}")`,
+  );
   assert.deepEqual(await blockHeights(page), startHeights, 'every block as high at the end as at the start');
   assert.ok(end.zoom >= start.zoom - 0.001, `the fitted zoom stays: ${start.zoom.toFixed(3)} at the start, ${end.zoom.toFixed(3)} at the end`);
   assert.ok(end.smallest >= 11, `smallest block text ${end.smallest.toFixed(2)} px ("${end.smallestText}") at zoom ${end.zoom.toFixed(3)}`);
@@ -256,13 +269,16 @@ test('a run to its end keeps the view: blocks keep their size as samples and che
 });
 
 test('every toolbar control reads whole at 1280×800 and 1440×900: nothing cut, wrapped or overlapping', async () => {
-  for (const viewport of [{ width: 1280, height: 800 }, { width: 1440, height: 900 }]) {
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 1440, height: 900 },
+  ]) {
     const s = await open('/', viewport);
     const { page } = s;
     const node = await toolbarFaults(page);
     assert.ok(node.controls >= 15, `${node.controls} controls measured`);
     assert.deepEqual(node.faults, [], `at ${viewport.width}×${viewport.height}`);
-    assert.equal((await page.innerText('.doc-name')).trim(), 'Seed: byte-level GPT on the Brown corpus', 'the pipeline\'s whole name');
+    assert.equal((await page.innerText('.doc-name')).trim(), 'Seed: byte-level GPT on the Brown corpus', "the pipeline's whole name");
     assert.equal((await page.innerText('[data-testid="executor-label"]')).replace('▾', '').trim(), 'Node');
     // The list keeps the full names; the bar shows the short one.
     assert.ok((await page.locator('[data-testid="executor"] option').allTextContents()).includes('Node (server)'));
@@ -281,7 +297,7 @@ test('every toolbar control reads whole at 1280×800 and 1440×900: nothing cut,
   }
 });
 
-test('no live numbers from another pipeline\'s run; Run disabled with the reason while the pipeline has errors', async () => {
+test("no live numbers from another pipeline's run; Run disabled with the reason while the pipeline has errors", async () => {
   await stopActiveRuns();
   const s = await open();
   const { page } = s;
@@ -367,7 +383,9 @@ test('the executor and the theme survive a reload; one click on the palette adds
   const laid = await measureCanvas(page);
   assert.deepEqual(laid.outside, [], 'every block in view after Auto-layout');
   assert.deepEqual((await edgesBehindBlocks(page)).behind, [], 'no edge behind a block after Auto-layout');
-  const boxes = await page.locator('.react-flow__node-block').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })));
+  const boxes = await page
+    .locator('.react-flow__node-block')
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, w: r.width, h: r.height })));
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const [a, b] = [boxes[i], boxes[j]];
@@ -389,10 +407,14 @@ test('a resumed run says where it continued and which steps it trains again, in 
   await setSteps(page, 4000);
   await page.click('[data-testid="run-start"]');
   // Past the first checkpoint (every 10 steps) but not on one.
-  await page.waitForFunction((sel) => {
-    const step = Number(document.querySelector(sel)?.getAttribute('data-step'));
-    return step > 14;
-  }, panel, { timeout: 60_000 });
+  await page.waitForFunction(
+    (sel) => {
+      const step = Number(document.querySelector(sel)?.getAttribute('data-step'));
+      return step > 14;
+    },
+    panel,
+    { timeout: 60_000 },
+  );
   await page.click('[data-testid="panel-stop"]');
   await page.waitForSelector(`${panel}[data-state="stopped"]`, { timeout: 30_000 });
   const runId = (await page.getAttribute(panel, 'data-run-id'))!;

@@ -38,7 +38,11 @@ async function finished(id: string): Promise<any> {
 
 async function lossLines(id: string): Promise<LogLine[]> {
   const text = await (await fetch(`${app.url}/api/runs/${id}/log`)).text();
-  return text.trim().split('\n').map((l) => JSON.parse(l) as LogLine).filter((l) => typeof l.loss === 'number');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LogLine)
+    .filter((l) => typeof l.loss === 'number');
 }
 
 /** The smoke pipeline, 40 steps, a checkpoint every 10 kept: the parent run. */
@@ -67,7 +71,7 @@ test('fork a finished run at a mid-run checkpoint with another lr; the lineage o
   try {
     await page.click(`.run-side [data-testid="fork-from-here"][data-checkpoint="ckpt-000020"]`);
     await page.waitForSelector(`${banner}[data-run="${parent}"][data-step="20"]`);
-    assert.match((await page.locator(banner).innerText()), /ckpt-000020 · step 20/);
+    assert.match(await page.locator(banner).innerText(), /ckpt-000020 · step 20/);
     assert.equal(new URL(page.url()).search, '', 'the fork is taken out of the address once open');
     await page.waitForSelector('[data-node-id="model"]');
     await setParam(page, 'scheduler', 'lr', '0.003');
@@ -82,10 +86,14 @@ test('fork a finished run at a mid-run checkpoint with another lr; the lineage o
     assert.equal(await page.isChecked('[data-testid="fork-restart-schedule"]'), false);
 
     await page.click('[data-testid="run-start"]');
-    await page.waitForFunction(([sel, p]) => {
-      const id = document.querySelector(sel as string)?.getAttribute('data-run-id');
-      return !!id && id !== p;
-    }, [panel, parent], { timeout: 30_000 });
+    await page.waitForFunction(
+      ([sel, p]) => {
+        const id = document.querySelector(sel as string)?.getAttribute('data-run-id');
+        return !!id && id !== p;
+      },
+      [panel, parent],
+      { timeout: 30_000 },
+    );
     const fork = (await page.getAttribute(panel, 'data-run-id'))!;
     await page.waitForSelector(banner, { state: 'detached' });
     assert.equal(await page.evaluate(() => localStorage.getItem('pretrain-studio:fork')), null, 'the draft is spent once the fork starts');
@@ -115,7 +123,11 @@ test('fork a finished run at a mid-run checkpoint with another lr; the lineage o
     // The fork's page: its parent, the label from the diff, the parent's curves, compare.
     await page.goto(`${app.url}/runs/${fork}`);
     await page.waitForSelector(`[data-testid="run-parent"][data-run-id="${parent}"][data-step="20"]`);
-    await page.waitForFunction(() => /scheduler\.lr 0\.01 → 0\.003 @ step 20/.test(document.querySelector('[data-testid="run-parent-label"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => /scheduler\.lr 0\.01 → 0\.003 @ step 20/.test(document.querySelector('[data-testid="run-parent-label"]')?.textContent ?? ''),
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.click('[data-testid="overlay-parent"]');
     await page.waitForSelector('.run-charts[data-parent="shown"] [data-testid="chart-loss"] .chart-key[title="parent train"]');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) >= 20);
@@ -163,12 +175,16 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     const before = (await api('/api/runs')).runs.length;
     const pipeline = JSON.parse(await page.evaluate(() => window.__studio!.documentText!()));
     const reply = await fetch(`${app.url}/api/runs`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ pipeline, resume: { run: parent, checkpoint: 'ckpt-000040', restartSchedule: true } }),
     });
     const refused = { status: reply.status, body: await reply.json() };
     assert.equal(refused.status, 400);
-    assert.deepEqual(refused.body.errors.map((e: { nodeId: string; field: string }) => [e.nodeId, e.field]), [['model', 'd_model']]);
+    assert.deepEqual(
+      refused.body.errors.map((e: { nodeId: string; field: string }) => [e.nodeId, e.field]),
+      [['model', 'd_model']],
+    );
     assert.equal((await api('/api/runs')).runs.length, before, 'nothing started');
 
     // Cancel: the banner and the shape error go; the pipeline stays, as a run from scratch.

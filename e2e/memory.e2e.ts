@@ -36,20 +36,31 @@ test('the estimate on the model and get_batch blocks and in the run controls; to
   await selectBlock(page, 'get_batch');
   await page.fill('[data-testid="input-context_length"]', '8192');
   await page.fill('[data-testid="input-batch_size"]', '4096');
-  await page.waitForFunction((b) => Number(document.querySelector('[data-node-id="get_batch"] [data-testid="block-memory"]')?.getAttribute('data-bytes')) > b * 100, before);
+  await page.waitForFunction(
+    (b) => Number(document.querySelector('[data-node-id="get_batch"] [data-testid="block-memory"]')?.getAttribute('data-bytes')) > b * 100,
+    before,
+  );
   await page.waitForSelector('[data-testid="run-memory"].is-over');
 
   // Node executor: the server refuses it and the blocks say what to shrink.
   await page.click('[data-testid="run-start"]');
   await page.waitForSelector('[data-node-id="get_batch"] [data-testid="block-errors"]');
   assert.match(await page.locator('[data-node-id="get_batch"] [data-testid="block-errors"]').innerText(), /batch_size|context_length/);
-  assert.match(await page.locator('[data-node-id="get_batch"] [data-testid="block-errors"]').innerText(), /over this server's budget of .* \(MAX_RUN_MEMORY\).*shrink context_length, batch_size/s);
+  assert.match(
+    await page.locator('[data-node-id="get_batch"] [data-testid="block-errors"]').innerText(),
+    /over this server's budget of .* \(MAX_RUN_MEMORY\).*shrink context_length, batch_size/s,
+  );
 
   // Browser executor: refused in the page, against the tab's budget.
   await page.selectOption('[data-testid="executor"]', 'browser');
   await page.click('[data-testid="run-start"]');
-  await page.waitForFunction(() => /this tab's budget/.test(document.querySelector('[data-node-id="get_batch"] [data-testid="block-errors"]')?.textContent ?? ''));
-  assert.equal(await page.locator('[data-testid="run-panel"]').count() === 0 || (await page.getAttribute('[data-testid="run-panel"]', 'data-state')) !== 'running', true);
+  await page.waitForFunction(() =>
+    /this tab's budget/.test(document.querySelector('[data-node-id="get_batch"] [data-testid="block-errors"]')?.textContent ?? ''),
+  );
+  assert.equal(
+    (await page.locator('[data-testid="run-panel"]').count()) === 0 || (await page.getAttribute('[data-testid="run-panel"]', 'data-state')) !== 'running',
+    true,
+  );
   // The server's refusal is the one request that failed (the browser logs its 400); the tab's own refusal sent none.
   assert.deepEqual(s.errors, ['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   s.errors.length = 0;

@@ -80,7 +80,10 @@ test('open the model, edit its layers, see an inner problem outside too, fix it,
   assert.ok(run, 'a run was started');
   const status = (await (await fetch(`${app.url}/api/runs/${run.id}`)).json()) as { state: string; error?: { message: string } };
   assert.equal(status.state, 'completed', `the relu² run: ${JSON.stringify(status.error ?? status.state)}`);
-  const log = (await (await fetch(`${app.url}/api/runs/${run.id}/log`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
+  const log = (await (await fetch(`${app.url}/api/runs/${run.id}/log`)).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { loss: number });
   const mean = (xs: { loss: number }[]) => xs.reduce((a, b) => a + b.loss, 0) / xs.length;
   assert.ok(mean(log.slice(-5)) < mean(log.slice(0, 5)) - 0.5, `loss fell: ${mean(log.slice(0, 5))} -> ${mean(log.slice(-5))}`);
   await screenshot(page, 'model-graph-run');

@@ -32,7 +32,9 @@ async function waitForState(page: Page, state: string, timeout = 30_000) {
 }
 
 async function waitForStep(page: Page, atLeast: number) {
-  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-step')) >= (n as number), [panel, atLeast], { timeout: 30_000 });
+  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-step')) >= (n as number), [panel, atLeast], {
+    timeout: 30_000,
+  });
 }
 
 /** The step once it has not changed for `quietMs` (at most 15 s). */
@@ -50,7 +52,9 @@ async function steadyStep(page: Page, quietMs: number): Promise<number> {
 }
 
 async function waitForPoints(page: Page, atLeast: number) {
-  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) >= n, atLeast, { timeout: 30_000 });
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points')) >= n, atLeast, {
+    timeout: 30_000,
+  });
 }
 
 /** Stops every run still going (one failed journey must not leave the next one queued). */
@@ -63,14 +67,21 @@ async function stopActiveRuns() {
 async function assertWholeCurve(page: Page) {
   const steps = await page.evaluate(() => window.__studio!.runSteps!());
   assert.ok(steps.length > 0);
-  assert.deepEqual(steps, steps.map((_, i) => i + 1), 'steps go 1, 2, 3, ... without a gap or a duplicate');
+  assert.deepEqual(
+    steps,
+    steps.map((_, i) => i + 1),
+    'steps go 1, 2, 3, ... without a gap or a duplicate',
+  );
 }
 
 /** Checks the bytes are a safetensors file: u64 header length, JSON header, tensor data after it. */
 function assertSafetensors(bytes: Buffer) {
   const headerLength = Number(bytes.readBigUInt64LE(0));
   assert.ok(headerLength > 2 && 8 + headerLength <= bytes.length, `header length ${headerLength} fits in ${bytes.length} bytes`);
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const tensors = Object.entries(header).filter(([name]) => name !== '__metadata__');
   assert.ok(tensors.length > 3, 'several tensors');
   const end = Math.max(...tensors.map(([, t]) => t.data_offsets[1]));
@@ -107,7 +118,13 @@ test('run from the studio: live blocks, pause, checkpoint download, reload and r
   const firstLogged = JSON.parse((await (await fetch(`${app.url}/api/runs/${runId}/log`)).text()).split('\n')[0]) as { step: number; loss: number };
   assert.equal(firstLogged.step, 1);
   assert.ok(firstLogged.loss > 4.5 && laterLoss < firstLogged.loss - 1.5, `loss fell: ${firstLogged.loss} at step 1 -> ${laterLoss}`);
-  assert.ok(laterLoss < firstShown, `the block's number fell: ${firstShown} -> ${laterLoss} (shown: ${shown.slice(0, 8).map((v) => v.toFixed(2)).join(', ')} ...)`);
+  assert.ok(
+    laterLoss < firstShown,
+    `the block's number fell: ${firstShown} -> ${laterLoss} (shown: ${shown
+      .slice(0, 8)
+      .map((v) => v.toFixed(2))
+      .join(', ')} ...)`,
+  );
   // Every kind shows its own numbers.
   assert.equal(await liveValue(page, 'model', 'parameters'), 18528);
   assert.ok((await liveValue(page, 'dataset', 'train_tokens')) > 1e6);

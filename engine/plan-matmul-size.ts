@@ -12,9 +12,14 @@ import type { Plan } from './plan';
 export function productWork(plan: Plan): number {
   const num = (node: Plan['nodes'][number], key: string) => Number(node.params[key] ?? 0);
   const tokens = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'get_batch').map((n) => num(n, 'batch_size') * num(n, 'context_length')));
-  const width = Math.max(0, ...plan.nodes.filter((n) => n.kind === 'model').map((n) => {
-    const c = modelConfigOf(n).config;
-    return c ? Math.max(c.dModel, c.nHeads * (c.headDim ?? c.dModel / c.nHeads)) : 0;
-  }));
+  const width = Math.max(
+    0,
+    ...plan.nodes
+      .filter((n) => n.kind === 'model')
+      .map((n) => {
+        const c = modelConfigOf(n).config;
+        return c ? Math.max(c.dModel, c.nHeads * (c.headDim ?? c.dModel / c.nHeads)) : 0;
+      }),
+  );
   return tokens * width;
 }

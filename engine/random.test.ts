@@ -12,9 +12,18 @@ for (const [seed, expected] of Object.entries(fixtures)) {
   test(`seed ${seed}: state, raw words, uniforms and indices match the reference`, () => {
     const rng = new Rng(Number(seed));
     assert.deepEqual(rng.getState(), expected.state);
-    assert.deepEqual(Array.from({ length: 8 }, () => rng.nextUint32()), expected.uint32);
-    assert.deepEqual(Array.from({ length: 4 }, () => rng.uniform()), expected.uniform);
-    assert.deepEqual([10, 1000, 5380020 - 64, 2 ** 40].map((n) => rng.index(n)), expected.index);
+    assert.deepEqual(
+      Array.from({ length: 8 }, () => rng.nextUint32()),
+      expected.uint32,
+    );
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => rng.uniform()),
+      expected.uniform,
+    );
+    assert.deepEqual(
+      [10, 1000, 5380020 - 64, 2 ** 40].map((n) => rng.index(n)),
+      expected.index,
+    );
   });
 }
 
@@ -22,7 +31,10 @@ test('state round-trips: a restored generator continues the same stream', () => 
   const a = new Rng(42);
   for (let i = 0; i < 10; i++) a.nextUint32();
   const b = new Rng(a.getState());
-  assert.deepEqual(Array.from({ length: 5 }, () => a.uniform()), Array.from({ length: 5 }, () => b.uniform()));
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => a.uniform()),
+    Array.from({ length: 5 }, () => b.uniform()),
+  );
 });
 
 test('normal() has mean ~0 and variance ~1', () => {

@@ -91,4 +91,3 @@ export function normalArray(rng: Rng, size: number, std: number): Float32Array {
   for (let i = 0; i < size; i++) out[i] = rng.normal() * std;
   return out;
 }
-

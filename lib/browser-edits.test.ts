@@ -19,7 +19,10 @@ test('a browser run takes a live edit and a prompt between steps', async () => {
   let paused: (() => void) | undefined;
   const reachedStep = new Promise<void>((resolve) => (paused = resolve));
   const run = startBrowserRun({
-    pipeline: doc, backend: 'cpu', data: { kind: 'text', text: TEXT, tokenizer: 'byte' }, createWorker: inProcessWorker,
+    pipeline: doc,
+    backend: 'cpu',
+    data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+    createWorker: inProcessWorker,
     onEvents: (batch) => {
       events.push(...batch);
       if (batch.some((e) => e.type === 'step' && e.step >= 3)) paused?.();
@@ -40,7 +43,10 @@ test('a browser run takes a live edit and a prompt between steps', async () => {
   for (const line of run.logLines.map((l) => JSON.parse(l)).filter((l) => typeof l.loss === 'number')) {
     assert.equal(line.lr === 0.0015, line.step > at, `step ${line.step}: lr ${line.lr}`);
   }
-  assert.deepEqual(events.filter((e) => e.type === 'run/edited').map((e) => e.step), [at]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'run/edited').map((e) => e.step),
+    [at],
+  );
   const late = await run.edit('clip', { max_norm: 2 });
   assert.ok('status' in late && late.status === 409);
 });

@@ -31,7 +31,10 @@ function start(options: Omit<BrowserRunOptions, 'createWorker'>) {
   const seen: string[] = [];
   const events: RunEvent[] = [];
   const run = startBrowserRun({
-    backend: 'cpu', data: DATA, createWorker: inProcessWorker, ...options,
+    backend: 'cpu',
+    data: DATA,
+    createWorker: inProcessWorker,
+    ...options,
     onBackend: (b) => void seen.push(`backend ${b.name}`),
     onEvents: (batch) => {
       seen.push(`events ${batch.length}`);
@@ -51,7 +54,10 @@ test('a run: backend first, batched events, checkpoints kept as keep_last says, 
   assert.equal(result.status, 'completed');
   assert.equal(result.backend, 'cpu');
   assert.equal(seen[0], 'backend cpu');
-  assert.deepEqual(seen.filter((s) => s.startsWith('checkpoint')), ['checkpoint ckpt-000002', 'checkpoint ckpt-000004', 'checkpoint ckpt-000006']);
+  assert.deepEqual(
+    seen.filter((s) => s.startsWith('checkpoint')),
+    ['checkpoint ckpt-000002', 'checkpoint ckpt-000004', 'checkpoint ckpt-000006'],
+  );
   assert.ok(seen.filter((s) => s.startsWith('events')).length < events.length, 'events come in batches');
   assert.deepEqual([...run.checkpoints.keys()], ['ckpt-000004', 'ckpt-000006']); // ckpt-000002 pruned
   assert.equal(run.logLines.length, 6);
@@ -62,7 +68,7 @@ test('a run: backend first, batched events, checkpoints kept as keep_last says, 
   assert.equal(result.memory.numTensors.length, 6);
 });
 
-test('checkpoint files are the server\'s files; uploading them resumes the run exactly', async () => {
+test("checkpoint files are the server's files; uploading them resumes the run exactly", async () => {
   const first = start({ pipeline: pipeline(6, 3) });
   await first.run.done;
   const ckpt = first.run.checkpoints.get('ckpt-000003')!;
@@ -99,12 +105,15 @@ test('readCheckpointFiles refuses incomplete or foreign uploads', async () => {
 
 test('stop ends the run as stopped; terminate ends it at once with a run/finished event', async () => {
   let stopped = false;
-  const a = start({ pipeline: pipeline(200, 1000), onEvents: (batch) => {
-    if (!stopped && batch.some((e) => e.type === 'step')) {
-      stopped = true;
-      a.run.stop();
-    }
-  } });
+  const a = start({
+    pipeline: pipeline(200, 1000),
+    onEvents: (batch) => {
+      if (!stopped && batch.some((e) => e.type === 'step')) {
+        stopped = true;
+        a.run.stop();
+      }
+    },
+  });
   const result = await a.run.done;
   assert.equal(result.status, 'stopped');
   assert.ok(result.step < 200);

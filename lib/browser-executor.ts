@@ -7,7 +7,16 @@ import { metaToJson } from '../engine/checkpoint/checkpoint-store';
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import type { RunEvent } from '../engine/events';
 import type {
-  BackendMessage, BackendPreference, BrowserBackendName, BrowserDataset, CheckpointPayload, EditMessage, FromWorker, MemoryTrace, SampleMessage, ToWorker,
+  BackendMessage,
+  BackendPreference,
+  BrowserBackendName,
+  BrowserDataset,
+  CheckpointPayload,
+  EditMessage,
+  FromWorker,
+  MemoryTrace,
+  SampleMessage,
+  ToWorker,
 } from '../engine/browser/protocol';
 import type { SampleAnswer, SampleRequest } from '../engine/runtime/ask';
 import type { RunResult } from '../engine/runtime/run';
@@ -107,12 +116,13 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
     for (const [id, resolve] of waiting) resolve({ type: 'edit-result', id, outcome: { status: 409, error: 'the run has ended', errors: [] } });
     waiting.clear();
   };
-  const ask = (message: Omit<EditMessage, 'id'> | Omit<SampleMessage, 'id'>) => new Promise<FromWorker>((resolve) => {
-    const id = nextRequest++;
-    waiting.set(id, resolve);
-    if (finished) return answerWaiting();
-    worker.postMessage({ ...message, id } as ToWorker, []);
-  });
+  const ask = (message: Omit<EditMessage, 'id'> | Omit<SampleMessage, 'id'>) =>
+    new Promise<FromWorker>((resolve) => {
+      const id = nextRequest++;
+      waiting.set(id, resolve);
+      if (finished) return answerWaiting();
+      worker.postMessage({ ...message, id } as ToWorker, []);
+    });
 
   /** Ends the run from this side (worker crashed or killed), with the events the UI expects. */
   const end = (status: 'failed' | 'stopped', message?: string) => {
@@ -173,15 +183,19 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
   };
 
   const resume = options.resume ? { ...options.resume, weights: options.resume.weights.slice(0) } : undefined;
-  worker.postMessage({
-    type: 'start', pipeline: options.pipeline,
-    ...(options.steps !== undefined ? { steps: options.steps } : {}),
-    ...(options.backend ? { backend: options.backend } : {}),
-    ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
-    ...(options.data ? { data: options.data } : {}),
-    ...(options.origin ? { origin: options.origin } : {}),
-    ...(resume ? { resume } : {}),
-  }, resume ? [resume.weights] : []);
+  worker.postMessage(
+    {
+      type: 'start',
+      pipeline: options.pipeline,
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
+      ...(options.data ? { data: options.data } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(resume ? { resume } : {}),
+    },
+    resume ? [resume.weights] : [],
+  );
 
   const send = (type: 'pause' | 'resume' | 'stop') => () => void (finished || worker.postMessage({ type }, []));
   return {
@@ -193,9 +207,14 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
       const answer = await ask({ type: 'sample', ...request });
       return answer.type === 'sample-result' ? answer.answer : { error: 'the run has ended' };
     },
-    pause: send('pause'), resume: send('resume'), stop: send('stop'),
+    pause: send('pause'),
+    resume: send('resume'),
+    stop: send('stop'),
     terminate: () => end('stopped'),
-    done, checkpoints, logLines, sampleLines,
+    done,
+    checkpoints,
+    logLines,
+    sampleLines,
   };
 }
 

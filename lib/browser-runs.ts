@@ -7,8 +7,13 @@
 // While this tab trains a run its view comes from the worker, not the socket (run-client.ts's
 // local feeds), and its status is synthesized here; the tab keeps its checkpoints and log lines.
 import {
-  downloadCheckpoint, downloadTrainLog, startBrowserRun,
-  type BackendMessage, type BackendPreference, type BrowserRun, type CheckpointPayload,
+  downloadCheckpoint,
+  downloadTrainLog,
+  startBrowserRun,
+  type BackendMessage,
+  type BackendPreference,
+  type BrowserRun,
+  type CheckpointPayload,
 } from './browser-executor';
 import type { BrowserDataset } from '../engine/browser/protocol';
 import type { RunEvent } from '../engine/events';
@@ -94,7 +99,10 @@ export interface BrowserRunCallbacks {
  * @example const started = await startStudioBrowserRun(doc, 'auto'); if (started.ok) attachRun(started.runId);
  */
 export async function startStudioBrowserRun(
-  pipeline: unknown, backend: BackendPreference = 'auto', name = 'browser run', callbacks: BrowserRunCallbacks = {},
+  pipeline: unknown,
+  backend: BackendPreference = 'auto',
+  name = 'browser run',
+  callbacks: BrowserRunCallbacks = {},
 ): Promise<StartedBrowserRun> {
   const record = await submitRun(pipeline, 'browser', { backend });
   // The server compiled it and found errors: the worker would find the same ones.
@@ -119,7 +127,10 @@ export interface TabTraining {
  * @example const training = trainRecordedBrowserRun(status, pipeline, 'wasm'); await training.finished;
  */
 export function trainRecordedBrowserRun(
-  status: Pick<RunStatus, 'id' | 'name' | 'sweep'>, pipeline: unknown, backend: BackendPreference, callbacks: BrowserRunCallbacks = {},
+  status: Pick<RunStatus, 'id' | 'name' | 'sweep'>,
+  pipeline: unknown,
+  backend: BackendPreference,
+  callbacks: BrowserRunCallbacks = {},
 ): TabTraining {
   return trainHere(status.id, pipeline, backend, { name: status.name, ...(status.sweep ? { sweep: status.sweep } : {}) }, callbacks, undefined);
 }
@@ -130,8 +141,12 @@ export function trainRecordedBrowserRun(
  * the server (RunRecorder) and the tab answers the API's live requests for it.
  */
 function trainHere(
-  runId: string, pipeline: unknown, backend: BackendPreference, seed: Pick<RunStatus, 'name' | 'sweep'>,
-  callbacks: BrowserRunCallbacks, notRecordedWhy: string | undefined,
+  runId: string,
+  pipeline: unknown,
+  backend: BackendPreference,
+  seed: Pick<RunStatus, 'name' | 'sweep'>,
+  callbacks: BrowserRunCallbacks,
+  notRecordedWhy: string | undefined,
 ): TabTraining {
   feedLocally(runId);
   const store = runsStore.getState();
@@ -142,8 +157,18 @@ function trainHere(
   const h = {
     seq: 0,
     status: {
-      id: runId, ...seed, state: 'running', executor: 'browser', backend: '…', step: 0, totalSteps: 0,
-      metrics: {}, createdAt: now, updatedAt: now, startedAt: now, lastSeq: 0,
+      id: runId,
+      ...seed,
+      state: 'running',
+      executor: 'browser',
+      backend: '…',
+      step: 0,
+      totalSteps: 0,
+      metrics: {},
+      createdAt: now,
+      updatedAt: now,
+      startedAt: now,
+      lastSeq: 0,
     },
     ...(notRecordedWhy === undefined ? {} : { notRecorded: notRecordedWhy }),
   } as Held;

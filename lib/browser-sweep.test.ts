@@ -39,7 +39,10 @@ function trainer(onStep: (runId: string, step: number) => void) {
   return (status: RunStatus, pipeline: unknown): TabTraining => {
     const recorder = new RunRecorder(status.id, { origin: server.url, intervalMs: 100 });
     const run = startBrowserRun({
-      pipeline, backend: 'cpu', data: { kind: 'text', text: TEXT, tokenizer: 'byte' }, createWorker: inProcessWorker,
+      pipeline,
+      backend: 'cpu',
+      data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+      createWorker: inProcessWorker,
       onEvents: (events) => {
         recorder.addEvents(events);
         for (const e of events) if (e.type === 'step') onStep(status.id, e.step);
@@ -60,7 +63,9 @@ function trainer(onStep: (runId: string, step: number) => void) {
 test('the tab trains a browser sweep point after point; a stop ends the one training and cancels the rest', async () => {
   const doc = structuredClone(SMOKE);
   for (const n of doc.nodes) if (n.id === 'dataset') n.params.source = 'files';
-  const created = await api(server.url, '/api/sweeps', { json: { pipeline: doc, executor: 'browser', steps: 400, axes: [{ nodeId: 'scheduler', field: 'lr', values: LRS }] } });
+  const created = await api(server.url, '/api/sweeps', {
+    json: { pipeline: doc, executor: 'browser', steps: 400, axes: [{ nodeId: 'scheduler', field: 'lr', values: LRS }] },
+  });
   assert.equal(created.status, 201, created.text);
   const { id, runs } = created.json as { id: string; runs: string[] };
 
@@ -91,14 +96,23 @@ test('the tab trains a browser sweep point after point; a stop ends the one trai
 
   assert.equal(await waiting, 'queued', 'while the first point trained, the second waited for this tab');
   assert.deepEqual(started, runs.slice(0, 2), 'points start one after another; the cancelled one never does');
-  assert.deepEqual(outcomes.map((o) => ('state' in o ? o.state : 'skipped')), ['completed', 'stopped', 'skipped']);
+  assert.deepEqual(
+    outcomes.map((o) => ('state' in o ? o.state : 'skipped')),
+    ['completed', 'stopped', 'skipped'],
+  );
   assert.match((outcomes[2] as { skipped: string }).skipped, /stopped/);
 
   const sweep = (await api(server.url, `/api/sweeps/${id}`)).json;
   assert.equal(sweep.state, 'stopped');
-  assert.deepEqual(sweep.runs.map((r: { state: string }) => r.state), ['completed', 'stopped', 'stopped']);
+  assert.deepEqual(
+    sweep.runs.map((r: { state: string }) => r.state),
+    ['completed', 'stopped', 'stopped'],
+  );
   for (const [i, run] of runs.slice(0, 2).entries()) {
-    const lines = (await readFile(join(dirs[0].path, run, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(dirs[0].path, run, 'train_log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // The cosine schedule peaks at the point's lr at the end of warmup.
     assert.ok(Math.abs(Math.max(...lines.map((l) => l.lr)) - LRS[i]) < 1e-9, `point ${i} trained with lr ${LRS[i]}`);
     const status = (await api(server.url, `/api/runs/${run}`)).json;

@@ -60,7 +60,11 @@ type Claim = { ok: true } | { ok: false; reason: string };
  */
 async function claimPoint(fetcher: typeof fetch, base: string): Promise<Claim> {
   try {
-    const reply = await fetcher(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seq: 1, events: [] }) });
+    const reply = await fetcher(`${base}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ seq: 1, events: [] }),
+    });
     if (reply.ok) {
       await reply.body?.cancel();
       return { ok: true };

@@ -14,7 +14,10 @@ function seed(): Pipeline {
 
 test('copies the selected blocks and only the edges between them', () => {
   const fragment = copyFragment(seed(), ['get_batch', 'model', 'loss'])!;
-  assert.deepEqual(fragment.nodes.map((n) => n.id), ['get_batch', 'model', 'loss']);
+  assert.deepEqual(
+    fragment.nodes.map((n) => n.id),
+    ['get_batch', 'model', 'loss'],
+  );
   assert.deepEqual(fragment.edges.map((e) => e.id).sort(), ['get_batch.x->model.x', 'get_batch.y->loss.targets', 'model.logits->loss.logits']);
   assert.equal(copyFragment(seed(), []), null);
 });
@@ -28,8 +31,11 @@ test('paste remaps ids in nodes and edges, offsets positions, and keeps params',
   assert.deepEqual(model.position, { x: 40, y: 324 });
   assert.deepEqual(model.params, doc.nodes.find((n) => n.id === 'model')!.params);
   const newEdges = pasted.edges.slice(doc.edges.length);
-  assert.deepEqual(newEdges.map((e) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`).sort(),
-    ['get_batch#2.x->model#2.x', 'get_batch#2.y->loss#2.targets', 'model#2.logits->loss#2.logits']);
+  assert.deepEqual(newEdges.map((e) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`).sort(), [
+    'get_batch#2.x->model#2.x',
+    'get_batch#2.y->loss#2.targets',
+    'model#2.logits->loss#2.logits',
+  ]);
   assert.equal(new Set(pasted.edges.map((e) => e.id)).size, pasted.edges.length);
   // Pasting twice gives another set of ids; the clipboard itself is never mutated.
   const again = pasteFragment(pasted, fragment);
@@ -42,7 +48,10 @@ test('notes and whole groups copy along', () => {
   assert.ok('doc' in grouped);
   const { doc, id: noteId } = addNote(grouped.doc, { x: 0, y: 0 }, 'hello');
   const fragment = copyFragment(doc, [groupFlowId(grouped.id), noteFlowId(noteId)])!;
-  assert.deepEqual(fragment.nodes.map((n) => n.id), ['clip', 'optimizer']);
+  assert.deepEqual(
+    fragment.nodes.map((n) => n.id),
+    ['clip', 'optimizer'],
+  );
   const { doc: pasted, ids } = pasteFragment(doc, fragment);
   assert.deepEqual(ids, ['clip#2', 'optimizer#2', noteFlowId('note#2'), groupFlowId('group#2')]);
   assert.deepEqual(pasted.groups.at(-1), { id: 'group#2', title: 'Optim', nodeIds: ['clip#2', 'optimizer#2'] });

@@ -10,7 +10,9 @@ import { displayState, type RunStatus, type RunView } from './run-stream';
 
 export type XAxis = 'step' | 'tokens' | 'time';
 export const X_AXES: { value: XAxis; label: string }[] = [
-  { value: 'step', label: 'Step' }, { value: 'tokens', label: 'Tokens seen' }, { value: 'time', label: 'Wall time (s)' },
+  { value: 'step', label: 'Step' },
+  { value: 'tokens', label: 'Tokens seen' },
+  { value: 'time', label: 'Wall time (s)' },
 ];
 
 export type CurveName = 'loss' | 'val_loss' | 'lr' | 'grad_norm' | 'tokens_per_sec';
@@ -132,10 +134,18 @@ export function compareRow(id: string, status: RunStatus | undefined, view: RunV
   const step = view?.step ?? status?.step ?? 0;
   const last = <T>(xs: T[] | undefined) => (xs?.length ? xs[xs.length - 1] : undefined);
   return {
-    id, name: status?.name ?? id, label, executor: status ? `${status.executor} · ${status.backend}` : '–',
-    parameters: view?.started?.parameters, tokens: view?.started ? step * view.started.tokensPerStep : undefined,
-    bestValLoss: best, bestValStep: bestStep, finalValLoss: last(c?.val_loss), finalValStep: last(c?.evalStep),
-    wallS: last(c?.elapsed_s), tokensPerSec: last(c?.tokens_per_sec),
+    id,
+    name: status?.name ?? id,
+    label,
+    executor: status ? `${status.executor} · ${status.backend}` : '–',
+    parameters: view?.started?.parameters,
+    tokens: view?.started ? step * view.started.tokensPerStep : undefined,
+    bestValLoss: best,
+    bestValStep: bestStep,
+    finalValLoss: last(c?.val_loss),
+    finalValStep: last(c?.evalStep),
+    wallS: last(c?.elapsed_s),
+    tokensPerSec: last(c?.tokens_per_sec),
     // The stream says a run finished before the next status broadcast does.
     state: view && (view.status || view.finished) ? displayState(view) : (status?.state ?? 'unknown'),
   };
@@ -154,9 +164,19 @@ export function sortRows(rows: CompareRow[], key: SortKey, descending: boolean):
 }
 
 const CSV_COLUMNS: [SortKey, string][] = [
-  ['id', 'run'], ['name', 'name'], ['label', 'differs'], ['executor', 'executor'], ['parameters', 'parameters'], ['tokens', 'tokens'],
-  ['bestValLoss', 'best_val_loss'], ['bestValStep', 'best_val_step'], ['finalValLoss', 'final_val_loss'], ['finalValStep', 'final_val_step'],
-  ['wallS', 'wall_s'], ['tokensPerSec', 'tokens_per_sec'], ['state', 'state'],
+  ['id', 'run'],
+  ['name', 'name'],
+  ['label', 'differs'],
+  ['executor', 'executor'],
+  ['parameters', 'parameters'],
+  ['tokens', 'tokens'],
+  ['bestValLoss', 'best_val_loss'],
+  ['bestValStep', 'best_val_step'],
+  ['finalValLoss', 'final_val_loss'],
+  ['finalValStep', 'final_val_step'],
+  ['wallS', 'wall_s'],
+  ['tokensPerSec', 'tokens_per_sec'],
+  ['state', 'state'],
 ];
 
 /** The table as CSV (RFC 4180 quoting), one line per run. */
@@ -188,13 +208,20 @@ export interface HotEdit {
  * @example effectivePipeline(doc, [{ step: 40, nodeId: 'scheduler', changes: { lr: [0.003, 0.001] } }]) // scheduler.lr 0.001
  */
 export function effectivePipeline(doc: Pipeline, edits: readonly HotEdit[] = []): Pipeline {
-  return edits.reduce((d, e) => editedPipeline(d, { nodeId: e.nodeId, params: Object.fromEntries(Object.entries(e.changes).map(([f, [, v]]) => [f, v])) }), doc);
+  return edits.reduce(
+    (d, e) => editedPipeline(d, { nodeId: e.nodeId, params: Object.fromEntries(Object.entries(e.changes).map(([f, [, v]]) => [f, v])) }),
+    doc,
+  );
 }
 
 /** "lr 0.003 → 0.001 @ step 40" (with `scheduler.` in front when `withNode`). */
 export function editLabel(edit: HotEdit, withNode = false): string {
   const prefix = withNode ? `${edit.nodeId}.` : '';
-  return Object.entries(edit.changes).map(([f, [a, b]]) => `${prefix}${f} ${shortValue(a)} → ${shortValue(b)}`).join(', ') + ` @ step ${edit.step}`;
+  return (
+    Object.entries(edit.changes)
+      .map(([f, [a, b]]) => `${prefix}${f} ${shortValue(a)} → ${shortValue(b)}`)
+      .join(', ') + ` @ step ${edit.step}`
+  );
 }
 
 /** How each block of the union graph differs across the compared runs. */
@@ -232,7 +259,8 @@ export function compareGraphs(submitted: Pipeline[], edits: readonly (readonly H
   const union: Pipeline = structuredClone(base);
   const blocks: Record<string, BlockDiff> = Object.fromEntries(base.nodes.map((n) => [n.id, { status: 'same', changes: [], edits: [], missingIn: [] }]));
   const edges: Record<string, 'added' | 'removed'> = {};
-  const edgeKey = (e: { source: string; sourceHandle: string; target: string; targetHandle: string }) => `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`;
+  const edgeKey = (e: { source: string; sourceHandle: string; target: string; targetHandle: string }) =>
+    `${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`;
   const unionEdges = new Map(union.edges.map((e) => [edgeKey(e), e.id]));
   let identical = true;
   others.forEach((doc, k) => {
@@ -267,7 +295,10 @@ export function compareGraphs(submitted: Pipeline[], edits: readonly (readonly H
   for (const [id, block] of Object.entries(blocks)) {
     if (block.status === 'added') block.missingIn = docs.flatMap((doc, i) => (doc.nodes.some((n) => n.id === id) ? [] : [i]));
   }
-  const sameEdits = markEdits(blocks, docs.map((_, i) => edits[i] ?? []));
+  const sameEdits = markEdits(
+    blocks,
+    docs.map((_, i) => edits[i] ?? []),
+  );
   identical &&= sameEdits;
   return { union, blocks, edges, identical };
 }

@@ -4,7 +4,17 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { migratePipeline } from '../engine/pipeline/migrate';
 import { compile } from '../engine/compiler/compile';
-import { canonicalDocument, defaultParams, documentToText, edgeId, emptyDocument, fileNameFor, loadDocumentValue, parseDocumentText, uniqueId } from './document';
+import {
+  canonicalDocument,
+  defaultParams,
+  documentToText,
+  edgeId,
+  emptyDocument,
+  fileNameFor,
+  loadDocumentValue,
+  parseDocumentText,
+  uniqueId,
+} from './document';
 
 const seedText = readFileSync(new URL('../pipelines/seed.json', import.meta.url), 'utf8');
 const templates = ['seed', 'smoke', 'adamw-vs-sgd', 'gpt2', 'llama'].map((name) => readFileSync(new URL(`../pipelines/${name}.json`, import.meta.url), 'utf8'));
@@ -35,7 +45,13 @@ test('AdamW vs SGD: one dataset, two samplers with one seed, two of each trainin
   for (const type of ['get_batch', 'model', 'loss', 'backward', 'optimizer']) assert.equal(count(type), 2, type);
   const seeds = loaded.doc.nodes.filter((n) => n.type === 'get_batch').map((n) => n.params.seed);
   assert.equal(seeds[0], seeds[1]);
-  assert.deepEqual(loaded.doc.nodes.filter((n) => n.type === 'optimizer').map((n) => n.params.kind).sort(), ['adamw', 'sgd']);
+  assert.deepEqual(
+    loaded.doc.nodes
+      .filter((n) => n.type === 'optimizer')
+      .map((n) => n.params.kind)
+      .sort(),
+    ['adamw', 'sgd'],
+  );
   const result = compile(loaded.doc);
   assert.ok(result.ok);
   // Each backward differentiates its own branch: one pass per sampler.
@@ -46,7 +62,21 @@ test('AdamW vs SGD: one dataset, two samplers with one seed, two of each trainin
 
 test('canonical key order does not depend on the order keys were written in', () => {
   const doc = JSON.parse(seedText);
-  const shuffled = { edges: doc.edges, nodes: doc.nodes.map((n: any) => ({ position: n.position, params: Object.fromEntries(Object.entries(n.params).reverse()), type: n.type, id: n.id, version: n.version })), training: { seed: 1337, steps: 1000 }, version: 1, meta: doc.meta, groups: [], notes: [] };
+  const shuffled = {
+    edges: doc.edges,
+    nodes: doc.nodes.map((n: any) => ({
+      position: n.position,
+      params: Object.fromEntries(Object.entries(n.params).reverse()),
+      type: n.type,
+      id: n.id,
+      version: n.version,
+    })),
+    training: { seed: 1337, steps: 1000 },
+    version: 1,
+    meta: doc.meta,
+    groups: [],
+    notes: [],
+  };
   const loaded = loadDocumentValue(shuffled);
   assert.ok(loaded.ok);
   const reference = parseDocumentText(seedText);
@@ -121,7 +151,7 @@ test('a sweep is part of the document: saved, loaded and shared with it', async 
   assert.ok(again.ok);
   assert.equal(documentToText(again.doc), text);
   const { encodeShare, decodeShare } = await import('./share');
-  assert.deepEqual((await decodeShare(await encodeShare(loaded.doc)) as { sweep: unknown }).sweep, JSON.parse(text).sweep);
+  assert.deepEqual(((await decodeShare(await encodeShare(loaded.doc))) as { sweep: unknown }).sweep, JSON.parse(text).sweep);
   // A document without one writes none.
   assert.equal('sweep' in JSON.parse(documentToText(emptyDocument())), false);
 });

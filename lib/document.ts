@@ -15,9 +15,7 @@ export interface DocumentIssue {
   message: string;
 }
 
-export type LoadResult =
-  | { ok: true; doc: Pipeline; from: number }
-  | { ok: false; message: string; issues: DocumentIssue[] };
+export type LoadResult = { ok: true; doc: Pipeline; from: number } | { ok: false; message: string; issues: DocumentIssue[] };
 
 /** Longest id the schema accepts (engine/pipeline/schema.ts). */
 const MAX_ID = 64;
@@ -163,6 +161,10 @@ export function defaultParams(kind: string): Record<string, unknown> {
  * @example fileNameFor('Seed: byte-level GPT') // 'seed-byte-level-gpt.json'
  */
 export function fileNameFor(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
   return `${slug || 'pipeline'}.json`;
 }

@@ -58,7 +58,10 @@ test('an edge up to a block above runs around both of its blocks', () => {
 test('a straight drop with nothing in between stays straight', () => {
   const blocks = [block(0, 0), block(0, 150)];
   const route = routeEdges(blocks, [{ id: 'e', from: { x: 60, y: 95.5 }, to: { x: 60, y: 144.5 } }]).get('e')!;
-  assert.deepEqual(route, [{ x: 60, y: 95.5 }, { x: 60, y: 144.5 }]);
+  assert.deepEqual(route, [
+    { x: 60, y: 95.5 },
+    { x: 60, y: 144.5 },
+  ]);
 });
 
 test('edges from different ports spread over a gap instead of sharing one line', () => {
@@ -84,14 +87,50 @@ test('a port with no way out (inside another block) gets a straight line, not a 
 });
 
 test('simplify drops repeats and points in the middle of a straight run', () => {
-  const pts = [{ x: 0, y: 0 }, { x: 0, y: 0 }, { x: 0, y: 10 }, { x: 0, y: 20 }, { x: 5, y: 20 }];
-  assert.deepEqual(simplify(pts), [{ x: 0, y: 0 }, { x: 0, y: 20 }, { x: 5, y: 20 }]);
+  const pts = [
+    { x: 0, y: 0 },
+    { x: 0, y: 0 },
+    { x: 0, y: 10 },
+    { x: 0, y: 20 },
+    { x: 5, y: 20 },
+  ];
+  assert.deepEqual(simplify(pts), [
+    { x: 0, y: 0 },
+    { x: 0, y: 20 },
+    { x: 5, y: 20 },
+  ]);
 });
 
 test('roundedPath rounds each corner with at most half the shorter leg', () => {
-  assert.equal(roundedPath([{ x: 0, y: 0 }, { x: 0, y: 50 }, { x: 50, y: 50 }], 8), 'M 0 0 L 0 42 Q 0 50 8 50 L 50 50');
-  assert.equal(roundedPath([{ x: 0, y: 0 }, { x: 0, y: 6 }, { x: 50, y: 6 }], 8), 'M 0 0 L 0 3 Q 0 6 3 6 L 50 6');
-  assert.equal(roundedPath([{ x: 1, y: 2 }, { x: 1, y: 9 }]), 'M 1 2 L 1 9');
+  assert.equal(
+    roundedPath(
+      [
+        { x: 0, y: 0 },
+        { x: 0, y: 50 },
+        { x: 50, y: 50 },
+      ],
+      8,
+    ),
+    'M 0 0 L 0 42 Q 0 50 8 50 L 50 50',
+  );
+  assert.equal(
+    roundedPath(
+      [
+        { x: 0, y: 0 },
+        { x: 0, y: 6 },
+        { x: 50, y: 6 },
+      ],
+      8,
+    ),
+    'M 0 0 L 0 3 Q 0 6 3 6 L 50 6',
+  );
+  assert.equal(
+    roundedPath([
+      { x: 1, y: 2 },
+      { x: 1, y: 9 },
+    ]),
+    'M 1 2 L 1 9',
+  );
 });
 
 test('block sizes are estimated as the canvas draws them (measured in Chromium at 1440×900)', () => {

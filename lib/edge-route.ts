@@ -139,7 +139,7 @@ class Heap {
   push(item: [number, number]) {
     const a = this.items;
     a.push(item);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (a[parent][0] <= a[i][0]) break;
       [a[parent], a[i]] = [a[i], a[parent]];
@@ -152,7 +152,7 @@ class Heap {
     const last = a.pop()!;
     if (a.length) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const [l, r] = [2 * i + 1, 2 * i + 2];
         let m = i;
         if (l < a.length && a[l][0] < a[m][0]) m = l;

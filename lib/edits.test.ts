@@ -15,8 +15,14 @@ function seed(): Pipeline {
 
 test('connectionProblem: the engine rule, occupied inputs, self loops', () => {
   const doc = seed();
-  assert.equal(edits.connectionProblem(doc, { source: 'model', sourceHandle: 'logits', target: 'get_batch', targetHandle: 'tokens' }), 'expected TokenSource, got Logits');
-  assert.match(edits.connectionProblem(doc, { source: 'dataset', sourceHandle: 'valid', target: 'get_batch', targetHandle: 'tokens' })!, /already fed by dataset\.train/);
+  assert.equal(
+    edits.connectionProblem(doc, { source: 'model', sourceHandle: 'logits', target: 'get_batch', targetHandle: 'tokens' }),
+    'expected TokenSource, got Logits',
+  );
+  assert.match(
+    edits.connectionProblem(doc, { source: 'dataset', sourceHandle: 'valid', target: 'get_batch', targetHandle: 'tokens' })!,
+    /already fed by dataset\.train/,
+  );
   assert.equal(edits.connectionProblem(doc, { source: 'clip', sourceHandle: 'grads', target: 'clip', targetHandle: 'grads' }), 'a block cannot feed itself');
   const { doc: withClip } = edits.addNode(doc, 'clip', { x: 0, y: 0 });
   assert.equal(edits.connectionProblem(withClip, { source: 'clip', sourceHandle: 'grads', target: 'clip#2', targetHandle: 'grads' }), null);
@@ -39,7 +45,10 @@ test('addNode: unique id, current kind version, every default param, rounded pos
   assert.equal(node.version, 2);
   // A new model block starts with the default subgraph: its attention has the default 4 heads.
   const graph = node.params.graph as { nodes: { id: string; graph?: { nodes: { id: string; params: Record<string, unknown> }[] } }[] };
-  assert.deepEqual(graph.nodes.map((n) => n.id), ['wte', 'wpe', 'blocks', 'norm_f', 'lm_head']);
+  assert.deepEqual(
+    graph.nodes.map((n) => n.id),
+    ['wte', 'wpe', 'blocks', 'norm_f', 'lm_head'],
+  );
   assert.equal(compileModelGraph(graph as never, 64).config?.nHeads, 4);
   assert.deepEqual(node.position, { x: 10, y: 21 });
 });
@@ -72,7 +81,10 @@ test('a block joins one group at a time', () => {
   assert.ok('doc' in first);
   const second = edits.createGroup(first.doc, ['optimizer', 'scheduler']);
   assert.ok('doc' in second);
-  assert.deepEqual(second.doc.groups.map((g) => g.nodeIds), [['clip'], ['optimizer', 'scheduler']]);
+  assert.deepEqual(
+    second.doc.groups.map((g) => g.nodeIds),
+    [['clip'], ['optimizer', 'scheduler']],
+  );
   assert.ok('problem' in edits.createGroup(seed(), ['note/x']));
 });
 

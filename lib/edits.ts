@@ -4,10 +4,7 @@
 // with `note/` and `group/` ('/' never appears in document ids, so the prefixes cannot collide).
 import { registry } from '../engine/nodes';
 import { canConnect } from '../engine/ports';
-import {
-  defaultParams, edgeId, takenIds, uniqueId,
-  type Pipeline, type PipelineEdge, type PipelineGroup, type PipelineNote, type XY,
-} from './document';
+import { defaultParams, edgeId, takenIds, uniqueId, type Pipeline, type PipelineEdge, type PipelineGroup, type PipelineNote, type XY } from './document';
 
 export type FlowKind = 'block' | 'note' | 'group';
 
@@ -160,8 +157,14 @@ export function removeItems(doc: Pipeline, selection: Selection): Pipeline {
     .filter((g) => !gone.group.has(g.id))
     .map((g) => (g.nodeIds.some((id) => gone.block.has(id)) ? { ...g, nodeIds: g.nodeIds.filter((id) => !gone.block.has(id)) } : g))
     .filter((g) => g.nodeIds.length > 0);
-  if (nodes.length === doc.nodes.length && edges.length === doc.edges.length && notes.length === doc.notes.length
-    && groups.length === doc.groups.length && groups.every((g, i) => g === doc.groups[i])) return doc;
+  if (
+    nodes.length === doc.nodes.length &&
+    edges.length === doc.edges.length &&
+    notes.length === doc.notes.length &&
+    groups.length === doc.groups.length &&
+    groups.every((g, i) => g === doc.groups[i])
+  )
+    return doc;
   return { ...doc, nodes, edges, notes, groups };
 }
 

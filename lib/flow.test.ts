@@ -18,9 +18,15 @@ test('frames first (behind), then blocks, then notes; data is the document item'
   assert.ok('doc' in grouped);
   const { doc } = addNote(grouped.doc, { x: 5, y: 6 }, 'hi');
   const nodes = toFlowNodes(doc, { nodes: ['model'], edges: [] }, {});
-  assert.deepEqual(nodes.map((n) => n.type), ['frame', ...Array(12).fill('block'), 'note']);
+  assert.deepEqual(
+    nodes.map((n) => n.type),
+    ['frame', ...Array(12).fill('block'), 'note'],
+  );
   const model = nodes.find((n) => n.id === 'model')!;
-  assert.equal(model.data, doc.nodes.find((n) => n.id === 'model'));
+  assert.equal(
+    model.data,
+    doc.nodes.find((n) => n.id === 'model'),
+  );
   assert.equal(model.selected, true);
   assert.ok(nodes[0].zIndex! < -1000);
 });
@@ -40,8 +46,14 @@ test('unchanged items keep their flow node object; edited ones get a new one', (
   const first = toFlowNodes(doc, { nodes: [], edges: [] }, {}, cache);
   const edited = setParam(doc, 'model', 'n_heads', 8);
   const second = toFlowNodes(edited, { nodes: [], edges: [] }, {}, cache);
-  assert.equal(second.find((n) => n.id === 'loss'), first.find((n) => n.id === 'loss'));
-  assert.notEqual(second.find((n) => n.id === 'model'), first.find((n) => n.id === 'model'));
+  assert.equal(
+    second.find((n) => n.id === 'loss'),
+    first.find((n) => n.id === 'loss'),
+  );
+  assert.notEqual(
+    second.find((n) => n.id === 'model'),
+    first.find((n) => n.id === 'model'),
+  );
 });
 
 test('edges take their port colour; blamed edges are red', () => {
@@ -56,8 +68,13 @@ test('freeSpot keeps the requested point when it is free and moves off occupied 
   const doc = seed();
   assert.deepEqual(freeSpot(doc, {}, { x: 2000, y: 2000 }), { x: 2000, y: 2000 });
   const spot = freeSpot(doc, {}, { x: 0, y: 320 }); // on the model block
-  const overlaps = doc.nodes.some((n) => spot.x < n.position.x + DEFAULT_BLOCK_SIZE.width + 16 && n.position.x < spot.x + DEFAULT_BLOCK_SIZE.width + 16
-    && spot.y < n.position.y + DEFAULT_BLOCK_SIZE.height + 16 && n.position.y < spot.y + DEFAULT_BLOCK_SIZE.height + 16);
+  const overlaps = doc.nodes.some(
+    (n) =>
+      spot.x < n.position.x + DEFAULT_BLOCK_SIZE.width + 16 &&
+      n.position.x < spot.x + DEFAULT_BLOCK_SIZE.width + 16 &&
+      spot.y < n.position.y + DEFAULT_BLOCK_SIZE.height + 16 &&
+      n.position.y < spot.y + DEFAULT_BLOCK_SIZE.height + 16,
+  );
   assert.ok(!overlaps, JSON.stringify(spot));
   assert.ok(Math.hypot(spot.x, spot.y - 320) <= 40 * 8, 'stays near the point asked for');
 });

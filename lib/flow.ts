@@ -23,7 +23,10 @@ const FRAME_Z = -2000;
 export function groupBounds(group: PipelineGroup, doc: Pipeline, sizes: Readonly<Record<string, Size>>) {
   const members = doc.nodes.filter((n) => group.nodeIds.includes(n.id));
   if (!members.length) return undefined;
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const n of members) {
     const size = sizes[n.id] ?? DEFAULT_BLOCK_SIZE;
     x0 = Math.min(x0, n.position.x);
@@ -64,27 +67,51 @@ export function toFlowNodes(doc: Pipeline, selection: Selection, sizes: Readonly
     if (!bounds) continue;
     const id = groupFlowId(group.id);
     const isSelected = selected.has(id);
-    out.push(cache.get(id, [group, bounds.x, bounds.y, bounds.width, bounds.height, isSelected], (): FrameFlowNode => ({
-      id, type: 'frame', data: group, position: { x: bounds.x, y: bounds.y }, width: bounds.width, height: bounds.height,
-      measured: { width: bounds.width, height: bounds.height }, selected: isSelected, zIndex: FRAME_Z, dragHandle: '.frame-title',
-    })));
+    out.push(
+      cache.get(id, [group, bounds.x, bounds.y, bounds.width, bounds.height, isSelected], (): FrameFlowNode => ({
+        id,
+        type: 'frame',
+        data: group,
+        position: { x: bounds.x, y: bounds.y },
+        width: bounds.width,
+        height: bounds.height,
+        measured: { width: bounds.width, height: bounds.height },
+        selected: isSelected,
+        zIndex: FRAME_Z,
+        dragHandle: '.frame-title',
+      })),
+    );
   }
   for (const node of doc.nodes) {
     const size = sizes[node.id];
     const isSelected = selected.has(node.id);
-    out.push(cache.get(node.id, [node, size, isSelected], (): BlockFlowNode => ({
-      id: node.id, type: 'block', data: node, position: node.position, selected: isSelected, ...(size ? { measured: size } : {}),
-    })));
+    out.push(
+      cache.get(node.id, [node, size, isSelected], (): BlockFlowNode => ({
+        id: node.id,
+        type: 'block',
+        data: node,
+        position: node.position,
+        selected: isSelected,
+        ...(size ? { measured: size } : {}),
+      })),
+    );
   }
   for (const note of doc.notes) {
     const id = noteFlowId(note.id);
     const size = sizes[id];
     const isSelected = selected.has(id);
-    out.push(cache.get(id, [note, size, isSelected], (): NoteFlowNode => ({
-      id, type: 'note', data: note, position: note.position, selected: isSelected,
-      ...(note.width !== undefined ? { width: note.width } : {}), ...(note.height !== undefined ? { height: note.height } : {}),
-      ...(size ? { measured: size } : {}),
-    })));
+    out.push(
+      cache.get(id, [note, size, isSelected], (): NoteFlowNode => ({
+        id,
+        type: 'note',
+        data: note,
+        position: note.position,
+        selected: isSelected,
+        ...(note.width !== undefined ? { width: note.width } : {}),
+        ...(note.height !== undefined ? { height: note.height } : {}),
+        ...(size ? { measured: size } : {}),
+      })),
+    );
   }
   cache.keep(new Set(out.map((n) => n.id)));
   return out;
@@ -103,7 +130,11 @@ export function toFlowEdges(doc: Pipeline, selection: Selection, broken: Readonl
     const type = edgePortType(doc, e);
     const isBroken = broken.has(e.id);
     return {
-      id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target, targetHandle: e.targetHandle,
+      id: e.id,
+      source: e.source,
+      sourceHandle: e.sourceHandle,
+      target: e.target,
+      targetHandle: e.targetHandle,
       selected: selected.has(e.id),
       className: isBroken ? 'edge-broken' : undefined,
       style: { stroke: isBroken ? '#dc2626' : type ? PORT_TYPES[type].color : '#94a3b8' },

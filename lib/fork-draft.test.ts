@@ -12,7 +12,15 @@ const smoke = (): Pipeline => {
   return loaded.doc;
 };
 const node = (doc: Pipeline, id: string) => doc.nodes.find((n) => n.id === id)!;
-const draft = (patch: Partial<ForkDraft> = {}): ForkDraft => ({ run: '0mx12bdyhkuvf', runName: 'Smoke', checkpoint: 'ckpt-000010', step: 10, restartSchedule: false, base: smoke(), ...patch });
+const draft = (patch: Partial<ForkDraft> = {}): ForkDraft => ({
+  run: '0mx12bdyhkuvf',
+  runName: 'Smoke',
+  checkpoint: 'ckpt-000010',
+  step: 10,
+  restartSchedule: false,
+  base: smoke(),
+  ...patch,
+});
 
 test('a changed d_model is an error on the model block, a changed lr is not', () => {
   const doc = smoke();
@@ -20,7 +28,10 @@ test('a changed d_model is an error on the model block, a changed lr is not', ()
   model.params = setModelField(model.params as Parameters<typeof setModelField>[0], 'd_model', 64);
   node(doc, 'scheduler').params.lr = 0.001;
   const found = forkDiagnostics(draft(), doc);
-  assert.deepEqual(found.map((d) => [d.severity, d.nodeId, d.field]), [['error', 'model', 'd_model']]);
+  assert.deepEqual(
+    found.map((d) => [d.severity, d.nodeId, d.field]),
+    [['error', 'model', 'd_model']],
+  );
   assert.match(found[0].message, /parameter shapes \(32 in ckpt-000010, 64 here\)/);
 });
 
@@ -28,7 +39,10 @@ test('a fork needs steps left after its checkpoint, unless the schedule restarts
   const doc = smoke(); // 20 steps
   assert.deepEqual(forkDiagnostics(draft({ step: 19 }), doc), []);
   const done = forkDiagnostics(draft({ step: 20, checkpoint: 'ckpt-000020' }), doc);
-  assert.deepEqual(done.map((d) => d.field), ['training.steps']);
+  assert.deepEqual(
+    done.map((d) => d.field),
+    ['training.steps'],
+  );
   assert.match(done[0].message, /ckpt-000020 is at step 20 and the run trains 20 steps/);
   assert.deepEqual(forkDiagnostics(draft({ step: 20, restartSchedule: true }), doc), []);
 });

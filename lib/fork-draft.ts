@@ -79,7 +79,14 @@ export function parseForkDraft(text: string | null): ForkDraft | null {
   if (typeof raw.step !== 'number' || !Number.isInteger(raw.step) || raw.step < 0) return null;
   const base = loadDocumentValue(raw.base);
   if (!base.ok) return null;
-  return { run: raw.run, runName: typeof raw.runName === 'string' ? raw.runName : raw.run, checkpoint: raw.checkpoint, step: raw.step, restartSchedule: raw.restartSchedule === true, base: base.doc };
+  return {
+    run: raw.run,
+    runName: typeof raw.runName === 'string' ? raw.runName : raw.run,
+    checkpoint: raw.checkpoint,
+    step: raw.step,
+    restartSchedule: raw.restartSchedule === true,
+    base: base.doc,
+  };
 }
 
 /** At boot: the draft the studio had before the reload. */
@@ -99,11 +106,17 @@ export function restoreForkDraft(): void {
  */
 export function forkDiagnostics(draft: ForkDraft, doc: Pipeline): Diagnostic[] {
   const found: Diagnostic[] = modelShapeChanges(draft.base, doc).map((change) => ({
-    severity: 'error', code: 'bad-shape', nodeId: change.nodeId, field: change.field, message: shapeChangeMessage(change, draft.checkpoint),
+    severity: 'error',
+    code: 'bad-shape',
+    nodeId: change.nodeId,
+    field: change.field,
+    message: shapeChangeMessage(change, draft.checkpoint),
   }));
   if (!draft.restartSchedule && doc.training.steps <= draft.step) {
     found.push({
-      severity: 'error', code: 'invalid-param', field: 'training.steps',
+      severity: 'error',
+      code: 'invalid-param',
+      field: 'training.steps',
       message: `${draft.checkpoint} is at step ${draft.step} and the run trains ${doc.training.steps} steps: nothing is left to train (raise training.steps, or restart the schedule)`,
     });
   }

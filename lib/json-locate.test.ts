@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateJsonPath, positionAt } from './json-locate';
 
-const doc = { version: 1, nodes: [{ id: 'a', params: { lr: 0.1, name: 'x "quoted" }' } }, { id: 'b', params: {} }], edges: [] };
+const doc = {
+  version: 1,
+  nodes: [
+    { id: 'a', params: { lr: 0.1, name: 'x "quoted" }' } },
+    { id: 'b', params: {} },
+  ],
+  edges: [],
+};
 const text = JSON.stringify(doc, null, 2);
 
 test('finds values at object keys and array indices', () => {
@@ -13,7 +20,7 @@ test('finds values at object keys and array indices', () => {
   assert.equal(JSON.parse(text.slice(name.start, name.end)), 'x "quoted" }');
   const second = locateJsonPath(text, ['nodes', 1])!;
   assert.deepEqual(JSON.parse(text.slice(second.start, second.end)), doc.nodes[1]);
-  assert.deepEqual(JSON.parse(text.slice(...Object.values(locateJsonPath(text, [])!) as [number, number])), doc);
+  assert.deepEqual(JSON.parse(text.slice(...(Object.values(locateJsonPath(text, [])!) as [number, number]))), doc);
 });
 
 test('a missing key points at the object that should hold it', () => {

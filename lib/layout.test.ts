@@ -14,11 +14,13 @@ import { SEED_DOCUMENT, TEMPLATES } from './templates';
 /** Every pipeline bundled in pipelines/ (not only those offered as templates). */
 function bundledPipelines(): { name: string; doc: Pipeline }[] {
   const dir = join(import.meta.dirname, '..', 'pipelines');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((name) => {
-    const loaded = loadDocumentValue(JSON.parse(readFileSync(join(dir, name), 'utf8')));
-    assert.ok(loaded.ok, `${name} loads`);
-    return { name, doc: loaded.doc };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((name) => {
+      const loaded = loadDocumentValue(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+      assert.ok(loaded.ok, `${name} loads`);
+      return { name, doc: loaded.doc };
+    });
 }
 
 /**
@@ -26,7 +28,12 @@ function bundledPipelines(): { name: string; doc: Pipeline }[] {
  * blocks at `positions` drawn at `sizes`. Each block is grown by 2 px on every side, so a route
  * that only grazes a block (within the estimate's error) counts too.
  */
-function edgesBehindBlocks(doc: Pipeline, positions: ReadonlyMap<string, { x: number; y: number }> | undefined, sizes: ReturnType<typeof estimateSizes>, route = routeEdges): string[] {
+function edgesBehindBlocks(
+  doc: Pipeline,
+  positions: ReadonlyMap<string, { x: number; y: number }> | undefined,
+  sizes: ReturnType<typeof estimateSizes>,
+  route = routeEdges,
+): string[] {
   const { rects, ends } = drawingOf(doc, positions, sizes);
   assert.equal(ends.length, doc.edges.length, 'every edge has both ports');
   const routes = route([...rects.values()], ends);
@@ -56,8 +63,13 @@ test('every block is placed and no two overlap', () => {
     const boxes = [...positions.values()];
     for (let i = 0; i < boxes.length; i++) {
       for (let j = i + 1; j < boxes.length; j++) {
-        const a = boxes[i], b = boxes[j];
-        const apart = a.x + DEFAULT_BLOCK_SIZE.width <= b.x || b.x + DEFAULT_BLOCK_SIZE.width <= a.x || a.y + DEFAULT_BLOCK_SIZE.height <= b.y || b.y + DEFAULT_BLOCK_SIZE.height <= a.y;
+        const a = boxes[i],
+          b = boxes[j];
+        const apart =
+          a.x + DEFAULT_BLOCK_SIZE.width <= b.x ||
+          b.x + DEFAULT_BLOCK_SIZE.width <= a.x ||
+          a.y + DEFAULT_BLOCK_SIZE.height <= b.y ||
+          b.y + DEFAULT_BLOCK_SIZE.height <= a.y;
         assert.ok(apart, `${id}: blocks ${i} and ${j} overlap`);
       }
     }
@@ -87,7 +99,7 @@ test('the check finds an edge behind a block: the seed drawn with straight port-
   assert.ok(found.includes('get_batch.y->loss.targets behind model'), found.join('; '));
 });
 
-test('no edge passes behind a block: every bundled pipeline as saved, at rest and with a run\'s numbers', () => {
+test("no edge passes behind a block: every bundled pipeline as saved, at rest and with a run's numbers", () => {
   const all = bundledPipelines();
   assert.ok(all.some((p) => p.name === 'seed.json') && all.some((p) => p.name === 'smoke.json'));
   for (const { name, doc } of all) {

@@ -16,7 +16,9 @@ export function fieldLocks(kind: string): FieldLock[] {
   const def = registry.get(kind);
   if (!def) return [];
   const hot = hotFields(kind);
-  return Object.keys(def.params.shape).map((field) => (hot.includes(field) ? { field, live: true } : { field, live: false, reason: lockedReason(kind, field) }));
+  return Object.keys(def.params.shape).map((field) =>
+    hot.includes(field) ? { field, live: true } : { field, live: false, reason: lockedReason(kind, field) },
+  );
 }
 
 /** A typed value from an input's text: numbers and booleans as such, the rest as text. */
@@ -31,14 +33,27 @@ export type EditReply = { ok: true; appliedAtStep: number } | { ok: false; error
 
 /** POST /api/runs/:id/edit. */
 export async function sendEdit(runId: string, nodeId: string, params: Record<string, unknown>): Promise<EditReply> {
-  const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/edit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ nodeId, params }) });
+  const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/edit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nodeId, params }),
+  });
   const body = (await reply.json().catch(() => ({}))) as { appliedAtStep?: number; error?: string; errors?: EditReply extends { errors: infer E } ? E : never };
-  return reply.ok && typeof body.appliedAtStep === 'number' ? { ok: true, appliedAtStep: body.appliedAtStep } : { ok: false, error: body.error ?? `the server answered ${reply.status}`, errors: body.errors ?? [] };
+  return reply.ok && typeof body.appliedAtStep === 'number'
+    ? { ok: true, appliedAtStep: body.appliedAtStep }
+    : { ok: false, error: body.error ?? `the server answered ${reply.status}`, errors: body.errors ?? [] };
 }
 
 /** POST /api/runs/:id/sample: live between steps, or from `checkpoint`. */
-export async function askModel(runId: string, request: { prompt: string; max_new_tokens: number; temperature?: number; top_k?: number; checkpoint?: string }): Promise<{ text: string; step: number } | { error: string }> {
-  const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/sample`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+export async function askModel(
+  runId: string,
+  request: { prompt: string; max_new_tokens: number; temperature?: number; top_k?: number; checkpoint?: string },
+): Promise<{ text: string; step: number } | { error: string }> {
+  const reply = await fetch(`/api/runs/${encodeURIComponent(runId)}/sample`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
   const body = (await reply.json().catch(() => ({}))) as { text?: string; step?: number; error?: string };
   return reply.ok && typeof body.text === 'string' ? { text: body.text, step: body.step ?? 0 } : { error: body.error ?? `the server answered ${reply.status}` };
 }

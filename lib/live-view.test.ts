@@ -39,7 +39,11 @@ test('each kind shows its own numbers', () => {
   const clip = liveDisplay('clip', node({ grad_norm: 0.86, clipped: 0 }, { grad_norm: [1.3, 2.1, 0.86], clipped: [1, 1, 0, 0] }), ctx, {});
   assert.deepEqual(texts(clip), ['grad norm 0.86', 'clipped 50%']);
   assert.deepEqual(texts(liveDisplay('scheduler', node({ lr: 0.00988 }), ctx, {})), ['lr 9.880e-3']);
-  assert.deepEqual(texts(liveDisplay('optimizer', node({ lr: 0.01, ms: 0.004, update_ratio: 0.0012 }), ctx, {})), ['lr 0.01', 'upd/param 1.200e-3', 'time <0.01 ms']);
+  assert.deepEqual(texts(liveDisplay('optimizer', node({ lr: 0.01, ms: 0.004, update_ratio: 0.0012 }), ctx, {})), [
+    'lr 0.01',
+    'upd/param 1.200e-3',
+    'time <0.01 ms',
+  ]);
   assert.deepEqual(texts(liveDisplay('eval', node({ val_loss: 3.3214, ms: 0.003 }), ctx, {})), ['val loss 3.321']);
   assert.deepEqual(texts(liveDisplay('log', node({ lines: 10 }), ctx, {})), ['lines 10']);
   // get_batch: the run's token rate over its batch size.

@@ -126,7 +126,8 @@ export function liveDisplay(kind: string, node: NodeLive | undefined, ctx: LiveC
   if (!node) return null;
   const m = node.metrics;
   const out: LiveDisplay = {
-    metrics: [], notices: node.notices,
+    metrics: [],
+    notices: node.notices,
     ...(node.error ? { error: { message: node.error.message, ...(node.error.field ? { field: node.error.field } : {}) } } : {}),
   };
   const ms = metric('ms', 'time', m.ms, formatMs, 'wall time of this block in the last step');
@@ -140,12 +141,18 @@ export function liveDisplay(kind: string, node: NodeLive | undefined, ctx: LiveC
     case 'get_batch': {
       const perBatch = Number(params.batch_size) * Number(params.context_length);
       const rates = perBatch > 0 ? (ctx.tokensPerSec ?? []).slice(-60).map((t) => t / perBatch) : [];
-      out.metrics = [...metric('batches_per_sec', 'batches/s', rates.at(-1), formatValue, `micro-batches of ${perBatch} tokens per second (the run's token rate)`), ...ms];
+      out.metrics = [
+        ...metric('batches_per_sec', 'batches/s', rates.at(-1), formatValue, `micro-batches of ${perBatch} tokens per second (the run's token rate)`),
+        ...ms,
+      ];
       out.spark = spark('batches/s', rates);
       break;
     }
     case 'model':
-      out.metrics = [...metric('parameters', 'params', m.parameters, formatCount, 'trainable parameters'), ...metric('ms', 'fwd', m.ms, formatMs, 'forward time in the last step (summed over micro-batches)')];
+      out.metrics = [
+        ...metric('parameters', 'params', m.parameters, formatCount, 'trainable parameters'),
+        ...metric('ms', 'fwd', m.ms, formatMs, 'forward time in the last step (summed over micro-batches)'),
+      ];
       out.spark = spark('forward ms', series(node, 'ms'));
       break;
     case 'loss':
@@ -160,7 +167,15 @@ export function liveDisplay(kind: string, node: NodeLive | undefined, ctx: LiveC
       const clipped = series(node, 'clipped')?.values ?? [];
       out.metrics = [
         ...metric('grad_norm', 'grad norm', m.grad_norm, formatValue, 'global L2 norm of the gradients before clipping'),
-        ...(clipped.length ? metric('clipped', 'clipped', mean(clipped), (v) => `${Math.round(v * 100)}%`, `share of the last ${clipped.length} steps whose gradients were clipped`) : []),
+        ...(clipped.length
+          ? metric(
+              'clipped',
+              'clipped',
+              mean(clipped),
+              (v) => `${Math.round(v * 100)}%`,
+              `share of the last ${clipped.length} steps whose gradients were clipped`,
+            )
+          : []),
       ];
       out.spark = spark('grad norm', series(node, 'grad_norm'));
       break;
@@ -197,7 +212,9 @@ export function liveDisplay(kind: string, node: NodeLive | undefined, ctx: LiveC
       break;
     default: {
       // A kind this table does not know: its first numbers, then ms.
-      const names = Object.keys(m).filter((k) => k !== 'ms').slice(0, 2);
+      const names = Object.keys(m)
+        .filter((k) => k !== 'ms')
+        .slice(0, 2);
       out.metrics = [...names.flatMap((k) => metric(k, k, m[k], formatValue, k)), ...ms];
       out.spark = names[0] ? spark(names[0], series(node, names[0])) : undefined;
     }

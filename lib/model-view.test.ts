@@ -10,10 +10,19 @@ import { connectInner, innerConnectionProblem, innerFlowNodes, moveInner, remove
 const params = () => migrateFlatModelParams({ d_model: 64, n_heads: 4, n_layers: 3 });
 const model = (p: Record<string, unknown>) => ({ id: 'model', type: 'model', params: p, position: { x: 0, y: 0 } });
 
-test('flow nodes: every inner block, the block\'s layers inside the repeat frame', () => {
+test("flow nodes: every inner block, the block's layers inside the repeat frame", () => {
   const nodes = innerFlowNodes(model(params()), 'attn');
-  assert.deepEqual(nodes.filter((n) => !n.parentId).map((n) => n.id), ['wte', 'wpe', 'blocks', 'norm_f', 'lm_head']);
-  assert.deepEqual(nodes.filter((n) => n.parentId === 'blocks').map((n) => n.data.type).sort(), ['attention', 'block_in', 'block_out', 'ffn', 'norm', 'norm', 'residual', 'residual']);
+  assert.deepEqual(
+    nodes.filter((n) => !n.parentId).map((n) => n.id),
+    ['wte', 'wpe', 'blocks', 'norm_f', 'lm_head'],
+  );
+  assert.deepEqual(
+    nodes
+      .filter((n) => n.parentId === 'blocks')
+      .map((n) => n.data.type)
+      .sort(),
+    ['attention', 'block_in', 'block_out', 'ffn', 'norm', 'norm', 'residual', 'residual'],
+  );
   assert.ok(nodes.findIndex((n) => n.id === 'blocks') < nodes.findIndex((n) => n.id === 'attn'), 'a parent comes before its children');
   assert.equal(nodes.find((n) => n.id === 'attn')!.selected, true);
 });
@@ -31,6 +40,10 @@ test('wires: a wrong type, another level or a taken input is refused; a good one
   q = connectInner(q, wire);
   (q.graph as InnerGraph).nodes = (q.graph as InnerGraph).nodes.filter((n) => n.id !== 'norm_f');
   assert.equal(compileModelGraph(q.graph as InnerGraph, 64).config?.finalNorm, false);
-  assert.deepEqual(moveInner(q, 'attn', { x: 10.4, y: 7.6 }).graph && (moveInner(q, 'attn', { x: 10.4, y: 7.6 }).graph as InnerGraph).nodes[2].graph!.nodes.find((n) => n.id === 'attn')!.position, { x: 10, y: 8 });
+  assert.deepEqual(
+    moveInner(q, 'attn', { x: 10.4, y: 7.6 }).graph &&
+      (moveInner(q, 'attn', { x: 10.4, y: 7.6 }).graph as InnerGraph).nodes[2].graph!.nodes.find((n) => n.id === 'attn')!.position,
+    { x: 10, y: 8 },
+  );
   assert.notEqual(p, q, 'edits copy the params');
 });

@@ -39,7 +39,10 @@ export function innerFlowNodes(model: PipelineNode, selected: string | null): In
   if (!graph) return [];
   const out: InnerFlowNode[] = [];
   const asBlock = (n: InnerNode, parentId?: string): InnerFlowNode => ({
-    id: n.id, type: 'block', position: n.position ?? { x: 0, y: 0 }, selected: n.id === selected,
+    id: n.id,
+    type: 'block',
+    position: n.position ?? { x: 0, y: 0 },
+    selected: n.id === selected,
     data: { id: n.id, type: n.type, params: n.params ?? {}, position: n.position ?? { x: 0, y: 0 } },
     ...(parentId ? { parentId, extent: 'parent' as const } : {}),
     ...(n.type === 'repeat' ? { style: frameSize(n), className: 'inner-repeat', zIndex: -1 } : {}),
@@ -57,14 +60,21 @@ export function innerFlowEdges(model: PipelineNode, broken: ReadonlySet<string>)
   if (!graph) return [];
   const types = new Map(innerNodes(graph).map(({ node }) => [node.id, node.type]));
   const levels = [graph, ...graph.nodes.flatMap((n) => (n.graph ? [n.graph] : []))];
-  return levels.flatMap((g) => g.edges.map((e) => {
-    const type = modelGraphRegistry.get(types.get(e.source) ?? '')?.outputs[e.sourceHandle]?.type;
-    const isBroken = broken.has(e.target) || broken.has(e.source);
-    return {
-      id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target, targetHandle: e.targetHandle, zIndex: 1,
-      style: { stroke: isBroken ? '#dc2626' : type ? PORT_TYPES[type].color : '#94a3b8' },
-    };
-  }));
+  return levels.flatMap((g) =>
+    g.edges.map((e) => {
+      const type = modelGraphRegistry.get(types.get(e.source) ?? '')?.outputs[e.sourceHandle]?.type;
+      const isBroken = broken.has(e.target) || broken.has(e.source);
+      return {
+        id: e.id,
+        source: e.source,
+        sourceHandle: e.sourceHandle,
+        target: e.target,
+        targetHandle: e.targetHandle,
+        zIndex: 1,
+        style: { stroke: isBroken ? '#dc2626' : type ? PORT_TYPES[type].color : '#94a3b8' },
+      };
+    }),
+  );
 }
 
 /** The compiler's problems inside this model, by inner node id. */

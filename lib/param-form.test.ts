@@ -11,7 +11,10 @@ const fieldsOf = (kind: string) => paramFields((registry.get(kind) ?? modelGraph
 
 test('a field per param, in schema order, with input kind, bounds, default and help', () => {
   const fields = fieldsOf('attention');
-  assert.deepEqual(fields.map((f) => f.key), Object.keys(modelGraphRegistry.get('attention')!.params.shape));
+  assert.deepEqual(
+    fields.map((f) => f.key),
+    Object.keys(modelGraphRegistry.get('attention')!.params.shape),
+  );
   const heads = fields.find((f) => f.key === 'n_heads')!;
   assert.deepEqual({ kind: heads.kind, min: heads.min, max: heads.max, default: heads.default }, { kind: 'integer', min: 1, max: 256, default: 4 });
   assert.equal(heads.description, 'query heads');
@@ -48,7 +51,10 @@ test("applicability is read from the schema's appliesTo metadata", () => {
   assert.ok(!fieldApplies(by('beta1'), { kind: 'muon' }, fields)); // muon's AdamW has its own betas
   assert.ok(fieldApplies(by('beta1'), {}, fields)); // default kind is adamw
   for (const key of ['model', 'get_batch', 'eval', 'checkpoint', 'clip', 'backward']) {
-    assert.ok(fieldsOf(key).every((f) => f.appliesWhen.length === 0), `${key} has no switch`);
+    assert.ok(
+      fieldsOf(key).every((f) => f.appliesWhen.length === 0),
+      `${key} has no switch`,
+    );
   }
 });
 

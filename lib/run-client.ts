@@ -182,7 +182,12 @@ export async function submitRun(pipeline: unknown, executor: Executor, options: 
   }
   const body = await readJson(reply);
   if (reply.status === 201 && typeof body.id === 'string') return { ok: true, id: body.id };
-  return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [], status: reply.status };
+  return {
+    ok: false,
+    message: String(body.error ?? `the server answered ${reply.status}`),
+    problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [],
+    status: reply.status,
+  };
 }
 
 /** The server's reply to an upload (docs/api.md, POST /api/checkpoints). */
@@ -256,7 +261,11 @@ export async function exportTorch(pipeline: Pipeline): Promise<ExportResult> {
   if (reply.status === 404 || reply.status === 405) return { ok: false, message: 'this server has no PyTorch export', problems: [] };
   if (!reply.ok) {
     const body = await readJson(reply);
-    return { ok: false, message: String(body.error ?? `the server answered ${reply.status}`), problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [] };
+    return {
+      ok: false,
+      message: String(body.error ?? `the server answered ${reply.status}`),
+      problems: Array.isArray(body.errors) ? (body.errors as SubmitProblem[]) : [],
+    };
   }
   const disposition = reply.headers.get('content-disposition') ?? '';
   const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'pipeline-torch.zip';

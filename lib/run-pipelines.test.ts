@@ -13,7 +13,7 @@ test('the same pipeline: every block is the one trained', () => {
   for (const n of seed.nodes) assert.ok(trainedAsIs(seed, n), n.id);
 });
 
-test("another pipeline with the same ids: its model is not the one trained", () => {
+test('another pipeline with the same ids: its model is not the one trained', () => {
   assert.equal(trainedAsIs(smoke, node(seed, 'model')), false);
   assert.equal(trainedAsIs(smoke, node(seed, 'get_batch')), false);
 });

@@ -56,14 +56,21 @@ function subscribe(listener: () => void): () => void {
  * @example const trained = useRunPipeline(runId); if (trained && 'doc' in trained) ...
  */
 export function useRunPipeline(runId: string | null | undefined): RunPipeline | undefined {
-  return useSyncExternalStore(subscribe, () => (runId ? runPipeline(runId) : undefined), () => undefined);
+  return useSyncExternalStore(
+    subscribe,
+    () => (runId ? runPipeline(runId) : undefined),
+    () => undefined,
+  );
 }
 
 /** JSON with object keys in sorted order at every level, so equal values give equal text. */
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -74,7 +81,11 @@ function stableJson(value: unknown): string {
  * @example const pipelines = useRunPipelines(ticked);
  */
 export function useRunPipelines(runIds: readonly string[]): Record<string, Pipeline | undefined> {
-  useSyncExternalStore(subscribe, () => version, () => 0);
+  useSyncExternalStore(
+    subscribe,
+    () => version,
+    () => 0,
+  );
   const found: Record<string, Pipeline | undefined> = {};
   for (const id of runIds) {
     const entry = runPipeline(id);

@@ -48,7 +48,11 @@ async function json(path: string, init?: RequestInit): Promise<any> {
 }
 
 async function recordBrowserRun(doc: unknown): Promise<string> {
-  const reply = await fetch(`${server.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline: doc, executor: 'browser', backend: 'cpu' }) });
+  const reply = await fetch(`${server.url}/api/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ pipeline: doc, executor: 'browser', backend: 'cpu' }),
+  });
   assert.equal(reply.status, 201);
   return ((await reply.json()) as { id: string }).id;
 }
@@ -80,7 +84,10 @@ test('a browser run recorded through a lossy network: the server holds what the 
   const recorder = new RunRecorder(id, { origin: server.url, intervalMs: 20, fetch: network.fetch, onStopped: (why) => assert.fail(`stopped: ${why}`) });
   const seen: RunEvent[] = [];
   const run = startBrowserRun({
-    pipeline: pipeline(8), backend: 'cpu', data: { kind: 'text', text: TEXT, tokenizer: 'byte' }, createWorker: inProcessWorker,
+    pipeline: pipeline(8),
+    backend: 'cpu',
+    data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+    createWorker: inProcessWorker,
     onEvents: (events) => {
       seen.push(...events);
       recorder.addEvents(events);
@@ -94,11 +101,26 @@ test('a browser run recorded through a lossy network: the server holds what the 
   assert.ok(network.lost >= 3, `the network lost ${network.lost} requests or replies`);
 
   const status = await json(`/api/runs/${id}`);
-  assert.deepEqual([status.state, status.executor, status.backend, status.step, status.lastSeq, status.lastCheckpoint], ['completed', 'browser', 'cpu', 8, seen.length, 'ckpt-000008']);
-  const stored = (await (await fetch(`${server.url}/api/runs/${id}/events`)).text()).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(stored.map((e) => e.seq), seen.map((_, i) => i + 1));
-  assert.deepEqual(stored.map(({ runId: _, seq: __, ...e }) => e.type), seen.map((e) => e.type));
-  assert.deepEqual(stored.filter((e) => e.type === 'step').map((e) => e.data.loss), seen.flatMap((e) => (e.type === 'step' ? [e.data.loss] : [])));
+  assert.deepEqual(
+    [status.state, status.executor, status.backend, status.step, status.lastSeq, status.lastCheckpoint],
+    ['completed', 'browser', 'cpu', 8, seen.length, 'ckpt-000008'],
+  );
+  const stored = (await (await fetch(`${server.url}/api/runs/${id}/events`)).text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    stored.map((e) => e.seq),
+    seen.map((_, i) => i + 1),
+  );
+  assert.deepEqual(
+    stored.map(({ runId: _, seq: __, ...e }) => e.type),
+    seen.map((e) => e.type),
+  );
+  assert.deepEqual(
+    stored.filter((e) => e.type === 'step').map((e) => e.data.loss),
+    seen.flatMap((e) => (e.type === 'step' ? [e.data.loss] : [])),
+  );
   assert.equal(await (await fetch(`${server.url}/api/runs/${id}/log`)).text(), run.logLines.map((l) => l + '\n').join(''));
   assert.equal(await (await fetch(`${server.url}/api/runs/${id}/samples`)).text(), run.sampleLines.map((l) => l + '\n').join(''));
   // keep_last 2, as in the tab; the bytes are the tab's.

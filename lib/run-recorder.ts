@@ -63,7 +63,10 @@ export class RunRecorder {
   private stoppedFor: string | undefined;
   private readonly fetch: typeof fetch;
 
-  constructor(readonly runId: string, private readonly options: RecorderOptions = {}) {
+  constructor(
+    readonly runId: string,
+    private readonly options: RecorderOptions = {},
+  ) {
     this.fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
     this.timer = setInterval(() => this.tick(), options.intervalMs ?? 500);
   }
@@ -126,11 +129,16 @@ export class RunRecorder {
     if (this.stoppedFor) return;
     const busy = this.draining !== undefined || this.tasks.length > 0;
     const word = { events: [], paused: this.paused, closing: true };
-    const body = busy ? JSON.stringify({ seq: 1, ...word }) : JSON.stringify({ seq: this.nextSeq, events: this.pending, lines: this.lines, paused: this.paused, closing: true });
+    const body = busy
+      ? JSON.stringify({ seq: 1, ...word })
+      : JSON.stringify({ seq: this.nextSeq, events: this.pending, lines: this.lines, paused: this.paused, closing: true });
     const light = body.length <= KEEPALIVE_BYTES ? body : JSON.stringify({ seq: this.nextSeq, ...word });
     this.stoppedFor = 'the page was closed';
     void this.fetch(`${this.options.origin ?? ''}/api/runs/${encodeURIComponent(this.runId)}/events`, {
-      method: 'POST', keepalive: true, headers: { 'content-type': 'application/json' }, body: light,
+      method: 'POST',
+      keepalive: true,
+      headers: { 'content-type': 'application/json' },
+      body: light,
     }).catch(() => undefined);
   }
 
@@ -227,7 +235,11 @@ export class RunRecorder {
     try {
       if (task.kind === 'events') {
         const { seq, events, lines, paused } = task;
-        reply = await this.fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seq, events, lines, paused }) });
+        reply = await this.fetch(`${base}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ seq, events, lines, paused }),
+        });
       } else {
         reply = await this.fetch(`${base}/checkpoints?name=${encodeURIComponent(task.checkpoint.name)}`, checkpointUpload(task.checkpoint));
       }

@@ -5,8 +5,16 @@ import { test } from 'node:test';
 import type { RunEvent } from '../engine/events';
 import { Rng } from '../engine/random';
 import {
-  applyEvents, applyStatus, displayState, emptyRun, MAX_CHART_POINTS, secondsPerStep, SPARK_POINTS,
-  type RunStatus, type RunView, type WireEvent,
+  applyEvents,
+  applyStatus,
+  displayState,
+  emptyRun,
+  MAX_CHART_POINTS,
+  secondsPerStep,
+  SPARK_POINTS,
+  type RunStatus,
+  type RunView,
+  type WireEvent,
 } from './run-stream';
 
 const RUN = 'r0000000000001';
@@ -21,7 +29,11 @@ const lrAt = (step: number) => 0.01 * (1 - step / 1000);
 function segment(from: number, to: number, options: { resumedFrom?: string; end?: 'completed' | 'stopped' | 'failed'; every?: number } = {}): RunEvent[] {
   const every = options.every ?? 10;
   const events: RunEvent[] = [
-    { type: 'run/started', step: from, data: { totalSteps: 1000, backend: 'wasm', parameters: 18528, tokensPerStep: 64, ...(options.resumedFrom ? { resumedFrom: options.resumedFrom } : {}) } },
+    {
+      type: 'run/started',
+      step: from,
+      data: { totalSteps: 1000, backend: 'wasm', parameters: 18528, tokensPerStep: 64, ...(options.resumedFrom ? { resumedFrom: options.resumedFrom } : {}) },
+    },
     { type: 'node/metrics', nodeId: 'dataset', step: from, data: { train_tokens: 5_000_000, valid_tokens: 600_000, max_id: 125 } },
     { type: 'node/metrics', nodeId: 'model', step: from, data: { parameters: 18528 } },
   ];
@@ -31,12 +43,21 @@ function segment(from: number, to: number, options: { resumedFrom?: string; end?
       events.push({ type: 'eval', nodeId: 'eval', step, data: { val_loss: lossAt(step) + 0.1, batches: 2 } });
       events.push({ type: 'sample', nodeId: 'sample', step, data: { text: `text at ${step}`, tokens: 16 } });
       const removed = step > 2 * every ? [`ckpt-${String(step - 2 * every).padStart(6, '0')}`] : [];
-      events.push({ type: 'checkpoint/saved', nodeId: 'checkpoint', step, data: { name: `ckpt-${String(step).padStart(6, '0')}`, bytes: 1000 + step, removed } });
+      events.push({
+        type: 'checkpoint/saved',
+        nodeId: 'checkpoint',
+        step,
+        data: { name: `ckpt-${String(step).padStart(6, '0')}`, bytes: 1000 + step, removed },
+      });
     }
     events.push({ type: 'node/metrics', nodeId: 'loss', step, data: { loss: lossAt(step), ms: 1 } });
     events.push({ type: 'node/metrics', nodeId: 'clip', step, data: { grad_norm: 1 / step, clipped: step % 3 === 0 ? 1 : 0, ms: 0.1 } });
     events.push({ type: 'node/metrics', nodeId: 'scheduler', step, data: { lr: lrAt(step), ms: 0.01 } });
-    events.push({ type: 'step', step, data: { loss: lossAt(step), lr: lrAt(step), grad_norm: 1 / step, tokens_per_sec: 2000, step_ms: 30, elapsed_s: step * 0.03 } });
+    events.push({
+      type: 'step',
+      step,
+      data: { loss: lossAt(step), lr: lrAt(step), grad_norm: 1 / step, tokens_per_sec: 2000, step_ms: 30, elapsed_s: step * 0.03 },
+    });
   }
   if (options.end) events.push({ type: 'run/finished', step: to, data: { status: options.end, elapsed_s: to * 0.03 } });
   return events;
@@ -74,14 +95,20 @@ test('in order: charts, latest numbers, sparklines capped, checkpoints pruned, n
   const run = applyEvents(emptyRun(RUN), events);
   assert.equal(run.lastSeq, events.length);
   assert.deepEqual(run.pending, []);
-  assert.deepEqual(run.charts.step, Array.from({ length: 150 }, (_, i) => i + 1));
+  assert.deepEqual(
+    run.charts.step,
+    Array.from({ length: 150 }, (_, i) => i + 1),
+  );
   assert.equal(run.charts.loss[149], lossAt(150));
   assert.deepEqual(run.charts.evalStep, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150]);
   assert.equal(run.nodes.loss.metrics.loss, lossAt(150));
   assert.equal(run.nodes.dataset.metrics.train_tokens, 5_000_000);
   assert.equal(run.nodes.loss.series.loss.values.length, SPARK_POINTS);
   assert.deepEqual(run.nodes.loss.series.loss.steps.slice(-2), [149, 150]);
-  assert.deepEqual(run.checkpoints.map((c) => c.name), ['ckpt-000140', 'ckpt-000150']); // keep_last 2 via `removed`
+  assert.deepEqual(
+    run.checkpoints.map((c) => c.name),
+    ['ckpt-000140', 'ckpt-000150'],
+  ); // keep_last 2 via `removed`
   assert.equal(run.nodes.checkpoint.checkpoint?.name, 'ckpt-000150');
   assert.equal(run.nodes.sample.sample?.text, 'text at 150');
   assert.deepEqual(run.nodes.log.notices, ['W&B disabled: no WANDB_API_KEY']);
@@ -114,7 +141,10 @@ test('a gap holds later events back until the missing seqs arrive', () => {
   let run = applyEvents(emptyRun(RUN), events.slice(0, 30));
   run = applyEvents(run, events.slice(40, 60));
   assert.equal(run.lastSeq, 30);
-  assert.deepEqual(run.pending.map((e) => e.seq), events.slice(40, 60).map((e) => e.seq));
+  assert.deepEqual(
+    run.pending.map((e) => e.seq),
+    events.slice(40, 60).map((e) => e.seq),
+  );
   const stepsBefore = run.charts.step.length;
   run = applyEvents(run, events.slice(30, 40));
   assert.equal(run.lastSeq, 60);
@@ -161,7 +191,10 @@ test('a resumed segment drops points past its checkpoint: the curve continues wi
   assert.deepEqual(run.charts.evalStep, straight.charts.evalStep);
   assert.deepEqual(run.nodes.loss.series, straight.nodes.loss.series);
   assert.deepEqual(run.nodes.clip.series.clipped, straight.nodes.clip.series.clipped);
-  assert.deepEqual(run.samples.map((s) => s.step), straight.samples.map((s) => s.step));
+  assert.deepEqual(
+    run.samples.map((s) => s.step),
+    straight.samples.map((s) => s.step),
+  );
   assert.equal(run.finished?.status, 'completed');
   // Shuffled delivery of the whole two-segment stream lands on the same view.
   assert.deepEqual(deliver(emptyRun(RUN), shuffle(batches(events, new Rng(3)), new Rng(4))), run);
@@ -175,7 +208,7 @@ test('a restart without a checkpoint starts the curves over', () => {
   assert.deepEqual(run.nodes.loss.series.loss.steps, [1, 2, 3, 4, 5]);
 });
 
-test('errors land on their node; the stream\'s end outranks an older status', () => {
+test("errors land on their node; the stream's end outranks an older status", () => {
   const events = wire([
     ...segment(0, 3),
     { type: 'error', nodeId: 'loss', step: 3, data: { message: 'loss is NaN; stopping' } },
@@ -185,8 +218,17 @@ test('errors land on their node; the stream\'s end outranks an older status', ()
   assert.deepEqual(run.nodes.loss.error, { message: 'loss is NaN; stopping', step: 3 });
   assert.equal(run.error?.nodeId, 'loss');
   const status: RunStatus = {
-    id: RUN, name: 'x', state: 'running', executor: 'node', backend: 'wasm', step: 2, totalSteps: 1000, metrics: {},
-    createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:01.000Z', lastSeq: 5,
+    id: RUN,
+    name: 'x',
+    state: 'running',
+    executor: 'node',
+    backend: 'wasm',
+    step: 2,
+    totalSteps: 1000,
+    metrics: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:01.000Z',
+    lastSeq: 5,
   };
   run = applyStatus(run, status);
   assert.equal(displayState(run), 'failed'); // the status predates run/finished
@@ -205,7 +247,10 @@ test('long runs keep at most MAX_CHART_POINTS chart points, first and latest kep
   assert.ok(s.length <= MAX_CHART_POINTS && s.length > MAX_CHART_POINTS / 2, String(s.length));
   assert.equal(s[0], 1);
   assert.equal(s.at(-1), steps);
-  assert.ok(s.every((v, i) => i === 0 || v > s[i - 1]), 'strictly increasing');
+  assert.ok(
+    s.every((v, i) => i === 0 || v > s[i - 1]),
+    'strictly increasing',
+  );
   assert.equal(run.charts.loss.length, s.length);
   assert.equal(secondsPerStep(run), 1);
 });

@@ -129,7 +129,7 @@ export function emptyRun(runId: string): RunView {
  */
 export function displayState(run: RunView): RunState {
   if (run.finished && run.finished.seq > (run.status?.lastSeq ?? 0)) return run.finished.status;
-  return run.status?.state ?? (run.finished?.status ?? (run.started ? 'running' : 'queued'));
+  return run.status?.state ?? run.finished?.status ?? (run.started ? 'running' : 'queued');
 }
 
 /** Whether the run may still produce events (or be paused, resumed, stopped). */
@@ -158,11 +158,20 @@ function trimAfter(run: RunView, step: number): RunView {
   while (n > 0 && c.step[n - 1] > step) n--;
   let e = c.evalStep.length;
   while (e > 0 && c.evalStep[e - 1] > step) e--;
-  const charts: RunCharts = n === c.step.length && e === c.evalStep.length ? c : {
-    step: c.step.slice(0, n), loss: c.loss.slice(0, n), lr: c.lr.slice(0, n), grad_norm: c.grad_norm.slice(0, n),
-    tokens_per_sec: c.tokens_per_sec.slice(0, n), step_ms: c.step_ms.slice(0, n), elapsed_s: c.elapsed_s.slice(0, n),
-    evalStep: c.evalStep.slice(0, e), val_loss: c.val_loss.slice(0, e),
-  };
+  const charts: RunCharts =
+    n === c.step.length && e === c.evalStep.length
+      ? c
+      : {
+          step: c.step.slice(0, n),
+          loss: c.loss.slice(0, n),
+          lr: c.lr.slice(0, n),
+          grad_norm: c.grad_norm.slice(0, n),
+          tokens_per_sec: c.tokens_per_sec.slice(0, n),
+          step_ms: c.step_ms.slice(0, n),
+          elapsed_s: c.elapsed_s.slice(0, n),
+          evalStep: c.evalStep.slice(0, e),
+          val_loss: c.val_loss.slice(0, e),
+        };
   const nodes: Record<string, NodeLive> = {};
   for (const [id, node] of Object.entries(run.nodes)) {
     const series: Record<string, Series> = {};
@@ -171,16 +180,23 @@ function trimAfter(run: RunView, step: number): RunView {
     const metrics = { ...node.metrics };
     for (const [name, s] of Object.entries(series)) if (s.values.length) metrics[name] = s.values[s.values.length - 1];
     nodes[id] = {
-      ...node, series, metrics, error: undefined,
+      ...node,
+      series,
+      metrics,
+      error: undefined,
       checkpoint: node.checkpoint && node.checkpoint.step <= step ? node.checkpoint : undefined,
       sample: node.sample && node.sample.step <= step ? node.sample : undefined,
     };
   }
   return {
-    ...run, charts, nodes,
+    ...run,
+    charts,
+    nodes,
     samples: run.samples.filter((s) => s.step <= step),
     checkpoints: run.checkpoints.filter((c) => c.step <= step),
-    finished: undefined, error: undefined, step,
+    finished: undefined,
+    error: undefined,
+    step,
   };
 }
 
@@ -211,8 +227,15 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
     if (!copies.charts) {
       const c = run.charts;
       run.charts = {
-        step: [...c.step], loss: [...c.loss], lr: [...c.lr], grad_norm: [...c.grad_norm], tokens_per_sec: [...c.tokens_per_sec],
-        step_ms: [...c.step_ms], elapsed_s: [...c.elapsed_s], evalStep: [...c.evalStep], val_loss: [...c.val_loss],
+        step: [...c.step],
+        loss: [...c.loss],
+        lr: [...c.lr],
+        grad_norm: [...c.grad_norm],
+        tokens_per_sec: [...c.tokens_per_sec],
+        step_ms: [...c.step_ms],
+        elapsed_s: [...c.elapsed_s],
+        evalStep: [...c.evalStep],
+        val_loss: [...c.val_loss],
       };
       copies.charts = true;
     }
@@ -274,8 +297,14 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
       c.elapsed_s.push(e.data.elapsed_s);
       if (c.step.length > MAX_CHART_POINTS) {
         run.charts = {
-          ...c, step: decimate(c.step), loss: decimate(c.loss), lr: decimate(c.lr), grad_norm: decimate(c.grad_norm),
-          tokens_per_sec: decimate(c.tokens_per_sec), step_ms: decimate(c.step_ms), elapsed_s: decimate(c.elapsed_s),
+          ...c,
+          step: decimate(c.step),
+          loss: decimate(c.loss),
+          lr: decimate(c.lr),
+          grad_norm: decimate(c.grad_norm),
+          tokens_per_sec: decimate(c.tokens_per_sec),
+          step_ms: decimate(c.step_ms),
+          elapsed_s: decimate(c.elapsed_s),
         };
       }
       run.step = e.step;
@@ -290,7 +319,10 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
     case 'checkpoint/saved': {
       node(e.nodeId).checkpoint = { name: e.data.name, bytes: e.data.bytes, step: e.step };
       const removed = new Set(e.data.removed);
-      run.checkpoints = [...run.checkpoints.filter((c) => !removed.has(c.name) && c.name !== e.data.name), { nodeId: e.nodeId, name: e.data.name, bytes: e.data.bytes, step: e.step }];
+      run.checkpoints = [
+        ...run.checkpoints.filter((c) => !removed.has(c.name) && c.name !== e.data.name),
+        { nodeId: e.nodeId, name: e.data.name, bytes: e.data.bytes, step: e.step },
+      ];
       return run;
     }
     case 'sample': {
@@ -305,11 +337,17 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
     }
     case 'error': {
       run.error = { message: e.data.message, ...(e.nodeId ? { nodeId: e.nodeId } : {}), ...(e.data.field ? { field: e.data.field } : {}) };
-      if (e.nodeId) node(e.nodeId).error = { message: e.data.message, ...(e.data.field ? { field: e.data.field } : {}), ...(e.step !== undefined ? { step: e.step } : {}) };
+      if (e.nodeId)
+        node(e.nodeId).error = { message: e.data.message, ...(e.data.field ? { field: e.data.field } : {}), ...(e.step !== undefined ? { step: e.step } : {}) };
       return run;
     }
     case 'run/finished': {
-      run.finished = { status: e.data.status, elapsed_s: e.data.elapsed_s, ...(e.data.lastCheckpoint ? { lastCheckpoint: e.data.lastCheckpoint } : {}), seq: e.seq };
+      run.finished = {
+        status: e.data.status,
+        elapsed_s: e.data.elapsed_s,
+        ...(e.data.lastCheckpoint ? { lastCheckpoint: e.data.lastCheckpoint } : {}),
+        seq: e.seq,
+      };
       run.step = e.step;
       return run;
     }

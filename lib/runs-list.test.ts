@@ -4,14 +4,28 @@ import type { RunStatus } from './run-stream';
 import { groupSweeps, matchesFilter, NO_FILTER, sweepAxesLabel, sweepLabel } from './runs-list';
 
 const run = (id: string, extra: Partial<RunStatus> = {}): RunStatus => ({
-  id, name: 'Seed', state: 'completed', executor: 'node', backend: 'wasm', step: 1, totalSteps: 1, metrics: {}, createdAt: '', updatedAt: '', lastSeq: 1, ...extra,
+  id,
+  name: 'Seed',
+  state: 'completed',
+  executor: 'node',
+  backend: 'wasm',
+  step: 1,
+  totalSteps: 1,
+  metrics: {},
+  createdAt: '',
+  updatedAt: '',
+  lastSeq: 1,
+  ...extra,
 });
 
-test('a sweep\'s points stay together under one header, in grid order, where its newest point is', () => {
+test("a sweep's points stay together under one header, in grid order, where its newest point is", () => {
   const s = (v: number) => ({ sweep: { id: 'sw1', values: { 'scheduler.lr': v } } });
   const newestFirst = [run('r5'), run('r4', s(0.01)), run('r3'), run('r2', s(0.003)), run('r1', s(0.001)), run('r0')];
   const rows = groupSweeps(newestFirst);
-  assert.deepEqual(rows.map((r) => (r.kind === 'run' ? r.status.id : `sweep:${r.runs.map((x) => x.id).join(',')}`)), ['r5', 'sweep:r1,r2,r4', 'r3', 'r0']);
+  assert.deepEqual(
+    rows.map((r) => (r.kind === 'run' ? r.status.id : `sweep:${r.runs.map((x) => x.id).join(',')}`)),
+    ['r5', 'sweep:r1,r2,r4', 'r3', 'r0'],
+  );
   const group = rows[1] as Extract<(typeof rows)[number], { kind: 'sweep' }>;
   assert.equal(sweepAxesLabel(group.runs), 'scheduler.lr × 3');
   assert.equal(sweepLabel({ 'scheduler.lr': 0.003, 'training.seed': 2 }), 'scheduler.lr=0.003, training.seed=2');

@@ -51,7 +51,9 @@ export function groupSweeps(newestFirst: RunStatus[]): RunsRow[] {
 
 /** "scheduler.lr=0.003, training.seed=2" */
 export function sweepLabel(values: Record<string, unknown>): string {
-  return Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', ');
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
 
 /** "scheduler.lr × 3" from a sweep's points. */

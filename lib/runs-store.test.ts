@@ -6,8 +6,18 @@ import type { RunStatus, WireEvent } from './run-stream';
 import { createRunsStore, executorOptions } from './runs-store';
 
 const status = (id: string, patch: Partial<RunStatus> = {}): RunStatus => ({
-  id, name: 'smoke', state: 'running', executor: 'node', backend: 'wasm', step: 0, totalSteps: 10, metrics: {},
-  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:01.000Z', lastSeq: 0, ...patch,
+  id,
+  name: 'smoke',
+  state: 'running',
+  executor: 'node',
+  backend: 'wasm',
+  step: 0,
+  totalSteps: 10,
+  metrics: {},
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:01.000Z',
+  lastSeq: 0,
+  ...patch,
 });
 const stepEvent = (runId: string, seq: number, step: number): WireEvent =>
   ({ runId, seq, type: 'step', step, data: { loss: 5 - step / 10, tokens_per_sec: 1, step_ms: 1, elapsed_s: step } }) as WireEvent;
@@ -25,7 +35,10 @@ test('batches of several runs apply in one update; unchanged runs keep their ide
   assert.deepEqual(store.getState().runs.a.charts.step, [1, 2, 3]);
   assert.deepEqual(store.getState().runs.b.charts.step, [1]);
   const b = store.getState().runs.b;
-  store.getState().applyBatches([{ runId: 'a', events: [stepEvent('a', 4, 4)] }, { runId: 'b', events: [stepEvent('b', 1, 1)] }]);
+  store.getState().applyBatches([
+    { runId: 'a', events: [stepEvent('a', 4, 4)] },
+    { runId: 'b', events: [stepEvent('b', 1, 1)] },
+  ]);
   assert.equal(store.getState().runs.b, b, 'a duplicate-only batch changes nothing');
   assert.equal(updates, 2);
 });
@@ -57,8 +70,15 @@ test('the torch executor falls back to node when the server cannot run it', () =
 test('the executor select offers node and browser always, torch while the server reports it, labelled with its device', () => {
   const names = (info: Parameters<typeof executorOptions>[0]) => executorOptions(info).map((o) => `${o.name}: ${o.label}`);
   assert.deepEqual(names(null), ['node: Node (server)', 'browser: Browser (this tab)']);
-  assert.deepEqual(names({ node: { available: true }, torch: { available: false, error: 'no torch' } }), ['node: Node (server)', 'browser: Browser (this tab)']);
-  assert.deepEqual(names({ node: { available: true }, torch: { available: true, device: 'cuda' } }), ['node: Node (server)', 'torch: Torch · cuda', 'browser: Browser (this tab)']);
+  assert.deepEqual(names({ node: { available: true }, torch: { available: false, error: 'no torch' } }), [
+    'node: Node (server)',
+    'browser: Browser (this tab)',
+  ]);
+  assert.deepEqual(names({ node: { available: true }, torch: { available: true, device: 'cuda' } }), [
+    'node: Node (server)',
+    'torch: Torch · cuda',
+    'browser: Browser (this tab)',
+  ]);
   assert.deepEqual(names({ node: { available: true }, torch: { available: true } }).at(1), 'torch: Torch · auto');
 });
 

@@ -30,7 +30,7 @@ test('the payload is standard raw deflate of the compact JSON (zlib reads it too
   assert.ok(hash.length < json.length / 2, `compressed ${hash.length} vs ${json.length}`);
 });
 
-test('base64url matches Node\'s encoder, without padding, for every length mod 3', () => {
+test("base64url matches Node's encoder, without padding, for every length mod 3", () => {
   for (const length of [0, 1, 2, 3, 4, 5, 70000]) {
     const bytes = new Uint8Array(length).map((_, i) => (i * 131 + 7) % 256);
     const text = toBase64Url(bytes);

@@ -49,7 +49,9 @@ export async function decodeShare(hash: string): Promise<unknown> {
   if (!isShareHash(hash)) throw new Error('not a pipeline link');
   let json: string;
   try {
-    json = new TextDecoder('utf-8', { fatal: true }).decode(await through(fromBase64Url(hash.slice(SHARE_PREFIX.length)), new DecompressionStream('deflate-raw')));
+    json = new TextDecoder('utf-8', { fatal: true }).decode(
+      await through(fromBase64Url(hash.slice(SHARE_PREFIX.length)), new DecompressionStream('deflate-raw')),
+    );
   } catch (error) {
     throw new Error(`the link is damaged (${(error as Error).message})`);
   }

@@ -22,9 +22,15 @@ test('axes of the document sweep: set, replace, at most two, removed', () => {
   sweep = withAxis(sweep, seed);
   assert.equal(pointCount(sweep), 6);
   sweep = withAxis(sweep, { ...lr, values: [5] });
-  assert.deepEqual(sweep.axes.map((a) => a.field), ['seed', 'lr']);
+  assert.deepEqual(
+    sweep.axes.map((a) => a.field),
+    ['seed', 'lr'],
+  );
   sweep = withAxis(sweep, clip);
-  assert.deepEqual(sweep.axes.map((a) => a.field), ['seed', 'max_norm']);
+  assert.deepEqual(
+    sweep.axes.map((a) => a.field),
+    ['seed', 'max_norm'],
+  );
   assert.deepEqual(withoutAxis(sweep, 'training', 'seed')?.axes, [clip]);
   assert.equal(withoutAxis(withoutAxis(sweep, 'training', 'seed'), 'clip', 'max_norm'), undefined);
   assert.equal(pointCount(undefined), 0);

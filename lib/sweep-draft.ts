@@ -3,9 +3,7 @@
 // two: a grid). The sweep lives in the document (`sweep`), so saving and sharing carry it.
 import { linearValues, logValues, MAX_SWEEP_AXES, MAX_SWEEP_POINTS, type SweepAxis, type SweepDefinition, type SweepValue } from '../engine/sweep/sweep';
 
-export type SweepDraft =
-  | { mode: 'list'; text: string }
-  | { mode: 'linear' | 'log'; from: number; to: number; count: number };
+export type SweepDraft = { mode: 'list'; text: string } | { mode: 'linear' | 'log'; from: number; to: number; count: number };
 
 export type DraftResult = { ok: true; values: SweepValue[] } | { ok: false; message: string };
 
@@ -16,13 +14,17 @@ export type DraftResult = { ok: true; values: SweepValue[] } | { ok: false; mess
 export function draftValues(draft: SweepDraft, kind: 'number' | 'integer' | 'enum', options: readonly string[] = []): DraftResult {
   if (draft.mode !== 'list') {
     if (kind === 'enum') return { ok: false, message: 'a range needs a numeric field' };
-    if (!Number.isInteger(draft.count) || draft.count < 1 || draft.count > MAX_SWEEP_POINTS) return { ok: false, message: `count must be 1 to ${MAX_SWEEP_POINTS}` };
+    if (!Number.isInteger(draft.count) || draft.count < 1 || draft.count > MAX_SWEEP_POINTS)
+      return { ok: false, message: `count must be 1 to ${MAX_SWEEP_POINTS}` };
     if (!Number.isFinite(draft.from) || !Number.isFinite(draft.to)) return { ok: false, message: 'from and to must be numbers' };
     if (draft.mode === 'log' && !(draft.from > 0 && draft.to > 0)) return { ok: false, message: 'a log range needs from and to above 0' };
     const values = draft.mode === 'linear' ? linearValues(draft.from, draft.to, draft.count) : logValues(draft.from, draft.to, draft.count);
     return kind === 'integer' ? integers(values) : { ok: true, values };
   }
-  const items = draft.text.split(',').map((t) => t.trim()).filter(Boolean);
+  const items = draft.text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (!items.length) return { ok: false, message: 'list at least one value, separated by commas' };
   if (kind === 'enum') {
     const unknown = items.find((i) => !options.includes(i));

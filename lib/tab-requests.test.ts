@@ -38,7 +38,10 @@ test('the API edits a browser run through its tab', async () => {
   let reached!: () => void;
   const atStep3 = new Promise<void>((resolve) => (reached = resolve));
   const run = startBrowserRun({
-    pipeline: doc, backend: 'cpu', data: { kind: 'text', text: TEXT, tokenizer: 'byte' }, createWorker: inProcessWorker,
+    pipeline: doc,
+    backend: 'cpu',
+    data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+    createWorker: inProcessWorker,
     onEvents: (events) => {
       recorder.addEvents(events);
       if (events.some((e) => e.type === 'step' && e.step >= 3)) reached();
@@ -66,9 +69,15 @@ test('the API edits a browser run through its tab', async () => {
   await serving;
   const final = await finalStatus(server.url, id);
   assert.equal(final.state, 'completed');
-  const lines = (await readFile(join(dirs[0].path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(join(dirs[0].path, id, 'train_log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (const line of lines.filter((l) => typeof l.loss === 'number')) assert.equal(line.lr === 0.0035, line.step > at, `step ${line.step}`);
-  assert.deepEqual(lines.filter((l) => l.edited).map((l) => l.step), [at]);
+  assert.deepEqual(
+    lines.filter((l) => l.edited).map((l) => l.step),
+    [at],
+  );
   const history = (await readFile(join(dirs[0].path, id, 'edits.jsonl'), 'utf8')).trim().split('\n');
   assert.equal(history.length, 1, 'a browser run keeps its edit history on the server too');
   assert.equal((await api(server.url, `/api/runs/${id}/edit`, { json: { nodeId: 'clip', params: { max_norm: 1 } } })).status, 409);

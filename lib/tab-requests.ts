@@ -19,7 +19,11 @@ export interface TabRequestOptions {
 /**
  * @example void serveTabRequests(runId, run); // answers API edits until run.done
  */
-export async function serveTabRequests(runId: string, run: Pick<BrowserRun, 'edit' | 'sample' | 'stop' | 'done'>, options: TabRequestOptions = {}): Promise<void> {
+export async function serveTabRequests(
+  runId: string,
+  run: Pick<BrowserRun, 'edit' | 'sample' | 'stop' | 'done'>,
+  options: TabRequestOptions = {},
+): Promise<void> {
   const fetcher = options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
   const base = `${options.origin ?? ''}/api/runs/${encodeURIComponent(runId)}/requests`;
   let done = false;
@@ -40,10 +44,13 @@ export async function serveTabRequests(runId: string, run: Pick<BrowserRun, 'edi
         run.stop();
         continue;
       }
-      const body = request.kind === 'edit'
-        ? { outcome: await run.edit(request.nodeId, request.params) }
-        : { answer: await run.sample({ prompt: request.prompt, maxNewTokens: request.maxNewTokens, temperature: request.temperature, topK: request.topK }) };
-      await fetcher(`${base}/${request.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
+      const body =
+        request.kind === 'edit'
+          ? { outcome: await run.edit(request.nodeId, request.params) }
+          : { answer: await run.sample({ prompt: request.prompt, maxNewTokens: request.maxNewTokens, temperature: request.temperature, topK: request.topK }) };
+      await fetcher(`${base}/${request.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(
+        () => undefined,
+      );
     }
   }
 }

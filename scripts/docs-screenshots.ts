@@ -52,10 +52,14 @@ async function journey(page: Page, url: string): Promise<void> {
   await page.click('[data-testid="sweep-apply"]');
   await page.click('[data-testid="sweep-launch"]');
   await page.waitForSelector('[data-testid="compare"][data-runs="3"]');
-  await page.waitForFunction(() => {
-    const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
-    return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
-  }, null, { timeout: 300_000 });
+  await page.waitForFunction(
+    () => {
+      const states = [...document.querySelectorAll('[data-testid="compare-row"] [data-col="state"]')];
+      return states.length === 3 && states.every((c) => /completed/i.test(c.textContent ?? ''));
+    },
+    null,
+    { timeout: 300_000 },
+  );
   await shot(page, '5-compare');
   await page.locator('[data-testid="graph-diff"]').scrollIntoViewIfNeeded();
   await shot(page, '6-graph-diff');

@@ -56,7 +56,9 @@ try {
     const all = scripts.slice(before);
     const arrived = all.filter((s) => s.tfjs);
     const kib = (list: typeof scripts) => (list.reduce((sum, s) => sum + s.bytes, 0) / 1024).toFixed(1);
-    console.log(`after Run (browser): ${all.length} scripts, ${kib(all)} KiB in all; ${arrived.length} with tfjs's flags, ${kib(arrived)} KiB: ${arrived.map((s) => s.url).join(', ')}`);
+    console.log(
+      `after Run (browser): ${all.length} scripts, ${kib(all)} KiB in all; ${arrived.length} with tfjs's flags, ${kib(arrived)} KiB: ${arrived.map((s) => s.url).join(', ')}`,
+    );
   }
 } finally {
   await browser.close();

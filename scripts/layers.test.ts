@@ -21,8 +21,10 @@ function write(files: Record<string, string>): void {
 
 /** dependency-cruiser with the repo's rules (`config`) over `folders` of the scratch tree: the rules broken. */
 function brokenRules(folders: string[], config = '.dependency-cruiser.cjs'): string[] {
-  const result = spawnSync(join(ROOT, 'node_modules/.bin/depcruise'),
-    ['--config', join(ROOT, config), '--output-type', 'json', ...folders], { cwd: tree, encoding: 'utf8' });
+  const result = spawnSync(join(ROOT, 'node_modules/.bin/depcruise'), ['--config', join(ROOT, config), '--output-type', 'json', ...folders], {
+    cwd: tree,
+    encoding: 'utf8',
+  });
   const report = JSON.parse(result.stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[] } };
   return report.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort();
 }
@@ -31,7 +33,10 @@ function brokenRules(folders: string[], config = '.dependency-cruiser.cjs'): str
 function typeErrors(layerConfig: string, include: string[]): string {
   const config = { extends: join(ROOT, layerConfig), compilerOptions: { typeRoots: [join(ROOT, 'node_modules/@types')] }, include, exclude: [] };
   writeFileSync(join(tree, 'tsconfig.check.json'), JSON.stringify(config));
-  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.check.json'], { cwd: tree, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.check.json'], {
+    cwd: tree,
+    encoding: 'utf8',
+  });
   return result.stdout;
 }
 
@@ -63,7 +68,8 @@ write({
   'components/TypesOnly.tsx': "import type { Gpt } from '../engine/model/gpt';\nexport const t = (g: Gpt) => g;\n",
   'app/page.tsx': "import { ModelBadge } from '../components/ModelBadge';\nexport default ModelBadge;\n",
   'app/runs/page.tsx': "export const lazy = () => import('../../components/Lazy');\n",
-  'app/compare/page.tsx': "import { t } from '../../components/TypesOnly';\nexport const worker = () => new Worker(new URL('../../engine/model/gpt.ts', import.meta.url));\nexport default t;\n",
+  'app/compare/page.tsx':
+    "import { t } from '../../components/TypesOnly';\nexport const worker = () => new Worker(new URL('../../engine/model/gpt.ts', import.meta.url));\nexport default t;\n",
   'app/tensors/page.tsx': "import * as tf from '@tensorflow/tfjs-core';\nexport default tf;\n",
 });
 
@@ -91,10 +97,18 @@ test('dependency-cruiser: no page reaches tfjs, a node-kind implementation or th
 });
 
 test('eslint: the @tensorflow/tfjs bundle is not imported, tfjs-core is', () => {
-  write({ 'engine/uses-bundle.ts': "import * as tf from '@tensorflow/tfjs';\nimport * as core from '@tensorflow/tfjs-core';\nexport const both = [tf, core];\n" });
-  const result = spawnSync(join(ROOT, 'node_modules/.bin/eslint'), ['--config', join(ROOT, 'eslint.config.js'), '--format', 'json', 'engine/uses-bundle.ts'], { cwd: tree, encoding: 'utf8' });
+  write({
+    'engine/uses-bundle.ts': "import * as tf from '@tensorflow/tfjs';\nimport * as core from '@tensorflow/tfjs-core';\nexport const both = [tf, core];\n",
+  });
+  const result = spawnSync(join(ROOT, 'node_modules/.bin/eslint'), ['--config', join(ROOT, 'eslint.config.js'), '--format', 'json', 'engine/uses-bundle.ts'], {
+    cwd: tree,
+    encoding: 'utf8',
+  });
   const [file] = JSON.parse(result.stdout) as { messages: { line: number; ruleId: string }[] }[];
-  assert.deepEqual(file.messages.map((m) => `${m.line}: ${m.ruleId}`), ['1: no-restricted-imports']);
+  assert.deepEqual(
+    file.messages.map((m) => `${m.line}: ${m.ruleId}`),
+    ['1: no-restricted-imports'],
+  );
 });
 
 test('tsc: the engine has neither Node nor DOM globals; the server has Node but no DOM', () => {

@@ -1,8 +1,8 @@
-// npm run lint: the code rules (ESLint, eslint.config.js), the layers' import rules
-// (dependency-cruiser: .dependency-cruiser.cjs, and .dependency-cruiser.pages.cjs for what the
+// npm run lint: the layout (Prettier, .prettierrc; `npm run format` rewrites it), the code rules
+// (ESLint, eslint.config.js), the layers' import rules (dependency-cruiser: .dependency-cruiser.cjs, and .dependency-cruiser.pages.cjs for what the
 // studio's pages load however many imports away) and one type check per layer: the engine without
 // DOM or Node types, the server without DOM, the studio without Node (tsconfig.<layer>.json).
-// `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [eslint|layers|types]...
+// `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [format|eslint|layers|types]...
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './build-if-stale';
@@ -13,7 +13,11 @@ const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
 export const LAYER_FOLDERS = ['engine', 'server', 'lib', 'components', 'app', 'cli'];
 export const LAYER_TSCONFIGS = ['tsconfig.engine.json', 'tsconfig.server.json', 'tsconfig.ui.json'];
 
+/** The files Prettier owns (Markdown and JSON keep their hand-written layout). */
+export const FORMATTED_FILES = '**/*.{ts,tsx,js,mjs,cjs,css}';
+
 const CHECKS: Record<string, [string, string[]][]> = {
+  format: [[bin('prettier'), ['--check', FORMATTED_FILES, '--log-level', 'warn']]],
   eslint: [[bin('eslint'), ['.']]],
   layers: [
     [bin('depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...LAYER_FOLDERS]],

@@ -22,7 +22,9 @@ function describeType(schema: z.ZodType): string {
 function appliesText(schema: z.ZodType): string {
   const { appliesTo } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { appliesTo?: Record<string, string[]> };
   if (!appliesTo) return '';
-  return ` (${Object.entries(appliesTo).map(([key, values]) => `${key} ${values.join(', ')}`).join('; ')})`;
+  return ` (${Object.entries(appliesTo)
+    .map(([key, values]) => `${key} ${values.join(', ')}`)
+    .join('; ')})`;
 }
 
 /** The optimizer's kinds, one line each, from their definitions (engine/optim/kinds/). */
@@ -34,7 +36,10 @@ function optimizerKinds(): string[] {
 function kindSection(def: AnyNodeDefinition, category: string): string[] {
   const out = [`## \`${def.kind}\` — ${def.title}`, '', `${def.description}`, '', `Category: ${category}. Params version: ${def.version}.`, ''];
   const ports = (side: string, ports: typeof def.inputs) =>
-    Object.entries(ports).map(([name, p]) => `- ${side} \`${name}\`: ${p.type}${p.optional ? ' (optional)' : ''}${p.differentiate ? ' (differentiated)' : ''}${p.description ? ` — ${p.description}` : ''}`);
+    Object.entries(ports).map(
+      ([name, p]) =>
+        `- ${side} \`${name}\`: ${p.type}${p.optional ? ' (optional)' : ''}${p.differentiate ? ' (differentiated)' : ''}${p.description ? ` — ${p.description}` : ''}`,
+    );
   out.push(...ports('in', def.inputs), ...ports('out', def.outputs), '');
   if (def.kind === 'optimizer') out.push(...optimizerKinds());
   const shape = def.params.shape as Record<string, z.ZodType>;
@@ -57,9 +62,14 @@ export function nodeReference(): string {
   for (const category of CATEGORIES) {
     for (const def of NODE_KINDS.filter((d) => d.category === category.id)) out.push(...kindSection(def, category.title));
   }
-  out.push('# Inside the model', '', 'The kinds of the `model` block\'s subgraph ([pipeline format 3](pipeline-format.md#the-model-block)). ' +
-    'Parameter names derive from the node ids and the block index (`blocks.{i}.attn.wq`), so each role has a fixed id: ' +
-    '`wte`, `wpe`, `blocks` (the repeat), `norm1`, `attn`, `res1`, `norm2`, `ffn`, `res2` (inside the block, with `in` and `out`), `norm_f`, `lm_head`.', '');
+  out.push(
+    '# Inside the model',
+    '',
+    "The kinds of the `model` block's subgraph ([pipeline format 3](pipeline-format.md#the-model-block)). " +
+      'Parameter names derive from the node ids and the block index (`blocks.{i}.attn.wq`), so each role has a fixed id: ' +
+      '`wte`, `wpe`, `blocks` (the repeat), `norm1`, `attn`, `res1`, `norm2`, `ffn`, `res2` (inside the block, with `in` and `out`), `norm_f`, `lm_head`.',
+    '',
+  );
   for (const def of MODEL_GRAPH_KINDS) out.push(...kindSection(def, 'Model (inside)').map((line) => line.replace(/^## /, '### ')));
   return out.join('\n');
 }

@@ -17,7 +17,9 @@ const corpus = await prepareCorpus(resolve(ROOT, dataDir, 'brown-byte'), { token
 console.log(`Brown corpus ready: ${corpus.train_tokens.toLocaleString('en-US')} train tokens, ${corpus.valid_tokens.toLocaleString('en-US')} valid tokens`);
 console.log('Starting the server…');
 const server = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-  cwd: ROOT, stdio: 'inherit', env: { ...quietEnv(), NODE_ENV: 'production' },
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: { ...quietEnv(), NODE_ENV: 'production' },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));

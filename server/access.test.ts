@@ -19,7 +19,14 @@ before(async () => {
   const runs = await tempDir('studio-runs-');
   const data = await tempDir('studio-data-');
   dirs = [runs, data];
-  server = await createStudioServer({ host: '127.0.0.2', port: 0, runsDir: runs.path, dataDir: data.path, next: false, allowedOrigins: ['https://studio.example.org'] });
+  server = await createStudioServer({
+    host: '127.0.0.2',
+    port: 0,
+    runsDir: runs.path,
+    dataDir: data.path,
+    next: false,
+    allowedOrigins: ['https://studio.example.org'],
+  });
 });
 
 after(async () => {
@@ -28,14 +35,20 @@ after(async () => {
 });
 
 /** A raw request (fetch will not send Origin or Cookie headers as given). */
-function raw(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     request(server.url + path, { method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -84,7 +97,7 @@ test('HTTP: no token or a wrong one is 401; the right one, as a header or the co
   assert.equal((await raw('/anything', { cookie: session })).status, 404, 'past the gate (no web app in this test)');
 });
 
-test('HTTP: with the token, another site\'s Origin is refused; the server\'s own and listed origins are not', async () => {
+test("HTTP: with the token, another site's Origin is refused; the server's own and listed origins are not", async () => {
   const auth = { authorization: `Bearer ${server.token}` };
   const evil = await raw('/api/health', { ...auth, origin: 'https://evil.example' });
   assert.equal(evil.status, 403);
@@ -105,34 +118,41 @@ test('socket.io: refused without the token, with a wrong one or from another ori
   assert.equal(await socketOutcome({ auth: { token: server.token }, extraHeaders: { origin: 'https://studio.example.org' } }), 'connected');
 
   // An authorised socket works: subscribing to a real run gets its history.
-  const { id } = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 2, backend: 'cpu' }, headers: { authorization: `Bearer ${server.token}` } })).json;
+  const { id } = (
+    await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 2, backend: 'cpu' }, headers: { authorization: `Bearer ${server.token}` } })
+  ).json;
   const socket = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: server.token } });
   try {
     const ack = await new Promise<any>((resolve) => socket.emit('subscribe', { runId: id }, resolve));
     assert.equal(ack.ok, true);
-    await waitFor('the run to end', async () => ['completed', 'failed'].includes((await api(server.url, `/api/runs/${id}`, { headers: { authorization: `Bearer ${server.token}` } })).json.state));
+    await waitFor('the run to end', async () =>
+      ['completed', 'failed'].includes((await api(server.url, `/api/runs/${id}`, { headers: { authorization: `Bearer ${server.token}` } })).json.state),
+    );
   } finally {
     socket.close();
   }
 });
 
-test('other WebSocket upgrades (Next\'s dev socket) pass the same gate', async () => {
-  const status = (headers: string) => new Promise<string>((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.2', () => {
-      socket.write(`GET /_next/webpack-hmr HTTP/1.1\r\nhost: 127.0.0.2:${server.port}\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`);
+test("other WebSocket upgrades (Next's dev socket) pass the same gate", async () => {
+  const status = (headers: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.2', () => {
+        socket.write(
+          `GET /_next/webpack-hmr HTTP/1.1\r\nhost: 127.0.0.2:${server.port}\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n${headers}\r\n`,
+        );
+      });
+      let reply = '';
+      socket.on('data', (c) => {
+        reply += c;
+        socket.destroy();
+        resolve(reply.split('\r\n')[0]);
+      });
+      socket.on('error', reject);
+      socket.setTimeout(500, () => {
+        socket.destroy();
+        resolve('no reply (passed the gate)');
+      });
     });
-    let reply = '';
-    socket.on('data', (c) => {
-      reply += c;
-      socket.destroy();
-      resolve(reply.split('\r\n')[0]);
-    });
-    socket.on('error', reject);
-    socket.setTimeout(500, () => {
-      socket.destroy();
-      resolve('no reply (passed the gate)');
-    });
-  });
   assert.equal(await status(''), 'HTTP/1.1 401 Unauthorized');
   assert.equal(await status(`authorization: Bearer ${server.token}\r\norigin: https://evil.example\r\n`), 'HTTP/1.1 403 Forbidden');
   assert.equal(await status(`cookie: studio_token_${server.port}=${server.token}\r\n`), 'no reply (passed the gate)');

@@ -114,7 +114,11 @@ export class Access {
     // socket.io clients may send the token in the CONNECT packet (auth.token), after the upgrade:
     // the namespace middleware checks it there (see socket.ts).
     if (!this.tokenRequired || tokenFromSocketIo || this.requestHasToken(req)) return OK;
-    return { ok: false, status: 401, error: 'this server needs its access token: open the link it printed at start (…/?token=…), or send Authorization: Bearer <token>' };
+    return {
+      ok: false,
+      status: 401,
+      error: 'this server needs its access token: open the link it printed at start (…/?token=…), or send Authorization: Bearer <token>',
+    };
   }
 
   /**

@@ -52,14 +52,17 @@ test('health, unknown routes and runs, and malformed requests', async () => {
   assert.equal(noPipeline.json.errors[0].field, 'pipeline');
 
   // fetch() will not fake a Host header; node:http will.
-  const statusWith = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
-    request(`${base}/api/health`, { headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    }).on('error', reject).end();
-  });
+  const statusWith = (headers: Record<string, string>) =>
+    new Promise<number>((resolve, reject) => {
+      request(`${base}/api/health`, { headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+        .on('error', reject)
+        .end();
+    });
   assert.equal(await statusWith({ host: 'evil.example' }), 403, 'a Host that is not localhost is refused (DNS rebinding)');
-  assert.equal(await statusWith({ origin: 'https://evil.example' }), 403, 'so is another site\'s page');
+  assert.equal(await statusWith({ origin: 'https://evil.example' }), 403, "so is another site's page");
   assert.equal(await statusWith({ origin: base }), 200);
 });
 
@@ -86,9 +89,20 @@ test('a pipeline with errors gets per-node errors and starts nothing', async () 
   const response = await api(base, '/api/runs', { json: { pipeline: bad, executor: 'node' } });
   assert.equal(response.status, 400);
   // The model's problem is on its attention block inside (pipeline format 3): innerNodeId attn.
-  assert.ok(response.json.errors.some((e: any) => e.nodeId === 'model' && e.innerNodeId === 'attn'), JSON.stringify(response.json.errors));
+  assert.ok(
+    response.json.errors.some((e: any) => e.nodeId === 'model' && e.innerNodeId === 'attn'),
+    JSON.stringify(response.json.errors),
+  );
   const errors = response.json.errors.map((e: any) => [e.nodeId, e.field]);
-  assert.deepEqual(errors.sort(), [['get_batch', 'batch_size'], ['loss', 'targets'], ['model', 'attn.n_heads']].sort(), JSON.stringify(response.json.errors));
+  assert.deepEqual(
+    errors.sort(),
+    [
+      ['get_batch', 'batch_size'],
+      ['loss', 'targets'],
+      ['model', 'attn.n_heads'],
+    ].sort(),
+    JSON.stringify(response.json.errors),
+  );
   for (const e of response.json.errors) assert.equal(typeof e.message, 'string');
   assert.deepEqual(await readdir(runsDir), before);
   assert.equal((await api(base, '/api/runs')).json.runs.length, before.length);
@@ -109,7 +123,10 @@ test('a run streams ordered events, then its history, log and checkpoints are se
   const types = live.events.map((e) => e.type);
   assert.equal(types[0], 'run/started');
   assert.equal(types.at(-1), 'run/finished');
-  assert.deepEqual(live.events.filter((e) => e.type === 'step').map((e) => e.step), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    live.events.filter((e) => e.type === 'step').map((e) => e.step),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   assert.ok(live.events.every((e) => e.runId === id));
   // Within a step: node metrics (loss on the loss node) come before the step summary.
   const lossAt5 = live.events.findIndex((e) => e.type === 'node/metrics' && e.nodeId === 'loss' && e.step === 5);
@@ -135,16 +152,32 @@ test('a run streams ordered events, then its history, log and checkpoints are se
   assert.deepEqual(late.events, live.events);
   const replay = await api(base, `/api/runs/${id}/events?after=10`);
   assert.match(replay.headers.get('content-type')!, /application\/x-ndjson/);
-  assert.deepEqual(replay.text.trim().split('\n').map((l) => JSON.parse(l)), live.events.slice(10));
+  assert.deepEqual(
+    replay.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    live.events.slice(10),
+  );
 
   const log = await api(base, `/api/runs/${id}/log`);
   assert.match(log.headers.get('content-type')!, /application\/x-ndjson/);
-  assert.deepEqual(log.text.trim().split('\n').map((l) => JSON.parse(l).step), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    log.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   const folder = await readdir(join(runsDir, id));
-  for (const f of ['pipeline.json', 'plan.json', 'train_log.jsonl', 'samples.jsonl', 'status.json', 'events.jsonl', 'checkpoints']) assert.ok(folder.includes(f), f);
+  for (const f of ['pipeline.json', 'plan.json', 'train_log.jsonl', 'samples.jsonl', 'status.json', 'events.jsonl', 'checkpoints'])
+    assert.ok(folder.includes(f), f);
 
   const checkpoints = (await api(base, `/api/runs/${id}/checkpoints`)).json.checkpoints;
-  assert.deepEqual(checkpoints.map((c: any) => c.name), ['ckpt-000010', 'ckpt-000020']);
+  assert.deepEqual(
+    checkpoints.map((c: any) => c.name),
+    ['ckpt-000010', 'ckpt-000020'],
+  );
   const download = await fetch(`${base}/api/runs/${id}/checkpoints/ckpt-000020`);
   assert.equal(download.status, 200);
   assert.match(download.headers.get('content-disposition')!, /attachment; filename="[0-9a-z]+-ckpt-000020.safetensors"/);
@@ -178,7 +211,10 @@ test('watchers that reconnect mid-run get every event exactly once', async () =>
 
   const joined = [...seen, ...again.events];
   assert.deepEqual(again.problems, []);
-  assert.deepEqual(joined.map((e) => e.seq), Array.from({ length: joined.length }, (_, i) => i + 1));
+  assert.deepEqual(
+    joined.map((e) => e.seq),
+    Array.from({ length: joined.length }, (_, i) => i + 1),
+  );
   assert.deepEqual(joined, steady.events);
   assert.deepEqual(late.events, steady.events);
   assert.deepEqual(steady.problems, []);

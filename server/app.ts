@@ -94,19 +94,28 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   // Made once the port is known (requests only arrive after that).
   let access!: Access;
   const manager = new RunManager({
-    runsDir: options.runsDir ?? 'runs', dataDir: options.dataDir ?? 'data', maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
-    ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}), ...(options.flushMs ? { flushMs: options.flushMs } : {}),
-    ...(options.python ? { python: options.python } : {}), ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
+    runsDir: options.runsDir ?? 'runs',
+    dataDir: options.dataDir ?? 'data',
+    maxConcurrentRuns: options.maxConcurrentRuns ?? 1,
+    ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),
+    ...(options.flushMs ? { flushMs: options.flushMs } : {}),
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.torchStopGraceMs ? { torchStopGraceMs: options.torchStopGraceMs } : {}),
     ...(options.stopGraceMs ? { stopGraceMs: options.stopGraceMs } : {}),
-    ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}), ...(options.maxRunMemory ? { maxRunMemory: options.maxRunMemory } : {}),
+    ...(options.browserIdleMs ? { browserIdleMs: options.browserIdleMs } : {}),
+    ...(options.maxRunMemory ? { maxRunMemory: options.maxRunMemory } : {}),
   });
   await manager.init();
   const datasets = new DatasetLibrary({
-    dataDir: options.dataDir ?? 'data', maxUploadBytes: options.maxDatasetUploadBytes ?? DEFAULT_MAX_DATASET_UPLOAD_BYTES, usedBy: runsUsingDataset(manager),
+    dataDir: options.dataDir ?? 'data',
+    maxUploadBytes: options.maxDatasetUploadBytes ?? DEFAULT_MAX_DATASET_UPLOAD_BYTES,
+    usedBy: runsUsingDataset(manager),
   });
   await datasets.init();
   const api = apiHandler(manager, {
-    maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024, maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, dataDir: options.dataDir ?? 'data',
+    maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024,
+    maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    dataDir: options.dataDir ?? 'data',
     ...(options.maxConcurrentUploads ? { maxConcurrentUploads: options.maxConcurrentUploads } : {}),
     datasets,
   });
@@ -130,10 +139,12 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
       return;
     }
     if (!options.next) return sendJson(res, 404, { error: 'not found (this server runs without the web app)' });
-    nextReady.then(() => nextHandler!(req, res)).catch((e: Error) => {
-      console.error('Next.js failed:', e);
-      if (!res.headersSent) sendJson(res, 500, { error: 'the web app failed to start' });
-    });
+    nextReady
+      .then(() => nextHandler!(req, res))
+      .catch((e: Error) => {
+        console.error('Next.js failed:', e);
+        if (!res.headersSent) sendJson(res, 500, { error: 'the web app failed to start' });
+      });
   });
   const io = attachSocket(server, manager, { access: () => access });
   // Dataset uploads and tokenize jobs: `datasets <DatasetStatus | {id, deleted}>` to everyone.
@@ -191,7 +202,12 @@ export async function createStudioServer(options: StudioServerOptions = {}): Pro
   // A wildcard address is not something to type into a browser: name the machine instead.
   const shown = host === '0.0.0.0' || host === '::' ? `http://${hostname()}:${port}` : url;
   return {
-    url, port, manager, datasets, openUrl: token ? `${shown}/?token=${token}` : url, ...(token ? { token } : {}),
+    url,
+    port,
+    manager,
+    datasets,
+    openUrl: token ? `${shown}/?token=${token}` : url,
+    ...(token ? { token } : {}),
     async close() {
       await new Promise<void>((done) => io.close(() => done())); // also closes the http server
       await manager.close();

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { api, smokePipeline, tempDir, waitFor, Watcher } from './test-support';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '400' }, rounds: { type: 'string', default: '2' }, backend: { type: 'string', default: 'wasm' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '400' }, rounds: { type: 'string', default: '2' }, backend: { type: 'string', default: 'wasm' } },
+});
 const steps = Number(values.steps);
 const rounds = Number(values.rounds);
 const ticksPerSecond = Number(execSync('getconf CLK_TCK').toString()) || 100;
@@ -33,7 +35,12 @@ function mainThreadCpuMs(): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond; // utime + stime
 }
 
-interface Result { watchers: number; stepMs: number; mainMsPerStep: number; events: number }
+interface Result {
+  watchers: number;
+  stepMs: number;
+  mainMsPerStep: number;
+  events: number;
+}
 
 async function measure(watchers: number): Promise<Result> {
   // Logs every 10 steps like the seed pipeline; everything else as in the smoke pipeline.
@@ -42,16 +49,24 @@ async function measure(watchers: number): Promise<Result> {
   const clients = Array.from({ length: watchers }, () => new Watcher(base, id));
   await Promise.all(clients.map((c) => c.subscribe()));
   // Measure from step 20 on: the worker has loaded tfjs and warmed up by then.
-  const from = await waitFor('the run to warm up', async () => {
-    const s = (await api(base, `/api/runs/${id}`)).json;
-    return s.step >= 20 && s.step;
-  }, 60_000);
+  const from = await waitFor(
+    'the run to warm up',
+    async () => {
+      const s = (await api(base, `/api/runs/${id}`)).json;
+      return s.step >= 20 && s.step;
+    },
+    60_000,
+  );
   const cpuBefore = mainThreadCpuMs();
-  const status = await waitFor('the run to finish', async () => {
-    await new Promise((r) => setTimeout(r, 200)); // polls lightly: 5 requests a second
-    const s = (await api(base, `/api/runs/${id}`)).json;
-    return s.state === 'completed' && s;
-  }, 600_000);
+  const status = await waitFor(
+    'the run to finish',
+    async () => {
+      await new Promise((r) => setTimeout(r, 200)); // polls lightly: 5 requests a second
+      const s = (await api(base, `/api/runs/${id}`)).json;
+      return s.state === 'completed' && s;
+    },
+    600_000,
+  );
   const cpu = mainThreadCpuMs() - cpuBefore;
   const measured = steps - from;
   await new Promise((r) => setTimeout(r, 300)); // the last batch reaches the watchers
@@ -61,8 +76,12 @@ async function measure(watchers: number): Promise<Result> {
   }
   // Step times of the same steps, from the stored history.
   const replay = await api(base, `/api/runs/${id}/events`);
-  const stepTimes = replay.text.trim().split('\n').map((l) => JSON.parse(l))
-    .filter((e) => e.type === 'step' && e.step > from).map((e) => e.data.step_ms as number);
+  const stepTimes = replay.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'step' && e.step > from)
+    .map((e) => e.data.step_ms as number);
   return { watchers, stepMs: stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length, mainMsPerStep: cpu / measured, events: status.lastSeq };
 }
 
@@ -72,7 +91,9 @@ try {
     for (const watchers of [0, 3]) {
       const r = await measure(watchers);
       results.push(r);
-      console.log(`${watchers} watchers: ${r.stepMs.toFixed(2)} ms/step; server main thread ${r.mainMsPerStep.toFixed(3)} ms CPU/step (${((100 * r.mainMsPerStep) / r.stepMs).toFixed(2)}% of a step); ${r.events} events`);
+      console.log(
+        `${watchers} watchers: ${r.stepMs.toFixed(2)} ms/step; server main thread ${r.mainMsPerStep.toFixed(3)} ms CPU/step (${((100 * r.mainMsPerStep) / r.stepMs).toFixed(2)}% of a step); ${r.events} events`,
+      );
     }
   }
   const mean = (w: number, key: 'stepMs' | 'mainMsPerStep') => {
@@ -81,7 +102,9 @@ try {
   };
   const [s0, s3, m0, m3] = [mean(0, 'stepMs'), mean(3, 'stepMs'), mean(0, 'mainMsPerStep'), mean(3, 'mainMsPerStep')];
   console.log(`\nstep time: ${s0.toFixed(2)} ms with 0 watchers, ${s3.toFixed(2)} ms with 3 (${(((s3 - s0) / s0) * 100).toFixed(1)}%)`);
-  console.log(`server main thread: ${m0.toFixed(3)} ms CPU/step with 0 watchers (${((100 * m0) / s0).toFixed(2)}% of a step), ${m3.toFixed(3)} with 3 (${((100 * m3) / s3).toFixed(2)}%)`);
+  console.log(
+    `server main thread: ${m0.toFixed(3)} ms CPU/step with 0 watchers (${((100 * m0) / s0).toFixed(2)}% of a step), ${m3.toFixed(3)} with 3 (${((100 * m3) / s3).toFixed(2)}%)`,
+  );
 } finally {
   child.kill();
   await new Promise((r) => child.once('exit', r));

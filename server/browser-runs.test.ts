@@ -48,7 +48,8 @@ function batches(size: number): Batch[] {
     const last = i + size >= reference.events.length;
     const upTo = Math.max(...events.map((e) => e.step ?? 0));
     const lines = [];
-    while (lineAt < reference.lines.length && (last || (JSON.parse(reference.lines[lineAt].line) as { step: number }).step <= upTo)) lines.push(reference.lines[lineAt++]);
+    while (lineAt < reference.lines.length && (last || (JSON.parse(reference.lines[lineAt].line) as { step: number }).step <= upTo))
+      lines.push(reference.lines[lineAt++]);
     const checkpoints = events.flatMap((e) => (e.type === 'checkpoint/saved' ? [e.data.name] : []));
     out.push({ seq: i + 1, events, lines, checkpoints });
   }
@@ -68,7 +69,8 @@ async function uploadCheckpoint(base: string, id: string, name: string) {
   body.set(meta, 0);
   body.set(weights, meta.length);
   const response = await fetch(`${base}/api/runs/${id}/checkpoints?name=${name}`, {
-    method: 'POST', body,
+    method: 'POST',
+    body,
     headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(meta.length) },
   });
   return { status: response.status, json: (await response.json()) as any };
@@ -102,10 +104,15 @@ before(async () => {
   watcher.close();
   const logText = (await api(server.url, `/api/runs/${id}/log`)).text;
   const samplesText = (await api(server.url, `/api/runs/${id}/samples`)).text;
-  const toLines = (file: 'train_log.jsonl' | 'samples.jsonl', text: string) => text.trim().split('\n').map((line) => ({ file, line }));
+  const toLines = (file: 'train_log.jsonl' | 'samples.jsonl', text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => ({ file, line }));
   // In step order, as the log and sample nodes write them.
-  const lines = [...toLines('train_log.jsonl', logText), ...toLines('samples.jsonl', samplesText)]
-    .sort((a, b) => JSON.parse(a.line).step - JSON.parse(b.line).step);
+  const lines = [...toLines('train_log.jsonl', logText), ...toLines('samples.jsonl', samplesText)].sort(
+    (a, b) => JSON.parse(a.line).step - JSON.parse(b.line).step,
+  );
   const checkpoints = new Map<string, { meta: Uint8Array; weights: Uint8Array }>();
   for (const name of ['ckpt-000010', 'ckpt-000020']) {
     checkpoints.set(name, {
@@ -130,15 +137,25 @@ test('creating a browser run compiles it and starts nothing; bad submissions are
   assert.deepEqual([s.state, s.executor, s.backend, s.step, s.totalSteps, s.lastSeq], ['running', 'browser', 'webgpu', 0, 20, 0]);
   assert.ok(s.startedAt);
   await waitFor('status.json', async () => (await readdir(join(runsDir, id))).includes('status.json'));
-  assert.deepEqual((await readdir(join(runsDir, id))).filter((f) => !f.includes('.tmp-')).sort(), ['pipeline.json', 'plan.json', 'status.json'], 'no events yet, no worker output');
+  assert.deepEqual(
+    (await readdir(join(runsDir, id))).filter((f) => !f.includes('.tmp-')).sort(),
+    ['pipeline.json', 'plan.json', 'status.json'],
+    'no events yet, no worker output',
+  );
   // It holds no training slot: a node run submitted now starts at once.
   const node = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 2 } })).json.id;
   await waitFor('the node run to start', async () => (await status(server.url, node)).state !== 'queued' || undefined);
 
-  const broken = await createBrowserRun(server.url, smokePipeline((doc) => (doc.nodes.find((n: any) => n.id === 'model').params.n_heads = 3)));
+  const broken = await createBrowserRun(
+    server.url,
+    smokePipeline((doc) => (doc.nodes.find((n: any) => n.id === 'model').params.n_heads = 3)),
+  );
   assert.equal(broken.status, 400);
   assert.equal(broken.json.error, 'the pipeline has errors');
-  assert.ok(broken.json.errors.some((e: any) => e.nodeId === 'model'), JSON.stringify(broken.json.errors));
+  assert.ok(
+    broken.json.errors.some((e: any) => e.nodeId === 'model'),
+    JSON.stringify(broken.json.errors),
+  );
   const refused: [body: object, field: string][] = [
     [{ executor: 'browser', resume: { upload: '0000000000000' } }, 'resume'],
     [{ executor: 'browser', backend: 'tensorflow' }, 'backend'],
@@ -148,7 +165,10 @@ test('creating a browser run compiles it and starts nothing; bad submissions are
   for (const [body, field] of refused) {
     const reply = await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), ...body } });
     assert.equal(reply.status, 400, JSON.stringify(body));
-    assert.ok(reply.json.errors.some((e: any) => e.field === field), `${JSON.stringify(body)}: ${reply.text}`);
+    assert.ok(
+      reply.json.errors.some((e: any) => e.field === field),
+      `${JSON.stringify(body)}: ${reply.text}`,
+    );
   }
 });
 
@@ -176,13 +196,23 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
   // Events are the engine's, checked field by field.
   const bad = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: [{ type: 'step', step: 1, data: { loss: 'low' } }] } });
   assert.equal(bad.status, 400);
-  assert.ok(bad.json.errors.some((e: any) => e.field === 'events.0.data.loss'), bad.text);
+  assert.ok(
+    bad.json.errors.some((e: any) => e.field === 'events.0.data.loss'),
+    bad.text,
+  );
   const unknown = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: [{ type: 'run/exploded', step: 1, data: {} }] } });
   assert.equal(unknown.status, 400);
-  const badLine = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: second.events, lines: [{ file: 'train_log.jsonl', line: 'not json' }] } });
+  const badLine = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: second.seq, events: second.events, lines: [{ file: 'train_log.jsonl', line: 'not json' }] },
+  });
   assert.equal(badLine.status, 400);
-  assert.ok(badLine.json.errors.some((e: any) => e.field === 'lines.0.line'), badLine.text);
-  const badFile = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: second.events, lines: [{ file: '../status.json', line: '{"step":1}' }] } });
+  assert.ok(
+    badLine.json.errors.some((e: any) => e.field === 'lines.0.line'),
+    badLine.text,
+  );
+  const badFile = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: second.seq, events: second.events, lines: [{ file: '../status.json', line: '{"step":1}' }] },
+  });
   assert.equal(badFile.status, 400);
   // The tab owns pause, resume and stop.
   for (const action of ['pause', 'resume', 'stop']) {
@@ -205,12 +235,21 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
     const reply = await post(server.url, id, batch, {}, uploads);
     assert.equal(reply.status, 200, reply.text);
   }
-  assert.deepEqual(uploads.map((u) => [u.name, u.step, u.removed]), [['ckpt-000010', 10, []], ['ckpt-000020', 20, ['ckpt-000010']]]);
+  assert.deepEqual(
+    uploads.map((u) => [u.name, u.step, u.removed]),
+    [
+      ['ckpt-000010', 10, []],
+      ['ckpt-000020', 20, ['ckpt-000010']],
+    ],
+  );
 
   const done = await status(server.url, id);
   const lastStep = reference.events.filter((e) => e.type === 'step').at(-1)! as Extract<RunEvent, { type: 'step' }>;
   assert.equal(done.state, 'completed');
-  assert.deepEqual([done.step, done.lastSeq, done.lastCheckpoint, done.metrics.loss, done.backend], [20, reference.events.length, 'ckpt-000020', lastStep.data.loss, 'wasm']);
+  assert.deepEqual(
+    [done.step, done.lastSeq, done.lastCheckpoint, done.metrics.loss, done.backend],
+    [20, reference.events.length, 'ckpt-000020', lastStep.data.loss, 'wasm'],
+  );
   assert.ok(done.finishedAt);
   // The stream: live to the watcher, and replayed whole to a late one, in order, as posted.
   const expected = reference.events.map((e, i) => ({ runId: id, seq: i + 1, ...e }));
@@ -223,14 +262,20 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
   late.close();
   assert.equal(ack.status.state, 'completed');
   assert.deepEqual(late.events, expected);
-  const history = (await api(server.url, `/api/runs/${id}/events`)).text.trim().split('\n').map((l) => JSON.parse(l));
+  const history = (await api(server.url, `/api/runs/${id}/events`)).text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(history, expected);
   assert.equal((await api(server.url, `/api/runs/${id}/log`)).text, reference.logText);
   assert.equal((await api(server.url, `/api/runs/${id}/samples`)).text, reference.samplesText);
   const listed = (await api(server.url, '/api/runs')).json.runs.find((r: any) => r.id === id);
   assert.deepEqual([listed.executor, listed.state, listed.step], ['browser', 'completed', 20]);
   // Its checkpoints download like a node run's.
-  assert.deepEqual((await api(server.url, `/api/runs/${id}/checkpoints`)).json.checkpoints.map((c: any) => c.name), ['ckpt-000020']);
+  assert.deepEqual(
+    (await api(server.url, `/api/runs/${id}/checkpoints`)).json.checkpoints.map((c: any) => c.name),
+    ['ckpt-000020'],
+  );
   assert.deepEqual(await bytesOf(server.url, `/api/runs/${id}/checkpoints/ckpt-000020`), reference.checkpoints.get('ckpt-000020')!.weights);
   assert.equal(JSON.parse(new TextDecoder().decode(await bytesOf(server.url, `/api/runs/${id}/checkpoints/ckpt-000020.json`))).step, 20);
 
@@ -243,14 +288,19 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
   assert.equal((await uploadCheckpoint(server.url, id, 'ckpt-000020')).status, 409);
 });
 
-test('checkpoints that are not the run\'s are refused, and so are oversized batches', async () => {
+test("checkpoints that are not the run's are refused, and so are oversized batches", async () => {
   const wider = smokePipeline((doc) => (doc.nodes.find((n: any) => n.id === 'model').params.d_model = 64));
   const { id } = (await createBrowserRun(server.url, wider)).json;
   const misfit = await uploadCheckpoint(server.url, id, 'ckpt-000010');
   assert.equal(misfit.status, 400);
   assert.equal(misfit.json.errors[0].nodeId, 'model');
   assert.match(misfit.json.errors[0].message, /wte is \[256, 32\] in the checkpoint, \[256, 64\] in this model/);
-  const shorter = (await createBrowserRun(server.url, smokePipeline((doc) => (doc.training.steps = 15)))).json.id;
+  const shorter = (
+    await createBrowserRun(
+      server.url,
+      smokePipeline((doc) => (doc.training.steps = 15)),
+    )
+  ).json.id;
   const past = await uploadCheckpoint(server.url, shorter, 'ckpt-000020');
   assert.equal(past.status, 400);
   assert.match(past.json.error, /ckpt-000020 is at step 20, past the run's last step \(15\)/);
@@ -259,7 +309,9 @@ test('checkpoints that are not the run\'s are refused, and so are oversized batc
   const huge = JSON.stringify({ seq: 1, events: [{ type: 'node/notice', nodeId: 'log', data: { message: 'x'.repeat(3 * 1024 * 1024) } }] });
   const tooLarge = await api(server.url, `/api/runs/${id}/events`, { method: 'POST', body: huge, headers: { 'content-type': 'application/json' } });
   assert.equal(tooLarge.status, 413);
-  const tooMany = await api(server.url, `/api/runs/${id}/events`, { json: { seq: 1, events: Array.from({ length: 10_001 }, () => ({ type: 'node/notice', nodeId: 'log', data: { message: '' } })) } });
+  const tooMany = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: 1, events: Array.from({ length: 10_001 }, () => ({ type: 'node/notice', nodeId: 'log', data: { message: '' } })) },
+  });
   assert.equal(tooMany.status, 400);
   assert.equal((await status(server.url, id)).lastSeq, 0);
   assert.equal((await api(server.url, `/api/runs/0000000000000/events`, { json: { seq: 1, events: [] } })).status, 404);
@@ -296,7 +348,10 @@ test('a silent tab: interrupted, running again when it speaks; a restart interru
     const s = await status(second.url, id);
     assert.deepEqual([s.state, s.executor], ['interrupted', 'browser']);
     const lastSeq = s.lastSeq;
-    assert.equal(lastSeq, all.slice(0, upTo + 1).reduce((n, b) => n + b.events.length, 0));
+    assert.equal(
+      lastSeq,
+      all.slice(0, upTo + 1).reduce((n, b) => n + b.events.length, 0),
+    );
 
     // Resume: the server trains on from the tab's last checkpoint, on the node executor, in the same stream.
     const watcher = new Watcher(second.url, id);
@@ -312,9 +367,18 @@ test('a silent tab: interrupted, running again when it speaks; a restart interru
     assert.equal((await finalStatus(second.url, id)).state, 'completed');
     // Its log reads as one run: the tab's lines to step 10, the server's after, each step once, the
     // uninterrupted run's numbers.
-    const log = (await api(second.url, `/api/runs/${id}/log`)).text.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
-    const expectedLog = reference.logText.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
-    assert.deepEqual(log.map((l) => [l.step, l.loss]), expectedLog.map((l) => [l.step, l.loss]));
+    const log = (await api(second.url, `/api/runs/${id}/log`)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; loss: number });
+    const expectedLog = reference.logText
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; loss: number });
+    assert.deepEqual(
+      log.map((l) => [l.step, l.loss]),
+      expectedLog.map((l) => [l.step, l.loss]),
+    );
     // The tab, if it comes back now, is told the run is no longer its own.
     const stale = await post(second.url, id, { ...all[upTo + 1], checkpoints: [] });
     assert.equal(stale.status, 409);
@@ -335,18 +399,30 @@ test('what a tab posts cannot rewrite the record: a stored checkpoint is not rep
   const other = reference.checkpoints.get('ckpt-000020')!;
   const body = new Uint8Array([...other.meta, ...other.weights]);
   const replaced = await fetch(`${server.url}/api/runs/${id}/checkpoints?name=ckpt-000010`, {
-    method: 'POST', body, headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(other.meta.length) },
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(other.meta.length) },
   });
   assert.equal(replaced.status, 409);
-  assert.match((await replaced.json() as any).error, /has a checkpoint ckpt-000010 already: a stored checkpoint is not replaced/);
-  assert.deepEqual(new Uint8Array(await readFile(join(runsDir, id, 'checkpoints', 'ckpt-000010.safetensors'))), reference.checkpoints.get('ckpt-000010')!.weights);
+  assert.match(((await replaced.json()) as any).error, /has a checkpoint ckpt-000010 already: a stored checkpoint is not replaced/);
+  assert.deepEqual(
+    new Uint8Array(await readFile(join(runsDir, id, 'checkpoints', 'ckpt-000010.safetensors'))),
+    reference.checkpoints.get('ckpt-000010')!.weights,
+  );
 
   const step1 = reference.events.filter((e) => e.type !== 'run/finished').slice(0, 3);
-  const crLine = await api(server.url, `/api/runs/${id}/events`, { json: { seq: 1, events: step1, lines: [{ file: 'train_log.jsonl', line: '{"step":1,\r"loss":1}' }] } });
+  const crLine = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: 1, events: step1, lines: [{ file: 'train_log.jsonl', line: '{"step":1,\r"loss":1}' }] },
+  });
   assert.equal(crLine.status, 400);
-  assert.deepEqual(crLine.json.errors.map((e: any) => e.field), ['lines.0.line']);
+  assert.deepEqual(
+    crLine.json.errors.map((e: any) => e.field),
+    ['lines.0.line'],
+  );
 
-  const odd = await api(server.url, `/api/runs/${id}/events`, { json: { seq: 1, events: [{ type: 'checkpoint/saved', nodeId: 'checkpoint', step: 10, data: { name: '../../status', bytes: 1, removed: [] } }] } });
+  const odd = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: 1, events: [{ type: 'checkpoint/saved', nodeId: 'checkpoint', step: 10, data: { name: '../../status', bytes: 1, removed: [] } }] },
+  });
   assert.equal(odd.status, 200);
   assert.equal((await status(server.url, id)).lastCheckpoint, undefined, 'a name that is not a checkpoint name is not taken');
 });

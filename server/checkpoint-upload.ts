@@ -23,7 +23,11 @@ export interface UploadLimits {
 
 /** "256 MiB", "1.5 GiB", "2048 bytes": limits in error messages. */
 export function formatLimit(bytes: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`;
   }
   return `${bytes} bytes`;
@@ -34,7 +38,12 @@ export function formatLimit(bytes: number): string {
  * Throws HttpError 415, 413 or 400 with a message naming what is wrong, or 503 when the server
  * reads as many uploads as it allows (the slot is held until `res` closes).
  */
-export async function readCheckpointUpload(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, limits: UploadLimits): Promise<CheckedCheckpoint> {
+export async function readCheckpointUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  limits: UploadLimits,
+): Promise<CheckedCheckpoint> {
   const tooLarge = `the checkpoint is larger than this server accepts (${formatLimit(limits.maxBytes)}, MAX_UPLOAD_BYTES)`;
   // The header is checked before the body is read: a refusal need not wait for megabytes.
   const declared = req.headers[META_LENGTH_HEADER];
@@ -48,10 +57,13 @@ export async function readCheckpointUpload(req: IncomingMessage, res: ServerResp
     req.resume();
     throw e;
   }
-  if (declared === undefined) throw refuse(400, `send the metadata's length in bytes in the ${META_LENGTH_HEADER} header (the body is the .json, then the .safetensors)`);
+  if (declared === undefined)
+    throw refuse(400, `send the metadata's length in bytes in the ${META_LENGTH_HEADER} header (the body is the .json, then the .safetensors)`);
   const metaLength = Number(declared);
-  if (!/^\d+$/.test(String(declared)) || !Number.isSafeInteger(metaLength)) throw refuse(400, `${META_LENGTH_HEADER} must be a number of bytes, got ${JSON.stringify(declared)}`);
-  if (metaLength > limits.maxMetaBytes) throw refuse(413, `the checkpoint's metadata is ${metaLength} bytes; this server accepts at most ${formatLimit(limits.maxMetaBytes)}`);
+  if (!/^\d+$/.test(String(declared)) || !Number.isSafeInteger(metaLength))
+    throw refuse(400, `${META_LENGTH_HEADER} must be a number of bytes, got ${JSON.stringify(declared)}`);
+  if (metaLength > limits.maxMetaBytes)
+    throw refuse(413, `the checkpoint's metadata is ${metaLength} bytes; this server accepts at most ${formatLimit(limits.maxMetaBytes)}`);
   const body = await readBinaryBody(req, limits.maxBytes, tooLarge);
   if (metaLength > body.length) throw new HttpError(400, `${META_LENGTH_HEADER} is ${metaLength} but the body has only ${body.length} bytes (truncated?)`);
   if (metaLength === body.length) throw new HttpError(400, 'the body has the metadata but no .safetensors bytes after it');

@@ -32,9 +32,10 @@ after(async () => {
   for (const d of dirs) await d.remove();
 });
 
-const withFiles = (train: string) => smokePipeline((doc) => {
-  doc.nodes.find((n: any) => n.id === 'dataset').params = { source: 'files', tokenizer: 'byte', train_path: train, valid_path: train };
-});
+const withFiles = (train: string) =>
+  smokePipeline((doc) => {
+    doc.nodes.find((n: any) => n.id === 'dataset').params = { source: 'files', tokenizer: 'byte', train_path: train, valid_path: train };
+  });
 
 test('a node run cannot read dataset files outside DATA_DIR: absolute, .. or a symlink out', async () => {
   for (const path of [outside, `../${outside.split('/').slice(-2).join('/')}`, '../../../../../../etc/hostname', 'set/link.npy']) {

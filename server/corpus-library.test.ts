@@ -22,7 +22,8 @@ const previous = process.env.DATA_DIR;
 /** The /data route on a real HTTP server; the worker's fetch goes to it. */
 let server: Server;
 let origin: string;
-const appFetch = ((input: RequestInfo | URL, init?: RequestInit) => fetch(new URL(new Request(input, init).url).pathname.replace(/^/, origin), init)) as typeof fetch;
+const appFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+  fetch(new URL(new Request(input, init).url).pathname.replace(/^/, origin), init)) as typeof fetch;
 
 before(async () => {
   process.env.DATA_DIR = dataDir;
@@ -48,7 +49,13 @@ test('library ids map to the same folders in the browser as on the server; anyth
   assert.equal(join(dataDir, libraryFolder(ID)), libraryDir(dataDir, ID));
   assert.equal(join(dataDir, libraryFolder('brown-bpe1024')), libraryDir(dataDir, 'brown-bpe1024'));
   assert.deepEqual(parseLibraryPath(['datasets', ID, 'train_ids.npy']), { folder: `datasets/${ID}`, file: 'train_ids.npy' });
-  for (const bad of [['datasets', '..', 'meta.json'], ['datasets', ID, 'job.json'], ['datasets', 'ds-XYZ', 'meta.json'], ['datasets', ID], ['other', ID, 'meta.json']]) {
+  for (const bad of [
+    ['datasets', '..', 'meta.json'],
+    ['datasets', ID, 'job.json'],
+    ['datasets', 'ds-XYZ', 'meta.json'],
+    ['datasets', ID],
+    ['other', ID, 'meta.json'],
+  ]) {
     assert.equal(parseLibraryPath(bad), undefined, bad.join('/'));
   }
   assert.throws(() => libraryFolder('../etc'), /not a dataset id/);

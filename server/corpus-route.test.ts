@@ -23,7 +23,11 @@ after(async () => {
 });
 
 /** One request (node:http, so HEAD and raw headers are what the server sent). */
-function send(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(`${server.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -58,7 +62,14 @@ test('every reply carries its exact Content-Length: GET, HEAD and ranges, binary
 });
 
 test('only the allow-listed corpus files; GET and HEAD only', async () => {
-  for (const path of ['/data/brown-byte/../../package.json', '/data/brown-byte/%2e%2e%2fpackage.json', '/data/..%2f..%2fpackage.json', '/data/brown-byte/train_ids.npy.tmp-1', '/data/pipelines/smoke.json', '/data/']) {
+  for (const path of [
+    '/data/brown-byte/../../package.json',
+    '/data/brown-byte/%2e%2e%2fpackage.json',
+    '/data/..%2f..%2fpackage.json',
+    '/data/brown-byte/train_ids.npy.tmp-1',
+    '/data/pipelines/smoke.json',
+    '/data/',
+  ]) {
     const reply = await send('GET', path);
     assert.ok(reply.status === 404 || reply.status === 400, `${path}: ${reply.status}`);
   }

@@ -43,11 +43,15 @@ async function serve(req: IncomingMessage, res: ServerResponse, dataDir: string,
   // The front door checked the percent-encoding, so each segment decodes.
   const segments = pathname.slice('/data/'.length).split('/').map(decodeURIComponent);
   const target = parseCorpusPath(segments) ?? parseLibraryPath(segments);
-  if (!target) return sendJson(res, 404, { error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<file> or /data/datasets/<id>/<file>, file: train_ids.npy|valid_ids.npy|tokenizer.json|meta.json)` });
+  if (!target)
+    return sendJson(res, 404, {
+      error: `no such corpus file: /data/${segments.join('/')} (expected /data/brown-<byte|gpt2|bpeN>/<file> or /data/datasets/<id>/<file>, file: train_ids.npy|valid_ids.npy|tokenizer.json|meta.json)`,
+    });
   const folder = join(dataDir, target.folder);
   // meta.json is written last: without it the folder is missing or half written.
   if (!(await stat(join(folder, 'meta.json')).catch(() => undefined))) {
-    if (!('tokenizer' in target) || target.tokenizer !== 'byte') return sendJson(res, 404, { error: `${target.folder} is not prepared on this server (run \`npm run tokenize -- --brown\` for it, or one server run)` });
+    if (!('tokenizer' in target) || target.tokenizer !== 'byte')
+      return sendJson(res, 404, { error: `${target.folder} is not prepared on this server (run \`npm run tokenize -- --brown\` for it, or one server run)` });
     try {
       await prepareOnce(folder);
     } catch (err) {
@@ -73,7 +77,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, dataDir: string,
   }
   const { start, end } = range ?? { start: 0, end: info.size - 1 };
   res.writeHead(range ? 206 : 200, {
-    ...headers, 'content-length': Math.max(0, end - start + 1), ...(range ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
+    ...headers,
+    'content-length': Math.max(0, end - start + 1),
+    ...(range ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
   });
   if (req.method === 'HEAD' || end < start) return void res.end();
   await pipeline(createReadStream(path, { start, end }), res);

@@ -41,9 +41,16 @@ test('kill -9 after a live edit, then resume: the edited run is reproduced exact
       const final = await finalStatus(server.url, id);
       assert.equal(final.state, 'completed');
 
-      const lines = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const steps = lines.filter((l) => typeof l.loss === 'number');
-      assert.deepEqual(steps.map((l) => l.step), Array.from({ length: 80 }, (_, i) => i + 1), 'one line per step');
+      assert.deepEqual(
+        steps.map((l) => l.step),
+        Array.from({ length: 80 }, (_, i) => i + 1),
+        'one line per step',
+      );
       let compared = 0;
       for (const line of steps) {
         if (line.step > last && before.has(line.step)) {
@@ -53,7 +60,13 @@ test('kill -9 after a live edit, then resume: the edited run is reproduced exact
         assert.equal(line.lr === 0.003, line.step > at, `step ${line.step}: lr ${line.lr}`);
       }
       assert.ok(compared >= 8, `compared ${compared} steps across the edit`);
-      assert.deepEqual(lines.filter((l) => l.edited).map((l) => [l.step, l.edited.nodeId]), [[at, 'scheduler'], [at, 'checkpoint']]);
+      assert.deepEqual(
+        lines.filter((l) => l.edited).map((l) => [l.step, l.edited.nodeId]),
+        [
+          [at, 'scheduler'],
+          [at, 'checkpoint'],
+        ],
+      );
       const edits = (await readFile(join(runs.path, id, 'edits.jsonl'), 'utf8')).trim().split('\n');
       assert.equal(edits.length, 2, 'the replay is not recorded as new edits');
     } finally {

@@ -36,38 +36,53 @@ const fields = ['lr', 'kind', 'min_lr', 'max_norm', 'every', 'steps', 'd_model',
 const editBody = fc.oneof(
   fc.record({ nodeId: fc.constant('scheduler'), params: fc.record({ lr: fc.double({ min: 1e-5, max: 0.05, noNaN: true }) }) }),
   fc.record({ nodeId: fc.constant('clip'), params: fc.record({ max_norm: fc.double({ min: -1, max: 5, noNaN: true }) }) }),
-  fc.record({ nodeId: fc.constant('model'), params: fc.record({ d_model: fc.integer({ min: 1, max: 128 }), n_layers: fc.integer({ min: 1, max: 4 }) }, { requiredKeys: [] }) }),
+  fc.record({
+    nodeId: fc.constant('model'),
+    params: fc.record({ d_model: fc.integer({ min: 1, max: 128 }), n_layers: fc.integer({ min: 1, max: 4 }) }, { requiredKeys: [] }),
+  }),
   fc.record({ nodeId: fc.constantFrom(...nodeIds), params: fc.dictionary(fc.constantFrom(...fields), fc.oneof(anyValue, fc.double(), fc.integer())) }),
-  fc.record({ nodeId: fc.constantFrom(...nodeIds), params: fc.dictionary(fc.constantFrom(...fields), fc.double({ min: -10, max: 10 })), extra: anyValue }, { requiredKeys: ['nodeId', 'params'] }),
+  fc.record(
+    { nodeId: fc.constantFrom(...nodeIds), params: fc.dictionary(fc.constantFrom(...fields), fc.double({ min: -10, max: 10 })), extra: anyValue },
+    { requiredKeys: ['nodeId', 'params'] },
+  ),
   anyValue,
 );
 
 test('400 generated edits: 200, 400 or 409 with the node named, never a 5xx', async () => {
   const statuses = new Map<number, number>();
-  await fc.assert(fc.asyncProperty(editBody, async (body) => {
-    const reply = await api(base, `/api/runs/${run}/edit`, { json: body });
-    statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-    assert.ok([200, 400, 409].includes(reply.status), `${reply.status} for ${JSON.stringify(body)}: ${reply.text}`);
-    if (reply.status === 200) assert.ok(Number.isInteger(reply.json.appliedAtStep));
-    else assert.equal(typeof reply.json.error, 'string');
-  }), { numRuns: 400, seed: 4242 });
+  await fc.assert(
+    fc.asyncProperty(editBody, async (body) => {
+      const reply = await api(base, `/api/runs/${run}/edit`, { json: body });
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+      assert.ok([200, 400, 409].includes(reply.status), `${reply.status} for ${JSON.stringify(body)}: ${reply.text}`);
+      if (reply.status === 200) assert.ok(Number.isInteger(reply.json.appliedAtStep));
+      else assert.equal(typeof reply.json.error, 'string');
+    }),
+    { numRuns: 400, seed: 4242 },
+  );
   assert.ok((statuses.get(200) ?? 0) > 20 && (statuses.get(400) ?? 0) > 50 && (statuses.get(409) ?? 0) > 10, JSON.stringify([...statuses]));
 });
 
 test('200 generated prompts: 200, 400 or 404, never a 5xx; then the run completes', async () => {
-  const sampleBody = fc.record({
-    prompt: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 1990, maxLength: 2100 }), anyValue),
-    max_new_tokens: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.constant(5000), anyValue),
-    temperature: fc.oneof(fc.double({ min: -1, max: 11 }), anyValue),
-    top_k: fc.oneof(fc.integer({ min: -1, max: 300 }), anyValue),
-    checkpoint: fc.constantFrom('ckpt-000010', '../x', 'ckpt-999999', '.hidden'),
-  }, { requiredKeys: [] });
-  await fc.assert(fc.asyncProperty(sampleBody, async (body) => {
-    const reply = await api(base, `/api/runs/${run}/sample`, { json: body });
-    assert.ok([200, 400, 404, 409].includes(reply.status), `${reply.status} for ${JSON.stringify(body).slice(0, 300)}: ${reply.text.slice(0, 300)}`);
-    if (reply.status === 200) assert.equal(typeof reply.json.text, 'string');
-    if (reply.status === 200) answered++;
-  }), { numRuns: 200, seed: 99 });
+  const sampleBody = fc.record(
+    {
+      prompt: fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 1990, maxLength: 2100 }), anyValue),
+      max_new_tokens: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.constant(5000), anyValue),
+      temperature: fc.oneof(fc.double({ min: -1, max: 11 }), anyValue),
+      top_k: fc.oneof(fc.integer({ min: -1, max: 300 }), anyValue),
+      checkpoint: fc.constantFrom('ckpt-000010', '../x', 'ckpt-999999', '.hidden'),
+    },
+    { requiredKeys: [] },
+  );
+  await fc.assert(
+    fc.asyncProperty(sampleBody, async (body) => {
+      const reply = await api(base, `/api/runs/${run}/sample`, { json: body });
+      assert.ok([200, 400, 404, 409].includes(reply.status), `${reply.status} for ${JSON.stringify(body).slice(0, 300)}: ${reply.text.slice(0, 300)}`);
+      if (reply.status === 200) assert.equal(typeof reply.json.text, 'string');
+      if (reply.status === 200) answered++;
+    }),
+    { numRuns: 200, seed: 99 },
+  );
   assert.equal((await api(base, `/api/runs/${run}/diff`)).status, 404);
   const step = (await api(base, `/api/runs/${run}`)).json.step;
   assert.equal((await api(base, `/api/runs/${run}/edit`, { json: { nodeId: 'training', params: { steps: step + 5 } } })).status, 200);
@@ -81,15 +96,25 @@ test('100 generated prompt listings: 200 with answers, 400 for a bad limit or 40
   const asked = await api(base, `/api/runs/${run}/sample`, { json: { prompt: 'The ', max_new_tokens: 4, checkpoint } });
   assert.equal(asked.status, 200, asked.text);
   answered++;
-  const query = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }).map((v) => `?limit=${encodeURIComponent(v)}`),
-    fc.integer({ min: -5, max: 1200 }).map((n) => `?limit=${n}`), fc.constant('?limit=1e3&limit=2'));
-  const runId = fc.oneof(fc.constant(() => run), fc.constantFrom('zzzzzzzzzzzzz', '..', '%2e%2e', 'a'.repeat(100)).map((id) => () => id));
-  await fc.assert(fc.asyncProperty(runId, query, async (id, q) => {
-    const reply = await api(base, `/api/runs/${id()}/prompts${q}`);
-    assert.ok([200, 400, 404].includes(reply.status), `${reply.status} for ${id()}${q}: ${reply.text.slice(0, 300)}`);
-    if (reply.status === 200) assert.ok(Array.isArray(reply.json.prompts) && reply.json.prompts.every((p: any) => typeof p.text === 'string'));
-    else assert.equal(typeof reply.json.error, 'string');
-  }), { numRuns: 100, seed: 7 });
+  const query = fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 12 }).map((v) => `?limit=${encodeURIComponent(v)}`),
+    fc.integer({ min: -5, max: 1200 }).map((n) => `?limit=${n}`),
+    fc.constant('?limit=1e3&limit=2'),
+  );
+  const runId = fc.oneof(
+    fc.constant(() => run),
+    fc.constantFrom('zzzzzzzzzzzzz', '..', '%2e%2e', 'a'.repeat(100)).map((id) => () => id),
+  );
+  await fc.assert(
+    fc.asyncProperty(runId, query, async (id, q) => {
+      const reply = await api(base, `/api/runs/${id()}/prompts${q}`);
+      assert.ok([200, 400, 404].includes(reply.status), `${reply.status} for ${id()}${q}: ${reply.text.slice(0, 300)}`);
+      if (reply.status === 200) assert.ok(Array.isArray(reply.json.prompts) && reply.json.prompts.every((p: any) => typeof p.text === 'string'));
+      else assert.equal(typeof reply.json.error, 'string');
+    }),
+    { numRuns: 100, seed: 7 },
+  );
   const kept = (await api(base, `/api/runs/${run}/prompts?limit=1000`)).json.prompts;
   assert.equal(kept.length, answered, 'every answered prompt is listed');
   for (const p of kept) assert.ok(typeof p.prompt === 'string' && p.text.startsWith(p.prompt), JSON.stringify(p).slice(0, 300));

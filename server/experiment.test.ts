@@ -29,7 +29,10 @@ after(async () => {
 });
 
 async function logLines(id: string): Promise<any[]> {
-  return (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  return (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 const lossesOf = (lines: any[]) => lines.filter((l) => typeof l.loss === 'number').map((l) => [l.step, l.loss]);
 
@@ -84,9 +87,18 @@ test('a live edit changes the logged lr at the reported step; bad edits are refu
     else assert.equal(line.lr, 0.002, `step ${line.step}, after the edit`);
   }
   const edits = lines.filter((l) => l.edited);
-  assert.deepEqual(edits.map((l) => [l.step, l.edited.nodeId]), [[at, 'scheduler'], [at, 'training']]);
+  assert.deepEqual(
+    edits.map((l) => [l.step, l.edited.nodeId]),
+    [
+      [at, 'scheduler'],
+      [at, 'training'],
+    ],
+  );
   const events = watcher.events.filter((e) => e.type === 'run/edited');
-  assert.deepEqual(events.map((e) => e.step), [at, at]);
+  assert.deepEqual(
+    events.map((e) => e.step),
+    [at, at],
+  );
   assert.equal((await refused({ nodeId: 'clip', params: { max_norm: 1 } }, 409)).error, `run ${id} is completed; only running or paused runs take edits`);
 });
 
@@ -116,17 +128,21 @@ test('a prompt sampled mid-run returns text and leaves the losses as a run witho
   // The answers are kept with the run (prompts.jsonl); refused prompts are not.
   const kept = await api(base, `/api/runs/${asked.id}/prompts`);
   assert.equal(kept.status, 200, kept.text);
-  assert.deepEqual(kept.json.prompts.map((p: any) => [p.prompt, p.text, p.step, p.checkpoint, p.settings]),
-    [['The ', sample.json.text, sample.json.step, null, { max_new_tokens: 12, temperature: 0.9, top_k: 20 }]]);
+  assert.deepEqual(
+    kept.json.prompts.map((p: any) => [p.prompt, p.text, p.step, p.checkpoint, p.settings]),
+    [['The ', sample.json.text, sample.json.step, null, { max_new_tokens: 12, temperature: 0.9, top_k: 20 }]],
+  );
   assert.ok(Date.parse(kept.json.prompts[0].time) > 0);
   const plainKept = (await api(base, `/api/runs/${plain}/prompts?limit=1`)).json.prompts;
-  assert.deepEqual(plainKept.map((p: any) => [p.text, p.step, p.checkpoint, p.settings]),
-    [[fromCheckpoint.json.text, 20, 'ckpt-000020', { max_new_tokens: 8, temperature: 0.8, top_k: 40 }]]);
+  assert.deepEqual(
+    plainKept.map((p: any) => [p.text, p.step, p.checkpoint, p.settings]),
+    [[fromCheckpoint.json.text, 20, 'ckpt-000020', { max_new_tokens: 8, temperature: 0.8, top_k: 40 }]],
+  );
   for (const limit of ['0', '1001', 'x', '1.5']) assert.equal((await api(base, `/api/runs/${plain}/prompts?limit=${limit}`)).status, 400, limit);
   assert.equal((await api(base, '/api/runs/zzzzzzzzzzzzz/prompts')).status, 404);
 });
 
-test('a fork continues at the checkpoint step + 1 from the parent\'s weights; a shape change is refused per field', async () => {
+test("a fork continues at the checkpoint step + 1 from the parent's weights; a shape change is refused per field", async () => {
   const parentPipeline = smokePipeline();
   const { id: parent } = (await api(base, '/api/runs', { json: { pipeline: parentPipeline, steps: 30 } })).json;
   await finalStatus(base, parent);
@@ -137,7 +153,10 @@ test('a fork continues at the checkpoint step + 1 from the parent\'s weights; a 
   const wide = smokePipeline((doc) => (doc.nodes.find((n: any) => n.id === 'model').params.d_model = 64));
   const refused = await api(base, '/api/runs', { json: { pipeline: wide, steps: 40, resume: { run: parent, checkpoint: 'ckpt-000020' } } });
   assert.equal(refused.status, 400, refused.text);
-  assert.deepEqual(refused.json.errors.map((e: any) => [e.nodeId, e.field]), [['model', 'd_model']]);
+  assert.deepEqual(
+    refused.json.errors.map((e: any) => [e.nodeId, e.field]),
+    [['model', 'd_model']],
+  );
   assert.equal((await api(base, '/api/runs')).json.runs.length, before, 'nothing created');
   const missing = await api(base, '/api/runs', { json: { pipeline: forked, steps: 40, resume: { run: parent, checkpoint: 'ckpt-000007' } } });
   assert.equal(missing.status, 400);
@@ -152,23 +171,39 @@ test('a fork continues at the checkpoint step + 1 from the parent\'s weights; a 
   assert.equal(lines[0].step, 21);
   // Step 21's loss is computed before its update, on the parent's weights and batch stream.
   assert.equal(lines[0].loss, parentLosses.get(21));
-  assert.ok(lines.every((l) => l.lr === 0.004), 'the new schedule from the first step');
+  assert.ok(
+    lines.every((l) => l.lr === 0.004),
+    'the new schedule from the first step',
+  );
 
   const diff = await api(base, `/api/runs/${fork}/diff`);
   assert.equal(diff.status, 200);
   assert.deepEqual(diff.json.parent, status.parent);
-  assert.deepEqual(diff.json.params.map((c: any) => [c.nodeId, c.field, c.old, c.new]), [['training', 'steps', 30, 40], ['scheduler', 'kind', 'cosine', 'constant'], ['scheduler', 'lr', 0.01, 0.004]]);
+  assert.deepEqual(
+    diff.json.params.map((c: any) => [c.nodeId, c.field, c.old, c.new]),
+    [
+      ['training', 'steps', 30, 40],
+      ['scheduler', 'kind', 'cosine', 'constant'],
+      ['scheduler', 'lr', 0.01, 0.004],
+    ],
+  );
   assert.deepEqual(diff.json.nodes, { added: [], removed: [] });
   assert.equal((await api(base, `/api/runs/${parent}/diff`)).status, 404);
 
   // Another optimizer kind: the weights carry over, the optimizer starts fresh.
   const sgd = smokePipeline((doc) => Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { kind: 'sgd' }));
-  const restarted = await api(base, '/api/runs', { json: { pipeline: sgd, steps: 10, resume: { run: parent, checkpoint: 'ckpt-000020', restartSchedule: true } } });
+  const restarted = await api(base, '/api/runs', {
+    json: { pipeline: sgd, steps: 10, resume: { run: parent, checkpoint: 'ckpt-000020', restartSchedule: true } },
+  });
   assert.equal(restarted.status, 201, restarted.text);
   const sgdStatus = await finalStatus(base, restarted.json.id);
   assert.equal(sgdStatus.state, 'completed', JSON.stringify(sgdStatus.error));
   assert.equal(sgdStatus.parent.optimizerState, 'fresh');
   const sgdLines = (await logLines(restarted.json.id)).filter((l) => typeof l.loss === 'number');
-  assert.deepEqual(sgdLines.map((l) => l.step), Array.from({ length: 10 }, (_, i) => i + 1), 'restart schedule: steps from 1');
+  assert.deepEqual(
+    sgdLines.map((l) => l.step),
+    Array.from({ length: 10 }, (_, i) => i + 1),
+    'restart schedule: steps from 1',
+  );
   assert.ok(sgdLines[0].loss < parentLosses.get(1)! - 0.3, 'starts from the trained weights');
 });

@@ -46,10 +46,16 @@ after(async () => {
 });
 
 /** Sends one request as raw bytes and reads the status code of the reply (0: the connection closed without one). */
-function raw(method: string, target: string, options: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<{ status: number; text: string }> {
+function raw(
+  method: string,
+  target: string,
+  options: { headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<{ status: number; text: string }> {
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   const headers = { host: `127.0.0.1:${server.port}`, connection: 'close', ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers };
-  const head = `${method} ${target} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const head = `${method} ${target} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
   return new Promise((resolve, reject) => {
     const socket = connect(server.port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -67,12 +73,31 @@ function raw(method: string, target: string, options: { headers?: Record<string,
 function routes(): [method: string, path: string][] {
   const run = `/api/runs/${nodeRun}`;
   return [
-    ['GET', '/api/health'], ['GET', '/api/runs'], ['POST', '/api/runs'], ['POST', '/api/checkpoints'], ['GET', '/api/checkpoints/0000000000000'],
-    ['GET', '/api/executors'], ['POST', '/api/export/torch'], ['GET', run], ['POST', `/api/runs/${browserRun}/events`],
-    ['POST', `/api/runs/${browserRun}/checkpoints`], ['POST', `${run}/pause`], ['POST', `${run}/resume`], ['POST', `${run}/stop`],
-    ['GET', `${run}/log`], ['GET', `${run}/samples`], ['GET', `${run}/pipeline`], ['GET', `${run}/events`], ['GET', `${run}/checkpoints`], ['GET', `${run}/prompts`],
-    ['GET', `${run}/checkpoints/ckpt-000010.json`], ['GET', '/socket.io/?EIO=4&transport=polling'], ['GET', '/data/brown-byte/meta.json'],
-    ['GET', '/tfjs-wasm/tfjs-backend-wasm.wasm'], ['GET', '/'], ['GET', `/runs/${nodeRun}`],
+    ['GET', '/api/health'],
+    ['GET', '/api/runs'],
+    ['POST', '/api/runs'],
+    ['POST', '/api/checkpoints'],
+    ['GET', '/api/checkpoints/0000000000000'],
+    ['GET', '/api/executors'],
+    ['POST', '/api/export/torch'],
+    ['GET', run],
+    ['POST', `/api/runs/${browserRun}/events`],
+    ['POST', `/api/runs/${browserRun}/checkpoints`],
+    ['POST', `${run}/pause`],
+    ['POST', `${run}/resume`],
+    ['POST', `${run}/stop`],
+    ['GET', `${run}/log`],
+    ['GET', `${run}/samples`],
+    ['GET', `${run}/pipeline`],
+    ['GET', `${run}/events`],
+    ['GET', `${run}/checkpoints`],
+    ['GET', `${run}/prompts`],
+    ['GET', `${run}/checkpoints/ckpt-000010.json`],
+    ['GET', '/socket.io/?EIO=4&transport=polling'],
+    ['GET', '/data/brown-byte/meta.json'],
+    ['GET', '/tfjs-wasm/tfjs-backend-wasm.wasm'],
+    ['GET', '/'],
+    ['GET', `/runs/${nodeRun}`],
   ];
 }
 
@@ -81,16 +106,33 @@ function malformed(path: string): string[] {
   const [pathname, query] = path.split('?');
   const last = pathname.lastIndexOf('/');
   return [
-    `//a:99999${path}`, `/\\a:99999${path}`, `//example.org${path}`, `/\\example.org${path}`, `http://127.0.0.1${path}`, '*',
-    `${pathname}%`, `${pathname}%ff`, `${pathname}/%zz`, `${pathname.slice(0, last)}/%c0%af${pathname.slice(last + 1)}`, `${pathname}%e2%82`,
-    `${pathname}?${query ? `${query}&` : ''}x=%`, `${pathname}?${query ? `${query}&` : ''}token=%ff`,
+    `//a:99999${path}`,
+    `/\\a:99999${path}`,
+    `//example.org${path}`,
+    `/\\example.org${path}`,
+    `http://127.0.0.1${path}`,
+    '*',
+    `${pathname}%`,
+    `${pathname}%ff`,
+    `${pathname}/%zz`,
+    `${pathname.slice(0, last)}/%c0%af${pathname.slice(last + 1)}`,
+    `${pathname}%e2%82`,
+    `${pathname}?${query ? `${query}&` : ''}x=%`,
+    `${pathname}?${query ? `${query}&` : ''}token=%ff`,
   ];
 }
 
 /** Odd but well-formed encodings: any answer below 500. */
 function oddButValid(path: string): string[] {
   const [pathname] = path.split('?');
-  return [`${pathname}%00`, `${pathname}/%2e%2e/%2e%2e/package.json`, pathname.replace(/\//g, '%2f').replace(/^%2f/, '/'), `${pathname}%20`, `${pathname}/..%2f..%2fetc%2fpasswd`, pathname.toUpperCase()];
+  return [
+    `${pathname}%00`,
+    `${pathname}/%2e%2e/%2e%2e/package.json`,
+    pathname.replace(/\//g, '%2f').replace(/^%2f/, '/'),
+    `${pathname}%20`,
+    `${pathname}/..%2f..%2fetc%2fpasswd`,
+    pathname.toUpperCase(),
+  ];
 }
 
 test('malformed request targets at every route: 400 with a JSON error, nothing logged, nothing thrown', async () => {
@@ -139,7 +181,8 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels, in every JSON body and i
       // A real checkpoint of the run's model, with a deep field added to its metadata.
       const meta = Buffer.from(JSON.stringify(checkpoint.meta).replace(/^\{/, `{"notes":${nested(depth)},`));
       const reply = await raw('POST', path, {
-        headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(meta.length) }, body: Buffer.concat([meta, checkpoint.weights]),
+        headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(meta.length) },
+        body: Buffer.concat([meta, checkpoint.weights]),
       });
       tally.requests++;
       assert.equal(reply.status, 400, `${path} with metadata at depth ${depth}: ${reply.status} ${reply.text.slice(0, 200)}`);
@@ -147,7 +190,10 @@ test(`JSON nested deeper than ${MAX_JSON_DEPTH} levels, in every JSON body and i
     }
   }
   // Just inside the limit, the document is read and judged on its content (a 4xx, not the depth).
-  const inside = await raw('POST', '/api/runs', { headers: { 'content-type': 'application/json' }, body: `{"pipeline":{"version":1,"nodes":[],"edges":[],"meta":${nested(MAX_JSON_DEPTH - 2)}}}` });
+  const inside = await raw('POST', '/api/runs', {
+    headers: { 'content-type': 'application/json' },
+    body: `{"pipeline":{"version":1,"nodes":[],"edges":[],"meta":${nested(MAX_JSON_DEPTH - 2)}}}`,
+  });
   assert.equal(inside.status, 400);
   assert.doesNotMatch(JSON.parse(inside.text).error, /levels deep/);
   assert.deepEqual(logged, []);
@@ -183,10 +229,16 @@ test('deeply nested socket messages get an error ack on a socket that stays conn
 });
 
 test('a client that leaves mid-body is not logged as a server error', async () => {
-  for (const [path, type] of [['/api/runs', 'application/json'], ['/api/checkpoints', 'application/octet-stream'], [`/api/runs/${browserRun}/events`, 'application/json']]) {
+  for (const [path, type] of [
+    ['/api/runs', 'application/json'],
+    ['/api/checkpoints', 'application/octet-stream'],
+    [`/api/runs/${browserRun}/events`, 'application/json'],
+  ]) {
     await new Promise<void>((resolve, reject) => {
       const socket = connect(server.port, '127.0.0.1', () => {
-        socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\ncontent-type: ${type}\r\n${META_LENGTH_HEADER}: 2\r\ncontent-length: 100000\r\n\r\n{"pipe`);
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${server.port}\r\ncontent-type: ${type}\r\n${META_LENGTH_HEADER}: 2\r\ncontent-length: 100000\r\n\r\n{"pipe`,
+        );
         setTimeout(() => socket.destroy(), 100);
       });
       socket.on('close', () => resolve());

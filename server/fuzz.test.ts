@@ -74,7 +74,8 @@ async function checkReply(status: number, text: string, what: () => string): Pro
     assert.ok(e.message.length > 0, text);
     for (const key of ['nodeId', 'edgeId', 'field']) if (e[key] !== undefined) assert.equal(typeof e[key], 'string', text);
     // A pipeline's problems say where: a node, an edge, or a field of the document or request.
-    if (json.error !== 'invalid request') assert.ok(e.nodeId !== undefined || e.edgeId !== undefined || e.field !== undefined, `unaddressed: ${JSON.stringify(e)}`);
+    if (json.error !== 'invalid request')
+      assert.ok(e.nodeId !== undefined || e.edgeId !== undefined || e.field !== undefined, `unaddressed: ${JSON.stringify(e)}`);
   }
 }
 
@@ -93,7 +94,7 @@ const mutation = fc.oneof(
 
 /** The request around the document: executor, steps, backend, torch options, unknown keys. */
 /** Usually absent (so many submissions are valid), sometimes `value`. */
-const sometimes = <T,>(value: fc.Arbitrary<T>, weight = 1) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: value, weight });
+const sometimes = <T>(value: fc.Arbitrary<T>, weight = 1) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: value, weight });
 const envelope = fc.record({
   executor: sometimes(fc.constantFrom('node', 'node', 'torch', 'python', 1, null)),
   steps: sometimes(fc.oneof(fc.integer({ min: 1, max: 3 }), anyValue), 3),
@@ -136,7 +137,11 @@ const edgeCases: [string, string | Buffer, Record<string, string>][] = [
   ['huge integer literal', `{"pipeline":{"version":1,"nodes":[],"edges":[]},"steps":${'9'.repeat(5000)}}`, {}],
   ['steps past the limit', JSON.stringify({ pipeline: seedDoc, steps: 1e12 }), {}],
   ['training steps 1e300', JSON.stringify({ pipeline: { ...seedDoc, training: { steps: 1e300 } } }), {}],
-  ['__proto__ keys', '{"pipeline":{"__proto__":{"polluted":1},"version":1,"nodes":[{"__proto__":{"id":"x"}}],"edges":[]},"__proto__":{"executor":"torch"}}', {}],
+  [
+    '__proto__ keys',
+    '{"pipeline":{"__proto__":{"polluted":1},"version":1,"nodes":[{"__proto__":{"id":"x"}}],"edges":[]},"__proto__":{"executor":"torch"}}',
+    {},
+  ],
   ['constructor key', '{"pipeline":{"constructor":{"prototype":{"x":1}},"version":1,"nodes":[],"edges":[]}}', {}],
   ['duplicate keys', '{"pipeline":{"version":1,"version":2,"nodes":[],"edges":[]},"pipeline":1}', {}],
   ['60,000 nodes', `{"pipeline":{"version":1,"nodes":[${Array(60_000).fill('{}').join(',')}],"edges":[]}}`, {}],
@@ -159,7 +164,10 @@ const edgeCases: [string, string | Buffer, Record<string, string>][] = [
 
 test('hard cases: deep nesting, huge numbers, odd keys, bodies that are not JSON, wrong content types', async () => {
   for (const [what, body, headers] of edgeCases) {
-    const reply = await post(body, { 'content-type': 'application/json', ...headers }, 'content-length' in headers).catch((e: Error) => ({ status: 0, text: e.message }));
+    const reply = await post(body, { 'content-type': 'application/json', ...headers }, 'content-length' in headers).catch((e: Error) => ({
+      status: 0,
+      text: e.message,
+    }));
     // A lying content-length is answered (413) before the body; the client may see the socket close instead.
     if (what === 'lying content-length' && reply.status === 0) continue;
     await checkReply(reply.status, reply.text, () => what);
@@ -175,7 +183,15 @@ test('600 random bodies and content types', async () => {
     fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
     fc.tuple(fc.nat(), fc.constant(JSON.stringify({ pipeline: seedDoc }))).map(([cut, text]) => text.slice(0, cut % text.length)),
   );
-  const types = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'text/json', 'text/plain', '', 'application/octet-stream');
+  const types = fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-8',
+    'APPLICATION/JSON',
+    'text/json',
+    'text/plain',
+    '',
+    'application/octet-stream',
+  );
   await fc.assert(
     fc.asyncProperty(bodies, types, async (body, type) => {
       const reply = await post(body, type ? { 'content-type': type } : {});
@@ -202,8 +218,18 @@ test('800 malformed socket messages get an error ack; the server keeps serving',
   try {
     const payloads = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),
-      fc.record({ runId: fc.oneof(anyValue, fc.stringMatching(/^[0-9a-z]{13}$/), fc.constant(holder)), after: fc.oneof(anyValue, fc.integer()) }, { requiredKeys: [] }),
-      fc.constantFrom(undefined, deep(200, '[', ']', '0'), { runId: holder, after: 1e308 }, { runId: holder, after: -1 }, { runId: holder, after: 2 ** 53 }, { runId: holder.toUpperCase() }),
+      fc.record(
+        { runId: fc.oneof(anyValue, fc.stringMatching(/^[0-9a-z]{13}$/), fc.constant(holder)), after: fc.oneof(anyValue, fc.integer()) },
+        { requiredKeys: [] },
+      ),
+      fc.constantFrom(
+        undefined,
+        deep(200, '[', ']', '0'),
+        { runId: holder, after: 1e308 },
+        { runId: holder, after: -1 },
+        { runId: holder, after: 2 ** 53 },
+        { runId: holder.toUpperCase() },
+      ),
     );
     let errors = 0;
     await fc.assert(
@@ -214,7 +240,9 @@ test('800 malformed socket messages get an error ack; the server keeps serving',
           socket.emit('hello', payload);
           socket.emit('subscribe', payload); // no ack callback
         }
-        const ack = await new Promise<any>((resolve) => socket.timeout(5000).emit('subscribe', payload, (err: Error | null, reply: unknown) => resolve(err ? { timeout: true } : reply)));
+        const ack = await new Promise<any>((resolve) =>
+          socket.timeout(5000).emit('subscribe', payload, (err: Error | null, reply: unknown) => resolve(err ? { timeout: true } : reply)),
+        );
         assert.equal(ack?.timeout, undefined, `no ack for ${JSON.stringify(payload)?.slice(0, 200)}`);
         if (ack.ok) {
           assert.equal((payload as any).runId, holder);

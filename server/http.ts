@@ -5,7 +5,11 @@ import { parseClientJson, TooDeepError } from './json-depth';
 
 /** A reply the router turns into an HTTP response: `{ error }` JSON with this status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly body?: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body?: unknown,
+  ) {
     super(message);
   }
 }

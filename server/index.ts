@@ -58,7 +58,13 @@ const server = await createStudioServer({
   ...(process.env.TORCH_PYTHON ? { python: process.env.TORCH_PYTHON } : {}),
   next: process.env.STUDIO_NO_NEXT === '1' ? false : { dev },
   ...(token ? { token } : {}),
-  ...(process.env.ALLOWED_ORIGINS ? { allowedOrigins: process.env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
+  ...(process.env.ALLOWED_ORIGINS
+    ? {
+        allowedOrigins: process.env.ALLOWED_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      }
+    : {}),
 }).catch((e: Error) => {
   console.error(`cannot start: ${e.message}`);
   process.exit(2);
@@ -72,6 +78,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (closing) process.exit(1); // a second Ctrl-C does not wait
     closing = true;
     console.log('stopping: running runs are marked interrupted and can be resumed');
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

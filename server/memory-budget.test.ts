@@ -29,7 +29,13 @@ before(async () => {
   dirs = [runs, data];
   runsDir = runs.path;
   server = await createStudioServer({
-    port: 0, runsDir: runs.path, dataDir: data.path, next: false, maxRunMemory: BUDGET, stopGraceMs: GRACE_MS, maxConcurrentUploads: 2,
+    port: 0,
+    runsDir: runs.path,
+    dataDir: data.path,
+    next: false,
+    maxRunMemory: BUDGET,
+    stopGraceMs: GRACE_MS,
+    maxConcurrentUploads: 2,
     workerEnv: { ...process.env, PRETRAIN_TEST_HANG_AFTER_STEP: String(HANG_AFTER) },
   });
   base = server.url;
@@ -51,9 +57,11 @@ test('MAX_RUN_MEMORY: sizes with units, half the RAM by default, a clear error o
 
 test('on wasm the tensors must also fit the 4 GiB wasm can address, whatever the budget', () => {
   // d_model 4096 x 8 layers with a 65536 vocabulary: ~1.2e9 parameters; weights, gradient, m and v ~ 19 GB
-  const compiled = compile(smokePipeline((doc) => {
-    Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, { vocab_size: 65536, d_model: 4096, n_layers: 8, n_heads: 32, d_ff: 4096 });
-  }));
+  const compiled = compile(
+    smokePipeline((doc) => {
+      Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, { vocab_size: 65536, d_model: 4096, n_layers: 8, n_heads: 32, d_ff: 4096 });
+    }),
+  );
   assert.ok(compiled.ok);
   const onWasm = checkRunMemory(compiled.plan, 'node', 'wasm', 1e15)!;
   assert.match(onWasm.error, /wasm backend can address/);
@@ -65,29 +73,47 @@ test('on wasm the tensors must also fit the 4 GiB wasm can address, whatever the
 });
 
 test('fuzzed shapes: refused exactly when the estimate is over the budget, every error naming a param the node has', () => {
-  const shapes = fc.record({
-    batch: fc.integer({ min: 1, max: 4096 }), context: fc.integer({ min: 1, max: 65536 }), heads: fc.integer({ min: 1, max: 64 }),
-    headSize: fc.integer({ min: 1, max: 64 }).map((h) => 2 * h), layers: fc.integer({ min: 1, max: 256 }), vocab: fc.integer({ min: 2, max: 1_000_000 }),
-    ff: fc.integer({ min: 1, max: 65536 }), budget: fc.integer({ min: 1, max: 2 ** 50 }), backend: fc.constantFrom('wasm', 'cpu'),
-  }).filter((s) => s.heads * s.headSize <= 16384);
-  fc.assert(fc.property(shapes, (s) => {
-    const compiled = compile(smokePipeline((doc) => {
-      doc.nodes.find((n: any) => n.id === 'get_batch').params = { batch_size: s.batch, context_length: s.context };
-      Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, {
-        vocab_size: s.vocab, context_length: s.context, d_model: s.heads * s.headSize, n_heads: s.heads, n_layers: s.layers, d_ff: s.ff,
-      });
-    }));
-    assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
-    const refusal = checkRunMemory(compiled.plan, 'node', s.backend, s.budget);
-    const { total, runtime } = estimateMemory(compiled.plan, 'node')!.bytes;
-    assert.equal(refusal !== undefined, total > s.budget || (s.backend === 'wasm' && total - runtime > WASM_HEAP_LIMIT));
-    if (!refusal) return;
-    assert.ok(refusal.errors.length > 0);
-    for (const e of refusal.errors) {
-      const node = compiled.plan.nodes.find((n) => n.id === e.nodeId);
-      assert.ok(node && e.field! in node.params, `${e.nodeId}.${e.field}`);
-    }
-  }), { numRuns: 300 });
+  const shapes = fc
+    .record({
+      batch: fc.integer({ min: 1, max: 4096 }),
+      context: fc.integer({ min: 1, max: 65536 }),
+      heads: fc.integer({ min: 1, max: 64 }),
+      headSize: fc.integer({ min: 1, max: 64 }).map((h) => 2 * h),
+      layers: fc.integer({ min: 1, max: 256 }),
+      vocab: fc.integer({ min: 2, max: 1_000_000 }),
+      ff: fc.integer({ min: 1, max: 65536 }),
+      budget: fc.integer({ min: 1, max: 2 ** 50 }),
+      backend: fc.constantFrom('wasm', 'cpu'),
+    })
+    .filter((s) => s.heads * s.headSize <= 16384);
+  fc.assert(
+    fc.property(shapes, (s) => {
+      const compiled = compile(
+        smokePipeline((doc) => {
+          doc.nodes.find((n: any) => n.id === 'get_batch').params = { batch_size: s.batch, context_length: s.context };
+          Object.assign(doc.nodes.find((n: any) => n.id === 'model').params, {
+            vocab_size: s.vocab,
+            context_length: s.context,
+            d_model: s.heads * s.headSize,
+            n_heads: s.heads,
+            n_layers: s.layers,
+            d_ff: s.ff,
+          });
+        }),
+      );
+      assert.ok(compiled.ok, JSON.stringify(!compiled.ok && compiled.diagnostics));
+      const refusal = checkRunMemory(compiled.plan, 'node', s.backend, s.budget);
+      const { total, runtime } = estimateMemory(compiled.plan, 'node')!.bytes;
+      assert.equal(refusal !== undefined, total > s.budget || (s.backend === 'wasm' && total - runtime > WASM_HEAP_LIMIT));
+      if (!refusal) return;
+      assert.ok(refusal.errors.length > 0);
+      for (const e of refusal.errors) {
+        const node = compiled.plan.nodes.find((n) => n.id === e.nodeId);
+        assert.ok(node && e.field! in node.params, `${e.nodeId}.${e.field}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });
 
 function smokePlan() {
@@ -135,10 +161,14 @@ test('a run that fits is accepted, and the budget is published with the executor
   const r = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), steps: 5 } });
   assert.equal(r.status, 201, r.text);
   // The first run also prepares the bundled corpus in the fresh data folder: give it time.
-  const done = await waitFor('the run to complete', async () => {
-    const status = (await api(base, `/api/runs/${r.json.id}`)).json;
-    return !['queued', 'running'].includes(status.state) && status;
-  }, 180_000);
+  const done = await waitFor(
+    'the run to complete',
+    async () => {
+      const status = (await api(base, `/api/runs/${r.json.id}`)).json;
+      return !['queued', 'running'].includes(status.state) && status;
+    },
+    180_000,
+  );
   assert.equal(done.state, 'completed');
 });
 
@@ -155,11 +185,17 @@ test('stop ends a run whose step never finishes within the grace period; it resu
   assert.equal(status.step, HANG_AFTER);
   // The step never ends: only the grace period can have stopped it, and promptly after it.
   assert.ok(took >= GRACE_MS - 50 && took < GRACE_MS + 3000, `stopped after ${took} ms (grace ${GRACE_MS} ms)`);
-  const events = (await readFile(join(runsDir, id, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const events = (await readFile(join(runsDir, id, 'events.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const last = events.at(-1);
   assert.equal(last.type, 'run/finished');
   assert.equal(last.data.status, 'stopped');
-  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  );
   const resumed = await api(base, `/api/runs/${id}/resume`, { method: 'POST' });
   assert.equal(resumed.status, 200);
   assert.equal(resumed.json.resumeFrom, 'ckpt-000010');
@@ -181,9 +217,12 @@ function slowUpload(path: string): Promise<ClientRequest> {
   return new Promise((resolve) => setTimeout(() => resolve(req), 200)); // the server has taken its slot by then
 }
 
-const upload = (path: string) => fetch(base + path, {
-  method: 'POST', body: new Uint8Array(20), headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: '10' },
-});
+const upload = (path: string) =>
+  fetch(base + path, {
+    method: 'POST',
+    body: new Uint8Array(20),
+    headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: '10' },
+  });
 
 test('checkpoint uploads beyond MAX_CONCURRENT_UPLOADS get 503 with Retry-After, on both upload routes, until a slot frees', async () => {
   const browserRun = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), executor: 'browser' } });
@@ -196,10 +235,14 @@ test('checkpoint uploads beyond MAX_CONCURRENT_UPLOADS get 503 with Retry-After,
     assert.match(((await refused.json()) as { error: string }).error, /reading 2 checkpoint uploads already \(MAX_CONCURRENT_UPLOADS\)/);
   }
   held[0].destroy(); // a client that gives up frees its slot
-  const next = await waitFor('a free upload slot', async () => {
-    const r = await upload('/api/checkpoints');
-    return r.status !== 503 && r;
-  }, 5000);
+  const next = await waitFor(
+    'a free upload slot',
+    async () => {
+      const r = await upload('/api/checkpoints');
+      return r.status !== 503 && r;
+    },
+    5000,
+  );
   assert.equal(next.status, 400); // read and checked: 20 bytes are no checkpoint
   held[1].destroy();
   await api(base, `/api/runs/${browserRun.json.id}/stop`, { method: 'POST' });

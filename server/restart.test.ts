@@ -13,7 +13,6 @@ test('a run interrupted by a crash is history after a restart, and resumes from 
   const data = await tempDir('studio-data-');
   const { url: first, child } = await spawnServer(runs.path, data.path);
   try {
-
     const { id } = (await api(first, '/api/runs', { json: { pipeline: smokePipeline(), steps: 60 } })).json;
     const watcher = new Watcher(first, id);
     await watcher.subscribe();
@@ -60,8 +59,15 @@ test('a run interrupted by a crash is history after a restart, and resumes from 
       assert.equal(final.step, 60);
       assert.equal(final.startedAt, status.startedAt, 'the first start is kept');
       assert.ok(final.resumed.at > status.startedAt);
-      const logSteps = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step);
-      assert.deepEqual(logSteps, Array.from({ length: 60 }, (_, i) => i + 1), 'one log line per step, none twice');
+      const logSteps = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).step);
+      assert.deepEqual(
+        logSteps,
+        Array.from({ length: 60 }, (_, i) => i + 1),
+        'one log line per step, none twice',
+      );
     } finally {
       await server.close();
     }

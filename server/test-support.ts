@@ -68,7 +68,11 @@ export class Watcher {
   readonly problems: string[] = [];
   lastSeq: number;
 
-  constructor(base: string, readonly runId: string, after = 0) {
+  constructor(
+    base: string,
+    readonly runId: string,
+    after = 0,
+  ) {
     this.lastSeq = after;
     this.socket = io(base, { transports: ['websocket'], forceNew: true, reconnection: false });
     this.socket.on('events', (batch: { runId: string; events: WireEvent[] }) => {

@@ -51,15 +51,30 @@ test('a torch run takes a live edit: the logged lr changes after the reported st
   assert.equal(final.state, 'completed', JSON.stringify(final.error));
   assert.equal(final.step, target, 'training.steps shortened the run');
 
-  const lines = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = (await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (const line of lines.filter((l) => typeof l.loss === 'number')) {
     assert.equal(line.lr === 0.0025, line.step > at, `step ${line.step}: lr ${line.lr}`);
   }
   const edited = watcher.events.filter((e) => e.type === 'run/edited');
-  assert.deepEqual(edited.map((e) => [e.step, e.nodeId]), [[at, 'scheduler'], [shorter.json.appliedAtStep, 'training']]);
-  const history = (await readFile(join(runs.path, id, 'edits.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(history.map((e) => e.nodeId), ['scheduler', 'training']);
-  const meta = JSON.parse(await readFile(join(runs.path, id, 'checkpoints', `ckpt-${String(target).padStart(6, "0")}.json`), 'utf8'));
+  assert.deepEqual(
+    edited.map((e) => [e.step, e.nodeId]),
+    [
+      [at, 'scheduler'],
+      [shorter.json.appliedAtStep, 'training'],
+    ],
+  );
+  const history = (await readFile(join(runs.path, id, 'edits.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    history.map((e) => e.nodeId),
+    ['scheduler', 'training'],
+  );
+  const meta = JSON.parse(await readFile(join(runs.path, id, 'checkpoints', `ckpt-${String(target).padStart(6, '0')}.json`), 'utf8'));
   assert.equal(meta.pipeline.nodes.find((n: any) => n.id === 'scheduler').params.lr, 0.0025, 'the checkpoint carries the edited values');
   assert.equal(meta.edits.length, 2);
 });

@@ -27,32 +27,48 @@ const torch = { executor: 'torch', torch: { device: 'cpu' } };
 
 /** The run's final status (PyTorch's start takes seconds on a busy machine). */
 function finalStatus(base: string, id: string): Promise<any> {
-  return waitFor(`run ${id} to end`, async () => {
-    const status = (await api(base, `/api/runs/${id}`)).json;
-    return !['queued', 'running', 'paused'].includes(status?.state) && status;
-  }, 180_000);
+  return waitFor(
+    `run ${id} to end`,
+    async () => {
+      const status = (await api(base, `/api/runs/${id}`)).json;
+      return !['queued', 'running', 'paused'].includes(status?.state) && status;
+    },
+    180_000,
+  );
 }
 
 async function trainLog(id: string): Promise<{ step: number; loss: number; lr: number }[]> {
   const text = await readFile(join(runs.path, id, 'train_log.jsonl'), 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => typeof l.loss === 'number');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => typeof l.loss === 'number');
 }
 
-test('a torch fork with restartSchedule starts its schedule at 0 and trains on from the parent\'s weights', async () => {
+test("a torch fork with restartSchedule starts its schedule at 0 and trains on from the parent's weights", async () => {
   const base = server.url;
   const parent = (await api(base, '/api/runs', { json: { pipeline: smokePipeline(), ...torch } })).json.id;
   assert.equal((await finalStatus(base, parent)).state, 'completed');
-  const fork = await api(base, '/api/runs', { json: { pipeline: smokePipeline(), ...torch, resume: { run: parent, checkpoint: 'ckpt-000010', restartSchedule: true } } });
+  const fork = await api(base, '/api/runs', {
+    json: { pipeline: smokePipeline(), ...torch, resume: { run: parent, checkpoint: 'ckpt-000010', restartSchedule: true } },
+  });
   assert.equal(fork.status, 201, fork.text);
   const final = await finalStatus(base, fork.json.id);
   assert.equal(final.state, 'completed', JSON.stringify(final.error));
-  assert.equal(final.step, 20, 'the fork trains the pipeline\'s 20 steps from 0');
+  assert.equal(final.step, 20, "the fork trains the pipeline's 20 steps from 0");
   assert.deepEqual(final.parent, { run: parent, checkpoint: 'ckpt-000010', step: 10, optimizerState: 'kept' });
 
   const [before, forked] = [await trainLog(parent), await trainLog(fork.json.id)];
-  assert.deepEqual(forked.map((l) => l.step), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    forked.map((l) => l.step),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   // A fresh schedule: the fork's lr at each step is the parent's at the same step (warmup included).
-  assert.deepEqual(forked.map((l) => l.lr), before.map((l) => l.lr));
+  assert.deepEqual(
+    forked.map((l) => l.lr),
+    before.map((l) => l.lr),
+  );
   assert.ok(forked[0].lr < before[10].lr, `warmup again: ${forked[0].lr} at step 1, the parent had ${before[10].lr} at step 11`);
   // The loss of a step is taken before its update: the fork's first equals the parent's 11th
   // (same weights, same batch stream), which a fork from fresh weights could not match.
@@ -86,5 +102,9 @@ test('a prompt to a live torch run answers text and its step, and leaves its los
   assert.equal((await finalStatus(base, quiet)).state, 'completed');
   const [withPrompt, without] = [await trainLog(asked), await trainLog(quiet)];
   assert.ok(withPrompt.length >= reply.json.step + 5);
-  assert.deepEqual(withPrompt.map((l) => l.loss), without.map((l) => l.loss), 'the prompt changed no loss');
+  assert.deepEqual(
+    withPrompt.map((l) => l.loss),
+    without.map((l) => l.loss),
+    'the prompt changed no loss',
+  );
 });

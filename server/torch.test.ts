@@ -73,7 +73,10 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
   watcher.close();
   assert.deepEqual(watcher.problems, [], 'seq goes 1, 2, 3, ... without a gap');
   const events = watcher.events;
-  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  );
 
   const started = events[0] as Extract<RunEvent, { type: 'run/started' }>;
   assert.equal(started.type, 'run/started');
@@ -81,7 +84,10 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
   assert.equal(started.data.totalSteps, 6);
   assert.deepEqual(stepsOf(events), [1, 2, 3, 4, 5, 6]);
   const losses = events.filter((e) => e.type === 'step').map((e) => (e.data as { loss: number }).loss);
-  assert.ok(losses.every((l) => Number.isFinite(l) && l > 0 && l < 10), String(losses));
+  assert.ok(
+    losses.every((l) => Number.isFinite(l) && l > 0 && l < 10),
+    String(losses),
+  );
   // The per-node numbers a node run has, before each step's summary.
   const lossAt3 = events.findIndex((e) => e.type === 'node/metrics' && e.nodeId === 'loss' && e.step === 3);
   assert.ok(lossAt3 >= 0 && lossAt3 < events.findIndex((e) => e.type === 'step' && e.step === 3));
@@ -89,10 +95,19 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'clip' && typeof e.data.grad_norm === 'number'));
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'scheduler' && typeof e.data.lr === 'number'));
   // The last step evaluates, samples and checkpoints (at_end), as the engine does.
-  assert.deepEqual(events.filter((e) => e.type === 'eval').map((e) => [e.nodeId, e.step]), [['eval', 6]]);
-  assert.deepEqual(events.filter((e) => e.type === 'sample').map((e) => e.step), [6]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'eval').map((e) => [e.nodeId, e.step]),
+    [['eval', 6]],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'sample').map((e) => e.step),
+    [6],
+  );
   const saved = events.filter((e) => e.type === 'checkpoint/saved');
-  assert.deepEqual(saved.map((e) => [e.nodeId, (e.data as { name: string }).name]), [['checkpoint', 'ckpt-000006']]);
+  assert.deepEqual(
+    saved.map((e) => [e.nodeId, (e.data as { name: string }).name]),
+    [['checkpoint', 'ckpt-000006']],
+  );
   const finished = events.at(-1)!;
   assert.equal(finished.type, 'run/finished');
   assert.deepEqual([finished.step, (finished.data as { status: string }).status], [6, 'completed']);
@@ -112,9 +127,18 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
 
   // The run folder reads like a node run's; train.py's own status.json stays in torch/.
   const dir = join(runs.path, id);
-  assert.deepEqual((await api(base, `/api/runs/${id}/log`)).text.trim().split('\n').map((l) => JSON.parse(l).step), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    (await api(base, `/api/runs/${id}/log`)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.equal((await api(base, `/api/runs/${id}/samples`)).text.trim().split('\n').length, 1);
-  assert.deepEqual((await api(base, `/api/runs/${id}/checkpoints`)).json.checkpoints.map((c: { name: string }) => c.name), ['ckpt-000006']);
+  assert.deepEqual(
+    (await api(base, `/api/runs/${id}/checkpoints`)).json.checkpoints.map((c: { name: string }) => c.name),
+    ['ckpt-000006'],
+  );
   assert.equal(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).id, id);
   assert.equal(JSON.parse(readFileSync(join(dir, 'torch', 'status.json'), 'utf8')).state, 'finished');
   for (const f of ['torch/train.py', 'torch/config.json', 'torch/data/train_ids.npy', 'torch.log', 'events.jsonl']) assert.ok(existsSync(join(dir, f)), f);
@@ -163,24 +187,36 @@ test('a torch run that cannot be exported is refused with the node at fault', as
   const refused = await torchRun({}, bad);
   assert.equal(refused.status, 400, refused.text);
   assert.equal(refused.json.error, 'the pipeline cannot be exported to PyTorch');
-  assert.deepEqual(refused.json.errors.map((e: { nodeId: string; field: string }) => [e.nodeId, e.field]), [['loss', 'targets']]);
+  assert.deepEqual(
+    refused.json.errors.map((e: { nodeId: string; field: string }) => [e.nodeId, e.field]),
+    [['loss', 'targets']],
+  );
   const exported = await api(base, '/api/export/torch', { json: { pipeline: bad } });
   assert.equal(exported.status, 400);
   assert.equal(exported.json.errors[0].nodeId, 'loss');
 
   // Dataset files outside the server's data folder are not read, linked or zipped.
   const outside = smokePipeline((doc) => {
-    doc.nodes.find((n: { id: string }) => n.id === 'dataset').params = { source: 'files', tokenizer: 'byte', train_path: '/etc/hostname', valid_path: '/etc/hostname' };
+    doc.nodes.find((n: { id: string }) => n.id === 'dataset').params = {
+      source: 'files',
+      tokenizer: 'byte',
+      train_path: '/etc/hostname',
+      valid_path: '/etc/hostname',
+    };
   });
   const leaked = await api(base, '/api/export/torch', { json: { pipeline: outside } });
   assert.equal(leaked.status, 400, leaked.text.slice(0, 200));
   assert.deepEqual([leaked.json.errors[0].nodeId, leaked.json.errors[0].field], ['dataset', 'train_path']);
   assert.match(leaked.json.errors[0].message, /outside the data folders/);
   const { id } = (await torchRun({}, outside)).json;
-  const failed = await waitFor('the run to fail', async () => {
-    const s = await stateOf(base, id);
-    return s.state === 'failed' && s;
-  }, 30_000);
+  const failed = await waitFor(
+    'the run to fail',
+    async () => {
+      const s = await stateOf(base, id);
+      return s.state === 'failed' && s;
+    },
+    30_000,
+  );
   assert.deepEqual([failed.error.nodeId, failed.error.field], ['dataset', 'train_path']);
 
   const odd = await torchRun({ torch: { nproc: 3, device: 'cpu' } });
@@ -197,7 +233,11 @@ test('a PyTorch process that crashes fails the run with the end of torch.log', a
   mkdirSync(site, { recursive: true });
   writeFileSync(join(site, 'sitecustomize.py'), 'import os, sys\nsys.stderr.write("boom: the interpreter is broken\\n")\nsys.stderr.flush()\nos._exit(3)\n');
   const crashing = await createStudioServer({
-    port: 0, runsDir: join(runs.path, 'crash'), dataDir: data.path, next: false, workerEnv: { ...process.env, PYTHONPATH: site },
+    port: 0,
+    runsDir: join(runs.path, 'crash'),
+    dataDir: data.path,
+    next: false,
+    workerEnv: { ...process.env, PYTHONPATH: site },
   });
   try {
     const { id } = (await api(crashing.url, '/api/runs', { json: { pipeline: smokePipeline(), executor: 'torch', steps: 3 } })).json;
@@ -220,7 +260,11 @@ test('a PyTorch process that crashes fails the run with the end of torch.log', a
 
 test('POST /api/export/torch: a zip Python unzips, with the config exportTorch makes, whose train.py runs', async () => {
   const pipeline = smokePipeline();
-  const response = await fetch(`${base}/api/export/torch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline }) });
+  const response = await fetch(`${base}/api/export/torch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ pipeline }),
+  });
   assert.equal(response.status, 200);
   assert.equal(response.headers.get('content-type'), 'application/zip');
   const name = 'smoke-a-tiny-model-for-tests-torch';
@@ -229,11 +273,28 @@ test('POST /api/export/torch: a zip Python unzips, with the config exportTorch m
   const dir = await tempDir('studio-export-test-');
   try {
     writeFileSync(join(dir.path, 'export.zip'), zip);
-    const unzip = 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint("\\n".join(sorted(z.namelist())))';
+    const unzip =
+      'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nz.extractall(sys.argv[2])\nprint("\\n".join(sorted(z.namelist())))';
     const names = (await run(DEFAULT_PYTHON, ['-c', unzip, join(dir.path, 'export.zip'), dir.path])).stdout.trim().split('\n');
-    const expected = ['README.md', 'checkpoint.py', 'config.json', 'config.py', 'data.py', 'data/meta.json', 'data/train_ids.npy', 'data/valid_ids.npy',
-      'model.py', 'optim.py', 'requirements.txt', 'rng.py', 'train.py'];
-    assert.deepEqual(names.filter((n) => n !== `${name}/data/tokenizer.json`), expected.map((f) => `${name}/${f}`));
+    const expected = [
+      'README.md',
+      'checkpoint.py',
+      'config.json',
+      'config.py',
+      'data.py',
+      'data/meta.json',
+      'data/train_ids.npy',
+      'data/valid_ids.npy',
+      'model.py',
+      'optim.py',
+      'requirements.txt',
+      'rng.py',
+      'train.py',
+    ];
+    assert.deepEqual(
+      names.filter((n) => n !== `${name}/data/tokenizer.json`),
+      expected.map((f) => `${name}/${f}`),
+    );
     const folder = join(dir.path, name);
     const compiled = compile(pipeline);
     assert.ok(compiled.ok);
@@ -242,11 +303,21 @@ test('POST /api/export/torch: a zip Python unzips, with the config exportTorch m
     assert.equal(await readFile(join(folder, 'train.py'), 'utf8'), files.get('train.py'));
 
     await run(DEFAULT_PYTHON, [join(folder, 'train.py'), '--steps', '2', '--device', 'cpu'], { cwd: folder, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-    const log = readFileSync(join(folder, 'run', 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(log.map((l) => l.step), [1, 2]);
+    const log = readFileSync(join(folder, 'run', 'train_log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      log.map((l) => l.step),
+      [1, 2],
+    );
 
     // ?data=0 leaves the token ids out (the Brown ids are megabytes).
-    const small = await fetch(`${base}/api/export/torch?data=0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pipeline }) });
+    const small = await fetch(`${base}/api/export/torch?data=0`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pipeline }),
+    });
     const smallZip = Buffer.from(await small.arrayBuffer());
     writeFileSync(join(dir.path, 'small.zip'), smallZip);
     const list = 'import sys, zipfile\nprint("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))';
@@ -263,7 +334,9 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
   const runsDir = join(runs.path, 'restart');
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root, env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runsDir, DATA_DIR: data.path }, stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+    env: { ...process.env, STUDIO_NO_NEXT: '1', PORT: '0', RUNS_DIR: runsDir, DATA_DIR: data.path },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   let second: StudioServer | undefined;
   try {
@@ -298,7 +371,11 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
     const from = checkpoints.findLast((c) => stored.has(c.step));
     const beforeResume = again.lastSeq;
     assert.equal((await api(second.url, `/api/runs/${id}/resume`, { method: 'POST' })).json.state, 'queued');
-    await waitFor('steps after resuming', () => again.events.some((e) => e.seq > beforeResume && e.type === 'step' && e.step! >= (from?.step ?? 0) + 3), 60_000);
+    await waitFor(
+      'steps after resuming',
+      () => again.events.some((e) => e.seq > beforeResume && e.type === 'step' && e.step! >= (from?.step ?? 0) + 3),
+      60_000,
+    );
     const restart = again.events.find((e) => e.seq > beforeResume && e.type === 'run/started')!;
     assert.equal(restart.step, from?.step ?? 0);
     assert.equal((restart.data as { resumedFrom?: string }).resumedFrom, from?.name);
@@ -306,8 +383,15 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
     await api(second.url, `/api/runs/${id}/stop`, { method: 'POST' });
     await waitFor('the stop', () => again.finished(), 20_000);
     again.close();
-    const logSteps = (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).step);
-    assert.deepEqual(logSteps, logSteps.map((_, i) => i + 1), 'one log line per step: the resumed run continues after its checkpoint');
+    const logSteps = (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step);
+    assert.deepEqual(
+      logSteps,
+      logSteps.map((_, i) => i + 1),
+      'one log line per step: the resumed run continues after its checkpoint',
+    );
   } finally {
     child.kill('SIGKILL');
     await second?.close();

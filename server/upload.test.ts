@@ -28,7 +28,8 @@ async function upload(meta: Uint8Array | string, weights: Uint8Array, options: {
   body.set(metaBytes, 0);
   body.set(weights, metaBytes.length);
   const response = await fetch(`${server.url}/api/checkpoints${options.query ?? ''}`, {
-    method: 'POST', body,
+    method: 'POST',
+    body,
     headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(metaBytes.length), ...options.headers },
   });
   return { status: response.status, json: (await response.json()) as any };
@@ -51,7 +52,11 @@ async function finishedRun(id: string, timeoutMs = 60_000) {
   return watcher.events;
 }
 
-const logOf = async (id: string) => (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number });
+const logOf = async (id: string) =>
+  (await readFile(join(runsDir, id, 'train_log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; loss: number });
 
 before(async () => {
   const runs = await tempDir('studio-runs-');
@@ -77,9 +82,17 @@ after(async () => {
 test('an uploaded checkpoint starts a run at its step + 1, with the losses of the uninterrupted run', async () => {
   const uploaded = await upload(reference.meta, reference.weights);
   assert.equal(uploaded.status, 201, JSON.stringify(uploaded.json));
-  assert.deepEqual({ ...uploaded.json, id: undefined, savedAt: undefined }, {
-    id: undefined, name: 'ckpt-000010', step: 10, bytes: reference.weights.length, executor: 'node', savedAt: undefined,
-  });
+  assert.deepEqual(
+    { ...uploaded.json, id: undefined, savedAt: undefined },
+    {
+      id: undefined,
+      name: 'ckpt-000010',
+      step: 10,
+      bytes: reference.weights.length,
+      executor: 'node',
+      savedAt: undefined,
+    },
+  );
   assert.match(uploaded.json.id, /^[0-9a-z]{13}$/);
   assert.deepEqual((await api(server.url, `/api/checkpoints/${uploaded.json.id}`)).json, uploaded.json);
   assert.deepEqual((await readdir(join(runsDir, 'uploads', uploaded.json.id))).sort(), ['ckpt-000010.json', 'ckpt-000010.safetensors']);
@@ -92,11 +105,18 @@ test('an uploaded checkpoint starts a run at its step + 1, with the losses of th
   assert.equal(started.step, 10);
   assert.equal((started.data as { resumedFrom?: string }).resumedFrom, 'ckpt-000010');
   assert.match(String((started.data as { matmul?: string }).matmul), /^OpenBLAS /, 'a worker thread runs the matmuls on OpenBLAS too');
-  assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => e.step), Array.from({ length: 10 }, (_, i) => 11 + i));
+  assert.deepEqual(
+    events.filter((e) => e.type === 'step').map((e) => e.step),
+    Array.from({ length: 10 }, (_, i) => 11 + i),
+  );
   assert.equal((events.at(-1)!.data as { status: string }).status, 'completed');
 
   const log = await logOf(id);
-  assert.deepEqual(log.map((l) => l.step), Array.from({ length: 10 }, (_, i) => 11 + i), 'the first logged step is the checkpoint step + 1');
+  assert.deepEqual(
+    log.map((l) => l.step),
+    Array.from({ length: 10 }, (_, i) => 11 + i),
+    'the first logged step is the checkpoint step + 1',
+  );
   for (const { step, loss } of log) assert.equal(loss, reference.losses.get(step), `loss at step ${step}`);
 
   const status = (await api(server.url, `/api/runs/${id}`)).json;
@@ -126,18 +146,53 @@ test('bad uploads are refused with what is wrong, and nothing is stored', async 
   const before = await readdir(join(runsDir, 'uploads')).catch(() => []);
   const meta = JSON.parse(new TextDecoder().decode(reference.meta));
   const cases: [what: string, reply: Promise<{ status: number; json: any }>, status: number, message: RegExp][] = [
-    ['garbage weights', upload(reference.meta, new TextEncoder().encode('this is not a safetensors file at all')), 400, /ckpt-000010\.safetensors: header length \d+ exceeds/],
-    ['truncated weights', upload(reference.meta, reference.weights.subarray(0, reference.weights.length - 100)), 400, /ckpt-000010\.safetensors: .*run past the end .*truncated\?/],
-    ['metadata that is not JSON', upload('{"format": "pretrain-studio-checkpoint", ', reference.weights), 400, /the metadata \(the first 41 bytes\) is not valid JSON/],
+    [
+      'garbage weights',
+      upload(reference.meta, new TextEncoder().encode('this is not a safetensors file at all')),
+      400,
+      /ckpt-000010\.safetensors: header length \d+ exceeds/,
+    ],
+    [
+      'truncated weights',
+      upload(reference.meta, reference.weights.subarray(0, reference.weights.length - 100)),
+      400,
+      /ckpt-000010\.safetensors: .*run past the end .*truncated\?/,
+    ],
+    [
+      'metadata that is not JSON',
+      upload('{"format": "pretrain-studio-checkpoint", ', reference.weights),
+      400,
+      /the metadata \(the first 41 bytes\) is not valid JSON/,
+    ],
     ['metadata of something else', upload(JSON.stringify({ hello: 'world' }), reference.weights), 400, /not a Pretrain Studio checkpoint/],
-    ['metadata of another step', upload(JSON.stringify({ ...meta, step: 20 }), reference.weights), 400, /ckpt-000020\.safetensors says step 10 but the metadata says step 20: not the same checkpoint/],
-    ['metadata naming weights the file lacks', upload(JSON.stringify({ ...meta, weights: [...meta.weights, 'blocks.7.attn.wq'] }), reference.weights), 400, /does not hold: blocks\.7\.attn\.wq/],
+    [
+      'metadata of another step',
+      upload(JSON.stringify({ ...meta, step: 20 }), reference.weights),
+      400,
+      /ckpt-000020\.safetensors says step 10 but the metadata says step 20: not the same checkpoint/,
+    ],
+    [
+      'metadata naming weights the file lacks',
+      upload(JSON.stringify({ ...meta, weights: [...meta.weights, 'blocks.7.attn.wq'] }), reference.weights),
+      400,
+      /does not hold: blocks\.7\.attn\.wq/,
+    ],
     ['a file with no tensors', upload(reference.meta, encodeSafetensors(new Map())), 400, /holds no tensors/],
     ['a name that is a path', upload(reference.meta, reference.weights, { query: '?name=..%2Fescape' }), 400, /invalid checkpoint name "\.\.\/escape"/],
     ['no metadata length', upload(reference.meta, reference.weights, { headers: { [META_LENGTH_HEADER]: '' } }), 400, /must be a number of bytes/],
-    ['a metadata length past the body', upload(reference.meta, reference.weights, { headers: { [META_LENGTH_HEADER]: String(reference.meta.length + reference.weights.length + 5) } }), 400, /body has only \d+ bytes \(truncated\?\)/],
+    [
+      'a metadata length past the body',
+      upload(reference.meta, reference.weights, { headers: { [META_LENGTH_HEADER]: String(reference.meta.length + reference.weights.length + 5) } }),
+      400,
+      /body has only \d+ bytes \(truncated\?\)/,
+    ],
     ['too large', upload(reference.meta, new Uint8Array(MAX_UPLOAD)), 413, /larger than this server accepts \(1 MiB, MAX_UPLOAD_BYTES\)/],
-    ['metadata too large', upload(reference.meta, reference.weights, { headers: { [META_LENGTH_HEADER]: String(3 * 1024 * 1024) } }), 413, /metadata is 3145728 bytes; this server accepts at most 2 MiB/],
+    [
+      'metadata too large',
+      upload(reference.meta, reference.weights, { headers: { [META_LENGTH_HEADER]: String(3 * 1024 * 1024) } }),
+      413,
+      /metadata is 3145728 bytes; this server accepts at most 2 MiB/,
+    ],
     ['not bytes', upload(reference.meta, reference.weights, { headers: { 'content-type': 'application/json' } }), 415, /application\/octet-stream/],
   ];
   for (const [what, reply, status, message] of cases) {
@@ -147,10 +202,14 @@ test('bad uploads are refused with what is wrong, and nothing is stored', async 
   }
   // Chunked, without content-length: counted as it arrives.
   const chunked = await new Promise<number>((resolve, reject) => {
-    const req = request(`${server.url}/api/checkpoints`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(reference.meta.length) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
+    const req = request(
+      `${server.url}/api/checkpoints`,
+      { method: 'POST', headers: { 'content-type': 'application/octet-stream', [META_LENGTH_HEADER]: String(reference.meta.length) } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.on('error', reject);
     req.write(reference.meta);
     for (let i = 0; i < 1100; i++) req.write(new Uint8Array(1024));
@@ -169,7 +228,10 @@ test('unknown or malformed upload ids: 404 to read, 400 to start from', async ()
     const reply = await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), resume: { upload: id } } });
     assert.equal(reply.status, 400, id);
     assert.equal(reply.json.error, 'the checkpoint cannot continue in this pipeline');
-    assert.deepEqual(reply.json.errors.map((e: { field: string }) => e.field), ['resume.upload']);
+    assert.deepEqual(
+      reply.json.errors.map((e: { field: string }) => e.field),
+      ['resume.upload'],
+    );
     assert.match(reply.json.errors[0].message, /no uploaded checkpoint .* \(upload one with POST \/api\/checkpoints\)/);
   }
 });
@@ -193,7 +255,10 @@ test('a pipeline the checkpoint does not fit: 400 on the model, nothing left to 
 
   const done = await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 10, resume: { upload: uploaded.id } } });
   assert.equal(done.status, 400);
-  assert.deepEqual(done.json.errors.map((e: { field: string }) => e.field), ['steps']);
+  assert.deepEqual(
+    done.json.errors.map((e: { field: string }) => e.field),
+    ['steps'],
+  );
   assert.match(done.json.errors[0].message, /ckpt-000010 is at step 10 and the run trains 10 steps: nothing is left to train/);
   assert.equal((await api(server.url, '/api/runs')).json.runs.length, runsBefore, 'refused submissions create no run');
 
@@ -213,14 +278,23 @@ test('a torch run continues an uploaded engine checkpoint too', async (t) => {
   const torch = await detectTorch(DEFAULT_PYTHON);
   if (!torch.available) return t.skip(`no PyTorch: ${torch.error}`);
   const { json: uploaded } = await upload(reference.meta, reference.weights);
-  const submitted = await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), executor: 'torch', torch: { device: 'cpu' }, resume: { upload: uploaded.id } } });
+  const submitted = await api(server.url, '/api/runs', {
+    json: { pipeline: smokePipeline(), executor: 'torch', torch: { device: 'cpu' }, resume: { upload: uploaded.id } },
+  });
   assert.equal(submitted.status, 201, submitted.text);
   const events = await finishedRun(submitted.json.id, 120_000);
   const started = events.find((e) => e.type === 'run/started')!;
   assert.deepEqual([started.step, (started.data as { resumedFrom?: string }).resumedFrom], [10, 'ckpt-000010']);
   assert.equal((events.at(-1)!.data as { status: string }).status, 'completed', JSON.stringify(events.filter((e) => e.type === 'error')));
   const log = await logOf(submitted.json.id);
-  assert.deepEqual(log.map((l) => l.step), Array.from({ length: 10 }, (_, i) => 11 + i));
+  assert.deepEqual(
+    log.map((l) => l.step),
+    Array.from({ length: 10 }, (_, i) => 11 + i),
+  );
   // PyTorch's float32 kernels are not tfjs's: close, not equal.
-  for (const { step, loss } of log) assert.ok(Math.abs(loss - reference.losses.get(step)!) / reference.losses.get(step)! < 1e-3, `loss at step ${step}: ${loss} vs ${reference.losses.get(step)}`);
+  for (const { step, loss } of log)
+    assert.ok(
+      Math.abs(loss - reference.losses.get(step)!) / reference.losses.get(step)! < 1e-3,
+      `loss at step ${step}: ${loss} vs ${reference.losses.get(step)}`,
+    );
 });

@@ -14,9 +14,14 @@ test('a run with wandb on streams to W&B and says so on the log node', async () 
     for await (const chunk of req) text += chunk;
     const body = JSON.parse(text);
     requests.push({ path: req.url!, body });
-    const reply = req.url === '/graphql'
-      ? { data: { upsertBucket: { bucket: { name: body.variables.name, historyLineCount: 0, project: { name: body.variables.project, entity: { name: 'me' } } } } } }
-      : {};
+    const reply =
+      req.url === '/graphql'
+        ? {
+            data: {
+              upsertBucket: { bucket: { name: body.variables.name, historyLineCount: 0, project: { name: body.variables.project, entity: { name: 'me' } } } },
+            },
+          }
+        : {};
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply));
   });
@@ -25,7 +30,10 @@ test('a run with wandb on streams to W&B and says so on the log node', async () 
   const runs = await tempDir('studio-runs-');
   const data = await tempDir('studio-data-');
   const server = await createStudioServer({
-    port: 0, runsDir: runs.path, dataDir: data.path, next: false,
+    port: 0,
+    runsDir: runs.path,
+    dataDir: data.path,
+    next: false,
     workerEnv: { ...process.env, WANDB_API_KEY: 'k'.repeat(40), WANDB_BASE_URL: wandbUrl },
   });
   try {
@@ -48,9 +56,15 @@ test('a run with wandb on streams to W&B and says so on the log node', async () 
     const stream = requests.slice(1);
     assert.ok(stream.every((r) => r.path === `/files/me/studio-test/${id}/file_stream`));
     const history = stream.flatMap((r) => r.body.files?.['wandb-history.jsonl']?.content ?? []).map((l: string) => JSON.parse(l));
-    assert.deepEqual(history.map((h) => h._step), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      history.map((h) => h._step),
+      [1, 2, 3, 4, 5],
+    );
     const logged = watcher.events.filter((e) => e.type === 'step').map((e) => (e.data as { loss: number }).loss);
-    assert.deepEqual(history.map((h) => h['train/loss']), logged);
+    assert.deepEqual(
+      history.map((h) => h['train/loss']),
+      logged,
+    );
     assert.deepEqual(stream.at(-1)!.body, { complete: true, exitcode: 0 });
   } finally {
     await server.close();

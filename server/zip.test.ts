@@ -20,7 +20,10 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     print(json.dumps({"bad": z.testzip(), "entries": entries}))
 `;
 
-function readWithPython(path: string): { bad: string | null; entries: { name: string; method: number; size: number; mode: number; sha256: string; year: number }[] } {
+function readWithPython(path: string): {
+  bad: string | null;
+  entries: { name: string; method: number; size: number; mode: number; sha256: string; year: number }[];
+} {
   return JSON.parse(execFileSync(PYTHON, ['-c', READ_PY, path], { encoding: 'utf8' }));
 }
 
@@ -42,7 +45,10 @@ test('Python zipfile reads deflated and stored entries back byte for byte', asyn
       writeFileSync(path, zip);
       const read = readWithPython(path);
       assert.equal(read.bad, null, 'every CRC checks out');
-      assert.deepEqual(read.entries.map((e) => e.name), entries.map((e) => e.name));
+      assert.deepEqual(
+        read.entries.map((e) => e.name),
+        entries.map((e) => e.name),
+      );
       for (const [i, e] of read.entries.entries()) {
         assert.equal(e.sha256, sha256(entries[i].data), e.name);
         assert.equal(e.size, entries[i].data.length);
@@ -63,7 +69,13 @@ test('names that would leave the folder, and duplicates, are refused', async () 
   for (const name of ['../x', '/etc/passwd', 'a/../../b', 'a//b', 'a\\b', '']) {
     await assert.rejects(zipFiles([{ name, data }]), /bad entry name/, name);
   }
-  await assert.rejects(zipFiles([{ name: 'a', data }, { name: 'a', data }]), /twice/);
+  await assert.rejects(
+    zipFiles([
+      { name: 'a', data },
+      { name: 'a', data },
+    ]),
+    /twice/,
+  );
 });
 
 test('more entries than ZIP holds without ZIP64 are refused before anything is compressed', async () => {

@@ -61,7 +61,15 @@ function fromBase64(text: string): ArrayBuffer {
 }
 
 function runForTest(request: TestRunRequest, onProgress: (line: string) => void): Promise<TestRunReport> {
-  const report: Omit<TestRunReport, 'result' | 'maxMainThreadGapMs'> = { steps: [], evals: [], nodeMs: {}, eventTypes: [], batches: 0, checkpoints: [], logLines: [] };
+  const report: Omit<TestRunReport, 'result' | 'maxMainThreadGapMs'> = {
+    steps: [],
+    evals: [],
+    nodeMs: {},
+    eventTypes: [],
+    batches: 0,
+    checkpoints: [],
+    logLines: [],
+  };
   let lastTick = performance.now();
   let maxGap = 0;
   const ticker = setInterval(() => {
@@ -76,7 +84,16 @@ function runForTest(request: TestRunRequest, onProgress: (line: string) => void)
     ...(request.backend ? { backend: request.backend } : {}),
     ...(request.wasmThreads !== undefined ? { wasmThreads: request.wasmThreads } : {}),
     ...(request.text ? { data: { kind: 'text', ...request.text } } : {}),
-    ...(request.resume ? { resume: { name: request.resume.name, step: (request.resume.meta as { step: number }).step, weights: fromBase64(request.resume.weightsBase64), meta: request.resume.meta } } : {}),
+    ...(request.resume
+      ? {
+          resume: {
+            name: request.resume.name,
+            step: (request.resume.meta as { step: number }).step,
+            weights: fromBase64(request.resume.weightsBase64),
+            meta: request.resume.meta,
+          },
+        }
+      : {}),
     onBackend: (b) => {
       report.backend = b;
       onProgress(`backend ${b.name} (${b.detail})`);

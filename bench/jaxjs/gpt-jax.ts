@@ -30,7 +30,10 @@ function norm(c: GptConfig, x: np.Array, use: (name: string) => np.Array, prefix
   }
   const centred = x.sub(np.mean(x.ref, -1, { keepdims: true }));
   const variance = np.mean(np.square(centred.ref), -1, { keepdims: true });
-  return centred.mul(np.reciprocal(np.sqrt(variance.add(EPS)))).mul(use(`${prefix}.weight`)).add(use(`${prefix}.bias`));
+  return centred
+    .mul(np.reciprocal(np.sqrt(variance.add(EPS))))
+    .mul(use(`${prefix}.weight`))
+    .add(use(`${prefix}.bias`));
 }
 
 /** x [..., hs] * cos + rotate_half(x) * sin, with rotate_half(x) = concat(-x2, x1). */
@@ -49,7 +52,10 @@ function attention(c: GptConfig, h: np.Array, use: (name: string) => np.Array, b
   h.dispose();
   // Written out rather than nn.dotProductAttention, whose einsum needs iterator helpers (Node 22+).
   const byHead = (a: np.Array) => a.transpose([0, 2, 1, 3]); // [B, T, nH, hs] -> [B, nH, T, hs]
-  const scores = np.matmul(byHead(q), k.transpose([0, 2, 3, 1])).mul(1 / Math.sqrt(hs)).add(tables.mask.ref); // [B, nH, T, T]
+  const scores = np
+    .matmul(byHead(q), k.transpose([0, 2, 3, 1]))
+    .mul(1 / Math.sqrt(hs))
+    .add(tables.mask.ref); // [B, nH, T, T]
   const y = np.matmul(nn.softmax(scores, -1), byHead(v)); // [B, nH, T, hs]
   return np.matmul(y.transpose([0, 2, 1, 3]).reshape([B * T, c.dModel]), use(`${b}.attn.wo`));
 }

@@ -14,14 +14,23 @@ import { inputsToJson, type StudyInputs, type StudyResult } from './study-inputs
 // cross-origin isolated (SharedArrayBuffer), else one thread: the row without isolation compares it
 // with the engine's one thread (the studio's choice for R).
 const ROWS: Array<{ impl: 'engine' | 'jax'; device: string; maxSteps?: number; isolated?: false }> = [
-  { impl: 'engine', device: 'wasm' }, { impl: 'jax', device: 'wasm', isolated: false }, { impl: 'jax', device: 'wasm' },
-  { impl: 'engine', device: 'webgpu', maxSteps: 6 }, { impl: 'jax', device: 'webgpu', maxSteps: 6 },
+  { impl: 'engine', device: 'wasm' },
+  { impl: 'jax', device: 'wasm', isolated: false },
+  { impl: 'jax', device: 'wasm' },
+  { impl: 'engine', device: 'webgpu', maxSteps: 6 },
+  { impl: 'jax', device: 'webgpu', maxSteps: 6 },
 ];
 
 async function bundle(): Promise<string> {
   const out = await build({
-    entryPoints: [new URL('./page-entry.ts', import.meta.url).pathname], bundle: true, write: false, format: 'esm',
-    platform: 'browser', target: 'chrome120', define: { 'process.env.NODE_ENV': '"production"' }, logLevel: 'error',
+    entryPoints: [new URL('./page-entry.ts', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'error',
   });
   return out.outputFiles[0].text;
 }
@@ -39,16 +48,19 @@ function serve(script: string): Promise<{ server: Server; url: string }> {
     if (wasm) return res.writeHead(200, { ...isolate, 'Content-Type': 'application/wasm' }).end(readFileSync(join(wasmDir, wasm[1])));
     res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` });
+    }),
+  );
 }
 
 export async function browserRows(inputs: StudyInputs, keep: (r: StudyResult) => void): Promise<void> {
   const { server, url } = await serve(await bundle());
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--no-sandbox'],
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--enable-unsafe-webgpu', '--no-sandbox'],
   });
   try {
     for (const row of ROWS) {

@@ -14,8 +14,10 @@ import { inputsToJson, speedOf, type StudyInputs, type StudyResult } from './stu
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' },
-    rounds: { type: 'string', default: '2' }, 'no-browser': { type: 'boolean', default: false },
+    steps: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    'no-browser': { type: 'boolean', default: false },
   },
 });
 const warmup = Number(values.warmup);
@@ -26,7 +28,9 @@ writeFileSync(inputsFile, JSON.stringify(inputsToJson(inputs)));
 
 function nodeRow(impl: 'engine' | 'jax', env: Record<string, string> = {}): StudyResult {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/jaxjs/node-row.ts', '--impl', impl, '--inputs', inputsFile], {
-    env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
   });
   const line = run.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -40,7 +44,9 @@ const rows: StudyResult[] = [];
 /** Keeps a row and says it at once (a slow software-WebGPU row should not hide the others). */
 const keep = (r: StudyResult) => {
   rows.push(r);
-  console.error(`# ${r.impl} ${r.where} ${r.device}: ${r.error ?? `${speedOf(r, inputs, Math.min(warmup, r.stepMs.length - 2)).tokensPerSecond.toFixed(0)} tok/s`}`);
+  console.error(
+    `# ${r.impl} ${r.where} ${r.device}: ${r.error ?? `${speedOf(r, inputs, Math.min(warmup, r.stepMs.length - 2)).tokensPerSecond.toFixed(0)} tok/s`}`,
+  );
 };
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const r of [nodeRow('engine'), nodeRow('engine', { PRETRAIN_BLAS: 'off' }), nodeRow('jax')]) keep(r);
@@ -60,7 +66,9 @@ function report(results: StudyResult[], study: StudyInputs): void {
     }
     const { ms, tokensPerSecond } = speedOf(r, study, Math.min(warmup, r.stepMs.length - 2));
     const diff = Math.max(...r.losses.map((l, i) => Math.abs(l - reference[i]) / Math.abs(reference[i])));
-    console.log(`| ${r.impl} | ${r.where} | ${r.device} | ${Math.round(tokensPerSecond)} | ${ms.toFixed(1)} | ${r.losses.at(-1)!.toFixed(5)} | ${diff.toExponential(2)} |`);
+    console.log(
+      `| ${r.impl} | ${r.where} | ${r.device} | ${Math.round(tokensPerSecond)} | ${ms.toFixed(1)} | ${r.losses.at(-1)!.toFixed(5)} | ${diff.toExponential(2)} |`,
+    );
   }
 }
 process.exit(0);

@@ -13,8 +13,16 @@ export async function trainEngine(inputs: StudyInputs, device: string, where: st
   tf.dispose([...weights.values()]);
   const { lr, beta1, beta2, eps, weightDecay } = inputs.optimizer;
   const opt = createOptimizer(model.params, {
-    kind: 'adamw', beta1, beta2, eps, weightDecay, decayNormsAndBiases: false,
-    momentum: 0, nesterov: false, dampening: 0, initialAccumulator: 0,
+    kind: 'adamw',
+    beta1,
+    beta2,
+    eps,
+    weightDecay,
+    decayNormsAndBiases: false,
+    momentum: 0,
+    nesterov: false,
+    dampening: 0,
+    initialAccumulator: 0,
   });
   const vars = [...model.params.values()];
   const losses: number[] = [];

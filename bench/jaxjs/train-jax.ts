@@ -38,7 +38,11 @@ export async function trainJax(inputs: StudyInputs, device: Device, where: strin
     stepMs.push(performance.now() - started);
   }
   // Its wasm device spreads work over a worker pool only where SharedArrayBuffer and Worker exist.
-  const pooled = device === 'wasm' && typeof SharedArrayBuffer !== 'undefined' && typeof Worker !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const pooled =
+    device === 'wasm' &&
+    typeof SharedArrayBuffer !== 'undefined' &&
+    typeof Worker !== 'undefined' &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const threads = pooled ? `${(globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 4} workers` : '1 thread';
   return { impl: 'jax-js', device: device === 'wasm' ? `wasm (${threads})` : device, where, losses, stepMs };
 }

@@ -19,7 +19,10 @@ test('auto in Node: webgpu and webgl are skipped with their reasons, wasm starts
   const choice = await startBrowserBackend('auto');
   assert.equal(choice.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.deepEqual(choice.fallbacks.map((f) => f.backend), ['webgpu', 'webgl']);
+  assert.deepEqual(
+    choice.fallbacks.map((f) => f.backend),
+    ['webgpu', 'webgl'],
+  );
   assert.match(choice.fallbacks[0].reason, /navigator\.gpu is missing/);
   assert.match(choice.fallbacks[1].reason, /no OffscreenCanvas/);
   assert.match(choice.detail, /SIMD/);

@@ -10,9 +10,7 @@
 // let the bundler ship each package in a chunk of its own, downloaded when that backend is tried.
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, wasmThreadCount } from '../tf/backend';
-import {
-  BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits,
-} from './protocol';
+import { BROWSER_BACKENDS, type BackendFallback, type BackendPreference, type BrowserBackendName, type GpuLimits } from './protocol';
 import { installWebGpuKernelFixes } from '../tf/webgpuKernelFixes';
 import { prepareWasmThreads } from './wasm-threads';
 
@@ -42,7 +40,9 @@ const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic ren
  * @example softwareGpu({ vendor: 'nvidia' }, false) // undefined
  */
 export function softwareGpu(info: Record<string, unknown> | undefined, isFallbackAdapter = false): string | undefined {
-  const text = Object.values(info ?? {}).filter((v): v is string => typeof v === 'string' && v !== '').join(' / ');
+  const text = Object.values(info ?? {})
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .join(' / ');
   const match = SOFTWARE_GPU.exec(text);
   if (match) return text;
   return isFallbackAdapter ? text || 'a fallback adapter' : undefined;
@@ -173,7 +173,12 @@ const START: Record<BrowserBackendName, Starter> = {
     let noThreads = cores < 2 ? 'one core' : '';
     await import('@tensorflow/tfjs-backend-wasm'); // registers the flags prepareWasmThreads may set
     const restore = options.wasmPaths
-      ? await prepareWasmThreads(options.wasmPaths, wanted, (flag, value) => tf.env().set(flag, value), (why) => (noThreads = why))
+      ? await prepareWasmThreads(
+          options.wasmPaths,
+          wanted,
+          (flag, value) => tf.env().set(flag, value),
+          (why) => (noThreads = why),
+        )
       : undefined;
     try {
       // Fails when the .wasm files cannot be fetched (wasmPaths) or compiled.

@@ -6,7 +6,11 @@ import { corpusDir } from '../node/io';
 import { corpusFolder, parseByteRange, parseCorpusPath } from './corpus-files';
 
 test('corpusFolder names the same folder as the Node host prepares', () => {
-  for (const request of [{ tokenizer: 'byte', vocabSize: 1024 }, { tokenizer: 'gpt2', vocabSize: 1024 }, { tokenizer: 'bpe', vocabSize: 4096 }] as const) {
+  for (const request of [
+    { tokenizer: 'byte', vocabSize: 1024 },
+    { tokenizer: 'gpt2', vocabSize: 1024 },
+    { tokenizer: 'bpe', vocabSize: 4096 },
+  ] as const) {
     assert.equal(join('/d', corpusFolder(request)), corpusDir('/d', request));
   }
 });
@@ -16,9 +20,19 @@ test('parseCorpusPath accepts the four files of brown-* folders only', () => {
   assert.deepEqual(parseCorpusPath(['brown-bpe1024', 'meta.json']), { folder: 'brown-bpe1024', file: 'meta.json', tokenizer: 'bpe', vocabSize: 1024 });
   assert.deepEqual(parseCorpusPath(['brown-gpt2', 'tokenizer.json'])?.tokenizer, 'gpt2');
   for (const bad of [
-    ['brown-byte'], ['brown-byte', 'train_ids.npy', 'x'], ['..', 'package.json'], ['brown-byte', '..'], ['brown-byte', '../meta.json'],
-    ['brown-byte/..', 'meta.json'], ['brown-bpe', 'meta.json'], ['brown-bpe0256', 'meta.json'], ['brown-bpe256', 'meta.json'],
-    ['brown-bpe65536', 'meta.json'], ['brown-byte', 'TRAIN_IDS.npy'], ['brown-byte', 'train_ids.npy.tmp-1'], ['other', 'meta.json'],
+    ['brown-byte'],
+    ['brown-byte', 'train_ids.npy', 'x'],
+    ['..', 'package.json'],
+    ['brown-byte', '..'],
+    ['brown-byte', '../meta.json'],
+    ['brown-byte/..', 'meta.json'],
+    ['brown-bpe', 'meta.json'],
+    ['brown-bpe0256', 'meta.json'],
+    ['brown-bpe256', 'meta.json'],
+    ['brown-bpe65536', 'meta.json'],
+    ['brown-byte', 'TRAIN_IDS.npy'],
+    ['brown-byte', 'train_ids.npy.tmp-1'],
+    ['other', 'meta.json'],
   ]) {
     assert.equal(parseCorpusPath(bad), undefined, bad.join('/'));
   }

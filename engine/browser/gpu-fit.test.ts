@@ -24,10 +24,13 @@ test('the seed pipeline fits; its largest tensor is the feed-forward hidden stat
   assert.deepEqual(checkGpuFit(plan, DEFAULTS), []);
   const tensors = largestTensors(plan);
   // B*T = 16*64 rows of d_ff = 512 floats: 2 MiB, for the training batch and the eval batch alike.
-  assert.deepEqual(tensors.slice(0, 2).map((t) => [t.what, t.shape, t.bytes, t.blame.nodeId]), [
-    ['feed-forward hidden [B*T, d_ff]', [1024, 512], 2 * 2 ** 20, 'get_batch'],
-    ['feed-forward hidden [B*T, d_ff]', [1024, 512], 2 * 2 ** 20, 'eval'],
-  ]);
+  assert.deepEqual(
+    tensors.slice(0, 2).map((t) => [t.what, t.shape, t.bytes, t.blame.nodeId]),
+    [
+      ['feed-forward hidden [B*T, d_ff]', [1024, 512], 2 * 2 ** 20, 'get_batch'],
+      ['feed-forward hidden [B*T, d_ff]', [1024, 512], 2 * 2 ** 20, 'eval'],
+    ],
+  );
   const logits = tensors.find((t) => t.what.startsWith('logits'))!;
   assert.deepEqual([logits.shape, logits.bytes], [[16, 64, 256], 2 ** 20]);
 });
@@ -44,7 +47,10 @@ test('GPT-2 vocabulary with batch 16 x 256: the logits break maxStorageBufferBin
   assert.equal(p.nodeId, 'get_batch');
   assert.equal(p.field, 'batch_size');
   // 16*256*50257*4 bytes; at most floor(128 MiB / (256*50257*4)) = 2 sequences fit.
-  assert.match(p.message, /^model: logits \[B, T, V\] \[16,256,50257\] in float32 is 823\.4 MB, over this GPU's maxStorageBufferBindingSize of 128 MiB; lower get_batch\.batch_size to 2 or less/);
+  assert.match(
+    p.message,
+    /^model: logits \[B, T, V\] \[16,256,50257\] in float32 is 823\.4 MB, over this GPU's maxStorageBufferBindingSize of 128 MiB; lower get_batch\.batch_size to 2 or less/,
+  );
 });
 
 test('eval batches and weights are checked too, each blamed on its own field', () => {
@@ -56,14 +62,20 @@ test('eval batches and weights are checked too, each blamed on its own field', (
   const small = { ...DEFAULTS, maxStorageBufferBindingSize: 64 * 2 ** 20 };
   const byField = Object.fromEntries(checkGpuFit(plan, small).map((p) => [`${p.nodeId}.${p.field}`, p.message]));
   assert.deepEqual(Object.keys(byField).sort(), ['eval.batch_size', 'model.vocab_size']);
-  assert.match(byField['model.vocab_size'], /token embedding \[vocab_size, d_model\] \[65535,1024\] in float32 is 268\.4 MB, over .* 64 MiB; make model\.vocab_size smaller/);
+  assert.match(
+    byField['model.vocab_size'],
+    /token embedding \[vocab_size, d_model\] \[65535,1024\] in float32 is 268\.4 MB, over .* 64 MiB; make model\.vocab_size smaller/,
+  );
   assert.match(byField['eval.batch_size'], /lower eval\.batch_size to 4 or less/); // floor(64 MiB / (64*65535*4 B per sequence))
 });
 
 test('maxBufferSize is the limit when it is the smaller one; workgroup counts are checked', () => {
   const plan = planWith(() => {});
   const problems = checkGpuFit(plan, { maxStorageBufferBindingSize: 2 ** 30, maxBufferSize: 2 ** 19, maxComputeWorkgroupsPerDimension: 16 });
-  assert.ok(problems.some((p) => /maxBufferSize of 524\.3 kB/.test(p.message)), JSON.stringify(problems));
+  assert.ok(
+    problems.some((p) => /maxBufferSize of 524\.3 kB/.test(p.message)),
+    JSON.stringify(problems),
+  );
   // 16*64 rows / 32 = 32 workgroups > 16; 16*4 = 64 attention matmuls > 16: both on get_batch, reported once.
   assert.ok(checkGpuFit(plan, { ...DEFAULTS, maxComputeWorkgroupsPerDimension: 16 }).some((p) => /need 32 workgroups along one axis/.test(p.message)));
 });

@@ -77,15 +77,32 @@ function batchesOf(plan: Plan): { model: PlanNode; B: number; T: number; blame: 
 export function largestTensors(plan: Plan): TensorEstimate[] {
   const out: TensorEstimate[] = [];
   for (const { model, B, T, blame } of batchesOf(plan)) {
-    const V = modelNumber(model, 'vocab_size'), nH = modelNumber(model, 'n_heads'), F = modelNumber(model, 'd_ff');
+    const V = modelNumber(model, 'vocab_size'),
+      nH = modelNumber(model, 'n_heads'),
+      F = modelNumber(model, 'd_ff');
     // The logits, their softmax and their gradient are each [B, T, V]: the largest by far for real vocabularies.
     out.push({ what: 'logits [B, T, V]', shape: [B, T, V], bytes: B * T * V * F32, modelId: model.id, blame, bytesPerSequence: T * V * F32 });
-    out.push({ what: 'attention scores [B*n_heads, T, T]', shape: [B * nH, T, T], bytes: B * nH * T * T * F32, modelId: model.id, blame, bytesPerSequence: nH * T * T * F32 });
+    out.push({
+      what: 'attention scores [B*n_heads, T, T]',
+      shape: [B * nH, T, T],
+      bytes: B * nH * T * T * F32,
+      modelId: model.id,
+      blame,
+      bytesPerSequence: nH * T * T * F32,
+    });
     out.push({ what: 'feed-forward hidden [B*T, d_ff]', shape: [B * T, F], bytes: B * T * F * F32, modelId: model.id, blame, bytesPerSequence: T * F * F32 });
   }
   for (const model of plan.nodes.filter((n) => n.kind === 'model')) {
-    const V = modelNumber(model, 'vocab_size'), C = modelNumber(model, 'd_model'), F = modelNumber(model, 'd_ff');
-    out.push({ what: 'token embedding [vocab_size, d_model]', shape: [V, C], bytes: V * C * F32, modelId: model.id, blame: { nodeId: model.id, field: 'vocab_size' } });
+    const V = modelNumber(model, 'vocab_size'),
+      C = modelNumber(model, 'd_model'),
+      F = modelNumber(model, 'd_ff');
+    out.push({
+      what: 'token embedding [vocab_size, d_model]',
+      shape: [V, C],
+      bytes: V * C * F32,
+      modelId: model.id,
+      blame: { nodeId: model.id, field: 'vocab_size' },
+    });
     out.push({ what: 'feed-forward weight [d_model, d_ff]', shape: [C, F], bytes: C * F * F32, modelId: model.id, blame: { nodeId: model.id, field: 'd_ff' } });
   }
   return out.sort((a, b) => b.bytes - a.bytes);
@@ -120,14 +137,16 @@ export function checkGpuFit(plan: Plan, limits: GpuLimits): FitProblem[] {
   for (const t of largestTensors(plan)) {
     if (t.bytes <= bindable) continue;
     const batchFits = t.bytesPerSequence ? Math.floor(bindable / t.bytesPerSequence) : undefined;
-    const hint = batchFits === undefined
-      ? `make ${t.blame.nodeId}.${t.blame.field} smaller`
-      : batchFits >= 1
-        ? `lower ${t.blame.nodeId}.${t.blame.field} to ${batchFits} or less`
-        : `even one sequence is too large: shorten the context or use a smaller model`;
+    const hint =
+      batchFits === undefined
+        ? `make ${t.blame.nodeId}.${t.blame.field} smaller`
+        : batchFits >= 1
+          ? `lower ${t.blame.nodeId}.${t.blame.field} to ${batchFits} or less`
+          : `even one sequence is too large: shorten the context or use a smaller model`;
     add({
       ...t.blame,
-      message: `${t.modelId}: ${t.what} ${JSON.stringify(t.shape)} in float32 is ${formatBytes(t.bytes)}, over this GPU's ` +
+      message:
+        `${t.modelId}: ${t.what} ${JSON.stringify(t.shape)} in float32 is ${formatBytes(t.bytes)}, over this GPU's ` +
         `${limitName} of ${formatBytes(bindable)}; ${hint}, or run on the wasm backend`,
     });
   }
@@ -136,10 +155,16 @@ export function checkGpuFit(plan: Plan, limits: GpuLimits): FitProblem[] {
     const nH = modelNumber(model, 'n_heads');
     const rowTiles = Math.ceil((B * T) / MATMUL_TILE);
     if (rowTiles > limits.maxComputeWorkgroupsPerDimension) {
-      add({ ...blame, message: `${model.id}: matmuls over ${B * T} rows (batch ${B} x context ${T}) need ${rowTiles} workgroups along one axis, over this GPU's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}` });
+      add({
+        ...blame,
+        message: `${model.id}: matmuls over ${B * T} rows (batch ${B} x context ${T}) need ${rowTiles} workgroups along one axis, over this GPU's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}`,
+      });
     }
     if (B * nH > limits.maxComputeWorkgroupsPerDimension) {
-      add({ ...blame, message: `${model.id}: attention runs ${B * nH} batched matmuls (batch ${B} x ${nH} heads), over this GPU's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}` });
+      add({
+        ...blame,
+        message: `${model.id}: attention runs ${B * nH} batched matmuls (batch ${B} x ${nH} heads), over this GPU's maxComputeWorkgroupsPerDimension of ${limits.maxComputeWorkgroupsPerDimension}`,
+      });
     }
   }
   return problems;

@@ -64,13 +64,22 @@ test('batchingSink: the first event goes at once, the rest at most every interva
   sink.emit(ev(1));
   sink.emit(ev(2));
   sink.emit(ev(3));
-  assert.deepEqual(posted.map((b) => b.map((e) => e.step)), [[1]]);
+  assert.deepEqual(
+    posted.map((b) => b.map((e) => e.step)),
+    [[1]],
+  );
   await new Promise((r) => setTimeout(r, 80)); // the timer posts the rest
-  assert.deepEqual(posted.map((b) => b.map((e) => e.step)), [[1], [2, 3]]);
+  assert.deepEqual(
+    posted.map((b) => b.map((e) => e.step)),
+    [[1], [2, 3]],
+  );
   sink.emit(ev(4));
   sink.flush();
   sink.flush(); // nothing pending: no empty batch
-  assert.deepEqual(posted.map((b) => b.map((e) => e.step)), [[1], [2, 3], [4]]);
+  assert.deepEqual(
+    posted.map((b) => b.map((e) => e.step)),
+    [[1], [2, 3], [4]],
+  );
 });
 
 test('text tokenized in the worker: the same losses as runPlan, messages in protocol order', async () => {
@@ -85,7 +94,13 @@ test('text tokenized in the worker: the same losses as runPlan, messages in prot
   assert.equal(new Set(done.memory.numTensors).size, 1, `tensor count flat: ${done.memory.numTensors}`);
   assert.equal(done.memory.numTensors.length, 6);
   // Each checkpoint's bytes arrive before the batch with its checkpoint/saved event.
-  const order = messages.flatMap((m) => (m.type === 'checkpoint' ? [`bytes ${m.name}`] : m.type === 'events' ? m.events.filter((e) => e.type === 'checkpoint/saved').map((e) => `event ${(e.data as { name: string }).name}`) : []));
+  const order = messages.flatMap((m) =>
+    m.type === 'checkpoint'
+      ? [`bytes ${m.name}`]
+      : m.type === 'events'
+        ? m.events.filter((e) => e.type === 'checkpoint/saved').map((e) => `event ${(e.data as { name: string }).name}`)
+        : [],
+  );
   assert.deepEqual(order, ['bytes ckpt-000003', 'event ckpt-000003', 'bytes ckpt-000006', 'event ckpt-000006']);
   assert.equal(messages.filter((m) => m.type === 'line' && m.file === 'train_log.jsonl').length, 6);
   assert.equal(events.at(-1)!.type, 'run/finished');
@@ -94,7 +109,13 @@ test('text tokenized in the worker: the same losses as runPlan, messages in prot
 test('picked files (Blobs, meta.json as a file): the same losses', async () => {
   const { result, events } = await host({
     pipeline: pipeline('files', 6),
-    data: { kind: 'files', train: new Blob([new Uint8Array(DATA.train)]), valid: new Blob([new Uint8Array(DATA.valid)]), meta: new Blob([JSON.stringify(DATA.meta)]), tokenizer: DATA.tokenizer },
+    data: {
+      kind: 'files',
+      train: new Blob([new Uint8Array(DATA.train)]),
+      valid: new Blob([new Uint8Array(DATA.valid)]),
+      meta: new Blob([JSON.stringify(DATA.meta)]),
+      tokenizer: DATA.tokenizer,
+    },
   });
   assert.equal(result.status, 'completed');
   assert.deepEqual(losses(events), expected);
@@ -102,7 +123,8 @@ test('picked files (Blobs, meta.json as a file): the same losses', async () => {
 
 // The app's corpus route, in miniature: the tokenized text as brown-byte, served with Range.
 const files: Record<string, Uint8Array> = {
-  '/data/brown-byte/train_ids.npy': DATA.train, '/data/brown-byte/valid_ids.npy': DATA.valid,
+  '/data/brown-byte/train_ids.npy': DATA.train,
+  '/data/brown-byte/valid_ids.npy': DATA.valid,
   '/data/brown-byte/meta.json': new TextEncoder().encode(JSON.stringify(DATA.meta)),
   '/data/brown-byte/tokenizer.json': new TextEncoder().encode(JSON.stringify(DATA.tokenizer)),
 };
@@ -138,7 +160,10 @@ test('a tokenizer the server has not prepared: the dataset node says how to prep
   assert.equal(result.status, 'failed');
   const error = events.find((e) => e.type === 'error')!;
   assert.equal(error.nodeId, 'dataset');
-  assert.match((error.data as { message: string }).message, /BPE \(vocab 1024\) is not prepared on this server .*npm run tokenize -- --brown --tokenizer bpe --vocab-size 1024 --out data\/brown-bpe1024/);
+  assert.match(
+    (error.data as { message: string }).message,
+    /BPE \(vocab 1024\) is not prepared on this server .*npm run tokenize -- --brown --tokenizer bpe --vocab-size 1024 --out data\/brown-bpe1024/,
+  );
 });
 
 test("source 'files' with nothing picked fails on the dataset node", async () => {
@@ -146,7 +171,10 @@ test("source 'files' with nothing picked fails on the dataset node", async () =>
   assert.equal(result.status, 'failed');
   assert.equal(result.error?.nodeId, 'dataset');
   assert.match(result.error!.message, /pick train_ids\.npy and valid_ids\.npy/);
-  assert.deepEqual(events.map((e) => e.type), ['error', 'run/finished']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['error', 'run/finished'],
+  );
 });
 
 test('a pipeline with errors: diagnostics, then a failed done, no events', async () => {
@@ -154,7 +182,10 @@ test('a pipeline with errors: diagnostics, then a failed done, no events', async
   doc.nodes.find((n: { id: string }) => n.id === 'model').params.n_heads = 3;
   const { result, messages } = await host({ pipeline: doc, data: { kind: 'text', text: TEXT, tokenizer: 'byte' } });
   assert.equal(result.status, 'failed');
-  assert.deepEqual(messages.map((m) => m.type), ['diagnostics', 'done']);
+  assert.deepEqual(
+    messages.map((m) => m.type),
+    ['diagnostics', 'done'],
+  );
   assert.ok((messages[0] as Extract<FromWorker, { type: 'diagnostics' }>).diagnostics.some((d) => d.nodeId === 'model'));
 });
 
@@ -181,11 +212,15 @@ test('pause holds the run between steps, resume continues, stop ends it as stopp
   assert.equal(run.events.at(-1)!.type, 'run/finished');
 });
 
-test('resuming from the host\'s own checkpoint continues exactly', async () => {
+test("resuming from the host's own checkpoint continues exactly", async () => {
   const full = await host({ pipeline: pipeline('files', 6, 3), data: { kind: 'text', text: TEXT, tokenizer: 'byte' } });
   const ckpt = full.messages.find((m) => m.type === 'checkpoint' && m.name === 'ckpt-000003') as Extract<FromWorker, { type: 'checkpoint' }>;
   assert.equal((ckpt.meta as { executor: string }).executor, 'browser');
-  const resumed = await host({ pipeline: pipeline('files', 6, 3), data: { kind: 'text', text: TEXT, tokenizer: 'byte' }, resume: { name: ckpt.name, step: ckpt.step, weights: ckpt.weights, meta: ckpt.meta } });
+  const resumed = await host({
+    pipeline: pipeline('files', 6, 3),
+    data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+    resume: { name: ckpt.name, step: ckpt.step, weights: ckpt.weights, meta: ckpt.meta },
+  });
   assert.equal(resumed.result.status, 'completed');
   const startedEvent = resumed.events.find((e) => e.type === 'run/started')!;
   assert.deepEqual([startedEvent.step, (startedEvent.data as { resumedFrom?: string }).resumedFrom], [3, 'ckpt-000003']);

@@ -117,7 +117,10 @@ export class BrowserRunHost {
   /** Resolves with the run's result (also posted as 'done'). */
   finished: Promise<RunResult> | undefined;
 
-  constructor(private readonly post: PostMessage, private readonly defaultOrigin = (globalThis as { location?: { origin?: string } }).location?.origin ?? '') {}
+  constructor(
+    private readonly post: PostMessage,
+    private readonly defaultOrigin = (globalThis as { location?: { origin?: string } }).location?.origin ?? '',
+  ) {}
 
   handle(message: ToWorker): void {
     if (message.type === 'start') {
@@ -170,7 +173,11 @@ export class BrowserRunHost {
       if (!compiled.ok) {
         this.post({ type: 'diagnostics', diagnostics: compiled.diagnostics });
         const first = compiled.diagnostics.find((d) => d.severity === 'error') ?? compiled.diagnostics[0];
-        return done({ status: 'failed', step: 0, error: { message: `the pipeline has errors: ${first?.message ?? 'invalid'}`, ...(first?.nodeId ? { nodeId: first.nodeId } : {}) } });
+        return done({
+          status: 'failed',
+          step: 0,
+          error: { message: `the pipeline has errors: ${first?.message ?? 'invalid'}`, ...(first?.nodeId ? { nodeId: first.nodeId } : {}) },
+        });
       }
       const { plan } = compiled;
       const origin = start.origin ?? this.defaultOrigin;
@@ -179,10 +186,17 @@ export class BrowserRunHost {
       const wasmPaths = start.wasmPaths ?? (origin ? `${origin}/tfjs-wasm/` : '');
       const wasmThreads = start.wasmThreads ?? wasmThreadsFor(plan);
       const choice = await startBrowserBackend(start.backend ?? 'auto', {
-        ...(wasmPaths ? { wasmPaths } : {}), ...(wasmThreads !== undefined ? { wasmThreads } : {}),
+        ...(wasmPaths ? { wasmPaths } : {}),
+        ...(wasmThreads !== undefined ? { wasmThreads } : {}),
       });
       backend = choice.name;
-      this.post({ type: 'backend', name: choice.name, fallbacks: choice.fallbacks, detail: choice.detail, ...(choice.limits ? { limits: choice.limits } : {}) });
+      this.post({
+        type: 'backend',
+        name: choice.name,
+        fallbacks: choice.fallbacks,
+        detail: choice.detail,
+        ...(choice.limits ? { limits: choice.limits } : {}),
+      });
       if (choice.limits) {
         const problems = checkGpuFit(plan, choice.limits);
         if (problems.length) return fail(problems.map((p) => p.message).join('\n'), problems[0].nodeId, problems[0].field);
@@ -207,7 +221,12 @@ export class BrowserRunHost {
         },
       };
       const result = await runPlan({
-        plan, io, sink: stepSink, backendName: choice.name, executor: 'browser', control: this.control,
+        plan,
+        io,
+        sink: stepSink,
+        backendName: choice.name,
+        executor: 'browser',
+        control: this.control,
         ...(start.resume ? { resume: { name: start.resume.name, weights: new Uint8Array(start.resume.weights), meta: start.resume.meta } } : {}),
       });
       return done(result);

@@ -41,7 +41,13 @@ test('reads any window exactly, fetching only the blocks it touches, once', asyn
   const src = await httpRangeSource(`${base}/train_ids.npy`, { blockSize: 4096, cacheBytes: 64 * 4096 });
   assert.equal(src.size, FILE.length);
   assert.equal(src.name, 'train_ids.npy');
-  for (const [offset, length] of [[0, 10], [4090, 20], [123_456, 9000], [FILE.length - 5, 5], [77, 0]]) {
+  for (const [offset, length] of [
+    [0, 10],
+    [4090, 20],
+    [123_456, 9000],
+    [FILE.length - 5, 5],
+    [77, 0],
+  ]) {
     assert.deepEqual(await src.read(offset, length), FILE.subarray(offset, offset + length), `${offset}+${length}`);
   }
   const before = src.requests;
@@ -74,11 +80,13 @@ test('concurrent reads of one block share its request', async () => {
   assert.equal(src.requests, n + 1);
 });
 
-test('errors: out-of-range reads, a missing file with the server\'s reason, a server without ranges', async () => {
+test("errors: out-of-range reads, a missing file with the server's reason, a server without ranges", async () => {
   const src = await httpRangeSource(`${base}/x.npy`);
   await assert.rejects(src.read(FILE.length - 1, 2), /x\.npy: read of 2 bytes at offset 299999 runs past the end/);
-  await assert.rejects(httpRangeSource(`${base}/missing`), (e: unknown) =>
-    e instanceof HttpSourceError && e.status === 404 && /missing: brown-bpe999 is not prepared on this server/.test(e.message));
+  await assert.rejects(
+    httpRangeSource(`${base}/missing`),
+    (e: unknown) => e instanceof HttpSourceError && e.status === 404 && /missing: brown-bpe999 is not prepared on this server/.test(e.message),
+  );
   await assert.rejects(httpRangeSource(`${base}/no-ranges`), /ignored the Range request \(HTTP 200\)/);
 });
 

@@ -17,7 +17,10 @@ export interface HttpSourceOptions {
 
 /** An HTTP answer that is not what a Range read needs; `status` is the HTTP status (404: missing). */
 export class HttpSourceError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -56,8 +59,10 @@ export async function httpRangeSource(url: string, options: HttpSourceOptions = 
   const probe = await doFetch(url, { headers: { Range: 'bytes=0-0' } });
   let size: number;
   if (probe.status === 206) size = totalFromContentRange(probe.headers.get('Content-Range')) ?? NaN;
-  else if (probe.status === 416) size = totalFromContentRange(probe.headers.get('Content-Range')) ?? 0; // empty file
-  else if (probe.ok) throw new HttpSourceError(`${name}: the server ignored the Range request (HTTP ${probe.status}), so it cannot be read in windows`, probe.status);
+  else if (probe.status === 416)
+    size = totalFromContentRange(probe.headers.get('Content-Range')) ?? 0; // empty file
+  else if (probe.ok)
+    throw new HttpSourceError(`${name}: the server ignored the Range request (HTTP ${probe.status}), so it cannot be read in windows`, probe.status);
   else throw new HttpSourceError(`${name}: ${await reasonOf(probe)}`, probe.status);
   await probe.body?.cancel().catch(() => {});
   if (!Number.isSafeInteger(size) || size < 0) throw new HttpSourceError(`${name}: the server sent no usable Content-Range total`, probe.status);
@@ -74,10 +79,14 @@ export async function httpRangeSource(url: string, options: HttpSourceOptions = 
       requests++;
       const response = await doFetch(url, { headers: { Range: `bytes=${start}-${end - 1}` } });
       if (response.status !== 206) {
-        throw new HttpSourceError(`${name}: expected 206 for bytes ${start}-${end - 1}, got ${response.ok ? `HTTP ${response.status}` : await reasonOf(response)}`, response.status);
+        throw new HttpSourceError(
+          `${name}: expected 206 for bytes ${start}-${end - 1}, got ${response.ok ? `HTTP ${response.status}` : await reasonOf(response)}`,
+          response.status,
+        );
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.length !== end - start) throw new HttpSourceError(`${name}: asked for ${end - start} bytes at ${start}, got ${bytes.length} (file changed on the server?)`, 206);
+      if (bytes.length !== end - start)
+        throw new HttpSourceError(`${name}: asked for ${end - start} bytes at ${start}, got ${bytes.length} (file changed on the server?)`, 206);
       return bytes;
     })();
     const blocks: Promise<Uint8Array>[] = [];

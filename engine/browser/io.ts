@@ -57,7 +57,10 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
     const base = `${options.origin}/data/${folder}/`;
     const what = request.tokenizer === 'bpe' ? `BPE (vocab ${request.vocabSize})` : request.tokenizer;
     try {
-      const [train, valid] = await Promise.all([httpRangeSource(base + 'train_ids.npy', { fetch: doFetch }), httpRangeSource(base + 'valid_ids.npy', { fetch: doFetch })]);
+      const [train, valid] = await Promise.all([
+        httpRangeSource(base + 'train_ids.npy', { fetch: doFetch }),
+        httpRangeSource(base + 'valid_ids.npy', { fetch: doFetch }),
+      ]);
       const [meta, tokenizer] = await Promise.all([fetchJson(base + 'meta.json', doFetch), fetchJson(base + 'tokenizer.json', doFetch)]);
       return { train, valid, ...(meta ? { meta: meta as DatasetMeta } : {}), ...(tokenizer ? { tokenizer } : {}) };
     } catch (err) {
@@ -65,10 +68,12 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
         throw new Error(`dataset: ${request.dataset} is not a ready dataset of this server's library (${err.message})`);
       }
       if (err instanceof HttpSourceError && err.status === 404) {
-        throw new Error(`the bundled Brown corpus tokenized with ${what} is not prepared on this server (${err.message}); ` +
-          `prepare it there with \`npm run tokenize -- --brown --tokenizer ${request.tokenizer}` +
-          `${request.tokenizer === 'bpe' ? ` --vocab-size ${request.vocabSize}` : ''} --out data/${folder}\`, ` +
-          `or run the pipeline once on the server`);
+        throw new Error(
+          `the bundled Brown corpus tokenized with ${what} is not prepared on this server (${err.message}); ` +
+            `prepare it there with \`npm run tokenize -- --brown --tokenizer ${request.tokenizer}` +
+            `${request.tokenizer === 'bpe' ? ` --vocab-size ${request.vocabSize}` : ''} --out data/${folder}\`, ` +
+            `or run the pipeline once on the server`,
+        );
       }
       if (err instanceof TypeError) throw new Error(`cannot reach ${base} to read the bundled corpus (${err.message})`);
       throw err;
@@ -80,8 +85,10 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
       const meta = (await jsonOf(data.meta, 'meta.json')) as DatasetMeta | undefined;
       const tokenizer = await jsonOf(data.tokenizer, 'tokenizer.json');
       return {
-        train: blobSource(data.train), valid: blobSource(data.valid),
-        ...(meta ? { meta } : {}), ...(tokenizer ? { tokenizer } : {}),
+        train: blobSource(data.train),
+        valid: blobSource(data.valid),
+        ...(meta ? { meta } : {}),
+        ...(tokenizer ? { tokenizer } : {}),
       };
     }
     tokenized ??= tokenizeTextDataset(data.text, {
@@ -99,8 +106,10 @@ export function browserIO(options: BrowserIOOptions): RuntimeIO & { logLines: st
     async openDataset(request) {
       if (request.source === 'brown' || request.source === 'library') return openBundled(request);
       if (!options.data) {
-        throw new Error(`source 'files' in the browser reads files you choose: pick ${request.trainPath} and ${request.validPath} ` +
-          `(or a text file to tokenize) when starting the run`);
+        throw new Error(
+          `source 'files' in the browser reads files you choose: pick ${request.trainPath} and ${request.validPath} ` +
+            `(or a text file to tokenize) when starting the run`,
+        );
       }
       return openUserData(options.data);
     },

@@ -35,8 +35,12 @@ export async function tokenizeTextDataset(text: string, options: TextDatasetOpti
     valid: validNpy,
     tokenizer: tokenizer.toJSON(),
     meta: {
-      vocab_size: tokenizer.vocabSize, max_id: maxId, tokenizer: tokenizer.kind,
-      train_tokens: trainIds.length, valid_tokens: validIds.length, dtype,
+      vocab_size: tokenizer.vocabSize,
+      max_id: maxId,
+      tokenizer: tokenizer.kind,
+      train_tokens: trainIds.length,
+      valid_tokens: validIds.length,
+      dtype,
     },
   };
 }

@@ -20,11 +20,24 @@ test('wasmThreadsFor: one thread for the smoke model, every core for the seed mo
 test('prepareWasmThreads turns threads off, saying why, without cross-origin isolation', async () => {
   const flags: [string, boolean][] = [];
   const reasons: string[] = [];
-  const restore = await prepareWasmThreads('/tfjs-wasm/', 4, (k, v) => flags.push([k, v]), (r) => reasons.push(r));
+  const restore = await prepareWasmThreads(
+    '/tfjs-wasm/',
+    4,
+    (k, v) => flags.push([k, v]),
+    (r) => reasons.push(r),
+  );
   assert.equal(restore, undefined);
   assert.deepEqual(flags, [['WASM_HAS_MULTITHREAD_SUPPORT', false]]);
   assert.match(reasons[0], /not cross-origin isolated/);
   reasons.length = 0;
-  assert.equal(await prepareWasmThreads('/tfjs-wasm/', 1, () => {}, (r) => reasons.push(r)), undefined);
+  assert.equal(
+    await prepareWasmThreads(
+      '/tfjs-wasm/',
+      1,
+      () => {},
+      (r) => reasons.push(r),
+    ),
+    undefined,
+  );
   assert.deepEqual(reasons, [], 'one thread asked for: nothing to explain');
 });

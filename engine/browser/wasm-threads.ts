@@ -32,7 +32,10 @@ export function canUseWasmThreads(): boolean {
  *   try { await tf.setBackend('wasm'); } finally { restore?.(); }
  */
 export async function prepareWasmThreads(
-  wasmPaths: string, threads: number, setFlag: (name: string, value: boolean) => void, why: (reason: string) => void = () => {},
+  wasmPaths: string,
+  threads: number,
+  setFlag: (name: string, value: boolean) => void,
+  why: (reason: string) => void = () => {},
 ): Promise<(() => void) | undefined> {
   const off = (reason?: string) => {
     setFlag('WASM_HAS_MULTITHREAD_SUPPORT', false);

@@ -28,7 +28,10 @@ function checkDecode(bytes: Uint8Array) {
 }
 
 test('byte flips, truncations and insertions anywhere in a checkpoint', () => {
-  fc.assert(fc.property(mutatedBytes(valid, 5), (bytes) => checkDecode(bytes)), { numRuns: 4000, seed: 3 });
+  fc.assert(
+    fc.property(mutatedBytes(valid, 5), (bytes) => checkDecode(bytes)),
+    { numRuns: 4000, seed: 3 },
+  );
 });
 
 test('headers that lie about offsets, shapes and dtypes', () => {
@@ -56,7 +59,10 @@ test('a header length far beyond the file is refused before any allocation', () 
 });
 
 test('weights of the wrong shape or name for the model are refused, naming the tensor', () => {
-  const model = new Gpt({ vocabSize: 16, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2, dFF: 16, ropeTheta: 10000, norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: true }, 1);
+  const model = new Gpt(
+    { vocabSize: 16, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2, dFF: 16, ropeTheta: 10000, norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: true },
+    1,
+  );
   const weights = new Map<string, tf.Tensor>([...model.params].map(([name, v]) => [name, tf.clone(v)]));
   const wrong = new Map(weights);
   wrong.set('wte', tf.zeros([17, 8]));

@@ -48,9 +48,16 @@ test('decodes the file written by the numpy implementation', () => {
       // I64 beyond int32: toInt32 must refuse; read the raw bytes to check them.
       assert.throws(() => toInt32(t), /toInt32: I64 value -1099511627777 at index 0 does not fit/);
       const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      assert.deepEqual([0, 1, 2, 3].map((i) => Number(dv.getBigInt64(i * 8, true))), want.values);
+      assert.deepEqual(
+        [0, 1, 2, 3].map((i) => Number(dv.getBigInt64(i * 8, true))),
+        want.values,
+      );
     } else if (['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) {
-      assert.deepEqual([...toFloat32(t)], want.values.map((v) => Math.fround(v)), name);
+      assert.deepEqual(
+        [...toFloat32(t)],
+        want.values.map((v) => Math.fround(v)),
+        name,
+      );
     } else {
       assert.deepEqual([...toInt32(t)], want.values, name);
     }
@@ -142,7 +149,10 @@ test('aligned F32 and I32 decode to views, not copies', () => {
 
 test('encode rejects invalid tensors and metadata', () => {
   const ok = f32Tensor([2], new Float32Array(2));
-  assert.throws(() => encodeSafetensors({ w: { dtype: 'F32', shape: [3], data: new Uint8Array(8) } }), /tensor "w": has 8 bytes but shape \[3\] of F32 needs 12/);
+  assert.throws(
+    () => encodeSafetensors({ w: { dtype: 'F32', shape: [3], data: new Uint8Array(8) } }),
+    /tensor "w": has 8 bytes but shape \[3\] of F32 needs 12/,
+  );
   assert.throws(() => encodeSafetensors({ w: { dtype: 'F8' as StDtype, shape: [1], data: new Uint8Array(1) } }), /unknown dtype "F8"/);
   assert.throws(() => encodeSafetensors({ w: { dtype: 'F32', shape: [-1], data: new Uint8Array(0) } }), /non-negative integers/);
   assert.throws(() => encodeSafetensors({ __metadata__: ok }), /reserved/);
@@ -196,11 +206,15 @@ test('decode rejects malformed files with clear errors', () => {
     ['metadata not an object', rawFile({ __metadata__: ['a'] }, 0), /"__metadata__" must be an object of strings/],
   ];
   for (const [what, bytes, message] of cases) {
-    assert.throws(() => decodeSafetensors(bytes, 'bad.st'), (err: unknown) => {
-      assert.ok(err instanceof SafetensorsError, `${what}: expected a SafetensorsError, got ${err}`);
-      assert.match(err.message, message, what);
-      return true;
-    }, what);
+    assert.throws(
+      () => decodeSafetensors(bytes, 'bad.st'),
+      (err: unknown) => {
+        assert.ok(err instanceof SafetensorsError, `${what}: expected a SafetensorsError, got ${err}`);
+        assert.match(err.message, message, what);
+        return true;
+      },
+      what,
+    );
   }
   // Sanity: the helper builds valid files, so the failures above come from the defect alone.
   assert.deepEqual([...decodeSafetensors(rawFile({ a: f32([1], [0, 4]), b: f32([0], [4, 4]) }, 4)).tensors.keys()], ['a', 'b']);

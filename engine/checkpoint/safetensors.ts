@@ -27,10 +27,18 @@ export class SafetensorsError extends Error {
 
 /** Bytes per element of each dtype. */
 export const DTYPE_SIZES: Readonly<Record<StDtype, number>> = {
-  F64: 8, I64: 8,
-  F32: 4, I32: 4, U32: 4,
-  F16: 2, BF16: 2, I16: 2, U16: 2,
-  U8: 1, I8: 1, BOOL: 1,
+  F64: 8,
+  I64: 8,
+  F32: 4,
+  I32: 4,
+  U32: 4,
+  F16: 2,
+  BF16: 2,
+  I16: 2,
+  U16: 2,
+  U8: 1,
+  I8: 1,
+  BOOL: 1,
 };
 
 /** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
@@ -76,10 +84,7 @@ function where(file: string, tensor?: string): string {
  *   const bytes = encodeSafetensors({ wte: f32Tensor([2, 2], new Float32Array([1, 2, 3, 4])) }, { step: '100' });
  *   decodeSafetensors(bytes).tensors.get('wte')!.shape; // [2, 2]
  */
-export function encodeSafetensors(
-  tensors: Map<string, StTensor> | Record<string, StTensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
+export function encodeSafetensors(tensors: Map<string, StTensor> | Record<string, StTensor>, metadata?: Record<string, string>): Uint8Array {
   const file = 'encodeSafetensors';
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const seen = new Set<string>();
@@ -141,10 +146,7 @@ export function encodeSafetensors(
  *   const { tensors, metadata } = decodeSafetensors(await readFile(path), 'ckpt-000100.safetensors');
  *   const wte = toFloat32(tensors.get('wte')!);
  */
-export function decodeSafetensors(
-  bytes: Uint8Array,
-  name = 'safetensors',
-): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(bytes: Uint8Array, name = 'safetensors'): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${name}: expected a Uint8Array of file bytes`);
   if (bytes.length < 8) throw new SafetensorsError(`${name}: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -214,7 +216,9 @@ export function decodeSafetensors(
   let prev: string | undefined;
   for (const s of spans) {
     if (s.begin < covered) {
-      throw new SafetensorsError(`${where(name, s.tensor)}data_offsets [${s.begin}, ${s.end}] overlap tensor ${JSON.stringify(prev)} (which ends at ${covered})`);
+      throw new SafetensorsError(
+        `${where(name, s.tensor)}data_offsets [${s.begin}, ${s.end}] overlap tensor ${JSON.stringify(prev)} (which ends at ${covered})`,
+      );
     }
     if (s.begin > covered) {
       throw new SafetensorsError(`${name}: data buffer bytes [${covered}, ${s.begin}) belong to no tensor (before tensor ${JSON.stringify(s.tensor)})`);
@@ -325,8 +329,7 @@ export function toInt32(t: StTensor): Int32Array {
   const n = t.data.byteLength / size;
   const dv = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   const out = new Int32Array(n);
-  const outOfRange = (v: number | bigint, i: number) =>
-    new SafetensorsError(`toInt32: ${t.dtype} value ${v} at index ${i} does not fit in int32`);
+  const outOfRange = (v: number | bigint, i: number) => new SafetensorsError(`toInt32: ${t.dtype} value ${v} at index ${i} does not fit in int32`);
   switch (t.dtype) {
     case 'I32':
       if (HOST_IS_LITTLE_ENDIAN) {

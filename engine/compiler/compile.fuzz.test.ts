@@ -42,9 +42,12 @@ test('8,000 mutated seed pipelines compile or fail with addressed diagnostics', 
 
 test('2,000 arbitrary JSON documents are rejected cleanly', () => {
   fc.assert(
-    fc.property(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.record({ version: anyValue, nodes: fc.array(fc.jsonValue({ maxDepth: 2 })), edges: anyValue })), (doc) => {
-      checkResult(doc);
-    }),
+    fc.property(
+      fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.record({ version: anyValue, nodes: fc.array(fc.jsonValue({ maxDepth: 2 })), edges: anyValue })),
+      (doc) => {
+        checkResult(doc);
+      },
+    ),
     { numRuns: 2000, seed: 11 },
   );
 });

@@ -58,23 +58,30 @@ test('unknown node type names the node', () => {
 
 test('missing required input names node and port', () => {
   const d = errorsOf(seedWith((doc) => (doc.edges = doc.edges.filter((e: any) => e.target !== 'loss' || e.targetHandle !== 'targets'))));
-  assert.deepEqual(d.map((x) => [x.code, x.nodeId, x.field]), [['missing-input', 'loss', 'targets']]);
+  assert.deepEqual(
+    d.map((x) => [x.code, x.nodeId, x.field]),
+    [['missing-input', 'loss', 'targets']],
+  );
 });
 
 test('port type mismatch: get_batch.tokens fed logits', () => {
-  const d = errorsOf(seedWith((doc) => {
-    const e = doc.edges.find((x: any) => x.target === 'get_batch');
-    Object.assign(e, { source: 'model', sourceHandle: 'logits' });
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      const e = doc.edges.find((x: any) => x.target === 'get_batch');
+      Object.assign(e, { source: 'model', sourceHandle: 'logits' });
+    }),
+  );
   const mismatch = d.find((x) => x.code === 'type-mismatch')!;
   assert.equal(formatDiagnostic(mismatch), 'get_batch.tokens: expected TokenSource, got Logits');
 });
 
 test('duplicate node ids and edge ids', () => {
-  const d = errorsOf(seedWith((doc) => {
-    doc.nodes.push({ ...doc.nodes[0] });
-    doc.edges.push({ ...doc.edges[0] });
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      doc.nodes.push({ ...doc.nodes[0] });
+      doc.edges.push({ ...doc.edges[0] });
+    }),
+  );
   assert.ok(d.some((x) => x.code === 'duplicate-id' && x.nodeId === 'dataset'));
   assert.ok(d.some((x) => x.code === 'duplicate-id' && x.edgeId === doc0EdgeId()));
 });
@@ -86,20 +93,24 @@ test('dangling edge names the edge and the missing node', () => {
 });
 
 test('unknown port and an input with two edges', () => {
-  const d = errorsOf(seedWith((doc) => {
-    doc.edges.push({ id: 'e1', source: 'dataset', sourceHandle: 'test', target: 'eval', targetHandle: 'data' });
-    doc.edges.push({ id: 'e2', source: 'dataset', sourceHandle: 'train', target: 'eval', targetHandle: 'data' });
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      doc.edges.push({ id: 'e1', source: 'dataset', sourceHandle: 'test', target: 'eval', targetHandle: 'data' });
+      doc.edges.push({ id: 'e2', source: 'dataset', sourceHandle: 'train', target: 'eval', targetHandle: 'data' });
+    }),
+  );
   assert.ok(d.some((x) => x.code === 'unknown-port' && x.nodeId === 'dataset' && x.field === 'test'));
   assert.ok(d.some((x) => x.code === 'input-taken' && x.nodeId === 'eval' && x.field === 'data'));
 });
 
 test('invalid params give path and reason; unknown params are named', () => {
-  const d = errorsOf(seedWith((doc) => {
-    setParam(doc, 'get_batch', 'batch_size', -3);
-    setParam(doc, 'optimizer', 'kind', 'rmsprop');
-    setParam(doc, 'clip', 'maxnorm', 1);
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      setParam(doc, 'get_batch', 'batch_size', -3);
+      setParam(doc, 'optimizer', 'kind', 'rmsprop');
+      setParam(doc, 'clip', 'maxnorm', 1);
+    }),
+  );
   const byNode = Object.fromEntries(d.map((x) => [x.nodeId, x]));
   assert.equal(byNode.get_batch.field, 'batch_size');
   assert.match(byNode.get_batch.message, />=\s*1/);
@@ -110,30 +121,42 @@ test('invalid params give path and reason; unknown params are named', () => {
 });
 
 test('impossible shapes: d_model not divisible by n_heads, context longer than the model', () => {
-  const d = errorsOf(seedWith((doc) => {
-    setParam(doc, 'model', 'n_heads', 5);
-    setParam(doc, 'get_batch', 'context_length', 128);
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      setParam(doc, 'model', 'n_heads', 5);
+      setParam(doc, 'get_batch', 'context_length', 128);
+    }),
+  );
   // Inside the model block: on the attention node's n_heads (format 3 holds the model as a subgraph).
-  assert.ok(d.some((x) => x.nodeId === 'model' && x.innerNodeId === 'attn' && x.field === 'attn.n_heads'), d.map(formatDiagnostic).join('\n'));
+  assert.ok(
+    d.some((x) => x.nodeId === 'model' && x.innerNodeId === 'attn' && x.field === 'attn.n_heads'),
+    d.map(formatDiagnostic).join('\n'),
+  );
   assert.ok(d.some((x) => x.nodeId === 'model' && x.field === 'context_length' && /128/.test(x.message)));
   assert.ok(d.every((x) => x.code === 'bad-shape'));
 });
 
 test('a cycle names every node in it', () => {
-  const d = errorsOf(seedWith((doc) => {
-    doc.edges = doc.edges.filter((e: any) => !(e.target === 'optimizer' && e.targetHandle === 'model'));
-    doc.edges.push({ id: 'loop', source: 'optimizer', sourceHandle: 'model', target: 'optimizer', targetHandle: 'model' });
-  }));
+  const d = errorsOf(
+    seedWith((doc) => {
+      doc.edges = doc.edges.filter((e: any) => !(e.target === 'optimizer' && e.targetHandle === 'model'));
+      doc.edges.push({ id: 'loop', source: 'optimizer', sourceHandle: 'model', target: 'optimizer', targetHandle: 'model' });
+    }),
+  );
   assert.ok(d.some((x) => x.code === 'cycle' && x.nodeId === 'optimizer'));
 });
 
 test('a step value from inside the gradient pass cannot leave it', () => {
-  const d = errorsOf(seedWith((doc) => {
-    doc.edges = doc.edges.filter((e: any) => e.target !== 'log');
-    doc.edges.push({ id: 'leak', source: 'loss', sourceHandle: 'loss', target: 'log', targetHandle: 'loss' });
-  }));
-  assert.deepEqual(d.map((x) => [x.code, x.nodeId, x.field]), [['micro-output', 'log', 'loss']]);
+  const d = errorsOf(
+    seedWith((doc) => {
+      doc.edges = doc.edges.filter((e: any) => e.target !== 'log');
+      doc.edges.push({ id: 'leak', source: 'loss', sourceHandle: 'loss', target: 'log', targetHandle: 'loss' });
+    }),
+  );
+  assert.deepEqual(
+    d.map((x) => [x.code, x.nodeId, x.field]),
+    [['micro-output', 'log', 'loss']],
+  );
 });
 
 test('document errors: not an object, wrong shapes mapped to node ids, future version', () => {
@@ -167,19 +190,29 @@ test('vocabulary check against the data names model.vocab_size', () => {
   assert.ok(result.ok);
   assert.deepEqual(checkVocabulary(result.plan, new Map([['dataset', 255]])), []);
   const [d] = checkVocabulary(result.plan, new Map([['dataset', 300]]));
-  assert.equal(formatDiagnostic(d), 'model.vocab_size: is 256, but dataset\'s data contains token id 300; use at least 301');
+  assert.equal(formatDiagnostic(d), "model.vocab_size: is 256, but dataset's data contains token id 300; use at least 301");
 });
 
 test('an empty pipeline, or one without a backward node, is refused: nothing would train', () => {
   const empty = compile({ version: 1, nodes: [], edges: [] });
   assert.equal(empty.ok, false);
-  assert.deepEqual(empty.diagnostics.map((d) => [d.code, d.field, formatDiagnostic(d)]), [
-    ['nothing-to-train', 'nodes', 'pipeline.nodes: is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template'],
-  ]);
+  assert.deepEqual(
+    empty.diagnostics.map((d) => [d.code, d.field, formatDiagnostic(d)]),
+    [
+      [
+        'nothing-to-train',
+        'nodes',
+        'pipeline.nodes: is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template',
+      ],
+    ],
+  );
   const doc = structuredClone(smoke);
   doc.nodes = doc.nodes.filter((n: any) => n.type !== 'backward');
   doc.edges = doc.edges.filter((e: any) => e.source !== 'backward' && e.target !== 'backward');
   const headless = compile(doc);
   assert.equal(headless.ok, false);
-  assert.ok(headless.diagnostics.some((d) => d.code === 'nothing-to-train' && /has no backward node/.test(d.message)), headless.diagnostics.map(formatDiagnostic).join('\n'));
+  assert.ok(
+    headless.diagnostics.some((d) => d.code === 'nothing-to-train' && /has no backward node/.test(d.message)),
+    headless.diagnostics.map(formatDiagnostic).join('\n'),
+  );
 });

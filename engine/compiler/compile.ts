@@ -11,9 +11,7 @@ import { PLAN_VERSION, type Plan, type PlanInput, type PlanNode } from '../plan'
 import { canConnect, PORT_TYPES } from '../ports';
 import type { Diagnostic } from './diagnostics';
 
-export type CompileResult =
-  | { ok: true; plan: Plan; diagnostics: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type CompileResult = { ok: true; plan: Plan; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 interface ResolvedNode {
   node: PipelineNode;
@@ -56,9 +54,13 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
   // A step's loss is what backward computes and reports: without one there is nothing to train
   // (an empty document would otherwise run, every step's loss NaN).
   if (!pipeline.nodes.some((n) => n.type === 'backward')) {
-    error({ code: 'nothing-to-train', field: 'nodes', message: pipeline.nodes.length
-      ? 'has no backward node, so nothing trains: connect dataset → get_batch → model → loss → backward → optimizer'
-      : 'is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template' });
+    error({
+      code: 'nothing-to-train',
+      field: 'nodes',
+      message: pipeline.nodes.length
+        ? 'has no backward node, so nothing trains: connect dataset → get_batch → model → loss → backward → optimizer'
+        : 'is empty: a pipeline trains a model (dataset → get_batch → model → loss → backward → optimizer); start from a template',
+    });
   }
   const edgeIds = new Set<string>();
   for (const edge of pipeline.edges) {
@@ -70,8 +72,11 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
   for (const edge of pipeline.edges) {
     const source = nodes.get(edge.source);
     const target = nodes.get(edge.target);
-    const missingEnd = !pipeline.nodes.some((n) => n.id === edge.source) ? edge.source
-      : !pipeline.nodes.some((n) => n.id === edge.target) ? edge.target : undefined;
+    const missingEnd = !pipeline.nodes.some((n) => n.id === edge.source)
+      ? edge.source
+      : !pipeline.nodes.some((n) => n.id === edge.target)
+        ? edge.target
+        : undefined;
     if (missingEnd !== undefined) {
       error({ code: 'dangling-edge', edgeId: edge.id, message: `connects to node '${missingEnd}', which does not exist` });
       continue;
@@ -84,13 +89,23 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
     const out = source.def.outputs[edge.sourceHandle];
     const inp = target.def.inputs[edge.targetHandle];
     if (!out) {
-      error({ code: 'unknown-port', nodeId: edge.source, edgeId: edge.id, field: edge.sourceHandle,
-        message: `${source.def.kind} has no output '${edge.sourceHandle}' (outputs: ${Object.keys(source.def.outputs).join(', ') || 'none'})` });
+      error({
+        code: 'unknown-port',
+        nodeId: edge.source,
+        edgeId: edge.id,
+        field: edge.sourceHandle,
+        message: `${source.def.kind} has no output '${edge.sourceHandle}' (outputs: ${Object.keys(source.def.outputs).join(', ') || 'none'})`,
+      });
       continue;
     }
     if (!inp) {
-      error({ code: 'unknown-port', nodeId: edge.target, edgeId: edge.id, field: edge.targetHandle,
-        message: `${target.def.kind} has no input '${edge.targetHandle}' (inputs: ${Object.keys(target.def.inputs).join(', ') || 'none'})` });
+      error({
+        code: 'unknown-port',
+        nodeId: edge.target,
+        edgeId: edge.id,
+        field: edge.targetHandle,
+        message: `${target.def.kind} has no input '${edge.targetHandle}' (inputs: ${Object.keys(target.def.inputs).join(', ') || 'none'})`,
+      });
       continue;
     }
     const connection = canConnect(out.type, inp.type);
@@ -100,8 +115,13 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
     }
     const taken = target.inputs[edge.targetHandle];
     if (taken) {
-      error({ code: 'input-taken', nodeId: edge.target, edgeId: edge.id, field: edge.targetHandle,
-        message: `already connected from ${taken.node}.${taken.port}; an input takes one edge` });
+      error({
+        code: 'input-taken',
+        nodeId: edge.target,
+        edgeId: edge.id,
+        field: edge.targetHandle,
+        message: `already connected from ${taken.node}.${taken.port}; an input takes one edge`,
+      });
       continue;
     }
     target.inputs[edge.targetHandle] = { node: edge.source, port: edge.sourceHandle, type: out.type, edgeId: edge.id };
@@ -121,8 +141,13 @@ export function compile(raw: unknown, registry: Registry = builtInRegistry): Com
   for (const r of nodes.values()) {
     if (!r.def.check || !r.params) continue;
     for (const issue of r.def.check(r.params, checkContext(r, nodes))) {
-      error({ code: issue.code ?? 'bad-shape', nodeId: r.node.id, field: issue.field || undefined, message: issue.message,
-        ...(issue.innerNodeId ? { innerNodeId: issue.innerNodeId } : {}) });
+      error({
+        code: issue.code ?? 'bad-shape',
+        nodeId: r.node.id,
+        field: issue.field || undefined,
+        message: issue.message,
+        ...(issue.innerNodeId ? { innerNodeId: issue.innerNodeId } : {}),
+      });
     }
   }
   if (diagnostics.length || !order) return { ok: false, diagnostics };
@@ -154,10 +179,9 @@ function parseDocument(raw: unknown, error: (d: Omit<Diagnostic, 'severity'>) =>
   const doc = migrated.doc as { nodes?: unknown; edges?: unknown };
   for (const issue of parsed.error.issues) {
     const [collection, index, ...rest] = issue.path;
-    const item = (collection === 'nodes' || collection === 'edges') && Array.isArray(doc[collection])
-      ? (doc[collection] as unknown[])[index as number] : undefined;
-    const id = typeof item === 'object' && item !== null && typeof (item as { id?: unknown }).id === 'string'
-      ? (item as { id: string }).id : undefined;
+    const item =
+      (collection === 'nodes' || collection === 'edges') && Array.isArray(doc[collection]) ? (doc[collection] as unknown[])[index as number] : undefined;
+    const id = typeof item === 'object' && item !== null && typeof (item as { id?: unknown }).id === 'string' ? (item as { id: string }).id : undefined;
     const where = collection === 'nodes' && id ? { nodeId: id } : collection === 'edges' && id ? { edgeId: id } : {};
     const field = (id ? rest : issue.path).map(String).join('.');
     error({ code: 'invalid-document', ...where, field: field || undefined, message: issue.message });
@@ -170,8 +194,12 @@ function resolveParams(node: PipelineNode, def: AnyNodeDefinition, error: (d: Om
   let params = node.params;
   const saved = node.version ?? def.version;
   if (saved > def.version) {
-    error({ code: 'unsupported-version', nodeId: node.id, field: 'version',
-      message: `params saved by a newer ${def.kind} (version ${saved}; this build has ${def.version})` });
+    error({
+      code: 'unsupported-version',
+      nodeId: node.id,
+      field: 'version',
+      message: `params saved by a newer ${def.kind} (version ${saved}; this build has ${def.version})`,
+    });
     return undefined;
   }
   if (saved < def.version) {
@@ -272,9 +300,12 @@ function markDifferentiated(plan: PlanNode[], nodes: Map<string, ResolvedNode>, 
       const source = byId.get(input.node)!;
       if (!source.microOf || PORT_TYPES[input.type].lifetime !== 'step') continue;
       if (reader.microOf === source.microOf || reader.id === source.microOf) continue;
-      error({ code: 'micro-output', nodeId: reader.id, field: port,
-        message: `${input.node}.${input.port} is computed inside ${source.microOf}'s gradient pass; read it from ${source.microOf}'s outputs instead` });
+      error({
+        code: 'micro-output',
+        nodeId: reader.id,
+        field: port,
+        message: `${input.node}.${input.port} is computed inside ${source.microOf}'s gradient pass; read it from ${source.microOf}'s outputs instead`,
+      });
     }
   }
 }
-

@@ -19,7 +19,10 @@ export function checkVocabulary(plan: Plan, maxIds: Map<string, number>): Diagno
     const vocab = modelNumber(model, 'vocab_size');
     if (maxId !== undefined && maxId >= vocab) {
       diagnostics.push({
-        severity: 'error', code: 'data', nodeId: model.id, field: 'vocab_size',
+        severity: 'error',
+        code: 'data',
+        nodeId: model.id,
+        field: 'vocab_size',
         message: `is ${vocab}, but ${source}'s data contains token id ${maxId}; use at least ${maxId + 1}`,
       });
     }

@@ -10,9 +10,20 @@ const node = (id: string, params: Record<string, unknown>) => ({ id, type: id.re
 const edge = (s: string, sh: string, t: string, th: string) => ({ id: `${s}.${sh}->${t}.${th}`, source: s, sourceHandle: sh, target: t, targetHandle: th });
 
 /** V16 C8 L1 H2 F16 SwiGLU, tied; B2 T4; AdamW unless told otherwise. */
-function tinyPlan(over: { model?: object; batch?: object; optimizer?: object; backward?: object; extra?: ReturnType<typeof node>[]; extraEdges?: ReturnType<typeof edge>[] } = {}) {
+function tinyPlan(
+  over: {
+    model?: object;
+    batch?: object;
+    optimizer?: object;
+    backward?: object;
+    extra?: ReturnType<typeof node>[];
+    extraEdges?: ReturnType<typeof edge>[];
+  } = {},
+) {
   const doc = {
-    version: 1, meta: { name: 'tiny' }, training: { steps: 2, seed: 1 },
+    version: 1,
+    meta: { name: 'tiny' },
+    training: { steps: 2, seed: 1 },
     nodes: [
       node('dataset', { source: 'files' }),
       node('get_batch', { batch_size: 2, context_length: 4, ...over.batch }),
@@ -23,9 +34,14 @@ function tinyPlan(over: { model?: object; batch?: object; optimizer?: object; ba
       ...(over.extra ?? []),
     ],
     edges: [
-      edge('dataset', 'train', 'get_batch', 'tokens'), edge('get_batch', 'x', 'model', 'x'), edge('model', 'logits', 'loss', 'logits'),
-      edge('get_batch', 'y', 'loss', 'targets'), edge('loss', 'loss', 'backward', 'loss'), edge('backward', 'grads', 'optimizer', 'grads'),
-      edge('model', 'model', 'optimizer', 'model'), ...(over.extraEdges ?? []),
+      edge('dataset', 'train', 'get_batch', 'tokens'),
+      edge('get_batch', 'x', 'model', 'x'),
+      edge('model', 'logits', 'loss', 'logits'),
+      edge('get_batch', 'y', 'loss', 'targets'),
+      edge('loss', 'loss', 'backward', 'loss'),
+      edge('backward', 'grads', 'optimizer', 'grads'),
+      edge('model', 'model', 'optimizer', 'model'),
+      ...(over.extraEdges ?? []),
     ],
   };
   const compiled = compile(doc);
@@ -138,6 +154,12 @@ test('over a budget: one problem per node holding at least a tenth, largest firs
   assert.deepEqual(overBudgetProblems(plan, e, e.bytes.total, 'the budget'), []);
   const problems = overBudgetProblems(plan, e, 1e6, 'a budget of 1.00 MB');
   // 16 MB runtime share aside: activations (64 x 4 tokens) ~ 0.35 MB, weights and state ~ 14 kB (under a tenth: not named)
-  assert.deepEqual(problems.map((p) => [p.nodeId, p.field]), [['get_batch', 'context_length']]);
-  assert.match(problems[0].message, /^the run needs an estimated 16\.\d MB, over a budget of 1\.00 MB; one micro-batch's activations take [\d.]+ kB here: shrink context_length, batch_size$/);
+  assert.deepEqual(
+    problems.map((p) => [p.nodeId, p.field]),
+    [['get_batch', 'context_length']],
+  );
+  assert.match(
+    problems[0].message,
+    /^the run needs an estimated 16\.\d MB, over a budget of 1\.00 MB; one micro-batch's activations take [\d.]+ kB here: shrink context_length, batch_size$/,
+  );
 });

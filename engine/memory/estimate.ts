@@ -45,13 +45,26 @@ const BACKWARD_FACTOR = 1.5; // tfjs: gradients of the kept activations, on top 
 
 const PROFILES: Record<'tfjs' | 'torch', ActivationProfile> = {
   tfjs: {
-    perLayerC: 17 * BACKWARD_FACTOR, perLayerF: { swiglu: 3 * BACKWARD_FACTOR, gelu: 2 * BACKWARD_FACTOR, relu2: 2 * BACKWARD_FACTOR },
-    perLayerScores: 2, perTokenV: 3, tiedHeadCopies: 2, runtimeBytes: 16e6,
-    forwardPerLayerC: 17, forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 }, inferenceKeepsLayers: true,
+    perLayerC: 17 * BACKWARD_FACTOR,
+    perLayerF: { swiglu: 3 * BACKWARD_FACTOR, gelu: 2 * BACKWARD_FACTOR, relu2: 2 * BACKWARD_FACTOR },
+    perLayerScores: 2,
+    perTokenV: 3,
+    tiedHeadCopies: 2,
+    runtimeBytes: 16e6,
+    forwardPerLayerC: 17,
+    forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 },
+    inferenceKeepsLayers: true,
   },
   torch: {
-    perLayerC: 12, perLayerF: { swiglu: 4, gelu: 2, relu2: 2 }, perLayerScores: 3, perTokenV: 3, tiedHeadCopies: 0, runtimeBytes: 300e6,
-    forwardPerLayerC: 4, forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 }, inferenceKeepsLayers: false,
+    perLayerC: 12,
+    perLayerF: { swiglu: 4, gelu: 2, relu2: 2 },
+    perLayerScores: 3,
+    perTokenV: 3,
+    tiedHeadCopies: 0,
+    runtimeBytes: 300e6,
+    forwardPerLayerC: 4,
+    forwardPerLayerF: { swiglu: 3, gelu: 2, relu2: 2 },
+    inferenceKeepsLayers: false,
   },
 };
 
@@ -111,7 +124,10 @@ function trainActivationFloats(m: ModelShape, t: TrainShape, p: ActivationProfil
 
 /** Orders a node's fields by the bytes they drive, largest first. */
 function byShare(shares: Record<string, number>): string[] {
-  return Object.entries(shares).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+  return Object.entries(shares)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k]) => k);
 }
 
 function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate {
@@ -135,7 +151,12 @@ function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate
     [m.nodeId]: {
       bytes: paramBytes + optimizer + gradients,
       // What each field scales: every parameter grows with d_model; the others with their own blocks.
-      fields: byShare({ d_model: m.parameters, vocab_size: m.vocabSize * C * (m.tied ? 1 : 2), n_layers: m.nLayers * m.blockParameters, d_ff: m.nLayers * ffnMatrices * C * m.dFF }),
+      fields: byShare({
+        d_model: m.parameters,
+        vocab_size: m.vocabSize * C * (m.tied ? 1 : 2),
+        n_layers: m.nLayers * m.blockParameters,
+        d_ff: m.nLayers * ffnMatrices * C * m.dFF,
+      }),
     },
   };
   if (train) {
@@ -143,10 +164,16 @@ function estimateShapes(s: PlanShapes, executor: MemoryExecutor): MemoryEstimate
     nodes[train.nodeId] = { bytes: activations, fields: byShare({ batch_size: tokens + acts.scores, context_length: tokens + 2 * acts.scores }) };
     if (train.optimizerNodeId && optimizer > 0) nodes[train.optimizerNodeId] = { bytes: optimizer, fields: ['kind'] };
   }
-  for (const e of s.evals) nodes[e.nodeId] = { bytes: inferenceFloats(m, e.batchSize, e.contextLength, e.batchSize * e.contextLength, p) * FLOAT32_BYTES, fields: ['batch_size', 'context_length'] };
+  for (const e of s.evals)
+    nodes[e.nodeId] = {
+      bytes: inferenceFloats(m, e.batchSize, e.contextLength, e.batchSize * e.contextLength, p) * FLOAT32_BYTES,
+      fields: ['batch_size', 'context_length'],
+    };
   for (const x of s.samples) nodes[x.nodeId] = { bytes: inferenceFloats(m, 1, x.window, 1, p) * FLOAT32_BYTES, fields: ['max_new_tokens'] };
   return {
-    executor, parameters: m.parameters, nodes,
+    executor,
+    parameters: m.parameters,
+    nodes,
     bytes: { weights: paramBytes, gradients, optimizer, activations, eval: evalBytes, sampling, runtime: p.runtimeBytes, total },
   };
 }

@@ -40,7 +40,9 @@ export function overBudgetProblems(plan: Plan, estimate: MemoryEstimate, budget:
     .filter(([, n]) => n.bytes >= NAMED_SHARE * shrinkable && n.fields.length > 0)
     .sort((a, b) => b[1].bytes - a[1].bytes)
     .map(([nodeId, n]) => ({
-      nodeId, field: n.fields[0], code: 'memory' as const,
+      nodeId,
+      field: n.fields[0],
+      code: 'memory' as const,
       message: `${summary}; ${HELD_BY_KIND[kinds.get(nodeId) ?? ''] ?? 'this node'} take ${formatBytes(n.bytes)} here: shrink ${n.fields.join(', ')}`,
     }));
 }

@@ -62,8 +62,18 @@ function modelShape(node: PlanNode): ModelShape {
   const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
   const specs = gptParamSpecs(c);
   return {
-    nodeId: node.id, vocabSize: c.vocabSize, contextLength: c.contextLength, dModel: c.dModel, nLayers: c.nLayers, nHeads: c.nHeads,
-    dFF: c.dFF, ffn: c.ffn, tied: c.tieEmbeddings, qWidth: c.nHeads * c.headDim, kvWidth: c.nKvHeads * c.headDim, qkNorm: c.qkNorm,
+    nodeId: node.id,
+    vocabSize: c.vocabSize,
+    contextLength: c.contextLength,
+    dModel: c.dModel,
+    nLayers: c.nLayers,
+    nHeads: c.nHeads,
+    dFF: c.dFF,
+    ffn: c.ffn,
+    tied: c.tieEmbeddings,
+    qWidth: c.nHeads * c.headDim,
+    kvWidth: c.nKvHeads * c.headDim,
+    qkNorm: c.qkNorm,
     parameters: specs.reduce((n, s) => n + size(s.shape), 0),
     blockParameters: specs.filter((s) => s.name.startsWith('blocks.0.')).reduce((n, s) => n + size(s.shape), 0),
     params: specs.map(({ name, shape }) => ({ name, shape })),
@@ -81,16 +91,29 @@ export function planShapes(plan: Plan): PlanShapes | undefined {
   const batch = plan.nodes.find((n) => n.kind === 'get_batch' && n.microOf) ?? plan.nodes.find((n) => n.kind === 'get_batch');
   const backward = plan.nodes.find((n) => n.kind === 'backward');
   const optimizer = plan.nodes.find((n) => n.kind === 'optimizer');
-  const train: TrainShape | undefined = batch && backward ? {
-    nodeId: batch.id, batchSize: num(batch, 'batch_size'), contextLength: num(batch, 'context_length'),
-    gradAccumSteps: num(backward, 'grad_accum_steps') || 1,
-    ...(optimizer ? { optimizerNodeId: optimizer.id } : {}), optimizerFloats: optimizer ? optimizerStateFloats(optimizer.params, model.params) : 0,
-  } : undefined;
-  const evals = plan.nodes.filter((n) => n.kind === 'eval').map((n) => ({
-    nodeId: n.id, batchSize: num(n, 'batch_size'), contextLength: num(n, 'context_length') || model.contextLength,
-  }));
-  const samples = plan.nodes.filter((n) => n.kind === 'sample').map((n) => ({
-    nodeId: n.id, window: Math.min(model.contextLength, String(n.params.prompt ?? '').length + num(n, 'max_new_tokens')),
-  }));
+  const train: TrainShape | undefined =
+    batch && backward
+      ? {
+          nodeId: batch.id,
+          batchSize: num(batch, 'batch_size'),
+          contextLength: num(batch, 'context_length'),
+          gradAccumSteps: num(backward, 'grad_accum_steps') || 1,
+          ...(optimizer ? { optimizerNodeId: optimizer.id } : {}),
+          optimizerFloats: optimizer ? optimizerStateFloats(optimizer.params, model.params) : 0,
+        }
+      : undefined;
+  const evals = plan.nodes
+    .filter((n) => n.kind === 'eval')
+    .map((n) => ({
+      nodeId: n.id,
+      batchSize: num(n, 'batch_size'),
+      contextLength: num(n, 'context_length') || model.contextLength,
+    }));
+  const samples = plan.nodes
+    .filter((n) => n.kind === 'sample')
+    .map((n) => ({
+      nodeId: n.id,
+      window: Math.min(model.contextLength, String(n.params.prompt ?? '').length + num(n, 'max_new_tokens')),
+    }));
   return { model, ...(train ? { train } : {}), evals, samples };
 }

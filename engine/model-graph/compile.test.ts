@@ -19,11 +19,34 @@ const issuesOf = (g: InnerGraph) => compileModelGraph(g, 64).issues.map((i) => `
 test('the default graph compiles to the GPT the flat params described', () => {
   const { config, issues } = compileModelGraph(graph(), 64);
   assert.deepEqual(issues, []);
-  assert.deepEqual(config, { vocabSize: 256, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, ropeTheta: 10000, norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: true });
+  assert.deepEqual(config, {
+    vocabSize: 256,
+    contextLength: 64,
+    dModel: 128,
+    nLayers: 2,
+    nHeads: 4,
+    dFF: 512,
+    ropeTheta: 10000,
+    norm: 'rmsnorm',
+    ffn: 'swiglu',
+    tieEmbeddings: true,
+  });
 });
 
 test('variants are read from params and from the wiring: post-norm, no norm, no final norm, GQA, learned positions', () => {
-  const post = compileModelGraph(graph({ ...flatDefault, norm_placement: 'post', norm: 'layernorm', positions: 'learned', n_kv_heads: 2, ffn: 'relu2', tie_embeddings: false, final_norm: false }), 64);
+  const post = compileModelGraph(
+    graph({
+      ...flatDefault,
+      norm_placement: 'post',
+      norm: 'layernorm',
+      positions: 'learned',
+      n_kv_heads: 2,
+      ffn: 'relu2',
+      tie_embeddings: false,
+      final_norm: false,
+    }),
+    64,
+  );
   assert.deepEqual(post.issues, []);
   assert.equal(post.config!.normPlacement, 'post');
   assert.equal(post.config!.norm, 'layernorm');
@@ -38,7 +61,9 @@ test('variants are read from params and from the wiring: post-norm, no norm, no 
   // Removing the positions node is "no positions".
   const g = graph();
   g.nodes = g.nodes.filter((n) => n.id !== 'wpe');
-  g.edges = g.edges.filter((e) => e.source !== 'wpe' && e.target !== 'wpe').concat({ id: 'e', source: 'wte', sourceHandle: 'y', target: 'blocks', targetHandle: 'x' });
+  g.edges = g.edges
+    .filter((e) => e.source !== 'wpe' && e.target !== 'wpe')
+    .concat({ id: 'e', source: 'wte', sourceHandle: 'y', target: 'blocks', targetHandle: 'x' });
   assert.equal(compileModelGraph(g, 64).config?.positions, 'none');
 });
 
@@ -48,9 +73,15 @@ test('a missing residual path is reported on the layer whose output is not added
   // attn feeds norm2 directly: res1 dropped.
   b.nodes = b.nodes.filter((n) => n.id !== 'res1');
   b.edges = b.edges.filter((e) => e.source !== 'res1' && e.target !== 'res1');
-  b.edges.push({ id: 'a', source: 'attn', sourceHandle: 'y', target: 'norm2', targetHandle: 'x' }, { id: 'b', source: 'attn', sourceHandle: 'y', target: 'res2', targetHandle: 'skip' });
+  b.edges.push(
+    { id: 'a', source: 'attn', sourceHandle: 'y', target: 'norm2', targetHandle: 'x' },
+    { id: 'b', source: 'attn', sourceHandle: 'y', target: 'res2', targetHandle: 'skip' },
+  );
   const issues = issuesOf(g);
-  assert.ok(issues.some((i) => i.startsWith('attn. missing-residual')), issues.join('\n'));
+  assert.ok(
+    issues.some((i) => i.startsWith('attn. missing-residual')),
+    issues.join('\n'),
+  );
 });
 
 test('d_model against n_heads × head_dim, and n_heads against n_kv_heads, on the attention node', () => {
@@ -69,12 +100,18 @@ test('a cycle and an unconnected output are named on their nodes', () => {
   b.edges = b.edges.filter((e) => !(e.target === 'norm1'));
   b.edges.push({ id: 'loop', source: 'res2', sourceHandle: 'y', target: 'norm1', targetHandle: 'x' });
   const issues = issuesOf(g);
-  assert.ok(issues.some((i) => i.startsWith('norm1. cycle')), issues.join('\n'));
+  assert.ok(
+    issues.some((i) => i.startsWith('norm1. cycle')),
+    issues.join('\n'),
+  );
   const dangling = graph();
   dangling.nodes.push({ id: 'extra', type: 'norm', params: {} });
   dangling.edges.push({ id: 'x', source: 'wte', sourceHandle: 'y', target: 'extra', targetHandle: 'x' });
   const out = issuesOf(dangling);
-  assert.ok(out.some((i) => i.startsWith('extra.y unconnected-output')), out.join('\n'));
+  assert.ok(
+    out.some((i) => i.startsWith('extra.y unconnected-output')),
+    out.join('\n'),
+  );
 });
 
 test('a tied-only setting on an untied head, and a tied head naming a node that is not the embedding', () => {
@@ -90,7 +127,10 @@ test('a wrong wire is refused by port type, and renaming a role node is refused 
   const g = graph();
   g.edges = g.edges.filter((e) => e.target !== 'norm_f');
   g.edges.push({ id: 'w', source: 'lm_head', sourceHandle: 'logits', target: 'norm_f', targetHandle: 'x' });
-  assert.ok(issuesOf(g).some((i) => i === 'norm_f.x type-mismatch: expected Residual, got Logits'), issuesOf(g).join('\n'));
+  assert.ok(
+    issuesOf(g).some((i) => i === 'norm_f.x type-mismatch: expected Residual, got Logits'),
+    issuesOf(g).join('\n'),
+  );
   const r = graph();
   inner(r, 'attn').id = 'attention';
   for (const e of block(r).edges) {

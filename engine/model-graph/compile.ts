@@ -39,7 +39,12 @@ export function compileModelGraph(graph: InnerGraph, contextLength: number): Mod
   if (roleNodes.some((n) => n && !params.has(n.id))) return { issues, params, roles };
   issues.push(...sharedNormIssues(roles, params), ...headIssues(roles, params));
   const config = configOf(roles, params, contextLength);
-  issues.push(...dedupe(issues, validateGptConfig(config).map((i) => addressed(i, roles))));
+  issues.push(
+    ...dedupe(
+      issues,
+      validateGptConfig(config).map((i) => addressed(i, roles)),
+    ),
+  );
   return issues.length ? { issues, params, roles } : { config, issues, params, roles };
 }
 
@@ -51,11 +56,20 @@ function resolveInnerNodes(graph: InnerGraph, issues: ModelIssue[]) {
     const at = (message: string, field?: string) => issues.push({ code: 'invalid-param', innerNodeId: node.id, ...(field ? { field } : {}), message });
     const def = modelGraphRegistry.get(node.type);
     if (defs.has(node.id) || params.has(node.id)) {
-      issues.push({ code: 'duplicate-id', innerNodeId: node.id, message: `two nodes inside the model are called '${node.id}' (ids name parameters, so they must differ)` });
+      issues.push({
+        code: 'duplicate-id',
+        innerNodeId: node.id,
+        message: `two nodes inside the model are called '${node.id}' (ids name parameters, so they must differ)`,
+      });
       continue;
     }
     if (!def) {
-      issues.push({ code: 'unknown-type', innerNodeId: node.id, field: 'type', message: `'${node.type}' is not a node kind inside a model (kinds: ${[...modelGraphRegistry.keys()].join(', ')})` });
+      issues.push({
+        code: 'unknown-type',
+        innerNodeId: node.id,
+        field: 'type',
+        message: `'${node.type}' is not a node kind inside a model (kinds: ${[...modelGraphRegistry.keys()].join(', ')})`,
+      });
       continue;
     }
     const inBlock = repeat !== undefined;
@@ -92,7 +106,13 @@ function sharedNormIssues(roles: Roles, params: Map<string, Record<string, unkno
   for (const other of rest) {
     for (const field of ['kind', 'eps', 'learnable']) {
       const [a, b] = [params.get(first.id)![field], params.get(other.id)![field]];
-      if (a !== b) issues.push({ code: 'bad-shape', innerNodeId: other.id, field, message: `is ${String(b)}, but ${first.id}'s is ${String(a)}: the model's norms share one ${field}` });
+      if (a !== b)
+        issues.push({
+          code: 'bad-shape',
+          innerNodeId: other.id,
+          field,
+          message: `is ${String(b)}, but ${first.id}'s is ${String(a)}: the model's norms share one ${field}`,
+        });
     }
   }
   return issues;
@@ -102,7 +122,14 @@ function sharedNormIssues(roles: Roles, params: Map<string, Record<string, unkno
 function headIssues(roles: Roles, params: Map<string, Record<string, unknown>>): ModelIssue[] {
   const head = params.get(roles.head.id)!;
   if (head.weights !== 'tied' || head.tied_to === undefined || head.tied_to === roles.embedding.id) return [];
-  return [{ code: 'bad-shape', innerNodeId: roles.head.id, field: 'tied_to', message: `names '${String(head.tied_to)}', which is not this model's embedding ('${roles.embedding.id}')` }];
+  return [
+    {
+      code: 'bad-shape',
+      innerNodeId: roles.head.id,
+      field: 'tied_to',
+      message: `names '${String(head.tied_to)}', which is not this model's embedding ('${roles.embedding.id}')`,
+    },
+  ];
 }
 
 /** The role nodes' params as the engine's config; variant fields only when away from the default GPT. */
@@ -112,8 +139,15 @@ function configOf(roles: Roles, params: Map<string, Record<string, unknown>>, co
   const anyNorm = p(roles.blockNorms[0] ?? roles.finalNorm);
   const positions = roles.positions ? (pos.kind as 'rope' | 'learned' | 'none') : 'none';
   const config: GptConfig = {
-    vocabSize: emb.vocab_size, contextLength, dModel: emb.d_model, nLayers: p(roles.repeat).n, nHeads: attn.n_heads,
-    dFF: ffn.d_ff, ropeTheta: positions === 'rope' ? pos.theta : 10_000, norm: anyNorm.kind ?? 'rmsnorm', ffn: ffn.kind,
+    vocabSize: emb.vocab_size,
+    contextLength,
+    dModel: emb.d_model,
+    nLayers: p(roles.repeat).n,
+    nHeads: attn.n_heads,
+    dFF: ffn.d_ff,
+    ropeTheta: positions === 'rope' ? pos.theta : 10_000,
+    norm: anyNorm.kind ?? 'rmsnorm',
+    ffn: ffn.kind,
     tieEmbeddings: head.weights === 'tied',
   };
   if (anyNorm.eps !== undefined && anyNorm.eps !== DEFAULT_NORM_EPS) config.normEps = anyNorm.eps;
@@ -131,30 +165,57 @@ function configOf(roles: Roles, params: Map<string, Record<string, unknown>>, co
 function locate(field: GptConfigIssue['field'], message: string, r: Roles): [InnerNode | undefined, string] {
   const norm = r.blockNorms[0] ?? r.finalNorm;
   switch (field) {
-    case 'vocabSize': return [r.embedding, 'vocab_size'];
-    case 'contextLength': return [undefined, 'context_length'];
+    case 'vocabSize':
+      return [r.embedding, 'vocab_size'];
+    case 'contextLength':
+      return [undefined, 'context_length'];
     // "must be divisible by nHeads": the heads are what to change (or head_dim).
-    case 'dModel': return message.includes('divisible') ? [r.attention, 'n_heads'] : [r.embedding, 'd_model'];
-    case 'nLayers': return [r.repeat, 'n'];
-    case 'nHeads': return [r.attention, 'n_heads'];
-    case 'nKvHeads': return [r.attention, 'n_kv_heads'];
-    case 'headDim': return [r.attention, 'head_dim'];
-    case 'qkNorm': return [r.attention, 'qk_norm'];
-    case 'dFF': return [r.ffn, 'd_ff'];
-    case 'ffn': return [r.ffn, 'kind'];
-    case 'ropeTheta': return [r.positions, 'theta'];
-    case 'positions': return [r.positions, 'kind'];
-    case 'tieEmbeddings': return [r.head, 'weights'];
-    case 'norm': return [norm, 'kind'];
-    case 'normEps': return [norm, 'eps'];
-    case 'normLearnable': return [norm, 'learnable'];
-    default: return [r.repeat, String(field)];
+    case 'dModel':
+      return message.includes('divisible') ? [r.attention, 'n_heads'] : [r.embedding, 'd_model'];
+    case 'nLayers':
+      return [r.repeat, 'n'];
+    case 'nHeads':
+      return [r.attention, 'n_heads'];
+    case 'nKvHeads':
+      return [r.attention, 'n_kv_heads'];
+    case 'headDim':
+      return [r.attention, 'head_dim'];
+    case 'qkNorm':
+      return [r.attention, 'qk_norm'];
+    case 'dFF':
+      return [r.ffn, 'd_ff'];
+    case 'ffn':
+      return [r.ffn, 'kind'];
+    case 'ropeTheta':
+      return [r.positions, 'theta'];
+    case 'positions':
+      return [r.positions, 'kind'];
+    case 'tieEmbeddings':
+      return [r.head, 'weights'];
+    case 'norm':
+      return [norm, 'kind'];
+    case 'normEps':
+      return [norm, 'eps'];
+    case 'normLearnable':
+      return [norm, 'learnable'];
+    default:
+      return [r.repeat, String(field)];
   }
 }
 
 const SNAKE: Record<string, string> = {
-  vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n', nHeads: 'n_heads', dFF: 'd_ff',
-  ropeTheta: 'theta', normEps: 'eps', nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', tieEmbeddings: 'weights',
+  vocabSize: 'vocab_size',
+  contextLength: 'context_length',
+  dModel: 'd_model',
+  nLayers: 'n',
+  nHeads: 'n_heads',
+  dFF: 'd_ff',
+  ropeTheta: 'theta',
+  normEps: 'eps',
+  nKvHeads: 'n_kv_heads',
+  headDim: 'head_dim',
+  qkNorm: 'qk_norm',
+  tieEmbeddings: 'weights',
 };
 
 /** An engine config issue, addressed to the inner node and param and worded in the graph's names. */

@@ -6,14 +6,35 @@ import { ROLE_IDS as R, type InnerGraph, type InnerNode } from './graph';
 
 /** The flat params of a `model` node before pipeline format 3 (docs/pipeline-format.md, history). */
 export const FLAT_MODEL_FIELDS = [
-  'vocab_size', 'context_length', 'd_model', 'n_layers', 'n_heads', 'd_ff', 'rope_theta', 'norm', 'ffn', 'tie_embeddings',
-  'norm_eps', 'positions', 'n_kv_heads', 'head_dim', 'qk_norm', 'norm_placement', 'norm_learnable', 'final_norm',
+  'vocab_size',
+  'context_length',
+  'd_model',
+  'n_layers',
+  'n_heads',
+  'd_ff',
+  'rope_theta',
+  'norm',
+  'ffn',
+  'tie_embeddings',
+  'norm_eps',
+  'positions',
+  'n_kv_heads',
+  'head_dim',
+  'qk_norm',
+  'norm_placement',
+  'norm_learnable',
+  'final_norm',
 ] as const;
 
 type Flat = Partial<Record<(typeof FLAT_MODEL_FIELDS)[number], unknown>>;
 
-const edge = (source: string, target: string, targetHandle = 'x', sourceHandle = 'y'): PipelineEdge =>
-  ({ id: `${source}>${target}.${targetHandle}`, source, sourceHandle, target, targetHandle });
+const edge = (source: string, target: string, targetHandle = 'x', sourceHandle = 'y'): PipelineEdge => ({
+  id: `${source}>${target}.${targetHandle}`,
+  source,
+  sourceHandle,
+  target,
+  targetHandle,
+});
 
 /** Only the values that were written: omitted ones keep taking the inner kinds' defaults. */
 function written(entries: Record<string, unknown>): Record<string, unknown> {
@@ -27,7 +48,12 @@ function blockGraph(f: Flat): InnerGraph {
   const at = (x: number, y: number) => ({ x, y });
   const nodes: InnerNode[] = [
     { id: R.blockIn, type: 'block_in', params: {}, position: at(40, 50) },
-    { id: R.attention, type: 'attention', params: written({ n_heads: f.n_heads, n_kv_heads: f.n_kv_heads, head_dim: f.head_dim, qk_norm: f.qk_norm }), position: at(40, 250) },
+    {
+      id: R.attention,
+      type: 'attention',
+      params: written({ n_heads: f.n_heads, n_kv_heads: f.n_kv_heads, head_dim: f.head_dim, qk_norm: f.qk_norm }),
+      position: at(40, 250),
+    },
     { id: R.residual1, type: 'residual', params: {}, position: at(300, 350) },
     { id: R.ffn, type: 'ffn', params: written({ kind: f.ffn, d_ff: f.d_ff }), position: at(40, 550) },
     { id: R.residual2, type: 'residual', params: {}, position: at(300, 650) },
@@ -38,23 +64,49 @@ function blockGraph(f: Flat): InnerGraph {
     { id: R.norm2, type: 'norm', params: { ...normParams }, position: placement === 'post' ? at(300, 750) : at(40, 450) },
   ];
   if (placement === 'pre') {
-    return { nodes: [...nodes, ...norms], edges: [
-      edge(R.blockIn, R.norm1), edge(R.norm1, R.attention), edge(R.blockIn, R.residual1, 'skip'), edge(R.attention, R.residual1, 'branch'),
-      edge(R.residual1, R.norm2), edge(R.norm2, R.ffn), edge(R.residual1, R.residual2, 'skip'), edge(R.ffn, R.residual2, 'branch'),
-      edge(R.residual2, R.blockOut),
-    ] };
+    return {
+      nodes: [...nodes, ...norms],
+      edges: [
+        edge(R.blockIn, R.norm1),
+        edge(R.norm1, R.attention),
+        edge(R.blockIn, R.residual1, 'skip'),
+        edge(R.attention, R.residual1, 'branch'),
+        edge(R.residual1, R.norm2),
+        edge(R.norm2, R.ffn),
+        edge(R.residual1, R.residual2, 'skip'),
+        edge(R.ffn, R.residual2, 'branch'),
+        edge(R.residual2, R.blockOut),
+      ],
+    };
   }
   if (placement === 'post') {
-    return { nodes: [...nodes, ...norms], edges: [
-      edge(R.blockIn, R.attention), edge(R.blockIn, R.residual1, 'skip'), edge(R.attention, R.residual1, 'branch'), edge(R.residual1, R.norm1),
-      edge(R.norm1, R.ffn), edge(R.norm1, R.residual2, 'skip'), edge(R.ffn, R.residual2, 'branch'), edge(R.residual2, R.norm2),
-      edge(R.norm2, R.blockOut),
-    ] };
+    return {
+      nodes: [...nodes, ...norms],
+      edges: [
+        edge(R.blockIn, R.attention),
+        edge(R.blockIn, R.residual1, 'skip'),
+        edge(R.attention, R.residual1, 'branch'),
+        edge(R.residual1, R.norm1),
+        edge(R.norm1, R.ffn),
+        edge(R.norm1, R.residual2, 'skip'),
+        edge(R.ffn, R.residual2, 'branch'),
+        edge(R.residual2, R.norm2),
+        edge(R.norm2, R.blockOut),
+      ],
+    };
   }
-  return { nodes, edges: [
-    edge(R.blockIn, R.attention), edge(R.blockIn, R.residual1, 'skip'), edge(R.attention, R.residual1, 'branch'),
-    edge(R.residual1, R.ffn), edge(R.residual1, R.residual2, 'skip'), edge(R.ffn, R.residual2, 'branch'), edge(R.residual2, R.blockOut),
-  ] };
+  return {
+    nodes,
+    edges: [
+      edge(R.blockIn, R.attention),
+      edge(R.blockIn, R.residual1, 'skip'),
+      edge(R.attention, R.residual1, 'branch'),
+      edge(R.residual1, R.ffn),
+      edge(R.residual1, R.residual2, 'skip'),
+      edge(R.ffn, R.residual2, 'branch'),
+      edge(R.residual2, R.blockOut),
+    ],
+  };
 }
 
 /** Height of the repeat's frame for the default block (the canvas draws the frame around its nodes). */

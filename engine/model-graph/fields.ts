@@ -14,11 +14,17 @@ interface Alias {
 }
 
 const ALIASES: Record<string, Alias> = {
-  vocab_size: { paths: [`${R.embedding}.vocab_size`] }, d_model: { paths: [`${R.embedding}.d_model`] },
-  n_layers: { paths: [`${R.repeat}.n`] }, n_heads: { paths: [`${R.attention}.n_heads`] },
-  n_kv_heads: { paths: [`${R.attention}.n_kv_heads`] }, head_dim: { paths: [`${R.attention}.head_dim`] },
-  qk_norm: { paths: [`${R.attention}.qk_norm`] }, d_ff: { paths: [`${R.ffn}.d_ff`] }, ffn: { paths: [`${R.ffn}.kind`] },
-  rope_theta: { paths: [`${R.positions}.theta`] }, positions: { paths: [`${R.positions}.kind`] },
+  vocab_size: { paths: [`${R.embedding}.vocab_size`] },
+  d_model: { paths: [`${R.embedding}.d_model`] },
+  n_layers: { paths: [`${R.repeat}.n`] },
+  n_heads: { paths: [`${R.attention}.n_heads`] },
+  n_kv_heads: { paths: [`${R.attention}.n_kv_heads`] },
+  head_dim: { paths: [`${R.attention}.head_dim`] },
+  qk_norm: { paths: [`${R.attention}.qk_norm`] },
+  d_ff: { paths: [`${R.ffn}.d_ff`] },
+  ffn: { paths: [`${R.ffn}.kind`] },
+  rope_theta: { paths: [`${R.positions}.theta`] },
+  positions: { paths: [`${R.positions}.kind`] },
   norm: { paths: [R.norm1, R.norm2, R.finalNorm].map((id) => `${id}.kind`) },
   norm_eps: { paths: [R.norm1, R.norm2, R.finalNorm].map((id) => `${id}.eps`) },
   norm_learnable: { paths: [R.norm1, R.norm2, R.finalNorm].map((id) => `${id}.learnable`) },
@@ -82,7 +88,7 @@ export function modelFieldValues(params: ModelParams): Record<string, unknown> {
   for (const { node } of params.graph ? innerNodes(params.graph) : []) {
     const def = modelGraphRegistry.get(node.type);
     const parsed = def?.params.safeParse(node.params ?? {});
-    const values = parsed?.success ? (parsed.data as Record<string, unknown>) : node.params ?? {};
+    const values = parsed?.success ? (parsed.data as Record<string, unknown>) : (node.params ?? {});
     out[node.id] = node.type;
     for (const [key, value] of Object.entries(values)) out[`${node.id}.${key}`] = value;
   }
@@ -93,10 +99,24 @@ export function modelFieldValues(params: ModelParams): Record<string, unknown> {
 
 /** The model at a glance in the flat names (d_model, n_layers, ...), for display and shape checks. */
 export interface ModelSummary {
-  vocab_size: number; context_length: number; d_model: number; n_layers: number; n_heads: number; d_ff: number;
-  rope_theta: number; norm: GptConfig['norm']; ffn: GptConfig['ffn']; tie_embeddings: boolean; norm_eps: number;
-  positions: ResolvedGptConfig['positions']; n_kv_heads: number; head_dim: number; qk_norm: boolean;
-  norm_placement: ResolvedGptConfig['normPlacement']; norm_learnable: boolean; final_norm: boolean;
+  vocab_size: number;
+  context_length: number;
+  d_model: number;
+  n_layers: number;
+  n_heads: number;
+  d_ff: number;
+  rope_theta: number;
+  norm: GptConfig['norm'];
+  ffn: GptConfig['ffn'];
+  tie_embeddings: boolean;
+  norm_eps: number;
+  positions: ResolvedGptConfig['positions'];
+  n_kv_heads: number;
+  head_dim: number;
+  qk_norm: boolean;
+  norm_placement: ResolvedGptConfig['normPlacement'];
+  norm_learnable: boolean;
+  final_norm: boolean;
 }
 /** The flat names, one per field of the format-1/2 model params. */
 export const MODEL_SUMMARY_FIELDS: readonly (keyof ModelSummary)[] = FLAT_MODEL_FIELDS;
@@ -108,17 +128,46 @@ export const MODEL_SUMMARY_FIELDS: readonly (keyof ModelSummary)[] = FLAT_MODEL_
 export function modelSummary(config: GptConfig): ModelSummary {
   const r = resolveGptConfig(config);
   return {
-    vocab_size: r.vocabSize, context_length: r.contextLength, d_model: r.dModel, n_layers: r.nLayers, n_heads: r.nHeads,
-    d_ff: r.dFF, rope_theta: r.ropeTheta, norm: r.norm, ffn: r.ffn, tie_embeddings: r.tieEmbeddings, norm_eps: r.normEps,
-    positions: r.positions, n_kv_heads: r.nKvHeads, head_dim: r.headDim, qk_norm: r.qkNorm, norm_placement: r.normPlacement,
-    norm_learnable: r.normLearnable, final_norm: r.finalNorm,
+    vocab_size: r.vocabSize,
+    context_length: r.contextLength,
+    d_model: r.dModel,
+    n_layers: r.nLayers,
+    n_heads: r.nHeads,
+    d_ff: r.dFF,
+    rope_theta: r.ropeTheta,
+    norm: r.norm,
+    ffn: r.ffn,
+    tie_embeddings: r.tieEmbeddings,
+    norm_eps: r.normEps,
+    positions: r.positions,
+    n_kv_heads: r.nKvHeads,
+    head_dim: r.headDim,
+    qk_norm: r.qkNorm,
+    norm_placement: r.normPlacement,
+    norm_learnable: r.normLearnable,
+    final_norm: r.finalNorm,
   };
 }
 
 export const FLAT_NAME: Record<keyof GptConfig, keyof ModelSummary> = {
-  vocabSize: 'vocab_size', contextLength: 'context_length', dModel: 'd_model', nLayers: 'n_layers', nHeads: 'n_heads', dFF: 'd_ff',
-  ropeTheta: 'rope_theta', norm: 'norm', ffn: 'ffn', tieEmbeddings: 'tie_embeddings', normEps: 'norm_eps', positions: 'positions',
-  nKvHeads: 'n_kv_heads', headDim: 'head_dim', qkNorm: 'qk_norm', normPlacement: 'norm_placement', normLearnable: 'norm_learnable', finalNorm: 'final_norm',
+  vocabSize: 'vocab_size',
+  contextLength: 'context_length',
+  dModel: 'd_model',
+  nLayers: 'n_layers',
+  nHeads: 'n_heads',
+  dFF: 'd_ff',
+  ropeTheta: 'rope_theta',
+  norm: 'norm',
+  ffn: 'ffn',
+  tieEmbeddings: 'tie_embeddings',
+  normEps: 'norm_eps',
+  positions: 'positions',
+  nKvHeads: 'n_kv_heads',
+  headDim: 'head_dim',
+  qkNorm: 'qk_norm',
+  normPlacement: 'norm_placement',
+  normLearnable: 'norm_learnable',
+  finalNorm: 'final_norm',
 };
 
 /**

@@ -22,30 +22,42 @@ export interface InnerGraph {
   edges: PipelineEdge[];
 }
 
-export const InnerNode: z.ZodType<InnerNode> = z.lazy(() => z.object({
-  id: NodeId,
-  type: z.string().min(1).max(64),
-  version: z.number().int().positive().optional(),
-  params: z.record(z.string(), z.unknown()).default({}),
-  position: Position.optional(),
-  graph: InnerGraph.optional(),
-})) as z.ZodType<InnerNode>;
+export const InnerNode: z.ZodType<InnerNode> = z.lazy(() =>
+  z.object({
+    id: NodeId,
+    type: z.string().min(1).max(64),
+    version: z.number().int().positive().optional(),
+    params: z.record(z.string(), z.unknown()).default({}),
+    position: Position.optional(),
+    graph: InnerGraph.optional(),
+  }),
+) as z.ZodType<InnerNode>;
 
-export const InnerGraph: z.ZodType<InnerGraph> = z.lazy(() => z.object({
-  nodes: z.array(InnerNode).max(100),
-  edges: z.array(PipelineEdge).max(200),
-}));
+export const InnerGraph: z.ZodType<InnerGraph> = z.lazy(() =>
+  z.object({
+    nodes: z.array(InnerNode).max(100),
+    edges: z.array(PipelineEdge).max(200),
+  }),
+);
 
 /** The ids of the default graph, by role: they name the parameters (`blocks.3.attn.wq`, `norm_f.weight`). */
 export const ROLE_IDS = {
-  embedding: 'wte', positions: 'wpe', repeat: 'blocks', finalNorm: 'norm_f', head: 'lm_head',
-  blockIn: 'in', norm1: 'norm1', attention: 'attn', residual1: 'res1', norm2: 'norm2', ffn: 'ffn', residual2: 'res2', blockOut: 'out',
+  embedding: 'wte',
+  positions: 'wpe',
+  repeat: 'blocks',
+  finalNorm: 'norm_f',
+  head: 'lm_head',
+  blockIn: 'in',
+  norm1: 'norm1',
+  attention: 'attn',
+  residual1: 'res1',
+  norm2: 'norm2',
+  ffn: 'ffn',
+  residual2: 'res2',
+  blockOut: 'out',
 } as const;
 
 /** Every inner node, the repeat's block included, with the id of the repeat that holds it (if any). */
 export function innerNodes(graph: InnerGraph): { node: InnerNode; repeat?: string }[] {
-  return graph.nodes.flatMap((node) => [
-    { node },
-    ...(node.graph?.nodes ?? []).map((inner) => ({ node: inner, repeat: node.id })),
-  ]);
+  return graph.nodes.flatMap((node) => [{ node }, ...(node.graph?.nodes ?? []).map((inner) => ({ node: inner, repeat: node.id }))]);
 }

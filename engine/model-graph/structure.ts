@@ -20,19 +20,23 @@ export interface Roles {
   placement: NormPlacement;
 }
 
-type Expr =
-  | { t: 'in' }
-  | { t: 'layer'; node: InnerNode; x: Expr }
-  | { t: 'add'; node: InnerNode; skip: Expr; branch: Expr }
-  | { t: 'other'; node: InnerNode };
+type Expr = { t: 'in' } | { t: 'layer'; node: InnerNode; x: Expr } | { t: 'add'; node: InnerNode; skip: Expr; branch: Expr } | { t: 'other'; node: InnerNode };
 
 const ORDER = 'embedding → positions → transformer blocks → norm → lm_head';
 
 /** Follows the single reader of each node from the embedding; the chain is the model. */
-export function modelChain(nodes: InnerNode[], readers: Map<string, string[]>, issues: ModelIssue[]): Omit<Roles, 'attention' | 'ffn' | 'blockNorms' | 'placement'> | undefined {
+export function modelChain(
+  nodes: InnerNode[],
+  readers: Map<string, string[]>,
+  issues: ModelIssue[],
+): Omit<Roles, 'attention' | 'ffn' | 'blockNorms' | 'placement'> | undefined {
   const embeddings = nodes.filter((n) => n.type === 'embedding');
   if (embeddings.length !== 1) {
-    issues.push({ code: 'graph-shape', innerNodeId: embeddings[1]?.id, message: embeddings.length ? 'the model has more than one embedding' : 'the model has no embedding: add one (it reads the token ids)' });
+    issues.push({
+      code: 'graph-shape',
+      innerNodeId: embeddings[1]?.id,
+      message: embeddings.length ? 'the model has more than one embedding' : 'the model has no embedding: add one (it reads the token ids)',
+    });
     return undefined;
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -43,20 +47,34 @@ export function modelChain(nodes: InnerNode[], readers: Map<string, string[]>, i
   const kinds = chain.map((n) => n.type).join(' ');
   const match = /^embedding( positions)? repeat( norm)? lm_head$/.exec(kinds);
   if (!match) {
-    const wrong = chain.find((n, i) => i > 0 && !/^embedding( positions)?( repeat( norm)?( lm_head)?)?$/.test(chain.slice(0, i + 1).map((c) => c.type).join(' ')));
+    const wrong = chain.find(
+      (n, i) =>
+        i > 0 &&
+        !/^embedding( positions)?( repeat( norm)?( lm_head)?)?$/.test(
+          chain
+            .slice(0, i + 1)
+            .map((c) => c.type)
+            .join(' '),
+        ),
+    );
     const last = chain.at(-1)!;
     const where = wrong ?? last;
-    const message = wrong ? `${wrong.type} cannot come here: the model reads ${ORDER} (positions and the final norm optional)`
-      : (readers.get(last.id)?.length ?? 0) > 1 ? `feeds ${readers.get(last.id)!.length} nodes: the model is one chain (${ORDER})`
-      : `the chain stops here: the model reads ${ORDER}`;
+    const message = wrong
+      ? `${wrong.type} cannot come here: the model reads ${ORDER} (positions and the final norm optional)`
+      : (readers.get(last.id)?.length ?? 0) > 1
+        ? `feeds ${readers.get(last.id)!.length} nodes: the model is one chain (${ORDER})`
+        : `the chain stops here: the model reads ${ORDER}`;
     issues.push({ code: 'graph-shape', innerNodeId: where.id, message });
     return undefined;
   }
   const at = (kind: string) => chain.find((n) => n.type === kind);
   const repeatIndex = chain.findIndex((n) => n.type === 'repeat');
   return {
-    embedding: chain[0], positions: at('positions'), repeat: chain[repeatIndex],
-    finalNorm: chain[repeatIndex + 1].type === 'norm' ? chain[repeatIndex + 1] : undefined, head: chain.at(-1)!,
+    embedding: chain[0],
+    positions: at('positions'),
+    repeat: chain[repeatIndex],
+    finalNorm: chain[repeatIndex + 1].type === 'norm' ? chain[repeatIndex + 1] : undefined,
+    head: chain.at(-1)!,
   };
 }
 
@@ -75,7 +93,10 @@ const same = (a: Expr, b: Expr) => (a.t === 'in' ? b.t === 'in' : b.t !== 'in' &
 /** `add(stream, layer(stream))` or `add(stream, layer(norm(stream)))`, either port order. */
 function sublayer(e: Expr | undefined, kind: string): { stream: Expr; norm?: InnerNode } | undefined {
   if (e?.t !== 'add') return undefined;
-  for (const [s, b] of [[e.skip, e.branch], [e.branch, e.skip]]) {
+  for (const [s, b] of [
+    [e.skip, e.branch],
+    [e.branch, e.skip],
+  ]) {
     if (b.t !== 'layer' || b.node.type !== kind) continue;
     if (same(b.x, s)) return { stream: s };
     if (b.x.t === 'layer' && b.x.node.type === 'norm' && same(b.x.x, s)) return { stream: s, norm: b.x.node };
@@ -103,19 +124,37 @@ function placementOf(out: Expr): { placement: NormPlacement; norms: InnerNode[] 
  * The block's layers and norm placement, or issues on the node to fix: one attention and one
  * ffn, each added back onto the stream (a residual path), in one of the three placements.
  */
-export function blockStructure(repeat: InnerNode, inputs: Map<string, Record<string, string>>, issues: ModelIssue[]): Pick<Roles, 'attention' | 'ffn' | 'blockNorms' | 'placement'> | undefined {
+export function blockStructure(
+  repeat: InnerNode,
+  inputs: Map<string, Record<string, string>>,
+  issues: ModelIssue[],
+): Pick<Roles, 'attention' | 'ffn' | 'blockNorms' | 'placement'> | undefined {
   const nodes = repeat.graph?.nodes ?? [];
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const one = (kind: string, title: string) => {
     const found = nodes.filter((n) => n.type === kind);
-    if (found.length !== 1) issues.push({ code: 'graph-shape', innerNodeId: found[1]?.id ?? repeat.id, message: `the transformer block needs exactly one ${title} (it has ${found.length})` });
+    if (found.length !== 1)
+      issues.push({
+        code: 'graph-shape',
+        innerNodeId: found[1]?.id ?? repeat.id,
+        message: `the transformer block needs exactly one ${title} (it has ${found.length})`,
+      });
     return found.length === 1 ? found[0] : undefined;
   };
-  const [blockIn, blockOut, attention, ffn] = [one('block_in', 'block input'), one('block_out', 'block output'), one('attention', 'attention'), one('ffn', 'feed-forward')];
+  const [blockIn, blockOut, attention, ffn] = [
+    one('block_in', 'block input'),
+    one('block_out', 'block output'),
+    one('attention', 'attention'),
+    one('ffn', 'feed-forward'),
+  ];
   if (!blockIn || !blockOut || !attention || !ffn) return undefined;
   const misplaced = nodes.find((n) => !['block_in', 'block_out', 'attention', 'ffn', 'norm', 'residual'].includes(n.type));
   if (misplaced) {
-    issues.push({ code: 'graph-shape', innerNodeId: misplaced.id, message: `a ${misplaced.type} cannot be inside the transformer block (norm, attention, ffn and residual adds can)` });
+    issues.push({
+      code: 'graph-shape',
+      innerNodeId: misplaced.id,
+      message: `a ${misplaced.type} cannot be inside the transformer block (norm, attention, ffn and residual adds can)`,
+    });
     return undefined;
   }
   const residuals = nodes.filter((n) => n.type === 'residual');
@@ -129,13 +168,21 @@ export function blockStructure(repeat: InnerNode, inputs: Map<string, Record<str
     };
     if (residuals.some(addsBack)) continue;
     missing = true;
-    issues.push({ code: 'missing-residual', innerNodeId: layer.id,
-      message: `has no residual path: its output must be added back onto the stream it read (wire it into a residual add's branch, with that stream as skip)` });
+    issues.push({
+      code: 'missing-residual',
+      innerNodeId: layer.id,
+      message: `has no residual path: its output must be added back onto the stream it read (wire it into a residual add's branch, with that stream as skip)`,
+    });
   }
   if (missing) return undefined;
   const found = placementOf(expressionOf(inputs.get(blockOut.id)!.x, byId, inputs));
   if (!found) {
-    issues.push({ code: 'graph-shape', innerNodeId: blockOut.id, message: 'the block is wired in a way the engine does not build: pre-norm (norm → attention → add → norm → ffn → add), post-norm (attention → add → norm → ffn → add → norm) or no norm (attention → add → ffn → add), each add taking the block\'s stream as skip' });
+    issues.push({
+      code: 'graph-shape',
+      innerNodeId: blockOut.id,
+      message:
+        "the block is wired in a way the engine does not build: pre-norm (norm → attention → add → norm → ffn → add), post-norm (attention → add → norm → ffn → add → norm) or no norm (attention → add → ffn → add), each add taking the block's stream as skip",
+    });
     return undefined;
   }
   return { attention, ffn, blockNorms: found.norms, placement: found.placement };
@@ -158,12 +205,22 @@ function downstreamOf(id: string, nodes: InnerNode[], inputs: Map<string, Record
 /** Issues for role nodes whose ids are not their role's: the ids name the parameters. */
 export function roleIdIssues(roles: Roles): ModelIssue[] {
   const expected: [InnerNode | undefined, string][] = [
-    [roles.embedding, ROLE_IDS.embedding], [roles.positions, ROLE_IDS.positions], [roles.repeat, ROLE_IDS.repeat],
-    [roles.finalNorm, ROLE_IDS.finalNorm], [roles.head, ROLE_IDS.head], [roles.attention, ROLE_IDS.attention], [roles.ffn, ROLE_IDS.ffn],
-    [roles.blockNorms[0], ROLE_IDS.norm1], [roles.blockNorms[1], ROLE_IDS.norm2],
+    [roles.embedding, ROLE_IDS.embedding],
+    [roles.positions, ROLE_IDS.positions],
+    [roles.repeat, ROLE_IDS.repeat],
+    [roles.finalNorm, ROLE_IDS.finalNorm],
+    [roles.head, ROLE_IDS.head],
+    [roles.attention, ROLE_IDS.attention],
+    [roles.ffn, ROLE_IDS.ffn],
+    [roles.blockNorms[0], ROLE_IDS.norm1],
+    [roles.blockNorms[1], ROLE_IDS.norm2],
   ];
-  return expected.filter(([node, id]) => node && node.id !== id).map(([node, id]) => ({
-    code: 'graph-shape' as const, innerNodeId: node!.id, field: 'id',
-    message: `plays the role of '${id}', whose id names its parameters (${id === ROLE_IDS.repeat ? 'blocks.{i}.…' : ['norm1', 'attn', 'norm2', 'ffn'].includes(id) ? `blocks.{i}.${id}.…` : id}): rename it '${id}'`,
-  }));
+  return expected
+    .filter(([node, id]) => node && node.id !== id)
+    .map(([node, id]) => ({
+      code: 'graph-shape' as const,
+      innerNodeId: node!.id,
+      field: 'id',
+      message: `plays the role of '${id}', whose id names its parameters (${id === ROLE_IDS.repeat ? 'blocks.{i}.…' : ['norm1', 'attn', 'norm2', 'ffn'].includes(id) ? `blocks.{i}.${id}.…` : id}): rename it '${id}'`,
+    }));
 }

@@ -26,7 +26,11 @@ export function checkWiring(graph: InnerGraph, defs: Map<string, AnyNodeDefiniti
   for (const e of graph.edges) {
     const [source, target] = [byId.get(e.source), byId.get(e.target)];
     if (!source || !target) {
-      issues.push({ code: 'dangling-edge', innerNodeId: (source ?? target)?.id, message: `wire ${e.id} connects to '${source ? e.target : e.source}', which is not in this graph` });
+      issues.push({
+        code: 'dangling-edge',
+        innerNodeId: (source ?? target)?.id,
+        message: `wire ${e.id} connects to '${source ? e.target : e.source}', which is not in this graph`,
+      });
       continue;
     }
     const [sourceDef, targetDef] = [defs.get(source.id), defs.get(target.id)];
@@ -38,7 +42,12 @@ export function checkWiring(graph: InnerGraph, defs: Map<string, AnyNodeDefiniti
       continue;
     }
     if (!inp) {
-      issues.push({ code: 'unknown-port', innerNodeId: target.id, field: e.targetHandle, message: `${target.type} has no input '${e.targetHandle}' (inputs: ${Object.keys(targetDef.inputs).join(', ') || 'none'})` });
+      issues.push({
+        code: 'unknown-port',
+        innerNodeId: target.id,
+        field: e.targetHandle,
+        message: `${target.type} has no input '${e.targetHandle}' (inputs: ${Object.keys(targetDef.inputs).join(', ') || 'none'})`,
+      });
       continue;
     }
     const connection = canConnect(out.type, inp.type);
@@ -48,7 +57,12 @@ export function checkWiring(graph: InnerGraph, defs: Map<string, AnyNodeDefiniti
     }
     const taken = inputs.get(target.id)!;
     if (taken[e.targetHandle]) {
-      issues.push({ code: 'input-taken', innerNodeId: target.id, field: e.targetHandle, message: `already connected from ${taken[e.targetHandle]}; an input takes one edge` });
+      issues.push({
+        code: 'input-taken',
+        innerNodeId: target.id,
+        field: e.targetHandle,
+        message: `already connected from ${taken[e.targetHandle]}; an input takes one edge`,
+      });
       continue;
     }
     taken[e.targetHandle] = source.id;
@@ -59,11 +73,17 @@ export function checkWiring(graph: InnerGraph, defs: Map<string, AnyNodeDefiniti
     const def = defs.get(node.id);
     if (!def) continue;
     for (const [name, spec] of Object.entries(def.inputs)) {
-      if (!inputs.get(node.id)![name]) issues.push({ code: 'missing-input', innerNodeId: node.id, field: name, message: `input '${spec.label}' (${spec.type}) is not connected` });
+      if (!inputs.get(node.id)![name])
+        issues.push({ code: 'missing-input', innerNodeId: node.id, field: name, message: `input '${spec.label}' (${spec.type}) is not connected` });
     }
     for (const name of Object.keys(def.outputs)) {
       if (!read.has(`${node.id}.${name}`) && !OUTPUTS_LEAVING.has(`${node.type}.${name}`)) {
-        issues.push({ code: 'unconnected-output', innerNodeId: node.id, field: name, message: `output '${name}' goes nowhere: wire it on, or remove the node` });
+        issues.push({
+          code: 'unconnected-output',
+          innerNodeId: node.id,
+          field: name,
+          message: `output '${name}' goes nowhere: wire it on, or remove the node`,
+        });
       }
     }
   }

@@ -4,8 +4,16 @@ import assert from 'node:assert/strict';
 import { type GptConfig, validateGptConfig } from './config';
 
 const OK: GptConfig = {
-  vocabSize: 256, contextLength: 64, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, ropeTheta: 10000,
-  norm: 'layernorm', ffn: 'gelu', tieEmbeddings: true,
+  vocabSize: 256,
+  contextLength: 64,
+  dModel: 128,
+  nLayers: 2,
+  nHeads: 4,
+  dFF: 512,
+  ropeTheta: 10000,
+  norm: 'layernorm',
+  ffn: 'gelu',
+  tieEmbeddings: true,
 };
 
 const fields = (c: GptConfig) => validateGptConfig(c).map((i) => i.field);

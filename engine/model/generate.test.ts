@@ -9,8 +9,16 @@ import { generate, generateAsync, sampleFromLogits } from './generate';
 import { Gpt, type GptConfig } from './gpt';
 
 const CONFIG: GptConfig = {
-  vocabSize: 20, contextLength: 6, dModel: 16, nLayers: 2, nHeads: 2, dFF: 32, ropeTheta: 10000,
-  norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: false,
+  vocabSize: 20,
+  contextLength: 6,
+  dModel: 16,
+  nLayers: 2,
+  nHeads: 2,
+  dFF: 32,
+  ropeTheta: 10000,
+  norm: 'rmsnorm',
+  ffn: 'swiglu',
+  tieEmbeddings: false,
 };
 
 /** A model with larger weights than the 0.02 init, so its predictions are far from uniform. */

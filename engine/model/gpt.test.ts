@@ -47,8 +47,16 @@ for (const backend of TEST_BACKENDS) {
 }
 
 const CONFIG: GptConfig = {
-  vocabSize: 40, contextLength: 12, dModel: 24, nLayers: 3, nHeads: 3, dFF: 48, ropeTheta: 10000,
-  norm: 'rmsnorm', ffn: 'swiglu', tieEmbeddings: false,
+  vocabSize: 40,
+  contextLength: 12,
+  dModel: 24,
+  nLayers: 3,
+  nHeads: 3,
+  dFF: 48,
+  ropeTheta: 10000,
+  norm: 'rmsnorm',
+  ffn: 'swiglu',
+  tieEmbeddings: false,
 };
 
 test('init: canonical order, shapes, scaled std, identical on cpu and wasm', async () => {
@@ -56,7 +64,10 @@ test('init: canonical order, shapes, scaled std, identical on cpu and wasm', asy
   for (const backend of TEST_BACKENDS) {
     await useBackend(backend);
     const model = new Gpt(CONFIG, 42);
-    assert.deepEqual([...model.params.keys()], gptParamSpecs(CONFIG).map((s) => s.name));
+    assert.deepEqual(
+      [...model.params.keys()],
+      gptParamSpecs(CONFIG).map((s) => s.name),
+    );
     for (const [name, v] of model.params) (values[name] ??= []).push(v.dataSync() as Float32Array);
     assert.deepEqual(model.params.get('blocks.0.ffn.w3')!.shape, [24, 48]);
     assert.deepEqual(model.params.get('lm_head')!.shape, [24, 40]);
@@ -89,7 +100,12 @@ test('layernorm models have biases, tied models no lm_head', async () => {
   const names = [...model.params.keys()];
   assert.ok(names.includes('blocks.0.norm1.bias') && names.includes('norm_f.bias'));
   assert.ok(!names.includes('lm_head') && !names.includes('blocks.0.ffn.w3'));
-  assert.ok(model.params.get('norm_f.bias')!.dataSync().every((v) => v === 0));
+  assert.ok(
+    model.params
+      .get('norm_f.bias')!
+      .dataSync()
+      .every((v) => v === 0),
+  );
   const logits = model.forward(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
   assert.deepEqual(logits.shape, [1, 3, 40]);
   logits.dispose();
@@ -114,7 +130,13 @@ test('loadWeights names a missing parameter or a shape mismatch and changes noth
   const ok = good();
   model.loadWeights(ok);
   tf.dispose([...ok.values(), ...missing.values(), ...wrong.values(), ...extra.values()]);
-  assert.ok(model.params.get('wte')!.dataSync().every((v) => v === 0), 'loaded values survive disposing the inputs');
+  assert.ok(
+    model.params
+      .get('wte')!
+      .dataSync()
+      .every((v) => v === 0),
+    'loaded values survive disposing the inputs',
+  );
   model.dispose();
 });
 

@@ -114,8 +114,12 @@ export class Gpt {
     return {
       norm1: withNorms ? this.normWeights(`${b}.norm1`) : undefined,
       attn: {
-        wq: this.p(`${b}.attn.wq`), wk: this.p(`${b}.attn.wk`), wv: this.p(`${b}.attn.wv`), wo: this.p(`${b}.attn.wo`),
-        qNorm: this.maybe(`${b}.attn.q_norm.weight`), kNorm: this.maybe(`${b}.attn.k_norm.weight`),
+        wq: this.p(`${b}.attn.wq`),
+        wk: this.p(`${b}.attn.wk`),
+        wv: this.p(`${b}.attn.wv`),
+        wo: this.p(`${b}.attn.wo`),
+        qNorm: this.maybe(`${b}.attn.q_norm.weight`),
+        kNorm: this.maybe(`${b}.attn.k_norm.weight`),
       },
       norm2: withNorms ? this.normWeights(`${b}.norm2`) : undefined,
       ffn: { w1: this.p(`${b}.ffn.w1`), w2: this.p(`${b}.ffn.w2`), w3: this.maybe(`${b}.ffn.w3`) },

@@ -8,25 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, Rng } from '../random';
 import { useBackend } from '../node/backend';
 import { assertClose, decode, gradTol, type StoredTensor, TEST_BACKENDS, toTensor } from './fixtures/reference';
-import {
-  applyRope,
-  AttentionTables,
-  causalSelfAttention,
-  geluTanh,
-  halfSwapMatrix,
-  layerNorm,
-  rmsNorm,
-  rope,
-  ropeTables,
-  rotateHalf,
-  swiglu,
-} from './layers';
+import { applyRope, AttentionTables, causalSelfAttention, geluTanh, halfSwapMatrix, layerNorm, rmsNorm, rope, ropeTables, rotateHalf, swiglu } from './layers';
 
 type Stored = Record<string, StoredTensor> & Record<string, unknown>;
-const comp = JSON.parse(readFileSync(new URL('./fixtures/model_fixtures.json', import.meta.url), 'utf8')).components as Record<
-  string,
-  Stored
->;
+const comp = JSON.parse(readFileSync(new URL('./fixtures/model_fixtures.json', import.meta.url), 'utf8')).components as Record<string, Stored>;
 const T = (s: unknown) => toTensor(s as StoredTensor);
 const D = (s: unknown) => decode(s as StoredTensor);
 
@@ -34,7 +19,9 @@ const D = (s: unknown) => decode(s as StoredTensor);
 function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], r: tf.Tensor): { y: Float32Array; grads: Float32Array[] } {
   return tf.tidy(() => {
     const y = f(...xs).dataSync() as Float32Array;
-    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs).map((g) => g.dataSync() as Float32Array);
+    const grads = tf
+      .grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs)
+      .map((g) => g.dataSync() as Float32Array);
     return { y, grads };
   });
 }
@@ -56,12 +43,23 @@ for (const backend of TEST_BACKENDS) {
     await useBackend(backend);
     const c = comp.rmsnorm;
     const eps = c.eps as unknown as number;
-    check(valueAndGrads((x, w) => rmsNorm(x, w as tf.Tensor1D, eps), [T(c.x), T(c.weight)], T(c.r)), c.y, [['dx', c.dx], ['dweight', c.dweight]]);
+    check(
+      valueAndGrads((x, w) => rmsNorm(x, w as tf.Tensor1D, eps), [T(c.x), T(c.weight)], T(c.r)),
+      c.y,
+      [
+        ['dx', c.dx],
+        ['dweight', c.dweight],
+      ],
+    );
     const l = comp.layernorm;
     check(
       valueAndGrads((x, w, b) => layerNorm(x, w as tf.Tensor1D, b as tf.Tensor1D, eps), [T(l.x), T(l.weight), T(l.bias)], T(l.r)),
       l.y,
-      [['dx', l.dx], ['dweight', l.dweight], ['dbias', l.dbias]],
+      [
+        ['dx', l.dx],
+        ['dweight', l.dweight],
+        ['dbias', l.dbias],
+      ],
     );
   });
 
@@ -73,10 +71,18 @@ for (const backend of TEST_BACKENDS) {
     const { cos, sin } = ropeTables(len, hs, c.theta as unknown as number);
     const cosT = tf.tensor2d(cos, [len, hs]);
     const sinT = tf.tensor2d(sin, [len, hs]);
-    check(valueAndGrads((t) => rope(t, cosT, sinT), [x], T(c.r)), c.y, [['dx', c.dx]]);
+    check(
+      valueAndGrads((t) => rope(t, cosT, sinT), [x], T(c.r)),
+      c.y,
+      [['dx', c.dx]],
+    );
     const sinS = tf.tensor2d(signedSin(sin, hs), [len, hs]);
     const swap = halfSwapMatrix(hs);
-    check(valueAndGrads((t) => applyRope(t, cosT, sinS, swap), [x], T(c.r)), c.y, [['dx', c.dx]]);
+    check(
+      valueAndGrads((t) => applyRope(t, cosT, sinS, swap), [x], T(c.r)),
+      c.y,
+      [['dx', c.dx]],
+    );
   });
 
   test(`causal self-attention matches PyTorch on ${backend}`, async () => {
@@ -89,11 +95,21 @@ for (const backend of TEST_BACKENDS) {
     const f = (xi: tf.Tensor, wq: tf.Tensor, wk: tf.Tensor, wv: tf.Tensor, wo: tf.Tensor) =>
       causalSelfAttention(xi as tf.Tensor3D, { wq, wk, wv, wo } as never, heads, tables.forLength(x.shape[1]));
     check(valueAndGrads(f, [x, T(c.wq), T(c.wk), T(c.wv), T(c.wo)], T(c.r)), c.y, [
-      ['dx', c.dx], ['dwq', c.dwq], ['dwk', c.dwk], ['dwv', c.dwv], ['dwo', c.dwo],
+      ['dx', c.dx],
+      ['dwq', c.dwq],
+      ['dwk', c.dwk],
+      ['dwv', c.dwv],
+      ['dwo', c.dwo],
     ]);
     // A shorter sequence sees the first rows of the same tables: its output is the prefix.
-    const short = tf.tidy(() => causalSelfAttention(tf.slice(x, [0, 0, 0], [-1, 5, -1]) as tf.Tensor3D,
-      { wq: T(c.wq), wk: T(c.wk), wv: T(c.wv), wo: T(c.wo) } as never, heads, tables.forLength(5)).dataSync());
+    const short = tf.tidy(() =>
+      causalSelfAttention(
+        tf.slice(x, [0, 0, 0], [-1, 5, -1]) as tf.Tensor3D,
+        { wq: T(c.wq), wk: T(c.wk), wv: T(c.wv), wo: T(c.wo) } as never,
+        heads,
+        tables.forLength(5),
+      ).dataSync(),
+    );
     assertClose(short, tf.slice(tf.tensor(D(c.y), x.shape), [0, 0, 0], [-1, 5, -1]).dataSync(), 'prefix');
     tables.dispose();
   });
@@ -101,16 +117,37 @@ for (const backend of TEST_BACKENDS) {
   test(`GELU (tanh) and SwiGLU match PyTorch on ${backend}`, async () => {
     await useBackend(backend);
     const g = comp.gelu;
-    check(valueAndGrads((x) => geluTanh(x), [T(g.x)], T(g.r)), g.y, [['dx', g.dx]]);
+    check(
+      valueAndGrads((x) => geluTanh(x), [T(g.x)], T(g.r)),
+      g.y,
+      [['dx', g.dx]],
+    );
     const s = comp.swiglu;
-    check(valueAndGrads((a, b) => swiglu(a, b), [T(s.gate), T(s.up)], T(s.r)), s.y, [['dgate', s.dgate], ['dup', s.dup]]);
+    check(
+      valueAndGrads((a, b) => swiglu(a, b), [T(s.gate), T(s.up)], T(s.r)),
+      s.y,
+      [
+        ['dgate', s.dgate],
+        ['dup', s.dup],
+      ],
+    );
   });
 
   test(`hand-written gradients equal autodiff of the textbook formulas on ${backend}`, async () => {
     await useBackend(backend);
     const rng = new Rng(3);
     const randn = (shape: number[], std = 1, mean = 0) =>
-      tf.add(tf.tensor(normalArray(rng, shape.reduce((a, b) => a * b, 1), std), shape), mean);
+      tf.add(
+        tf.tensor(
+          normalArray(
+            rng,
+            shape.reduce((a, b) => a * b, 1),
+            std,
+          ),
+          shape,
+        ),
+        mean,
+      );
     tf.tidy(() => {
       const x = randn([3, 5, 12], 2, 0.3);
       const w = randn([12], 0.3, 1) as tf.Tensor1D;
@@ -171,7 +208,14 @@ test('AttentionTables: cached tensors are kept through tidy and freed by dispose
   assert.equal(tf.memory().numTensors, before + 6);
   const full = tables.forLength(6);
   assert.deepEqual(full.mask.shape, [6, 6]);
-  assert.deepEqual(tf.tidy(() => tables.forLength(3).mask.arraySync()), [[0, -1e9, -1e9], [0, 0, -1e9], [0, 0, 0]]);
+  assert.deepEqual(
+    tf.tidy(() => tables.forLength(3).mask.arraySync()),
+    [
+      [0, -1e9, -1e9],
+      [0, 0, -1e9],
+      [0, 0, 0],
+    ],
+  );
   assert.throws(() => tables.forLength(7), /outside \[1, 6\]/);
   tables.dispose();
   assert.equal(tf.memory().numTensors, before);

@@ -44,8 +44,20 @@ for (const backend of TEST_BACKENDS) {
 
   test(`crossEntropy is stable for huge logits on ${backend}`, async () => {
     await useBackend(backend);
-    const rows = [[[1000, -1000, 0], [-500, 500, 499]], [[3, 2, 1], [0, 0, 0]]];
-    const targets = [[1, 2], [0, 1]];
+    const rows = [
+      [
+        [1000, -1000, 0],
+        [-500, 500, 499],
+      ],
+      [
+        [3, 2, 1],
+        [0, 0, 0],
+      ],
+    ];
+    const targets = [
+      [1, 2],
+      [0, 1],
+    ];
     const loss = tf.tidy(() => crossEntropy(tf.tensor3d(rows), tf.tensor2d(targets, undefined, 'int32')).dataSync()[0]);
     assert.ok(Number.isFinite(loss));
     assert.ok(Math.abs(loss - reference(rows, targets)) < 1e-4, `${loss} vs ${reference(rows, targets)}`);

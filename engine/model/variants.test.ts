@@ -33,7 +33,9 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/variant_fixtures.js
 function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], r: tf.Tensor): { y: Float32Array; grads: Float32Array[] } {
   return tf.tidy(() => {
     const y = f(...xs).dataSync() as Float32Array;
-    const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs).map((g) => g.dataSync() as Float32Array);
+    const grads = tf
+      .grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), r)))(xs)
+      .map((g) => g.dataSync() as Float32Array);
     return { y, grads };
   });
 }
@@ -81,8 +83,16 @@ for (const backend of TEST_BACKENDS) {
 }
 
 const BASE: GptConfig = {
-  vocabSize: 40, contextLength: 12, dModel: 24, nLayers: 2, nHeads: 4, dFF: 48, ropeTheta: 10000,
-  norm: 'layernorm', ffn: 'swiglu', tieEmbeddings: false,
+  vocabSize: 40,
+  contextLength: 12,
+  dModel: 24,
+  nLayers: 2,
+  nHeads: 4,
+  dFF: 48,
+  ropeTheta: 10000,
+  norm: 'layernorm',
+  ffn: 'swiglu',
+  tieEmbeddings: false,
 };
 
 const shapes = (c: GptConfig) => Object.fromEntries(gptParamSpecs(c).map((s) => [s.name, s.shape]));
@@ -92,32 +102,64 @@ test('each variant adds or drops exactly its parameters, with the documented sha
   assert.deepEqual(shapes({ ...BASE, nKvHeads: 2 })['blocks.1.attn.wk'], [24, 12]); // GQA: [C, nKv·hs]
   assert.deepEqual(shapes({ ...BASE, nKvHeads: 1 })['blocks.0.attn.wv'], [24, 6]); // MQA
   const wide = shapes({ ...BASE, headDim: 8, nKvHeads: 2 });
-  assert.deepEqual([wide['blocks.0.attn.wq'], wide['blocks.0.attn.wk'], wide['blocks.0.attn.wo']], [[24, 32], [24, 16], [32, 24]]);
+  assert.deepEqual(
+    [wide['blocks.0.attn.wq'], wide['blocks.0.attn.wk'], wide['blocks.0.attn.wo']],
+    [
+      [24, 32],
+      [24, 16],
+      [32, 24],
+    ],
+  );
   const learned = gptParamSpecs({ ...BASE, positions: 'learned' });
   assert.deepEqual([learned[1].name, learned[1].shape, learned[1].init], ['wpe', [12, 24], 'normal']); // right after wte
   assert.deepEqual(shapes({ ...BASE, positions: 'none' }), base);
   const qk = gptParamSpecs({ ...BASE, qkNorm: true }).map((s) => s.name);
-  assert.deepEqual(qk.slice(3, 9), ['blocks.0.attn.wq', 'blocks.0.attn.wk', 'blocks.0.attn.wv', 'blocks.0.attn.wo',
-    'blocks.0.attn.q_norm.weight', 'blocks.0.attn.k_norm.weight']);
+  assert.deepEqual(qk.slice(3, 9), [
+    'blocks.0.attn.wq',
+    'blocks.0.attn.wk',
+    'blocks.0.attn.wv',
+    'blocks.0.attn.wo',
+    'blocks.0.attn.q_norm.weight',
+    'blocks.0.attn.k_norm.weight',
+  ]);
   const relu2 = shapes({ ...BASE, ffn: 'relu2' });
   assert.ok(!('blocks.0.ffn.w3' in relu2) && 'blocks.0.ffn.w1' in relu2);
-  assert.deepEqual(Object.keys(shapes({ ...BASE, normPlacement: 'none' })).filter((n) => n.includes('norm')), ['norm_f.weight', 'norm_f.bias']);
-  assert.deepEqual(Object.keys(shapes({ ...BASE, normLearnable: false })).filter((n) => n.includes('norm')), []);
-  assert.deepEqual(Object.keys(shapes({ ...BASE, finalNorm: false })).filter((n) => n.startsWith('norm_f')), []);
+  assert.deepEqual(
+    Object.keys(shapes({ ...BASE, normPlacement: 'none' })).filter((n) => n.includes('norm')),
+    ['norm_f.weight', 'norm_f.bias'],
+  );
+  assert.deepEqual(
+    Object.keys(shapes({ ...BASE, normLearnable: false })).filter((n) => n.includes('norm')),
+    [],
+  );
+  assert.deepEqual(
+    Object.keys(shapes({ ...BASE, finalNorm: false })).filter((n) => n.startsWith('norm_f')),
+    [],
+  );
   assert.deepEqual(Object.keys(shapes({ ...BASE, normPlacement: 'post' })), Object.keys(base));
 });
 
 test('a default config spelled out in full builds the same parameters, drawn the same, as the short one', async () => {
   await useBackend('cpu');
   const full: GptConfig = {
-    ...BASE, positions: 'rope', nKvHeads: 4, headDim: 6, qkNorm: false, normPlacement: 'pre', normLearnable: true, finalNorm: true,
+    ...BASE,
+    positions: 'rope',
+    nKvHeads: 4,
+    headDim: 6,
+    qkNorm: false,
+    normPlacement: 'pre',
+    normLearnable: true,
+    finalNorm: true,
   };
   const a = new Gpt(BASE, 9);
   const b = new Gpt(full, 9);
   assert.deepEqual([...a.params.keys()], [...b.params.keys()]);
   for (const [name, v] of a.params) assert.deepEqual(b.params.get(name)!.dataSync(), v.dataSync(), name);
   const x = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
-  assert.deepEqual(tf.tidy(() => b.forward(x).dataSync()), tf.tidy(() => a.forward(x).dataSync()));
+  assert.deepEqual(
+    tf.tidy(() => b.forward(x).dataSync()),
+    tf.tidy(() => a.forward(x).dataSync()),
+  );
   tf.dispose([x]);
   a.dispose();
   b.dispose();
@@ -130,11 +172,15 @@ test('a variant model trains without leaking tensors and frees its constants on 
   const x = tf.tensor2d([[1, 2, 3, 4, 5, 6]], [1, 6], 'int32');
   const y = tf.tensor2d([[2, 3, 4, 5, 6, 7]], [1, 6], 'int32');
   const vars = [...model.params.values()];
-  const step = () => tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(y, [-1]), 40), tf.reshape(model.forward(x), [-1, 40])), vars);
-    for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.5)));
-    return value.dataSync()[0];
-  });
+  const step = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.reshape(y, [-1]), 40), tf.reshape(model.forward(x), [-1, 40])),
+        vars,
+      );
+      for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.5)));
+      return value.dataSync()[0];
+    });
   const first = step();
   const count = tf.memory().numTensors;
   const last = [step(), step(), step()].at(-1)!;

@@ -41,17 +41,27 @@ function writePipeline(): string {
   const node = (id: string, params: Record<string, unknown> = {}) => ({ id, type: id, params });
   const edge = (s: string, sh: string, t: string, th: string) => ({ id: `${s}.${sh}-${t}.${th}`, source: s, sourceHandle: sh, target: t, targetHandle: th });
   const doc = {
-    version: 1, meta: { name: 'kernel parity' }, training: { steps: 8, seed: 3 },
+    version: 1,
+    meta: { name: 'kernel parity' },
+    training: { steps: 8, seed: 3 },
     nodes: [
       node('dataset', { source: 'files', train_path: join(dir, 'train.npy'), valid_path: join(dir, 'valid.npy') }),
       node('get_batch', { batch_size: 16, context_length: 64, seed: 1 }),
       node('model', { vocab_size: 256, context_length: 64, d_model: 128, n_layers: 2, n_heads: 4, d_ff: 512, norm: 'layernorm', ffn: 'gelu' }),
-      node('loss'), node('backward'), node('optimizer', { kind: 'adamw', lr: 0.003 }), node('log', { every: 1 }),
+      node('loss'),
+      node('backward'),
+      node('optimizer', { kind: 'adamw', lr: 0.003 }),
+      node('log', { every: 1 }),
     ],
     edges: [
-      edge('dataset', 'train', 'get_batch', 'tokens'), edge('get_batch', 'x', 'model', 'x'), edge('model', 'logits', 'loss', 'logits'),
-      edge('get_batch', 'y', 'loss', 'targets'), edge('loss', 'loss', 'backward', 'loss'), edge('backward', 'grads', 'optimizer', 'grads'),
-      edge('model', 'model', 'optimizer', 'model'), edge('backward', 'loss', 'log', 'loss'),
+      edge('dataset', 'train', 'get_batch', 'tokens'),
+      edge('get_batch', 'x', 'model', 'x'),
+      edge('model', 'logits', 'loss', 'logits'),
+      edge('get_batch', 'y', 'loss', 'targets'),
+      edge('loss', 'loss', 'backward', 'loss'),
+      edge('backward', 'grads', 'optimizer', 'grads'),
+      edge('model', 'model', 'optimizer', 'model'),
+      edge('backward', 'loss', 'log', 'loss'),
     ],
   };
   const path = join(dir, 'pipeline.json');
@@ -68,7 +78,10 @@ function trainWith(pipeline: string, coreType: string | undefined, name: string)
   const cli = new URL('../../cli/train.ts', import.meta.url).pathname;
   const r = spawnSync(process.execPath, ['--import', 'tsx', cli, pipeline, '--out', out], { env, encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  const losses = readFileSync(join(out, 'train_log.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+  const losses = readFileSync(join(out, 'train_log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { loss: number }).loss);
   return { losses, output: r.stdout + r.stderr };
 }
 

@@ -13,12 +13,19 @@ type Env = Record<string, string | undefined>;
 
 /** Kernel sets by the widest instructions they use: 4 AVX-512, 3 AVX2, 2 AVX; any other is older. */
 const KERNEL_WIDTH: Record<string, number> = {
-  skylakex: 4, cooperlake: 4, sapphirerapids: 4,
-  haswell: 3, zen: 3,
-  sandybridge: 2, bulldozer: 2, piledriver: 2, steamroller: 2, excavator: 2,
+  skylakex: 4,
+  cooperlake: 4,
+  sapphirerapids: 4,
+  haswell: 3,
+  zen: 3,
+  sandybridge: 2,
+  bulldozer: 2,
+  piledriver: 2,
+  steamroller: 2,
+  excavator: 2,
 };
 
-const widthOf = (core: string | undefined) => (core ? KERNEL_WIDTH[core.toLowerCase()] ?? 1 : 0);
+const widthOf = (core: string | undefined) => (core ? (KERNEL_WIDTH[core.toLowerCase()] ?? 1) : 0);
 
 export interface CoreChoice {
   /** The value to give OPENBLAS_CORETYPE before loading, or undefined to let OpenBLAS detect. */

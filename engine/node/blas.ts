@@ -115,8 +115,10 @@ async function load(): Promise<NativeGemm | undefined> {
     let sgemm: (...args: unknown[]) => unknown;
     try {
       lib = koffi.load(path);
-      sgemm = lib.func('void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, ' +
-        'const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)');
+      sgemm = lib.func(
+        'void cblas_sgemm(int order, int transA, int transB, int M, int N, int K, float alpha, ' +
+          'const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)',
+      );
     } catch (err) {
       tried.push(`${path}: ${String(err)}`);
       continue;
@@ -128,16 +130,32 @@ async function load(): Promise<NativeGemm | undefined> {
       get describe() {
         return openblas ? `OpenBLAS ${openblas.version} ${openblas.core} (${core.source}), ${current} thread${current === 1 ? '' : 's'}` : path;
       },
-      ...(openblas ? {
-        setThreads(n: number) {
-          current = Math.max(1, Math.floor(n));
-          openblas.setThreads(current);
-        },
-      } : {}),
+      ...(openblas
+        ? {
+            setThreads(n: number) {
+              current = Math.max(1, Math.floor(n));
+              openblas.setThreads(current);
+            },
+          }
+        : {}),
       sgemm(transposeA, transposeB, M, N, K, a, b, c) {
         // Row-major: A is [M, K] ([K, M] when transposed), B is [K, N] ([N, K] when transposed).
-        sgemm(CBLAS_ROW_MAJOR, transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS, transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS,
-          M, N, K, 1, a, transposeA ? M : K, b, transposeB ? K : N, 0, c, N);
+        sgemm(
+          CBLAS_ROW_MAJOR,
+          transposeA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          transposeB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          M,
+          N,
+          K,
+          1,
+          a,
+          transposeA ? M : K,
+          b,
+          transposeB ? K : N,
+          0,
+          c,
+          N,
+        );
       },
     };
   }

@@ -35,7 +35,14 @@ for (const [kind, makeStore] of stores) {
       const entry = await store.save(checkpointName(step), weightsFor(step), { step, lossHistory: [3.1, 2.9] });
       assert.deepEqual(entry, { name: checkpointName(step), step, bytes: weightsFor(step).byteLength });
     }
-    assert.deepEqual((await store.list()).map((e) => [e.name, e.step]), [['ckpt-000020', 20], ['ckpt-000100', 100], ['ckpt-000300', 300]]);
+    assert.deepEqual(
+      (await store.list()).map((e) => [e.name, e.step]),
+      [
+        ['ckpt-000020', 20],
+        ['ckpt-000100', 100],
+        ['ckpt-000300', 300],
+      ],
+    );
 
     const { weights, meta } = await store.load('ckpt-000100');
     assert.deepEqual(meta, { step: 100, lossHistory: [3.1, 2.9] });
@@ -46,7 +53,10 @@ for (const [kind, makeStore] of stores) {
     // meta.step wins over the name; without it the name's trailing number is the step.
     await store.save('final-7', weightsFor(7), { note: 'no step field' });
     await store.save('best', weightsFor(250), { step: 250 });
-    assert.deepEqual((await store.list()).map((e) => e.name), ['final-7', 'ckpt-000020', 'ckpt-000100', 'best', 'ckpt-000300']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.name),
+      ['final-7', 'ckpt-000020', 'ckpt-000100', 'best', 'ckpt-000300'],
+    );
     await assert.rejects(store.save('best-loss', weightsFor(1), {}), /cannot tell its step/);
 
     // Saving an existing name replaces it.
@@ -55,13 +65,19 @@ for (const [kind, makeStore] of stores) {
     assert.deepEqual((await store.load('ckpt-000020')).weights, weightsFor(21));
 
     assert.deepEqual(await pruneCheckpoints(store, 2), ['final-7', 'ckpt-000020', 'ckpt-000100']);
-    assert.deepEqual((await store.list()).map((e) => e.name), ['best', 'ckpt-000300']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.name),
+      ['best', 'ckpt-000300'],
+    );
     assert.deepEqual(await pruneCheckpoints(store, Infinity), []);
     await assert.rejects(pruneCheckpoints(store, 0), /keepLast must be a positive integer/);
 
     await store.remove('best');
     await store.remove('best'); // already gone: not an error
-    assert.deepEqual((await store.list()).map((e) => e.name), ['ckpt-000300']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.name),
+      ['ckpt-000300'],
+    );
     await assert.rejects(store.load('ckpt-000100'), /ckpt-000100/);
   });
 
@@ -101,7 +117,10 @@ test('directory store: leftovers of interrupted saves are not listed, and a late
   for (const f of leftovers) writeFileSync(join(dir, f), weightsFor(200));
   writeFileSync(join(dir, 'notes.json'), '{"not": "a checkpoint"}'); // unrelated JSON, no weights beside it
   writeFileSync(join(dir, 'ckpt-000400.json'), '{"step": 400}'); // metadata whose weights were deleted by hand
-  assert.deepEqual((await store.list()).map((e) => e.name), ['ckpt-000100']);
+  assert.deepEqual(
+    (await store.list()).map((e) => e.name),
+    ['ckpt-000100'],
+  );
   await assert.rejects(store.load('ckpt-000200'), /no complete checkpoint ckpt-000200 .*ckpt-000200\.json is missing/);
   await assert.rejects(store.load('ckpt-000400'), /has metadata but no ckpt-000400\.safetensors/);
 
@@ -112,8 +131,14 @@ test('directory store: leftovers of interrupted saves are not listed, and a late
   for (const f of leftovers) utimesSync(join(dir, f), hourAgo, hourAgo);
   await store.save('ckpt-000600', weightsFor(600), { step: 600 });
   assert.deepEqual(readdirSync(dir).sort(), [
-    'ckpt-000100.json', 'ckpt-000100.safetensors', 'ckpt-000400.json',
-    'ckpt-000500.json', 'ckpt-000500.safetensors', 'ckpt-000600.json', 'ckpt-000600.safetensors', 'notes.json',
+    'ckpt-000100.json',
+    'ckpt-000100.safetensors',
+    'ckpt-000400.json',
+    'ckpt-000500.json',
+    'ckpt-000500.safetensors',
+    'ckpt-000600.json',
+    'ckpt-000600.safetensors',
+    'notes.json',
   ]);
 });
 
@@ -133,7 +158,10 @@ function fullDiskAfter(failOn: number): DirectoryStoreOptions & { armed: boolean
   return options;
 }
 
-for (const [what, failOn] of [['weights', 0], ['metadata', 1]] as const) {
+for (const [what, failOn] of [
+  ['weights', 0],
+  ['metadata', 1],
+] as const) {
   test(`directory store: a full disk while writing the ${what} leaves earlier checkpoints intact`, async (t) => {
     const dir = tempDir(t);
     const disk = fullDiskAfter(failOn);
@@ -145,7 +173,10 @@ for (const [what, failOn] of [['weights', 0], ['metadata', 1]] as const) {
       /could not save checkpoint ckpt-000200 in .*: the disk is full \(ENOSPC: no space left on device, write\) \(temporary files removed/,
     );
     assert.deepEqual(readdirSync(dir).sort(), ['ckpt-000100.json', 'ckpt-000100.safetensors'], 'no temp files left');
-    assert.deepEqual((await store.list()).map((e) => e.name), ['ckpt-000100']);
+    assert.deepEqual(
+      (await store.list()).map((e) => e.name),
+      ['ckpt-000100'],
+    );
 
     // Re-saving the same name fails before the old files are touched, so the old one survives.
     const again = fullDiskAfter(failOn);

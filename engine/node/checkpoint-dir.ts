@@ -6,14 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  checkCheckpointName,
-  checkpointStep,
-  metaToJson,
-  sortEntries,
-  type CheckpointEntry,
-  type CheckpointStore,
-} from '../checkpoint/checkpoint-store';
+import { checkCheckpointName, checkpointStep, metaToJson, sortEntries, type CheckpointEntry, type CheckpointStore } from '../checkpoint/checkpoint-store';
 
 const WEIGHTS_EXT = '.safetensors';
 const META_EXT = '.json';
@@ -145,14 +138,14 @@ export function directoryCheckpointStore(dir: string, options: DirectoryStoreOpt
       } catch (err) {
         await unlinkQuietly(weightsTmp).catch(() => {});
         await unlinkQuietly(metaTmp).catch(() => {});
-        if (weightsPlaced) await unlinkQuietly(metaPath(name)).then(() => unlinkQuietly(weightsPath(name))).catch(() => {});
+        if (weightsPlaced)
+          await unlinkQuietly(metaPath(name))
+            .then(() => unlinkQuietly(weightsPath(name)))
+            .catch(() => {});
         // A full disk is the likely failure of a long run: say so in words, not only as errno.
         const full = ['ENOSPC', 'EDQUOT'].includes(errCode(err) ?? '');
         const reason = full ? `the disk is full (${(err as Error).message})` : (err as Error).message;
-        throw new Error(
-          `could not save checkpoint ${name} in ${dir}: ${reason} (temporary files removed; other checkpoints are untouched)`,
-          { cause: err },
-        );
+        throw new Error(`could not save checkpoint ${name} in ${dir}: ${reason} (temporary files removed; other checkpoints are untouched)`, { cause: err });
       }
       return { name, step, bytes: weights.byteLength };
     },
@@ -218,9 +211,7 @@ export function directoryCheckpointStore(dir: string, options: DirectoryStoreOpt
  *   const { weights, meta } = await readCheckpointFile('runs/tiny/checkpoints/ckpt-000500.json');
  *   const { tensors } = decodeSafetensors(weights, 'ckpt-000500.safetensors');
  */
-export async function readCheckpointFile(
-  path: string,
-): Promise<{ name: string; weightsPath: string; metaPath: string; weights: Uint8Array; meta: unknown }> {
+export async function readCheckpointFile(path: string): Promise<{ name: string; weightsPath: string; metaPath: string; weights: Uint8Array; meta: unknown }> {
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) {
     const entries = await directoryCheckpointStore(path).list();

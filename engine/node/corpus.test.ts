@@ -16,10 +16,7 @@ test('detagBrown: strips tags, rebuilds spacing and quotes, keeps sentences and 
     "He/pps was/bedz 4'/nns 10''/nns ''/'' tall/jj ./.\n";
   assert.equal(
     detagBrown(src),
-    'The jury said "no evidence".\n' +
-      'It costs $1,000 (and/or more); see Jr.\n\n' +
-      "He said 'hi', then left -- quickly!\n" +
-      'He was 4\' 10" tall.',
+    'The jury said "no evidence".\n' + 'It costs $1,000 (and/or more); see Jr.\n\n' + "He said 'hi', then left -- quickly!\n" + 'He was 4\' 10" tall.',
   );
 });
 

@@ -19,10 +19,14 @@ const outFile = () => join(root, `out-${n++}.txt`);
 /** A JSON Lines file written by Python's json.dumps (ensure_ascii on: escapes for non-ASCII). */
 function pythonJsonl(records: string): string {
   const path = join(root, `py-${n++}.jsonl`);
-  execFileSync('/usr/bin/python3', ['-c', `import json, sys
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import json, sys
 with open(sys.argv[1], 'w') as f:
     for r in ${records}:
-        f.write(json.dumps(r) + '\\n')`, path]);
+        f.write(json.dumps(r) + '\\n')`,
+    path,
+  ]);
   return path;
 }
 
@@ -47,12 +51,22 @@ test('JSONL: a line that is not JSON, lacks the field or holds no text is refuse
   await assert.rejects(bad('\n\n'), /has no records/);
 });
 
-test('Parquet: a string column with nulls (parquet-mr, DELTA_BYTE_ARRAY) matches the suite\'s CSV', async () => {
+test("Parquet: a string column with nulls (parquet-mr, DELTA_BYTE_ARRAY) matches the suite's CSV", async () => {
   // Python's csv module reads the suite's expectations (an empty field is a null).
-  const { header, expected } = JSON.parse(execFileSync('/usr/bin/python3', ['-c', `import csv, json, sys
+  const { header, expected } = JSON.parse(
+    execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import csv, json, sys
 rows = list(csv.reader(open(sys.argv[1], newline='')))
 i = rows[0].index('c_email_address')
-print(json.dumps({'header': rows[0], 'expected': [r[i] for r in rows[1:] if r[i] != '']}))`, fixture('delta_byte_array_expect.csv')], { encoding: 'utf8' })) as { header: string[]; expected: string[] };
+print(json.dumps({'header': rows[0], 'expected': [r[i] for r in rows[1:] if r[i] != '']}))`,
+        fixture('delta_byte_array_expect.csv'),
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as { header: string[]; expected: string[] };
   const out = outFile();
   const progress: number[] = [];
   const result = await extractParquetText(fixture('delta_byte_array.parquet'), out, 'c_email_address', (done) => progress.push(done));
@@ -67,8 +81,10 @@ test('Parquet: snappy pages (parquet-cpp); a missing column, a number column and
   const out = outFile();
   await extractParquetText(fixture('alltypes_plain.snappy.parquet'), out, 'string_col');
   assert.equal(readFileSync(out, 'utf8'), '0\n1\n');
-  await assert.rejects(extractParquetText(fixture('alltypes_plain.snappy.parquet'), outFile(), 'text'),
-    (e) => e instanceof DatasetInputError && /no column "text" \(columns: id, bool_col, .*string_col, timestamp_col\)/.test(e.message));
+  await assert.rejects(
+    extractParquetText(fixture('alltypes_plain.snappy.parquet'), outFile(), 'text'),
+    (e) => e instanceof DatasetInputError && /no column "text" \(columns: id, bool_col, .*string_col, timestamp_col\)/.test(e.message),
+  );
   await assert.rejects(extractParquetText(fixture('alltypes_plain.snappy.parquet'), outFile(), 'int_col'), /column "int_col" holds number values, not text/);
   await assert.rejects(extractParquetText(fixture('delta_byte_array.parquet'), outFile(), 'c_login'), /column "c_login" holds no text \(1000 nulls\)/);
   const notParquet = join(root, 'not.parquet');

@@ -120,10 +120,11 @@ function parquetText(value: unknown, column: string): string {
 }
 
 async function writeLine(out: WriteStream, text: string): Promise<void> {
-  if (!out.write(text + '\n')) await new Promise<void>((resolve, reject) => {
-    out.once('drain', resolve);
-    out.once('error', reject);
-  });
+  if (!out.write(text + '\n'))
+    await new Promise<void>((resolve, reject) => {
+      out.once('drain', resolve);
+      out.once('error', reject);
+    });
 }
 
 function closeStream(out: WriteStream): Promise<void> {

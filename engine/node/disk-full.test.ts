@@ -94,5 +94,8 @@ test('a full disk on the 2nd checkpoint: a clear error on the checkpoint node, t
   const again = await runPlan({ plan, io: resumedIO, sink: resumed, backendName, resume: { name: kept.name, weights: kept.weights, meta: kept.meta } });
   await resumedIO.close();
   assert.equal(again.status, 'completed');
-  assert.deepEqual(losses(resumed.events), losses(reference.events).filter(([s]) => s > 2));
+  assert.deepEqual(
+    losses(resumed.events),
+    losses(reference.events).filter(([s]) => s > 2),
+  );
 });

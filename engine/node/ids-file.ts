@@ -28,7 +28,12 @@ export class IdsFileWriter {
   private position: number;
   private scratch = new Uint16Array(0); // reused for every append: no garbage per chunk
 
-  private constructor(private readonly file: string, private readonly tmp: string, private readonly out: OutputFile, private readonly dtype: 'uint16' | 'uint32') {
+  private constructor(
+    private readonly file: string,
+    private readonly tmp: string,
+    private readonly out: OutputFile,
+    private readonly dtype: 'uint16' | 'uint32',
+  ) {
     this.position = encodeNpyHeader(dtype, [0]).length;
   }
 

@@ -50,12 +50,20 @@ test('refused: floats, ids at or above the vocabulary (uint16 is not enough), ne
   const refuse = (file: string, opts: Parameters<typeof importIdsFile>[2], pattern: RegExp) =>
     assert.rejects(importIdsFile(file, join(root, `bad-${n++}`), opts), (e) => e instanceof DatasetInputError && pattern.test(e.message));
   await refuse(new URL('../data/fixtures/f4.npy', import.meta.url).pathname, { tokenizer: 'byte', source: 'f' }, /token ids must be integers, got dtype '<f4'/);
-  await refuse(numpy(`np.save(path, np.array([1, 70000, 3], dtype=np.int32))`), { tokenizer: 'bpe', vocabSize: 1024, source: 'big' }, /id 70000 at index 1 is outside the vocabulary \(0\.\.1023\)/);
+  await refuse(
+    numpy(`np.save(path, np.array([1, 70000, 3], dtype=np.int32))`),
+    { tokenizer: 'bpe', vocabSize: 1024, source: 'big' },
+    /id 70000 at index 1 is outside the vocabulary \(0\.\.1023\)/,
+  );
   await refuse(numpy(`np.save(path, np.array([1, -2], dtype=np.int16))`), { tokenizer: 'byte', source: 'neg' }, /id -2 at index 1/);
   const truncated = join(root, 'truncated.npy');
   copyFileSync(numpy(`np.save(path, np.arange(100, dtype=np.uint16))`), truncated);
   execFileSync('truncate', ['-s', '150', truncated]);
   await refuse(truncated, { tokenizer: 'byte', source: 't' }, /truncated|only/);
   await assert.rejects(importIdsFile(truncated, join(root, 'bpe'), { tokenizer: 'bpe', source: 'b' }), /need vocab_size/);
-  assert.ok(readdirSync(root).filter((d) => d.startsWith('bad-')).every((d) => !readdirSync(join(root, d)).includes('meta.json')));
+  assert.ok(
+    readdirSync(root)
+      .filter((d) => d.startsWith('bad-'))
+      .every((d) => !readdirSync(join(root, d)).includes('meta.json')),
+  );
 });

@@ -62,9 +62,16 @@ export async function importIdsFile(file: string, outDir: string, opts: ImportId
     const arrays = await openArrays(source);
     const total = arrays.reduce((n, a) => n + a.length, 0);
     const validFraction = opts.validFraction ?? 0.1;
-    const ranges = arrays.length === 2
-      ? [{ reader: arrays[0], start: 0, end: arrays[0].length }, { reader: arrays[1], start: 0, end: arrays[1].length }]
-      : [{ reader: arrays[0], start: 0, end: arrays[0].length - Math.round(arrays[0].length * validFraction) }, { reader: arrays[0], start: arrays[0].length - Math.round(arrays[0].length * validFraction), end: arrays[0].length }];
+    const ranges =
+      arrays.length === 2
+        ? [
+            { reader: arrays[0], start: 0, end: arrays[0].length },
+            { reader: arrays[1], start: 0, end: arrays[1].length },
+          ]
+        : [
+            { reader: arrays[0], start: 0, end: arrays[0].length - Math.round(arrays[0].length * validFraction) },
+            { reader: arrays[0], start: arrays[0].length - Math.round(arrays[0].length * validFraction), end: arrays[0].length },
+          ];
     if (ranges[0].end === 0) throw new DatasetInputError('train_ids.npy holds no ids');
     await mkdir(outDir, { recursive: true });
     await rm(path.join(outDir, DATASET_FILES.meta), { force: true });
@@ -93,11 +100,23 @@ export async function importIdsFile(file: string, outDir: string, opts: ImportId
       }
       counts.push(range.end - range.start);
     }
-    if (opts.tokenizer !== 'bpe') await writeFile(path.join(outDir, DATASET_FILES.tokenizer), JSON.stringify(opts.tokenizer === 'byte' ? new ByteTokenizer().toJSON() : { kind: 'gpt2', vocabSize: GPT2_VOCAB_SIZE }) + '\n');
+    if (opts.tokenizer !== 'bpe')
+      await writeFile(
+        path.join(outDir, DATASET_FILES.tokenizer),
+        JSON.stringify(opts.tokenizer === 'byte' ? new ByteTokenizer().toJSON() : { kind: 'gpt2', vocabSize: GPT2_VOCAB_SIZE }) + '\n',
+      );
     const info: DatasetInfo = {
-      vocab_size: vocabSize, max_id: maxId, tokenizer: opts.tokenizer, train_tokens: counts[0], valid_tokens: counts[1],
-      source: opts.source, dtype, valid_fraction: arrays.length === 2 ? counts[1] / total : validFraction,
-      train_unigram_entropy: unigrams.entropy(), fingerprint: `ids-${source.size}-${total}`, ...opts.extraMeta,
+      vocab_size: vocabSize,
+      max_id: maxId,
+      tokenizer: opts.tokenizer,
+      train_tokens: counts[0],
+      valid_tokens: counts[1],
+      source: opts.source,
+      dtype,
+      valid_fraction: arrays.length === 2 ? counts[1] / total : validFraction,
+      train_unigram_entropy: unigrams.entropy(),
+      fingerprint: `ids-${source.size}-${total}`,
+      ...opts.extraMeta,
     };
     await writeMetaLast(outDir, info);
     return info;

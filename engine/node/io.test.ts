@@ -29,20 +29,32 @@ test('.., absolute paths elsewhere and symlink escapes are refused, naming the f
   await assert.rejects(confinedPath(join(outside, 'ids.npy'), root, [root], 'valid_path'), /valid_path: .* is outside/);
   await assert.rejects(confinedPath('set/escape.npy', root, [root], 'train_path'), /train_path: set\/escape\.npy is outside/);
   await assert.rejects(confinedPath('/etc/passwd', root, [root], 'train_path'), /outside/);
-  await assert.rejects(confinedPath('set/missing.npy', root, [root], 'train_path'), /train_path: cannot open set\/missing\.npy: no such file in set\/ under DATA_DIR/);
+  await assert.rejects(
+    confinedPath('set/missing.npy', root, [root], 'train_path'),
+    /train_path: cannot open set\/missing\.npy: no such file in set\/ under DATA_DIR/,
+  );
 });
 
 test('openDataset applies the confinement', async () => {
   const io = nodeIO({ outDir: join(tmp, 'out'), baseDir: root, dataRoots: [root] });
   const files = await io.openDataset({ source: 'files', tokenizer: 'byte', vocabSize: 256, trainPath: 'set/train_ids.npy', validPath: 'set/valid_ids.npy' });
   assert.equal(files.train.size > 0, true);
-  await assert.rejects(io.openDataset({ source: 'files', tokenizer: 'byte', vocabSize: 256, trainPath: 'set/escape.npy', validPath: 'set/valid_ids.npy' }), /outside/);
+  await assert.rejects(
+    io.openDataset({ source: 'files', tokenizer: 'byte', vocabSize: 256, trainPath: 'set/escape.npy', validPath: 'set/valid_ids.npy' }),
+    /outside/,
+  );
   await io.close();
 });
 
 test('outside the data folders, a file that exists and one that does not get the same refusal, without the absolute folder', async () => {
-  const refusal = (path: string) => confinedPath(path, root, [root], 'train_path').then(() => 'allowed', (e: Error) => e.message.replace(path, '<path>'));
-  const messages = await Promise.all([join(outside, 'ids.npy'), join(outside, 'missing.npy'), '../secret/ids.npy', '../secret/missing.npy', '/etc/passwd', '/no/such/file.npy'].map(refusal));
+  const refusal = (path: string) =>
+    confinedPath(path, root, [root], 'train_path').then(
+      () => 'allowed',
+      (e: Error) => e.message.replace(path, '<path>'),
+    );
+  const messages = await Promise.all(
+    [join(outside, 'ids.npy'), join(outside, 'missing.npy'), '../secret/ids.npy', '../secret/missing.npy', '/etc/passwd', '/no/such/file.npy'].map(refusal),
+  );
   assert.equal(new Set(messages).size, 1, messages.join('\n'));
   assert.equal(messages[0], 'train_path: <path> is outside the data folders this server reads (…/data)');
   // A symbolic link out of the folder is refused alike, whether its target exists or not.

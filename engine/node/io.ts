@@ -68,7 +68,9 @@ function shownRoot(root: string): string {
 export function cannotOpen(field: string, path: string, absolute: string, root: { dir: string; name: string }, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code !== 'ENOENT') return new Error(`${field}: cannot open ${path} (${code ?? (e as Error).message})`);
-  const folder = relative(resolve(root.dir), dirname(resolve(root.dir, absolute))).split(sep).join('/');
+  const folder = relative(resolve(root.dir), dirname(resolve(root.dir, absolute)))
+    .split(sep)
+    .join('/');
   const where = folder === '' ? `the top of ${root.name}` : `${folder}/ under ${root.name}`;
   return new Error(`${field}: cannot open ${path}: no such file in ${where} (${root.dir}; dataset paths are relative to it)`);
 }

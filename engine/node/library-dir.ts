@@ -29,7 +29,11 @@ export function libraryDir(dataDir: string, id: string): string {
  */
 export async function readyLibraryDir(dataDir: string, id: string): Promise<string> {
   const dir = libraryDir(dataDir, id);
-  const exists = async (file: string) => readFile(join(dir, file), 'utf8').then((text) => text, () => undefined);
+  const exists = async (file: string) =>
+    readFile(join(dir, file), 'utf8').then(
+      (text) => text,
+      () => undefined,
+    );
   if (await exists('meta.json')) return dir;
   const job = await exists('job.json');
   if (job === undefined) throw new Error(`dataset: there is no dataset ${id} in the library`);

@@ -8,9 +8,10 @@ import { loadTokenizer } from '../data/tokenize/tokenizer';
 import { unigramEntropy } from '../data/tokenize/stats';
 import { splitTrainValid, tokenizeText } from './tokenize-files';
 
-const TEXT = Array.from({ length: 200 }, (_, i) =>
-  `Line ${i}: the quick brown fox ${i % 7 === 0 ? 'jumps over the lazy dog' : 'naps'} — café ${i % 3 ? '😀' : ''}`,
-).join('\n') + '\n';
+const TEXT =
+  Array.from({ length: 200 }, (_, i) => `Line ${i}: the quick brown fox ${i % 7 === 0 ? 'jumps over the lazy dog' : 'naps'} — café ${i % 3 ? '😀' : ''}`).join(
+    '\n',
+  ) + '\n';
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tokenize-'));

@@ -64,18 +64,10 @@ export interface SplitSource {
  *     { tokenizer: 'bpe', vocabSize: 512 });
  *   info.train_tokens; // e.g. 600000
  */
-export async function tokenizeText(
-  text: string,
-  outDir: string,
-  opts: TokenizeOptions & { source?: string } = {},
-): Promise<DatasetInfo> {
+export async function tokenizeText(text: string, outDir: string, opts: TokenizeOptions & { source?: string } = {}): Promise<DatasetInfo> {
   const validFraction = opts.validFraction ?? 0.1;
   const key = createHash('sha256').update(text).digest('hex');
-  return tokenizeSplits(
-    { source: opts.source ?? 'text', key, load: async () => splitTrainValid(text, validFraction) },
-    outDir,
-    { ...opts, validFraction },
-  );
+  return tokenizeSplits({ source: opts.source ?? 'text', key, load: async () => splitTrainValid(text, validFraction) }, outDir, { ...opts, validFraction });
 }
 
 /**

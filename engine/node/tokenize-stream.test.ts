@@ -27,7 +27,7 @@ const ids = (dir: string, split: 'train' | 'valid') => Array.from(decodeNpy(read
 
 /** Deterministic English-like lines: words from a small list, so BPE has pairs to merge. */
 function words(lines: number, seed = 1): string {
-  const vocab = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away,', 'Über', 'naïve', '42', 'it\'s'];
+  const vocab = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'dog', 'ran', 'far', 'away,', 'Über', 'naïve', '42', "it's"];
   let x = seed;
   const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: string[] = [];
@@ -57,7 +57,13 @@ test('bpe across many chunks and pieces: same merges and ids as the whole text a
   assert.ok(text.length > 2.5e6);
   const dir = out();
   const progress: number[] = [];
-  const info = await tokenizeTextFile(file(text), dir, { tokenizer: 'bpe', vocabSize: 300, validFraction: 0.05, source: 'words', onProgress: (p) => progress.push(p.bytes_done / p.bytes_total) });
+  const info = await tokenizeTextFile(file(text), dir, {
+    tokenizer: 'bpe',
+    vocabSize: 300,
+    validFraction: 0.05,
+    source: 'words',
+    onProgress: (p) => progress.push(p.bytes_done / p.bytes_total),
+  });
   const train = ids(dir, 'train');
   const valid = ids(dir, 'valid');
   const tokenizer = tokenizerFromJSON(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
@@ -75,9 +81,18 @@ test('bpe across many chunks and pieces: same merges and ids as the whole text a
 test('numpy loads the files, with the dtype and length meta.json says', async () => {
   const dir = out();
   const info = await tokenizeTextFile(file(words(300)), dir, { tokenizer: 'bpe', vocabSize: 280, source: 'words' });
-  const report = execFileSync('/usr/bin/python3', ['-c', `import numpy as np, sys
+  const report = execFileSync(
+    '/usr/bin/python3',
+    [
+      '-c',
+      `import numpy as np, sys
 t = np.load(sys.argv[1]); v = np.load(sys.argv[2])
-print(t.dtype, t.shape[0], v.shape[0], int(max(t.max(), v.max())))`, join(dir, 'train_ids.npy'), join(dir, 'valid_ids.npy')], { encoding: 'utf8' });
+print(t.dtype, t.shape[0], v.shape[0], int(max(t.max(), v.max())))`,
+      join(dir, 'train_ids.npy'),
+      join(dir, 'valid_ids.npy'),
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(report.trim(), `uint16 ${info.train_tokens} ${info.valid_tokens} ${info.max_id}`);
 });
 
@@ -91,8 +106,10 @@ test('invalid UTF-8 is replaced with U+FFFD and counted; U+FFFD already in the t
 
 test('a NUL byte (binary data) and an empty file are refused, leaving no meta.json', async () => {
   const dir = out();
-  await assert.rejects(tokenizeTextFile(file(new Uint8Array([0x68, 0x69, 0x00, 0x01])), dir, { tokenizer: 'byte', source: 'bin' }),
-    (e) => e instanceof DatasetInputError && /not a text file: byte 2 is NUL/.test(e.message));
+  await assert.rejects(
+    tokenizeTextFile(file(new Uint8Array([0x68, 0x69, 0x00, 0x01])), dir, { tokenizer: 'byte', source: 'bin' }),
+    (e) => e instanceof DatasetInputError && /not a text file: byte 2 is NUL/.test(e.message),
+  );
   assert.deepEqual(readdirSync(dir), []);
   await assert.rejects(tokenizeTextFile(file(''), out(), { tokenizer: 'byte', source: 'empty' }), /the file is empty/);
 });
@@ -107,6 +124,12 @@ test('a disk that fills up mid-way: the error says ENOSPC and no partial file or
     },
     async close() {},
   });
-  await assert.rejects(tokenizeTextFile(file(words(20_000)), dir, { tokenizer: 'byte', source: 'big', openOutput }), (e) => (e as NodeJS.ErrnoException).code === 'ENOSPC');
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.npy') || f.endsWith('.part') || f === 'meta.json'), []);
+  await assert.rejects(
+    tokenizeTextFile(file(words(20_000)), dir, { tokenizer: 'byte', source: 'big', openOutput }),
+    (e) => (e as NodeJS.ErrnoException).code === 'ENOSPC',
+  );
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.npy') || f.endsWith('.part') || f === 'meta.json'),
+    [],
+  );
 });

@@ -73,7 +73,12 @@ export async function tokenizeTextFile(textPath: string, outDir: string, opts: T
   const size = (await stat(textPath)).size;
   if (size === 0) throw new DatasetInputError('the file is empty');
   const cut = await findSplitOffset(textPath, size, validFraction);
-  const progress: TokenizeProgress = { phase: kind === 'bpe' ? 'training' : 'encoding', bytes_done: 0, bytes_total: size + (kind === 'bpe' ? cut : 0), tokens_written: 0 };
+  const progress: TokenizeProgress = {
+    phase: kind === 'bpe' ? 'training' : 'encoding',
+    bytes_done: 0,
+    bytes_total: size + (kind === 'bpe' ? cut : 0),
+    tokens_written: 0,
+  };
   const tokenizer = kind === 'bpe' ? await trainOnFile(textPath, cut, vocabSize, progress, opts) : await makeTokenizer(kind, '', vocabSize);
   progress.phase = 'encoding';
 
@@ -81,16 +86,28 @@ export async function tokenizeTextFile(textPath: string, outDir: string, opts: T
   await rm(path.join(outDir, DATASET_FILES.meta), { force: true });
   const dtype = tokenizer.vocabSize <= 65536 ? 'uint16' : 'uint32';
   const unigrams = new UnigramCounts();
-  const fingerprint = createHash('sha256').update(JSON.stringify({ source: opts.source, size, kind, vocabSize, validFraction })).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ source: opts.source, size, kind, vocabSize, validFraction }))
+    .digest('hex')
+    .slice(0, 16);
   const train = await encodeRange(textPath, [0, cut], tokenizer, path.join(outDir, DATASET_FILES.train), { dtype, unigrams, progress, opts });
   const valid = await encodeRange(textPath, [cut, size], tokenizer, path.join(outDir, DATASET_FILES.valid), { dtype, progress, opts });
   if (train.tokens === 0) throw new DatasetInputError('no text left for the train split');
   await writeFile(path.join(outDir, DATASET_FILES.tokenizer), JSON.stringify(tokenizer.toJSON()) + '\n');
   const info: FileDatasetInfo = {
-    vocab_size: tokenizer.vocabSize, max_id: Math.max(train.maxId, valid.maxId), tokenizer: kind,
-    train_tokens: train.tokens, valid_tokens: valid.tokens, source: opts.source, dtype, valid_fraction: validFraction,
-    train_unigram_entropy: unigrams.entropy(), fingerprint, bytes: size,
-    bytes_per_token: size / (train.tokens + valid.tokens), invalid_utf8_replaced: train.replaced + valid.replaced,
+    vocab_size: tokenizer.vocabSize,
+    max_id: Math.max(train.maxId, valid.maxId),
+    tokenizer: kind,
+    train_tokens: train.tokens,
+    valid_tokens: valid.tokens,
+    source: opts.source,
+    dtype,
+    valid_fraction: validFraction,
+    train_unigram_entropy: unigrams.entropy(),
+    fingerprint,
+    bytes: size,
+    bytes_per_token: size / (train.tokens + valid.tokens),
+    invalid_utf8_replaced: train.replaced + valid.replaced,
     ...opts.extraMeta,
   };
   await writeMetaLast(outDir, info);

@@ -18,7 +18,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The seed-style loop on the bundled Brown corpus (byte-level). */
 function brownPipeline() {
-  const doc = loopPipeline({ data: { train: 'unused', valid: 'unused' }, steps: 2, sample: { every: 2, max_new_tokens: 8 }, eval: { every: 2, batches: 1 } }) as any;
+  const doc = loopPipeline({
+    data: { train: 'unused', valid: 'unused' },
+    steps: 2,
+    sample: { every: 2, max_new_tokens: 8 },
+    eval: { every: 2, batches: 1 },
+  }) as any;
   doc.nodes[0].params = { source: 'brown', tokenizer: 'byte' };
   return doc;
 }
@@ -27,7 +32,10 @@ test('source brown: the prepared corpus is copied into data/ (or linked) and the
   const dataDir = join(dir, 'corpus');
   const out = join(dir, 'brown');
   const result = await writeTorchExport(planOf(brownPipeline()), out, { dataDir });
-  assert.deepEqual(result.files.filter((f) => f.startsWith('data/')), ['data/train_ids.npy', 'data/valid_ids.npy', 'data/tokenizer.json', 'data/meta.json']);
+  assert.deepEqual(
+    result.files.filter((f) => f.startsWith('data/')),
+    ['data/train_ids.npy', 'data/valid_ids.npy', 'data/tokenizer.json', 'data/meta.json'],
+  );
   assert.deepEqual(result.config.data, { node_id: 'dataset', train_path: 'data/train_ids.npy', valid_path: 'data/valid_ids.npy' });
   assert.deepEqual(result.config.sample!.tokenizer, { kind: 'byte' });
   assert.deepEqual(readFileSync(join(out, 'data', 'train_ids.npy')), readFileSync(join(dataDir, 'brown-byte', 'train_ids.npy')));
@@ -45,7 +53,9 @@ test('source files with a BPE tokenizer: relative paths resolve against baseDir;
   await tokenizeText(text, join(dir, 'own'), { tokenizer: 'bpe', vocabSize: 300, validFraction: 0.1 });
   const tokenizer = tokenizerFromJSON(JSON.parse(readFileSync(join(dir, 'own', 'tokenizer.json'), 'utf8')));
   const doc = loopPipeline({
-    data: { train: 'own/train_ids.npy', valid: 'own/valid_ids.npy' }, steps: 2, model: { vocab_size: 300 },
+    data: { train: 'own/train_ids.npy', valid: 'own/valid_ids.npy' },
+    steps: 2,
+    model: { vocab_size: 300 },
     sample: { every: 2, prompt: 'the cat', max_new_tokens: 6 },
   });
   const pointed = await writeTorchExport(planOf(doc), join(dir, 'pointed'), { baseDir: dir });

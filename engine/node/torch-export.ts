@@ -47,7 +47,10 @@ async function readJsonIfPresent(path: string): Promise<unknown> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -82,7 +85,14 @@ export async function writeTorchExport(plan: Plan, outDir: string, options: Writ
   const out = resolve(outDir);
   const dataset = plan.nodes.find((n) => n.kind === 'dataset')!;
   const sample = plan.nodes.find((n) => n.kind === 'sample');
-  const p = dataset.params as { source: 'brown' | 'files' | 'library'; tokenizer: 'byte' | 'bpe' | 'gpt2'; vocab_size: number; train_path: string; valid_path: string; dataset?: string };
+  const p = dataset.params as {
+    source: 'brown' | 'files' | 'library';
+    tokenizer: 'byte' | 'bpe' | 'gpt2';
+    vocab_size: number;
+    train_path: string;
+    valid_path: string;
+    dataset?: string;
+  };
 
   // 1. Where the ids are, and the folder beside them that may hold tokenizer.json and meta.json.
   let train: string;

@@ -37,10 +37,17 @@ test('torchCommand: python train.py for one process, torchrun for several', () =
 
 test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the tail streams it as RunEvents', async () => {
   const data = writeTokenData(join(dir, 'data'));
-  const plan = planOf(loopPipeline({
-    data, steps: 10, batch: { batch_size: 4 }, backward: { grad_accum_steps: 2 }, eval: { every: 5 }, checkpoint: { every: 5, keep_last: 1 },
-    sample: { every: 10 },
-  }));
+  const plan = planOf(
+    loopPipeline({
+      data,
+      steps: 10,
+      batch: { batch_size: 4 },
+      backward: { grad_accum_steps: 2 },
+      eval: { every: 5 },
+      checkpoint: { every: 5, keep_last: 1 },
+      sample: { every: 10 },
+    }),
+  );
   const exportDir = join(dir, 'export');
   await writeTorchExport(plan, exportDir);
   const env = { ...process.env, OMP_NUM_THREADS: '1' };
@@ -72,9 +79,21 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
   assert.equal(types.at(-1), 'run/finished');
   const started = events[0] as Extract<RunEvent, { type: 'run/started' }>;
   assert.deepEqual(started.data, { totalSteps: 10, backend: 'torch-cpux2', parameters: started.data.parameters, tokensPerStep: 128 });
-  assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  assert.deepEqual(events.filter((e) => e.type === 'eval').map((e) => [e.step, e.nodeId]), [[5, 'eval'], [10, 'eval']]);
-  assert.deepEqual(events.filter((e) => e.type === 'sample').map((e) => e.step), [10]);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'step').map((e) => e.step),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'eval').map((e) => [e.step, e.nodeId]),
+    [
+      [5, 'eval'],
+      [10, 'eval'],
+    ],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'sample').map((e) => e.step),
+    [10],
+  );
   const saved = events.filter((e) => e.type === 'checkpoint/saved') as Extract<RunEvent, { type: 'checkpoint/saved' }>[];
   assert.equal(saved.at(-1)!.data.name, 'ckpt-000010');
   assert.deepEqual(saved.at(-1)!.data.removed, ['ckpt-000005'], 'keep_last 1');
@@ -89,7 +108,11 @@ test('tailTorchRun reads whole lines only (a character split between writes stay
   mkdirSync(runDir, { recursive: true });
   const data = { train: 'a.npy', valid: 'b.npy' };
   writeFileSync(join(exportDir, 'config.json'), exportTorch(planOf(loopPipeline({ data, sample: { every: 1 } }))).get('config.json')!);
-  const status = (s: object) => writeFileSync(join(runDir, 'status.json'), JSON.stringify({ state: 'running', step: 0, start_step: 0, total_steps: 20, last_checkpoint: null, parameters: 10, ...s }));
+  const status = (s: object) =>
+    writeFileSync(
+      join(runDir, 'status.json'),
+      JSON.stringify({ state: 'running', step: 0, start_step: 0, total_steps: 20, last_checkpoint: null, parameters: 10, ...s }),
+    );
   const events: RunEvent[] = [];
   status({});
   const tail = await tailTorchRun({ exportDir, sink: { emit: (e) => events.push(e) }, intervalMs: 60_000 });
@@ -97,13 +120,19 @@ test('tailTorchRun reads whole lines only (a character split between writes stay
   const cut = sample.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
   appendFileSync(join(runDir, 'samples.jsonl'), sample.subarray(0, cut));
   await tail.poll();
-  assert.deepEqual(events.map((e) => e.type), ['run/started']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['run/started'],
+  );
   appendFileSync(join(runDir, 'samples.jsonl'), sample.subarray(cut));
   await tail.poll();
   assert.deepEqual(events.at(-1), { type: 'sample', nodeId: 'sample', step: 1, data: { text: 'né', tokens: 3 } });
   status({ state: 'finished', step: 1 });
   await tail.stop({ code: 0 });
-  assert.deepEqual(events.map((e) => e.type), ['run/started', 'sample', 'run/finished']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['run/started', 'sample', 'run/finished'],
+  );
 
   // The same folder resumed: the old lines and the old status are not replayed.
   appendFileSync(join(runDir, 'train_log.jsonl'), JSON.stringify({ step: 1, loss: 3, tokens_per_sec: 1, step_ms: 1, elapsed_s: 1, lr: 0.1 }) + '\n');
@@ -114,5 +143,11 @@ test('tailTorchRun reads whole lines only (a character split between writes stay
   status({ step: 1, start_step: 1, resumed_from: 'ckpt-000001' });
   appendFileSync(join(runDir, 'train_log.jsonl'), JSON.stringify({ step: 2, loss: 2.5, tokens_per_sec: 1, step_ms: 1, elapsed_s: 2, lr: 0.1 }) + '\n');
   await fresh.stop();
-  assert.deepEqual(again.map((e) => [e.type, e.step]), [['run/started', 1], ['step', 2]]);
+  assert.deepEqual(
+    again.map((e) => [e.type, e.step]),
+    [
+      ['run/started', 1],
+      ['step', 2],
+    ],
+  );
 });

@@ -154,7 +154,10 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
 export function launchTorch(options: LaunchTorchOptions): TorchLaunch {
   const { command, args, runDir } = torchCommand(options);
   const child = spawn(command, args, {
-    cwd: resolve(options.exportDir), env: options.env ?? process.env, stdio: options.stdio ?? 'pipe', detached: options.detached ?? false,
+    cwd: resolve(options.exportDir),
+    env: options.env ?? process.env,
+    stdio: options.stdio ?? 'pipe',
+    detached: options.detached ?? false,
   });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok, fail) => {
     child.on('error', fail);
@@ -172,7 +175,10 @@ class LineReader {
 
   /** Starts after what the file holds now. */
   async skipExisting(): Promise<void> {
-    this.offset = await stat(this.path).then((s) => s.size, () => 0);
+    this.offset = await stat(this.path).then(
+      (s) => s.size,
+      () => 0,
+    );
   }
 
   async read(): Promise<string[]> {
@@ -192,7 +198,11 @@ class LineReader {
       const end = bytes.lastIndexOf(0x0a); // decode whole lines only, so no UTF-8 sequence is cut
       this.partial = bytes.subarray(end + 1);
       if (end < 0) return [];
-      return bytes.subarray(0, end).toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      return bytes
+        .subarray(0, end)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
     } finally {
       await handle.close();
     }

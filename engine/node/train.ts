@@ -74,9 +74,15 @@ export async function trainPipeline(options: TrainOptions): Promise<TrainOutcome
   const sink = withWandb(plan, options.sink, { runId: options.runId ?? basename(options.outDir), env: options.env ?? process.env });
   try {
     const result = await runPlan({
-      plan, io, sink, backendName, executor: 'node', control: options.control,
+      plan,
+      io,
+      sink,
+      backendName,
+      executor: 'node',
+      control: options.control,
       ...(resume ? { resume: { name: resume.name, weights: resume.weights, meta: resume.meta } } : {}),
-      ...(options.edits ? { edits: options.edits } : {}), ...(options.restartSchedule ? { restartSchedule: true } : {}),
+      ...(options.edits ? { edits: options.edits } : {}),
+      ...(options.restartSchedule ? { restartSchedule: true } : {}),
     });
     return { compiled: true, plan, result };
   } finally {

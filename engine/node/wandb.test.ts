@@ -29,9 +29,26 @@ async function standIn(answer?: (seen: Seen) => { status: number; body: unknown 
     const entry: Seen = { path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(text) };
     seen.push(entry);
     const custom = answer?.(entry);
-    const reply = custom ?? (entry.path === '/graphql'
-      ? { status: 200, body: { data: { upsertBucket: { bucket: { id: 'QnVja2V0', name: entry.body.variables.name, historyLineCount: 0, project: { name: entry.body.variables.project, entity: { name: 'studio-tester' } } }, inserted: true } } } }
-      : { status: 200, body: {} });
+    const reply =
+      custom ??
+      (entry.path === '/graphql'
+        ? {
+            status: 200,
+            body: {
+              data: {
+                upsertBucket: {
+                  bucket: {
+                    id: 'QnVja2V0',
+                    name: entry.body.variables.name,
+                    historyLineCount: 0,
+                    project: { name: entry.body.variables.project, entity: { name: 'studio-tester' } },
+                  },
+                  inserted: true,
+                },
+              },
+            },
+          }
+        : { status: 200, body: {} });
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body));
   });
@@ -54,7 +71,11 @@ function runEvents(plan: Plan, from: number, to: number, status: 'completed' | '
   for (let step = from + 1; step <= to; step++) {
     if (step % 10 === 0) events.push({ type: 'eval', nodeId: 'eval', step, data: { val_loss: 4 - step / 100, batches: 2 } });
     events.push({ type: 'node/metrics', nodeId: 'loss', step, data: { loss: 5 - step / 10 } });
-    events.push({ type: 'step', step, data: { loss: 5 - step / 10, lr: 0.01, grad_norm: step === 3 ? NaN : 0.5, tokens_per_sec: 1000, step_ms: 50, elapsed_s: step * 0.05 } });
+    events.push({
+      type: 'step',
+      step,
+      data: { loss: 5 - step / 10, lr: 0.01, grad_norm: step === 3 ? NaN : 0.5, tokens_per_sec: 1000, step_ms: 50, elapsed_s: step * 0.05 },
+    });
   }
   events.push({ type: 'run/finished', step: to, data: { status, elapsed_s: to * 0.05 } });
   return events;
@@ -79,12 +100,18 @@ test('streams logged steps the way the official client does', async () => {
     await sink.close();
 
     // Every event reaches the inner sink unchanged, plus one notice with the run's page.
-    assert.deepEqual(inner.events.filter((e) => e.type !== 'node/notice'), events);
+    assert.deepEqual(
+      inner.events.filter((e) => e.type !== 'node/notice'),
+      events,
+    );
     const notices = inner.events.filter((e) => e.type === 'node/notice');
     assert.deepEqual(notices, [{ type: 'node/notice', nodeId: 'log', data: { message: `W&B: logging to ${wandb.url}/studio-tester/tiny-gpt/runs/0mabc123` } }]);
 
     const auth = `Basic ${Buffer.from(`api:${KEY}`).toString('base64')}`;
-    assert.ok(wandb.seen.every((s) => s.auth === auth), 'HTTP basic auth api:<key> on every request');
+    assert.ok(
+      wandb.seen.every((s) => s.auth === auth),
+      'HTTP basic auth api:<key> on every request',
+    );
     const [create, ...stream] = wandb.seen;
     assert.equal(create.path, '/graphql');
     assert.match(create.body.query, /mutation UpsertBucket\(/);
@@ -109,7 +136,10 @@ test('streams logged steps the way the official client does', async () => {
       lines.push(...history.content.map((l: string) => JSON.parse(l)));
       assert.equal(body.files['wandb-summary.json'].offset, 0);
     }
-    assert.deepEqual(lines.map((l) => l._step), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      lines.map((l) => l._step),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     for (const line of lines) {
       assert.equal(line['train/loss'], 5 - line._step / 10);
       assert.equal(line.lr, 0.01);
@@ -127,10 +157,12 @@ test('streams logged steps the way the official client does', async () => {
   }
 });
 
-test('logs only the steps the log node logs, and resumes at the server\'s history length', async () => {
-  const wandb = await standIn((seen) => seen.path === '/graphql'
-    ? { status: 200, body: { data: { upsertBucket: { bucket: { name: 'r', historyLineCount: 7, project: { name: 'p', entity: { name: 'e' } } } } } } }
-    : undefined);
+test("logs only the steps the log node logs, and resumes at the server's history length", async () => {
+  const wandb = await standIn((seen) =>
+    seen.path === '/graphql'
+      ? { status: 200, body: { data: { upsertBucket: { bucket: { name: 'r', historyLineCount: 7, project: { name: 'p', entity: { name: 'e' } } } } } } }
+      : undefined,
+  );
   try {
     const plan = smokePlan({ wandb: true, wandb_project: 'p', every: 4 });
     const sink = withWandb(plan, collectEvents(), { runId: 'r', env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: wandb.url }, flushMs: 10_000 });
@@ -139,7 +171,10 @@ test('logs only the steps the log node logs, and resumes at the server\'s histor
     const [upload, done] = wandb.seen.slice(1);
     assert.equal(upload.body.files['wandb-history.jsonl'].offset, 7);
     // every 4: 16, 20 (also the last step); 20 also has an eval.
-    assert.deepEqual(upload.body.files['wandb-history.jsonl'].content.map((l: string) => JSON.parse(l)._step), [16, 20]);
+    assert.deepEqual(
+      upload.body.files['wandb-history.jsonl'].content.map((l: string) => JSON.parse(l)._step),
+      [16, 20],
+    );
     assert.deepEqual(done.body, { complete: true, exitcode: 1 }, 'a failed run ends with a non-zero exit code');
   } finally {
     await wandb.close();
@@ -152,8 +187,10 @@ test('without a key, or without W&B, training goes on and the log node says why'
   const sink = withWandb(plan, noKey, { runId: 'r', env: {} });
   for (const e of runEvents(plan, 0, 3)) sink.emit(e);
   await sink.close();
-  assert.deepEqual(noKey.events.filter((e) => e.type === 'node/notice').map((e) => [e.nodeId, e.data]),
-    [['log', { message: 'W&B is on, but WANDB_API_KEY is not set: metrics stay local (training continues)' }]]);
+  assert.deepEqual(
+    noKey.events.filter((e) => e.type === 'node/notice').map((e) => [e.nodeId, e.data]),
+    [['log', { message: 'W&B is on, but WANDB_API_KEY is not set: metrics stay local (training continues)' }]],
+  );
   assert.equal(noKey.events.filter((e) => e.type !== 'node/notice').length, runEvents(plan, 0, 3).length);
 
   // Nothing listens on this port any more: connection refused.
@@ -164,10 +201,13 @@ test('without a key, or without W&B, training goes on and the log node says why'
   for (const e of runEvents(plan, 0, 3)) sink2.emit(e);
   await sink2.close();
   const [notice] = offline.events.filter((e) => e.type === 'node/notice');
-  assert.match((notice as { data: { message: string } }).data.message, /^W&B unavailable: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(training continues\)$/);
+  assert.match(
+    (notice as { data: { message: string } }).data.message,
+    /^W&B unavailable: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(training continues\)$/,
+  );
 
   // A key W&B rejects while streaming: one notice, uploads stop.
-  const refusing = await standIn((seen) => seen.path.endsWith('/file_stream') ? { status: 401, body: { error: 'bad key' } } : undefined);
+  const refusing = await standIn((seen) => (seen.path.endsWith('/file_stream') ? { status: 401, body: { error: 'bad key' } } : undefined));
   try {
     const rejected = collectEvents();
     const sink3 = withWandb(plan, rejected, { runId: 'r', env: { WANDB_API_KEY: KEY, WANDB_BASE_URL: refusing.url } });
@@ -186,7 +226,14 @@ test('with wandb off nothing is sent and events pass through', async () => {
   const plan = smokePlan({});
   const inner = collectEvents();
   let calls = 0;
-  const sink = withWandb(plan, inner, { runId: 'r', env: { WANDB_API_KEY: KEY }, fetch: (async () => { calls++; return new Response('{}'); }) as typeof fetch });
+  const sink = withWandb(plan, inner, {
+    runId: 'r',
+    env: { WANDB_API_KEY: KEY },
+    fetch: (async () => {
+      calls++;
+      return new Response('{}');
+    }) as typeof fetch,
+  });
   const events = runEvents(plan, 0, 5);
   for (const e of events) sink.emit(e);
   await sink.close();

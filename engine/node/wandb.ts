@@ -63,7 +63,10 @@ const UPSERT_BUCKET = `mutation UpsertBucket(
 
 /** An HTTP failure, with whether retrying may help (network, 429, 5xx) or not (bad key, 4xx). */
 class WandbHttpError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -101,13 +104,24 @@ export class WandbRun {
     if (!settings.apiKey) throw new Error('WANDB_API_KEY is not set');
     const keyed = { ...settings, apiKey: settings.apiKey };
     const config = Object.fromEntries(Object.entries(init.config ?? {}).map(([k, value]) => [k, { desc: null, value }]));
-    const response = await post(keyed, `${settings.baseUrl}/graphql`, {
-      query: UPSERT_BUCKET,
-      variables: {
-        name: init.runId, project: init.project, entity: settings.entity ?? null, displayName: init.displayName || null,
-        config: JSON.stringify(config), host: hostname(), program: 'pretrain-studio', jobType: 'pretrain',
+    const response = await post(
+      keyed,
+      `${settings.baseUrl}/graphql`,
+      {
+        query: UPSERT_BUCKET,
+        variables: {
+          name: init.runId,
+          project: init.project,
+          entity: settings.entity ?? null,
+          displayName: init.displayName || null,
+          config: JSON.stringify(config),
+          host: hostname(),
+          program: 'pretrain-studio',
+          jobType: 'pretrain',
+        },
       },
-    }, options);
+      options,
+    );
     const body = response as { data?: { upsertBucket?: { bucket?: BucketResponse } }; errors?: { message?: string }[] };
     if (body.errors?.length) throw new Error(`W&B refused the run: ${body.errors.map((e) => e.message).join('; ')}`);
     const bucket = body.data?.upsertBucket?.bucket;
@@ -117,8 +131,13 @@ export class WandbRun {
     if (!entity) throw new Error('W&B did not say which entity the run belongs to (set WANDB_ENTITY)');
     const path = `${encodeURIComponent(entity)}/${encodeURIComponent(project)}`;
     const appBase = settings.baseUrl.replace('://api.', '://');
-    return new WandbRun(keyed, `${appBase}/${path}/runs/${encodeURIComponent(name)}`,
-      `${settings.baseUrl}/files/${path}/${encodeURIComponent(name)}/file_stream`, bucket?.historyLineCount ?? 0, options);
+    return new WandbRun(
+      keyed,
+      `${appBase}/${path}/runs/${encodeURIComponent(name)}`,
+      `${settings.baseUrl}/files/${path}/${encodeURIComponent(name)}/file_stream`,
+      bucket?.historyLineCount ?? 0,
+      options,
+    );
   }
 
   /**
@@ -217,8 +236,10 @@ async function post(settings: WandbSettings & { apiKey: string }, url: string, b
   const text = await response.text();
   if (!response.ok) {
     const hint = response.status === 401 ? ' (check WANDB_API_KEY)' : '';
-    throw new WandbHttpError(`${new URL(url).pathname} answered ${response.status}${hint}: ${text.slice(0, 200)}`,
-      response.status === 429 || response.status >= 500);
+    throw new WandbHttpError(
+      `${new URL(url).pathname} answered ${response.status}${hint}: ${text.slice(0, 200)}`,
+      response.status === 429 || response.status >= 500,
+    );
   }
   try {
     return text ? JSON.parse(text) : {};
@@ -232,8 +253,10 @@ export function wandbLogNode(plan: Plan): { nodeId: string; every: number; proje
   const node = plan.nodes.find((n) => n.kind === 'log' && n.params.wandb === true);
   if (!node) return undefined;
   return {
-    nodeId: node.id, every: Number(node.params.every ?? 1),
-    project: String(node.params.wandb_project || 'pretrain-studio'), runName: String(node.params.wandb_run_name ?? ''),
+    nodeId: node.id,
+    every: Number(node.params.every ?? 1),
+    project: String(node.params.wandb_project || 'pretrain-studio'),
+    runName: String(node.params.wandb_run_name ?? ''),
   };
 }
 
@@ -269,7 +292,9 @@ export function withWandb(plan: Plan, inner: EventSink, options: WithWandbOption
       return Promise.resolve(undefined);
     }
     const init: WandbRunInit = {
-      project: target.project, runId: wandbRunId(options.runId), displayName: target.runName || plan.name,
+      project: target.project,
+      runId: wandbRunId(options.runId),
+      displayName: target.runName || plan.name,
       config: { pipeline: plan.name, training: plan.pipeline.training, ...Object.fromEntries(plan.nodes.map((n) => [n.id, n.params])) },
     };
     return WandbRun.start(settings, init, { ...options, onError: (m) => notice(`W&B uploads stopped: ${m} (training continues)`) }).then(

@@ -20,12 +20,25 @@ test('adapter attempts: the override alone, else Dawn default then (Linux) GLES 
 
 const adapter = await installNodeWebGpu().catch((e: Error) => e);
 
-test('useBackend("webgpu") in Node trains on Dawn', { skip: adapter instanceof Error && `no WebGPU adapter here: ${adapter.message.slice(0, 160)}` }, async () => {
-  assert.equal(await useBackend('webgpu'), 'webgpu');
-  const a = tf.tensor2d([[1, 2], [3, 4]]);
-  // Gradients run too (the engine's custom ops fall back to composed forms on webgpu).
-  const [g] = tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, x)))([a]);
-  assert.deepEqual(await tf.matMul(a, a).array(), [[7, 10], [15, 22]]);
-  assert.deepEqual(await g.array(), [[7, 11], [9, 13]]);
-  await useBackend('cpu');
-});
+test(
+  'useBackend("webgpu") in Node trains on Dawn',
+  { skip: adapter instanceof Error && `no WebGPU adapter here: ${adapter.message.slice(0, 160)}` },
+  async () => {
+    assert.equal(await useBackend('webgpu'), 'webgpu');
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    // Gradients run too (the engine's custom ops fall back to composed forms on webgpu).
+    const [g] = tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, x)))([a]);
+    assert.deepEqual(await tf.matMul(a, a).array(), [
+      [7, 10],
+      [15, 22],
+    ]);
+    assert.deepEqual(await g.array(), [
+      [7, 11],
+      [9, 13],
+    ]);
+    await useBackend('cpu');
+  },
+);

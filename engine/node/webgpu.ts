@@ -104,11 +104,14 @@ async function install(): Promise<NodeWebGpuInfo | undefined> {
     else g.navigator = { gpu };
     const i = adapter.info ?? {};
     return {
-      options: attempt.options, ...(attempt.featureLevel ? { featureLevel: attempt.featureLevel } : {}),
+      options: attempt.options,
+      ...(attempt.featureLevel ? { featureLevel: attempt.featureLevel } : {}),
       adapter: [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'unknown adapter',
     };
   }
   installed = undefined; // let a later call (e.g. after fixing drivers or options) try again
-  throw new Error(`backend 'webgpu': no WebGPU adapter found in Node (tried ${tried.join('; ')}). ` +
-    'Set PRETRAIN_WEBGPU_OPTIONS (e.g. "backend=vulkan") or install Mesa (libegl-mesa0, libgles2) or GPU drivers.');
+  throw new Error(
+    `backend 'webgpu': no WebGPU adapter found in Node (tried ${tried.join('; ')}). ` +
+      'Set PRETRAIN_WEBGPU_OPTIONS (e.g. "backend=vulkan") or install Mesa (libegl-mesa0, libgles2) or GPU drivers.',
+  );
 }

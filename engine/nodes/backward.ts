@@ -13,8 +13,7 @@ export const backward = defineNode({
   outputs: { grads: port('Grads', 'grads'), loss: port('Loss', 'loss') },
   params: z.object({
     grad_accum_steps: z.number().int().min(1).max(1024).default(1).describe('micro-batches per optimizer step'),
-    on_nonfinite: z.enum(['stop', 'skip']).default('stop')
-      .describe('when the loss or a gradient is NaN/inf: stop the run, or skip this update and go on'),
+    on_nonfinite: z.enum(['stop', 'skip']).default('stop').describe('when the loss or a gradient is NaN/inf: stop the run, or skip this update and go on'),
   }),
   hot: ['on_nonfinite'],
   summary: ['grad_accum_steps'],

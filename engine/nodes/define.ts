@@ -33,11 +33,7 @@ export interface PortSpec<T extends PortType = PortType> {
  * Declares a port.
  * @example port('Tokens', 'x', { description: 'input ids' })
  */
-export function port<T extends PortType>(
-  type: T,
-  label?: string,
-  options: Omit<PortSpec<T>, 'type' | 'label'> = {},
-): PortSpec<T> {
+export function port<T extends PortType>(type: T, label?: string, options: Omit<PortSpec<T>, 'type' | 'label'> = {}): PortSpec<T> {
   return { type, label: label ?? type, ...options };
 }
 
@@ -80,11 +76,7 @@ export interface CompositeFields {
   values(params: Record<string, unknown>): Record<string, unknown>;
 }
 
-export interface NodeDefinition<
-  P extends z.ZodObject = z.ZodObject,
-  I extends Ports = Ports,
-  O extends Ports = Ports,
-> {
+export interface NodeDefinition<P extends z.ZodObject = z.ZodObject, I extends Ports = Ports, O extends Ports = Ports> {
   /** snake_case id, as users see it; equals the file name. */
   kind: string;
   title: string;
@@ -120,9 +112,7 @@ export interface NodeDefinition<
  * @example
  *   export const clip = defineNode({ kind: 'clip', ..., params: z.object({ max_norm: z.number() }) });
  */
-export function defineNode<P extends z.ZodObject, I extends Ports, O extends Ports>(
-  definition: NodeDefinition<P, I, O>,
-): NodeDefinition<P, I, O> {
+export function defineNode<P extends z.ZodObject, I extends Ports, O extends Ports>(definition: NodeDefinition<P, I, O>): NodeDefinition<P, I, O> {
   return definition;
 }
 

@@ -15,8 +15,14 @@ export const evaluate = defineNode({
     every: z.number().int().min(1).default(100).describe('steps between evaluations (and at the end)'),
     batches: z.number().int().min(1).max(10_000).default(10).describe('batches averaged per evaluation'),
     batch_size: z.number().int().min(1).max(4096).default(16).describe('sequences per batch'),
-    context_length: z.number().int().min(0).max(65_536).default(0).describe('tokens per sequence; 0 = the model\'s'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42).describe('seed of the (fixed) evaluation windows'),
+    context_length: z.number().int().min(0).max(65_536).default(0).describe("tokens per sequence; 0 = the model's"),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42)
+      .describe('seed of the (fixed) evaluation windows'),
   }),
   hot: ['every', 'batches'],
   summary: ['every', 'batches'],

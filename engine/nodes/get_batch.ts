@@ -15,7 +15,13 @@ export const get_batch = defineNode({
   params: z.object({
     batch_size: z.number().int().min(1).max(4096).default(16).describe('sequences per micro-batch (B)'),
     context_length: z.number().int().min(1).max(65_536).default(64).describe('tokens per sequence (T)'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1337).describe('seed of the window sampler'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1337)
+      .describe('seed of the window sampler'),
   }),
   summary: ['batch_size', 'context_length'],
 });

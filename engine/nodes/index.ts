@@ -15,7 +15,18 @@ import { sample } from './sample';
 import { scheduler } from './scheduler';
 
 export const NODE_KINDS = [
-  dataset, get_batch, model, loss, backward, clip, optimizer, scheduler, evaluate, checkpoint, log, sample,
+  dataset,
+  get_batch,
+  model,
+  loss,
+  backward,
+  clip,
+  optimizer,
+  scheduler,
+  evaluate,
+  checkpoint,
+  log,
+  sample,
 ] as unknown as readonly AnyNodeDefinition[];
 
 export const registry = createRegistry(NODE_KINDS);

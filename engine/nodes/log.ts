@@ -9,7 +9,7 @@ export const log = defineNode({
   kind: 'log',
   title: 'Train log',
   category: 'outputs',
-  description: 'Appends the step\'s numbers to train_log.jsonl every N steps (and every eval).',
+  description: "Appends the step's numbers to train_log.jsonl every N steps (and every eval).",
   version: 2,
   // Version 2 added the W&B params; their defaults (off) keep version-1 pipelines as they were.
   migrate: (params) => params,
@@ -18,7 +18,13 @@ export const log = defineNode({
   params: z.object({
     every: z.number().int().min(1).default(10).describe('steps between log lines'),
     wandb: z.boolean().default(false).describe('also stream the logged numbers to Weights & Biases (needs WANDB_API_KEY on the server)'),
-    wandb_project: z.string().min(1).max(128).regex(/^[^/\\#?%:]+$/, 'no / \\ # ? % :').default('pretrain-studio').describe('W&B project the run goes to'),
+    wandb_project: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[^/\\#?%:]+$/, 'no / \\ # ? % :')
+      .default('pretrain-studio')
+      .describe('W&B project the run goes to'),
     wandb_run_name: z.string().max(128).default('').describe('W&B display name; empty uses the pipeline name'),
   }),
   hot: ['every'],

@@ -12,18 +12,30 @@ import { gptConfig, modelConfigOf, modelNodeParams } from './model';
 
 const smoke = JSON.parse(readFileSync(new URL('../../pipelines/smoke.json', import.meta.url), 'utf8'));
 
-test('an existing model node parses to today\'s GPT: every variant at its default', () => {
+test("an existing model node parses to today's GPT: every variant at its default", () => {
   const r = resolveGptConfig(gptConfig(migrateFlatModelParams({ d_model: 32, n_heads: 4 })));
-  assert.deepEqual(
-    [r.positions, r.nKvHeads, r.headDim, r.qkNorm, r.normPlacement, r.normLearnable, r.finalNorm],
-    ['rope', 4, 8, false, 'pre', true, true],
-  );
+  assert.deepEqual([r.positions, r.nKvHeads, r.headDim, r.qkNorm, r.normPlacement, r.normLearnable, r.finalNorm], ['rope', 4, 8, false, 'pre', true, true]);
 });
 
 test('modelNodeParams is the inverse of gptConfig', () => {
   const config: GptConfig = {
-    vocabSize: 300, contextLength: 32, dModel: 48, nLayers: 3, nHeads: 6, dFF: 128, ropeTheta: 10000, norm: 'layernorm', ffn: 'relu2', // theta: unused with learned positions
-    tieEmbeddings: false, positions: 'learned', nKvHeads: 2, headDim: 10, qkNorm: true, normPlacement: 'post', normLearnable: false, finalNorm: false,
+    vocabSize: 300,
+    contextLength: 32,
+    dModel: 48,
+    nLayers: 3,
+    nHeads: 6,
+    dFF: 128,
+    ropeTheta: 10000,
+    norm: 'layernorm',
+    ffn: 'relu2', // theta: unused with learned positions
+    tieEmbeddings: false,
+    positions: 'learned',
+    nKvHeads: 2,
+    headDim: 10,
+    qkNorm: true,
+    normPlacement: 'post',
+    normLearnable: false,
+    finalNorm: false,
   };
   assert.deepEqual(resolveGptConfig(gptConfig(migrateFlatModelParams(modelNodeParams(config)))), resolveGptConfig(config));
 });
@@ -44,10 +56,16 @@ test('a variant set through the pipeline compiles, and bad combinations name the
 
   const odd = compile(withModelVariant(smoke, { headDim: 5 }));
   assert.ok(!odd.ok);
-  assert.deepEqual(odd.diagnostics.map((x) => [x.nodeId, x.field, x.message]), [[node.id, 'attn.head_dim', 'head_dim = 5 must be even (RoPE rotates pairs of channels)']]);
+  assert.deepEqual(
+    odd.diagnostics.map((x) => [x.nodeId, x.field, x.message]),
+    [[node.id, 'attn.head_dim', 'head_dim = 5 must be even (RoPE rotates pairs of channels)']],
+  );
   assert.ok(compile(withModelVariant(smoke, { headDim: 5, positions: 'none' })).ok, 'without RoPE an odd head width is fine');
 
   const unknown = compile(withModelVariant(smoke, { normPlacement: 'sandwich' as never }));
   assert.ok(!unknown.ok);
-  assert.deepEqual(unknown.diagnostics.map((x) => [x.nodeId, x.field]), [[node.id, 'norm_placement']]);
+  assert.deepEqual(
+    unknown.diagnostics.map((x) => [x.nodeId, x.field]),
+    [[node.id, 'norm_placement']],
+  );
 });

@@ -51,7 +51,8 @@ export function modelConfigOf(node: { params: Record<string, unknown> }): ModelC
 /** The engine's GptConfig for a model node's (valid) params; throws on a graph the compiler refuses. */
 export function gptConfig(p: Record<string, unknown>): GptConfig {
   const { config, issues } = modelConfigOf({ params: p });
-  if (!config) throw new Error(`the model does not compile: ${issues.map((i) => `${i.innerNodeId ?? 'model'}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('; ')}`);
+  if (!config)
+    throw new Error(`the model does not compile: ${issues.map((i) => `${i.innerNodeId ?? 'model'}${i.field ? `.${i.field}` : ''}: ${i.message}`).join('; ')}`);
   return config;
 }
 
@@ -106,10 +107,23 @@ export function modelNumber(node: { params: Record<string, unknown> }, key: keyo
  */
 export function modelNodeParams(c: Partial<GptConfig>): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
-    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings,
-    positions: c.positions, n_kv_heads: c.nKvHeads, head_dim: c.headDim, qk_norm: c.qkNorm, norm_placement: c.normPlacement,
-    norm_learnable: c.normLearnable, final_norm: c.finalNorm,
+    vocab_size: c.vocabSize,
+    context_length: c.contextLength,
+    d_model: c.dModel,
+    n_layers: c.nLayers,
+    n_heads: c.nHeads,
+    d_ff: c.dFF,
+    rope_theta: c.ropeTheta,
+    norm: c.norm,
+    ffn: c.ffn,
+    tie_embeddings: c.tieEmbeddings,
+    positions: c.positions,
+    n_kv_heads: c.nKvHeads,
+    head_dim: c.headDim,
+    qk_norm: c.qkNorm,
+    norm_placement: c.normPlacement,
+    norm_learnable: c.normLearnable,
+    final_norm: c.finalNorm,
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }

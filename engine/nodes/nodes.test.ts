@@ -36,9 +36,15 @@ function runtimeImports(entry: string, seen = new Set<string>()): Set<string> {
 
 test('the definitions the canvas imports load no tfjs; the implementations do', () => {
   const definitions = [...runtimeImports(new URL('./index.ts', import.meta.url).pathname)];
-  assert.deepEqual(definitions.filter((m) => m.includes('@tensorflow')), []);
+  assert.deepEqual(
+    definitions.filter((m) => m.includes('@tensorflow')),
+    [],
+  );
   const implementations = [...runtimeImports(new URL('../runtime/kinds/index.ts', import.meta.url).pathname)];
-  assert.ok(implementations.some((m) => m.startsWith('@tensorflow/')), 'the implementations are where tfjs comes in');
+  assert.ok(
+    implementations.some((m) => m.startsWith('@tensorflow/')),
+    'the implementations are where tfjs comes in',
+  );
 });
 
 test('each declared kind has exactly one implementation', () => {
@@ -51,14 +57,18 @@ test('each declared kind has exactly one implementation', () => {
 
 test('ports, categories and summaries are valid; params parse with defaults', () => {
   for (const def of NODE_KINDS) {
-    assert.ok(CATEGORIES.some((c) => c.id === def.category), `${def.kind}.category`);
+    assert.ok(
+      CATEGORIES.some((c) => c.id === def.category),
+      `${def.kind}.category`,
+    );
     for (const [name, p] of Object.entries({ ...def.inputs, ...def.outputs })) {
       assert.ok(p.type in PORT_TYPES, `${def.kind}.${name}: ${p.type}`);
       assert.match(name, /^[a-z_]+$/);
     }
     const parsed = def.params.parse({});
     for (const key of def.summary) assert.ok(key in parsed, `${def.kind}.summary ${key}`);
-    for (const [key, schema] of Object.entries(def.params.shape)) assert.ok((schema as { description?: string }).description || false, `${def.kind}.${key} has help text`);
+    for (const [key, schema] of Object.entries(def.params.shape))
+      assert.ok((schema as { description?: string }).description || false, `${def.kind}.${key} has help text`);
     assert.ok(def.description.length > 10);
   }
 });

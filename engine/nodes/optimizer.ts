@@ -19,7 +19,11 @@ const SHARED = {
   eps: z.number().positive().max(1).default(1e-8).describe('denominator guard'),
 } satisfies Record<SharedSetting, z.ZodType>;
 
-const shared = <K extends SharedSetting>(key: K) => appliesTo(SHARED[key], kindsWhere((d) => d.uses.includes(key)));
+const shared = <K extends SharedSetting>(key: K) =>
+  appliesTo(
+    SHARED[key],
+    kindsWhere((d) => d.uses.includes(key)),
+  );
 
 /** Each kind's own settings, in the kinds' order, shown only while that kind is picked. */
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
@@ -44,8 +48,18 @@ export const optimizer = defineNode({
   outputs: { model: port('Model', 'model'), optimizer: port('Optimizer', 'optimizer') },
   params: z.object({
     kind: z.enum(OPTIMIZER_KINDS).default('adamw').describe('update rule'),
-    lr: z.number().positive().max(10).default(1e-3).describe('learning rate when no scheduler is connected (muon: a schedule scales muon_lr and adam_lr by its lr ÷ this one, so set both equal)'),
-    weight_decay: z.number().min(0).max(10).default(0.1).describe(`decoupled for ${decayText('decoupled')}, L2 for ${decayText('l2')}`),
+    lr: z
+      .number()
+      .positive()
+      .max(10)
+      .default(1e-3)
+      .describe('learning rate when no scheduler is connected (muon: a schedule scales muon_lr and adam_lr by its lr ÷ this one, so set both equal)'),
+    weight_decay: z
+      .number()
+      .min(0)
+      .max(10)
+      .default(0.1)
+      .describe(`decoupled for ${decayText('decoupled')}, L2 for ${decayText('l2')}`),
     beta1: shared('beta1'),
     beta2: shared('beta2'),
     eps: shared('eps'),

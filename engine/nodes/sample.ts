@@ -11,7 +11,7 @@ export const sample = defineNode({
   version: 1,
   inputs: {
     model: port('Model', 'model'),
-    data: port('TokenSource', 'tokenizer', { optional: true, description: 'decode with this dataset\'s tokenizer (default: bytes)' }),
+    data: port('TokenSource', 'tokenizer', { optional: true, description: "decode with this dataset's tokenizer (default: bytes)" }),
   },
   outputs: {},
   params: z.object({
@@ -20,7 +20,13 @@ export const sample = defineNode({
     max_new_tokens: z.number().int().min(1).max(4096).default(120).describe('tokens to generate'),
     temperature: z.number().positive().max(10).default(0.8).describe('below 1 sharper, above 1 more random'),
     top_k: z.number().int().min(0).max(1_000_000).default(40).describe('sample among the k likeliest tokens; 0 = all'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(7).describe('seed of the sampler'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(7)
+      .describe('seed of the sampler'),
   }),
   hot: ['every', 'max_new_tokens', 'temperature', 'top_k'],
   summary: ['every', 'temperature', 'top_k'],

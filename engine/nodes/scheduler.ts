@@ -21,8 +21,14 @@ const params = z.object({
 /** The schedule a scheduler node describes, for a run of `totalSteps` steps. */
 export function scheduleConfig(p: z.infer<typeof params>, totalSteps: number): ScheduleConfig {
   return {
-    kind: p.kind, lr: p.lr, minLr: p.min_lr, warmupSteps: p.warmup_steps, totalSteps: p.decay_steps || totalSteps,
-    stepSize: p.step_size, gamma: p.gamma, decayFraction: p.decay_fraction,
+    kind: p.kind,
+    lr: p.lr,
+    minLr: p.min_lr,
+    warmupSteps: p.warmup_steps,
+    totalSteps: p.decay_steps || totalSteps,
+    stepSize: p.step_size,
+    gamma: p.gamma,
+    decayFraction: p.decay_fraction,
   };
 }
 

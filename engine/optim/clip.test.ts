@@ -24,8 +24,7 @@ function assertClose(actual: ArrayLike<number>, expected: number[], what: string
   }
 }
 
-const makeGrads = (c: FixtureCase) =>
-  new Map(Object.entries(c.grads).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]));
+const makeGrads = (c: FixtureCase) => new Map(Object.entries(c.grads).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]));
 
 for (const c of cases) {
   test(`${c.name}: clipByGlobalNorm matches torch's clip_grad_norm_`, () => {
@@ -55,11 +54,18 @@ for (const c of cases) {
 
 test('the fixture clips in some cases and not in others', () => {
   const scaled = cases.filter((c) => c.grads.g0.values.some((v, i) => v !== c.clipped.g0[i]));
-  assert.deepEqual(scaled.map((c) => c.name), ['above_max', 'far_above', 'tiny_norm']);
+  assert.deepEqual(
+    scaled.map((c) => c.name),
+    ['above_max', 'far_above', 'tiny_norm'],
+  );
 });
 
 test('globalNorm: sqrt of the sum of all squares; 0 for no grads; leaks nothing', () => {
-  const grads = new Map<string, tf.Tensor>([['a', tf.tensor([3, 0])], ['b', tf.tensor([[4]])], ['c', tf.tensor([12])]]);
+  const grads = new Map<string, tf.Tensor>([
+    ['a', tf.tensor([3, 0])],
+    ['b', tf.tensor([[4]])],
+    ['c', tf.tensor([12])],
+  ]);
   const before = tf.memory().numTensors;
   const n = globalNorm(grads);
   assert.equal(n.dataSync()[0], 13);

@@ -121,7 +121,10 @@ test('weight decay: weight_decay on hidden matrices, adam_weight_decay on the re
 });
 
 test('Newton–Schulz pushes every singular value towards 1 and keeps the orientation', () => {
-  const G = tf.tensor2d([[3, 1, 0], [0, 0.5, 0.2]]); // [2, 3]: wide
+  const G = tf.tensor2d([
+    [3, 1, 0],
+    [0, 0.5, 0.2],
+  ]); // [2, 3]: wide
   const O = newtonSchulz5(G, 5);
   assert.deepEqual(O.shape, [2, 3]);
   // O Oᵀ ≈ I: the quintic's fixed points lie in about [0.7, 1.2] (it trades exactness for speed)

@@ -37,7 +37,10 @@ function assertClose(actual: ArrayLike<number>, expected: number[], what: string
 function makeParams(c: FixtureCase, values?: Record<string, ArrayLike<number>>): Map<string, tf.Variable> {
   const params = new Map<string, tf.Variable>();
   for (const [name, { shape, values: init }] of Object.entries(c.params)) {
-    params.set(name, tf.tidy(() => tf.variable(tf.tensor(Array.from(values?.[name] ?? init), shape))));
+    params.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(Array.from(values?.[name] ?? init), shape))),
+    );
   }
   return params;
 }

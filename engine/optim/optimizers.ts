@@ -174,7 +174,9 @@ class TfOptimizer implements Optimizer {
     }
     for (const key of state.keys()) {
       if (key.startsWith('optim.') && !expected.has(key)) {
-        throw new Error(`optimizer ${this.kind}: checkpoint state has ${key}, which this optimizer does not keep (saved by another optimizer kind or for other params?)`);
+        throw new Error(
+          `optimizer ${this.kind}: checkpoint state has ${key}, which this optimizer does not keep (saved by another optimizer kind or for other params?)`,
+        );
       }
     }
     const count = (key: string) => {
@@ -211,9 +213,17 @@ function settingsOf(c: OptimizerConfig): Settings {
   if (!(OPTIMIZER_KINDS as readonly string[]).includes(c.kind)) throw new Error(`optimizer ${c.kind}: kind must be one of ${OPTIMIZER_KINDS.join(', ')}`);
   if (!(c.weightDecay >= 0)) throw new Error(`optimizer ${c.kind}: weightDecay must be >= 0, got ${c.weightDecay}`);
   return {
-    ...optimizerNode.params.parse({ kind: c.kind }), beta1: c.beta1, beta2: c.beta2, eps: c.eps, weight_decay: c.weightDecay,
-    decay_norms_and_biases: c.decayNormsAndBiases, momentum: c.momentum, nesterov: c.nesterov, dampening: c.dampening,
-    initial_accumulator: c.initialAccumulator, lr_decay: c.lrDecay ?? 0,
+    ...optimizerNode.params.parse({ kind: c.kind }),
+    beta1: c.beta1,
+    beta2: c.beta2,
+    eps: c.eps,
+    weight_decay: c.weightDecay,
+    decay_norms_and_biases: c.decayNormsAndBiases,
+    momentum: c.momentum,
+    nesterov: c.nesterov,
+    dampening: c.dampening,
+    initial_accumulator: c.initialAccumulator,
+    lr_decay: c.lrDecay ?? 0,
   };
 }
 

@@ -61,6 +61,9 @@ test('a block whose kind changed is one change, and broken documents still diff'
   assert.deepEqual(diffPipelines(a, b).changed, [{ nodeId: 'clip', field: 'type', old: 'clip', new: 'scheduler' }]);
   const broken = smoke();
   node(broken, 'model').params.d_model = 'wide';
-  assert.deepEqual(diffPipelines(a, broken).changed.filter((c) => c.nodeId === 'model'), [{ nodeId: 'model', field: 'wte.d_model', old: 32, new: 'wide' }]);
+  assert.deepEqual(
+    diffPipelines(a, broken).changed.filter((c) => c.nodeId === 'model'),
+    [{ nodeId: 'model', field: 'wte.d_model', old: 32, new: 'wide' }],
+  );
   assert.equal(diffPipelines(null, a).addedNodes.length, a.nodes.length);
 });

@@ -95,10 +95,12 @@ function sameValue(x: unknown, y: unknown): boolean {
 }
 
 function edgeKeys(edges: PipelineEdge[]): Map<string, EdgeEnds> {
-  return new Map(edges.map((e) => {
-    const ends = { source: e.source, sourceHandle: e.sourceHandle, target: e.target, targetHandle: e.targetHandle };
-    return [`${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`, ends];
-  }));
+  return new Map(
+    edges.map((e) => {
+      const ends = { source: e.source, sourceHandle: e.sourceHandle, target: e.target, targetHandle: e.targetHandle };
+      return [`${e.source}.${e.sourceHandle}->${e.target}.${e.targetHandle}`, ends];
+    }),
+  );
 }
 
 /**

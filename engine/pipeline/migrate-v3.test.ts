@@ -16,8 +16,15 @@ const modelsOf = (doc: { nodes: { type: string; params: Record<string, unknown> 
 /** The GptConfig a flat (format 1/2) model node described, field by field as the format-2 build read it. */
 function flatConfig(p: Record<string, unknown>) {
   return {
-    vocabSize: p.vocab_size ?? 256, contextLength: p.context_length ?? 64, dModel: p.d_model ?? 128, nLayers: p.n_layers ?? 2,
-    nHeads: p.n_heads ?? 4, dFF: p.d_ff ?? 512, ropeTheta: p.rope_theta ?? 10000, norm: p.norm ?? 'rmsnorm', ffn: p.ffn ?? 'swiglu',
+    vocabSize: p.vocab_size ?? 256,
+    contextLength: p.context_length ?? 64,
+    dModel: p.d_model ?? 128,
+    nLayers: p.n_layers ?? 2,
+    nHeads: p.n_heads ?? 4,
+    dFF: p.d_ff ?? 512,
+    ropeTheta: p.rope_theta ?? 10000,
+    norm: p.norm ?? 'rmsnorm',
+    ffn: p.ffn ?? 'swiglu',
     tieEmbeddings: p.tie_embeddings ?? true,
   };
 }
@@ -46,7 +53,10 @@ test('flat variant fields and invalid values migrate onto the inner node that ho
   Object.assign(modelsOf(doc)[0].params, { positions: 'learned', n_kv_heads: 2, norm_placement: 'post', final_norm: false, ffn: 'relu2', d_model: 'wide' });
   const result = compile(doc);
   assert.equal(result.ok, false);
-  assert.deepEqual(result.diagnostics.map((d) => [d.nodeId, d.field]), [['model', 'wte.d_model']]);
+  assert.deepEqual(
+    result.diagnostics.map((d) => [d.nodeId, d.field]),
+    [['model', 'wte.d_model']],
+  );
   modelsOf(doc)[0].params.d_model = 128;
   const fixed = compile(doc);
   assert.ok(fixed.ok);

@@ -27,11 +27,7 @@ export type MigrationResult = { ok: true; doc: Record<string, unknown>; from: nu
  * Brings a parsed JSON document to PIPELINE_VERSION (structure only; the schema validates after).
  * @example migratePipeline(JSON.parse(text))
  */
-export function migratePipeline(
-  raw: unknown,
-  migrations: Record<number, Migration> = MIGRATIONS,
-  target: number = PIPELINE_VERSION,
-): MigrationResult {
+export function migratePipeline(raw: unknown, migrations: Record<number, Migration> = MIGRATIONS, target: number = PIPELINE_VERSION): MigrationResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, message: 'a pipeline must be a JSON object' };
   }

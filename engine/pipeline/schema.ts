@@ -50,14 +50,22 @@ export const PipelineGroup = z.object({
   id: NodeId,
   title: z.string().max(200),
   nodeIds: z.array(NodeId).max(1000),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .optional(),
 });
 
 export const Training = z.object({
   /** Optimizer steps in the run (the loop length). */
   steps: z.number().int().positive().max(100_000_000).default(1000),
   /** Seeds weight init; get_batch and sample nodes have their own seeds. */
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1337),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1337),
 });
 
 export const Pipeline = z.object({

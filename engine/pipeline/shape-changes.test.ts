@@ -15,16 +15,31 @@ const withModel = (patch: Record<string, unknown>, id = 'model') => {
 test('a width, depth, vocabulary or head change is named with its values', () => {
   const parent = smoke();
   assert.deepEqual(modelShapeChanges(parent, withModel({ d_model: 64 })), [{ nodeId: 'model', field: 'd_model', old: 32, new: 64 }]);
-  assert.deepEqual(modelShapeChanges(parent, withModel({ n_layers: 2 })).map((c) => c.field), ['n_layers']);
-  assert.deepEqual(modelShapeChanges(parent, withModel({ vocab_size: 300 })).map((c) => c.field), ['vocab_size']);
-  assert.deepEqual(modelShapeChanges(parent, withModel({ tie_embeddings: false })).map((c) => c.field), ['tie_embeddings']);
-  assert.deepEqual(modelShapeChanges(parent, withModel({ ffn: 'gelu' })).map((c) => c.field), ['ffn']);
+  assert.deepEqual(
+    modelShapeChanges(parent, withModel({ n_layers: 2 })).map((c) => c.field),
+    ['n_layers'],
+  );
+  assert.deepEqual(
+    modelShapeChanges(parent, withModel({ vocab_size: 300 })).map((c) => c.field),
+    ['vocab_size'],
+  );
+  assert.deepEqual(
+    modelShapeChanges(parent, withModel({ tie_embeddings: false })).map((c) => c.field),
+    ['tie_embeddings'],
+  );
+  assert.deepEqual(
+    modelShapeChanges(parent, withModel({ ffn: 'gelu' })).map((c) => c.field),
+    ['ffn'],
+  );
 });
 
 test('fields that keep the shapes are not named, even beside one that does not', () => {
   const parent = smoke();
   assert.deepEqual(modelShapeChanges(parent, withModel({ rope_theta: 500, n_heads: 4 })), []);
-  assert.deepEqual(modelShapeChanges(parent, withModel({ rope_theta: 500, d_ff: 128 })).map((c) => c.field), ['d_ff']);
+  assert.deepEqual(
+    modelShapeChanges(parent, withModel({ rope_theta: 500, d_ff: 128 })).map((c) => c.field),
+    ['d_ff'],
+  );
 });
 
 test('defaults count as written: an omitted default equals the same value written out', () => {
@@ -35,7 +50,10 @@ test('defaults count as written: an omitted default equals the same value writte
 });
 
 test('a renamed model is matched when it is the only one; no model before: nothing to compare', () => {
-  assert.deepEqual(modelShapeChanges(smoke(), withModel({ d_model: 48 }, 'gpt')).map((c) => [c.nodeId, c.field]), [['gpt', 'd_model']]);
+  assert.deepEqual(
+    modelShapeChanges(smoke(), withModel({ d_model: 48 }, 'gpt')).map((c) => [c.nodeId, c.field]),
+    [['gpt', 'd_model']],
+  );
   assert.deepEqual(modelShapeChanges({ nodes: [] }, withModel({ d_model: 48 })), []);
 });
 

@@ -22,7 +22,9 @@ interface NodeLike {
 
 /** The weights' names and shapes as one comparable string. */
 function shapesOf(config: GptConfig): string {
-  return gptParamSpecs(config).map((s) => `${s.name}:${s.shape.join('x')}`).join(' ');
+  return gptParamSpecs(config)
+    .map((s) => `${s.name}:${s.shape.join('x')}`)
+    .join(' ');
 }
 
 const KEY_OF = Object.fromEntries(Object.entries(FLAT_NAME).map(([key, flat]) => [flat, key])) as Record<string, keyof GptConfig>;

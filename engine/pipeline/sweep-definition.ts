@@ -14,22 +14,25 @@ export const TRAINING_FIELDS = ['steps', 'seed'];
 export const SweepValue = z.union([z.number().finite(), z.string().max(200), z.boolean()]);
 export type SweepValue = z.infer<typeof SweepValue>;
 
-export const SweepAxis = z.object({
-  /** A node id of the pipeline, or "training" for training.steps / training.seed. */
-  nodeId: z.string().min(1).max(64),
-  /** A param of that node (e.g. `lr`). */
-  field: z.string().min(1).max(64),
-  values: z.array(SweepValue).max(MAX_SWEEP_POINTS),
-}).strict();
+export const SweepAxis = z
+  .object({
+    /** A node id of the pipeline, or "training" for training.steps / training.seed. */
+    nodeId: z.string().min(1).max(64),
+    /** A param of that node (e.g. `lr`). */
+    field: z.string().min(1).max(64),
+    values: z.array(SweepValue).max(MAX_SWEEP_POINTS),
+  })
+  .strict();
 export type SweepAxis = z.infer<typeof SweepAxis>;
 
 /** A sweep as saved in a pipeline document (`sweep`, pipeline format version 2). */
-export const SweepDefinition = z.object({
-  axes: z.array(SweepAxis).min(1).max(MAX_SWEEP_AXES),
-  /** Executor the sweep runs on when launched from the document (default node). */
-  executor: z.string().max(32).optional(),
-  /** Overrides training.steps for every point. */
-  steps: z.number().int().min(1).max(100_000_000).optional(),
-}).strict();
+export const SweepDefinition = z
+  .object({
+    axes: z.array(SweepAxis).min(1).max(MAX_SWEEP_AXES),
+    /** Executor the sweep runs on when launched from the document (default node). */
+    executor: z.string().max(32).optional(),
+    /** Overrides training.steps for every point. */
+    steps: z.number().int().min(1).max(100_000_000).optional(),
+  })
+  .strict();
 export type SweepDefinition = z.infer<typeof SweepDefinition>;
-

@@ -57,7 +57,11 @@ export async function answer(source: SampleSource, request: SampleRequest, step:
   const prompt = promptIds(source.tokenizer, request.prompt, source.model.config.vocabSize);
   if ('error' in prompt) return prompt;
   const settings = sampleSettings(request);
-  const ids = await generateAsync(source.model, prompt.ids, request.maxNewTokens, { temperature: settings.temperature, topK: settings.topK, rng: new Rng(settings.seed) });
+  const ids = await generateAsync(source.model, prompt.ids, request.maxNewTokens, {
+    temperature: settings.temperature,
+    topK: settings.topK,
+    rng: new Rng(settings.seed),
+  });
   return { text: request.prompt + source.tokenizer.decode(ids), step };
 }
 

@@ -91,38 +91,69 @@ test('checkEdit refuses unknown nodes and fields (400), locked fields (409), val
   const short = refused({ nodeId: 'training', params: { steps: 3 } });
   assert.deepEqual([short.status, short.errors[0].field], [400, 'steps']);
   assert.equal(refused({ nodeId: 'clip', params: {} }).status, 400);
-  assert.deepEqual(checkEdit(plan, { nodeId: 'scheduler', params: { lr: 0.002, kind: 'constant' } }, 3), { changes: { lr: [0.01, 0.002], kind: ['cosine', 'constant'] } });
+  assert.deepEqual(checkEdit(plan, { nodeId: 'scheduler', params: { lr: 0.002, kind: 'constant' } }, 3), {
+    changes: { lr: [0.01, 0.002], kind: ['cosine', 'constant'] },
+  });
   assert.equal(plan.nodes.find((n) => n.id === 'scheduler')!.params.lr, 0.01, 'checking changes nothing');
 });
 
 test('an edit applies between steps, all fields at once, and is recorded', async () => {
   const outcomes: EditOutcome[] = [];
-  const { control, sink } = editingControl({
-    5: [{ nodeId: 'scheduler', params: { kind: 'constant', lr: 0.002 } }, { nodeId: 'model', params: { d_model: 8 } }],
-    8: [{ nodeId: 'training', params: { steps: 24 } }],
-  }, outcomes);
+  const { control, sink } = editingControl(
+    {
+      5: [
+        { nodeId: 'scheduler', params: { kind: 'constant', lr: 0.002 } },
+        { nodeId: 'model', params: { d_model: 8 } },
+      ],
+      8: [{ nodeId: 'training', params: { steps: 24 } }],
+    },
+    outcomes,
+  );
   const io = memoryIO(data());
   const plan = smokePlan(20);
   const result = await runPlan({ plan, io, sink, backendName: backend, control });
   assert.equal(result.step, 24, 'training.steps extended the run');
-  assert.equal(plan.totalSteps, 20, 'the caller\'s plan is left as it was');
-  assert.deepEqual(outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)), [5, 409, 8]);
+  assert.equal(plan.totalSteps, 20, "the caller's plan is left as it was");
+  assert.deepEqual(
+    outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)),
+    [5, 409, 8],
+  );
   const lr = lrs(sink.events);
   for (let step = 1; step <= 5; step++) assert.notEqual(lr.get(step), 0.002, `step ${step} before the edit`);
   for (let step = 6; step <= 24; step++) assert.equal(lr.get(step), 0.002, `step ${step} after the edit`);
   const edited = sink.events.filter((e) => e.type === 'run/edited');
-  assert.deepEqual(edited.map((e) => [e.step, e.nodeId]), [[5, 'scheduler'], [8, 'training']]);
+  assert.deepEqual(
+    edited.map((e) => [e.step, e.nodeId]),
+    [
+      [5, 'scheduler'],
+      [8, 'training'],
+    ],
+  );
   assert.deepEqual(edited[0].type === 'run/edited' && edited[0].data.changes, { kind: ['cosine', 'constant'], lr: [0.01, 0.002] });
   const logged = io.logLines.map((l) => JSON.parse(l)).filter((l) => l.edited);
-  assert.deepEqual(logged.map((l) => [l.step, l.edited.nodeId]), [[5, 'scheduler'], [8, 'training']]);
+  assert.deepEqual(
+    logged.map((l) => [l.step, l.edited.nodeId]),
+    [
+      [5, 'scheduler'],
+      [8, 'training'],
+    ],
+  );
   const meta = (await io.checkpoints.load('ckpt-000010')).meta as any;
-  assert.deepEqual(meta.edits.map((e: any) => e.step), [5, 8]);
+  assert.deepEqual(
+    meta.edits.map((e: any) => e.step),
+    [5, 8],
+  );
   assert.equal(meta.pipeline.nodes.find((n: any) => n.id === 'scheduler').params.lr, 0.002, 'checkpoints carry edited values');
   assert.equal(meta.pipeline.training.steps, 24);
 });
 
 test('resuming before or after an edit reproduces the edited run exactly', async () => {
-  const edits = { 7: [{ nodeId: 'optimizer', params: { weight_decay: 0.5, beta2: 0.9 } }, { nodeId: 'clip', params: { max_norm: 0.05 } }] };
+  const edits = {
+    7: [
+      { nodeId: 'optimizer', params: { weight_decay: 0.5, beta2: 0.9 } },
+      { nodeId: 'clip', params: { max_norm: 0.05 } },
+    ],
+  };
   const { control, sink } = editingControl(edits, []);
   const io = memoryIO(data());
   const plan = smokePlan(14);
@@ -168,5 +199,8 @@ test('a paused run takes edits; edits left when the run ends are refused', async
     if (e.type === 'run/finished') queue.push({ nodeId: 'clip', params: { max_norm: 2 }, settle: (o) => void outcomes.push(o) });
   })(sink.emit);
   await runPlan({ plan: smokePlan(3), io: memoryIO(data()), sink, backendName: backend, control });
-  assert.deepEqual(outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)), [0, 0, 409]);
+  assert.deepEqual(
+    outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)),
+    [0, 0, 409],
+  );
 });

@@ -47,7 +47,8 @@ export function hotFields(kind: string, registry: Registry = builtInRegistry): s
 
 /** Why a field cannot change while the run trains, as the inspector and the API say it. */
 export function lockedReason(kind: string, field: string): string {
-  if (kind === 'model' || kind === 'get_batch' || kind === 'dataset') return `${kind} ${field} is fixed while the run trains (it shapes the model or its data) — fork the run instead`;
+  if (kind === 'model' || kind === 'get_batch' || kind === 'dataset')
+    return `${kind} ${field} is fixed while the run trains (it shapes the model or its data) — fork the run instead`;
   return `${kind}.${field} is fixed while the run trains — fork the run instead`;
 }
 
@@ -56,9 +57,18 @@ export function lockedReason(kind: string, field: string): string {
  * completed: returns the changes it makes, or why it is refused. Changes nothing.
  * @example checkEdit(plan, { nodeId: 'optimizer', params: { lr: 1e-3 } }, 40) // { changes: { lr: [3e-3, 1e-3] } }
  */
-export function checkEdit(plan: Plan, request: EditRequest, stepsDone: number, registry: Registry = builtInRegistry): EditRefusal | { changes: EditRecord['changes'] } {
+export function checkEdit(
+  plan: Plan,
+  request: EditRequest,
+  stepsDone: number,
+  registry: Registry = builtInRegistry,
+): EditRefusal | { changes: EditRecord['changes'] } {
   const { nodeId, params } = request;
-  const refuse = (status: 400 | 409, errors: EditError[]): EditRefusal => ({ status, error: errors.map((e) => `${e.nodeId}${e.field ? `.${e.field}` : ''}: ${e.message}`).join('; '), errors });
+  const refuse = (status: 400 | 409, errors: EditError[]): EditRefusal => ({
+    status,
+    error: errors.map((e) => `${e.nodeId}${e.field ? `.${e.field}` : ''}: ${e.message}`).join('; '),
+    errors,
+  });
   const fields = Object.keys(params);
   if (!fields.length) return refuse(400, [{ nodeId, message: 'params is empty: name at least one field to change' }]);
   const kind = nodeId === TRAINING_NODE ? TRAINING_NODE : plan.pipeline.nodes.find((n) => n.id === nodeId)?.type;
@@ -67,14 +77,23 @@ export function checkEdit(plan: Plan, request: EditRequest, stepsDone: number, r
   const composite = kind === TRAINING_NODE ? undefined : registry.get(kind)?.composite;
   const own = plan.pipeline.nodes.find((n) => n.id === nodeId)?.params ?? {};
   const unknown = fields.filter((f) => !known.includes(f) && !composite?.has(own, f));
-  if (unknown.length) return refuse(400, unknown.map((field) => ({ nodeId, field, message: `${kind} has no param ${JSON.stringify(field)}` })));
+  if (unknown.length)
+    return refuse(
+      400,
+      unknown.map((field) => ({ nodeId, field, message: `${kind} has no param ${JSON.stringify(field)}` })),
+    );
   const hot = hotFields(kind, registry);
   const locked = fields.filter((f) => !hot.includes(f));
-  if (locked.length) return refuse(409, locked.map((field) => ({ nodeId, field, message: lockedReason(kind, field) })));
+  if (locked.length)
+    return refuse(
+      409,
+      locked.map((field) => ({ nodeId, field, message: lockedReason(kind, field) })),
+    );
 
   const edited = editedPipeline(plan.pipeline, request);
   const compiled = compile(edited, registry);
-  const errors = compiled.diagnostics.filter((d) => d.severity === 'error')
+  const errors = compiled.diagnostics
+    .filter((d) => d.severity === 'error')
     .map((d) => ({ nodeId: d.nodeId ?? nodeId, ...(d.field ? { field: d.field } : {}), message: d.message }));
   if (errors.length || !compiled.ok) return refuse(400, errors.length ? errors : [{ nodeId, message: 'the edited pipeline does not compile' }]);
   if (kind === TRAINING_NODE && compiled.plan.totalSteps <= stepsDone) {

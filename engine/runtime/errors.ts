@@ -1,7 +1,11 @@
 // Errors raised by (or on behalf of) a node: the runtime reports them on that node.
 
 export class NodeError extends Error {
-  constructor(readonly nodeId: string, message: string, readonly field?: string) {
+  constructor(
+    readonly nodeId: string,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -10,7 +14,10 @@ export class NodeError extends Error {
 export function guard<T>(nodeId: string, work: () => T): T {
   try {
     const result = work();
-    if (result instanceof Promise) return result.catch((e) => { throw asNodeError(nodeId, e); }) as T;
+    if (result instanceof Promise)
+      return result.catch((e) => {
+        throw asNodeError(nodeId, e);
+      }) as T;
     return result;
   } catch (e) {
     throw asNodeError(nodeId, e);

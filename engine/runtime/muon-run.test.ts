@@ -62,13 +62,16 @@ before(async () => {
   await useBackend('wasm');
 });
 
-test('with a scheduler, muon needs its lr equal to the schedule\'s (which scales muon_lr and adam_lr): an error on optimizer.lr', () => {
+test("with a scheduler, muon needs its lr equal to the schedule's (which scales muon_lr and adam_lr): an error on optimizer.lr", () => {
   const doc = structuredClone(smoke);
   Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { kind: 'muon', lr: 0.001 });
   const result = compile(doc);
   assert.equal(result.ok, false);
   const problems = result.diagnostics.filter((d) => d.nodeId === 'optimizer');
-  assert.deepEqual(problems.map((d) => [d.field, d.message]), [['lr', "must equal the scheduler's lr (0.01) for muon, whose two learning rates the schedule scales by its lr ÷ this lr"]]);
+  assert.deepEqual(
+    problems.map((d) => [d.field, d.message]),
+    [['lr', "must equal the scheduler's lr (0.01) for muon, whose two learning rates the schedule scales by its lr ÷ this lr"]],
+  );
   Object.assign(doc.nodes.find((n: any) => n.id === 'optimizer').params, { lr: 0.01 });
   assert.equal(compile(doc).ok, true);
 });
@@ -84,7 +87,10 @@ test('muon trains: the loss falls', async () => {
 test('muon settings are edited live: the run follows the unedited one up to the edit, then departs', async () => {
   const plain = await train(muonPlan(8));
   const edited = await train(muonPlan(8), { 3: [{ nodeId: 'optimizer', params: { muon_lr: 0.002, adam_weight_decay: 0.1, ns_steps: 3 } }] });
-  assert.deepEqual(edited.outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)), [3]);
+  assert.deepEqual(
+    edited.outcomes.map((o) => ('status' in o ? o.status : o.appliedAtStep)),
+    [3],
+  );
   assert.deepEqual(edited.losses.slice(0, 4), plain.losses.slice(0, 4), 'the step after the edit used the weights before it');
   assert.notEqual(edited.losses[5], plain.losses[5]);
 });

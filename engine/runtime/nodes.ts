@@ -30,11 +30,18 @@ export class RunNodes {
       for (const [port, input] of Object.entries(node.inputs)) {
         if (PORT_TYPES[input.type].lifetime === 'setup') inputs[port] = nodes.setupOutputs.get(input.node)?.[input.port];
       }
-      const runtime = await guard(node.id, () => implementation.create(node.params, {
-        nodeId: node.id, inputs, io, seed: plan.seed, totalSteps: plan.totalSteps, backendName,
-        info: (values) => nodes.info.set(node.id, { ...nodes.info.get(node.id), ...values }),
-        notice: (message) => emit({ type: 'node/notice', nodeId: node.id, data: { message } }),
-      }));
+      const runtime = await guard(node.id, () =>
+        implementation.create(node.params, {
+          nodeId: node.id,
+          inputs,
+          io,
+          seed: plan.seed,
+          totalSteps: plan.totalSteps,
+          backendName,
+          info: (values) => nodes.info.set(node.id, { ...nodes.info.get(node.id), ...values }),
+          notice: (message) => emit({ type: 'node/notice', nodeId: node.id, data: { message } }),
+        }),
+      );
       nodes.runtimes.set(node.id, runtime);
       nodes.setupOutputs.set(node.id, runtime.outputs ?? {});
     }

@@ -49,7 +49,16 @@ test('a checkpoint whose meta.pipeline is format 2 resumes exactly', async () =>
   const fromMeta = compile(meta.pipeline);
   assert.ok(fromMeta.ok);
   const resumed = collectEvents();
-  const result = await runPlan({ plan: fromMeta.plan, io: memoryIO(data()), sink: resumed, backendName: backend, resume: { name: 'ckpt-000006', weights: saved.weights, meta } });
+  const result = await runPlan({
+    plan: fromMeta.plan,
+    io: memoryIO(data()),
+    sink: resumed,
+    backendName: backend,
+    resume: { name: 'ckpt-000006', weights: saved.weights, meta },
+  });
   assert.equal(result.status, 'completed');
-  assert.deepEqual(losses(resumed.events), losses(full.events).filter(([s]) => s > 6));
+  assert.deepEqual(
+    losses(resumed.events),
+    losses(full.events).filter(([s]) => s > 6),
+  );
 });

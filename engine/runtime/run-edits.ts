@@ -49,7 +49,11 @@ export class RunEdits {
       try {
         await this.record({ step: stepsDone, nodeId: request.nodeId, changes: checked.changes }, false);
       } catch (e) {
-        request.settle({ status: 409, error: `${request.nodeId}: ${(e as Error).message}`, errors: [{ nodeId: request.nodeId, message: (e as Error).message }] });
+        request.settle({
+          status: 409,
+          error: `${request.nodeId}: ${(e as Error).message}`,
+          errors: [{ nodeId: request.nodeId, message: (e as Error).message }],
+        });
         continue;
       }
       request.settle({ appliedAtStep: stepsDone });

@@ -51,7 +51,10 @@ test('trains: loss falls, events arrive in order, log lines and checkpoints are 
   assert.equal(result.status, 'completed');
   assert.equal(result.step, 40);
   const curve = losses(sink.events);
-  assert.deepEqual(curve.map(([s]) => s), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(
+    curve.map(([s]) => s),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
   const first = curve.slice(0, 5).reduce((a, [, l]) => a + l, 0) / 5;
   const last = curve.slice(-5).reduce((a, [, l]) => a + l, 0) / 5;
   assert.ok(Math.abs(curve[0][1] - Math.log(32)) < 0.3, `starts near ln(32): ${curve[0][1]}`);
@@ -61,8 +64,14 @@ test('trains: loss falls, events arrive in order, log lines and checkpoints are 
   const lines = io.logLines.map((l) => JSON.parse(l));
   assert.equal(lines.length, 40); // smoke logs every step
   for (const key of ['step', 'loss', 'lr', 'grad_norm', 'tokens_per_sec', 'elapsed_s']) assert.equal(typeof lines[0][key], 'number', key);
-  assert.ok(lines.some((l) => typeof l.val_loss === 'number'), 'eval lines carry val_loss');
-  assert.deepEqual((await io.checkpoints.list()).map((c) => c.name), ['ckpt-000030', 'ckpt-000040']); // keep_last 2
+  assert.ok(
+    lines.some((l) => typeof l.val_loss === 'number'),
+    'eval lines carry val_loss',
+  );
+  assert.deepEqual(
+    (await io.checkpoints.list()).map((c) => c.name),
+    ['ckpt-000030', 'ckpt-000040'],
+  ); // keep_last 2
   assert.ok(sink.events.some((e) => e.type === 'node/metrics' && e.nodeId === 'loss' && typeof e.data.loss === 'number'));
   assert.ok(sink.events.some((e) => e.type === 'node/metrics' && e.nodeId === 'optimizer' && typeof e.data.lr === 'number'));
 });
@@ -83,14 +92,19 @@ test('resuming from step k gives exactly the losses of the uninterrupted run fro
   assert.equal(result.status, 'completed');
   const started = resumed.events[0];
   assert.equal(started.type === 'run/started' && started.step, 8);
-  assert.deepEqual(losses(resumed.events), losses(full.events).filter(([s]) => s > 8));
+  assert.deepEqual(
+    losses(resumed.events),
+    losses(full.events).filter(([s]) => s > 8),
+  );
 });
 
 test('tf.memory().numTensors is flat across steps', async () => {
   const plan = planFor((doc) => (doc.training.steps = 30));
   const counts = new Map<number, number>();
   await runPlan({
-    plan, io: memoryIO(data()), backendName: backend,
+    plan,
+    io: memoryIO(data()),
+    backendName: backend,
     sink: { emit: (e) => void (e.type === 'step' && counts.set(e.step, tf.memory().numTensors)) },
   });
   assert.equal(counts.get(30), counts.get(5), `tensors at step 5: ${counts.get(5)}, at step 30: ${counts.get(30)}`);
@@ -170,8 +184,16 @@ test('stop and pause between steps', async () => {
   };
   const sink = collectEvents();
   const running = runPlan({
-    plan: planFor((doc) => (doc.training.steps = 50)), io: memoryIO(data()), backendName: backend, control,
-    sink: { emit: (e) => { sink.emit(e); if (e.type === 'step' && e.step === 3) control.stopRequested = true; } },
+    plan: planFor((doc) => (doc.training.steps = 50)),
+    io: memoryIO(data()),
+    backendName: backend,
+    control,
+    sink: {
+      emit: (e) => {
+        sink.emit(e);
+        if (e.type === 'step' && e.step === 3) control.stopRequested = true;
+      },
+    },
   });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(losses(sink.events).length, 0, 'paused before the first step');
@@ -197,22 +219,29 @@ test('on_nonfinite skip: a NaN step is skipped, training goes on, and the weight
     ...lossDef,
     create: (p: any, ctx: any) => {
       const inner = lossDef.create(p, ctx) as any;
-      return { step: (inputs: any, c: any) => {
-        calls++;
-        const out = inner.step(inputs, c);
-        return calls === 3 || calls === 4 ? { loss: tf.mul(out.loss, NaN) } : out;
-      } };
+      return {
+        step: (inputs: any, c: any) => {
+          calls++;
+          const out = inner.step(inputs, c);
+          return calls === 3 || calls === 4 ? { loss: tf.mul(out.loss, NaN) } : out;
+        },
+      };
     },
   };
   const sink = collectEvents();
   const result = await runPlan({
-    plan, io: memoryIO(data()), sink, backendName: backend,
+    plan,
+    io: memoryIO(data()),
+    sink,
+    backendName: backend,
     implementations: new Map([...implementations, ['loss', poisoned]]),
   });
   assert.equal(result.status, 'completed');
   const notices = sink.events.filter((e) => e.type === 'node/notice' && e.nodeId === 'backward');
   assert.equal(notices.length, 2);
-  const finite = losses(sink.events).filter(([, l]) => Number.isFinite(l)).map(([s]) => s);
+  const finite = losses(sink.events)
+    .filter(([, l]) => Number.isFinite(l))
+    .map(([s]) => s);
   assert.deepEqual(finite, [1, 2, 5, 6]);
 });
 

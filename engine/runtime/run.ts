@@ -87,7 +87,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
   try {
     // The run's own copy of the plan, with the edits in effect at its first step: live edits change it.
     const resumeMeta = options.resume ? parseCheckpointMeta(options.resume.meta, options.resume.name) : undefined;
-    const startStep = options.restartSchedule ? 0 : resumeMeta?.step ?? 0;
+    const startStep = options.restartSchedule ? 0 : (resumeMeta?.step ?? 0);
     const history = options.edits ?? editHistory(resumeMeta?.edits);
     plan = planAsOf(options.plan, history, startStep);
     nodes = await RunNodes.setup(plan, options.implementations ?? builtInImplementations(), io, options.backendName, emit);
@@ -96,17 +96,23 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
     if (options.resume) {
       const meta = nodes.restore(options.resume);
       stepsDone = startStep;
-      elapsedBefore = options.restartSchedule ? 0 : meta.elapsedSeconds ?? 0;
+      elapsedBefore = options.restartSchedule ? 0 : (meta.elapsedSeconds ?? 0);
       lastCheckpoint = options.resume.name;
     }
 
     const matmul = nativeGemmFor(options.backendName);
     const parameters = [...nodes.info.values()].reduce((sum, info) => sum + (info.parameters ?? 0), 0);
     emit({
-      type: 'run/started', step: stepsDone,
-      data: { totalSteps: plan.totalSteps, backend: options.backendName, parameters, tokensPerStep: tokensPerStep(plan),
+      type: 'run/started',
+      step: stepsDone,
+      data: {
+        totalSteps: plan.totalSteps,
+        backend: options.backendName,
+        parameters,
+        tokensPerStep: tokensPerStep(plan),
         ...(matmul ? { matmul: matmul.describe } : {}),
-        ...(options.resume ? { resumedFrom: options.resume.name } : {}) },
+        ...(options.resume ? { resumedFrom: options.resume.name } : {}),
+      },
     });
     for (const [nodeId, info] of nodes.info) emit({ type: 'node/metrics', nodeId, step: stepsDone, data: info });
 
@@ -118,12 +124,20 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       samples: (done) => answerAll(asking, control?.takeSamples?.() ?? [], done),
     };
     const environment = {
-      io, emit, elapsedSeconds,
-      snapshot: (step: number) => runNodes.snapshot({
-        format: 'pretrain-studio-checkpoint', formatVersion: 1, step, elapsedSeconds: elapsedSeconds(),
-        pipeline: plan.pipeline, savedAt: new Date().toISOString(), executor: options.executor ?? 'node',
-        ...(runEdits.history.length ? { edits: [...runEdits.history] } : {}),
-      }),
+      io,
+      emit,
+      elapsedSeconds,
+      snapshot: (step: number) =>
+        runNodes.snapshot({
+          format: 'pretrain-studio-checkpoint',
+          formatVersion: 1,
+          step,
+          elapsedSeconds: elapsedSeconds(),
+          pipeline: plan.pipeline,
+          savedAt: new Date().toISOString(),
+          executor: options.executor ?? 'node',
+          ...(runEdits.history.length ? { edits: [...runEdits.history] } : {}),
+        }),
     };
     while (stepsDone < plan.totalSteps) {
       if (!(await betweenSteps(boundary, stepsDone, control))) return finish('stopped');
@@ -171,9 +185,16 @@ interface Boundary {
 /** The edit history a checkpoint carries, if it is one (an uploaded checkpoint's metadata is not trusted). */
 function editHistory(edits: unknown): EditRecord[] {
   if (!Array.isArray(edits)) return [];
-  return edits.filter((e): e is EditRecord => typeof e === 'object' && e !== null && Number.isSafeInteger(e.step)
-    && typeof e.nodeId === 'string' && typeof e.changes === 'object' && e.changes !== null
-    && Object.values(e.changes).every((c) => Array.isArray(c) && c.length === 2));
+  return edits.filter(
+    (e): e is EditRecord =>
+      typeof e === 'object' &&
+      e !== null &&
+      Number.isSafeInteger(e.step) &&
+      typeof e.nodeId === 'string' &&
+      typeof e.changes === 'object' &&
+      e.changes !== null &&
+      Object.values(e.changes).every((c) => Array.isArray(c) && c.length === 2),
+  );
 }
 
 /** Tokens consumed per optimizer step: batch x context x accumulation of each get_batch in a pass. */

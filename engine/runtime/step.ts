@@ -49,7 +49,10 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
   };
 
   const contextFor = (nodeId: string): StepContext => ({
-    nodeId, step: index, totalSteps: plan.totalSteps, io: env.io,
+    nodeId,
+    step: index,
+    totalSteps: plan.totalSteps,
+    io: env.io,
     metric: (name, value) => record(nodeId, name, value),
     metricFor: record,
     countTokens: (n) => void (tokens += n),
@@ -162,7 +165,11 @@ function summarise(step: number, metrics: Map<string, Record<string, number>>, t
     return undefined;
   };
   const summary: StepSummary = {
-    step, loss: find('loss') ?? NaN, tokens_per_sec: stepMs > 0 ? (tokens * 1000) / stepMs : 0, step_ms: stepMs, elapsed_s: elapsed,
+    step,
+    loss: find('loss') ?? NaN,
+    tokens_per_sec: stepMs > 0 ? (tokens * 1000) / stepMs : 0,
+    step_ms: stepMs,
+    elapsed_s: elapsed,
   };
   const lr = find('lr');
   const gradNorm = find('grad_norm');

@@ -8,9 +8,18 @@ test('best and final validation loss with their steps; the last loss and speed',
     { step: 10, loss: 4.0, val_loss: 4.2, tokens_per_sec: 120, elapsed_s: 1 },
     { step: 20, loss: 3.1, val_loss: 3.6, tokens_per_sec: 130, elapsed_s: 2 },
     { step: 30, loss: 3.0, val_loss: 3.7, tokens_per_sec: 125, elapsed_s: 3 },
-  ].map((l) => JSON.stringify(l)).join('\n');
+  ]
+    .map((l) => JSON.stringify(l))
+    .join('\n');
   assert.deepEqual(summarizeLog(`${log}\n{"step": 31, "lo`), {
-    step: 30, loss: 3.0, bestValLoss: 3.6, bestValStep: 20, finalValLoss: 3.7, finalValStep: 30, tokensPerSec: 125, elapsedS: 3,
+    step: 30,
+    loss: 3.0,
+    bestValLoss: 3.6,
+    bestValStep: 20,
+    finalValLoss: 3.7,
+    finalValStep: 30,
+    tokensPerSec: 125,
+    elapsedS: 3,
   });
 });
 

@@ -7,13 +7,20 @@ import { Pipeline, PIPELINE_VERSION } from '../pipeline/schema';
 import { expandSweep, linearValues, logValues, MAX_SWEEP_POINTS, type SweepAxis } from './sweep';
 
 const smoke = JSON.parse(readFileSync(new URL('../../pipelines/smoke.json', import.meta.url), 'utf8'));
-const nodeParams = (doc: Record<string, unknown>, id: string) => (doc.nodes as { id: string; params: Record<string, unknown> }[]).find((n) => n.id === id)!.params;
+const nodeParams = (doc: Record<string, unknown>, id: string) =>
+  (doc.nodes as { id: string; params: Record<string, unknown> }[]).find((n) => n.id === id)!.params;
 
 test('one axis: a point per value, each with its value set and compiling', () => {
   const result = expandSweep(smoke, [{ nodeId: 'scheduler', field: 'lr', values: [1e-3, 3e-3, 1e-2] }]);
   assert.ok(result.ok);
-  assert.deepEqual(result.points.map((p) => p.values), [{ 'scheduler.lr': 1e-3 }, { 'scheduler.lr': 3e-3 }, { 'scheduler.lr': 1e-2 }]);
-  assert.deepEqual(result.points.map((p) => nodeParams(p.pipeline, 'scheduler').lr), [1e-3, 3e-3, 1e-2]);
+  assert.deepEqual(
+    result.points.map((p) => p.values),
+    [{ 'scheduler.lr': 1e-3 }, { 'scheduler.lr': 3e-3 }, { 'scheduler.lr': 1e-2 }],
+  );
+  assert.deepEqual(
+    result.points.map((p) => nodeParams(p.pipeline, 'scheduler').lr),
+    [1e-3, 3e-3, 1e-2],
+  );
   for (const point of result.points) assert.ok(compile(point.pipeline).ok);
   // The input is left alone.
   assert.equal(nodeParams(smoke, 'scheduler').lr, 0.01);
@@ -25,8 +32,21 @@ test('two axes make a grid, the first axis outermost; training fields sweep too'
     { nodeId: 'training', field: 'seed', values: [1, 2, 3] },
   ]);
   assert.ok(result.ok);
-  assert.deepEqual(result.points.map((p) => Object.values(p.values)), [[0.5, 1], [0.5, 2], [0.5, 3], [1, 1], [1, 2], [1, 3]]);
-  assert.deepEqual(result.points.map((p) => (p.pipeline.training as { seed: number }).seed), [1, 2, 3, 1, 2, 3]);
+  assert.deepEqual(
+    result.points.map((p) => Object.values(p.values)),
+    [
+      [0.5, 1],
+      [0.5, 2],
+      [0.5, 3],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ],
+  );
+  assert.deepEqual(
+    result.points.map((p) => (p.pipeline.training as { seed: number }).seed),
+    [1, 2, 3, 1, 2, 3],
+  );
   const ok = compile(result.points[5].pipeline);
   assert.ok(ok.ok && ok.plan.seed === 3);
 });
@@ -52,7 +72,10 @@ test('bad axes are refused, each error naming its axis', () => {
   [e] = refused([{ nodeId: 'training', field: 'epochs', values: [1] }]);
   assert.match(e.message, /training has no field "epochs"/);
 
-  const errors = refused([{ nodeId: 'clip', field: 'max_norm', values: [1] }, { nodeId: 'clip', field: 'max_norm', values: [2] }]);
+  const errors = refused([
+    { nodeId: 'clip', field: 'max_norm', values: [1] },
+    { nodeId: 'clip', field: 'max_norm', values: [2] },
+  ]);
   assert.ok(errors.some((x) => x.field === 'max_norm' && /swept twice/.test(x.message)));
 
   [e] = refused([{ nodeId: 'scheduler', field: 'lr', values: [1e-3, 1e-3] }]);
@@ -83,7 +106,10 @@ test('a param fed by an input port is not swept silently', () => {
 
 test(`more than ${MAX_SWEEP_POINTS} points are refused on the last axis`, () => {
   const values = linearValues(1, 17, 17);
-  const [e] = refused([{ nodeId: 'training', field: 'seed', values }, { nodeId: 'get_batch', field: 'seed', values }]);
+  const [e] = refused([
+    { nodeId: 'training', field: 'seed', values },
+    { nodeId: 'get_batch', field: 'seed', values },
+  ]);
   assert.deepEqual([e.nodeId, e.field], ['get_batch', 'seed']);
   assert.match(e.message, /289 points; at most 256/);
 });
@@ -106,7 +132,10 @@ test('format version 2: a version-1 document migrates, and a saved sweep is part
   assert.equal(migrated.doc.version, 3);
   const parsed = Pipeline.parse(migrated.doc);
   assert.equal(parsed.sweep, undefined);
-  assert.deepEqual(parsed.nodes.map((n) => n.id), smoke.nodes.map((n: { id: string }) => n.id));
+  assert.deepEqual(
+    parsed.nodes.map((n) => n.id),
+    smoke.nodes.map((n: { id: string }) => n.id),
+  );
 
   const withSweep = { ...smoke, version: 2, sweep: { axes: [{ nodeId: 'scheduler', field: 'lr', values: [1e-3, 3e-3] }], steps: 5 } };
   const compiled = compile(withSweep);

@@ -99,7 +99,7 @@ function checkAxes(doc: Record<string, unknown>, axes: readonly SweepAxis[], reg
     }
     const def = registry.get(String(node.type));
     const shape = def ? (def.params as unknown as { shape?: Record<string, unknown> }).shape : undefined;
-    const params = ((node as { params?: Record<string, unknown> }).params ?? {});
+    const params = (node as { params?: Record<string, unknown> }).params ?? {};
     const known = def?.composite ? def.composite.has(params, axis.field) : !shape || axis.field in shape;
     if (!known) at(`${def!.kind} has no param "${axis.field}"`);
     const feeder = edges.find((e) => e.target === axis.nodeId && e.targetHandle === axis.field);
@@ -139,7 +139,9 @@ function withValues(doc: Record<string, unknown>, axes: readonly SweepAxis[], va
 
 /** A point's compile error, addressed to the axis it concerns (else to the first axis, naming the point). */
 function blame(d: Diagnostic, axes: readonly SweepAxis[], values: Record<string, SweepValue>): SweepError {
-  const point = Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+  const point = Object.entries(values)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
   const fieldOf = (field: string | undefined) => (d.nodeId === undefined && field?.startsWith('training.') ? field.slice('training.'.length) : field);
   const own = axes.find((a) => (a.nodeId === d.nodeId || (a.nodeId === TRAINING_NODE && d.nodeId === undefined)) && a.field === fieldOf(d.field));
   const axis = own ?? axes.find((a) => a.nodeId === d.nodeId) ?? axes[0];

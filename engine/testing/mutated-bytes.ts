@@ -19,6 +19,10 @@ function applyEdits(valid: Uint8Array, edits: Edit[]): Uint8Array {
  * @example fc.assert(fc.property(mutatedBytes(file, 6), (bytes) => decode(bytes)));
  */
 export function mutatedBytes(valid: Uint8Array, maxEdits: number): fc.Arbitrary<Uint8Array> {
-  const edit = fc.tuple(fc.nat({ max: valid.length + 8 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set' as const, 'cut' as const, 'insert' as const));
+  const edit = fc.tuple(
+    fc.nat({ max: valid.length + 8 }),
+    fc.integer({ min: 0, max: 255 }),
+    fc.constantFrom('set' as const, 'cut' as const, 'insert' as const),
+  );
   return fc.array(edit, { minLength: 1, maxLength: maxEdits }).map((edits) => applyEdits(valid, edits));
 }

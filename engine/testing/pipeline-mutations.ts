@@ -4,15 +4,38 @@ import fc from 'fast-check';
 
 /** JSON-ish values, awkward ones included (huge numbers, prototype keys, NUL, long emoji runs). */
 export const anyValue = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, 5e-324, 2 ** 53 + 1, -(2 ** 31), '', ' ', '__proto__', 'constructor', 'NaN', '1e3', '../../etc/passwd', '\u0000', '💥'.repeat(50)),
-  fc.integer(), fc.double({ noNaN: true }), fc.string({ maxLength: 20 }), fc.array(fc.integer(), { maxLength: 3 }),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    -1e308,
+    5e-324,
+    2 ** 53 + 1,
+    -(2 ** 31),
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+    'NaN',
+    '1e3',
+    '../../etc/passwd',
+    '\u0000',
+    '💥'.repeat(50),
+  ),
+  fc.integer(),
+  fc.double({ noNaN: true }),
+  fc.string({ maxLength: 20 }),
+  fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
 );
 
 /** An in-place edit of a pipeline document (which earlier edits may already have broken). */
 export type Mutation = (doc: any) => void;
 
-const pick = <T,>(items: T[], i: number): T | undefined => (items.length ? items[i % items.length] : undefined);
+const pick = <T>(items: T[], i: number): T | undefined => (items.length ? items[i % items.length] : undefined);
 /** The i-th element of a list that may not be a list any more. */
 const pickIn = (list: unknown, i: number): any => pick(Array.isArray(list) ? list : [], i);
 
@@ -27,14 +50,26 @@ export function pipelineMutation(values: fc.Arbitrary<unknown> = anyValue): fc.A
       const node = pickIn(doc.nodes, i);
       if (node && typeof node === 'object') node.params = { ...node.params, [pick(Object.keys(node.params ?? {}), i) ?? key]: value };
     }),
-    fc.tuple(fc.nat(), fc.constantFrom('id', 'type', 'params', 'position', 'version'), fc.oneof(values, fc.constantFrom('model', 'loss', 'dataset', 'checkpoint'))).map(([i, field, value]) => (doc: any) => {
-      const node = pickIn(doc.nodes, i);
-      if (node && typeof node === 'object') node[field] = value;
-    }),
-    fc.tuple(fc.nat(), fc.constantFrom('id', 'source', 'sourceHandle', 'target', 'targetHandle'), fc.oneof(values, fc.constantFrom('model', 'loss', 'x', 'y', 'logits', 'grads'))).map(([i, field, value]) => (doc: any) => {
-      const edge = pickIn(doc.edges, i);
-      if (edge && typeof edge === 'object') edge[field] = value;
-    }),
+    fc
+      .tuple(
+        fc.nat(),
+        fc.constantFrom('id', 'type', 'params', 'position', 'version'),
+        fc.oneof(values, fc.constantFrom('model', 'loss', 'dataset', 'checkpoint')),
+      )
+      .map(([i, field, value]) => (doc: any) => {
+        const node = pickIn(doc.nodes, i);
+        if (node && typeof node === 'object') node[field] = value;
+      }),
+    fc
+      .tuple(
+        fc.nat(),
+        fc.constantFrom('id', 'source', 'sourceHandle', 'target', 'targetHandle'),
+        fc.oneof(values, fc.constantFrom('model', 'loss', 'x', 'y', 'logits', 'grads')),
+      )
+      .map(([i, field, value]) => (doc: any) => {
+        const edge = pickIn(doc.edges, i);
+        if (edge && typeof edge === 'object') edge[field] = value;
+      }),
     fc.tuple(fc.nat(), fc.nat()).map(([i, j]) => (doc: any) => {
       const list = i % 2 ? doc.nodes : doc.edges;
       if (!Array.isArray(list) || !list.length) return;

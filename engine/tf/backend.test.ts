@@ -9,7 +9,10 @@ import { useBackend } from './backend';
 test('useBackend starts wasm and cpu and returns the active backend', async () => {
   assert.equal(await useBackend('wasm'), 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.equal(tf.tidy(() => tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]), 5);
+  assert.equal(
+    tf.tidy(() => tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]),
+    5,
+  );
   assert.equal(await useBackend('cpu'), 'cpu');
   assert.equal(tf.getBackend(), 'cpu');
 });

@@ -20,9 +20,7 @@ export interface CustomGradResult {
  *     return { value: tf.square(x), gradFunc: (dy, [sx]) => tf.mul(dy, tf.mul(sx, 2)) };
  *   });
  */
-export function customGrad<A extends tf.Tensor[]>(
-  f: (...args: [...A, tf.GradSaveFunc]) => CustomGradResult,
-): (...inputs: A) => tf.Tensor {
+export function customGrad<A extends tf.Tensor[]>(f: (...args: [...A, tf.GradSaveFunc]) => CustomGradResult): (...inputs: A) => tf.Tensor {
   const tidied = (...args: [...A, tf.GradSaveFunc]) => {
     const { value, gradFunc } = f(...args);
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };

@@ -7,10 +7,7 @@
 
 /** C[M, N] = op(A) @ op(B), row-major float32, op = transpose when the flag is set. */
 export interface NativeGemm {
-  sgemm(
-    transposeA: boolean, transposeB: boolean, M: number, N: number, K: number,
-    a: Float32Array, b: Float32Array, c: Float32Array,
-  ): void;
+  sgemm(transposeA: boolean, transposeB: boolean, M: number, N: number, K: number, a: Float32Array, b: Float32Array, c: Float32Array): void;
   /** What runs the products, for run events and the bench, e.g. "OpenBLAS 0.3.21 SkylakeX, 1 thread". */
   readonly describe: string;
   /** Threads per product from now on, where the library lets us choose (process-wide). */

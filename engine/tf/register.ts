@@ -24,8 +24,15 @@ import { transposeLast2Configs } from './kernels/js/TransposeLast2';
 // (scalar loops), see kernels/jsKernel.ts. Where a kernel is not registered (GPU backends) its op
 // falls back to the composed stock form.
 const KERNELS: KernelConfig[] = [
-  batchMatMulLoopedConfig, gatherRowsConfig, ...fusedAdamUpdateConfigs, ...transposeLast2Configs, ...normConfigs,
-  ...softmaxCrossEntropyConfigs, ...ropeConfigs, ...activationConfigs, ...swapMiddleAxesConfigs,
+  batchMatMulLoopedConfig,
+  gatherRowsConfig,
+  ...fusedAdamUpdateConfigs,
+  ...transposeLast2Configs,
+  ...normConfigs,
+  ...softmaxCrossEntropyConfigs,
+  ...ropeConfigs,
+  ...activationConfigs,
+  ...swapMiddleAxesConfigs,
 ];
 const GRADIENTS: GradConfig[] = [batchMatMulLoopedGradConfig, transposeLast2GradConfig, swapMiddleAxesGradConfig];
 

@@ -90,7 +90,12 @@ export function canvasSlice(set: SetState, get: GetState, k: Kernel): CanvasSlic
     focusProblem(d) {
       if (d.nodeId && d.innerNodeId && get().doc.nodes.some((n) => n.id === d.nodeId)) {
         // A problem inside a model block: open the block on the inner node.
-        set({ modelView: { modelId: d.nodeId, selected: d.innerNodeId }, selection: { nodes: [d.nodeId], edges: [] }, view: { nonce: k.nextNonce(), kind: 'fit' }, panel: 'inspector' });
+        set({
+          modelView: { modelId: d.nodeId, selected: d.innerNodeId },
+          selection: { nodes: [d.nodeId], edges: [] },
+          view: { nonce: k.nextNonce(), kind: 'fit' },
+          panel: 'inspector',
+        });
       } else if (d.nodeId && get().doc.nodes.some((n) => n.id === d.nodeId)) {
         if (get().modelView) set({ modelView: null });
         set({ selection: { nodes: [d.nodeId], edges: [] }, view: { nonce: k.nextNonce(), kind: 'focus', flowId: d.nodeId }, panel: 'inspector' });

@@ -60,7 +60,7 @@ export function documentSlice(set: SetState, get: GetState, k: Kernel, initial: 
       if ('problem' in result) return result.problem;
       const { selection, sizes, live } = get();
       const swap = (id: string) => (id === from ? to : id);
-      const moveKey = <T,>(record: Record<string, T>) => {
+      const moveKey = <T>(record: Record<string, T>) => {
         if (!(from in record)) return record;
         const { [from]: value, ...rest } = record;
         return { ...rest, [to]: value };

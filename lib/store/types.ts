@@ -22,9 +22,7 @@ export interface Notice {
 }
 
 /** Something the canvas should do with the viewport once (nonce tells repeats apart). */
-export type ViewRequest =
-  | { nonce: number; kind: 'fit' }
-  | { nonce: number; kind: 'focus'; flowId?: string; edgeId?: string; keepZoom?: boolean };
+export type ViewRequest = { nonce: number; kind: 'fit' } | { nonce: number; kind: 'focus'; flowId?: string; edgeId?: string; keepZoom?: boolean };
 
 export type RightPanel = 'inspector' | 'json';
 

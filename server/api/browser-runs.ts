@@ -7,7 +7,9 @@ import { beforeBody, invalidRequest, type ApiArea } from './route';
 
 export const browserRunRoutes: ApiArea = ({ manager, options, runOr404, uploadLimits }) => [
   {
-    method: 'POST', path: /^\/api\/runs\/([^/]+)\/events$/, handle: async (req, res, [id]) => {
+    method: 'POST',
+    path: /^\/api\/runs\/([^/]+)\/events$/,
+    handle: async (req, res, [id]) => {
       beforeBody(req, () => runOr404(id));
       const body = EventBatch.safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
@@ -15,7 +17,9 @@ export const browserRunRoutes: ApiArea = ({ manager, options, runOr404, uploadLi
     },
   },
   {
-    method: 'POST', path: /^\/api\/runs\/([^/]+)\/checkpoints$/, handle: async (req, res, [id], query) => {
+    method: 'POST',
+    path: /^\/api\/runs\/([^/]+)\/checkpoints$/,
+    handle: async (req, res, [id], query) => {
       beforeBody(req, () => {
         runOr404(id);
         manager.checkRecording(id);

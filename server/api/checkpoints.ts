@@ -6,13 +6,17 @@ import type { ApiArea } from './route';
 
 export const checkpointRoutes: ApiArea = ({ manager, uploadLimits }) => [
   {
-    method: 'POST', path: /^\/api\/checkpoints$/, handle: async (req, res, _params, query) => {
+    method: 'POST',
+    path: /^\/api\/checkpoints$/,
+    handle: async (req, res, _params, query) => {
       const checkpoint = await readCheckpointUpload(req, res, query, uploadLimits);
       sendJson(res, 201, await manager.uploads.add(checkpoint));
     },
   },
   {
-    method: 'GET', path: /^\/api\/checkpoints\/([^/]+)$/, handle: async (_req, res, [id]) => {
+    method: 'GET',
+    path: /^\/api\/checkpoints\/([^/]+)$/,
+    handle: async (_req, res, [id]) => {
       const info = await manager.uploads.get(id);
       if (!info) throw new HttpError(404, `no uploaded checkpoint ${JSON.stringify(id)}`);
       sendJson(res, 200, info);

@@ -6,7 +6,9 @@ import type { ApiArea } from './route';
 
 export const executorRoutes: ApiArea = ({ manager }) => [
   {
-    method: 'GET', path: /^\/api\/executors$/, handle: async (_req, res) => {
+    method: 'GET',
+    path: /^\/api\/executors$/,
+    handle: async (_req, res) => {
       const reports: Record<string, unknown> = {};
       for (const executor of serverExecutors()) {
         if (executor.report) reports[executor.name] = await executor.report(manager.executorServer);

@@ -15,7 +15,9 @@ const ExportBody = z.object({ pipeline: PipelineDocument }).strict();
 
 export const exportRoutes: ApiArea = ({ options }) => [
   {
-    method: 'POST', path: /^\/api\/export\/torch$/, handle: async (req, res, _params, query) => {
+    method: 'POST',
+    path: /^\/api\/export\/torch$/,
+    handle: async (req, res, _params, query) => {
       const body = ExportBody.safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
       const data = query.get('data') ?? '1';
@@ -32,7 +34,15 @@ export const exportRoutes: ApiArea = ({ options }) => [
         try {
           // Data linked, not copied: the zip reads it once. A 'files' dataset is copied in only with data.
           const dataDir = resolve(options.dataDir);
-          files = await exportTorchInWorker({ plan, outDir: dir, dataDir, baseDir: process.cwd(), copyData: data === '1', linkData: true, dataRoots: [dataDir] });
+          files = await exportTorchInWorker({
+            plan,
+            outDir: dir,
+            dataDir,
+            baseDir: process.cwd(),
+            copyData: data === '1',
+            linkData: true,
+            dataRoots: [dataDir],
+          });
         } catch (e) {
           if (e instanceof TorchExportError) throw exportRefusal(e.issues);
           throw e;
@@ -41,7 +51,9 @@ export const exportRoutes: ApiArea = ({ options }) => [
         const kept = files.filter((f) => data === '1' || !(f.startsWith('data/') && f.endsWith('.npy'))).sort();
         const zip = await zipFiles(await Promise.all(kept.map(async (f) => ({ name: `${slug}/${f}`, data: await readFile(join(dir, f)) }))));
         res.writeHead(200, {
-          'content-type': 'application/zip', 'content-length': zip.length, 'cache-control': 'no-store',
+          'content-type': 'application/zip',
+          'content-length': zip.length,
+          'cache-control': 'no-store',
           'content-disposition': `attachment; filename="${slug}.zip"`,
         });
         res.end(zip);
@@ -54,12 +66,24 @@ export const exportRoutes: ApiArea = ({ options }) => [
 
 /** A file name from a pipeline's name: lower-case letters, digits and dashes. */
 function fileSlug(name: string): string {
-  const slug = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
   return slug || 'pipeline';
 }
 
 function exportRefusal(issues: { nodeId?: string; field?: string; message: string }[]): HttpError {
   return new HttpError(400, 'the pipeline cannot be exported to PyTorch', {
-    errors: issues.map((i) => ({ ...(i.nodeId ? { nodeId: i.nodeId } : {}), ...(i.field ? { field: i.field } : {}), code: 'torch_export', message: i.message })),
+    errors: issues.map((i) => ({
+      ...(i.nodeId ? { nodeId: i.nodeId } : {}),
+      ...(i.field ? { field: i.field } : {}),
+      code: 'torch_export',
+      message: i.message,
+    })),
   });
 }

@@ -5,11 +5,18 @@ import type { ApiArea } from './route';
 
 export const healthRoutes: ApiArea = ({ manager }) => [
   {
-    method: 'GET', path: /^\/api\/health$/, handle: (_req, res) => {
+    method: 'GET',
+    path: /^\/api\/health$/,
+    handle: (_req, res) => {
       const runs = manager.list();
       sendJson(res, 200, {
-        ok: true, eventsVersion: EVENTS_VERSION,
-        runs: { total: runs.length, running: runs.filter((r) => r.state === 'running' || r.state === 'paused').length, queued: runs.filter((r) => r.state === 'queued').length },
+        ok: true,
+        eventsVersion: EVENTS_VERSION,
+        runs: {
+          total: runs.length,
+          running: runs.filter((r) => r.state === 'running' || r.state === 'paused').length,
+          queued: runs.filter((r) => r.state === 'queued').length,
+        },
       });
     },
   },

@@ -18,7 +18,7 @@ after(async () => {
   for (const d of dirs) await d.remove();
 });
 
-test('405 lists the methods a path has, in the order of the areas (a browser run\'s POST, then its files\' GET)', async () => {
+test("405 lists the methods a path has, in the order of the areas (a browser run's POST, then its files' GET)", async () => {
   const id = '0000000000000';
   for (const [path, allow] of [
     ['/api/runs', 'GET, POST'],

@@ -20,7 +20,18 @@ import { runLookup, uploadLimits, type ApiArea, type ApiOptions, type Route } fr
 export type { ApiOptions } from './route';
 
 /** In this order a path's methods are listed in a 405's `allow` (a browser run's POST before its files' GET). */
-const AREAS: ApiArea[] = [healthRoutes, runRoutes, checkpointRoutes, executorRoutes, exportRoutes, browserRunRoutes, runFileRoutes, sweepRoutes, datasetApiRoutes, experimentApiRoutes];
+const AREAS: ApiArea[] = [
+  healthRoutes,
+  runRoutes,
+  checkpointRoutes,
+  executorRoutes,
+  exportRoutes,
+  browserRunRoutes,
+  runFileRoutes,
+  sweepRoutes,
+  datasetApiRoutes,
+  experimentApiRoutes,
+];
 
 /**
  * Returns the API's request handler, which answers paths under /api and returns false for the

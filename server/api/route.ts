@@ -74,10 +74,16 @@ export function beforeBody(req: IncomingMessage, check: () => void): void {
 
 /** The compiler's errors as a reply's `errors`, addressed to nodes, edges and fields. */
 export function compileErrors(diagnostics: Diagnostic[]) {
-  return diagnostics.filter((d) => d.severity === 'error').map((d) => ({
-    ...(d.nodeId ? { nodeId: d.nodeId } : {}), ...(d.edgeId ? { edgeId: d.edgeId } : {}), ...(d.field ? { field: d.field } : {}),
-    ...(d.innerNodeId ? { innerNodeId: d.innerNodeId } : {}), code: d.code, message: d.message,
-  }));
+  return diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => ({
+      ...(d.nodeId ? { nodeId: d.nodeId } : {}),
+      ...(d.edgeId ? { edgeId: d.edgeId } : {}),
+      ...(d.field ? { field: d.field } : {}),
+      ...(d.innerNodeId ? { innerNodeId: d.innerNodeId } : {}),
+      code: d.code,
+      message: d.message,
+    }));
 }
 
 /** A run id from the URL that names a run of the manager's, or a 404. */
@@ -107,7 +113,9 @@ export async function sendFile(res: ServerResponse, path: string, type: string, 
     return;
   }
   res.writeHead(200, {
-    'content-type': type, 'content-length': size, 'cache-control': 'no-store',
+    'content-type': type,
+    'content-length': size,
+    'cache-control': 'no-store',
     ...(options.download ? { 'content-disposition': `attachment; filename="${options.download}"` } : {}),
   });
   await new Promise<void>((resolve, reject) => {

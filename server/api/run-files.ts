@@ -7,16 +7,20 @@ import { HttpError, sendJson } from '../http';
 import { sendFile, type ApiArea, type Handler } from './route';
 
 export const runFileRoutes: ApiArea = ({ manager, runOr404 }) => {
-  const runFile = (file: string, type: string, emptyIfMissing: boolean): Handler => (_req, res, [id]) => {
-    runOr404(id);
-    return sendFile(res, join(manager.store.dir(id), file), type, { emptyIfMissing });
-  };
+  const runFile =
+    (file: string, type: string, emptyIfMissing: boolean): Handler =>
+    (_req, res, [id]) => {
+      runOr404(id);
+      return sendFile(res, join(manager.store.dir(id), file), type, { emptyIfMissing });
+    };
   return [
     { method: 'GET', path: /^\/api\/runs\/([^/]+)\/log$/, handle: runFile('train_log.jsonl', 'application/x-ndjson', true) },
     { method: 'GET', path: /^\/api\/runs\/([^/]+)\/samples$/, handle: runFile('samples.jsonl', 'application/x-ndjson', true) },
     { method: 'GET', path: /^\/api\/runs\/([^/]+)\/pipeline$/, handle: runFile('pipeline.json', 'application/json', false) },
     {
-      method: 'GET', path: /^\/api\/runs\/([^/]+)\/events$/, handle: async (_req, res, [id], query) => {
+      method: 'GET',
+      path: /^\/api\/runs\/([^/]+)\/events$/,
+      handle: async (_req, res, [id], query) => {
         runOr404(id);
         const after = query.has('after') ? Number(query.get('after')) : 0;
         if (!Number.isInteger(after) || after < 0) throw new HttpError(400, '?after must be a non-negative integer (a seq)');
@@ -28,13 +32,17 @@ export const runFileRoutes: ApiArea = ({ manager, runOr404 }) => {
       },
     },
     {
-      method: 'GET', path: /^\/api\/runs\/([^/]+)\/checkpoints$/, handle: async (_req, res, [id]) => {
+      method: 'GET',
+      path: /^\/api\/runs\/([^/]+)\/checkpoints$/,
+      handle: async (_req, res, [id]) => {
         runOr404(id);
         sendJson(res, 200, { checkpoints: await directoryCheckpointStore(manager.store.checkpointsDir(id)).list() });
       },
     },
     {
-      method: 'GET', path: /^\/api\/runs\/([^/]+)\/checkpoints\/([^/]+)$/, handle: async (_req, res, [id, file]) => {
+      method: 'GET',
+      path: /^\/api\/runs\/([^/]+)\/checkpoints\/([^/]+)$/,
+      handle: async (_req, res, [id, file]) => {
         runOr404(id);
         const match = /^(.+?)(\.safetensors|\.json)?$/.exec(file)!;
         const [name, ext = '.safetensors'] = [match[1], match[2]];

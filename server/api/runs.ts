@@ -7,7 +7,9 @@ import { submitBody } from './submit-body';
 export const runRoutes: ApiArea = ({ manager, options, runOr404 }) => [
   { method: 'GET', path: /^\/api\/runs$/, handle: (_req, res) => sendJson(res, 200, { runs: manager.list() }) },
   {
-    method: 'POST', path: /^\/api\/runs$/, handle: async (req, res) => {
+    method: 'POST',
+    path: /^\/api\/runs$/,
+    handle: async (req, res) => {
       const body = submitBody().safeParse(await readJsonBody(req, options.maxBodyBytes));
       if (!body.success) throw invalidRequest(body.error);
       const result = await manager.submit(body.data);
@@ -17,7 +19,9 @@ export const runRoutes: ApiArea = ({ manager, options, runOr404 }) => [
   },
   { method: 'GET', path: /^\/api\/runs\/([^/]+)$/, handle: (_req, res, [id]) => sendJson(res, 200, runOr404(id)) },
   {
-    method: 'POST', path: /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/, handle: async (_req, res, [id, action]) => {
+    method: 'POST',
+    path: /^\/api\/runs\/([^/]+)\/(pause|resume|stop)$/,
+    handle: async (_req, res, [id, action]) => {
       runOr404(id);
       const status = action === 'pause' ? manager.pause(id) : action === 'stop' ? manager.stop(id) : await manager.resume(id);
       sendJson(res, 200, status);

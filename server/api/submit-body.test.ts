@@ -24,7 +24,9 @@ test('a field the executor does not take is refused, naming the executors that t
   assert.deepEqual(refusals({ executor: 'torch', backend: 'wasm' }), ['backend: is for executors "node" and "browser"; torch runs take torch.device']);
   assert.deepEqual(refusals({ executor: 'node', torch: { nproc: 1 } }), ['torch: is for executor "torch"']);
   assert.deepEqual(refusals({ executor: 'browser', torch: { nproc: 1 } }), ['torch: is for executor "torch"']);
-  assert.deepEqual(refusals({ executor: 'browser', resume: { upload: 'x' } }), ['resume: is for executors "node" and "torch" (a browser run is recorded as its tab trains it)']);
+  assert.deepEqual(refusals({ executor: 'browser', resume: { upload: 'x' } }), [
+    'resume: is for executors "node" and "torch" (a browser run is recorded as its tab trains it)',
+  ]);
 });
 
 test('a backend of another executor is refused with the ones this executor starts', () => {
@@ -34,8 +36,20 @@ test('a backend of another executor is refused with the ones this executor start
 });
 
 test('unknown executors, backends and settings are refused where they enter', () => {
-  assert.deepEqual(refusals({ executor: 'gpu-farm' }).map((r) => r.split(':')[0]), ['executor']);
-  assert.deepEqual(refusals({ backend: 'tpu' }).map((r) => r.split(':')[0]), ['backend']);
-  assert.deepEqual(refusals({ executor: 'torch', torch: { nproc: 0 } }).map((r) => r.split(':')[0]), ['torch.nproc']);
-  assert.deepEqual(refusals({ executor: 'torch', torch: { gpus: 2 } }).map((r) => r.split(':')[0]), ['torch']);
+  assert.deepEqual(
+    refusals({ executor: 'gpu-farm' }).map((r) => r.split(':')[0]),
+    ['executor'],
+  );
+  assert.deepEqual(
+    refusals({ backend: 'tpu' }).map((r) => r.split(':')[0]),
+    ['backend'],
+  );
+  assert.deepEqual(
+    refusals({ executor: 'torch', torch: { nproc: 0 } }).map((r) => r.split(':')[0]),
+    ['torch.nproc'],
+  );
+  assert.deepEqual(
+    refusals({ executor: 'torch', torch: { gpus: 2 } }).map((r) => r.split(':')[0]),
+    ['torch'],
+  );
 });

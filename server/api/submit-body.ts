@@ -22,27 +22,34 @@ function buildSubmitBody(executors: ServerExecutor[]) {
     return `executor${quoted.length > 1 ? 's' : ''} ${list}`;
   };
 
-  return z.object({
-    pipeline: PipelineDocument,
-    executor: z.enum(names).default(DEFAULT_EXECUTOR),
-    steps: z.number().int().min(1).max(100_000_000).optional(),
-    backend: (backends.length > 1 ? z.union(backends as [Backends, Backends, ...Backends[]]) : backends[0]).optional(),
-    ...settings,
-    resume: z.union([
-      z.object({ upload: z.string().max(100), restartSchedule: z.boolean().optional() }).strict(),
-      z.object({ run: z.string().max(100), checkpoint: z.string().max(200), restartSchedule: z.boolean().optional() }).strict(),
-    ]).optional(),
-  }).strict().superRefine((body, ctx) => {
-    const executor = byName.get(body.executor)!;
-    const refuse = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const { backend, resume, refusal } = executor.request;
-    if (body.backend && !backend) refuse('backend', (refusal?.backend ?? isFor)(takers((e) => !!e.request.backend)));
-    if (body.backend && backend && !backend.safeParse(body.backend).success) refuse('backend', `must be one of ${backend.options.join(', ')} for executor "${executor.name}"`);
-    for (const other of executors) {
-      if (other.request.settings && other !== executor && (body as Record<string, unknown>)[other.name]) refuse(other.name, isFor(takers((e) => e === other)));
-    }
-    if (body.resume && !resume) refuse('resume', (refusal?.resume ?? isFor)(takers((e) => e.request.resume)));
-  });
+  return z
+    .object({
+      pipeline: PipelineDocument,
+      executor: z.enum(names).default(DEFAULT_EXECUTOR),
+      steps: z.number().int().min(1).max(100_000_000).optional(),
+      backend: (backends.length > 1 ? z.union(backends as [Backends, Backends, ...Backends[]]) : backends[0]).optional(),
+      ...settings,
+      resume: z
+        .union([
+          z.object({ upload: z.string().max(100), restartSchedule: z.boolean().optional() }).strict(),
+          z.object({ run: z.string().max(100), checkpoint: z.string().max(200), restartSchedule: z.boolean().optional() }).strict(),
+        ])
+        .optional(),
+    })
+    .strict()
+    .superRefine((body, ctx) => {
+      const executor = byName.get(body.executor)!;
+      const refuse = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+      const { backend, resume, refusal } = executor.request;
+      if (body.backend && !backend) refuse('backend', (refusal?.backend ?? isFor)(takers((e) => !!e.request.backend)));
+      if (body.backend && backend && !backend.safeParse(body.backend).success)
+        refuse('backend', `must be one of ${backend.options.join(', ')} for executor "${executor.name}"`);
+      for (const other of executors) {
+        if (other.request.settings && other !== executor && (body as Record<string, unknown>)[other.name])
+          refuse(other.name, isFor(takers((e) => e === other)));
+      }
+      if (body.resume && !resume) refuse('resume', (refusal?.resume ?? isFor)(takers((e) => e.request.resume)));
+    });
 }
 
 const isFor = (takers: string) => `is for ${takers}`;

@@ -8,13 +8,15 @@ import { HttpError, readJsonBody, sendJson } from '../http';
 import { Sweeps } from '../sweeps/sweeps';
 import { PipelineDocument, type ApiArea } from './route';
 
-const SweepBody = z.object({
-  pipeline: PipelineDocument,
-  executor: z.enum(EXECUTOR_NAMES).default(DEFAULT_EXECUTOR),
-  // More axes than allowed is reported by the sweep check, naming them; this bounds the body.
-  axes: z.array(SweepAxis).max(MAX_SWEEP_AXES + 8),
-  steps: z.number().int().min(1).max(100_000_000).optional(),
-}).strict();
+const SweepBody = z
+  .object({
+    pipeline: PipelineDocument,
+    executor: z.enum(EXECUTOR_NAMES).default(DEFAULT_EXECUTOR),
+    // More axes than allowed is reported by the sweep check, naming them; this bounds the body.
+    axes: z.array(SweepAxis).max(MAX_SWEEP_AXES + 8),
+    steps: z.number().int().min(1).max(100_000_000).optional(),
+  })
+  .strict();
 
 /** A malformed body's problems, each addressed to its axis (node and field) where it is inside one. */
 function invalidBody(error: z.ZodError, body: unknown): HttpError {
@@ -41,7 +43,9 @@ export const sweepRoutes: ApiArea = ({ manager, options }) => {
   };
   return [
     {
-      method: 'POST', path: /^\/api\/sweeps$/, handle: async (req, res) => {
+      method: 'POST',
+      path: /^\/api\/sweeps$/,
+      handle: async (req, res) => {
         const raw = await readJsonBody(req, options.maxBodyBytes);
         const body = SweepBody.safeParse(raw);
         if (!body.success) throw invalidBody(body.error, raw);
@@ -53,7 +57,9 @@ export const sweepRoutes: ApiArea = ({ manager, options }) => {
     { method: 'GET', path: /^\/api\/sweeps$/, handle: async (_req, res) => sendJson(res, 200, { sweeps: await sweeps.list() }) },
     { method: 'GET', path: /^\/api\/sweeps\/([^/]+)$/, handle: async (_req, res, [id]) => sendJson(res, 200, await sweepOr404(id)) },
     {
-      method: 'POST', path: /^\/api\/sweeps\/([^/]+)\/stop$/, handle: async (_req, res, [id]) => {
+      method: 'POST',
+      path: /^\/api\/sweeps\/([^/]+)\/stop$/,
+      handle: async (_req, res, [id]) => {
         await sweepOr404(id);
         sendJson(res, 200, await sweeps.stop(id));
       },

@@ -40,23 +40,34 @@ function checkReply(res: { status: number; text: string; json: any }, what: stri
   if (res.status >= 400) assert.ok(typeof res.json?.error === 'string' && res.json.error.length > 0, `no error message for ${what}`);
 }
 
-const settled = (id: string) => waitFor(`dataset ${id}`, async () => {
-  const s = (await api(server.url, `/api/datasets/${id}`)).json;
-  return s.state !== 'tokenizing' && s;
-}, 120_000);
+const settled = (id: string) =>
+  waitFor(
+    `dataset ${id}`,
+    async () => {
+      const s = (await api(server.url, `/api/datasets/${id}`)).json;
+      return s.state !== 'tokenizing' && s;
+    },
+    120_000,
+  );
 
 const KEYS = ['name', 'tokenizer', 'vocab_size', 'valid_fraction', 'format', 'field', 'x', ''];
-const VALUES = fc.oneof(fc.constantFrom('byte', 'bpe', 'gpt2', 'txt', 'jsonl', 'parquet', 'npy', 'text', '257', '0.1', '0', '1', '-1', 'NaN', '', '1e9', '0x10', '65536', '../x'), fc.string({ maxLength: 12 }));
+const VALUES = fc.oneof(
+  fc.constantFrom('byte', 'bpe', 'gpt2', 'txt', 'jsonl', 'parquet', 'npy', 'text', '257', '0.1', '0', '1', '-1', 'NaN', '', '1e9', '0x10', '65536', '../x'),
+  fc.string({ maxLength: 12 }),
+);
 
 test('generated queries and content types: 202 or a 4xx that says why', async () => {
   const query = fc.array(fc.tuple(fc.constantFrom(...KEYS), VALUES), { maxLength: 6 }).map((pairs) => new URLSearchParams(pairs).toString());
   const type = fc.constantFrom('application/octet-stream', 'text/plain', 'application/json', '', 'application/octet-stream; charset=utf-8');
   const accepted: string[] = [];
-  await fc.assert(fc.asyncProperty(query, type, async (q, t) => {
-    const res = await post(q, 'a line of text\n', t);
-    checkReply(res, `?${q} (${t})`);
-    if (res.status === 202) accepted.push(res.json.id);
-  }), { numRuns: 150, seed: 20261206 });
+  await fc.assert(
+    fc.asyncProperty(query, type, async (q, t) => {
+      const res = await post(q, 'a line of text\n', t);
+      checkReply(res, `?${q} (${t})`);
+      if (res.status === 202) accepted.push(res.json.id);
+    }),
+    { numRuns: 150, seed: 20261206 },
+  );
   for (const id of accepted) {
     const status = await settled(id);
     assert.ok(status.state === 'ready' || (status.state === 'failed' && status.error), JSON.stringify(status));
@@ -81,11 +92,14 @@ test('generated and mutated bodies in every format end ready or failed, never ha
   );
   const format = fc.constantFrom('format=txt', 'format=jsonl&field=text', 'format=parquet&field=string_col', 'format=npy&tokenizer=gpt2');
   const ids: string[] = [];
-  await fc.assert(fc.asyncProperty(body, format, async (b, f) => {
-    const res = await post(`name=fuzz&${f}${f.includes('tokenizer') ? '' : '&tokenizer=byte'}`, b);
-    checkReply(res, `${f} (${b.length} bytes)`);
-    if (res.status === 202) ids.push(res.json.id);
-  }), { numRuns: 40, seed: 7 });
+  await fc.assert(
+    fc.asyncProperty(body, format, async (b, f) => {
+      const res = await post(`name=fuzz&${f}${f.includes('tokenizer') ? '' : '&tokenizer=byte'}`, b);
+      checkReply(res, `${f} (${b.length} bytes)`);
+      if (res.status === 202) ids.push(res.json.id);
+    }),
+    { numRuns: 40, seed: 7 },
+  );
   for (const id of ids) {
     const status = await settled(id);
     const files = readdirSync(join(dataDir, 'datasets', id)).sort();
@@ -101,13 +115,27 @@ test('generated and mutated bodies in every format end ready or failed, never ha
 
 test('generated ids and preview queries: 200, 404 or 4xx, never a 5xx', async () => {
   assert.equal((await settled(ready)).state, 'ready');
-  const id = fc.oneof(fc.constant(ready), fc.constantFrom('brown-byte', 'ds-000000000000', '..', '%2e%2e', 'ds-', 'brown-bpe1', '%00'), fc.string({ maxLength: 20 }).map(encodeURIComponent));
-  const query = fc.array(fc.tuple(fc.constantFrom('split', 'offset', 'length', 'x'), fc.oneof(fc.constantFrom('train', 'valid', '0', '5', '4096', '4097', '-1', '1e3', '99999999999'), fc.string({ maxLength: 6 }))), { maxLength: 4 })
+  const id = fc.oneof(
+    fc.constant(ready),
+    fc.constantFrom('brown-byte', 'ds-000000000000', '..', '%2e%2e', 'ds-', 'brown-bpe1', '%00'),
+    fc.string({ maxLength: 20 }).map(encodeURIComponent),
+  );
+  const query = fc
+    .array(
+      fc.tuple(
+        fc.constantFrom('split', 'offset', 'length', 'x'),
+        fc.oneof(fc.constantFrom('train', 'valid', '0', '5', '4096', '4097', '-1', '1e3', '99999999999'), fc.string({ maxLength: 6 })),
+      ),
+      { maxLength: 4 },
+    )
     .map((pairs) => new URLSearchParams(pairs).toString());
-  await fc.assert(fc.asyncProperty(id, query, fc.constantFrom('GET', 'preview', 'cancel'), async (i, q, route) => {
-    const path = route === 'GET' ? `/api/datasets/${i}` : route === 'preview' ? `/api/datasets/${i}/preview?${q}` : `/api/datasets/${i}/cancel`;
-    const res = await api(server.url, path, { method: route === 'cancel' ? 'POST' : 'GET' });
-    checkReply(res, path);
-  }), { numRuns: 200, seed: 11 });
+  await fc.assert(
+    fc.asyncProperty(id, query, fc.constantFrom('GET', 'preview', 'cancel'), async (i, q, route) => {
+      const path = route === 'GET' ? `/api/datasets/${i}` : route === 'preview' ? `/api/datasets/${i}/preview?${q}` : `/api/datasets/${i}/cancel`;
+      const res = await api(server.url, path, { method: route === 'cancel' ? 'POST' : 'GET' });
+      checkReply(res, path);
+    }),
+    { numRuns: 200, seed: 11 },
+  );
   assert.equal((await api(server.url, `/api/datasets/${ready}`)).json.state, 'ready', 'the ready dataset is untouched');
 });

@@ -22,15 +22,55 @@ const MAX = 4 * 1024 * 1024;
 
 /** English-like lines from a small word list, so BPE and the model have something to learn. */
 function words(lines: number, seed = 1): string {
-  const vocab = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'the', 'dog', 'ran', 'far', 'away', 'to', 'the', 'sea', 'while', 'quick',
-    'brown', 'foxes', 'jumped', 'over', 'lazy', 'hounds', 'in', 'winter', 'morning', 'light', 'of', 'old', 'northern', 'harbours'];
+  const vocab = [
+    'the',
+    'cat',
+    'sat',
+    'on',
+    'a',
+    'mat',
+    'and',
+    'the',
+    'dog',
+    'ran',
+    'far',
+    'away',
+    'to',
+    'the',
+    'sea',
+    'while',
+    'quick',
+    'brown',
+    'foxes',
+    'jumped',
+    'over',
+    'lazy',
+    'hounds',
+    'in',
+    'winter',
+    'morning',
+    'light',
+    'of',
+    'old',
+    'northern',
+    'harbours',
+  ];
   let x = seed;
   const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: lines }, () => Array.from({ length: 4 + Math.floor(next() * 6) }, () => vocab[Math.floor(next() * vocab.length)]).join(' ') + '.').join('\n') + '\n';
+  return (
+    Array.from(
+      { length: lines },
+      () => Array.from({ length: 4 + Math.floor(next() * 6) }, () => vocab[Math.floor(next() * vocab.length)]).join(' ') + '.',
+    ).join('\n') + '\n'
+  );
 }
 
 async function upload(query: string, body: Uint8Array | string, headers: Record<string, string> = {}) {
-  return api(server.url, `/api/datasets?${query}`, { method: 'POST', body: body as string, headers: { 'content-type': 'application/octet-stream', ...headers } });
+  return api(server.url, `/api/datasets?${query}`, {
+    method: 'POST',
+    body: body as string,
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+  });
 }
 
 async function uploaded(query: string, body: Uint8Array | string): Promise<string> {
@@ -41,17 +81,27 @@ async function uploaded(query: string, body: Uint8Array | string): Promise<strin
 }
 
 /** A run's status once final (a run worker takes seconds to start on a busy machine). */
-const finalStatus = (url: string, id: string) => waitFor(`run ${id} to end`, async () => {
-  const status = (await api(url, `/api/runs/${id}`)).json;
-  return !['queued', 'running', 'paused'].includes(status?.state) && status;
-}, 180_000);
+const finalStatus = (url: string, id: string) =>
+  waitFor(
+    `run ${id} to end`,
+    async () => {
+      const status = (await api(url, `/api/runs/${id}`)).json;
+      return !['queued', 'running', 'paused'].includes(status?.state) && status;
+    },
+    180_000,
+  );
 
 /** Submits a run, waits for it to complete, and checks its mean loss over the last 5 steps fell by 0.5 nats. */
 async function trainsAndLossFalls(submission: object): Promise<void> {
   const run = (await api(server.url, '/api/runs', { json: submission })).json;
   const final = await finalStatus(server.url, run.id);
   assert.equal(final.state, 'completed', JSON.stringify(final));
-  const losses = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.loss !== undefined).map((r) => r.loss);
+  const losses = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.loss !== undefined)
+    .map((r) => r.loss);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(losses.slice(-5)) < mean(losses.slice(0, 5)) - 0.5, `loss fell: ${losses.slice(0, 5)} -> ${losses.slice(-5)}`);
 }
@@ -59,10 +109,15 @@ async function trainsAndLossFalls(submission: object): Promise<void> {
 let bpeId: string | undefined;
 
 /** The dataset once its job has ended (ready or failed). */
-const settled = (id: string) => waitFor(`dataset ${id} to settle`, async () => {
-  const status = (await api(server.url, `/api/datasets/${id}`)).json;
-  return status.state !== 'tokenizing' && status;
-}, 60_000);
+const settled = (id: string) =>
+  waitFor(
+    `dataset ${id} to settle`,
+    async () => {
+      const status = (await api(server.url, `/api/datasets/${id}`)).json;
+      return status.state !== 'tokenizing' && status;
+    },
+    60_000,
+  );
 
 before(async () => {
   const runs = await tempDir('studio-runs-');
@@ -95,7 +150,10 @@ test('a text file, byte-level: progress on the socket, then ready with its stats
   assert.ok(Math.abs(status.valid_tokens / bytes - 0.1) < 0.01);
   assert.equal(status.bytes_per_token, 1);
   assert.ok(status.unigram_entropy > 1 && status.unigram_entropy < Math.log(256));
-  assert.ok(seen.some((s) => s.id === id && s.state === 'tokenizing'), 'a tokenizing status arrived');
+  assert.ok(
+    seen.some((s) => s.id === id && s.state === 'tokenizing'),
+    'a tokenizing status arrived',
+  );
   assert.equal(seen.filter((s) => s.id === id).at(-1).state, 'ready');
   // Only the dataset's files are left: the upload and job.json are gone once it is ready.
   assert.deepEqual(readdirSync(join(dataDir, 'datasets', id)).sort(), ['meta.json', 'tokenizer.json', 'train_ids.npy', 'valid_ids.npy']);
@@ -107,7 +165,10 @@ test('a text file, byte-level: progress on the socket, then ready with its stats
   assert.equal(preview.total, status.train_tokens);
   const list = (await api(server.url, '/api/datasets')).json.datasets;
   assert.ok(list.some((d: any) => d.id === id && d.state === 'ready'));
-  assert.ok(list.some((d: any) => d.id === 'brown-byte' && d.bundled), 'the bundled corpus is listed');
+  assert.ok(
+    list.some((d: any) => d.id === 'brown-byte' && d.bundled),
+    'the bundled corpus is listed',
+  );
 });
 
 test('BPE on the upload, then a run on it through source "library": the loss falls', async () => {
@@ -146,9 +207,12 @@ test('the torch executor trains on the same library dataset', async (t) => {
   await trainsAndLossFalls({ pipeline, executor: 'torch', torch: { device: 'cpu' } });
 });
 
-test('JSONL written by Python\'s json and a Parquet file from the Parquet test suite', async () => {
-  const jsonl = execFileSync('/usr/bin/python3', ['-c', `import json
-for i in range(200): print(json.dumps({'id': i, 'body': 'record %d: naïve café ☕' % i}))`]);
+test("JSONL written by Python's json and a Parquet file from the Parquet test suite", async () => {
+  const jsonl = execFileSync('/usr/bin/python3', [
+    '-c',
+    `import json
+for i in range(200): print(json.dumps({'id': i, 'body': 'record %d: naïve café ☕' % i}))`,
+  ]);
   const id = await uploaded('name=py&tokenizer=byte&format=jsonl&field=body&valid_fraction=0', jsonl);
   const status = await settled(id);
   assert.equal(status.state, 'ready', status.error);
@@ -193,11 +257,15 @@ test('refused before tokenizing: a bad query, the wrong content type, too large 
   assert.match(declared.json.error, /4 MiB.*MAX_DATASET_UPLOAD_BYTES/);
   // Chunked, no content-length: counted as it arrives and cut off past the limit.
   const counted = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(`${server.url}/api/datasets?name=big&tokenizer=byte`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = request(
+      `${server.url}/api/datasets?name=big&tokenizer=byte`,
+      { method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', reject);
     const chunk = Buffer.alloc(256 * 1024, 'a');
     let sent = 0;
@@ -217,8 +285,11 @@ test('refused before tokenizing: a bad query, the wrong content type, too large 
 test('failed, never ready: binary text, bad JSONL, a missing Parquet column, float .npy, ids beyond uint16', async () => {
   const parquet = readFileSync(new URL('../../engine/data/fixtures/parquet/alltypes_plain.snappy.parquet', import.meta.url));
   const floats = readFileSync(new URL('../../engine/data/fixtures/f4.npy', import.meta.url));
-  const big = execFileSync('/usr/bin/python3', ['-c', `import numpy as np, sys, io
-b = io.BytesIO(); np.save(b, np.array([5, 70000], dtype=np.uint32)); sys.stdout.buffer.write(b.getvalue())`]);
+  const big = execFileSync('/usr/bin/python3', [
+    '-c',
+    `import numpy as np, sys, io
+b = io.BytesIO(); np.save(b, np.array([5, 70000], dtype=np.uint32)); sys.stdout.buffer.write(b.getvalue())`,
+  ]);
   const cases: [string, Uint8Array | string, RegExp][] = [
     ['name=bin&tokenizer=byte', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]), /not a text file: byte 6 is NUL/],
     ['name=j&tokenizer=byte&format=jsonl', '{"text": "ok"}\nnot json\n', /line 2 is not valid JSON/],
@@ -286,7 +357,10 @@ test('a restart mid-job leaves the dataset failed, with nothing half-written lis
   dirs.push(data);
   const dir = join(data.path, 'datasets', 'ds-0123456789ab');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'job.json'), JSON.stringify({ name: 'half', tokenizer: 'byte', valid_fraction: 0.1, format: 'txt', state: 'tokenizing', created: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, 'job.json'),
+    JSON.stringify({ name: 'half', tokenizer: 'byte', valid_fraction: 0.1, format: 'txt', state: 'tokenizing', created: new Date().toISOString() }),
+  );
   writeFileSync(join(dir, 'train_ids.npy.part'), 'half written');
   writeFileSync(join(dir, 'upload.txt'), 'the upload');
   mkdirSync(join(data.path, 'datasets', 'ds-ffffffffffff')); // died before its job.json

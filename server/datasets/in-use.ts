@@ -9,7 +9,8 @@ export function libraryDatasetsOf(pipeline: unknown): string[] {
   const nodes = (pipeline as { nodes?: unknown })?.nodes;
   if (!Array.isArray(nodes)) return [];
   return nodes.flatMap((n: { type?: unknown; params?: { source?: unknown; dataset?: unknown } }) =>
-    n?.type === 'dataset' && n.params?.source === 'library' && typeof n.params.dataset === 'string' ? [n.params.dataset] : []);
+    n?.type === 'dataset' && n.params?.source === 'library' && typeof n.params.dataset === 'string' ? [n.params.dataset] : [],
+  );
 }
 
 /**

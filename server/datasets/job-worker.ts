@@ -37,8 +37,21 @@ async function runJob(start: JobStart, post: (reply: JobReply) => void): Promise
   }
   const { request, uploadBytes } = start.job;
   const upload = join(start.dir, uploadFile(request.format));
-  const extraMeta = { name: request.name, format: request.format, ...(request.field ? { field: request.field } : {}), upload_bytes: uploadBytes, created: new Date().toISOString() };
-  const common = { tokenizer: request.tokenizer, vocabSize: request.vocab_size, validFraction: request.valid_fraction, source: request.name, extraMeta, onProgress: progress };
+  const extraMeta = {
+    name: request.name,
+    format: request.format,
+    ...(request.field ? { field: request.field } : {}),
+    upload_bytes: uploadBytes,
+    created: new Date().toISOString(),
+  };
+  const common = {
+    tokenizer: request.tokenizer,
+    vocabSize: request.vocab_size,
+    validFraction: request.valid_fraction,
+    source: request.name,
+    extraMeta,
+    onProgress: progress,
+  };
   if (request.format === 'npy') {
     await importIdsFile(upload, start.dir, common);
     return;
@@ -47,7 +60,9 @@ async function runJob(start: JobStart, post: (reply: JobReply) => void): Promise
   if (request.format === 'jsonl' || request.format === 'parquet') {
     text = join(start.dir, EXTRACTED_TEXT);
     const extract = request.format === 'jsonl' ? extractJsonlText : extractParquetText;
-    await extract(upload, text, request.field ?? 'text', (done, total) => progress({ phase: 'extracting', bytes_done: done, bytes_total: total, tokens_written: 0 }));
+    await extract(upload, text, request.field ?? 'text', (done, total) =>
+      progress({ phase: 'extracting', bytes_done: done, bytes_total: total, tokens_written: 0 }),
+    );
   }
   await tokenizeTextFile(text, start.dir, common);
 }

@@ -40,7 +40,10 @@ export function startJob(start: JobStart, name: string, handlers: JobHandlers): 
   const end = (error: string | undefined) => {
     if (ended) return;
     ended = true;
-    handlers.end(error).catch((e: Error) => console.error(`dataset ${name}:`, e)).finally(finish);
+    handlers
+      .end(error)
+      .catch((e: Error) => console.error(`dataset ${name}:`, e))
+      .finally(finish);
   };
   worker.on('message', (reply: JobReply) => {
     if (reply.type === 'progress') handlers.progress(reply.progress);

@@ -72,7 +72,11 @@ export class DatasetLibrary {
     if (meta) return readyStatus(id, meta);
     const job = await readJob(dir);
     if (!job) return undefined;
-    return { ...emptyStatus(id, job.name, job.tokenizer, job.format), state: job.state === 'failed' ? 'failed' : 'tokenizing', ...(job.error ? { error: job.error } : {}) };
+    return {
+      ...emptyStatus(id, job.name, job.tokenizer, job.format),
+      state: job.state === 'failed' ? 'failed' : 'tokenizing',
+      ...(job.error ? { error: job.error } : {}),
+    };
   }
 
   /** The folder of a ready dataset (for runs and previews); HttpError 404/409 otherwise. */
@@ -103,7 +107,8 @@ export class DatasetLibrary {
     let bytes: number;
     try {
       bytes = await receiveBody(req, join(dir, uploadFile(request.format)), this.options.maxUploadBytes, (n) =>
-        this.progress(id, { phase: 'uploading', bytes_done: n, bytes_total: declared ?? 0, tokens_written: 0 }));
+        this.progress(id, { phase: 'uploading', bytes_done: n, bytes_total: declared ?? 0, tokens_written: 0 }),
+      );
       if (bytes === 0) throw new HttpError(400, 'the file is empty');
     } catch (e) {
       this.jobs.delete(id);
@@ -133,7 +138,12 @@ export class DatasetLibrary {
     if (BUNDLED_ID.test(id)) throw new HttpError(403, `${id} is the bundled corpus and cannot be deleted`);
     if (!(await this.get(id))) throw new HttpError(404, `no dataset ${JSON.stringify(id)}`);
     const runs = (await this.options.usedBy?.(id)) ?? [];
-    if (runs.length) throw new HttpError(409, `dataset ${id} is used by ${runs.length === 1 ? 'run' : 'runs'} ${runs.join(', ')}; stop ${runs.length === 1 ? 'it' : 'them'} first`, { runs });
+    if (runs.length)
+      throw new HttpError(
+        409,
+        `dataset ${id} is used by ${runs.length === 1 ? 'run' : 'runs'} ${runs.join(', ')}; stop ${runs.length === 1 ? 'it' : 'them'} first`,
+        { runs },
+      );
     await this.jobs.get(id)?.job?.cancel();
     await rm(datasetDir(this.options.dataDir, id), { recursive: true, force: true });
     for (const listener of this.listeners) listener({ id, deleted: true });
@@ -147,7 +157,11 @@ export class DatasetLibrary {
 
   /** Starts the job now if fewer than MAX_RUNNING_JOBS run, else queues it (cancellable while it waits). */
   private run(id: string, start: Parameters<typeof startJob>[0], status: DatasetStatus): void {
-    const entry: { job?: RunningJob; status: DatasetStatus; started: number; sent: number } = { status: { ...status, state: 'tokenizing' }, started: Date.now(), sent: 0 };
+    const entry: { job?: RunningJob; status: DatasetStatus; started: number; sent: number } = {
+      status: { ...status, state: 'tokenizing' },
+      started: Date.now(),
+      sent: 0,
+    };
     this.jobs.set(id, entry);
     this.emit(entry.status);
     const begin = () => {
@@ -176,7 +190,8 @@ export class DatasetLibrary {
     const job = await readJob(dir);
     if (error === undefined) {
       // Ready: meta.json is there; the upload and the job file are no longer needed.
-      for (const name of await readdir(dir).catch(() => [])) if (name.startsWith('upload.') || name === 'text.txt' || name === JOB_FILE) await rm(join(dir, name), { force: true });
+      for (const name of await readdir(dir).catch(() => []))
+        if (name.startsWith('upload.') || name === 'text.txt' || name === JOB_FILE) await rm(join(dir, name), { force: true });
     } else if (job) {
       await this.fail(dir, { ...job, state: 'failed', error });
     }
@@ -200,7 +215,14 @@ export class DatasetLibrary {
     const eta = fraction > 0 && elapsed > 0.5 ? (elapsed * (1 - fraction)) / fraction : null;
     entry.status = {
       ...entry.status,
-      progress: { phase: p.phase, fraction, bytes_read: p.bytes_done, bytes_total: p.bytes_total || null, tokens_written: p.tokens_written, eta_s: eta === null ? null : Math.round(eta * 10) / 10 },
+      progress: {
+        phase: p.phase,
+        fraction,
+        bytes_read: p.bytes_done,
+        bytes_total: p.bytes_total || null,
+        tokens_written: p.tokens_written,
+        eta_s: eta === null ? null : Math.round(eta * 10) / 10,
+      },
     };
     if (Date.now() - entry.sent >= STATUS_MS) {
       entry.sent = Date.now();
@@ -214,7 +236,19 @@ export class DatasetLibrary {
 }
 
 function emptyStatus(id: string, name: string, tokenizer: string, format: string): Omit<DatasetStatus, 'state'> {
-  return { id, name, progress: null, train_tokens: null, valid_tokens: null, vocab_size: null, unigram_entropy: null, bytes_per_token: null, tokenizer, format, bundled: BUNDLED_ID.test(id) };
+  return {
+    id,
+    name,
+    progress: null,
+    train_tokens: null,
+    valid_tokens: null,
+    vocab_size: null,
+    unigram_entropy: null,
+    bytes_per_token: null,
+    tokenizer,
+    format,
+    bundled: BUNDLED_ID.test(id),
+  };
 }
 
 function bundledStatus(id: string): DatasetStatus {
@@ -229,10 +263,17 @@ function readyStatus(id: string, meta: Record<string, unknown>): DatasetStatus {
   const valid = num('valid_tokens');
   const bytes = num('bytes') ?? num('upload_bytes');
   return {
-    id, state: 'ready', progress: null, bundled: BUNDLED_ID.test(id),
+    id,
+    state: 'ready',
+    progress: null,
+    bundled: BUNDLED_ID.test(id),
     name: typeof meta.name === 'string' ? meta.name : bundledName(id),
-    train_tokens: train, valid_tokens: valid, vocab_size: num('vocab_size'), unigram_entropy: num('train_unigram_entropy'),
+    train_tokens: train,
+    valid_tokens: valid,
+    vocab_size: num('vocab_size'),
+    unigram_entropy: num('train_unigram_entropy'),
     bytes_per_token: num('bytes_per_token') ?? (bytes !== null && train !== null && valid !== null && train + valid > 0 ? bytes / (train + valid) : null),
-    tokenizer: String(meta.tokenizer ?? 'byte'), format: typeof meta.format === 'string' ? meta.format : 'txt',
+    tokenizer: String(meta.tokenizer ?? 'byte'),
+    format: typeof meta.format === 'string' ? meta.format : 'txt',
   };
 }

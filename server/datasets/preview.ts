@@ -42,7 +42,10 @@ export async function readPreview(dir: string, query: URLSearchParams): Promise<
     const ids = Array.from(await reader.read(offset, Math.min(length, reader.length - offset)));
     const tokenizer = await tokenizerOf(dir);
     return {
-      split, offset, total: reader.length, ids,
+      split,
+      offset,
+      total: reader.length,
+      ids,
       tokens: tokenizer ? ids.map((id) => tokenizer.decode([id])) : null,
       text: tokenizer ? tokenizer.decode(ids) : null,
     };

@@ -24,25 +24,37 @@ export function datasetRoutes(library: DatasetLibrary): [method: string, path: R
   };
   return [
     ['GET', /^\/api\/datasets$/, async (_req, res) => sendJson(res, 200, { datasets: await library.list() })],
-    ['POST', /^\/api\/datasets$/, async (req, res, _params, query) => {
-      let request;
-      try {
-        request = parseUploadQuery(query);
-      } catch (e) {
-        refuseUnread(req, e);
-      }
-      const id = await library.upload(req, request);
-      sendJson(res, 202, { id });
-    }],
+    [
+      'POST',
+      /^\/api\/datasets$/,
+      async (req, res, _params, query) => {
+        let request;
+        try {
+          request = parseUploadQuery(query);
+        } catch (e) {
+          refuseUnread(req, e);
+        }
+        const id = await library.upload(req, request);
+        sendJson(res, 202, { id });
+      },
+    ],
     ['GET', /^\/api\/datasets\/([^/]+)$/, async (_req, res, [id]) => sendJson(res, 200, await statusOr404(id))],
-    ['DELETE', /^\/api\/datasets\/([^/]+)$/, async (_req, res, [id]) => {
-      await library.remove(id);
-      sendJson(res, 200, { id, deleted: true });
-    }],
+    [
+      'DELETE',
+      /^\/api\/datasets\/([^/]+)$/,
+      async (_req, res, [id]) => {
+        await library.remove(id);
+        sendJson(res, 200, { id, deleted: true });
+      },
+    ],
     ['POST', /^\/api\/datasets\/([^/]+)\/cancel$/, async (_req, res, [id]) => sendJson(res, 200, await library.cancel(id))],
-    ['GET', /^\/api\/datasets\/([^/]+)\/preview$/, async (_req, res, [id], query) => {
-      await statusOr404(id);
-      sendJson(res, 200, await readPreview(await library.readyDir(id), query));
-    }],
+    [
+      'GET',
+      /^\/api\/datasets\/([^/]+)\/preview$/,
+      async (_req, res, [id], query) => {
+        await statusOr404(id);
+        sendJson(res, 200, await readPreview(await library.readyDir(id), query));
+      },
+    ],
   ];
 }

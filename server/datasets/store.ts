@@ -18,7 +18,11 @@ export type UploadFormat = z.infer<typeof UploadFormat>;
 
 /** What was asked for an upload; kept in job.json (and copied into meta.json). */
 export const DatasetRequest = z.object({
-  name: z.string().min(1).max(200).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not hold control characters'),
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not hold control characters'),
   tokenizer: z.enum(['byte', 'bpe', 'gpt2']),
   vocab_size: z.number().int().min(257).max(65_535).optional(),
   valid_fraction: z.number().min(0).max(0.5).default(0.1),

@@ -59,13 +59,19 @@ test('200 MB of text: uploaded, tokenized byte-level, RSS under 400 MB', { timeo
     const uploadedAt = performance.now();
     const uploadPeak = peak;
     const { id } = JSON.parse(res.body);
-    const status = await waitFor('the 200 MB dataset', async () => {
-      const s = (await api(server.url, `/api/datasets/${id}`)).json;
-      return s.state !== 'tokenizing' && s;
-    }, 540_000);
+    const status = await waitFor(
+      'the 200 MB dataset',
+      async () => {
+        const s = (await api(server.url, `/api/datasets/${id}`)).json;
+        return s.state !== 'tokenizing' && s;
+      },
+      540_000,
+    );
     assert.equal(status.state, 'ready', status.error);
     assert.equal(status.train_tokens + status.valid_tokens, TOTAL);
-    console.log(`upload ${((uploadedAt - t0) / 1000).toFixed(1)} s, tokenize ${((performance.now() - uploadedAt) / 1000).toFixed(1)} s, RSS ${(baseline / 2 ** 20).toFixed(0)} MiB before, ${(uploadPeak / 2 ** 20).toFixed(0)} MiB at most while uploading, peak ${(peak / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `upload ${((uploadedAt - t0) / 1000).toFixed(1)} s, tokenize ${((performance.now() - uploadedAt) / 1000).toFixed(1)} s, RSS ${(baseline / 2 ** 20).toFixed(0)} MiB before, ${(uploadPeak / 2 ** 20).toFixed(0)} MiB at most while uploading, peak ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    );
   } finally {
     clearInterval(sampler);
   }

@@ -22,7 +22,8 @@ function queryNumber(raw: string | null): number | undefined | string {
  */
 export function parseUploadQuery(query: URLSearchParams): DatasetRequest {
   const unknown = [...query.keys()].filter((k) => !QUERY_KEYS.has(k));
-  if (unknown.length) throw new HttpError(400, `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${[...QUERY_KEYS].join(', ')})`);
+  if (unknown.length)
+    throw new HttpError(400, `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')} (expected ${[...QUERY_KEYS].join(', ')})`);
   for (const key of query.keys()) if (query.getAll(key).length > 1) throw new HttpError(400, `?${key} is given more than once`);
   const parsed = DatasetRequest.safeParse({
     name: query.get('name') ?? undefined,
@@ -33,13 +34,17 @@ export function parseUploadQuery(query: URLSearchParams): DatasetRequest {
     field: query.get('field') ?? undefined,
   });
   if (!parsed.success) {
-    throw new HttpError(400, 'invalid dataset upload', { errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message })) });
+    throw new HttpError(400, 'invalid dataset upload', {
+      errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || undefined, message: i.message })),
+    });
   }
   const request = parsed.data;
   const refuse = (field: string, message: string) => new HttpError(400, `${field}: ${message}`, { errors: [{ field, message }] });
-  if (request.vocab_size !== undefined && request.tokenizer !== 'bpe') throw refuse('vocab_size', `only for tokenizer bpe (${request.tokenizer} has a fixed vocabulary)`);
+  if (request.vocab_size !== undefined && request.tokenizer !== 'bpe')
+    throw refuse('vocab_size', `only for tokenizer bpe (${request.tokenizer} has a fixed vocabulary)`);
   if (request.field !== undefined && request.format !== 'jsonl' && request.format !== 'parquet') throw refuse('field', 'only for format jsonl or parquet');
-  if (request.format === 'npy' && request.tokenizer === 'bpe' && request.vocab_size === undefined) throw refuse('vocab_size', 'ids made by a BPE tokenizer need their vocab_size');
+  if (request.format === 'npy' && request.tokenizer === 'bpe' && request.vocab_size === undefined)
+    throw refuse('vocab_size', 'ids made by a BPE tokenizer need their vocab_size');
   return request;
 }
 
@@ -64,7 +69,7 @@ export async function receiveBody(req: IncomingMessage, file: string, limit: num
   } catch (e) {
     req.resume(); // drain, so the reply reaches the client
     if (e instanceof HttpError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new HttpError(507, 'the server\'s disk is full: the upload was not kept');
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC') throw new HttpError(507, "the server's disk is full: the upload was not kept");
     throw new HttpError(400, `the upload did not arrive whole (${(e as Error).message})`);
   }
   return bytes;
@@ -75,5 +80,6 @@ export function checkUploadHeaders(req: IncomingMessage, limit: number): void {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/octet-stream\b/i.test(type)) throw new HttpError(415, 'send the file as bytes with content-type: application/octet-stream');
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `the file is ${formatLimit(declared)}; this server accepts at most ${formatLimit(limit)} for datasets (MAX_DATASET_UPLOAD_BYTES)`);
+  if (declared > limit)
+    throw new HttpError(413, `the file is ${formatLimit(declared)}; this server accepts at most ${formatLimit(limit)} for datasets (MAX_DATASET_UPLOAD_BYTES)`);
 }

@@ -13,7 +13,12 @@ set('sample', { prompt: '', every: 1000 });
 set('checkpoint', { every: 2, keep_last: 5 });
 
 const outcome = await trainPipeline({
-  pipeline: doc, outDir: process.env.OUT_DIR!, backend: 'cpu', steps: 8, baseDir: process.env.DATA!, dataRoots: [process.env.DATA!],
+  pipeline: doc,
+  outDir: process.env.OUT_DIR!,
+  backend: 'cpu',
+  steps: 8,
+  baseDir: process.env.DATA!,
+  dataRoots: [process.env.DATA!],
   sink: { emit: (e) => void ((e.type === 'error' || e.type === 'checkpoint/saved') && console.log(JSON.stringify({ event: e }))) },
 });
 console.log(JSON.stringify({ result: outcome.compiled ? outcome.result : outcome.diagnostics }));

@@ -28,7 +28,7 @@ const pipeline = smokePipeline((doc) => {
 
 /** A deterministic stand-in for Math.random, so a failing sequence of kills can be replayed. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { timeout: 900_000 }, async (t) => {
@@ -64,10 +64,14 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
   let startStep = 0;
   for (; kills < KILLS; kills++) {
     // Let it train past where it (re)started.
-    const state = await waitFor('training', async () => {
-      const status = await json(server!.url, `/api/runs/${id}`);
-      return (status.state === 'completed' || loggedSteps() > startStep + 1) && status.state;
-    }, 60_000);
+    const state = await waitFor(
+      'training',
+      async () => {
+        const status = await json(server!.url, `/api/runs/${id}`);
+        return (status.state === 'completed' || loggedSteps() > startStep + 1) && status.state;
+      },
+      60_000,
+    );
     if (state === 'completed') break;
 
     // 3. Kill: half the time at a random moment, half the time as a checkpoint save begins.
@@ -97,7 +101,11 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
     for (const f of fresh) leftovers.add(f);
     const log = readJsonl(logPath);
     assert.equal(log.torn, false, 'train_log.jsonl ends with a whole line');
-    assert.deepEqual(log.lines.map((l) => l.step), Array.from({ length: log.lines.length }, (_, i) => i + 1), 'each step logged once, in order');
+    assert.deepEqual(
+      log.lines.map((l) => l.step),
+      Array.from({ length: log.lines.length }, (_, i) => i + 1),
+      'each step logged once, in order',
+    );
     const stored = checkEventsOnDisk(dir, folder.complete);
     if (stored.inWindow) inWindow++;
     const newest = stored.resumePoint;
@@ -107,17 +115,33 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
     const status = await json(server.url, `/api/runs/${id}`);
     assert.equal(status.state, 'interrupted');
     const listed = (await json(server.url, `/api/runs/${id}/checkpoints`)).checkpoints;
-    assert.deepEqual(listed.map((c: any) => c.name), folder.complete.map((c) => c.name), 'the API lists exactly the complete checkpoints');
+    assert.deepEqual(
+      listed.map((c: any) => c.name),
+      folder.complete.map((c) => c.name),
+      'the API lists exactly the complete checkpoints',
+    );
     const seqBefore = status.lastSeq;
     const resumed = await json(server.url, `/api/runs/${id}/resume`, { method: 'POST' });
     assert.equal(resumed.resumeFrom, newest?.name);
     startStep = newest?.step ?? 0;
     resumedFrom.push(startStep);
-    assert.deepEqual(readJsonl(logPath).lines.map((l) => l.step), Array.from({ length: startStep }, (_, i) => i + 1), 'the log is cut back to the checkpoint');
-    const started = await waitFor('the resumed run to start', async () => {
-      const text = await (await fetch(`${server!.url}/api/runs/${id}/events?after=${seqBefore}`)).text();
-      return text.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.type === 'run/started');
-    }, 60_000);
+    assert.deepEqual(
+      readJsonl(logPath).lines.map((l) => l.step),
+      Array.from({ length: startStep }, (_, i) => i + 1),
+      'the log is cut back to the checkpoint',
+    );
+    const started = await waitFor(
+      'the resumed run to start',
+      async () => {
+        const text = await (await fetch(`${server!.url}/api/runs/${id}/events?after=${seqBefore}`)).text();
+        return text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+          .find((e) => e.type === 'run/started');
+      },
+      60_000,
+    );
     assert.equal(started.step, startStep, 'continues from its last complete checkpoint');
     assert.equal(started.data.resumedFrom, newest?.name);
   }
@@ -132,7 +156,10 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
   const got = readJsonl(logPath);
   const want = readJsonl(join(runs.path, reference, 'train_log.jsonl'));
   assert.equal(got.torn, false);
-  assert.deepEqual(got.lines.map((l) => l.step), Array.from({ length: STEPS }, (_, i) => i + 1));
+  assert.deepEqual(
+    got.lines.map((l) => l.step),
+    Array.from({ length: STEPS }, (_, i) => i + 1),
+  );
   let worst = 0;
   for (const [i, line] of got.lines.entries()) {
     for (const key of ['loss', 'lr', 'grad_norm', 'val_loss'] as const) {
@@ -148,17 +175,36 @@ test(`${KILLS} kills -9 during training and checkpoint writes lose nothing`, { t
 
   // The event stream: one gap-free seq, one run/started per segment, from the checkpoints above.
   const events = readJsonl(join(dir, 'events.jsonl')).lines;
-  assert.deepEqual(events.map((e) => e.seq), Array.from({ length: events.length }, (_, i) => i + 1));
-  assert.deepEqual(events.filter((e) => e.type === 'run/started').map((e) => e.step), [0, ...resumedFrom]);
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    Array.from({ length: events.length }, (_, i) => i + 1),
+  );
+  assert.deepEqual(
+    events.filter((e) => e.type === 'run/started').map((e) => e.step),
+    [0, ...resumedFrom],
+  );
   assert.equal(events.at(-1).type, 'run/finished');
   const eventSteps = [...new Set(events.filter((e) => e.type === 'step').map((e) => e.step))].sort((a, b) => a - b);
-  assert.deepEqual(eventSteps, Array.from({ length: STEPS }, (_, i) => i + 1), 'every step has its step event');
+  assert.deepEqual(
+    eventSteps,
+    Array.from({ length: STEPS }, (_, i) => i + 1),
+    'every step has its step event',
+  );
   const lastLoss = new Map(events.filter((e) => e.type === 'step').map((e) => [e.step, e.data.loss]));
   for (const line of got.lines) assert.equal(lastLoss.get(line.step), line.loss, `step ${line.step}: events.jsonl and train_log.jsonl agree`);
   const saved = new Set(events.filter((e) => e.type === 'checkpoint/saved').map((e) => e.data.name));
   for (const c of final.complete) assert.ok(saved.has(c.name), `checkpoint/saved ${c.name} is in the stream`);
 
-  const figures = { kills, killsThatCaughtASaveMidway: midSave, killsBetweenACheckpointAndItsEvents: inWindow, events: events.length, leftoverFiles: [...leftovers].length, resumedFromSteps: resumedFrom, steps: STEPS, worstRelativeDifference: worst };
+  const figures = {
+    kills,
+    killsThatCaughtASaveMidway: midSave,
+    killsBetweenACheckpointAndItsEvents: inWindow,
+    events: events.length,
+    leftoverFiles: [...leftovers].length,
+    resumedFromSteps: resumedFrom,
+    steps: STEPS,
+    worstRelativeDifference: worst,
+  };
   t.diagnostic(`kill faults: ${JSON.stringify(figures)}`);
   await server.stop();
 });

@@ -36,7 +36,8 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
   const base = server.url;
   const submit = async () => (await json(base, '/api/runs', { body: { pipeline: smokePipeline(), steps: STEPS, backend: 'cpu' } })).id as string;
   const stepMs = (id: string) => readJsonl(join(runs.path, id, 'train_log.jsonl')).lines.map((l) => l.step_ms as number);
-  const allFinal = async (ids: string[]) => (await json(base, '/api/runs')).runs.filter((r: any) => ids.includes(r.id)).every((r: any) => r.state === 'completed');
+  const allFinal = async (ids: string[]) =>
+    (await json(base, '/api/runs')).runs.filter((r: any) => ids.includes(r.id)).every((r: any) => r.state === 'completed');
 
   /**
    * RSS once it settles: V8 gives memory back lazily after a burst, so the lowest of a few seconds
@@ -73,15 +74,17 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
     })();
     const clients = Array.from({ length: CLIENTS }, () => new RunsClient(base, ids));
     let seed = 12345 + count;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    await Promise.all(clients.map(async (client) => {
-      for (let round = 0; round < MAX_ROUNDS && !finished; round++) {
-        await client.connect();
-        await new Promise((r) => setTimeout(r, 200 + random() * 1800));
-        client.disconnect();
-        await new Promise((r) => setTimeout(r, random() * 300));
-      }
-    }));
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let round = 0; round < MAX_ROUNDS && !finished; round++) {
+          await client.connect();
+          await new Promise((r) => setTimeout(r, 200 + random() * 1800));
+          client.disconnect();
+          await new Promise((r) => setTimeout(r, random() * 300));
+        }
+      }),
+    );
     await poller;
     // Everyone back for the end of the stream.
     const final = new Map<string, number>((await json(base, '/api/runs')).runs.map((r: any) => [r.id, r.lastSeq]));
@@ -106,9 +109,14 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
     }
     for (const client of clients) assert.deepEqual(client.problems, []);
     return {
-      runs: count, connections: clients.reduce((n, c) => n + c.connections, 0), eventsCompared: compared,
-      rssPeakMiB: +rssPeak.toFixed(1), rssAfterMiB: +rssAfter.toFixed(1), heapAfterGcMiB: heapAfter,
-      medianStepMs: +median(ids.flatMap(stepMs)).toFixed(2), serverCpuSeconds: +cpuUsed.toFixed(1),
+      runs: count,
+      connections: clients.reduce((n, c) => n + c.connections, 0),
+      eventsCompared: compared,
+      rssPeakMiB: +rssPeak.toFixed(1),
+      rssAfterMiB: +rssAfter.toFixed(1),
+      heapAfterGcMiB: heapAfter,
+      medianStepMs: +median(ids.flatMap(stepMs)).toFixed(2),
+      serverCpuSeconds: +cpuUsed.toFixed(1),
     };
   };
 
@@ -120,7 +128,12 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
   await waitFor('the last unwatched run', () => allFinal(quiet), 120_000);
   const quietStepMs = median(quiet.flatMap(stepMs));
   const figures = {
-    clients: CLIENTS, stepsPerRun: STEPS, rssBeforeMiB: +rssBefore.toFixed(1), heapBeforeGcMiB: heapBefore, first, second,
+    clients: CLIENTS,
+    stepsPerRun: STEPS,
+    rssBeforeMiB: +rssBefore.toFixed(1),
+    heapBeforeGcMiB: heapBefore,
+    first,
+    second,
     medianStepMs: { unwatched: +quietStepMs.toFixed(2), with50Clients: first.medianStepMs },
   };
   t.diagnostic(`load: ${JSON.stringify(figures)}`);
@@ -128,8 +141,14 @@ test(`${CLIENTS} clients reconnecting during ${RUNS} queued runs all get every e
   // reconnections (a few KB per run record); RSS, which keeps V8's and malloc's high-water
   // marks, only has to stay within a generous limit.
   assert.ok(first.heapAfterGcMiB - heapBefore < HEAP_GROWTH_LIMIT_MIB, `heap after GC grew from ${heapBefore} to ${first.heapAfterGcMiB} MiB`);
-  assert.ok(second.heapAfterGcMiB - first.heapAfterGcMiB < HEAP_GROWTH_LIMIT_MIB / 2, `heap after GC kept growing: ${first.heapAfterGcMiB} -> ${second.heapAfterGcMiB} MiB`);
-  assert.ok(Math.max(first.rssAfterMiB, second.rssAfterMiB) - rssBefore < RSS_GROWTH_LIMIT_MIB, `RSS grew from ${rssBefore} to ${first.rssAfterMiB}, ${second.rssAfterMiB} MiB`);
+  assert.ok(
+    second.heapAfterGcMiB - first.heapAfterGcMiB < HEAP_GROWTH_LIMIT_MIB / 2,
+    `heap after GC kept growing: ${first.heapAfterGcMiB} -> ${second.heapAfterGcMiB} MiB`,
+  );
+  assert.ok(
+    Math.max(first.rssAfterMiB, second.rssAfterMiB) - rssBefore < RSS_GROWTH_LIMIT_MIB,
+    `RSS grew from ${rssBefore} to ${first.rssAfterMiB}, ${second.rssAfterMiB} MiB`,
+  );
   // Streaming happens on the main thread, training in the worker: watchers should not slow steps.
   // The bound is loose because the clients share this machine's cores with the server.
   assert.ok(first.medianStepMs < 2.5 * quietStepMs, `median step ${quietStepMs} ms unwatched, ${first.medianStepMs} ms watched`);

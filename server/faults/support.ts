@@ -41,12 +41,18 @@ export async function startServer(env: Record<string, string>, options: { probe?
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
-  const url = await waitFor('the server to listen', () => {
-    if (gone) throw new Error(`the server exited: ${output}`);
-    return /on (http:\/\/\S+)/.exec(output)?.[1];
-  }, 60_000);
+  const url = await waitFor(
+    'the server to listen',
+    () => {
+      if (gone) throw new Error(`the server exited: ${output}`);
+      return /on (http:\/\/\S+)/.exec(output)?.[1];
+    },
+    60_000,
+  );
   return {
-    url, child, pid: child.pid!,
+    url,
+    child,
+    pid: child.pid!,
     async kill() {
       if (!gone) child.kill('SIGKILL');
       await exited;
@@ -98,13 +104,16 @@ export function readJsonl(path: string): { lines: any[]; torn: boolean } {
     return { lines: [], torn: false };
   }
   const torn = text.length > 0 && !text.endsWith('\n');
-  const lines = text.split('\n').filter(Boolean).map((line, i) => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw new Error(`${path}: line ${i + 1} is not JSON: ${line.slice(0, 200)}`);
-    }
-  });
+  const lines = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line, i) => {
+      try {
+        return JSON.parse(line);
+      } catch {
+        throw new Error(`${path}: line ${i + 1} is not JSON: ${line.slice(0, 200)}`);
+      }
+    });
   return { lines, torn };
 }
 
@@ -116,16 +125,22 @@ export function readJsonl(path: string): { lines: any[]; torn: boolean } {
  * `checkpoint/saved`. Throws on a violation; returns the resume point and whether the kill fell
  * between a checkpoint's commit and its step's events (`inWindow`).
  */
-export function checkEventsOnDisk(runDir: string, checkpoints: { name: string; step: number }[]): { resumePoint?: { name: string; step: number }; inWindow: boolean; events: number } {
+export function checkEventsOnDisk(
+  runDir: string,
+  checkpoints: { name: string; step: number }[],
+): { resumePoint?: { name: string; step: number }; inWindow: boolean; events: number } {
   const text = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
   const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-  const events = complete.split('\n').filter(Boolean).map((line, i) => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw new Error(`events.jsonl: line ${i + 1} is damaged: ${line.slice(0, 200)}`);
-    }
-  });
+  const events = complete
+    .split('\n')
+    .filter(Boolean)
+    .map((line, i) => {
+      try {
+        return JSON.parse(line);
+      } catch {
+        throw new Error(`events.jsonl: line ${i + 1} is damaged: ${line.slice(0, 200)}`);
+      }
+    });
   events.forEach((e, i) => {
     if (e.seq !== i + 1) throw new Error(`events.jsonl: line ${i + 1} has seq ${e.seq}`);
   });
@@ -200,7 +215,10 @@ export class RunsClient {
   socket: Socket | undefined;
   connections = 0;
 
-  constructor(readonly base: string, readonly runIds: string[]) {
+  constructor(
+    readonly base: string,
+    readonly runIds: string[],
+  ) {
     for (const id of runIds) this.events.set(id, []);
   }
 
@@ -227,13 +245,18 @@ export class RunsClient {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
-    await Promise.all(this.runIds.map((runId) => new Promise<void>((resolve, reject) => {
-      socket.emit('subscribe', { runId, after: this.lastSeq(runId) }, (ack: { ok: boolean; error?: string }) => {
-        if (ack.ok) resolve();
-        else if (this.socket !== socket || socket.disconnected) resolve();
-        else reject(new Error(`subscribe ${runId}: ${ack.error}`));
-      });
-    })));
+    await Promise.all(
+      this.runIds.map(
+        (runId) =>
+          new Promise<void>((resolve, reject) => {
+            socket.emit('subscribe', { runId, after: this.lastSeq(runId) }, (ack: { ok: boolean; error?: string }) => {
+              if (ack.ok) resolve();
+              else if (this.socket !== socket || socket.disconnected) resolve();
+              else reject(new Error(`subscribe ${runId}: ${ack.error}`));
+            });
+          }),
+      ),
+    );
   }
 
   disconnect(): void {

@@ -61,7 +61,12 @@ export class SweepStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
-    const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).filter(isSweepId).sort().reverse();
+    const ids = names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter(isSweepId)
+      .sort()
+      .reverse();
     const records = await Promise.all(ids.map((id) => this.get(id)));
     return records.filter((r): r is SweepRecord => r !== undefined);
   }

@@ -40,17 +40,30 @@ test('a sweep of three learning rates: three runs, grouped, each trained with it
   const { id, runs } = created.json;
   assert.equal(runs.length, 3);
 
-  const sweep = await waitFor('the sweep to complete', async () => {
-    const s = (await api(base, `/api/sweeps/${id}`)).json;
-    return s.state === 'completed' && s;
-  }, 120_000);
-  assert.deepEqual(sweep.runs.map((r: any) => r.id), runs);
-  assert.deepEqual(sweep.runs.map((r: any) => r.values['scheduler.lr']), LRS);
+  const sweep = await waitFor(
+    'the sweep to complete',
+    async () => {
+      const s = (await api(base, `/api/sweeps/${id}`)).json;
+      return s.state === 'completed' && s;
+    },
+    120_000,
+  );
+  assert.deepEqual(
+    sweep.runs.map((r: any) => r.id),
+    runs,
+  );
+  assert.deepEqual(
+    sweep.runs.map((r: any) => r.values['scheduler.lr']),
+    LRS,
+  );
   assert.deepEqual(sweep.axes, [lrAxis]);
   for (const [i, run] of sweep.runs.entries()) {
     assert.equal(run.state, 'completed');
     assert.ok(run.bestValLoss > 0 && run.bestValStep === 10, 'smoke evaluates at step 10');
-    const log = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const log = (await readFile(join(runsDir, run.id, 'train_log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // The cosine schedule peaks at its lr at the end of warmup.
     assert.ok(Math.abs(Math.max(...log.map((l) => l.lr)) - LRS[i]) < 1e-9, `run ${i} trained with lr ${LRS[i]}`);
     const status = (await api(base, `/api/runs/${run.id}`)).json;
@@ -79,7 +92,10 @@ test('bad sweeps get a 400 naming the axis, and nothing runs', async () => {
   const twice = await refused([lrAxis, lrAxis]);
   assert.ok(twice.some((x) => /swept twice/.test(x.message)));
   const seeds = Array.from({ length: 17 }, (_, i) => i + 1);
-  [e] = await refused([{ nodeId: 'training', field: 'seed', values: seeds }, { nodeId: 'get_batch', field: 'seed', values: seeds }]);
+  [e] = await refused([
+    { nodeId: 'training', field: 'seed', values: seeds },
+    { nodeId: 'get_batch', field: 'seed', values: seeds },
+  ]);
   assert.match(e.message, /at most 256/);
   [e] = await refused([{ nodeId: 'model', field: 'n_heads', values: [2, 3] }]);
   assert.deepEqual([e.nodeId, e.field], ['model', 'n_heads']);
@@ -133,18 +149,30 @@ test('a browser sweep: its points wait for the tab, which records them one after
   assert.equal(posted.status, 200, posted.text);
   const first = (await api(base, `/api/runs/${runs[0]}`)).json;
   assert.deepEqual([first.state, first.step, first.backend], ['completed', 10, 'wasm']);
-  const log = (await api(base, `/api/runs/${runs[0]}/log`)).text.trim().split('\n').map((l: string) => JSON.parse(l));
-  assert.deepEqual(log.map((l: any) => l.lr), Array(10).fill(LRS[0]));
+  const log = (await api(base, `/api/runs/${runs[0]}/log`)).text
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
+  assert.deepEqual(
+    log.map((l: any) => l.lr),
+    Array(10).fill(LRS[0]),
+  );
 
   // The second point trains when the sweep is stopped: its tab is asked to stop it, the third is cancelled.
   assert.equal((await claim(runs[1])).status, 200);
   const poll = api(base, `/api/runs/${runs[1]}/requests`);
   const stopped = await api(base, `/api/sweeps/${id}/stop`, { method: 'POST' });
   assert.equal(stopped.status, 200);
-  assert.deepEqual(stopped.json.runs.map((r: any) => r.state), ['completed', 'running', 'stopped']);
+  assert.deepEqual(
+    stopped.json.runs.map((r: any) => r.state),
+    ['completed', 'running', 'stopped'],
+  );
   assert.equal(stopped.json.state, 'running', 'until the tab has stopped its run');
   const requests = (await poll).json.requests;
-  assert.deepEqual(requests.map((r: any) => r.kind), ['stop']);
+  assert.deepEqual(
+    requests.map((r: any) => r.kind),
+    ['stop'],
+  );
   const refused = await claim(runs[2]);
   assert.equal(refused.status, 409, 'a cancelled point is not trained');
   assert.match(refused.json.error, /stopped/);
@@ -152,7 +180,10 @@ test('a browser sweep: its points wait for the tab, which records them one after
   assert.equal((await api(base, `/api/runs/${runs[1]}/events`, { json: { seq: 1, events } })).status, 200);
   const sweep = (await api(base, `/api/sweeps/${id}`)).json;
   assert.equal(sweep.state, 'stopped');
-  assert.deepEqual(sweep.runs.map((r: any) => r.state), ['completed', 'stopped', 'stopped']);
+  assert.deepEqual(
+    sweep.runs.map((r: any) => r.state),
+    ['completed', 'stopped', 'stopped'],
+  );
   assert.equal(sweep.runs[0].bestValLoss, 5.4);
 });
 
@@ -163,7 +194,10 @@ test('a browser sweep whose tab goes away: the points it had not trained are int
   const closing = await api(base, `/api/runs/${runs[0]}/events`, { json: { seq: 1, events: [], closing: true } });
   assert.equal(closing.status, 200);
   const sweep = (await api(base, `/api/sweeps/${id}`)).json;
-  assert.deepEqual(sweep.runs.map((r: any) => r.state), ['interrupted', 'interrupted', 'interrupted']);
+  assert.deepEqual(
+    sweep.runs.map((r: any) => r.state),
+    ['interrupted', 'interrupted', 'interrupted'],
+  );
   assert.equal(sweep.state, 'interrupted');
   // An interrupted point resumes on the server like any interrupted browser run.
   const resumed = await api(base, `/api/runs/${runs[1]}/resume`, { method: 'POST' });
@@ -178,17 +212,28 @@ test('a browser sweep no tab claims is interrupted once the tab is silent too lo
   let idle = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false, browserIdleMs: 1500 });
   try {
     const silent = (await api(idle.url, '/api/sweeps', { json: { pipeline: smokePipeline(), executor: 'browser', axes: [lrAxis], steps: 10 } })).json;
-    const s = await waitFor('the waiting points to be interrupted', async () => {
-      const sweep = (await api(idle.url, `/api/sweeps/${silent.id}`)).json;
-      return sweep.state === 'interrupted' && sweep;
-    }, 10_000);
-    assert.deepEqual(s.runs.map((r: any) => r.state), ['interrupted', 'interrupted', 'interrupted']);
+    const s = await waitFor(
+      'the waiting points to be interrupted',
+      async () => {
+        const sweep = (await api(idle.url, `/api/sweeps/${silent.id}`)).json;
+        return sweep.state === 'interrupted' && sweep;
+      },
+      10_000,
+    );
+    assert.deepEqual(
+      s.runs.map((r: any) => r.state),
+      ['interrupted', 'interrupted', 'interrupted'],
+    );
 
     const waiting = (await api(idle.url, '/api/sweeps', { json: { pipeline: smokePipeline(), executor: 'browser', axes: [lrAxis], steps: 10 } })).json;
     await idle.close();
     idle = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false, browserIdleMs: 1500 });
     const after = (await api(idle.url, `/api/sweeps/${waiting.id}`)).json;
-    assert.deepEqual(after.runs.map((r: any) => r.state), ['interrupted', 'interrupted', 'interrupted'], 'nothing starts them on the server');
+    assert.deepEqual(
+      after.runs.map((r: any) => r.state),
+      ['interrupted', 'interrupted', 'interrupted'],
+      'nothing starts them on the server',
+    );
     // The tab that launched it is still there: its next claim takes the point up again.
     assert.equal((await api(idle.url, `/api/runs/${waiting.runs[0]}/events`, { json: { seq: 1, events: [] } })).status, 200);
     assert.equal((await api(idle.url, `/api/runs/${waiting.runs[0]}`)).json.state, 'running');
@@ -204,11 +249,18 @@ test('stopping a sweep stops its points', async () => {
   await waitFor('the first point to train', async () => (await api(base, `/api/runs/${runs[0]}`)).json.state === 'running', 60_000);
   const stopped = await api(base, `/api/sweeps/${id}/stop`, { method: 'POST' });
   assert.equal(stopped.status, 200);
-  const sweep = await waitFor('every point to stop', async () => {
-    const s = (await api(base, `/api/sweeps/${id}`)).json;
-    return s.state === 'stopped' && s;
-  }, 60_000);
-  assert.deepEqual(sweep.runs.map((r: any) => r.state), ['stopped', 'stopped', 'stopped']);
+  const sweep = await waitFor(
+    'every point to stop',
+    async () => {
+      const s = (await api(base, `/api/sweeps/${id}`)).json;
+      return s.state === 'stopped' && s;
+    },
+    60_000,
+  );
+  assert.deepEqual(
+    sweep.runs.map((r: any) => r.state),
+    ['stopped', 'stopped', 'stopped'],
+  );
 });
 
 test('a sweep survives a crash: queued points run after the restart, the interrupted one resumes', async () => {
@@ -224,16 +276,24 @@ test('a sweep survives a crash: queued points run after the restart, the interru
     try {
       const [interrupted, ...queued] = created.runs;
       assert.equal((await api(second.url, `/api/runs/${interrupted}`)).json.state, 'interrupted');
-      await waitFor('the queued points to complete', async () => {
-        const s = (await api(second.url, `/api/sweeps/${created.id}`)).json;
-        return queued.every((q: string) => s.runs.find((r: any) => r.id === q).state === 'completed') && s;
-      }, 120_000);
+      await waitFor(
+        'the queued points to complete',
+        async () => {
+          const s = (await api(second.url, `/api/sweeps/${created.id}`)).json;
+          return queued.every((q: string) => s.runs.find((r: any) => r.id === q).state === 'completed') && s;
+        },
+        120_000,
+      );
       assert.equal((await api(second.url, `/api/sweeps/${created.id}`)).json.state, 'interrupted');
       assert.equal((await api(second.url, `/api/runs/${interrupted}/resume`, { method: 'POST' })).status, 200);
-      const sweep = await waitFor('the sweep to complete', async () => {
-        const s = (await api(second.url, `/api/sweeps/${created.id}`)).json;
-        return s.state === 'completed' && s;
-      }, 120_000);
+      const sweep = await waitFor(
+        'the sweep to complete',
+        async () => {
+          const s = (await api(second.url, `/api/sweeps/${created.id}`)).json;
+          return s.state === 'completed' && s;
+        },
+        120_000,
+      );
       assert.ok(sweep.runs.every((r: any) => r.step === 30));
     } finally {
       await second.close();
@@ -248,19 +308,35 @@ test('a sweep survives a crash: queued points run after the restart, the interru
 test('generated and deeply nested sweep bodies get a 201 or an addressed 4xx, never a 5xx', async () => {
   const nodeIds = fc.constantFrom('scheduler', 'clip', 'model', 'training', 'get_batch', 'ghost', '', '__proto__', '../x');
   const fields = fc.constantFrom('lr', 'max_norm', 'kind', 'seed', 'steps', 'n_heads', 'constructor', '');
-  const axis = fc.record({ nodeId: fc.oneof(nodeIds, anyValue), field: fc.oneof(fields, anyValue), values: fc.oneof(fc.array(anyValue, { maxLength: 5 }), anyValue) }, { requiredKeys: [] });
-  const body = fc.record({ axes: fc.oneof(fc.array(axis, { maxLength: 3 }), anyValue), executor: fc.oneof(fc.constantFrom('node', 'torch', 'browser'), anyValue), steps: fc.oneof(fc.constant(1), anyValue) }, { requiredKeys: ['axes'] });
+  const axis = fc.record(
+    { nodeId: fc.oneof(nodeIds, anyValue), field: fc.oneof(fields, anyValue), values: fc.oneof(fc.array(anyValue, { maxLength: 5 }), anyValue) },
+    { requiredKeys: [] },
+  );
+  const body = fc.record(
+    {
+      axes: fc.oneof(fc.array(axis, { maxLength: 3 }), anyValue),
+      executor: fc.oneof(fc.constantFrom('node', 'torch', 'browser'), anyValue),
+      steps: fc.oneof(fc.constant(1), anyValue),
+    },
+    { requiredKeys: ['axes'] },
+  );
   const created: string[] = [];
-  await fc.assert(fc.asyncProperty(body, async (b) => {
-    const reply = await api(base, '/api/sweeps', { json: { pipeline: smokePipeline(), ...b } });
-    assert.ok(reply.status === 201 || (reply.status >= 400 && reply.status < 500), `${reply.status}: ${reply.text.slice(0, 200)}`);
-    if (reply.status === 201) created.push(reply.json.id);
-    else assert.equal(typeof reply.json.error, 'string');
-  }), { numRuns: 300, seed: 20261206 });
+  await fc.assert(
+    fc.asyncProperty(body, async (b) => {
+      const reply = await api(base, '/api/sweeps', { json: { pipeline: smokePipeline(), ...b } });
+      assert.ok(reply.status === 201 || (reply.status >= 400 && reply.status < 500), `${reply.status}: ${reply.text.slice(0, 200)}`);
+      if (reply.status === 201) created.push(reply.json.id);
+      else assert.equal(typeof reply.json.error, 'string');
+    }),
+    { numRuns: 300, seed: 20261206 },
+  );
   for (const id of created) assert.equal((await api(base, `/api/sweeps/${id}/stop`, { method: 'POST' })).status, 200);
 
   const nested = `${'['.repeat(20_000)}0.001${']'.repeat(20_000)}`;
-  const deep = await api(base, '/api/sweeps', { body: `{"pipeline": {}, "axes": [{"nodeId": "scheduler", "field": "lr", "values": ${nested}}]}`, headers: { 'content-type': 'application/json' } });
+  const deep = await api(base, '/api/sweeps', {
+    body: `{"pipeline": {}, "axes": [{"nodeId": "scheduler", "field": "lr", "values": ${nested}}]}`,
+    headers: { 'content-type': 'application/json' },
+  });
   assert.ok(deep.status >= 400 && deep.status < 500, `${deep.status}`);
   assert.equal((await api(base, '/api/health')).status, 200);
 });

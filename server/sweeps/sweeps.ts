@@ -57,7 +57,10 @@ export class Sweeps {
     const runs: SweepRecord['runs'] = [];
     for (const point of expanded.points) {
       const submitted = await this.manager.submit({
-        pipeline: point.pipeline, executor: request.executor, steps: request.steps, sweep: { id, values: point.values },
+        pipeline: point.pipeline,
+        executor: request.executor,
+        steps: request.steps,
+        sweep: { id, values: point.values },
       });
       if ('error' in submitted) {
         for (const run of runs) this.stopQuietly(run.id);
@@ -67,7 +70,12 @@ export class Sweeps {
     }
     const name = String((request.pipeline as { meta?: { name?: unknown } }).meta?.name ?? 'Untitled pipeline');
     await this.store.save({
-      id, name, executor: request.executor, axes: request.axes, createdAt: new Date().toISOString(), runs,
+      id,
+      name,
+      executor: request.executor,
+      axes: request.axes,
+      createdAt: new Date().toISOString(),
+      runs,
       ...(request.steps !== undefined ? { steps: request.steps } : {}),
     });
     return { id, runs: runs.map((r) => r.id) };
@@ -103,14 +111,23 @@ export class Sweeps {
   }
 
   private async summarize(record: SweepRecord): Promise<SweepSummary> {
-    const runs = await Promise.all(record.runs.map(async ({ id, values }): Promise<SweepPointSummary> => {
-      const status = this.manager.get(id);
-      if (!status) return { id, values, state: 'missing', step: 0 };
-      const log = await this.readLog(id);
-      return { ...log, id, values, state: status.state, step: status.step, totalSteps: status.totalSteps };
-    }));
+    const runs = await Promise.all(
+      record.runs.map(async ({ id, values }): Promise<SweepPointSummary> => {
+        const status = this.manager.get(id);
+        if (!status) return { id, values, state: 'missing', step: 0 };
+        const log = await this.readLog(id);
+        return { ...log, id, values, state: status.state, step: status.step, totalSteps: status.totalSteps };
+      }),
+    );
     const { runs: _, ...rest } = record;
-    return { ...rest, state: sweepState(record, runs.map((r) => r.state)), runs };
+    return {
+      ...rest,
+      state: sweepState(
+        record,
+        runs.map((r) => r.state),
+      ),
+      runs,
+    };
   }
 
   private async readLog(id: string): Promise<Omit<LogSummary, 'step'>> {

@@ -11,7 +11,9 @@ export const dynamic = 'force-dynamic';
 
 /** Each served name and its folder in the package. */
 const FILES = new Map([
-  ['tfjs-backend-wasm.wasm', 'dist'], ['tfjs-backend-wasm-simd.wasm', 'dist'], ['tfjs-backend-wasm-threaded-simd.wasm', 'dist'],
+  ['tfjs-backend-wasm.wasm', 'dist'],
+  ['tfjs-backend-wasm-simd.wasm', 'dist'],
+  ['tfjs-backend-wasm-threaded-simd.wasm', 'dist'],
   [THREADED_GLUE_FILE, 'wasm-out'],
 ]);
 
@@ -22,7 +24,8 @@ export async function GET(_request: Request, context: { params: Promise<{ file: 
   const { file } = await context.params;
   if (!FILES.has(file)) {
     return new Response(JSON.stringify({ error: `no such file: /tfjs-wasm/${file} (expected one of ${[...FILES.keys()].join(', ')})` }), {
-      status: 404, headers: { 'Content-Type': 'application/json' },
+      status: 404,
+      headers: { 'Content-Type': 'application/json' },
     });
   }
   // The server runs from the repository root (npm run studio / start), where node_modules is.
@@ -38,9 +41,16 @@ export async function GET(_request: Request, context: { params: Promise<{ file: 
     return new Response(body as unknown as BodyInit, {
       // application/wasm lets the browser compile while downloading (instantiateStreaming).
       // Same-origin, so COEP (next.config.js) needs no Cross-Origin-Resource-Policy here.
-      headers: { 'Content-Type': file.endsWith('.js') ? 'text/javascript' : 'application/wasm', 'Content-Length': String(body.byteLength), 'Cache-Control': 'public, max-age=3600' },
+      headers: {
+        'Content-Type': file.endsWith('.js') ? 'text/javascript' : 'application/wasm',
+        'Content-Length': String(body.byteLength),
+        'Cache-Control': 'public, max-age=3600',
+      },
     });
   } catch (err) {
-    return new Response(JSON.stringify({ error: `cannot read ${file}: ${(err as Error).message}` }), { status: 500, headers: { 'Content-Type': 'application/json' } });
+    return new Response(JSON.stringify({ error: `cannot read ${file}: ${(err as Error).message}` }), {
+      status: 500,
+      headers: { 'Content-Type': 'application/json' },
+    });
   }
 }

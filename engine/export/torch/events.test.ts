@@ -10,8 +10,19 @@ const config = {
 } as const;
 
 const status = (s: Partial<TorchStatus>): TorchStatus => ({
-  state: 'running', step: 0, start_step: 0, total_steps: 10, last_checkpoint: null, parameters: 1234, tokens_per_step: 64,
-  world_size: 2, device: 'cuda', checkpoint: null, error: null, elapsed_s: 1.5, ...s,
+  state: 'running',
+  step: 0,
+  start_step: 0,
+  total_steps: 10,
+  last_checkpoint: null,
+  parameters: 1234,
+  tokens_per_step: 64,
+  world_size: 2,
+  device: 'cuda',
+  checkpoint: null,
+  error: null,
+  elapsed_s: 1.5,
+  ...s,
 });
 
 test('a log line is a step event, plus an eval event when it carries val_loss', () => {
@@ -24,8 +35,9 @@ test('a log line is a step event, plus an eval event when it carries val_loss', 
   ]);
   assert.deepEqual(conv.logLine('{"step": 6, "loss": 2.4'), [], 'a torn line is dropped');
   assert.deepEqual(conv.logLine('{"step": "six"}'), [], 'a line that breaks the contract is dropped');
-  assert.deepEqual(conv.sampleLine(JSON.stringify({ step: 5, node: 'sample', text: 'The cat', tokens: 4 })),
-    [{ type: 'sample', nodeId: 'sample', step: 5, data: { text: 'The cat', tokens: 4 } }]);
+  assert.deepEqual(conv.sampleLine(JSON.stringify({ step: 5, node: 'sample', text: 'The cat', tokens: 4 })), [
+    { type: 'sample', nodeId: 'sample', step: 5, data: { text: 'The cat', tokens: 4 } },
+  ]);
 });
 
 test('status.json: started once, each checkpoint once, then error and finished', () => {
@@ -39,7 +51,9 @@ test('status.json: started once, each checkpoint once, then error and finished',
     { type: 'checkpoint/saved', nodeId: 'ckpt', step: 5, data: { name: 'ckpt-000005', bytes: 100, removed: ['ckpt-000003'] } },
   ]);
   assert.deepEqual(conv.status(status({ step: 6, checkpoint: saved })), []);
-  const failed = conv.status(status({ state: 'failed', step: 7, checkpoint: saved, last_checkpoint: 'ckpt-000005', error: { message: 'loss is NaN', node_id: 'loss' } }));
+  const failed = conv.status(
+    status({ state: 'failed', step: 7, checkpoint: saved, last_checkpoint: 'ckpt-000005', error: { message: 'loss is NaN', node_id: 'loss' } }),
+  );
   assert.deepEqual(failed, [
     { type: 'error', nodeId: 'loss', step: 7, data: { message: 'loss is NaN' } },
     { type: 'run/finished', step: 7, data: { status: 'failed', elapsed_s: 1.5, lastCheckpoint: 'ckpt-000005' } },
@@ -52,7 +66,10 @@ test('status.json: started once, each checkpoint once, then error and finished',
 test('a run that fails before setup never starts; finish() closes a run that died silently', () => {
   const conv = new TorchEventConverter(config);
   const early = conv.status({ state: 'failed', step: 0, start_step: 0, total_steps: 10, last_checkpoint: null, error: { message: 'no data', node_id: null } });
-  assert.deepEqual(early.map((e) => e.type), ['error', 'run/finished']);
+  assert.deepEqual(
+    early.map((e) => e.type),
+    ['error', 'run/finished'],
+  );
   assert.equal('nodeId' in early[0], false);
 
   const killed = new TorchEventConverter(config);

@@ -59,7 +59,12 @@ export class TorchEventConverter {
     if (!r || typeof r.step !== 'number') return [];
     if (r.edited && typeof r.edited === 'object') {
       const edited = r.edited as { nodeId?: unknown; changes?: unknown };
-      return valid({ type: 'run/edited', nodeId: edited.nodeId, step: r.step, data: { changes: edited.changes, ...(r.replayed === true ? { replayed: true } : {}) } });
+      return valid({
+        type: 'run/edited',
+        nodeId: edited.nodeId,
+        step: r.step,
+        data: { changes: edited.changes, ...(r.replayed === true ? { replayed: true } : {}) },
+      });
     }
     const { step, val_loss: valLoss, ...data } = r;
     const events = valid({ type: 'step', step, data });
@@ -86,23 +91,40 @@ export class TorchEventConverter {
     if (!this.started && s.parameters !== undefined) {
       this.started = true;
       if (s.resumed_from) this.lastCheckpoint = s.resumed_from;
-      events.push(...valid({
-        type: 'run/started', step: s.start_step,
-        data: {
-          totalSteps: s.total_steps, backend: `torch-${s.device ?? 'cpu'}${s.world_size && s.world_size > 1 ? `x${s.world_size}` : ''}`,
-          parameters: s.parameters ?? 0, tokensPerStep: s.tokens_per_step ?? 0, ...(s.resumed_from ? { resumedFrom: s.resumed_from } : {}),
-        },
-      }));
+      events.push(
+        ...valid({
+          type: 'run/started',
+          step: s.start_step,
+          data: {
+            totalSteps: s.total_steps,
+            backend: `torch-${s.device ?? 'cpu'}${s.world_size && s.world_size > 1 ? `x${s.world_size}` : ''}`,
+            parameters: s.parameters ?? 0,
+            tokensPerStep: s.tokens_per_step ?? 0,
+            ...(s.resumed_from ? { resumedFrom: s.resumed_from } : {}),
+          },
+        }),
+      );
     }
     const saved = s.checkpoint;
     if (saved && saved.name !== this.lastCheckpoint && this.config.checkpoint) {
       this.lastCheckpoint = saved.name;
-      events.push(...valid({ type: 'checkpoint/saved', nodeId: this.config.checkpoint.node_id, step: saved.step, data: { name: saved.name, bytes: saved.bytes, removed: saved.removed } }));
+      events.push(
+        ...valid({
+          type: 'checkpoint/saved',
+          nodeId: this.config.checkpoint.node_id,
+          step: saved.step,
+          data: { name: saved.name, bytes: saved.bytes, removed: saved.removed },
+        }),
+      );
     }
     if (!this.finished && (s.state === 'finished' || s.state === 'stopped' || s.state === 'failed')) {
-      events.push(...this.finish(s.state === 'finished' ? 'completed' : s.state, s.step, {
-        elapsedSeconds: s.elapsed_s, error: s.error ?? undefined, lastCheckpoint: s.last_checkpoint ?? undefined,
-      }));
+      events.push(
+        ...this.finish(s.state === 'finished' ? 'completed' : s.state, s.step, {
+          elapsedSeconds: s.elapsed_s,
+          error: s.error ?? undefined,
+          lastCheckpoint: s.last_checkpoint ?? undefined,
+        }),
+      );
     }
     return events;
   }

@@ -17,25 +17,62 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const data = writeTokenData(join(dir, 'data'));
 const full = () => loopPipeline({ data, steps: 7, eval: { every: 3, context_length: 0 }, checkpoint: { every: 5 }, sample: { every: 5, prompt: 'hé' } });
 
-test('config.json carries the plan\'s values; the program files are the fixed sources', () => {
+test("config.json carries the plan's values; the program files are the fixed sources", () => {
   const plan = planOf(full());
   const files = exportTorch(plan);
-  assert.deepEqual([...files.keys()].sort(), ['README.md', 'checkpoint.py', 'config.json', 'config.py', 'data.py', 'model.py', 'optim.py', 'requirements.txt', 'rng.py', 'train.py']);
+  assert.deepEqual([...files.keys()].sort(), [
+    'README.md',
+    'checkpoint.py',
+    'config.json',
+    'config.py',
+    'data.py',
+    'model.py',
+    'optim.py',
+    'requirements.txt',
+    'rng.py',
+    'train.py',
+  ]);
   for (const [name, text] of TORCH_SOURCES) assert.equal(files.get(name), text, name);
   const c = JSON.parse(files.get('config.json')!) as TorchConfig;
   assert.equal(c.total_steps, 7);
   assert.equal(c.seed, 1);
   assert.deepEqual(c.model, {
-    node_id: 'model', vocab_size: 256, context_length: 16, d_model: 32, n_layers: 2, n_heads: 2, d_ff: 64, rope_theta: 10000,
-    norm: 'rmsnorm', ffn: 'swiglu', tie_embeddings: true, norm_eps: 1e-5, positions: 'rope', n_kv_heads: 2, head_dim: 16,
-    qk_norm: false, norm_placement: 'pre', norm_learnable: true, final_norm: true,
+    node_id: 'model',
+    vocab_size: 256,
+    context_length: 16,
+    d_model: 32,
+    n_layers: 2,
+    n_heads: 2,
+    d_ff: 64,
+    rope_theta: 10000,
+    norm: 'rmsnorm',
+    ffn: 'swiglu',
+    tie_embeddings: true,
+    norm_eps: 1e-5,
+    positions: 'rope',
+    n_kv_heads: 2,
+    head_dim: 16,
+    qk_norm: false,
+    norm_placement: 'pre',
+    norm_learnable: true,
+    final_norm: true,
   });
   assert.deepEqual(c.data, { node_id: 'dataset', train_path: data.train, valid_path: data.valid });
   assert.deepEqual(c.batch, { node_id: 'get_batch', split: 'train', batch_size: 4, context_length: 16, seed: 5 });
   assert.deepEqual(c.backward, { node_id: 'backward', grad_accum_steps: 1 });
   assert.equal(c.optimizer.kind, 'adamw');
   assert.equal(c.optimizer.beta2, 0.95);
-  assert.deepEqual(c.schedule, { node_id: 'scheduler', kind: 'cosine', lr: 0.01, min_lr: 0.001, warmup_steps: 3, decay_steps: 0, step_size: 1000, gamma: 0.5, decay_fraction: 0.2 });
+  assert.deepEqual(c.schedule, {
+    node_id: 'scheduler',
+    kind: 'cosine',
+    lr: 0.01,
+    min_lr: 0.001,
+    warmup_steps: 3,
+    decay_steps: 0,
+    step_size: 1000,
+    gamma: 0.5,
+    decay_fraction: 0.2,
+  });
   assert.deepEqual(c.eval, { node_id: 'eval', split: 'valid', every: 3, batches: 2, batch_size: 4, context_length: 16, seed: 42, after_update: true });
   assert.deepEqual(c.checkpoint, { node_id: 'checkpoint', every: 5, keep_last: 5, at_end: true });
   assert.deepEqual(c.sample!.prompt_ids, [104, 195, 169], 'the prompt as UTF-8 bytes');
@@ -74,8 +111,31 @@ test('a pipeline full of quotes, newlines and Python yields byte-identical .py f
 });
 
 test('the program imports nothing but torch, numpy, the standard library and its own modules', () => {
-  const allowed = new Set(['torch', 'numpy', 'argparse', 'base64', 'contextlib', 'dataclasses', 'datetime', 'json', 'math', 'os', 're',
-    'secrets', 'signal', 'struct', 'sys', 'time', 'traceback', 'rng', 'model', 'data', 'optim', 'checkpoint', 'config']);
+  const allowed = new Set([
+    'torch',
+    'numpy',
+    'argparse',
+    'base64',
+    'contextlib',
+    'dataclasses',
+    'datetime',
+    'json',
+    'math',
+    'os',
+    're',
+    'secrets',
+    'signal',
+    'struct',
+    'sys',
+    'time',
+    'traceback',
+    'rng',
+    'model',
+    'data',
+    'optim',
+    'checkpoint',
+    'config',
+  ]);
   for (const [name, text] of TORCH_SOURCES) {
     if (!name.endsWith('.py')) continue;
     const imports = [...text.matchAll(/^\s*(?:import|from)\s+([A-Za-z_][\w.]*)/gm)].map((m) => m[1].split('.')[0]);
@@ -131,14 +191,23 @@ test('config.json is checked field by field; train.py stops on a bad one with th
     [variant((c) => (c.model.ffn = 'relu')), 'config.json: model.ffn must be one of swiglu, gelu, relu2, got "relu"'],
     [variant((c) => delete c.model.final_norm), 'config.json: model.final_norm is missing'],
     // Version 1 (before the variants) reads as today's GPT; a variant field in it is still checked.
-    [variant((c) => {
-      c.version = 1;
-      for (const key of ['positions', 'n_kv_heads', 'head_dim', 'qk_norm', 'norm_placement', 'norm_learnable', 'final_norm']) delete c.model[key];
-    }), 'ok'],
+    [
+      variant((c) => {
+        c.version = 1;
+        for (const key of ['positions', 'n_kv_heads', 'head_dim', 'qk_norm', 'norm_placement', 'norm_learnable', 'final_norm']) delete c.model[key];
+      }),
+      'ok',
+    ],
     [variant((c) => Object.assign(c, { version: 1 }) && (c.model.n_kv_heads = 0)), 'config.json: model.n_kv_heads must be an integer in [1, 256], got 0'],
-    [variant((c) => (c.sample.prompt_ids = [1, 300])), 'config.json: sample.prompt_ids[1] (300) is outside the model\'s vocabulary (256)'],
-    [variant((c) => (c.batch.node_id = 'a"; import os')), 'config.json: batch.node_id must be a node id (letters, digits and _ . # : > -, up to 64), got "a\\"; import os"'],
-    [variant((c) => (c.sample.tokenizer = { kind: 'bpe', merges: [[256, 1]] })), 'config.json: sample.tokenizer.merges[0] refers to an id that does not exist yet'],
+    [variant((c) => (c.sample.prompt_ids = [1, 300])), "config.json: sample.prompt_ids[1] (300) is outside the model's vocabulary (256)"],
+    [
+      variant((c) => (c.batch.node_id = 'a"; import os')),
+      'config.json: batch.node_id must be a node id (letters, digits and _ . # : > -, up to 64), got "a\\"; import os"',
+    ],
+    [
+      variant((c) => (c.sample.tokenizer = { kind: 'bpe', merges: [[256, 1]] })),
+      'config.json: sample.tokenizer.merges[0] refers to an id that does not exist yet',
+    ],
     [variant((c) => (c.format = 'something-else')), 'config.json: format must be one of pretrain-studio-torch, got "something-else"'],
     [variant((c) => (c.version = 3)), 'config.json: version must be an integer in [2, 2], got 3'],
   ];
@@ -146,10 +215,19 @@ test('config.json is checked field by field; train.py stops on a bad one with th
   const optimizerLr = (text: string) => variant((c) => (c.optimizer.lr = 12345)).replace('12345', text);
   cases.push([optimizerLr('NaN'), 'config.json: optimizer.lr must be a number in (0, 10], got NaN']);
   cases.push([optimizerLr('Infinity'), 'config.json: optimizer.lr must be a number in (0, 10], got Infinity']);
-  const got = validateInPython(exportDir, cases.map(([text]) => text));
-  assert.deepEqual(got, cases.map(([, message]) => message));
+  const got = validateInPython(
+    exportDir,
+    cases.map(([text]) => text),
+  );
+  assert.deepEqual(
+    got,
+    cases.map(([, message]) => message),
+  );
 
-  writeFileSync(join(exportDir, 'config.json'), variant((c) => (c.backward.grad_accum_steps = 0)));
+  writeFileSync(
+    join(exportDir, 'config.json'),
+    variant((c) => (c.backward.grad_accum_steps = 0)),
+  );
   const run = runTrainPy(exportDir, ['--device', 'cpu']);
   assert.equal(run.status, 2);
   assert.equal(run.stderr.trim(), 'error: config.json: backward.grad_accum_steps must be an integer in [1, 1024], got 0');
@@ -178,7 +256,9 @@ test('plans outside the standard loop are refused, naming the node', () => {
     const e = d.edges.find((x: any) => x.target === 'loss' && x.targetHandle === 'targets');
     e.sourceHandle = 'x';
   });
-  assert.deepEqual(refuse(swapTargets), [{ nodeId: 'loss', field: 'targets', message: 'is fed by get_batch.x; the PyTorch export needs get_batch.y (targets are the inputs shifted by one)' }]);
+  assert.deepEqual(refuse(swapTargets), [
+    { nodeId: 'loss', field: 'targets', message: 'is fed by get_batch.x; the PyTorch export needs get_batch.y (targets are the inputs shifted by one)' },
+  ]);
 
   const twoEvals = edit((d) => {
     d.nodes.push({ id: 'eval2', type: 'eval', params: {} });
@@ -193,7 +273,10 @@ test('plans outside the standard loop are refused, naming the node', () => {
   const clipBypassed = edit((d) => {
     d.edges.find((x: any) => x.target === 'optimizer' && x.targetHandle === 'grads').source = 'backward';
   });
-  assert.deepEqual(refuse(clipBypassed).map((i) => [i.nodeId, i.field]), [['optimizer', 'grads']]);
+  assert.deepEqual(
+    refuse(clipBypassed).map((i) => [i.nodeId, i.field]),
+    [['optimizer', 'grads']],
+  );
   assert.match(refuse(clipBypassed)[0].message, /is fed by backward\.grads; the PyTorch export needs clip\.grads/);
 
   const err = (() => {
@@ -208,5 +291,8 @@ test('plans outside the standard loop are refused, naming the node', () => {
 
 test('a prompt the model cannot read is refused at export', () => {
   const doc = loopPipeline({ data, model: { vocab_size: 100 }, sample: { prompt: 'z' } });
-  assert.throws(() => exportTorch(planOf(doc)), (e: unknown) => e instanceof TorchExportError && e.issues[0].nodeId === 'sample' && /token 122 is outside the model's vocabulary \(100\)/.test(e.message));
+  assert.throws(
+    () => exportTorch(planOf(doc)),
+    (e: unknown) => e instanceof TorchExportError && e.issues[0].nodeId === 'sample' && /token 122 is outside the model's vocabulary \(100\)/.test(e.message),
+  );
 });

@@ -92,21 +92,53 @@ export interface TorchConfig {
   optimizer: { node_id: string } & OptimizerParams;
   /** The scheduler node's params as its schema declares them (engine/nodes/scheduler.ts). */
   schedule: ({ node_id: string } & ScheduleParams) | null;
-  eval: { node_id: string; split: 'train' | 'valid'; every: number; batches: number; batch_size: number; context_length: number;
-    seed: number; after_update: boolean } | null;
+  eval: {
+    node_id: string;
+    split: 'train' | 'valid';
+    every: number;
+    batches: number;
+    batch_size: number;
+    context_length: number;
+    seed: number;
+    after_update: boolean;
+  } | null;
   checkpoint: { node_id: string; every: number; keep_last: number; at_end: boolean } | null;
   log: { node_id: string; every: number } | null;
-  sample: { node_id: string; every: number; prompt: string; prompt_ids: number[]; max_new_tokens: number; temperature: number;
-    top_k: number; seed: number; after_update: boolean; tokenizer: SampleTokenizer | null } | null;
+  sample: {
+    node_id: string;
+    every: number;
+    prompt: string;
+    prompt_ids: number[];
+    max_new_tokens: number;
+    temperature: number;
+    top_k: number;
+    seed: number;
+    after_update: boolean;
+    tokenizer: SampleTokenizer | null;
+  } | null;
   /** The migrated pipeline, stored in checkpoint metadata as the engine does. */
   pipeline: unknown;
 }
 
 /** The model section of config.json (model.py's GPTConfig), every variant field spelled out. */
 export interface TorchModelConfig {
-  vocab_size: number; context_length: number; d_model: number; n_layers: number; n_heads: number; d_ff: number;
-  rope_theta: number; norm: string; ffn: string; tie_embeddings: boolean; norm_eps: number;
-  positions: string; n_kv_heads: number; head_dim: number; qk_norm: boolean; norm_placement: string; norm_learnable: boolean;
+  vocab_size: number;
+  context_length: number;
+  d_model: number;
+  n_layers: number;
+  n_heads: number;
+  d_ff: number;
+  rope_theta: number;
+  norm: string;
+  ffn: string;
+  tie_embeddings: boolean;
+  norm_eps: number;
+  positions: string;
+  n_kv_heads: number;
+  head_dim: number;
+  qk_norm: boolean;
+  norm_placement: string;
+  norm_learnable: boolean;
   final_norm: boolean;
 }
 
@@ -118,18 +150,29 @@ export interface TorchModelConfig {
 export function torchModelConfig(config: GptConfig): TorchModelConfig {
   const c = resolveGptConfig(config);
   return {
-    vocab_size: c.vocabSize, context_length: c.contextLength, d_model: c.dModel, n_layers: c.nLayers, n_heads: c.nHeads,
-    d_ff: c.dFF, rope_theta: c.ropeTheta, norm: c.norm, ffn: c.ffn, tie_embeddings: c.tieEmbeddings, norm_eps: c.normEps,
-    positions: c.positions, n_kv_heads: c.nKvHeads, head_dim: c.headDim, qk_norm: c.qkNorm, norm_placement: c.normPlacement,
-    norm_learnable: c.normLearnable, final_norm: c.finalNorm,
+    vocab_size: c.vocabSize,
+    context_length: c.contextLength,
+    d_model: c.dModel,
+    n_layers: c.nLayers,
+    n_heads: c.nHeads,
+    d_ff: c.dFF,
+    rope_theta: c.ropeTheta,
+    norm: c.norm,
+    ffn: c.ffn,
+    tie_embeddings: c.tieEmbeddings,
+    norm_eps: c.normEps,
+    positions: c.positions,
+    n_kv_heads: c.nKvHeads,
+    head_dim: c.headDim,
+    qk_norm: c.qkNorm,
+    norm_placement: c.normPlacement,
+    norm_learnable: c.normLearnable,
+    final_norm: c.finalNorm,
   };
 }
 
 /** How train.py decodes samples: bytes, BPE merges, or GPT-2's vocabulary file. */
-export type SampleTokenizer =
-  | { kind: 'byte' }
-  | { kind: 'bpe'; merges: [number, number][] }
-  | { kind: 'gpt2'; vocab_path: string | null };
+export type SampleTokenizer = { kind: 'byte' } | { kind: 'bpe'; merges: [number, number][] } | { kind: 'gpt2'; vocab_path: string | null };
 
 const EXPORTABLE_KINDS = ['dataset', 'get_batch', 'model', 'loss', 'backward', 'clip', 'optimizer', 'scheduler', 'eval', 'checkpoint', 'log', 'sample'];
 const REQUIRED_KINDS = ['dataset', 'get_batch', 'model', 'loss', 'backward', 'optimizer'];
@@ -148,12 +191,18 @@ function describeLoop(plan: Plan, issues: ExportIssue[]): Loop {
   const nodes = [...plan.nodes].sort((a, b) => (documentOrder.get(a.id) ?? 0) - (documentOrder.get(b.id) ?? 0));
   for (const node of nodes) {
     if (!EXPORTABLE_KINDS.includes(node.kind)) {
-      issues.push({ nodeId: node.id, message: `kind '${node.kind}' has no PyTorch export (the export runs the standard loop: ${EXPORTABLE_KINDS.join(', ')})` });
+      issues.push({
+        nodeId: node.id,
+        message: `kind '${node.kind}' has no PyTorch export (the export runs the standard loop: ${EXPORTABLE_KINDS.join(', ')})`,
+      });
       continue;
     }
     const first = byKind.get(node.kind);
     if (first) {
-      issues.push({ nodeId: node.id, message: `a second ${node.kind} node (the first is '${first.id}'); the PyTorch export runs the standard loop with one of each` });
+      issues.push({
+        nodeId: node.id,
+        message: `a second ${node.kind} node (the first is '${first.id}'); the PyTorch export runs the standard loop with one of each`,
+      });
       continue;
     }
     byKind.set(node.kind, node);
@@ -191,11 +240,18 @@ export function checkExportable(plan: Plan): ExportIssue[] {
   const modelSources = [model, optimizer];
   expectInput(issues, getBatch, 'tokens', dataset, ['train', 'valid'], 'batches come from the dataset');
   expectInput(issues, model, 'x', getBatch, ['x'], 'the model reads the inputs');
-  expectInput(issues, loss, 'logits', model, ['logits'], 'the loss of the model\'s logits');
+  expectInput(issues, loss, 'logits', model, ['logits'], "the loss of the model's logits");
   expectInput(issues, loss, 'targets', getBatch, ['y'], 'targets are the inputs shifted by one');
   expectInput(issues, backward, 'loss', loss, ['loss'], 'gradients of the loss');
   if (clip) expectInput(issues, clip, 'grads', backward, ['grads'], 'clipping the gradients');
-  expectInput(issues, optimizer, 'grads', clip ?? backward, ['grads'], clip ? 'the clipped gradients reach the optimizer' : 'the gradients reach the optimizer');
+  expectInput(
+    issues,
+    optimizer,
+    'grads',
+    clip ?? backward,
+    ['grads'],
+    clip ? 'the clipped gradients reach the optimizer' : 'the gradients reach the optimizer',
+  );
   expectInput(issues, optimizer, 'model', model, ['model'], 'the optimizer updates the model');
   if (scheduler) expectInput(issues, optimizer, 'lr', scheduler, ['lr'], 'the schedule sets the learning rate');
   else if (optimizer.inputs.lr) issues.push({ nodeId: optimizer.id, field: 'lr', message: 'is fed by something other than a scheduler' });
@@ -210,15 +266,23 @@ export function checkExportable(plan: Plan): ExportIssue[] {
   const evalNode = k('eval');
   if (evalNode) expectInput(issues, evalNode, 'data', dataset, ['train', 'valid'], 'evaluation reads the dataset');
   const sampleNode = k('sample');
-  if (sampleNode?.inputs.data) expectInput(issues, sampleNode, 'data', dataset, ['train', 'valid'], 'samples decode with the dataset\'s tokenizer');
+  if (sampleNode?.inputs.data) expectInput(issues, sampleNode, 'data', dataset, ['train', 'valid'], "samples decode with the dataset's tokenizer");
   const logNode = k('log');
-  if (logNode) expectInput(issues, logNode, 'loss', backward, ['loss'], 'the step\'s mean loss');
+  if (logNode) expectInput(issues, logNode, 'loss', backward, ['loss'], "the step's mean loss");
   const modelT = modelNumber(model, 'context_length');
   if (Number(getBatch.params.context_length) > modelT) {
-    issues.push({ nodeId: getBatch.id, field: 'context_length', message: `(${getBatch.params.context_length}) exceeds the model's context_length (${modelT})` });
+    issues.push({
+      nodeId: getBatch.id,
+      field: 'context_length',
+      message: `(${getBatch.params.context_length}) exceeds the model's context_length (${modelT})`,
+    });
   }
   if (evalNode && Number(evalNode.params.context_length) > modelT) {
-    issues.push({ nodeId: evalNode.id, field: 'context_length', message: `(${evalNode.params.context_length}) exceeds the model's context_length (${modelT})` });
+    issues.push({
+      nodeId: evalNode.id,
+      field: 'context_length',
+      message: `(${evalNode.params.context_length}) exceeds the model's context_length (${modelT})`,
+    });
   }
   return issues;
 }
@@ -264,11 +328,19 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
 
   const source = str(dataset, 'source');
   if (source === 'brown' && sample?.inputs.data && str(dataset, 'tokenizer') !== 'byte' && !options.tokenizer) {
-    throw new TorchExportError([{ nodeId: sample.id, field: 'data', message: `decodes with the ${str(dataset, 'tokenizer')} tokenizer of ${dataset.id}; pass it as options.tokenizer (writeTorchExport loads it)` }]);
+    throw new TorchExportError([
+      {
+        nodeId: sample.id,
+        field: 'data',
+        message: `decodes with the ${str(dataset, 'tokenizer')} tokenizer of ${dataset.id}; pass it as options.tokenizer (writeTorchExport loads it)`,
+      },
+    ]);
   }
-  const dataPaths = options.dataPaths ?? (source !== 'files'
-    ? { train: `${EXPORT_DATA_DIR}/train_ids.npy`, valid: `${EXPORT_DATA_DIR}/valid_ids.npy` }
-    : { train: str(dataset, 'train_path'), valid: str(dataset, 'valid_path') });
+  const dataPaths =
+    options.dataPaths ??
+    (source !== 'files'
+      ? { train: `${EXPORT_DATA_DIR}/train_ids.npy`, valid: `${EXPORT_DATA_DIR}/valid_ids.npy` }
+      : { train: str(dataset, 'train_path'), valid: str(dataset, 'valid_path') });
 
   const m = modelConfigOf(model).summary!; // a plan's model compiles
   let sampleConfig: TorchConfig['sample'] = null;
@@ -284,8 +356,15 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
       throw new TorchExportError([{ nodeId: sample.id, field: 'prompt', message: `token ${tooBig} is outside the model's vocabulary (${vocab})` }]);
     }
     sampleConfig = {
-      node_id: sample.id, every: num(sample, 'every'), prompt, prompt_ids: promptIds, max_new_tokens: num(sample, 'max_new_tokens'),
-      temperature: num(sample, 'temperature'), top_k: num(sample, 'top_k'), seed: num(sample, 'seed'), after_update: afterUpdate(sample),
+      node_id: sample.id,
+      every: num(sample, 'every'),
+      prompt,
+      prompt_ids: promptIds,
+      max_new_tokens: num(sample, 'max_new_tokens'),
+      temperature: num(sample, 'temperature'),
+      top_k: num(sample, 'top_k'),
+      seed: num(sample, 'seed'),
+      after_update: afterUpdate(sample),
       tokenizer: sample.inputs.data ? sampleTokenizer(tokenizer) : null,
     };
   }
@@ -299,8 +378,11 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     model: { node_id: model.id, ...torchModelConfig(gptConfig(model.params as Parameters<typeof gptConfig>[0])) },
     data: { node_id: dataset.id, train_path: dataPaths.train, valid_path: dataPaths.valid },
     batch: {
-      node_id: getBatch.id, split: split(getBatch.inputs.tokens.port), batch_size: num(getBatch, 'batch_size'),
-      context_length: num(getBatch, 'context_length'), seed: num(getBatch, 'seed'),
+      node_id: getBatch.id,
+      split: split(getBatch.inputs.tokens.port),
+      batch_size: num(getBatch, 'batch_size'),
+      context_length: num(getBatch, 'context_length'),
+      seed: num(getBatch, 'seed'),
     },
     loss: { node_id: loss.id },
     backward: { node_id: backward.id, grad_accum_steps: num(backward, 'grad_accum_steps') },
@@ -310,10 +392,15 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     schedule: scheduler ? { node_id: scheduler.id, ...schedulerNode.params.parse(scheduler.params) } : null,
     eval: evalNode
       ? {
-        node_id: evalNode.id, split: split(evalNode.inputs.data.port), every: num(evalNode, 'every'), batches: num(evalNode, 'batches'),
-        batch_size: num(evalNode, 'batch_size'), context_length: num(evalNode, 'context_length') || m.context_length,
-        seed: num(evalNode, 'seed'), after_update: afterUpdate(evalNode),
-      }
+          node_id: evalNode.id,
+          split: split(evalNode.inputs.data.port),
+          every: num(evalNode, 'every'),
+          batches: num(evalNode, 'batches'),
+          batch_size: num(evalNode, 'batch_size'),
+          context_length: num(evalNode, 'context_length') || m.context_length,
+          seed: num(evalNode, 'seed'),
+          after_update: afterUpdate(evalNode),
+        }
       : null,
     checkpoint: checkpoint
       ? { node_id: checkpoint.id, every: num(checkpoint, 'every'), keep_last: num(checkpoint, 'keep_last'), at_end: bool(checkpoint, 'at_end') }

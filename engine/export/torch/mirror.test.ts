@@ -30,7 +30,8 @@ function python(body: string, inp: unknown): any {
 
 test('Rng: same words, uniforms, indices and normals for the same seeds and states', () => {
   const seeds = [0, 1, 1337, 2 ** 32 - 1];
-  const out = python(`
+  const out = python(
+    `
 from rng import Rng
 out = []
 for seed in inp["seeds"]:
@@ -40,12 +41,24 @@ for seed in inp["seeds"]:
                 "normal": [r.normal() for _ in range(3)], "state": r.get_state()})
 r = Rng(inp["state"])
 out.append(r.index(12345))
-`, { seeds, state: [1, 2, 3, 4] });
+`,
+    { seeds, state: [1, 2, 3, 4] },
+  );
   seeds.forEach((seed, i) => {
     const r = new Rng(seed);
-    assert.deepEqual(out[i].words, Array.from({ length: 5 }, () => r.nextUint32()), `seed ${seed}`);
-    assert.deepEqual(out[i].uniform, Array.from({ length: 5 }, () => r.uniform()));
-    assert.deepEqual(out[i].index, [1, 7, 1000, 2 ** 40].map((n) => r.index(n)));
+    assert.deepEqual(
+      out[i].words,
+      Array.from({ length: 5 }, () => r.nextUint32()),
+      `seed ${seed}`,
+    );
+    assert.deepEqual(
+      out[i].uniform,
+      Array.from({ length: 5 }, () => r.uniform()),
+    );
+    assert.deepEqual(
+      out[i].index,
+      [1, 7, 1000, 2 ** 40].map((n) => r.index(n)),
+    );
     const normals = Array.from({ length: 3 }, () => r.normal());
     out[i].normal.forEach((v: number, j: number) => assert.ok(Math.abs(v - normals[j]) <= 1e-15 * Math.max(1, Math.abs(v))));
     assert.deepEqual(out[i].state, r.getState());
@@ -60,14 +73,23 @@ test('lr_at equals lrAt for every kind, with and without warmup and decay_steps'
     for (const warmup_steps of [0, 5]) for (const decay_steps of [0, 30]) configs.push({ ...base, kind, warmup_steps, decay_steps });
   }
   const total = 50;
-  const out = python(`
+  const out = python(
+    `
 from optim import lr_at
 out = [[lr_at(s, c, inp["total"]) for s in range(inp["total"] + 5)] for c in inp["configs"]]
-`, { configs, total });
+`,
+    { configs, total },
+  );
   configs.forEach((c, i) => {
     const engine: ScheduleConfig = {
-      kind: c.kind as ScheduleConfig['kind'], lr: c.lr, minLr: c.min_lr, warmupSteps: c.warmup_steps, totalSteps: c.decay_steps || total,
-      stepSize: c.step_size, gamma: c.gamma, decayFraction: c.decay_fraction,
+      kind: c.kind as ScheduleConfig['kind'],
+      lr: c.lr,
+      minLr: c.min_lr,
+      warmupSteps: c.warmup_steps,
+      totalSteps: c.decay_steps || total,
+      stepSize: c.step_size,
+      gamma: c.gamma,
+      decayFraction: c.decay_fraction,
     };
     out[i].forEach((lr: number, s: number) => {
       const want = lrAt(s, engine);
@@ -76,31 +98,57 @@ out = [[lr_at(s, c, inp["total"]) for s in range(inp["total"] + 5)] for c in inp
   });
 });
 
-test('sample_from_logits picks the engine\'s token for the same logits and draws', () => {
+test("sample_from_logits picks the engine's token for the same logits and draws", () => {
   const rng = new Rng(11);
-  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: 50 }, () => Math.fround((rng.normal() * 3) * (i % 4))));
-  const settings = [[0.8, 40], [1, 0], [0.5, 5], [0, 10], [2, 1], [1.3, 50]];
-  const out = python(`
+  const rows = Array.from({ length: 40 }, (_, i) => Array.from({ length: 50 }, () => Math.fround(rng.normal() * 3 * (i % 4))));
+  const settings = [
+    [0.8, 40],
+    [1, 0],
+    [0.5, 5],
+    [0, 10],
+    [2, 1],
+    [1.3, 50],
+  ];
+  const out = python(
+    `
 from data import sample_from_logits
 from rng import Rng
 out = []
 for t, k in inp["settings"]:
     r = Rng(5)
     out.append([sample_from_logits(row, t, k, r) for row in inp["rows"]])
-`, { rows, settings });
+`,
+    { rows, settings },
+  );
   settings.forEach(([temperature, topK], i) => {
     const r = new Rng(5);
-    assert.deepEqual(out[i], rows.map((row) => sampleFromLogits(row, { temperature, topK, rng: r })), `temperature ${temperature}, top_k ${topK}`);
+    assert.deepEqual(
+      out[i],
+      rows.map((row) => sampleFromLogits(row, { temperature, topK, rng: r })),
+      `temperature ${temperature}, top_k ${topK}`,
+    );
   });
 });
 
-test('--init portable draws the engine\'s initial weights; BPE decoding equals the engine\'s', async () => {
+test("--init portable draws the engine's initial weights; BPE decoding equals the engine's", async () => {
   await useBackend('cpu');
-  const config = { vocabSize: 64, contextLength: 8, dModel: 16, nLayers: 2, nHeads: 2, dFF: 24, ropeTheta: 10000, norm: 'layernorm', ffn: 'gelu', tieEmbeddings: false } as const;
+  const config = {
+    vocabSize: 64,
+    contextLength: 8,
+    dModel: 16,
+    nLayers: 2,
+    nHeads: 2,
+    dFF: 24,
+    ropeTheta: 10000,
+    norm: 'layernorm',
+    ffn: 'gelu',
+    tieEmbeddings: false,
+  } as const;
   const gpt = new Gpt(config, 4242);
   const bpe = trainBpe('low lower lowest newest widest, héllo wörld '.repeat(20), 280);
   const ids = Array.from(bpe.encode('lowest héllo, newest wörld'));
-  const out = python(`
+  const out = python(
+    `
 import torch
 from model import GPT, GPTConfig, init_parameters
 from data import Decoder
@@ -109,7 +157,9 @@ m = GPT(GPTConfig(c["vocabSize"], c["contextLength"], c["dModel"], c["nLayers"],
 init_parameters(m, 4242, portable=True)
 out = {"params": {n: p.detach().reshape(-1).tolist() for n, p in m.ordered_parameters()},
        "text": Decoder({"kind": "bpe", "merges": inp["merges"]}, ".").decode(inp["ids"])}
-`, { config, merges: bpe.toJSON().merges, ids });
+`,
+    { config, merges: bpe.toJSON().merges, ids },
+  );
   try {
     assert.deepEqual(Object.keys(out.params), [...gpt.params.keys()], 'same names, same order');
     for (const [name, v] of gpt.params) {

@@ -14,8 +14,12 @@ const dir = mkdtempSync(join(tmpdir(), 'torch-resume-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const data = writeTokenData(join(dir, 'data'));
 const pipeline = loopPipeline({
-  data, steps: 10, optimizer: { kind: 'adamw', weight_decay: 0.1 }, scheduler: { kind: 'cosine', lr: 0.01, min_lr: 0.001, warmup_steps: 2 },
-  checkpoint: { every: 5, keep_last: 5 }, sample: { every: 5, max_new_tokens: 4 },
+  data,
+  steps: 10,
+  optimizer: { kind: 'adamw', weight_decay: 0.1 },
+  scheduler: { kind: 'cosine', lr: 0.01, min_lr: 0.001, warmup_steps: 2 },
+  checkpoint: { every: 5, keep_last: 5 },
+  sample: { every: 5, max_new_tokens: 4 },
 });
 const plan = planOf(pipeline);
 const exportDir = join(dir, 'export');
@@ -49,10 +53,20 @@ test('a train.py checkpoint resumes in the engine, an engine checkpoint in train
 
   // torch -> engine: steps 6..10 continue the uninterrupted run.
   const resumedInEngine = await runEngine(pipeline, join(dir, 'engine-from-torch'), { resume: ckpt });
-  assert.deepEqual(resumedInEngine.map((l) => l.step), [6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    resumedInEngine.map((l) => l.step),
+    [6, 7, 8, 9, 10],
+  );
   const a = maxRelDiff(resumedInEngine, torch.slice(5));
   // engine -> torch
-  const back = runTrainPy(exportDir, ['--device', 'cpu', '--resume', join(dir, 'engine', 'checkpoints', 'ckpt-000005.json'), '--out', join(dir, 'torch-from-engine')]);
+  const back = runTrainPy(exportDir, [
+    '--device',
+    'cpu',
+    '--resume',
+    join(dir, 'engine', 'checkpoints', 'ckpt-000005.json'),
+    '--out',
+    join(dir, 'torch-from-engine'),
+  ]);
   assert.equal(back.status, 0, back.stderr);
   assert.match(back.stdout, /resumed from ckpt-000005/);
   const resumedInTorch = logOf(join(dir, 'torch-from-engine'));

@@ -21,7 +21,11 @@ function pythonSection(name: string, choicesOf = 'kind'): { keys: string[]; kind
   assert.ok(start >= 0, `config.py checks a "${name}" section`);
   const body = CONFIG_PY.slice(start, CONFIG_PY.indexOf('\n    }', start)); // up to the section's closing brace
   const keys = [...body.matchAll(/"(\w+)":/g)].map((m) => m[1]).slice(1);
-  const kinds = new RegExp(`"${choicesOf}": one_of\\(([^)]*)\\)`).exec(body)?.[1].split(',').map((k) => JSON.parse(k.trim())) ?? [];
+  const kinds =
+    new RegExp(`"${choicesOf}": one_of\\(([^)]*)\\)`)
+      .exec(body)?.[1]
+      .split(',')
+      .map((k) => JSON.parse(k.trim())) ?? [];
   return { keys, kinds };
 }
 
@@ -49,21 +53,36 @@ test('optim.py implements every optimizer and schedule kind', () => {
   const classes = Object.fromEntries([...table.matchAll(/"(\w+)": (\w+)/g)].map((m) => [m[1], m[2]]));
   assert.deepEqual(Object.keys(classes), [...OPTIMIZER_KINDS], 'optim.py: KINDS lists every kind');
   for (const [kind, cls] of Object.entries(classes)) {
-    assert.match(OPTIM_PY, new RegExp(`^class ${cls}\\(Kind\\):\\n[^]*?    def build\\(self, named\\):`, 'm'), `optim.py: the ${kind} class builds its optimizer`);
+    assert.match(
+      OPTIM_PY,
+      new RegExp(`^class ${cls}\\(Kind\\):\\n[^]*?    def build\\(self, named\\):`, 'm'),
+      `optim.py: the ${kind} class builds its optimizer`,
+    );
   }
   for (const kind of SCHEDULE_KINDS) assert.match(OPTIM_PY, new RegExp(`kind == "${kind}"`), `optim.py: the ${kind} schedule`);
 });
 
-const TINY = { vocabSize: 8, contextLength: 4, dModel: 8, nLayers: 1, nHeads: 2, dFF: 8, ropeTheta: 10000, norm: 'rmsnorm', ffn: 'gelu', tieEmbeddings: true } as const;
+const TINY = {
+  vocabSize: 8,
+  contextLength: 4,
+  dModel: 8,
+  nLayers: 1,
+  nHeads: 2,
+  dFF: 8,
+  ropeTheta: 10000,
+  norm: 'rmsnorm',
+  ffn: 'gelu',
+  tieEmbeddings: true,
+} as const;
 
-test('config.py checks every model field the exporter writes, with the engine\'s choices', () => {
+test("config.py checks every model field the exporter writes, with the engine's choices", () => {
   assert.deepEqual(pythonSection('model').keys, ['node_id', ...Object.keys(torchModelConfig(TINY))]);
   assert.deepEqual(pythonSection('model', 'ffn').kinds, [...FFN_KINDS]);
   assert.deepEqual(pythonSection('model', 'positions').kinds, [...POSITIONS_KINDS]);
   assert.deepEqual(pythonSection('model', 'norm_placement').kinds, [...NORM_PLACEMENTS]);
 });
 
-test('model.py\'s GPTConfig takes every model field, and builds every variant', () => {
+test("model.py's GPTConfig takes every model field, and builds every variant", () => {
   const fields = [...MODEL_PY.slice(MODEL_PY.indexOf('class GPTConfig'), MODEL_PY.indexOf('def __post_init__')).matchAll(/^    (\w+): /gm)].map((m) => m[1]);
   assert.deepEqual(fields, Object.keys(torchModelConfig(TINY)));
   for (const kind of FFN_KINDS) assert.match(MODEL_PY, new RegExp(`(kind|ffn) == "${kind}"`), `model.py: the ${kind} FFN`);

@@ -68,8 +68,12 @@ export function loopPipeline(o: LoopOptions): Record<string, unknown> {
     node('log', 'log', { every: 1, ...o.log }),
   ];
   const edges = [
-    edge('dataset', 'train', 'get_batch', 'tokens'), edge('get_batch', 'x', 'model', 'x'), edge('model', 'logits', 'loss', 'logits'),
-    edge('get_batch', 'y', 'loss', 'targets'), edge('loss', 'loss', 'backward', 'loss'), edge('model', 'model', 'optimizer', 'model'),
+    edge('dataset', 'train', 'get_batch', 'tokens'),
+    edge('get_batch', 'x', 'model', 'x'),
+    edge('model', 'logits', 'loss', 'logits'),
+    edge('get_batch', 'y', 'loss', 'targets'),
+    edge('loss', 'loss', 'backward', 'loss'),
+    edge('model', 'model', 'optimizer', 'model'),
     edge('backward', 'loss', 'log', 'loss'),
   ];
   if (o.clip !== null) {
@@ -131,7 +135,10 @@ export async function runEngine(pipeline: unknown, outDir: string, options: { re
 /** Runs the export's train.py (isolated mode: no user site, no script dir on sys.path). */
 export function runTrainPy(exportDir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(PYTHON, ['-I', join(exportDir, 'train.py'), ...args], {
-    cwd: exportDir, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 120_000,
+    cwd: exportDir,
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    timeout: 120_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -148,7 +155,11 @@ export interface StepLine {
 }
 
 export function readJsonl(path: string): Record<string, unknown>[] {
-  return readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Largest |a - b| / |b| over the field of matching lines (same steps required). */

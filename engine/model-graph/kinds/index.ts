@@ -14,7 +14,16 @@ import { repeat } from './repeat';
 import { residual } from './residual';
 
 export const MODEL_GRAPH_KINDS = [
-  embedding, positions, repeat, norm, attention, ffn, residual, lm_head, block_in, block_out,
+  embedding,
+  positions,
+  repeat,
+  norm,
+  attention,
+  ffn,
+  residual,
+  lm_head,
+  block_in,
+  block_out,
 ] as unknown as readonly AnyNodeDefinition[];
 
 export const modelGraphRegistry = createRegistry(MODEL_GRAPH_KINDS);

@@ -13,7 +13,11 @@ export const lm_head = defineNode({
   outputs: { logits: port('Logits', 'logits') },
   params: z.object({
     weights: z.enum(['tied', 'untied']).default('tied').describe("tied: the token embedding's matrix, transposed; untied: a matrix of its own"),
-    tied_to: appliesTo(z.string().max(64).optional().describe('the embedding node whose matrix a tied head shares (default: the one embedding)'), ['tied'], 'weights'),
+    tied_to: appliesTo(
+      z.string().max(64).optional().describe('the embedding node whose matrix a tied head shares (default: the one embedding)'),
+      ['tied'],
+      'weights',
+    ),
   }),
   summary: ['weights'],
   check(p) {

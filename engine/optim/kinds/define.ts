@@ -52,9 +52,7 @@ export interface OptimizerKindDefinition<K extends string = string, S extends z.
  * Declares an optimizer kind; the settings' types are kept for the node schema.
  * @example export const lion = defineOptimizerKind({ kind: 'lion', uses: ['beta1', 'beta2'], settings: {}, ... });
  */
-export function defineOptimizerKind<K extends string, S extends z.ZodRawShape>(
-  definition: OptimizerKindDefinition<K, S>,
-): OptimizerKindDefinition<K, S> {
+export function defineOptimizerKind<K extends string, S extends z.ZodRawShape>(definition: OptimizerKindDefinition<K, S>): OptimizerKindDefinition<K, S> {
   return definition;
 }
 

@@ -34,7 +34,8 @@ const unit = () => z.number().min(0).max(1).lt(1);
 
 export const muon = defineOptimizerKind({
   kind: 'muon',
-  description: 'Muon: Newton–Schulz-orthogonalised Nesterov momentum for hidden matrices, AdamW for embeddings, head and 1-D params (Keller Jordan, modded-nanogpt).',
+  description:
+    'Muon: Newton–Schulz-orthogonalised Nesterov momentum for hidden matrices, AdamW for embeddings, head and 1-D params (Keller Jordan, modded-nanogpt).',
   uses: [],
   weightDecay: 'decoupled',
   settings: {
@@ -42,11 +43,16 @@ export const muon = defineOptimizerKind({
     muon_momentum: unit().default(0.95).describe('momentum of the hidden matrices'),
     muon_nesterov: z.boolean().default(true).describe('Nesterov momentum for the hidden matrices'),
     ns_steps: z.number().int().min(1).max(20).default(5).describe('Newton–Schulz iterations that orthogonalise the update'),
-    adam_lr: z.number().positive().max(10).default(3e-3).describe('AdamW learning rate of embeddings, head and 1-D params (a schedule scales it by its lr ÷ lr)'),
+    adam_lr: z
+      .number()
+      .positive()
+      .max(10)
+      .default(3e-3)
+      .describe('AdamW learning rate of embeddings, head and 1-D params (a schedule scales it by its lr ÷ lr)'),
     adam_beta1: unit().default(0.9).describe('AdamW first-moment decay'),
     adam_beta2: unit().default(0.95).describe('AdamW second-moment decay'),
     adam_eps: z.number().positive().max(1).default(1e-10).describe('AdamW denominator guard'),
-    adam_weight_decay: z.number().min(0).max(10).default(0).describe('AdamW decoupled weight decay (weight_decay is the hidden matrices\')'),
+    adam_weight_decay: z.number().min(0).max(10).default(0).describe("AdamW decoupled weight decay (weight_decay is the hidden matrices')"),
   },
   hot: ['muon_lr', 'muon_momentum', 'muon_nesterov', 'ns_steps', 'adam_lr', 'adam_beta1', 'adam_beta2', 'adam_eps', 'adam_weight_decay'],
   // Hidden matrices: weight_decay; the AdamW params: adam_weight_decay, by nanoGPT's rank rule.

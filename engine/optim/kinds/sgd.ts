@@ -15,8 +15,7 @@ export const sgd = defineOptimizerKind({
   hot: ['momentum', 'nesterov', 'dampening'],
   // Without momentum torch keeps no buffer; memory estimates of older plans may lack the field.
   slots: (s) => (Number(s.momentum ?? 0) !== 0 ? ['momentum'] : []),
-  check: (s) =>
-    s.nesterov && (s.momentum === 0 || s.dampening !== 0) ? [{ field: 'nesterov', message: 'Nesterov needs momentum > 0 and dampening 0' }] : [],
+  check: (s) => (s.nesterov && (s.momentum === 0 || s.dampening !== 0) ? [{ field: 'nesterov', message: 'Nesterov needs momentum > 0 and dampening 0' }] : []),
   python: {
     className: 'SgdKind',
     source: String.raw`class SgdKind(Kind):

@@ -20,7 +20,10 @@ function adamOps(param: tf.Variable, p: tf.Tensor, g: tf.Tensor, { m, v }: Slots
   m.assign(m.mul(a.beta1).add(g.mul(1 - a.beta1)));
   v.assign(v.mul(a.beta2).add(g.square().mul(1 - a.beta2)));
   const stepSize = a.lr / (1 - a.beta1 ** a.t);
-  const denom = v.sqrt().div(Math.sqrt(1 - a.beta2 ** a.t)).add(a.eps);
+  const denom = v
+    .sqrt()
+    .div(Math.sqrt(1 - a.beta2 ** a.t))
+    .add(a.eps);
   param.assign(p.sub(m.div(denom).mul(stepSize)));
 }
 
@@ -31,7 +34,13 @@ export function adamStep(param: tf.Variable, g: tf.Tensor, s: Slots, a: AdamStep
     return;
   }
   const [p, m, v] = fusedAdamUpdate(param, g, s.m, s.v, {
-    beta1: a.beta1, beta2: a.beta2, eps: a.eps, decay: a.decay, l2: a.l2, stepSize: a.lr / (1 - a.beta1 ** a.t), bc2Sqrt: Math.sqrt(1 - a.beta2 ** a.t),
+    beta1: a.beta1,
+    beta2: a.beta2,
+    eps: a.eps,
+    decay: a.decay,
+    l2: a.l2,
+    stepSize: a.lr / (1 - a.beta1 ** a.t),
+    bc2Sqrt: Math.sqrt(1 - a.beta2 ** a.t),
   });
   s.m.assign(m);
   s.v.assign(v);

@@ -10,5 +10,10 @@ import { muonUpdate } from './muon';
 import { sgdUpdate } from './sgd';
 
 export const OPTIMIZER_UPDATES: Record<OptimizerKind, OptimizerUpdate> = {
-  adamw: adamwUpdate, adam: adamUpdate, sgd: sgdUpdate, adagrad: adagradUpdate, lion: lionUpdate, muon: muonUpdate,
+  adamw: adamwUpdate,
+  adam: adamUpdate,
+  sgd: sgdUpdate,
+  adagrad: adagradUpdate,
+  lion: lionUpdate,
+  muon: muonUpdate,
 };

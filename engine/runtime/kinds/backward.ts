@@ -36,7 +36,12 @@ export const backwardImplementation = implementNode(backward, {
           tf.dispose([...grads.values()]);
           skipped++;
           ctx.metric('skipped_steps', skipped);
-          ctx.emit({ type: 'node/notice', nodeId: ctx.nodeId, step: ctx.step + 1, data: { message: `step ${ctx.step + 1} skipped: loss ${meanLoss}, or a gradient, is not finite` } });
+          ctx.emit({
+            type: 'node/notice',
+            nodeId: ctx.nodeId,
+            step: ctx.step + 1,
+            data: { message: `step ${ctx.step + 1} skipped: loss ${meanLoss}, or a gradient, is not finite` },
+          });
           return { grads: new Map<string, tf.Tensor>(), loss: tf.scalar(meanLoss) };
         }
         // The loss is shown on (and a non-finite one blamed on) the node that computed it.
@@ -46,7 +51,6 @@ export const backwardImplementation = implementNode(backward, {
     };
   },
 });
-
 
 /** Whether every element of every gradient is finite (one reduction, one read back). */
 async function allFinite(grads: Map<string, tf.Tensor>): Promise<boolean> {

@@ -17,7 +17,11 @@ export interface TokenSplit {
 export const datasetImplementation = implementNode(dataset, {
   async create(p, ctx) {
     const files = await ctx.io.openDataset({
-      source: p.source, tokenizer: p.tokenizer, vocabSize: p.vocab_size, trainPath: p.train_path, validPath: p.valid_path,
+      source: p.source,
+      tokenizer: p.tokenizer,
+      vocabSize: p.vocab_size,
+      trainPath: p.train_path,
+      validPath: p.valid_path,
       ...(p.source === 'library' ? { dataset: p.dataset } : {}),
     });
     const train = await NpyTokenReader.open(files.train);

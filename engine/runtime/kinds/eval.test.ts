@@ -15,7 +15,16 @@ import { useBackend } from '../../tf/backend';
 import { evalLoss, type EvalSpec } from './eval';
 
 const CONFIG: GptConfig = {
-  vocabSize: 64, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, ropeTheta: 10000, norm: 'layernorm', ffn: 'gelu', tieEmbeddings: true,
+  vocabSize: 64,
+  contextLength: 16,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 2,
+  dFF: 64,
+  ropeTheta: 10000,
+  norm: 'layernorm',
+  ffn: 'gelu',
+  tieEmbeddings: true,
 };
 
 async function validReader(): Promise<NpyTokenReader> {

@@ -18,9 +18,18 @@ import { schedulerImplementation } from './scheduler';
 export type Implementations = ReadonlyMap<string, AnyNodeImplementation>;
 
 const IMPLEMENTATIONS = [
-  datasetImplementation, getBatchImplementation, modelImplementation, lossImplementation, backwardImplementation,
-  clipImplementation, optimizerImplementation, schedulerImplementation, evaluateImplementation, checkpointImplementation,
-  logImplementation, sampleImplementation,
+  datasetImplementation,
+  getBatchImplementation,
+  modelImplementation,
+  lossImplementation,
+  backwardImplementation,
+  clipImplementation,
+  optimizerImplementation,
+  schedulerImplementation,
+  evaluateImplementation,
+  checkpointImplementation,
+  logImplementation,
+  sampleImplementation,
 ] as unknown as readonly AnyNodeImplementation[];
 
 /**

@@ -42,7 +42,9 @@ function stateSlotChange(gpt: Gpt, before: OptimizerParams, after: OptimizerPara
   for (const [name, v] of gpt.params) {
     const param = { name, shape: v.shape };
     if (slots(before, param).join() !== slots(after, param).join()) {
-      return Object.keys(after).filter((k) => after[k as keyof OptimizerParams] !== before[k as keyof OptimizerParams]).join(', ');
+      return Object.keys(after)
+        .filter((k) => after[k as keyof OptimizerParams] !== before[k as keyof OptimizerParams])
+        .join(', ');
     }
   }
   return undefined;

@@ -116,7 +116,12 @@ function wasmKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
       if (def.wasmSimd!(call)) return outs.length === 1 ? outs[0] : outs;
     }
     // Views are taken after every allocation: allocating may grow the heap and detach older views.
-    def.compute(infos.map((t) => backend.typedArrayFromHeap(t)), outs.map((t) => backend.typedArrayFromHeap(t)), infos, args.attrs);
+    def.compute(
+      infos.map((t) => backend.typedArrayFromHeap(t)),
+      outs.map((t) => backend.typedArrayFromHeap(t)),
+      infos,
+      args.attrs,
+    );
     return outs.length === 1 ? outs[0] : outs;
   }) as unknown as KernelFunc;
 }
@@ -127,7 +132,12 @@ function cpuKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
     const infos = def.inputNames.map((n) => args.inputs[n]);
     const specs = def.outputs(infos, args.attrs);
     const arrays = specs.map((s) => (s.dtype === 'int32' ? new Int32Array(sizeOf(s.shape)) : new Float32Array(sizeOf(s.shape))));
-    def.compute(infos.map((t) => backend.data.get(t.dataId).values), arrays, infos, args.attrs);
+    def.compute(
+      infos.map((t) => backend.data.get(t.dataId).values),
+      arrays,
+      infos,
+      args.attrs,
+    );
     const outs = specs.map((s, i) => backend.makeTensorInfo(s.shape, s.dtype, arrays[i]));
     return outs.length === 1 ? outs[0] : outs;
   }) as unknown as KernelFunc;
@@ -142,6 +152,8 @@ function cpuKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
  */
 export function jsKernelConfigs<Attrs>(def: JsKernelDef<Attrs>, backends: JsKernelBackend[] = ['wasm', 'cpu']): KernelConfig[] {
   return backends.map((backendName) => ({
-    kernelName: def.kernelName, backendName, kernelFunc: backendName === 'wasm' ? wasmKernel(def) : cpuKernel(def),
+    kernelName: def.kernelName,
+    backendName,
+    kernelFunc: backendName === 'wasm' ? wasmKernel(def) : cpuKernel(def),
   }));
 }

@@ -22,7 +22,11 @@ export function hasFusedAdamUpdate(): boolean {
  *     decay: 1 - lr * wd, l2: 0, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.95 ** t) });
  */
 export function fusedAdamUpdate(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, attrs: FusedAdamUpdateAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  for (const [name, t] of [['g', g], ['m', m], ['v', v]] as const) {
+  for (const [name, t] of [
+    ['g', g],
+    ['m', m],
+    ['v', v],
+  ] as const) {
     if (!tf.util.arraysEqual(t.shape, p.shape) || t.dtype !== 'float32') {
       throw new Error(`fusedAdamUpdate: ${name} must be float32 [${p.shape}], got ${t.dtype} [${t.shape}]`);
     }

@@ -9,7 +9,15 @@ import { batchMatMulLooped } from './batchMatMulLooped';
 import { matMulExplicitGrad } from './matmulExplicitGrad';
 
 const rng = new Rng(7);
-const randn = (shape: number[]) => tf.tensor(normalArray(rng, shape.reduce((a, b) => a * b, 1), 1), shape);
+const randn = (shape: number[]) =>
+  tf.tensor(
+    normalArray(
+      rng,
+      shape.reduce((a, b) => a * b, 1),
+      1,
+    ),
+    shape,
+  );
 
 function assertNear(a: tf.Tensor, b: tf.Tensor, what: string, tol = 1e-5) {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
@@ -22,10 +30,22 @@ function assertNear(a: tf.Tensor, b: tf.Tensor, what: string, tol = 1e-5) {
 
 // Shapes: 2D linear layers, a wide hidden state (exercises the (dY^T A)^T branch), batched attention.
 const CASES: [number[], number[]][] = [
-  [[6, 5], [5, 7]],
-  [[9, 12], [12, 3]],
-  [[4, 6, 5], [4, 5, 3]],
-  [[2, 3, 4, 5], [2, 3, 5, 6]],
+  [
+    [6, 5],
+    [5, 7],
+  ],
+  [
+    [9, 12],
+    [12, 3],
+  ],
+  [
+    [4, 6, 5],
+    [4, 5, 3],
+  ],
+  [
+    [2, 3, 4, 5],
+    [2, 3, 5, 6],
+  ],
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
@@ -37,7 +57,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const b = randn(sb);
         const r = randn([...sa.slice(0, -1), sb[sb.length - 1]]); // weights of the scalar objective
         const stock = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), r)));
-        for (const [name, f] of [['matMulExplicitGrad', matMulExplicitGrad], ['batchMatMulLooped', batchMatMulLooped]] as const) {
+        for (const [name, f] of [
+          ['matMulExplicitGrad', matMulExplicitGrad],
+          ['batchMatMulLooped', batchMatMulLooped],
+        ] as const) {
           assertNear(f(a, b), tf.matMul(a, b), `${name} value`);
           const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)));
           const [da, db] = ours([a, b]);
@@ -72,7 +95,10 @@ test('matMulExplicitGrad gradient matches finite differences (cpu)', async () =>
   const f = (x: tf.Tensor, y: tf.Tensor) => tf.tidy(() => tf.sum(tf.mul(matMulExplicitGrad(x, y), r)).dataSync()[0]);
   const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulExplicitGrad(x, y), r)))([a, b]);
   const eps = 1e-2;
-  for (const [t, g, which] of [[a, da, 'a'], [b, db, 'b']] as const) {
+  for (const [t, g, which] of [
+    [a, da, 'a'],
+    [b, db, 'b'],
+  ] as const) {
     const vals = t.dataSync().slice();
     const grad = g.dataSync();
     for (const i of [0, 7, vals.length - 1]) {

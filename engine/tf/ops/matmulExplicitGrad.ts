@@ -22,9 +22,7 @@ const matMulCustom = customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFu
       const dA = batchMatMulLooped(dy, transposeLast2(sb)); // dY @ B^T: [..., M, N] @ [..., N, K]
       // dB = A^T @ dY [..., K, N]. Transposing A copies M*K values; when A is the wide one (an
       // ffn hidden state, M x 4C) it is cheaper to transpose dY and the result: (dY^T @ A)^T.
-      const dB = M * K <= (M + K) * N
-        ? batchMatMulLooped(transposeLast2(sa), dy)
-        : transposeLast2(batchMatMulLooped(transposeLast2(dy), sa));
+      const dB = M * K <= (M + K) * N ? batchMatMulLooped(transposeLast2(sa), dy) : transposeLast2(batchMatMulLooped(transposeLast2(dy), sa));
       return [dA, dB];
     },
   };

@@ -10,8 +10,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGrad } from '../customGrad';
 import {
-  LayerNormBackward, type LayerNormBackwardInputs, LayerNormForward, type LayerNormForwardInputs, type NormAttrs,
-  RmsNormBackward, type RmsNormBackwardInputs, RmsNormForward, type RmsNormForwardInputs,
+  LayerNormBackward,
+  type LayerNormBackwardInputs,
+  LayerNormForward,
+  type LayerNormForwardInputs,
+  type NormAttrs,
+  RmsNormBackward,
+  type RmsNormBackwardInputs,
+  RmsNormForward,
+  type RmsNormForwardInputs,
 } from '../names';
 import { hasKernel } from '../register';
 import { runKernel } from '../runKernel';

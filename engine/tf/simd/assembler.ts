@@ -35,28 +35,74 @@ function sleb(n: number): number[] {
 }
 
 const f32Bytes = (x: number) => Array.from(new Uint8Array(new Float32Array([x]).buffer));
-const name = (s: string) => { const b = [...new TextEncoder().encode(s)]; return [...uleb(b.length), ...b]; };
+const name = (s: string) => {
+  const b = [...new TextEncoder().encode(s)];
+  return [...uleb(b.length), ...b];
+};
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 
 /** One-byte opcodes used by the kernels. */
 const OPS = {
-  'i32.eqz': 0x45, 'i32.eq': 0x46, 'i32.ne': 0x47, 'i32.lt_s': 0x48, 'i32.lt_u': 0x49, 'i32.gt_s': 0x4a, 'i32.le_s': 0x4c, 'i32.ge_s': 0x4e,
-  'i32.add': 0x6a, 'i32.sub': 0x6b, 'i32.mul': 0x6c, 'i32.and': 0x71, 'i32.shl': 0x74, 'i32.shr_s': 0x75,
-  'f32.lt': 0x5d, 'f32.gt': 0x5e, 'f32.abs': 0x8b, 'f32.neg': 0x8c, 'f32.sqrt': 0x91,
-  'f32.add': 0x92, 'f32.sub': 0x93, 'f32.mul': 0x94, 'f32.div': 0x95, 'f32.min': 0x96, 'f32.max': 0x97,
-  'f32.convert_i32_s': 0xb2, 'f32.reinterpret_i32': 0xbe, 'i32.reinterpret_f32': 0xbc, 'select': 0x1b, 'drop': 0x1a,
+  'i32.eqz': 0x45,
+  'i32.eq': 0x46,
+  'i32.ne': 0x47,
+  'i32.lt_s': 0x48,
+  'i32.lt_u': 0x49,
+  'i32.gt_s': 0x4a,
+  'i32.le_s': 0x4c,
+  'i32.ge_s': 0x4e,
+  'i32.add': 0x6a,
+  'i32.sub': 0x6b,
+  'i32.mul': 0x6c,
+  'i32.and': 0x71,
+  'i32.shl': 0x74,
+  'i32.shr_s': 0x75,
+  'f32.lt': 0x5d,
+  'f32.gt': 0x5e,
+  'f32.abs': 0x8b,
+  'f32.neg': 0x8c,
+  'f32.sqrt': 0x91,
+  'f32.add': 0x92,
+  'f32.sub': 0x93,
+  'f32.mul': 0x94,
+  'f32.div': 0x95,
+  'f32.min': 0x96,
+  'f32.max': 0x97,
+  'f32.convert_i32_s': 0xb2,
+  'f32.reinterpret_i32': 0xbe,
+  'i32.reinterpret_f32': 0xbc,
+  select: 0x1b,
+  drop: 0x1a,
 } as const;
 
 /** SIMD opcodes (0xFD prefix, LEB128 sub-opcode). */
 const SIMD = {
-  'i32x4.splat': 0x11, 'f32x4.splat': 0x13,
-  'f32x4.eq': 0x41, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44,
-  'v128.and': 0x4e, 'v128.or': 0x50, 'v128.bitselect': 0x52,
-  'f32x4.floor': 0x68, 'f32x4.nearest': 0x6a,
-  'i32x4.shl': 0xab, 'i32x4.add': 0xae, 'i32x4.sub': 0xb1,
-  'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6,
-  'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb,
-  'i32x4.trunc_sat_f32x4_s': 0xf8, 'f32x4.convert_i32x4_s': 0xfa,
+  'i32x4.splat': 0x11,
+  'f32x4.splat': 0x13,
+  'f32x4.eq': 0x41,
+  'f32x4.lt': 0x43,
+  'f32x4.gt': 0x44,
+  'v128.and': 0x4e,
+  'v128.or': 0x50,
+  'v128.bitselect': 0x52,
+  'f32x4.floor': 0x68,
+  'f32x4.nearest': 0x6a,
+  'i32x4.shl': 0xab,
+  'i32x4.add': 0xae,
+  'i32x4.sub': 0xb1,
+  'f32x4.abs': 0xe0,
+  'f32x4.neg': 0xe1,
+  'f32x4.sqrt': 0xe3,
+  'f32x4.add': 0xe4,
+  'f32x4.sub': 0xe5,
+  'f32x4.mul': 0xe6,
+  'f32x4.div': 0xe7,
+  'f32x4.min': 0xe8,
+  'f32x4.max': 0xe9,
+  'f32x4.pmin': 0xea,
+  'f32x4.pmax': 0xeb,
+  'i32x4.trunc_sat_f32x4_s': 0xf8,
+  'f32x4.convert_i32x4_s': 0xfa,
 } as const;
 
 export type Op = keyof typeof OPS | keyof typeof SIMD;
@@ -82,13 +128,25 @@ export class FunctionBuilder {
     return this.params.length + this.locals.length - 1;
   }
 
-  get(i: number): this { return this.emit(0x20, ...uleb(i)); }
-  set(i: number): this { return this.emit(0x21, ...uleb(i)); }
-  tee(i: number): this { return this.emit(0x22, ...uleb(i)); }
-  i32(c: number): this { return this.emit(0x41, ...sleb(c | 0)); }
-  f32(c: number): this { return this.emit(0x43, ...f32Bytes(c)); }
+  get(i: number): this {
+    return this.emit(0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.emit(0x21, ...uleb(i));
+  }
+  tee(i: number): this {
+    return this.emit(0x22, ...uleb(i));
+  }
+  i32(c: number): this {
+    return this.emit(0x41, ...sleb(c | 0));
+  }
+  f32(c: number): this {
+    return this.emit(0x43, ...f32Bytes(c));
+  }
   /** A v128 with `c` in all four f32 lanes. */
-  f32x4(c: number): this { return this.emit(0xfd, ...uleb(0x0c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c)); }
+  f32x4(c: number): this {
+    return this.emit(0xfd, ...uleb(0x0c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c));
+  }
   op(name: Op): this {
     if (name in OPS) return this.emit(OPS[name as keyof typeof OPS]);
     return this.emit(0xfd, ...uleb(SIMD[name as keyof typeof SIMD]));
@@ -108,14 +166,30 @@ export class FunctionBuilder {
     return this.emit(0xfd, ...uleb(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
   }
   /** f32x4.extract_lane `lane`. */
-  lane(lane: number): this { return this.emit(0xfd, ...uleb(0x1f), lane); }
-  block(): this { return this.emit(0x02, 0x40); }
-  loop(): this { return this.emit(0x03, 0x40); }
-  if(): this { return this.emit(0x04, 0x40); }
-  else(): this { return this.emit(0x05); }
-  end(): this { return this.emit(0x0b); }
-  br(depth: number): this { return this.emit(0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.emit(0x0d, ...uleb(depth)); }
+  lane(lane: number): this {
+    return this.emit(0xfd, ...uleb(0x1f), lane);
+  }
+  block(): this {
+    return this.emit(0x02, 0x40);
+  }
+  loop(): this {
+    return this.emit(0x03, 0x40);
+  }
+  if(): this {
+    return this.emit(0x04, 0x40);
+  }
+  else(): this {
+    return this.emit(0x05);
+  }
+  end(): this {
+    return this.emit(0x0b);
+  }
+  br(depth: number): this {
+    return this.emit(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.emit(0x0d, ...uleb(depth));
+  }
 
   private emit(...bytes: number[]): this {
     this.code.push(...bytes);
@@ -145,7 +219,14 @@ export function assemble(functions: Record<string, FunctionBuilder>, memory: { s
   // Shared memories must declare a maximum: 65536 pages (4 GiB) admits any wasm32 heap.
   const limits = memory.shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec(entries.map((_, i) => uleb(i)))),

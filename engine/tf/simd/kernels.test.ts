@@ -37,7 +37,9 @@ test('the kernel module validates with plain and with shared memory; a tiny func
   const f = new FunctionBuilder(['i32', 'i32'], ['i32']);
   f.get(0).get(1).op('i32.add');
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const { add } = new WebAssembly.Instance(new WebAssembly.Module(assemble({ add: f }, { shared: false })), { env: { memory } }).exports as { add(a: number, b: number): number };
+  const { add } = new WebAssembly.Instance(new WebAssembly.Module(assemble({ add: f }, { shared: false })), { env: { memory } }).exports as {
+    add(a: number, b: number): number;
+  };
   assert.equal(add(40, 2), 42);
 });
 
@@ -49,7 +51,11 @@ test('GELU and SwiGLU kernels: every element right, also past the last multiple 
   const dys = Array.from({ length: n }, (_, i) => f32(Math.cos(i)));
   const [x, u, dy, y, dx, du] = [alloc(n, (i) => xs[i]), alloc(n, (i) => ups[i]), alloc(n, (i) => dys[i]), alloc(n), alloc(n), alloc(n)];
   k.gelu_fwd(x, y, n);
-  assertClose(read(y, n), xs.map((v) => v * sigmoid(v * (A + B * v * v))), 'gelu');
+  assertClose(
+    read(y, n),
+    xs.map((v) => v * sigmoid(v * (A + B * v * v))),
+    'gelu',
+  );
   k.gelu_bwd(x, dy, dx, n);
   const geluGrad = xs.map((v, i) => {
     const s = sigmoid(v * (A + B * v * v));
@@ -57,10 +63,24 @@ test('GELU and SwiGLU kernels: every element right, also past the last multiple 
   });
   assertClose(read(dx, n), geluGrad, 'gelu grad', 1e-5, 1e-5);
   k.swiglu_fwd(x, u, y, n);
-  assertClose(read(y, n), xs.map((g, i) => g * sigmoid(g) * ups[i]), 'swiglu');
+  assertClose(
+    read(y, n),
+    xs.map((g, i) => g * sigmoid(g) * ups[i]),
+    'swiglu',
+  );
   k.swiglu_bwd(x, u, dy, dx, du, n);
-  assertClose(read(dx, n), xs.map((g, i) => dys[i] * ups[i] * (sigmoid(g) + g * sigmoid(g) * (1 - sigmoid(g)))), 'swiglu dgate', 1e-5, 1e-5);
-  assertClose(read(du, n), xs.map((g, i) => dys[i] * g * sigmoid(g)), 'swiglu dup');
+  assertClose(
+    read(dx, n),
+    xs.map((g, i) => dys[i] * ups[i] * (sigmoid(g) + g * sigmoid(g) * (1 - sigmoid(g)))),
+    'swiglu dgate',
+    1e-5,
+    1e-5,
+  );
+  assertClose(
+    read(du, n),
+    xs.map((g, i) => dys[i] * g * sigmoid(g)),
+    'swiglu dup',
+  );
 });
 
 test('extreme inputs: exp saturates instead of producing NaN', () => {
@@ -68,7 +88,11 @@ test('extreme inputs: exp saturates instead of producing NaN', () => {
   const xs = [-1e4, -100, -50, 0, 50, 100, 1e4, 3];
   const [x, y] = [alloc(8, (i) => xs[i]), alloc(8)];
   k.gelu_fwd(x, y, 8);
-  assertClose(read(y, 8), xs.map((v) => (v < -40 ? 0 : v > 40 ? v : v * sigmoid(v * (A + B * v * v)))), 'gelu at the extremes');
+  assertClose(
+    read(y, 8),
+    xs.map((v) => (v < -40 ? 0 : v > 40 ? v : v * sigmoid(v * (A + B * v * v)))),
+    'gelu at the extremes',
+  );
 });
 
 test('LayerNorm / RMSNorm forward and backward against float64 references', () => {
@@ -168,14 +192,23 @@ test('RoPE forward and backward, transposes and axis swaps', () => {
   const [sx, so] = [alloc(a * bb * c * d, (i) => i), alloc(a * bb * c * d)];
   k.swap_middle(sx, so, a, bb, c, d);
   const S1: number[] = [];
-  for (let i0 = 0; i0 < a; i0++) for (let i2 = 0; i2 < c; i2++) for (let i1 = 0; i1 < bb; i1++) for (let i3 = 0; i3 < d; i3++) S1.push(((i0 * bb + i1) * c + i2) * d + i3);
+  for (let i0 = 0; i0 < a; i0++)
+    for (let i2 = 0; i2 < c; i2++) for (let i1 = 0; i1 < bb; i1++) for (let i3 = 0; i3 < d; i3++) S1.push(((i0 * bb + i1) * c + i2) * d + i3);
   assert.deepEqual(read(so, a * bb * c * d), S1);
 });
 
 test('AdamW kernel: one step as torch computes it, tail included', () => {
   const { k, alloc, read } = heap();
   const n = 13;
-  const [p, g, m, v, po, mo, vo] = [alloc(n, Math.sin), alloc(n, Math.cos), alloc(n, (i) => 0.01 * i), alloc(n, (i) => 0.001 * i), alloc(n), alloc(n), alloc(n)];
+  const [p, g, m, v, po, mo, vo] = [
+    alloc(n, Math.sin),
+    alloc(n, Math.cos),
+    alloc(n, (i) => 0.01 * i),
+    alloc(n, (i) => 0.001 * i),
+    alloc(n),
+    alloc(n),
+    alloc(n),
+  ];
   const [P, G, Mm, Vv] = [read(p, n), read(g, n), read(m, n), read(v, n)];
   k.adam(p, g, m, v, po, mo, vo, n, 0.9, 0.95, 1e-8, 0.999, 0.01, 0.01, 0.3);
   const gi = G.map((x, i) => x + 0.01 * P[i]);
@@ -183,5 +216,10 @@ test('AdamW kernel: one step as torch computes it, tail included', () => {
   const vRef = Vv.map((x, i) => 0.95 * x + 0.05 * gi[i] * gi[i]);
   assertClose(read(mo, n), mRef, 'm');
   assertClose(read(vo, n), vRef, 'v');
-  assertClose(read(po, n), P.map((x, i) => 0.999 * x - (0.01 * mRef[i]) / (Math.sqrt(vRef[i]) / 0.3 + 1e-8)), 'p', 1e-5);
+  assertClose(
+    read(po, n),
+    P.map((x, i) => 0.999 * x - (0.01 * mRef[i]) / (Math.sqrt(vRef[i]) / 0.3 + 1e-8)),
+    'p',
+    1e-5,
+  );
 });

@@ -13,8 +13,8 @@ import { assemble, FunctionBuilder, type ValType } from './assembler';
 
 const LOG2E = 1.44269504088896341;
 const EXP_C1 = 0.693359375; // ln 2 split in two for an exact reduction
-const EXP_C2 = -2.12194440e-4;
-const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const EXP_C2 = -2.1219444e-4;
+const EXP_P = [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 const GELU_A = 2 * Math.sqrt(2 / Math.PI); // 2u = x (A + B x^2), gelu_tanh(x) = x sigmoid(2u)
 const GELU_B = GELU_A * 0.044715;
 
@@ -31,7 +31,12 @@ function expV(f: FunctionBuilder, t: number, fx: number): void {
   f.get(t).op('f32x4.mul').get(t).op('f32x4.add').f32x4(1).op('f32x4.add');
   // 2^fx: fx + 127 + 1.5 * 2^23 holds the integer fx + 127 in its low mantissa bits; shifting
   // left by 23 moves exactly those bits into the exponent field.
-  f.get(fx).f32x4(127 + 12582912).op('f32x4.add').i32(23).op('i32x4.shl').op('f32x4.mul');
+  f.get(fx)
+    .f32x4(127 + 12582912)
+    .op('f32x4.add')
+    .i32(23)
+    .op('i32x4.shl')
+    .op('f32x4.mul');
 }
 
 /** sigmoid(v) = 1 / (1 + exp(-v)) of the v128 on top of the stack. */
@@ -88,7 +93,10 @@ const params = (...types: ValType[]) => types;
 function geluFwd(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32'));
   const [x, y, n] = [0, 1, 2];
-  const xv = f.local('v128'), t = f.local('v128'), fx = f.local('v128'), tmp = f.local('v128');
+  const xv = f.local('v128'),
+    t = f.local('v128'),
+    fx = f.local('v128'),
+    tmp = f.local('v128');
   elementwise(f, n, (off) => {
     at(f, x, off).load('v128').set(xv);
     at(f, y, off);
@@ -104,7 +112,12 @@ function geluFwd(): FunctionBuilder {
 function geluBwd(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32'));
   const [x, dy, dx, n] = [0, 1, 2, 3];
-  const xv = f.local('v128'), x2 = f.local('v128'), s = f.local('v128'), t = f.local('v128'), fx = f.local('v128'), tmp = f.local('v128');
+  const xv = f.local('v128'),
+    x2 = f.local('v128'),
+    s = f.local('v128'),
+    t = f.local('v128'),
+    fx = f.local('v128'),
+    tmp = f.local('v128');
   elementwise(f, n, (off) => {
     at(f, x, off).load('v128').tee(xv).get(xv).op('f32x4.mul').set(x2);
     f.get(x2).f32x4(GELU_B).op('f32x4.mul').f32x4(GELU_A).op('f32x4.add').get(xv).op('f32x4.mul');
@@ -114,7 +127,12 @@ function geluBwd(): FunctionBuilder {
     at(f, dy, off).load('v128');
     f.get(s);
     f.get(xv).get(s).op('f32x4.mul').f32x4(1).get(s).op('f32x4.sub').op('f32x4.mul');
-    f.get(x2).f32x4(3 * GELU_B).op('f32x4.mul').f32x4(GELU_A).op('f32x4.add').op('f32x4.mul');
+    f.get(x2)
+      .f32x4(3 * GELU_B)
+      .op('f32x4.mul')
+      .f32x4(GELU_A)
+      .op('f32x4.add')
+      .op('f32x4.mul');
     f.op('f32x4.add').op('f32x4.mul').store('v128');
   });
   return f;
@@ -124,7 +142,10 @@ function geluBwd(): FunctionBuilder {
 function swigluFwd(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32'));
   const [g, u, y, n] = [0, 1, 2, 3];
-  const gv = f.local('v128'), t = f.local('v128'), fx = f.local('v128'), tmp = f.local('v128');
+  const gv = f.local('v128'),
+    t = f.local('v128'),
+    fx = f.local('v128'),
+    tmp = f.local('v128');
   elementwise(f, n, (off) => {
     at(f, y, off);
     at(f, g, off).load('v128').tee(gv).get(gv);
@@ -139,7 +160,12 @@ function swigluFwd(): FunctionBuilder {
 function swigluBwd(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32'));
   const [g, u, dy, dg, du, n] = [0, 1, 2, 3, 4, 5];
-  const gv = f.local('v128'), s = f.local('v128'), dyv = f.local('v128'), t = f.local('v128'), fx = f.local('v128'), tmp = f.local('v128');
+  const gv = f.local('v128'),
+    s = f.local('v128'),
+    dyv = f.local('v128'),
+    t = f.local('v128'),
+    fx = f.local('v128'),
+    tmp = f.local('v128');
   elementwise(f, n, (off) => {
     at(f, g, off).load('v128').tee(gv);
     sigmoidV(f, t, fx, tmp);
@@ -166,10 +192,14 @@ function adam(): FunctionBuilder {
     f.get(i).op('f32x4.splat').set(local);
     return local;
   });
-  const c1 = f.local('v128'), c2 = f.local('v128');
+  const c1 = f.local('v128'),
+    c2 = f.local('v128');
   f.f32x4(1).get(b1).op('f32x4.sub').set(c1);
   f.f32x4(1).get(b2).op('f32x4.sub').set(c2);
-  const pv = f.local('v128'), gi = f.local('v128'), mv = f.local('v128'), vv = f.local('v128');
+  const pv = f.local('v128'),
+    gi = f.local('v128'),
+    mv = f.local('v128'),
+    vv = f.local('v128');
   elementwise(f, n, (off) => {
     at(f, p, off).load('v128').set(pv);
     at(f, g, off).load('v128').get(l2).get(pv).op('f32x4.mul').op('f32x4.add').set(gi);
@@ -191,20 +221,34 @@ function adam(): FunctionBuilder {
 function rows(f: FunctionBuilder, N: number, C: number, body: (row: number, r: number) => void): void {
   const r = f.local('i32');
   const row = f.local('i32');
-  forLoop(f, r, 0, () => f.get(N), 1, () => {
-    f.get(r).get(C).op('i32.mul').i32(4).op('i32.mul').set(row);
-    body(row, r);
-  });
+  forLoop(
+    f,
+    r,
+    0,
+    () => f.get(N),
+    1,
+    () => {
+      f.get(r).get(C).op('i32.mul').i32(4).op('i32.mul').set(row);
+      body(row, r);
+    },
+  );
 }
 
 /** for (c = 0; c < C; c += 4) body(cOff) with cOff a byte offset local. */
 function cols(f: FunctionBuilder, C: number, body: (c: number) => void): void {
   const c = f.local('i32');
   const c4 = f.local('i32');
-  forLoop(f, c, 0, () => f.get(C), 4, () => {
-    f.get(c).i32(4).op('i32.mul').set(c4);
-    body(c4);
-  });
+  forLoop(
+    f,
+    c,
+    0,
+    () => f.get(C),
+    4,
+    () => {
+      f.get(c).i32(4).op('i32.mul').set(c4);
+      body(c4);
+    },
+  );
 }
 
 /** Address base + row + c (pointer local + two byte-offset locals). */
@@ -216,8 +260,12 @@ function normFwd(centered: boolean): FunctionBuilder {
     ? new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32'))
     : new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32'));
   const [x, w, b, y, meanOut, rstdOut, N, C, eps] = centered ? [0, 1, 2, 3, 4, 5, 6, 7, 8] : [0, 1, -1, 2, -1, 3, 4, 5, 6];
-  const acc = f.local('v128'), mv = f.local('v128'), rv = f.local('v128'), d = f.local('v128');
-  const mean = f.local('f32'), rstd = f.local('f32');
+  const acc = f.local('v128'),
+    mv = f.local('v128'),
+    rv = f.local('v128'),
+    d = f.local('v128');
+  const mean = f.local('f32'),
+    rstd = f.local('f32');
   rows(f, N, C, (row, r) => {
     f.f32(0).set(mean);
     if (centered) {
@@ -253,8 +301,15 @@ function normBwd(centered: boolean): FunctionBuilder {
     ? new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'))
     : new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'));
   const [dy, x, meanIn, rstdIn, w, dx, dw, db, N, C] = centered ? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] : [0, 1, -1, 2, 3, 4, 5, -1, 6, 7];
-  const mv = f.local('v128'), rv = f.local('v128'), h = f.local('v128'), dyv = f.local('v128'), g = f.local('v128');
-  const accG = f.local('v128'), accGX = f.local('v128'), mg = f.local('v128'), mgx = f.local('v128');
+  const mv = f.local('v128'),
+    rv = f.local('v128'),
+    h = f.local('v128'),
+    dyv = f.local('v128'),
+    g = f.local('v128');
+  const accG = f.local('v128'),
+    accGX = f.local('v128'),
+    mg = f.local('v128'),
+    mgx = f.local('v128');
   const rOff = f.local('i32');
   // dw (and db) start at zero: they accumulate over rows
   cols(f, C, (c) => {
@@ -299,8 +354,16 @@ function normBwd(centered: boolean): FunctionBuilder {
 function xent(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f32'));
   const [logits, targets, grad, rowMax, rowSum, N, V, invN] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const acc = f.local('v128'), mv = f.local('v128'), e = f.local('v128'), t = f.local('v128'), fx = f.local('v128'), sv = f.local('v128');
-  const max = f.local('f32'), sum = f.local('f32'), rOff = f.local('i32'), addr = f.local('i32');
+  const acc = f.local('v128'),
+    mv = f.local('v128'),
+    e = f.local('v128'),
+    t = f.local('v128'),
+    fx = f.local('v128'),
+    sv = f.local('v128');
+  const max = f.local('f32'),
+    sum = f.local('f32'),
+    rOff = f.local('i32'),
+    addr = f.local('i32');
   rows(f, N, V, (row, r) => {
     f.get(r).i32(4).op('i32.mul').set(rOff);
     f.f32x4(-Infinity).set(acc);
@@ -337,34 +400,77 @@ function xent(): FunctionBuilder {
 function rope(backward: boolean): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'));
   const [x, cos, sin, out, B, T, H, hs] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const b = f.local('i32'), t = f.local('i32'), h = f.local('i32'), c = f.local('i32');
-  const base = f.local('i32'), tab = f.local('i32'), half = f.local('i32'), lo = f.local('v128'), hi = f.local('v128');
+  const b = f.local('i32'),
+    t = f.local('i32'),
+    h = f.local('i32'),
+    c = f.local('i32');
+  const base = f.local('i32'),
+    tab = f.local('i32'),
+    half = f.local('i32'),
+    lo = f.local('v128'),
+    hi = f.local('v128');
   f.get(hs).i32(2).op('i32.mul').set(half); // hs / 2 floats = 2 hs bytes
   f.i32(0).set(base);
-  forLoop(f, b, 0, () => f.get(B), 1, () => {
-    forLoop(f, t, 0, () => f.get(T), 1, () => {
-      f.get(t).get(hs).op('i32.mul').i32(4).op('i32.mul').set(tab);
-      forLoop(f, h, 0, () => f.get(H), 1, () => {
-        forLoop(f, c, 0, () => f.get(half), 16, () => {
-          // c: byte offset within the first half
-          f.get(x).get(base).op('i32.add').get(c).op('i32.add').load('v128').set(lo);
-          f.get(x).get(base).op('i32.add').get(half).op('i32.add').get(c).op('i32.add').load('v128').set(hi);
-          const table = (which: number, upper: boolean) => {
-            f.get(which).get(tab).op('i32.add').get(c).op('i32.add');
-            if (upper) f.get(half).op('i32.add');
-            f.load('v128');
-          };
-          f.get(out).get(base).op('i32.add').get(c).op('i32.add');
-          f.get(lo); table(cos, false); f.op('f32x4.mul');
-          f.get(hi); table(sin, backward); f.op('f32x4.mul').op('f32x4.add').store('v128');
-          f.get(out).get(base).op('i32.add').get(half).op('i32.add').get(c).op('i32.add');
-          f.get(hi); table(cos, true); f.op('f32x4.mul');
-          f.get(lo); table(sin, !backward); f.op('f32x4.mul').op('f32x4.add').store('v128');
-        });
-        f.get(base).get(hs).i32(4).op('i32.mul').op('i32.add').set(base);
-      });
-    });
-  });
+  forLoop(
+    f,
+    b,
+    0,
+    () => f.get(B),
+    1,
+    () => {
+      forLoop(
+        f,
+        t,
+        0,
+        () => f.get(T),
+        1,
+        () => {
+          f.get(t).get(hs).op('i32.mul').i32(4).op('i32.mul').set(tab);
+          forLoop(
+            f,
+            h,
+            0,
+            () => f.get(H),
+            1,
+            () => {
+              forLoop(
+                f,
+                c,
+                0,
+                () => f.get(half),
+                16,
+                () => {
+                  // c: byte offset within the first half
+                  f.get(x).get(base).op('i32.add').get(c).op('i32.add').load('v128').set(lo);
+                  f.get(x).get(base).op('i32.add').get(half).op('i32.add').get(c).op('i32.add').load('v128').set(hi);
+                  const table = (which: number, upper: boolean) => {
+                    f.get(which).get(tab).op('i32.add').get(c).op('i32.add');
+                    if (upper) f.get(half).op('i32.add');
+                    f.load('v128');
+                  };
+                  f.get(out).get(base).op('i32.add').get(c).op('i32.add');
+                  f.get(lo);
+                  table(cos, false);
+                  f.op('f32x4.mul');
+                  f.get(hi);
+                  table(sin, backward);
+                  f.op('f32x4.mul').op('f32x4.add').store('v128');
+                  f.get(out).get(base).op('i32.add').get(half).op('i32.add').get(c).op('i32.add');
+                  f.get(hi);
+                  table(cos, true);
+                  f.op('f32x4.mul');
+                  f.get(lo);
+                  table(sin, !backward);
+                  f.op('f32x4.mul').op('f32x4.add').store('v128');
+                },
+              );
+              f.get(base).get(hs).i32(4).op('i32.mul').op('i32.add').set(base);
+            },
+          );
+        },
+      );
+    },
+  );
   return f;
 }
 
@@ -377,35 +483,65 @@ function rope(backward: boolean): FunctionBuilder {
 function transpose(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32'));
   const [x, out, batch, M, N] = [0, 1, 2, 3, 4];
-  const b = f.local('i32'), i = f.local('i32'), j = f.local('i32'), src = f.local('i32'), dst = f.local('i32');
-  const rowBytes = f.local('i32'), colBytes = f.local('i32'), mat = f.local('i32');
+  const b = f.local('i32'),
+    i = f.local('i32'),
+    j = f.local('i32'),
+    src = f.local('i32'),
+    dst = f.local('i32');
+  const rowBytes = f.local('i32'),
+    colBytes = f.local('i32'),
+    mat = f.local('i32');
   const v = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   const t = [f.local('v128'), f.local('v128'), f.local('v128'), f.local('v128')];
   f.get(N).i32(4).op('i32.mul').set(rowBytes); // one row of x
   f.get(M).i32(4).op('i32.mul').set(colBytes); // one row of out
   f.i32(0).set(mat);
-  forLoop(f, b, 0, () => f.get(batch), 1, () => {
-    forLoop(f, i, 0, () => f.get(M), 4, () => {
-      forLoop(f, j, 0, () => f.get(N), 4, () => {
-        // src = x + mat + (i N + j) 4; dst = out + mat + (j M + i) 4
-        f.get(x).get(mat).op('i32.add').get(i).get(N).op('i32.mul').get(j).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
-        f.get(out).get(mat).op('i32.add').get(j).get(M).op('i32.mul').get(i).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(dst);
-        for (let r = 0; r < 4; r++) f.get(src).load('v128', 0).set(v[r]).get(src).get(rowBytes).op('i32.add').set(src);
-        f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(t[0]); // a0 b0 a1 b1
-        f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(t[1]); // a2 b2 a3 b3
-        f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(t[2]); // c0 d0 c1 d1
-        f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(t[3]); // c2 d2 c3 d3
-        const rowsOut: [number, number, [number, number, number, number]][] = [
-          [0, 2, [0, 1, 4, 5]], [0, 2, [2, 3, 6, 7]], [1, 3, [0, 1, 4, 5]], [1, 3, [2, 3, 6, 7]],
-        ];
-        for (const [p, q, lanes] of rowsOut) {
-          f.get(dst).get(t[p]).get(t[q]).shuffle32(lanes).store('v128');
-          f.get(dst).get(colBytes).op('i32.add').set(dst);
-        }
-      });
-    });
-    f.get(mat).get(M).get(N).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(mat);
-  });
+  forLoop(
+    f,
+    b,
+    0,
+    () => f.get(batch),
+    1,
+    () => {
+      forLoop(
+        f,
+        i,
+        0,
+        () => f.get(M),
+        4,
+        () => {
+          forLoop(
+            f,
+            j,
+            0,
+            () => f.get(N),
+            4,
+            () => {
+              // src = x + mat + (i N + j) 4; dst = out + mat + (j M + i) 4
+              f.get(x).get(mat).op('i32.add').get(i).get(N).op('i32.mul').get(j).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(src);
+              f.get(out).get(mat).op('i32.add').get(j).get(M).op('i32.mul').get(i).op('i32.add').i32(4).op('i32.mul').op('i32.add').set(dst);
+              for (let r = 0; r < 4; r++) f.get(src).load('v128', 0).set(v[r]).get(src).get(rowBytes).op('i32.add').set(src);
+              f.get(v[0]).get(v[1]).shuffle32([0, 4, 1, 5]).set(t[0]); // a0 b0 a1 b1
+              f.get(v[0]).get(v[1]).shuffle32([2, 6, 3, 7]).set(t[1]); // a2 b2 a3 b3
+              f.get(v[2]).get(v[3]).shuffle32([0, 4, 1, 5]).set(t[2]); // c0 d0 c1 d1
+              f.get(v[2]).get(v[3]).shuffle32([2, 6, 3, 7]).set(t[3]); // c2 d2 c3 d3
+              const rowsOut: [number, number, [number, number, number, number]][] = [
+                [0, 2, [0, 1, 4, 5]],
+                [0, 2, [2, 3, 6, 7]],
+                [1, 3, [0, 1, 4, 5]],
+                [1, 3, [2, 3, 6, 7]],
+              ];
+              for (const [p, q, lanes] of rowsOut) {
+                f.get(dst).get(t[p]).get(t[q]).shuffle32(lanes).store('v128');
+                f.get(dst).get(colBytes).op('i32.add').set(dst);
+              }
+            },
+          );
+        },
+      );
+      f.get(mat).get(M).get(N).op('i32.mul').i32(4).op('i32.mul').op('i32.add').set(mat);
+    },
+  );
   return f;
 }
 
@@ -413,31 +549,88 @@ function transpose(): FunctionBuilder {
 function swapMiddle(): FunctionBuilder {
   const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32', 'i32', 'i32'));
   const [x, out, A, B, C, D] = [0, 1, 2, 3, 4, 5];
-  const a = f.local('i32'), bb = f.local('i32'), c = f.local('i32'), d = f.local('i32');
-  const src = f.local('i32'), dst = f.local('i32'), rowBytes = f.local('i32');
+  const a = f.local('i32'),
+    bb = f.local('i32'),
+    c = f.local('i32'),
+    d = f.local('i32');
+  const src = f.local('i32'),
+    dst = f.local('i32'),
+    rowBytes = f.local('i32');
   f.get(D).i32(4).op('i32.mul').set(rowBytes);
   f.get(x).set(src);
-  forLoop(f, a, 0, () => f.get(A), 1, () => {
-    forLoop(f, bb, 0, () => f.get(B), 1, () => {
-      forLoop(f, c, 0, () => f.get(C), 1, () => {
-        // dst = out + ((a C + c) B + bb) D 4; src advances row by row
-        f.get(out).get(a).get(C).op('i32.mul').get(c).op('i32.add').get(B).op('i32.mul').get(bb).op('i32.add').get(rowBytes).op('i32.mul').op('i32.add').set(dst);
-        forLoop(f, d, 0, () => f.get(rowBytes), 16, () => {
-          f.get(dst).get(d).op('i32.add').get(src).get(d).op('i32.add').load('v128').store('v128');
-        });
-        f.get(src).get(rowBytes).op('i32.add').set(src);
-      });
-    });
-  });
+  forLoop(
+    f,
+    a,
+    0,
+    () => f.get(A),
+    1,
+    () => {
+      forLoop(
+        f,
+        bb,
+        0,
+        () => f.get(B),
+        1,
+        () => {
+          forLoop(
+            f,
+            c,
+            0,
+            () => f.get(C),
+            1,
+            () => {
+              // dst = out + ((a C + c) B + bb) D 4; src advances row by row
+              f.get(out)
+                .get(a)
+                .get(C)
+                .op('i32.mul')
+                .get(c)
+                .op('i32.add')
+                .get(B)
+                .op('i32.mul')
+                .get(bb)
+                .op('i32.add')
+                .get(rowBytes)
+                .op('i32.mul')
+                .op('i32.add')
+                .set(dst);
+              forLoop(
+                f,
+                d,
+                0,
+                () => f.get(rowBytes),
+                16,
+                () => {
+                  f.get(dst).get(d).op('i32.add').get(src).get(d).op('i32.add').load('v128').store('v128');
+                },
+              );
+              f.get(src).get(rowBytes).op('i32.add').set(src);
+            },
+          );
+        },
+      );
+    },
+  );
   return f;
 }
 
 /** Every kernel, by export name. */
 export function simdFunctions(): Record<string, FunctionBuilder> {
   return {
-    gelu_fwd: geluFwd(), gelu_bwd: geluBwd(), swiglu_fwd: swigluFwd(), swiglu_bwd: swigluBwd(), adam: adam(),
-    layernorm_fwd: normFwd(true), rmsnorm_fwd: normFwd(false), layernorm_bwd: normBwd(true), rmsnorm_bwd: normBwd(false),
-    xent: xent(), rope_fwd: rope(false), rope_bwd: rope(true), transpose: transpose(), swap_middle: swapMiddle(),
+    gelu_fwd: geluFwd(),
+    gelu_bwd: geluBwd(),
+    swiglu_fwd: swigluFwd(),
+    swiglu_bwd: swigluBwd(),
+    adam: adam(),
+    layernorm_fwd: normFwd(true),
+    rmsnorm_fwd: normFwd(false),
+    layernorm_bwd: normBwd(true),
+    rmsnorm_bwd: normBwd(false),
+    xent: xent(),
+    rope_fwd: rope(false),
+    rope_bwd: rope(true),
+    transpose: transpose(),
+    swap_middle: swapMiddle(),
   };
 }
 
@@ -447,8 +640,23 @@ export interface SimdExports {
   gelu_bwd(x: number, dy: number, dx: number, n: number): void;
   swiglu_fwd(g: number, u: number, y: number, n: number): void;
   swiglu_bwd(g: number, u: number, dy: number, dg: number, du: number, n: number): void;
-  adam(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
-    beta1: number, beta2: number, eps: number, decay: number, l2: number, stepSize: number, bc2Sqrt: number): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+    stepSize: number,
+    bc2Sqrt: number,
+  ): void;
   layernorm_fwd(x: number, w: number, b: number, y: number, mean: number, rstd: number, N: number, C: number, eps: number): void;
   rmsnorm_fwd(x: number, w: number, y: number, rstd: number, N: number, C: number, eps: number): void;
   layernorm_bwd(dy: number, x: number, mean: number, rstd: number, w: number, dx: number, dw: number, db: number, N: number, C: number): void;

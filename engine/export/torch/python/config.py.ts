@@ -33,7 +33,10 @@ export function pyCheck(schema: z.ZodType, key: string): string {
 
 /** A config.json section's checks from a node's params schema, wrapped like the hand-written ones. */
 function pySection(schema: z.ZodObject): string {
-  const entries = ['"node_id": node_id', ...Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, s]) => `${JSON.stringify(key)}: ${pyCheck(s, key)}`)];
+  const entries = [
+    '"node_id": node_id',
+    ...Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, s]) => `${JSON.stringify(key)}: ${pyCheck(s, key)}`),
+  ];
   const lines: string[] = [];
   for (const entry of entries) {
     const last = lines.length - 1;

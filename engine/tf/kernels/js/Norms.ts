@@ -13,7 +13,17 @@ const rowsCols = (x: TensorInfo) => ({ N: x.shape[0], C: x.shape[1] });
 const f32 = (shape: number[]): OutputSpec => ({ shape, dtype: 'float32' });
 
 /** Scalar forward: y, and the row statistics (mean stays 0 for RMSNorm). */
-function normForward(x: HostArray, w: HostArray, b: HostArray | null, y: HostArray, mean: HostArray | null, rstd: HostArray, N: number, C: number, eps: number): void {
+function normForward(
+  x: HostArray,
+  w: HostArray,
+  b: HostArray | null,
+  y: HostArray,
+  mean: HostArray | null,
+  rstd: HostArray,
+  N: number,
+  C: number,
+  eps: number,
+): void {
   for (let n = 0, row = 0; n < N; n++, row += C) {
     let m = 0;
     if (mean) {
@@ -35,8 +45,16 @@ function normForward(x: HostArray, w: HostArray, b: HostArray | null, y: HostArr
 
 /** Scalar backward: dx = rstd * (g - [mean(g)] - xhat * mean(g * xhat)), g = dy * w; column sums for dw (and db). */
 function normBackward(
-  dy: HostArray, x: HostArray, mean: HostArray | null, rstd: HostArray, w: HostArray,
-  dx: HostArray, dwOut: HostArray, dbOut: HostArray | null, N: number, C: number,
+  dy: HostArray,
+  x: HostArray,
+  mean: HostArray | null,
+  rstd: HostArray,
+  w: HostArray,
+  dx: HostArray,
+  dwOut: HostArray,
+  dbOut: HostArray | null,
+  N: number,
+  C: number,
 ): void {
   const dw = new Float64Array(C);
   const db = new Float64Array(C);

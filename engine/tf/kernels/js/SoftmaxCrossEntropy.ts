@@ -16,7 +16,10 @@ function checkTargets(targets: HostArray, V: number): void {
 export const softmaxCrossEntropyDef: JsKernelDef<Record<string, never>> = {
   kernelName: SoftmaxCrossEntropy,
   inputNames: ['logits', 'targets'],
-  outputs: ([logits]) => [{ shape: [], dtype: 'float32' }, { shape: logits.shape, dtype: 'float32' }],
+  outputs: ([logits]) => [
+    { shape: [], dtype: 'float32' },
+    { shape: logits.shape, dtype: 'float32' },
+  ],
   compute([logits, targets], [loss, grad], [info]) {
     const [N, V] = info.shape;
     checkTargets(targets, V);

@@ -10,7 +10,15 @@ import { crossEntropy } from '../../../model/loss';
 import { normalArray, Rng } from '../../../random';
 import { useBackend } from '../../../node/backend';
 import {
-  FusedAdamUpdate, GeluForward, LayerNormForward, Rope, RmsNormForward, SoftmaxCrossEntropy, SwapMiddleAxes, SwigluForward, TransposeLast2,
+  FusedAdamUpdate,
+  GeluForward,
+  LayerNormForward,
+  Rope,
+  RmsNormForward,
+  SoftmaxCrossEntropy,
+  SwapMiddleAxes,
+  SwigluForward,
+  TransposeLast2,
 } from '../../names';
 import { fusedAdamUpdate } from '../../ops/fusedAdamUpdate';
 import { geluTanh } from '../../ops/gelu';
@@ -22,7 +30,15 @@ import { transposeLast2 } from '../../ops/transposeLast2';
 import { ensureKernelsRegistered } from '../../register';
 
 const rng = new Rng(11);
-const randn = (shape: number[], std = 1) => tf.tensor(normalArray(rng, shape.reduce((a, b) => a * b, 1), std), shape);
+const randn = (shape: number[], std = 1) =>
+  tf.tensor(
+    normalArray(
+      rng,
+      shape.reduce((a, b) => a * b, 1),
+      std,
+    ),
+    shape,
+  );
 
 function assertNear(a: tf.Tensor, b: tf.Tensor, what: string, tol = 2e-5): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shape`);
@@ -62,7 +78,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`TransposeLast2 and SwapMiddleAxes on ${backend}: equal tf.transpose, gradients included`, async () => {
     assert.ok(await registeredOn(backend, TransposeLast2));
     tf.tidy(() => {
-      for (const shape of [[5, 7], [3, 70, 130], [2, 2, 3, 4], [3, 8, 12], [64, 16]]) {
+      for (const shape of [
+        [5, 7],
+        [3, 70, 130],
+        [2, 2, 3, 4],
+        [3, 8, 12],
+        [64, 16],
+      ]) {
         const x = randn(shape);
         const perm = [...shape.keys()];
         [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
@@ -71,10 +93,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const [g] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(transposeLast2(t), r)))([x]);
         assert.deepEqual(g.arraySync(), tf.transpose(r, perm).arraySync(), `grad [${shape}]`);
       }
-      const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'); // int32 takes tf.transpose
-      assert.deepEqual(transposeLast2(ints).arraySync(), [[1, 4], [2, 5], [3, 6]]);
+      const ints = tf.tensor2d(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+        'int32',
+      ); // int32 takes tf.transpose
+      assert.deepEqual(transposeLast2(ints).arraySync(), [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
       assert.ok(tf.getKernel(SwapMiddleAxes, backend));
-      for (const shape of [[2, 3, 4, 8], [2, 3, 4, 5]]) {
+      for (const shape of [
+        [2, 3, 4, 8],
+        [2, 3, 4, 5],
+      ]) {
         const x = randn(shape);
         assert.deepEqual(swapMiddleAxes(x).arraySync(), tf.transpose(x, [0, 2, 1, 3]).arraySync(), `swap [${shape}]`);
         const r = randn([shape[0], shape[2], shape[1], shape[3]]);
@@ -87,7 +123,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`GELU and SwiGLU kernels on ${backend} equal the composed ops (values and gradients)`, async () => {
     assert.ok(await registeredOn(backend, GeluForward));
     tf.tidy(() => {
-      for (const shape of [[3, 10], [2, 16], [3]]) { // 30 (tail), 32 (exact) and 3 (< 4, scalar) elements
+      for (const shape of [[3, 10], [2, 16], [3]]) {
+        // 30 (tail), 32 (exact) and 3 (< 4, scalar) elements
         const x = tf.mul(randn(shape), 3);
         const up = randn(shape);
         const r = randn(shape);
@@ -101,7 +138,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
   });
 
-  for (const C of [12, 6]) { // wasm: 12 takes SIMD, 6 the scalar fallback
+  for (const C of [12, 6]) {
+    // wasm: 12 takes SIMD, 6 the scalar fallback
     test(`LayerNorm and RMSNorm kernels on ${backend}, C = ${C}, equal the composed ops (values, dx, dweight, dbias)`, async () => {
       assert.ok(await registeredOn(backend, LayerNormForward));
       tf.tidy(() => {
@@ -142,14 +180,36 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`SoftmaxCrossEntropy kernel on ${backend} equals the composed loss and gradient, and checks targets`, async () => {
     assert.ok(await registeredOn(backend, SoftmaxCrossEntropy));
     tf.tidy(() => {
-      for (const V of [7, 12]) { // wasm: 12 takes SIMD, 7 the scalar fallback
+      for (const V of [7, 12]) {
+        // wasm: 12 takes SIMD, 7 the scalar fallback
         const logits = tf.mul(randn([2, 3, V]), 4) as tf.Tensor3D;
-        const targets = tf.tensor2d([[0, V - 1, 3], [3, 3, 1]], [2, 3], 'int32');
+        const targets = tf.tensor2d(
+          [
+            [0, V - 1, 3],
+            [3, 3, 1],
+          ],
+          [2, 3],
+          'int32',
+        );
         const f = (l: tf.Tensor) => crossEntropy(l as tf.Tensor3D, targets);
         const fused = valueAndGrads(f, [logits], tf.scalar(1.5));
         const plain = composed([SoftmaxCrossEntropy], () => valueAndGrads(f, [logits], tf.scalar(1.5)));
         fused.forEach((t, i) => assertNear(t, plain[i], `crossEntropy V=${V} ${i ? 'dlogits' : 'loss'}`));
-        assert.throws(() => crossEntropy(logits, tf.tensor2d([[0, V, 3], [3, 3, 1]], [2, 3], 'int32')), new RegExp(`target ${V} at position 1 is outside \\[0, ${V}\\)`));
+        assert.throws(
+          () =>
+            crossEntropy(
+              logits,
+              tf.tensor2d(
+                [
+                  [0, V, 3],
+                  [3, 3, 1],
+                ],
+                [2, 3],
+                'int32',
+              ),
+            ),
+          new RegExp(`target ${V} at position 1 is outside \\[0, ${V}\\)`),
+        );
       }
     });
   });
@@ -157,15 +217,25 @@ for (const backend of ['cpu', 'wasm'] as const) {
   test(`FusedAdamUpdate on ${backend} equals the composed Adam/AdamW step`, async () => {
     assert.ok(await registeredOn(backend, FusedAdamUpdate));
     tf.tidy(() => {
-      for (const n of [33, 3]) { // wasm: 33 takes SIMD (with a tail), 3 the scalar fallback
+      for (const n of [33, 3]) {
+        // wasm: 33 takes SIMD (with a tail), 3 the scalar fallback
         const p = randn([n]);
         const g = randn([n]);
         const m = tf.mul(randn([n]), 0.1);
         const v = tf.abs(tf.mul(randn([n]), 0.01));
         const [lr, wd, b1, b2, eps, t] = [3e-3, 0.1, 0.9, 0.95, 1e-8, 4];
-        for (const [decay, l2] of [[1 - lr * wd, 0], [1, wd]]) {
+        for (const [decay, l2] of [
+          [1 - lr * wd, 0],
+          [1, wd],
+        ]) {
           const [p2, m2, v2] = fusedAdamUpdate(p, g, m, v, {
-            beta1: b1, beta2: b2, eps, decay, l2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t),
+            beta1: b1,
+            beta2: b2,
+            eps,
+            decay,
+            l2,
+            stepSize: lr / (1 - b1 ** t),
+            bc2Sqrt: Math.sqrt(1 - b2 ** t),
           });
           // torch.optim.Adam(W), written out with ops
           const gi = tf.add(g, tf.mul(p, l2));
@@ -177,7 +247,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
           assertNear(v2, vRef, `v (n=${n})`);
           assertNear(p2, pRef, `p (n=${n})`);
         }
-        assert.throws(() => fusedAdamUpdate(p, randn([n + 1]), m, v, { beta1: b1, beta2: b2, eps, decay: 1, l2: 0, stepSize: 1, bc2Sqrt: 1 }), new RegExp(`g must be float32 \\[${n}\\]`));
+        assert.throws(
+          () => fusedAdamUpdate(p, randn([n + 1]), m, v, { beta1: b1, beta2: b2, eps, decay: 1, l2: 0, stepSize: 1, bc2Sqrt: 1 }),
+          new RegExp(`g must be float32 \\[${n}\\]`),
+        );
       }
     });
   });

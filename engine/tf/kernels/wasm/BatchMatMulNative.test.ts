@@ -56,7 +56,7 @@ const CASES: { aShape: number[]; bShape: number[]; ta: boolean; tb: boolean }[] 
   { aShape: [2, 3, 6, 5], bShape: [2, 3, 5, 4], ta: false, tb: false }, // rank 4
 ];
 
-test('OpenBLAS loads in Node and runs the wasm backend\'s matmuls', async () => {
+test("OpenBLAS loads in Node and runs the wasm backend's matmuls", async () => {
   await useBackend('wasm');
   const gemm = nativeGemm();
   assert.ok(gemm, `no native BLAS: ${nodeBlasUnavailableReason()}`);
@@ -67,14 +67,26 @@ test('matMul on the native BLAS equals float64 loops: transposes, batches, broad
   await useBackend('wasm');
   assert.ok(nativeGemm());
   for (const { aShape, bShape, ta, tb } of CASES) {
-    const a = Float32Array.from(normalArray(rng, aShape.reduce((x, y) => x * y), 1));
-    const b = Float32Array.from(normalArray(rng, bShape.reduce((x, y) => x * y), 1));
+    const a = Float32Array.from(
+      normalArray(
+        rng,
+        aShape.reduce((x, y) => x * y),
+        1,
+      ),
+    );
+    const b = Float32Array.from(
+      normalArray(
+        rng,
+        bShape.reduce((x, y) => x * y),
+        1,
+      ),
+    );
     const c = tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), ta, tb);
     assertClose(await c.data(), reference(a, aShape, b, bShape, ta, tb), `[${aShape}]${ta ? 'ᵀ' : ''} @ [${bShape}]${tb ? 'ᵀ' : ''}`);
   }
 });
 
-test('gradients of the model\'s matmul on the native BLAS equal float64 loops', async () => {
+test("gradients of the model's matmul on the native BLAS equal float64 loops", async () => {
   await useBackend('wasm');
   assert.ok(nativeGemm());
   const [B, M, K, N] = [3, 10, 6, 7];

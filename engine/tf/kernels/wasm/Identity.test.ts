@@ -25,7 +25,12 @@ test('wasm clone shares the buffer (reference-counted) and survives its source',
 test('re-importing the wasm package does not undo the override (checked on every op call)', async () => {
   await useBackend('wasm');
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ ...identitySharedConfig, kernelFunc: (() => { throw new Error('stock'); }) as unknown as tf.KernelFunc });
+  tf.registerKernel({
+    ...identitySharedConfig,
+    kernelFunc: (() => {
+      throw new Error('stock');
+    }) as unknown as tf.KernelFunc,
+  });
   ensureKernelsRegistered();
   assert.equal(tf.getKernel('Identity', 'wasm')?.kernelFunc, identitySharedConfig.kernelFunc);
   assert.deepEqual(tf.clone(tf.tensor1d([4])).arraySync(), [4]);
