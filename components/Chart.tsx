@@ -36,6 +36,14 @@ export interface ChartProps {
 
 const MARKER_COLOR = '#7c3aed';
 
+/** Dots where a series has too few values to draw a line (a run with one val point shows it). */
+const fewPoints = (u: uPlot, seriesIdx: number): boolean => {
+  const data = u.data[seriesIdx] as ArrayLike<number | null | undefined>;
+  let values = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] != null) values++;
+  return values < 3;
+};
+
 /** Dashed vertical lines at the marked steps, over the plot area. */
 function drawMarkers(u: uPlot, steps: readonly number[]): void {
   const { ctx, bbox } = u;
@@ -132,7 +140,7 @@ export function Chart({
           width: s.width ?? 1.5,
           spanGaps: true,
           ...(s.dash ? { dash: s.dash } : {}),
-          points: { show: s.points ?? false, size: 5, fill: s.color, stroke: s.color },
+          points: { show: s.points ?? fewPoints, size: 5, fill: s.color, stroke: s.color },
         })),
       ],
       hooks: {
