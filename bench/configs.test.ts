@@ -1,5 +1,7 @@
 // The bench configs compile to valid pipelines whose models have the stated sizes, and the FLOP
 // count follows its formula (checked by hand for R).
+import { resolveGptConfig } from '../engine/model/config';
+import { modelConfigOf } from '../engine/nodes/model';
 import '../engine/node/tfjs'; // tfjs-core and its cpu backend, as Node sets them up
 import { test } from 'node:test';
 import { modelNumber } from '../engine/nodes/model';
@@ -54,6 +56,6 @@ test('L (llama-style): GQA halves wk and wv, the head is untied, and the pipelin
     ),
   );
   assert.ok(result.ok);
-  const model = result.plan.nodes.find((n) => n.kind === 'model')!;
-  assert.deepEqual([model.params.n_kv_heads, model.params.tie_embeddings, model.params.positions], [2, false, 'rope']);
+  const config = resolveGptConfig(modelConfigOf(result.plan.nodes.find((n) => n.kind === 'model')!).config!);
+  assert.deepEqual([config.nKvHeads, config.tieEmbeddings, config.positions], [2, false, 'rope']);
 });

@@ -4,16 +4,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compile } from '../engine/compiler/compile';
+import { modelConfigOf } from '../engine/nodes/model';
 import { qualityCurve, qualityPipeline } from './quality';
 
 test('the quality pipeline compiles to the quality config with an eval at each fifth', () => {
   const compiled = compile(qualityPipeline(2000));
   assert.ok(compiled.ok);
   const params = (kind: string) => compiled.plan.nodes.find((n) => n.kind === kind)!.params as Record<string, unknown>;
-  assert.deepEqual(
-    [params('model').n_layers, params('model').d_model, params('model').n_heads, params('model').context_length, params('model').norm, params('model').ffn],
-    [4, 128, 4, 128, 'layernorm', 'gelu'],
-  );
+  const model = modelConfigOf({ params: params('model') }).config!;
+  assert.deepEqual([model.nLayers, model.dModel, model.nHeads, model.contextLength, model.norm, model.ffn], [4, 128, 4, 128, 'layernorm', 'gelu']);
   assert.equal(params('get_batch').batch_size, 32);
   assert.deepEqual([params('scheduler').lr, params('scheduler').min_lr, params('scheduler').kind], [3e-3, 3e-4, 'cosine']);
   assert.equal(params('clip').max_norm, 1);

@@ -58,7 +58,7 @@ test('cli export:torch: errors name the node; usage errors exit 2', async () => 
     assert.equal(bad.code, 1);
     assert.match(
       bad.stderr,
-      /has 3 problems:\n  pipeline\.nodes: has no backward node, so nothing trains.*\n  m\.x: required input .*\n  m\.d_model: d_model \(30\) must be divisible by n_heads \(4\)/,
+      /has 3 problems:\n  pipeline\.nodes: has no backward node, so nothing trains.*\n  m\.x: required input .*\n  m\.attn\.n_heads: d_model \(30\) must be divisible by n_heads \(4\), or set head_dim/,
     );
 
     const usage = await runCli([path.join(dir, 'bad.json')]);
