@@ -213,7 +213,7 @@ function defaultsOf(kind: string) {
 /** "3 problems inside" on a model block, and the way in. */
 function InsideLine({ id, count }: { id: string; count: number }) {
   return (
-    <div className="block-inside">
+    <span className="block-inside">
       <button
         type="button"
         className="link nodrag"
@@ -228,7 +228,7 @@ function InsideLine({ id, count }: { id: string; count: number }) {
           {count} problem{count > 1 ? 's' : ''} inside
         </span>
       )}
-    </div>
+    </span>
   );
 }
 
@@ -306,6 +306,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
       <div className="block-body">
         <div className="block-head">
           <span className="block-title">{title}</span>
+          {/* In the title row, so opening the model costs the block no height. */}
+          {def?.composite && !inside && <InsideLine id={id} count={problemsInside} />}
           {display?.spark && <HeadSpark spark={display.spark} />}
           {display?.sample && (
             <span className="head-note" data-testid="sample-step">
@@ -325,7 +327,6 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
             ))}
           </dl>
         )}
-        {def?.composite && !inside && <InsideLine id={id} count={problemsInside} />}
         {editing && !display && !inside && <BlockMemory nodeId={id} kind={data.type} />}
         {display ? <RunFace kind={data.type} display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}
         {display && data.type === 'optimizer' && runId && <ForkOptimizerState runId={runId} />}

@@ -15,16 +15,20 @@ const RUN_ROW = { numbers: 21, sample: 43, checkpoint: 21 };
 /** Width of the summary area and of one monospace-ish character in it. */
 const SUMMARY = { width: 196, char: 6.0, gap: 12 };
 
-/** Lines the summary takes: `key value` pairs wrapped into the block's width. */
+/** Lines the summary takes: `key value` pairs (the summary params, then the kind's facts) wrapped into the block's width. */
 function summaryLines(node: PipelineNode): number {
   const def = registry.get(node.type);
-  if (!def?.summary.length) return 0;
+  if (!def) return 0;
   const fields = paramFields(def.params);
+  const pairs: [string, string][] = [
+    ...def.summary.map((key): [string, string] => [key, formatValue(key in node.params ? node.params[key] : fields.find((f) => f.key === key)?.default)]),
+    ...Object.entries(def.facts?.(node.params as never) ?? {}).map(([key, value]): [string, string] => [key, formatValue(value)]),
+  ];
+  if (!pairs.length) return 0;
   let lines = 1;
   let used = 0;
-  for (const key of def.summary) {
-    const value = key in node.params ? node.params[key] : fields.find((f) => f.key === key)?.default;
-    const width = (key.length + 1 + formatValue(value).length) * SUMMARY.char;
+  for (const [key, value] of pairs) {
+    const width = (key.length + 1 + value.length) * SUMMARY.char;
     if (used > 0 && used + SUMMARY.gap + width > SUMMARY.width) [lines, used] = [lines + 1, width];
     else used += (used > 0 ? SUMMARY.gap : 0) + width;
   }

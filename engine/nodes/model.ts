@@ -73,7 +73,7 @@ export const model = defineNode({
   inputs: { x: port('Tokens', 'x') },
   outputs: { logits: port('Logits', 'logits'), model: port('Model', 'model') },
   params,
-  summary: ['context_length'],
+  summary: [], // the compiled sizes (facts) say more; context_length shows on get_batch
   composite: { has: hasModelField, set: setModelField, values: modelFieldValues },
   facts: (p) => {
     const s = modelConfigOf({ params: p }).summary;
