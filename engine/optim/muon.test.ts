@@ -1,5 +1,6 @@
 // Muon against Keller Jordan's reference run in PyTorch (fixtures/muon.json, from make_muon.py):
 // params and state after every step, a checkpoint round-trip, its grouping, state slots and checks.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,5 +1,6 @@
 // A pipeline trained with the muon optimizer on the node executor's runtime: its loss falls, its
 // settings take live edits between steps, and an edit that would change its state is refused.
+import '../node/tfjs'; // tfjs-core with its gradients, as Node sets it up
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
