@@ -75,6 +75,7 @@ write({
 
 test('dependency-cruiser: the engine core imports no Node module, no adapter and no loop; the studio no server, Node or implementation', () => {
   assert.deepEqual(brokenRules(['engine', 'server', 'components', 'lib']), [
+    'definitions-no-tfjs: engine/nodes/runnable.ts -> engine/runtime/kinds/clip.ts', // a definition importing an implementation
     'engine-core-no-node: engine/reads-files.ts -> fs',
     'engine-core-not-into-adapters: engine/tf/uses-adapter.ts -> engine/node/reads-files.ts',
     'engine-imports-no-layer-above: engine/uses-server.ts -> server/api.ts',
