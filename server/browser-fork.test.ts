@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeSafetensors } from '../engine/checkpoint/safetensors';
+import { fetchRunCheckpoint } from '../lib/browser-executor';
 import { createStudioServer, type StudioServer } from './app';
 import { api, finalStatus, smokePipeline, tempDir } from './test-support';
 
@@ -40,8 +41,11 @@ test("a browser fork is recorded with its parent, and its checkpoint is served f
     [created.json.id, parent].map(async (id) => Buffer.from(await (await fetch(`${server.url}/api/runs/${id}/checkpoints/ckpt-000010`)).arrayBuffer())),
   );
   assert.ok(mine.length > 1000 && mine.equals(theirs), 'the same weights as the parent saved');
-  const meta = (await api(server.url, `/api/runs/${created.json.id}/checkpoints/ckpt-000010.json`)).json;
-  assert.equal(meta.step, 10);
+  // What the studio hands the tab's worker: both files, read from the fork's folder.
+  const payload = await fetchRunCheckpoint(created.json.id, 'ckpt-000010', server.url);
+  assert.deepEqual([payload.name, payload.step, (payload.meta as { step: number }).step], ['ckpt-000010', 10, 10]);
+  assert.ok(Buffer.from(payload.weights).equals(mine));
+  await assert.rejects(fetchRunCheckpoint(created.json.id, 'ckpt-000030', server.url), /ckpt-000030\.safetensors of run \w+ could not be read: the server answered 404/);
 });
 
 test('a browser fork restarting its schedule starts at step 0 and leaves the schedule to the tab', async () => {
