@@ -2,7 +2,15 @@
 // browser checkpoint on the server, export to PyTorch. The attached run's id is remembered in
 // localStorage, so a reload (or coming back from the runs page) shows the same run again.
 import { fileNameFor } from '../lib/document';
-import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserFork, startStudioBrowserRun } from '../lib/browser-runs';
+import {
+  browserCheckpoint,
+  checkpointOnServer,
+  controlBrowserRun,
+  isBrowserRunHere,
+  isTabOnlyRun,
+  startStudioBrowserFork,
+  startStudioBrowserRun,
+} from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { BROWSER_BACKENDS, type BackendPreference, type BrowserDataset } from '../engine/browser/protocol';
 import { forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
@@ -104,11 +112,17 @@ export async function openFork(run: string, checkpoint: string, { initial = fals
  * Records the fork as a browser run and trains it in this tab from its checkpoint (the server's
  * copy), answering like submitRun; a pipeline too large for the tab is refused first.
  */
-async function submitBrowserFork(resume: { run: string; checkpoint: string; restartSchedule?: boolean }): Promise<{ ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] }> {
+async function submitBrowserFork(resume: {
+  run: string;
+  checkpoint: string;
+  restartSchedule?: boolean;
+}): Promise<{ ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] }> {
   const { doc, notify } = studio.getState();
   const tooLarge = browserRunMemoryProblems(doc);
   if (tooLarge.length) return { ok: false, message: tooLarge[0].message.split(';')[0], problems: tooLarge };
-  const started = await startStudioBrowserFork(doc, runsStore.getState().browserBackend, doc.meta.name, resume, { onNotice: (message) => notify(message, 'error') });
+  const started = await startStudioBrowserFork(doc, runsStore.getState().browserBackend, doc.meta.name, resume, {
+    onNotice: (message) => notify(message, 'error'),
+  });
   if (!started.ok) return started;
   void started.problems.then((found) => found.length && runsStore.getState().setSubmitProblems(found));
   return { ok: true, id: started.runId };

@@ -302,7 +302,10 @@ export async function readCheckpointFiles(files: Iterable<File> | ArrayLike<File
 export async function fetchRunCheckpoint(runId: string, name: string, origin = ''): Promise<CheckpointPayload> {
   const url = `${origin}/api/runs/${encodeURIComponent(runId)}/checkpoints/${encodeURIComponent(name)}`;
   const [weights, meta] = await Promise.all([fetch(`${url}.safetensors`, { cache: 'no-store' }), fetch(`${url}.json`, { cache: 'no-store' })]);
-  for (const [reply, file] of [[weights, `${name}.safetensors`], [meta, `${name}.json`]] as const) {
+  for (const [reply, file] of [
+    [weights, `${name}.safetensors`],
+    [meta, `${name}.json`],
+  ] as const) {
     if (!reply.ok) throw new Error(`${file} of run ${runId} could not be read: the server answered ${reply.status}`);
   }
   return checkpointPayload(name, await weights.arrayBuffer(), await meta.text());

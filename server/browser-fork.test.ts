@@ -45,7 +45,10 @@ test("a browser fork is recorded with its parent, and its checkpoint is served f
   const payload = await fetchRunCheckpoint(created.json.id, 'ckpt-000010', server.url);
   assert.deepEqual([payload.name, payload.step, (payload.meta as { step: number }).step], ['ckpt-000010', 10, 10]);
   assert.ok(Buffer.from(payload.weights).equals(mine));
-  await assert.rejects(fetchRunCheckpoint(created.json.id, 'ckpt-000030', server.url), /ckpt-000030\.safetensors of run \w+ could not be read: the server answered 404/);
+  await assert.rejects(
+    fetchRunCheckpoint(created.json.id, 'ckpt-000030', server.url),
+    /ckpt-000030\.safetensors of run \w+ could not be read: the server answered 404/,
+  );
 });
 
 test('a browser fork restarting its schedule starts at step 0 and leaves the schedule to the tab', async () => {
