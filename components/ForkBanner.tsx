@@ -1,8 +1,8 @@
 // The banner over the canvas while a fork is drafted (lib/fork-draft.ts): which run and step it
 // starts from (linked), where its steps begin, "restart schedule", and a way out.
 import Link from 'next/link';
-import { forkExecutorProblem, forkStore, useForkDraft } from '../lib/fork-draft';
-import { runsStore, useRuns } from '../lib/runs-store';
+import { forkStore, useForkDraft } from '../lib/fork-draft';
+import { runsStore } from '../lib/runs-store';
 import { studio } from '../lib/store';
 
 function cancelFork(): void {
@@ -13,9 +13,7 @@ function cancelFork(): void {
 
 export function ForkBanner() {
   const draft = useForkDraft();
-  const executor = useRuns((s) => s.executor);
   if (!draft) return null;
-  const refusal = forkExecutorProblem(executor, draft);
   const first = draft.restartSchedule ? 1 : draft.step + 1;
   return (
     <div className="fork-banner" role="status" data-testid="fork-banner" data-run={draft.run} data-checkpoint={draft.checkpoint} data-step={draft.step}>
@@ -29,12 +27,6 @@ export function ForkBanner() {
         </Link>{' '}
         <code className="muted">{draft.run}</code> at <b>{draft.checkpoint}</b> · step {draft.step.toLocaleString('en-US')}
         <span className="muted small"> · ▶ Run continues at step {first.toLocaleString('en-US')} from its weights</span>
-        {refusal && (
-          <span className="warn small" data-testid="fork-executor-problem">
-            {' '}
-            · {refusal}
-          </span>
-        )}
       </span>
       <label className="fork-restart" title="Start the step counter and the learning-rate schedule at 0 (the weights still come from the checkpoint)">
         <input

@@ -2,12 +2,20 @@
 // browser checkpoint on the server, export to PyTorch. The attached run's id is remembered in
 // localStorage, so a reload (or coming back from the runs page) shows the same run again.
 import { fileNameFor } from '../lib/document';
-import { browserCheckpoint, checkpointOnServer, controlBrowserRun, isBrowserRunHere, isTabOnlyRun, startStudioBrowserRun } from '../lib/browser-runs';
+import {
+  browserCheckpoint,
+  checkpointOnServer,
+  controlBrowserRun,
+  isBrowserRunHere,
+  isTabOnlyRun,
+  startStudioBrowserFork,
+  startStudioBrowserRun,
+} from '../lib/browser-runs';
 import { controlRun, exportTorch, fetchExecutors, submitRun, uploadCheckpoint, type ResumeSource, type RunAction } from '../lib/run-client';
 import { BROWSER_BACKENDS, type BackendPreference, type BrowserDataset } from '../engine/browser/protocol';
-import { forkExecutorProblem, forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
+import { forkStore, loadFork, type ForkDraft } from '../lib/fork-draft';
 import { rememberRunPipeline } from '../lib/run-pipelines';
-import { runsStore, type Executor, type ExecutorsInfo } from '../lib/runs-store';
+import { runsStore, type Executor, type ExecutorsInfo, type SubmitProblem } from '../lib/runs-store';
 import { studio } from '../lib/store';
 import { browserRunMemoryProblems } from './memory-estimate';
 
@@ -100,19 +108,32 @@ export async function openFork(run: string, checkpoint: string, { initial = fals
   return true;
 }
 
+/**
+ * Records the fork as a browser run and trains it in this tab from its checkpoint (the server's
+ * copy), answering like submitRun; a pipeline too large for the tab is refused first.
+ */
+async function submitBrowserFork(resume: {
+  run: string;
+  checkpoint: string;
+  restartSchedule?: boolean;
+}): Promise<{ ok: true; id: string } | { ok: false; message: string; problems: SubmitProblem[] }> {
+  const { doc, notify } = studio.getState();
+  const tooLarge = browserRunMemoryProblems(doc);
+  if (tooLarge.length) return { ok: false, message: tooLarge[0].message.split(';')[0], problems: tooLarge };
+  const started = await startStudioBrowserFork(doc, runsStore.getState().browserBackend, doc.meta.name, resume, {
+    onNotice: (message) => notify(message, 'error'),
+  });
+  if (!started.ok) return started;
+  void started.problems.then((found) => found.length && runsStore.getState().setSubmitProblems(found));
+  return { ok: true, id: started.runId };
+}
+
 /** Starts the fork on the canvas from its checkpoint; a refusal (a shape change, say) goes to the blocks, and the draft stays. */
 async function startFork(draft: ForkDraft): Promise<void> {
   const { doc, notify } = studio.getState();
   const runs = runsStore.getState();
-  const refusal = forkExecutorProblem(runs.executor, draft);
-  if (refusal) {
-    const problem = { field: 'executor', message: refusal };
-    runs.setSubmitProblems([problem]);
-    runs.setBottomTab('problems');
-    return notify(`Not forked: ${problem.message}.`, 'error');
-  }
   const resume = { run: draft.run, checkpoint: draft.checkpoint, ...(draft.restartSchedule ? { restartSchedule: true } : {}) };
-  const result = await submitRun(doc, runs.executor, { resume });
+  const result = runs.executor === 'browser' ? await submitBrowserFork(resume) : await submitRun(doc, runs.executor, { resume });
   if (!result.ok) {
     runs.setSubmitProblems(result.problems);
     if (result.problems.length) runs.setBottomTab('problems');

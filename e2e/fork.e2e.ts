@@ -5,6 +5,7 @@
 // the label, overlays the parent's curves and compares with it; the parent's page lists the fork; the
 // studio's checkpoint block forks the fork.
 // A fork from the runs list that changes d_model is marked on the model block and never starts.
+// A fork on the Browser executor trains in the tab from the server's copy of the checkpoint.
 // Screenshots: E2E_SCREENSHOTS=scratch node --import tsx --test e2e/fork.e2e.ts
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -159,11 +160,13 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.click('[data-testid="fork-restart-schedule"]');
     await page.waitForSelector('[data-testid="run-start"]:not(:disabled)');
 
-    // A tab cannot start a fork: the banner says so as soon as Browser is picked.
+    // Every executor starts a fork: with Browser picked, the banner stays as it was and Run stays enabled.
     await page.selectOption('[data-testid="executor"]', 'browser');
-    assert.match(await page.locator('[data-testid="fork-executor-problem"]').innerText(), /trains on the server/);
+    await page.waitForSelector('[data-testid="browser-backend"]');
+    assert.ok(!(await page.isDisabled('[data-testid="run-start"]')), 'Run is enabled for a browser fork');
+    assert.match(await page.locator(banner).innerText(), /Run continues at step 1 from its weights/);
     await page.selectOption('[data-testid="executor"]', 'node');
-    await page.waitForSelector('[data-testid="fork-executor-problem"]', { state: 'detached' });
+    await page.waitForSelector('[data-testid="browser-backend"]', { state: 'detached' });
 
     await setParam(page, 'model', 'd_model', '64');
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]');
@@ -193,6 +196,46 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]', { state: 'detached' });
     assert.equal(await docParam(page, 'model', 'd_model'), 64);
     assert.equal(await page.evaluate(() => localStorage.getItem('pretrain-studio:fork')), null);
+  } finally {
+    await closeSession(s);
+  }
+});
+
+test("a fork on the Browser executor trains in the tab from the parent's checkpoint and is recorded with its parent", async () => {
+  const parent = await parentRun();
+  const parentLosses = new Map((await lossLines(parent)).map((l) => [l.step, l.loss!]));
+  const s = await openSession(browser, app, `${app.url}/runs/${parent}`);
+  const { page } = s;
+  try {
+    await page.click(`.run-side [data-testid="fork-from-here"][data-checkpoint="ckpt-000020"]`);
+    await page.waitForSelector(`${banner}[data-run="${parent}"][data-step="20"]`);
+    await page.waitForSelector('[data-node-id="model"]');
+    await page.selectOption('[data-testid="executor"]', 'browser');
+    await page.selectOption('[data-testid="browser-backend"]', 'wasm');
+    await page.click('[data-testid="run-start"]');
+    await page.waitForFunction(
+      ([sel, p]) => {
+        const id = document.querySelector(sel as string)?.getAttribute('data-run-id');
+        return !!id && id !== p;
+      },
+      [panel, parent],
+      { timeout: 30_000 },
+    );
+    const fork = (await page.getAttribute(panel, 'data-run-id'))!;
+    await page.waitForSelector(banner, { state: 'detached' });
+    const status = await finished(fork);
+    await screenshot(page, 'fork-browser');
+    assert.equal(status.state, 'completed', JSON.stringify(status.error));
+    assert.deepEqual([status.executor, status.backend], ['browser', 'wasm']);
+    assert.deepEqual(status.parent, { run: parent, checkpoint: 'ckpt-000020', step: 20, optimizerState: 'kept' });
+
+    // Step 21 is computed in the tab on the parent's weights and batch: the parent's loss there,
+    // up to wasm in the tab vs wasm on the server.
+    const lines = await lossLines(fork);
+    assert.deepEqual([lines[0].step, lines.at(-1)!.step], [21, 40]);
+    const relative = Math.abs(lines[0].loss! - parentLosses.get(21)!) / parentLosses.get(21)!;
+    assert.ok(relative < 1e-5, `step 21: ${lines[0].loss} in the tab vs ${parentLosses.get(21)} on the server (relative ${relative.toExponential(2)})`);
+    console.log(`browser fork at step 21: relative loss difference ${relative.toExponential(2)}`);
   } finally {
     await closeSession(s);
   }

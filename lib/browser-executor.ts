@@ -45,6 +45,8 @@ export interface BrowserRunOptions {
   data?: BrowserDataset;
   /** Continue from a checkpoint (see readCheckpointFiles); its buffer is copied, not taken. */
   resume?: CheckpointPayload;
+  /** With `resume`: start the step counter and the lr schedule at 0 (a fork's "restart schedule"). */
+  restartSchedule?: boolean;
   /** RunEvents in order, about every 100 ms (docs/events.md). */
   onEvents?(events: RunEvent[]): void;
   /** The backend in use and why faster ones were skipped; arrives before `run/started`. */
@@ -192,7 +194,7 @@ export function startBrowserRun(options: BrowserRunOptions): BrowserRun {
       ...(options.wasmThreads !== undefined ? { wasmThreads: options.wasmThreads } : {}),
       ...(options.data ? { data: options.data } : {}),
       ...(options.origin ? { origin: options.origin } : {}),
-      ...(resume ? { resume } : {}),
+      ...(resume ? { resume, ...(options.restartSchedule ? { restartSchedule: true } : {}) } : {}),
     },
     resume ? [resume.weights] : [],
   );
@@ -289,15 +291,37 @@ export async function readCheckpointFiles(files: Iterable<File> | ArrayLike<File
   if (!weights || !meta) throw new Error('choose both files of a checkpoint: <name>.safetensors and <name>.json');
   const name = weights.name.slice(0, -'.safetensors'.length);
   if (meta.name.slice(0, -'.json'.length) !== name) throw new Error(`${weights.name} and ${meta.name} are not the same checkpoint`);
+  return checkpointPayload(name, await weights.arrayBuffer(), await meta.text());
+}
+
+/**
+ * Reads checkpoint `name` of run `runId` from the server (GET /api/runs/:id/checkpoints/:name and
+ * its .json), for `startBrowserRun({ resume })`: a fork's checkpoint, copied into its own folder.
+ * @example const resume = await fetchRunCheckpoint('0mx12bdyhkuvf', 'ckpt-000020');
+ */
+export async function fetchRunCheckpoint(runId: string, name: string, origin = ''): Promise<CheckpointPayload> {
+  const url = `${origin}/api/runs/${encodeURIComponent(runId)}/checkpoints/${encodeURIComponent(name)}`;
+  const [weights, meta] = await Promise.all([fetch(`${url}.safetensors`, { cache: 'no-store' }), fetch(`${url}.json`, { cache: 'no-store' })]);
+  for (const [reply, file] of [
+    [weights, `${name}.safetensors`],
+    [meta, `${name}.json`],
+  ] as const) {
+    if (!reply.ok) throw new Error(`${file} of run ${runId} could not be read: the server answered ${reply.status}`);
+  }
+  return checkpointPayload(name, await weights.arrayBuffer(), await meta.text());
+}
+
+/** A checkpoint's two files as the worker takes them; throws when the metadata is not a Pretrain Studio checkpoint's. */
+export function checkpointPayload(name: string, weights: ArrayBuffer, metaText: string): CheckpointPayload {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await meta.text());
+    parsed = JSON.parse(metaText);
   } catch (err) {
-    throw new Error(`${meta.name} is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${name}.json is not valid JSON (${(err as Error).message})`);
   }
   const m = parsed as { format?: unknown; step?: unknown } | null;
   if (!m || m.format !== 'pretrain-studio-checkpoint' || !Number.isSafeInteger(m.step)) {
-    throw new Error(`${meta.name} is not a Pretrain Studio checkpoint's metadata`);
+    throw new Error(`${name}.json is not a Pretrain Studio checkpoint's metadata`);
   }
-  return { name, step: m.step as number, weights: await weights.arrayBuffer(), meta: parsed };
+  return { name, step: m.step as number, weights, meta: parsed };
 }

@@ -9,10 +9,12 @@
 import {
   downloadCheckpoint,
   downloadTrainLog,
+  fetchRunCheckpoint,
   startBrowserRun,
   type BackendMessage,
   type BackendPreference,
   type BrowserRun,
+  type BrowserRunOptions,
   type CheckpointPayload,
 } from './browser-executor';
 import type { BrowserDataset } from '../engine/browser/protocol';
@@ -112,6 +114,44 @@ export async function startStudioBrowserRun(
   return { ok: true, runId, problems, ...(record.ok ? {} : { notice: `The run trains in this tab only: the server did not record it (${record.message}).` }) };
 }
 
+/** The checkpoint a fork starts from (POST /api/runs `resume`). */
+export type ForkSource = { run: string; checkpoint: string; restartSchedule?: boolean };
+
+/**
+ * Records a fork of `fork.run` at `fork.checkpoint` as a browser run (the server checks it and
+ * copies the checkpoint into the fork's folder), reads that copy back and starts this tab's worker
+ * from it: the run continues at the checkpoint's step + 1 (1 when the schedule restarts). A fork
+ * never trains in this tab only: without the server's record there is no checkpoint to read.
+ * @example const started = await startStudioBrowserFork(doc, 'wasm', 'fork', { run, checkpoint: 'ckpt-000020' });
+ */
+export async function startStudioBrowserFork(
+  pipeline: unknown,
+  backend: BackendPreference,
+  name: string,
+  fork: ForkSource,
+  callbacks: BrowserRunCallbacks = {},
+): Promise<StartedBrowserRun> {
+  const record = await submitRun(pipeline, 'browser', { backend, resume: fork });
+  if (!record.ok) return { ok: false, message: record.message, problems: record.problems };
+  let resume: CheckpointPayload;
+  try {
+    resume = await fetchRunCheckpoint(record.id, fork.checkpoint);
+  } catch (error) {
+    const message = (error as Error).message;
+    // The server holds a run no tab will train: end its record as failed rather than leave it to time out.
+    const recorder = new RunRecorder(record.id, {});
+    recorder.addEvents([
+      { type: 'error', step: 0, data: { message } },
+      { type: 'run/finished', step: 0, data: { status: 'failed', elapsed_s: 0 } },
+    ]);
+    await recorder.finish();
+    return { ok: false, message, problems: [] };
+  }
+  const start = { resume, ...(fork.restartSchedule ? { restartSchedule: true } : {}) };
+  const { problems } = trainHere(record.id, pipeline, backend, { name }, callbacks, undefined, start);
+  return { ok: true, runId: record.id, problems };
+}
+
 /** A run the server recorded already (a browser sweep's point), trained in this tab. */
 export interface TabTraining {
   /** Compile errors, when the worker refuses the pipeline (else empty once the run is done). */
@@ -136,7 +176,8 @@ export function trainRecordedBrowserRun(
 }
 
 /**
- * Starts `runId` in a Web Worker of this tab and feeds it into the runs store; unless
+ * Starts `runId` in a Web Worker of this tab (from `start.resume`, a fork's checkpoint, when given)
+ * and feeds it into the runs store; unless
  * `notRecordedWhy` says why the server does not hold it, its events, lines and checkpoints go to
  * the server (RunRecorder) and the tab answers the API's live requests for it.
  */
@@ -147,6 +188,7 @@ function trainHere(
   seed: Pick<RunStatus, 'name' | 'sweep'>,
   callbacks: BrowserRunCallbacks,
   notRecordedWhy: string | undefined,
+  start: Pick<BrowserRunOptions, 'resume' | 'restartSchedule'> = {},
 ): TabTraining {
   feedLocally(runId);
   const store = runsStore.getState();
@@ -194,6 +236,7 @@ function trainHere(
   h.run = startBrowserRun({
     pipeline,
     backend,
+    ...start,
     ...(callbacks.data ? { data: callbacks.data } : {}),
     onBackend: (b) => {
       h.backend = b;

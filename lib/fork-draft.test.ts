@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadDocumentValue, type Pipeline } from './document';
-import { forkDiagnostics, forkExecutorProblem, forkHref, forkPipeline, forkRequest, forkStore, parseForkDraft, type ForkDraft } from './fork-draft';
+import { forkDiagnostics, forkHref, forkPipeline, forkRequest, forkStore, parseForkDraft, type ForkDraft } from './fork-draft';
 
 const smokeRaw = () => JSON.parse(readFileSync(new URL('../pipelines/smoke.json', import.meta.url), 'utf8'));
 const smoke = (): Pipeline => {
@@ -90,11 +90,4 @@ test('the draft store: restart schedule is kept on the draft, clear ends it', ()
   assert.equal(forkStore.getState().draft, null);
   forkStore.getState().setRestartSchedule(true); // no draft: nothing to set
   assert.equal(forkStore.getState().draft, null);
-});
-
-test('forks start on node and torch, either restarting the schedule; not in the tab', () => {
-  assert.equal(forkExecutorProblem('node', { restartSchedule: true }), undefined);
-  assert.equal(forkExecutorProblem('torch', { restartSchedule: false }), undefined);
-  assert.equal(forkExecutorProblem('torch', { restartSchedule: true }), undefined);
-  assert.match(forkExecutorProblem('browser', { restartSchedule: false })!, /trains on the server/);
 });

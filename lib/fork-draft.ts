@@ -124,16 +124,6 @@ export function forkDiagnostics(draft: ForkDraft, doc: Pipeline): Diagnostic[] {
 }
 
 /**
- * Why `executor` cannot start this fork, or undefined: the server starts forks on node and torch,
- * either of which may restart the schedule (a tab trains from files it holds; docs/api.md, POST /api/runs).
- * @example forkExecutorProblem('browser', draft) // 'a fork trains on the server, …'
- */
-export function forkExecutorProblem(executor: string, _draft?: Pick<ForkDraft, 'restartSchedule'>): string | undefined {
-  if (executor === 'browser') return "a fork trains on the server, from the parent's checkpoint there: choose Node or Torch";
-  return undefined;
-}
-
-/**
  * The pipeline a fork opens with: the checkpoint's own (`meta.pipeline`, with the parent's live
  * edits up to it), else the pipeline the run started with.
  * @example forkPipeline(meta, runPipeline) // { ok: true, doc, from: 'checkpoint' }

@@ -157,7 +157,7 @@ test('creating a browser run compiles it and starts nothing; bad submissions are
     JSON.stringify(broken.json.errors),
   );
   const refused: [body: object, field: string][] = [
-    [{ executor: 'browser', resume: { upload: '0000000000000' } }, 'resume'],
+    [{ executor: 'browser', resume: { upload: '0000000000000' } }, 'resume.upload'],
     [{ executor: 'browser', backend: 'tensorflow' }, 'backend'],
     [{ executor: 'node', backend: 'webgpu' }, 'backend'],
     [{ executor: 'browser', torch: { nproc: 1 } }, 'torch'],

@@ -226,3 +226,19 @@ test("resuming from the host's own checkpoint continues exactly", async () => {
   assert.deepEqual([startedEvent.step, (startedEvent.data as { resumedFrom?: string }).resumedFrom], [3, 'ckpt-000003']);
   assert.deepEqual(losses(resumed.events), losses(full.events).slice(3));
 });
+
+test('resuming with restartSchedule counts steps from 1 on the checkpoint weights, as the node executor does', async () => {
+  const full = await host({ pipeline: pipeline('files', 6, 3), data: { kind: 'text', text: TEXT, tokenizer: 'byte' } });
+  const ckpt = full.messages.find((m) => m.type === 'checkpoint' && m.name === 'ckpt-000003') as Extract<FromWorker, { type: 'checkpoint' }>;
+  const restarted = await host({
+    pipeline: pipeline('files', 6, 3),
+    data: { kind: 'text', text: TEXT, tokenizer: 'byte' },
+    resume: { name: ckpt.name, step: ckpt.step, weights: ckpt.weights, meta: ckpt.meta },
+    restartSchedule: true,
+  });
+  assert.equal(restarted.result.status, 'completed');
+  const steps = restarted.events.filter((e) => e.type === 'step').map((e) => e.step);
+  assert.deepEqual(steps, [1, 2, 3, 4, 5, 6]);
+  // Step 1 is computed on the checkpoint's weights and batch: the full run's step 4.
+  assert.equal(losses(restarted.events)[0], losses(full.events)[3]);
+});

@@ -228,6 +228,7 @@ export class BrowserRunHost {
         executor: 'browser',
         control: this.control,
         ...(start.resume ? { resume: { name: start.resume.name, weights: new Uint8Array(start.resume.weights), meta: start.resume.meta } } : {}),
+        ...(start.resume && start.restartSchedule ? { restartSchedule: true } : {}),
       });
       return done(result);
     } catch (err) {

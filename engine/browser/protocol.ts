@@ -49,6 +49,8 @@ export interface StartMessage {
   backend?: BackendPreference;
   /** Continue from this checkpoint (a browser or server one: same files). */
   resume?: CheckpointPayload;
+  /** With `resume`: the step counter and the lr schedule start at 0 (a fork's "restart schedule"), the weights from the checkpoint. */
+  restartSchedule?: boolean;
   /** Ids for dataset nodes with source 'files'. */
   data?: BrowserDataset;
   /** Origin serving /data/... and /tfjs-wasm/... (default: the worker's own origin). */

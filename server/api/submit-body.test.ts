@@ -17,16 +17,13 @@ test('a body without executor is a node run; each executor takes its own fields'
   assert.equal(parsed.executor, 'node');
   assert.deepEqual(refusals({ executor: 'node', backend: 'tensorflow', resume: { upload: 'x' } }), []);
   assert.deepEqual(refusals({ executor: 'torch', torch: { nproc: 2, device: 'cuda' }, resume: { run: 'r', checkpoint: 'c' } }), []);
-  assert.deepEqual(refusals({ executor: 'browser', backend: 'webgpu' }), []);
+  assert.deepEqual(refusals({ executor: 'browser', backend: 'webgpu', resume: { run: 'r', checkpoint: 'c' } }), []);
 });
 
 test('a field the executor does not take is refused, naming the executors that take it', () => {
   assert.deepEqual(refusals({ executor: 'torch', backend: 'wasm' }), ['backend: is for executors "node" and "browser"; torch runs take torch.device']);
   assert.deepEqual(refusals({ executor: 'node', torch: { nproc: 1 } }), ['torch: is for executor "torch"']);
   assert.deepEqual(refusals({ executor: 'browser', torch: { nproc: 1 } }), ['torch: is for executor "torch"']);
-  assert.deepEqual(refusals({ executor: 'browser', resume: { upload: 'x' } }), [
-    'resume: is for executors "node" and "torch" (a browser run is recorded as its tab trains it)',
-  ]);
 });
 
 test('a backend of another executor is refused with the ones this executor starts', () => {

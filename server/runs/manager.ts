@@ -203,7 +203,8 @@ export class RunManager {
       await directoryCheckpointStore(this.store.checkpointsDir(id)).save(checkpoint.name, checkpoint.weights, checkpoint.meta);
       const restart = submission.resume?.restartSchedule === true;
       Object.assign(status, {
-        step: restart ? 0 : info.step, resumeFrom: checkpoint.name, ...(restart ? { restartSchedule: true } : {}),
+        // A tab applies restartSchedule as it starts; the server's executors clear it once started.
+        step: restart ? 0 : info.step, resumeFrom: checkpoint.name, ...(restart && !inTab ? { restartSchedule: true } : {}),
         resumedFrom: { ...origin, name: info.name, step: info.step, ...(info.executor ? { executor: info.executor } : {}) },
         ...('run' in origin ? { parent: { run: origin.run, checkpoint: info.name, step: info.step, optimizerState: fork.optimizerState } } : {}),
       });
