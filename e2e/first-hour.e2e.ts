@@ -324,22 +324,29 @@ test("no live numbers from another pipeline's run; Run disabled with the reason 
   await loadTemplate(page, 'smoke', 'Smoke');
   await page.waitForSelector('[data-node-id="model"] [data-testid="block-live"]');
   assert.equal(await page.locator('[data-testid="run-elsewhere"]').count(), 0);
-  // An edited block is no longer the one trained.
-  await page.click('[data-node-id="model"] .block-title');
+  // An edited block is no longer the one trained (n_heads is the attention block's, inside the model).
+  const openAttention = async () => {
+    await page.click('[data-node-id="model"] [data-testid="open-model"]');
+    await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
+  };
+  await openAttention();
   await page.fill('[data-testid="input-n_heads"]', '7');
-  await page.waitForFunction(() => !document.querySelector('[data-node-id="model"] [data-testid="block-live"]'));
-  assert.match(await page.innerText('[data-testid="run-elsewhere"]'), /^1 of 12 blocks differ/);
 
   // d_model 32 is not divisible by 7: the error sits on the field just edited too, and Run waits.
   const field = page.locator('[data-testid="param-n_heads"] .field-error');
   await field.waitFor();
   assert.match(await field.innerText(), /must be divisible by n_heads \(7\)/);
+  await page.click('[data-testid="model-back"]');
+  await page.waitForFunction(() => !document.querySelector('[data-node-id="model"] [data-testid="block-live"]'));
+  assert.match(await page.innerText('[data-testid="run-elsewhere"]'), /^1 of 12 blocks differ/);
   const run = page.locator('[data-testid="run-start"]');
   await page.waitForFunction(() => (document.querySelector('[data-testid="run-start"]') as HTMLButtonElement).disabled);
   const reason = (await run.getAttribute('title'))!;
-  assert.match(reason, /^Fix (the problem|the \d+ problems) first \(model\.\w+: .*\); see Problems below$/);
+  assert.match(reason, /^Fix (the problem|the \d+ problems) first \(model\.[\w.]+: .*\); see Problems below$/);
   assert.match(reason, /n_heads \(7\)/);
+  await openAttention();
   await page.fill('[data-testid="input-n_heads"]', '2');
+  await page.click('[data-testid="model-back"]');
   await page.waitForFunction(() => !(document.querySelector('[data-testid="run-start"]') as HTMLButtonElement).disabled);
   await closeSession(s);
 });

@@ -168,7 +168,12 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.selectOption('[data-testid="executor"]', 'node');
     await page.waitForSelector('[data-testid="browser-backend"]', { state: 'detached' });
 
-    await setParam(page, 'model', 'd_model', '64');
+    // d_model is the token embedding's, inside the model block.
+    await page.click('[data-node-id="model"] [data-testid="open-model"]');
+    await page.click('[data-testid="model-canvas"] [data-node-id="wte"] .block-title');
+    await page.fill('[data-testid="input-d_model"]', '64');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid="model-back"]');
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]');
     const onBlock = await page.locator('[data-node-id="model"] [data-testid="block-errors"]').innerText();
     assert.match(onBlock, /d_model: changes the model's parameter shapes \(32 in ckpt-000040, 64 here\)/);
@@ -194,7 +199,8 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.click('[data-testid="fork-cancel"]');
     await page.waitForSelector(banner, { state: 'detached' });
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]', { state: 'detached' });
-    assert.equal(await docParam(page, 'model', 'd_model'), 64);
+    const model = JSON.parse(await page.evaluate(() => window.__studio!.documentText!())).nodes.find((n: { id: string }) => n.id === 'model');
+    assert.equal(model.params.graph.nodes.find((n: { id: string }) => n.id === 'wte').params.d_model, 64);
     assert.equal(await page.evaluate(() => localStorage.getItem('pretrain-studio:fork')), null);
   } finally {
     await closeSession(s);

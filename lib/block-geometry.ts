@@ -11,7 +11,7 @@ import { formatValue, paramFields } from './param-form';
 /** Heights in px at zoom 1, as studio.css draws them (measured in Chromium at 1440×900). */
 const ROW = { ports: 19, body: 32, summaryFirst: 19, summaryNext: 17, memory: 19 };
 /** What a run adds: a row of numbers (in place of the memory line), a sample box, a checkpoint row. */
-const RUN_ROW = { numbers: 21, sample: 43, checkpoint: 21 };
+const RUN_ROW = { numbers: 21, sample: 43, checkpoint: 40 };
 /** Width of the summary area and of one monospace-ish character in it. */
 const SUMMARY = { width: 196, char: 6.0, gap: 12 };
 

@@ -144,7 +144,7 @@ test('block sizes are estimated as the canvas draws them (measured in Chromium a
     [node('backward'), 89, 110],
     [node('eval'), 70, 91],
     [node('sample'), 87, 130],
-    [node('checkpoint'), 70, 91],
+    [node('checkpoint'), 70, 110], // two reserved lines: the link and size, then Fork from here
   ];
   for (const [n, idle, running] of measured) {
     assert.equal(estimateBlockSize(n).height, idle, `${n.type} at rest`);

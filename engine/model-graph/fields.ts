@@ -45,11 +45,11 @@ function findInner(graph: InnerGraph | undefined, id: string): InnerNode | undef
 /** Whether `field` addresses something in this model: its own param, an inner param, or an alias of one. */
 export function hasModelField(params: ModelParams, field: string): boolean {
   if (field === 'context_length') return true;
-  if (field in ALIASES) return ALIASES[field].paths.some((path) => hasModelField(params, path));
+  if (Object.hasOwn(ALIASES, field)) return ALIASES[field].paths.some((path) => hasModelField(params, path));
   const [id, param] = splitPath(field);
   const node = findInner(params.graph, id);
   const shape = node && modelGraphRegistry.get(node.type)?.params.shape;
-  return !!shape && param in shape;
+  return !!shape && Object.hasOwn(shape, param);
 }
 
 function splitPath(field: string): [string, string] {
@@ -64,7 +64,7 @@ function splitPath(field: string): [string, string] {
 export function setModelField(params: ModelParams, field: string, value: unknown): ModelParams {
   if (field === 'context_length' || !params.graph) return { ...params, [field]: value };
   const copy = structuredClone(params) as ModelParams;
-  const alias = ALIASES[field];
+  const alias = Object.hasOwn(ALIASES, field) ? ALIASES[field] : undefined;
   const paths = alias ? alias.paths.filter((path) => hasModelField(params, path)) : [field];
   for (const path of paths) {
     const [id, param] = splitPath(path);
@@ -76,7 +76,7 @@ export function setModelField(params: ModelParams, field: string, value: unknown
 
 /** The inner param a flat alias stands for first (for messages and the inspector); the field itself otherwise. */
 export function canonicalModelField(field: string): string {
-  return ALIASES[field]?.paths[0] ?? field;
+  return (Object.hasOwn(ALIASES, field) ? ALIASES[field].paths[0] : undefined) ?? field;
 }
 
 /**
