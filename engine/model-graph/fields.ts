@@ -126,27 +126,17 @@ export const MODEL_SUMMARY_FIELDS: readonly (keyof ModelSummary)[] = FLAT_MODEL_
  * @example modelSummary(config).d_model // 128
  */
 export function modelSummary(config: GptConfig): ModelSummary {
-  const r = resolveGptConfig(config);
-  return {
-    vocab_size: r.vocabSize,
-    context_length: r.contextLength,
-    d_model: r.dModel,
-    n_layers: r.nLayers,
-    n_heads: r.nHeads,
-    d_ff: r.dFF,
-    rope_theta: r.ropeTheta,
-    norm: r.norm,
-    ffn: r.ffn,
-    tie_embeddings: r.tieEmbeddings,
-    norm_eps: r.normEps,
-    positions: r.positions,
-    n_kv_heads: r.nKvHeads,
-    head_dim: r.headDim,
-    qk_norm: r.qkNorm,
-    norm_placement: r.normPlacement,
-    norm_learnable: r.normLearnable,
-    final_norm: r.finalNorm,
-  };
+  return flatModelParams(resolveGptConfig(config)) as unknown as ModelSummary;
+}
+
+/**
+ * The fields `config` sets, in the flat names (unset optional fields stay unset).
+ * @example flatModelParams({ nKvHeads: 2 }) // { n_kv_heads: 2 }
+ */
+export function flatModelParams(config: Partial<GptConfig>): Partial<Record<keyof ModelSummary, unknown>> {
+  // In FLAT_NAME's order (config.json's), whatever order the config's keys came in.
+  const keys = (Object.keys(FLAT_NAME) as (keyof GptConfig)[]).filter((key) => config[key] !== undefined);
+  return Object.fromEntries(keys.map((key) => [FLAT_NAME[key], config[key]]));
 }
 
 export const FLAT_NAME: Record<keyof GptConfig, keyof ModelSummary> = {

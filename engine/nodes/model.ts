@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { GptConfig } from '../model/config';
 import { compileModelGraph, type ModelCompilation } from '../model-graph/compile';
 import { migrateFlatModelParams, modelGraphFromFlat } from '../model-graph/default-graph';
-import { hasModelField, modelFieldValues, modelSummary, setModelField, type ModelParams, type ModelSummary } from '../model-graph/fields';
+import { flatModelParams, hasModelField, modelFieldValues, modelSummary, setModelField, type ModelParams, type ModelSummary } from '../model-graph/fields';
 import { InnerGraph } from '../model-graph/graph';
 import type { ModelIssue } from '../model-graph/issues';
 import { defineNode, port, type ParamIssue } from './define';
@@ -106,24 +106,5 @@ export function modelNumber(node: { params: Record<string, unknown> }, key: keyo
  *   modelNodeParams({ ...cfg, nKvHeads: 2 }).n_kv_heads; // 2
  */
 export function modelNodeParams(c: Partial<GptConfig>): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    vocab_size: c.vocabSize,
-    context_length: c.contextLength,
-    d_model: c.dModel,
-    n_layers: c.nLayers,
-    n_heads: c.nHeads,
-    d_ff: c.dFF,
-    rope_theta: c.ropeTheta,
-    norm: c.norm,
-    ffn: c.ffn,
-    tie_embeddings: c.tieEmbeddings,
-    positions: c.positions,
-    n_kv_heads: c.nKvHeads,
-    head_dim: c.headDim,
-    qk_norm: c.qkNorm,
-    norm_placement: c.normPlacement,
-    norm_learnable: c.normLearnable,
-    final_norm: c.finalNorm,
-  };
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+  return flatModelParams(c);
 }

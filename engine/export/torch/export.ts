@@ -10,7 +10,8 @@
 // [clip] -> optimizer [<- scheduler], with optional eval, checkpoint, log and sample.
 import { ByteTokenizer } from '../../data/tokenize/byte';
 import type { Tokenizer } from '../../data/tokenize/tokenizer';
-import { type GptConfig, resolveGptConfig } from '../../model/config';
+import type { GptConfig } from '../../model/config';
+import { modelSummary, type ModelSummary } from '../../model-graph/fields';
 import { gptConfig, modelConfigOf, modelNumber } from '../../nodes/model';
 import { optimizer as optimizerNode, type OptimizerParams } from '../../nodes/optimizer';
 import { scheduler as schedulerNode, type ScheduleParams } from '../../nodes/scheduler';
@@ -120,27 +121,8 @@ export interface TorchConfig {
   pipeline: unknown;
 }
 
-/** The model section of config.json (model.py's GPTConfig), every variant field spelled out. */
-export interface TorchModelConfig {
-  vocab_size: number;
-  context_length: number;
-  d_model: number;
-  n_layers: number;
-  n_heads: number;
-  d_ff: number;
-  rope_theta: number;
-  norm: string;
-  ffn: string;
-  tie_embeddings: boolean;
-  norm_eps: number;
-  positions: string;
-  n_kv_heads: number;
-  head_dim: number;
-  qk_norm: boolean;
-  norm_placement: string;
-  norm_learnable: boolean;
-  final_norm: boolean;
-}
+/** The model section of config.json (model.py's GPTConfig): the flat names, every variant field spelled out. */
+export type TorchModelConfig = ModelSummary;
 
 /**
  * A GptConfig as model.py's GPTConfig takes it (snake_case, defaults filled in).
@@ -148,27 +130,7 @@ export interface TorchModelConfig {
  *   torchModelConfig({ ...cfg, nKvHeads: 1 }).n_kv_heads; // 1
  */
 export function torchModelConfig(config: GptConfig): TorchModelConfig {
-  const c = resolveGptConfig(config);
-  return {
-    vocab_size: c.vocabSize,
-    context_length: c.contextLength,
-    d_model: c.dModel,
-    n_layers: c.nLayers,
-    n_heads: c.nHeads,
-    d_ff: c.dFF,
-    rope_theta: c.ropeTheta,
-    norm: c.norm,
-    ffn: c.ffn,
-    tie_embeddings: c.tieEmbeddings,
-    norm_eps: c.normEps,
-    positions: c.positions,
-    n_kv_heads: c.nKvHeads,
-    head_dim: c.headDim,
-    qk_norm: c.qkNorm,
-    norm_placement: c.normPlacement,
-    norm_learnable: c.normLearnable,
-    final_norm: c.finalNorm,
-  };
+  return modelSummary(config);
 }
 
 /** How train.py decodes samples: bytes, BPE merges, or GPT-2's vocabulary file. */
