@@ -163,7 +163,8 @@ function Workspace() {
           <main className="canvas-area">
             {openModel ? <ModelCanvas key={openModel} modelId={openModel} /> : <Canvas />}
             <DatasetBlockDrop />
-            <ForkBanner />
+            {/* Inside the model the breadcrumb holds the top edge; the banner is back with the pipeline. */}
+            {!openModel && <ForkBanner />}
           </main>
           <RightPanel />
           <BottomPanel />

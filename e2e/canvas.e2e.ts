@@ -135,8 +135,13 @@ test('drag a block from the palette, connect it; a wrong-type connection is refu
   assert.equal(await hint.count(), 0);
 
   // Edges are selectable and deletable; undo brings them back.
-  // (A straight vertical edge has a zero-width box, which Playwright calls invisible: click its middle.)
-  const edgeMiddle = await centreOf(page, '[data-testid="rf__edge-loss.loss->backward.loss"] .react-flow__edge-interaction');
+  // Click halfway along the drawn path (a routed edge bends: the middle of its box may be off the path).
+  const edgeMiddle = await page.evaluate((sel) => {
+    const path = document.querySelector(sel) as SVGPathElement;
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const screen = new DOMPoint(p.x, p.y).matrixTransform(path.getScreenCTM()!);
+    return { x: screen.x, y: screen.y };
+  }, '[data-testid="rf__edge-loss.loss->backward.loss"] .react-flow__edge-interaction');
   await page.mouse.click(edgeMiddle.x, edgeMiddle.y);
   await page.waitForSelector('.react-flow__edge.selected[data-testid="rf__edge-loss.loss->backward.loss"]', { state: 'attached' });
   await page.keyboard.press('Delete');
@@ -253,8 +258,9 @@ test('n_heads not dividing d_model: error on the block and in the problems panel
 test('export → import round-trips to identical JSON, and so does the share link', async () => {
   const s = await open();
   const { page } = s;
-  // Give the document something of everything: a note and a group.
+  // Give the document something of everything: a note and a group (fitted again, so every block is in view).
   await page.click('[data-testid="add-note"]');
+  await page.click('.react-flow__controls-fitview');
   await page.click('[data-node-id="clip"] .block-title');
   await page.click('[data-node-id="optimizer"] .block-title', { modifiers: ['Control'] });
   await page.keyboard.press('Control+g');

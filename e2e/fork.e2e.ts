@@ -174,6 +174,7 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.fill('[data-testid="input-d_model"]', '64');
     await page.keyboard.press('Escape');
     await page.click('[data-testid="model-back"]');
+    await page.waitForSelector(banner); // back with the pipeline, the fork is still open
     await page.waitForSelector('[data-node-id="model"] [data-testid="block-errors"]');
     const onBlock = await page.locator('[data-node-id="model"] [data-testid="block-errors"]').innerText();
     assert.match(onBlock, /d_model: changes the model's parameter shapes \(32 in ckpt-000040, 64 here\)/);
