@@ -190,14 +190,22 @@ test('run from the studio: live blocks, pause, checkpoint download, reload and r
   await close(s);
 });
 
+/** vocab_size is the token embedding's, inside the model block. */
+async function setVocabSize(page: Page, value: string): Promise<void> {
+  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await page.click('[data-testid="model-canvas"] [data-node-id="wte"] .block-title');
+  await page.fill('[data-testid="input-vocab_size"]', value);
+  await page.click('[data-testid="model-back"]');
+  await page.waitForSelector('[data-node-id="model"]');
+}
+
 test('a run that fails on a node; the runs page overlays two runs and replays one on its graph', async () => {
   await stopActiveRuns();
   const s = await open();
   const { page } = s;
   await loadSmoke(page, 40);
   // A vocabulary too small for the sample's prompt: it compiles, and fails on the sample node at start.
-  await page.click('[data-node-id="model"] .block-title');
-  await page.fill('[data-testid="input-vocab_size"]', '100');
+  await setVocabSize(page, '100');
   await page.click('[data-testid="run-start"]');
   await waitForState(page, 'failed');
   const failed = page.locator('.block.has-run-error[data-node-id="sample"]');
@@ -212,8 +220,7 @@ test('a run that fails on a node; the runs page overlays two runs and replays on
   // Back to a vocabulary that fits: a short run that completes.
   await page.click('.react-flow__controls-fitview');
   await page.waitForTimeout(300);
-  await page.click('[data-node-id="model"] .block-title');
-  await page.fill('[data-testid="input-vocab_size"]', '256');
+  await setVocabSize(page, '256');
   await page.click('[data-testid="run-start"]');
   await waitForState(page, 'completed', 60_000);
   const completedId = (await page.getAttribute(panel, 'data-run-id'))!;
