@@ -232,7 +232,8 @@ test('a run to its end keeps the view: blocks keep their size as samples and che
   const s = await open();
   const { page } = s;
   await loadTemplate(page, 'smoke', 'Smoke');
-  await setSteps(page, 40);
+  // Long enough that Pause lands before the end on a busy machine; shortened once measured.
+  await setSteps(page, 4000);
   await page.click('[data-testid="run-start"]');
   // At the start: the first numbers are in, no sample yet (Pause holds it there while we measure).
   await page.waitForSelector('[data-node-id="loss"] [data-live="loss"]', { timeout: 60_000 });
@@ -241,6 +242,14 @@ test('a run to its end keeps the view: blocks keep their size as samples and che
   await settled(page);
   const start = await measureCanvas(page);
   const startHeights = await blockHeights(page);
+  const runId = (await page.getAttribute(panel, 'data-run-id'))!;
+  const pausedAt = Number(await page.getAttribute(panel, 'data-step'));
+  const edit = await fetch(`${app.url}/api/runs/${runId}/edit`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nodeId: 'training', params: { steps: Math.max(40, pausedAt + 20) } }),
+  });
+  assert.equal(edit.status, 200, await edit.clone().text());
   await page.click('[data-testid="run-resume"]');
   await page.waitForSelector(`${panel}[data-state="completed"]`, { timeout: 120_000 });
   await page.waitForSelector('[data-node-id="sample"] [data-testid="block-sample"]');
@@ -425,14 +434,16 @@ test('a resumed run says where it continued and which steps it trains again, in 
   await page.click('[data-testid="panel-stop"]');
   await page.waitForSelector(`${panel}[data-state="stopped"]`, { timeout: 30_000 });
   const runId = (await page.getAttribute(panel, 'data-run-id'))!;
-  const stoppedAt = Number(await page.getAttribute(panel, 'data-step'));
+  // The step the server reached (the panel may not have drawn the last one yet).
+  const stoppedAt = ((await (await fetch(`${app.url}/api/runs/${runId}`)).json()) as { step: number }).step;
   const { checkpoints } = (await (await fetch(`${app.url}/api/runs/${runId}/checkpoints`)).json()) as { checkpoints: { name: string; step: number }[] };
   const last = checkpoints.at(-1)!;
 
   await page.click('[data-testid="panel-resume"]');
   const note = page.locator('[data-testid="run-resumed"]');
   await note.waitFor({ timeout: 30_000 });
-  const redo = stoppedAt > last.step ? ` \\(steps ${last.step + 1}–${stoppedAt} will be retrained\\)` : '';
+  const retrained = stoppedAt === last.step + 1 ? `step ${stoppedAt}` : `steps ${last.step + 1}–${stoppedAt}`;
+  const redo = stoppedAt > last.step ? ` \\(${retrained} will be retrained\\)` : '';
   assert.match(await note.innerText(), new RegExp(`continuing from ${last.name}${redo}`));
   assert.match(await note.innerText(), /first started .*, resumed /);
   await shot(page, '05-resumed');

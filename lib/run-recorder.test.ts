@@ -174,6 +174,23 @@ test('a page closing while a batch is on its way still interrupts its run at onc
   assert.equal((await json(`/api/runs/${id}`)).lastSeq, 2);
 });
 
+test('a closing page whose last batch is over 64 KiB of UTF-8 sends the word alone, and it is heard', async () => {
+  const id = await recordBrowserRun(pipeline(10));
+  const sent: number[] = [];
+  const measuring: typeof fetch = (input, init) => {
+    sent.push(new TextEncoder().encode(String(init?.body)).length);
+    return fetch(input, init);
+  };
+  const recorder = new RunRecorder(id, { origin: server.url, intervalMs: 10_000, fetch: measuring });
+  recorder.addEvents([started, metrics(0)]);
+  // A byte-level model's sample: 25 000 characters, three bytes each in UTF-8.
+  recorder.addLine('samples.jsonl', JSON.stringify({ step: 0, text: '\ufffd'.repeat(25_000) }));
+  recorder.close();
+  await waitFor('the closed run to be interrupted', async () => (await json(`/api/runs/${id}`)).state === 'interrupted', IDLE_MS / 2);
+  assert.equal(sent.length, 1);
+  assert.ok(sent[0] <= 64 * 1024, `the keepalive body is ${sent[0]} bytes`);
+});
+
 test('a closing page interrupts its run at once; a refusal stops the recording and says why', async () => {
   const closing = await recordBrowserRun(pipeline(10));
   const recorder = new RunRecorder(closing, { origin: server.url, intervalMs: 10_000 });

@@ -30,8 +30,13 @@ export interface RecorderOptions {
 /** At most this many events, and about this many bytes of JSON, in one batch (the server takes 2 MiB). */
 const BATCH_EVENTS = 1000;
 const BATCH_BYTES = 1 << 20;
-/** A keepalive request (the page going away) may carry at most 64 KiB. */
+/** A keepalive request (the page going away) may carry at most 64 KiB, counted in UTF-8 bytes. */
 const KEEPALIVE_BYTES = 60 * 1024;
+
+/** Bytes of `text` in UTF-8: a sample of a byte-level model is full of 3-byte replacement marks. */
+function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
 
 type Task =
   | { kind: 'events'; seq: number; events: RunEvent[]; lines: { file: LogFile; line: string }[]; paused: boolean }
@@ -132,7 +137,7 @@ export class RunRecorder {
     const body = busy
       ? JSON.stringify({ seq: 1, ...word })
       : JSON.stringify({ seq: this.nextSeq, events: this.pending, lines: this.lines, paused: this.paused, closing: true });
-    const light = body.length <= KEEPALIVE_BYTES ? body : JSON.stringify({ seq: this.nextSeq, ...word });
+    const light = utf8Bytes(body) <= KEEPALIVE_BYTES ? body : JSON.stringify({ seq: this.nextSeq, ...word });
     this.stoppedFor = 'the page was closed';
     void this.fetch(`${this.options.origin ?? ''}/api/runs/${encodeURIComponent(this.runId)}/events`, {
       method: 'POST',

@@ -71,7 +71,7 @@ test('registered, it is listed, its fields are taken and checked, and its runs t
   assert.deepEqual((await submit({ executor: 'scratch', scratch: { shards: 99 } })).problems, ['scratch.shards: Too big: expected number to be <=8']);
   assert.deepEqual((await submit({ executor: 'node', scratch: { shards: 2 } })).problems, ['scratch: is for executor "scratch"']);
   assert.deepEqual((await submit({ executor: 'scratch', backend: 'wasm' })).problems, ['backend: must be one of slow, fast for executor "scratch"']);
-  assert.deepEqual((await submit({ executor: 'scratch', resume: { upload: 'x' } })).problems, ['resume: is for executors "node" and "torch"']);
+  assert.deepEqual((await submit({ executor: 'scratch', resume: { upload: 'x' } })).problems, ['resume: is for executors "node", "torch" and "browser"']);
   const refusedByAccept = await submit({ executor: 'scratch', backend: 'slow', scratch: { shards: 6 } });
   assert.equal(refusedByAccept.status, 400);
   assert.deepEqual(refusedByAccept.problems, ['scratch.shards: slow takes at most 4 shards, got 6']);
