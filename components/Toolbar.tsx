@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
 import { noteFlowId } from '../lib/edits';
 import { layoutPipeline } from '../lib/layout';
+import { estimateSizes } from '../lib/block-geometry';
 import { freeSpot } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
@@ -174,7 +175,9 @@ export function Toolbar() {
   const autoLayout = () => {
     const pane = document.querySelector('.canvas')?.getBoundingClientRect();
     const { doc, sizes, arrange } = studio.getState();
-    arrange(layoutPipeline(doc, sizes, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
+    // A block added a moment ago may not be measured yet: its estimated size stands in.
+    const known = { ...estimateSizes(doc), ...sizes };
+    arrange(layoutPipeline(doc, known, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
   };
 
   return (
