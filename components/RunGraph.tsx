@@ -9,6 +9,7 @@ import {
   ReactFlowProvider,
   type NodeChange,
   type NodeProps,
+  type EdgeTypes,
   type NodeTypes,
 } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
@@ -22,6 +23,7 @@ import { useTheme } from './theme-mode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
 import { Markdown } from './Markdown';
+import { EdgeRoutes, RoutedEdge } from './RoutedEdge';
 import { categoryAccent } from './theme';
 
 const ReadOnlyNote = memo(function ReadOnlyNote({ data }: NodeProps<NoteFlowNode>) {
@@ -44,6 +46,8 @@ const ReadOnlyFrame = memo(function ReadOnlyFrame({ data }: NodeProps<FrameFlowN
 
 // Module level: a new object per render would remount every node.
 const nodeTypes: NodeTypes = { block: BlockNode, note: ReadOnlyNote, frame: ReadOnlyFrame };
+// Edges go around the blocks, as on the studio's canvas.
+const edgeTypes: EdgeTypes = { default: RoutedEdge };
 const NO_BROKEN = new Set<string>();
 
 function minimapColor(node: StudioFlowNode): string {
@@ -64,36 +68,39 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
     <ReactFlowProvider>
       <LiveRunContext.Provider value={live}>
         <div className="canvas" data-testid="run-canvas">
-          <ReactFlow
-            nodes={nodes}
-            edges={edges}
-            nodeTypes={nodeTypes}
-            onNodesChange={(changes: NodeChange<StudioFlowNode>[]) => setNodes((n) => applyNodeChanges(changes, n))}
-            nodesDraggable={false}
-            nodesConnectable={false}
-            elementsSelectable={false}
-            colorMode={theme}
-            onMoveStart={markUserMoves(moved)}
-            fitView
-            fitViewOptions={{ padding: FIT_PADDING }}
-            minZoom={0.1}
-            maxZoom={2.5}
-          >
-            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-            <MiniMapWhenNeeded
-              position="top-right"
-              pannable
-              zoomable
-              nodeColor={minimapColor}
-              nodeStrokeWidth={0}
-              maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
-              ariaLabel="Minimap"
-              style={{ width: 150, height: 100 }}
-            />
-            <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
-            {/* Whole, and again as the replayed numbers make blocks grow. */}
-            <AutoFit moved={moved} padding={0.04} watchSizes />
-          </ReactFlow>
+          <EdgeRoutes edges={edges}>
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onNodesChange={(changes: NodeChange<StudioFlowNode>[]) => setNodes((n) => applyNodeChanges(changes, n))}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              elementsSelectable={false}
+              colorMode={theme}
+              onMoveStart={markUserMoves(moved)}
+              fitView
+              fitViewOptions={{ padding: FIT_PADDING }}
+              minZoom={0.1}
+              maxZoom={2.5}
+            >
+              <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+              <MiniMapWhenNeeded
+                position="top-right"
+                pannable
+                zoomable
+                nodeColor={minimapColor}
+                nodeStrokeWidth={0}
+                maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
+                ariaLabel="Minimap"
+                style={{ width: 150, height: 100 }}
+              />
+              <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
+              {/* Whole, and again as the replayed numbers make blocks grow. */}
+              <AutoFit moved={moved} watchSizes />
+            </ReactFlow>
+          </EdgeRoutes>
         </div>
       </LiveRunContext.Provider>
     </ReactFlowProvider>
