@@ -1,8 +1,9 @@
-// npm run gen: writes the lists that follow from a folder's files, so adding an optimizer kind is
-// its two files, engine/optim/kinds/<kind>.ts (definition) and engine/optim/updates/<kind>.ts (tfjs
-// update), and nothing else to edit by hand. npm runs it before dev, build, start, studio and test;
-// `npm run lint` runs it with --check, which fails naming a stale list. It reads file names only
-// (no engine import), so a half-written kind cannot stop it; the compiler checks what it lists.
+// Writes the lists that follow from a folder's files, so adding an optimizer kind is its two files,
+// engine/optim/kinds/<kind>.ts (definition) and engine/optim/updates/<kind>.ts (tfjs update), and
+// nothing else to edit by hand. npm runs it before dev, build, start, studio and test; `npm run gen`
+// runs it and then rewrites docs/nodes.md; `npm run lint` runs it with --check, which fails naming
+// a stale list. It reads file names only (no engine import), so it runs however broken a kind is;
+// the compiler checks what it lists (index.ts beside each list).
 // Usage: node --import tsx scripts/gen.ts [--check]
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
