@@ -1,6 +1,6 @@
 // Writes the lists that follow from a folder's files, so adding an optimizer kind is its two files,
 // engine/optim/kinds/<kind>.ts (definition) and engine/optim/updates/<kind>.ts (tfjs update), and
-// nothing else to edit by hand. npm runs it before dev, build, start, studio and test; `npm run gen`
+// nothing else to edit by hand. npm runs it before dev, build, start, studio, test, train, sweep and export:torch; `npm run gen`
 // runs it and then rewrites docs/nodes.md; `npm run lint` runs it with --check, which fails naming
 // a stale list. It reads file names only (no engine import), so it runs however broken a kind is;
 // the compiler checks what it lists (index.ts beside each list).
