@@ -1,8 +1,9 @@
 // npm run lint: the layout (Prettier, .prettierrc; `npm run format` rewrites it), the code rules
 // (ESLint, eslint.config.js), the layers' import rules (dependency-cruiser: .dependency-cruiser.cjs, and .dependency-cruiser.pages.cjs for what the
-// studio's pages load however many imports away) and one type check per layer: the engine without
+// studio's pages load however many imports away), the generated lists against the folders they list
+// (scripts/gen.ts: "run npm run gen" when stale) and one type check per layer: the engine without
 // DOM or Node types, the server without DOM, the studio without Node (tsconfig.<layer>.json).
-// `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [format|eslint|layers|types]...
+// `npm test` runs it first. Usage: node --import tsx scripts/lint.ts [format|eslint|layers|generated|types]...
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './build-if-stale';
@@ -23,6 +24,7 @@ const CHECKS: Record<string, [string, string[]][]> = {
     [bin('depcruise'), ['--config', '.dependency-cruiser.cjs', '--output-type', 'err', ...LAYER_FOLDERS]],
     [bin('depcruise'), ['--config', '.dependency-cruiser.pages.cjs', '--output-type', 'err', 'app']],
   ],
+  generated: [[process.execPath, ['--import', 'tsx', 'scripts/gen.ts', '--check']]],
   types: LAYER_TSCONFIGS.map((config) => [bin('tsc'), ['--noEmit', '-p', config]]),
 };
 

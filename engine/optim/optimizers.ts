@@ -79,7 +79,9 @@ function checkSettings(s: Settings): void {
   const fail: Fail = (field, why) => {
     throw new Error(`optimizer ${s.kind}: ${field} ${why}`);
   };
-  if (!(s.kind in OPTIMIZER_UPDATES)) fail('kind', `must be one of ${OPTIMIZER_KINDS.join(', ')}`);
+  if (!(OPTIMIZER_KINDS as readonly string[]).includes(s.kind)) fail('kind', `must be one of ${OPTIMIZER_KINDS.join(', ')}`);
+  // Only an unchecked build gets here (the Record's type refuses it): a definition without its update.
+  if (!OPTIMIZER_UPDATES[s.kind]) fail('kind', `has no update: write engine/optim/updates/${s.kind}.ts and run npm run gen`);
   if (!(s.weight_decay >= 0)) fail('weight_decay', `must be >= 0, got ${s.weight_decay}`);
   for (const key of optimizerKind(s.kind).uses) {
     if (!SHARED_CHECKS[key].ok(s[key])) fail(key, `must be ${SHARED_CHECKS[key].range}, got ${s[key]}`);

@@ -4,6 +4,7 @@ import { defineOptimizerKind } from './define';
 
 export const adagrad = defineOptimizerKind({
   kind: 'adagrad',
+  order: 40,
   description: 'Adagrad (a running sum of squared gradients scales each step), as torch.optim.Adagrad.',
   uses: ['eps'],
   weightDecay: 'l2',

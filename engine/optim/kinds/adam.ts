@@ -3,6 +3,7 @@ import { defineOptimizerKind } from './define';
 
 export const adam = defineOptimizerKind({
   kind: 'adam',
+  order: 20,
   description: 'Adam with L2 weight decay (the decay joins the gradient), as torch.optim.Adam.',
   uses: ['beta1', 'beta2', 'eps'],
   weightDecay: 'l2',

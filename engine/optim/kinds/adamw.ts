@@ -3,6 +3,7 @@ import { defineOptimizerKind } from './define';
 
 export const adamw = defineOptimizerKind({
   kind: 'adamw',
+  order: 10,
   description: 'Adam with decoupled weight decay (p *= 1 - lr·wd), as torch.optim.AdamW.',
   uses: ['beta1', 'beta2', 'eps'],
   weightDecay: 'decoupled',

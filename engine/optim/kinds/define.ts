@@ -1,7 +1,7 @@
 // defineOptimizerKind: the one place an optimizer kind declares its settings, where they apply, which
 // of them a live edit may change, the state it keeps per parameter and its PyTorch source. The
 // optimizer node's schema, the inspector, the memory estimate and the torch exporter read these
-// definitions (engine/optim/kinds/index.ts lists them); the tfjs update lives in
+// definitions (engine/optim/kinds/index.ts gathers them); the tfjs update lives in
 // engine/optim/updates/<kind>.ts, so the canvas imports no tfjs.
 import type { z } from 'zod';
 import type { CheckContext, ParamIssue } from '../../nodes/define';
@@ -27,8 +27,10 @@ export interface PythonKind {
 }
 
 export interface OptimizerKindDefinition<K extends string = string, S extends z.ZodRawShape = z.ZodRawShape> {
-  /** The value of the node's `kind` param. */
+  /** The value of the node's `kind` param; equals the file's name (engine/optim/kinds/<kind>.ts). */
   kind: K;
+  /** Its place in the kind select, the docs and the schema, ascending (distinct; steps of 10 leave room). */
+  order: number;
   /** One sentence for the docs: what it is and where its maths comes from. */
   description: string;
   /** Shared settings it reads (each shows in the inspector only for the kinds that list it). */

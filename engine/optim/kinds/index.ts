@@ -1,18 +1,17 @@
-// Every optimizer kind, in the inspector's order. Add a kind here (its definition beside this file,
-// its tfjs update in ../updates/) and the node schema, the inspector, the memory estimate and the
-// PyTorch export all pick it up.
-import { adagrad } from './adagrad';
-import { adam } from './adam';
-import { adamw } from './adamw';
+// Every optimizer kind, in the select's order. A kind is a file beside this one (its definition)
+// and one in ../updates/ (its tfjs update); `npm run gen` lists them in generated-list.ts, and the
+// node schema, the inspector, the memory estimate and the PyTorch export pick the kind up from here.
 import { defaultDecay, type AnyOptimizerKind, type OptimizerSettings, type ParamInfo } from './define';
-import { lion } from './lion';
-import { muon } from './muon';
-import { sgd } from './sgd';
+import { DEFINITIONS_BY_FILE } from './generated-list';
 
-export const OPTIMIZER_KIND_DEFINITIONS = [adamw, adam, sgd, adagrad, lion, muon] as const;
+type ByFile = typeof DEFINITIONS_BY_FILE;
+// A definition whose kind is not its file name fails to compile here, naming the file's key.
+DEFINITIONS_BY_FILE satisfies { [File in keyof ByFile]: { kind: File } };
 
-type Definitions = typeof OPTIMIZER_KIND_DEFINITIONS;
-export type OptimizerKind = Definitions[number]['kind'];
+export type OptimizerKind = keyof ByFile;
+
+/** The definitions by their `order` (the select's, the docs' and the schema's). */
+export const OPTIMIZER_KIND_DEFINITIONS: readonly ByFile[OptimizerKind][] = Object.values(DEFINITIONS_BY_FILE).sort((a, b) => a.order - b.order);
 
 /** The kinds' names: the node's `kind` select, the engine's and the PyTorch export's switch. */
 export const OPTIMIZER_KINDS = OPTIMIZER_KIND_DEFINITIONS.map((d) => d.kind) as unknown as readonly [OptimizerKind, ...OptimizerKind[]];

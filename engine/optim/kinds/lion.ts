@@ -4,6 +4,7 @@ import { defineOptimizerKind } from './define';
 
 export const lion = defineOptimizerKind({
   kind: 'lion',
+  order: 50,
   description: 'Lion: the sign of an interpolated momentum, decoupled weight decay (Chen et al. 2023).',
   uses: ['beta1', 'beta2'],
   weightDecay: 'decoupled',

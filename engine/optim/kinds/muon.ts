@@ -34,6 +34,7 @@ const unit = () => z.number().min(0).max(1).lt(1);
 
 export const muon = defineOptimizerKind({
   kind: 'muon',
+  order: 60,
   description:
     'Muon: Newton–Schulz-orthogonalised Nesterov momentum for hidden matrices, AdamW for embeddings, head and 1-D params (Keller Jordan, modded-nanogpt).',
   uses: [],

@@ -4,6 +4,7 @@ import { defineOptimizerKind } from './define';
 
 export const sgd = defineOptimizerKind({
   kind: 'sgd',
+  order: 30,
   description: 'SGD with optional momentum, dampening and Nesterov momentum, as torch.optim.SGD.',
   uses: [],
   weightDecay: 'l2',

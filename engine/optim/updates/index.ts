@@ -1,19 +1,9 @@
-// Every optimizer kind's tfjs update, one per kind of ../kinds/index.ts (the Record's type makes a
-// missing one a compile error). Only the runtime imports this; the canvas reads the definitions.
+// Every optimizer kind's tfjs update, one per kind of ../kinds/ (an update is the file named after
+// its kind here; `npm run gen` lists them in generated-list.ts, a Record over the kinds, so a kind
+// without one is a compile error that names it). Only the runtime imports this; the canvas reads the
+// definitions.
 import type { OptimizerKind } from '../kinds';
-import { adagradUpdate } from './adagrad';
-import { adamUpdate } from './adam';
-import { adamwUpdate } from './adamw';
 import type { OptimizerUpdate } from './define';
-import { lionUpdate } from './lion';
-import { muonUpdate } from './muon';
-import { sgdUpdate } from './sgd';
+import { UPDATES_BY_KIND } from './generated-list';
 
-export const OPTIMIZER_UPDATES: Record<OptimizerKind, OptimizerUpdate> = {
-  adamw: adamwUpdate,
-  adam: adamUpdate,
-  sgd: sgdUpdate,
-  adagrad: adagradUpdate,
-  lion: lionUpdate,
-  muon: muonUpdate,
-};
+export const OPTIMIZER_UPDATES: Readonly<Record<OptimizerKind, OptimizerUpdate>> = UPDATES_BY_KIND;
