@@ -5,9 +5,10 @@
 // so both see the same machine; it prints and writes (bench/insides-results.json, git-ignored) two estimates:
 //   - A/B: mean time per step with 20 over mean time per step with 0, minus 1 (wall and CPU time;
 //     the window of timed steps is a multiple of 20 long, so it holds its share of inside views);
-//   - per view: how much longer a step with an inside view is than the median step of the same
-//     run, spread over the 20 steps it serves, as a fraction of the median step (not blurred by
-//     the run-to-run noise of a shared machine).
+//   - per view: a run with inspect_every 2 alternates steps with and without a view, so each step
+//     with one is compared with the step just before it (same machine load); the median extra CPU
+//     time, spread over the 20 steps a view serves at the default, as a fraction of a plain step.
+//     This one is not blurred by the run-to-run noise of a shared machine.
 // Usage: node --import tsx bench/insides.ts [--rounds 3] [--timed 40] [--every 20] [--out DIR]
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { parseArgs } from 'node:util';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
 import type { RunEvent } from '../engine/events';
-import { insidesDue } from '../engine/model-graph/insides';
 import { useBackend } from '../engine/node/backend';
 import { nativeGemmFor } from '../engine/tf/nativeGemm';
 import { Rng } from '../engine/random';
@@ -85,13 +85,18 @@ const matmul = nativeGemmFor(backend)?.describe;
 await timeRun(0); // warms the kernels and the allocator for both
 const on: Awaited<ReturnType<typeof timeRun>> = [];
 const off: Awaited<ReturnType<typeof timeRun>> = [];
-const perView: number[] = [];
+const extra: number[] = [];
+const plainCpu: number[] = [];
 for (let r = 0; r < rounds; r++) {
   off.push(...(await timeRun(0)));
-  const run = await timeRun(every);
-  on.push(...run);
-  const plain = median(run.filter((s) => !insidesDue(s.step, every)).map((s) => s.cpu));
-  for (const s of run.filter((s) => insidesDue(s.step, every))) perView.push((s.cpu - plain) / every / plain);
+  on.push(...(await timeRun(every)));
+  // Every other step has a view: each even step against the odd one before it.
+  const paired = new Map((await timeRun(2)).map((s) => [s.step, s.cpu]));
+  for (const [step, cpu] of paired) {
+    if (step % 2 || !paired.has(step - 1)) continue;
+    extra.push(cpu - paired.get(step - 1)!);
+    plainCpu.push(paired.get(step - 1)!);
+  }
 }
 const ab = (key: 'wall' | 'cpu') => mean(on.map((s) => s[key])) / mean(off.map((s) => s[key])) - 1;
 const result = {
@@ -103,13 +108,14 @@ const result = {
   timedSteps: timed,
   stepMs: { off: { wall: mean(off.map((s) => s.wall)), cpu: mean(off.map((s) => s.cpu)) }, on: { wall: mean(on.map((s) => s.wall)), cpu: mean(on.map((s) => s.cpu)) } },
   overheadAB: { wall: ab('wall'), cpu: ab('cpu') },
-  overheadPerView: median(perView),
+  viewCpuMs: median(extra),
+  overheadPerView: median(extra) / every / median(plainCpu),
   tensors: tf.memory().numTensors,
 };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 console.log(
   `inside view at inspect_every=${every} on the seed model (${backend}${matmul ? `, ${matmul}` : ''}): ` +
     `step ${result.stepMs.off.wall.toFixed(1)} ms (off) vs ${result.stepMs.on.wall.toFixed(1)} ms (on); ` +
-    `overhead A/B ${pct(result.overheadAB.wall)} wall, ${pct(result.overheadAB.cpu)} CPU; per view ${pct(result.overheadPerView)} of a step`,
+    `overhead A/B ${pct(result.overheadAB.wall)} wall, ${pct(result.overheadAB.cpu)} CPU; a view costs ${result.viewCpuMs.toFixed(1)} ms CPU, ${pct(result.overheadPerView)} of a step at inspect_every=${every}`,
 );
 writeFileSync(join(values.out!, 'insides-results.json'), JSON.stringify(result, null, 2) + '\n');
