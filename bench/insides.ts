@@ -42,7 +42,10 @@ function seedPlan(inspectEvery: number) {
   const doc = JSON.parse(readFileSync(join(HERE, '../pipelines/seed.json'), 'utf8'));
   const dropped = new Set(['eval', 'sample', 'checkpoint']);
   doc.nodes = doc.nodes.filter((n: { type: string }) => !dropped.has(n.type));
-  doc.edges = doc.edges.filter((e: { source: string; target: string }) => doc.nodes.some((n: { id: string }) => n.id === e.source) && doc.nodes.some((n: { id: string }) => n.id === e.target));
+  doc.edges = doc.edges.filter(
+    (e: { source: string; target: string }) =>
+      doc.nodes.some((n: { id: string }) => n.id === e.source) && doc.nodes.some((n: { id: string }) => n.id === e.target),
+  );
   doc.training.steps = warmup + timed;
   const node = (id: string) => doc.nodes.find((n: { id: string }) => n.id === id);
   node('dataset').params = { source: 'files', train_path: 'train_ids.npy', valid_path: 'valid_ids.npy' };
@@ -106,7 +109,10 @@ const result = {
   inspectEvery: every,
   rounds,
   timedSteps: timed,
-  stepMs: { off: { wall: mean(off.map((s) => s.wall)), cpu: mean(off.map((s) => s.cpu)) }, on: { wall: mean(on.map((s) => s.wall)), cpu: mean(on.map((s) => s.cpu)) } },
+  stepMs: {
+    off: { wall: mean(off.map((s) => s.wall)), cpu: mean(off.map((s) => s.cpu)) },
+    on: { wall: mean(on.map((s) => s.wall)), cpu: mean(on.map((s) => s.cpu)) },
+  },
   overheadAB: { wall: ab('wall'), cpu: ab('cpu') },
   viewCpuMs: median(extra),
   overheadPerView: median(extra) / every / median(plainCpu),

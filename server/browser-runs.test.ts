@@ -217,7 +217,10 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
     badInsides.text,
   );
   const tooManyLayers = await api(server.url, `/api/runs/${id}/events`, {
-    json: { seq: second.seq, events: [{ type: 'model/insides', nodeId: 'model', step: 1, data: { layers: 1, blocks: { attn: { act_rms: new Array(1025).fill(1) } } } }] },
+    json: {
+      seq: second.seq,
+      events: [{ type: 'model/insides', nodeId: 'model', step: 1, data: { layers: 1, blocks: { attn: { act_rms: new Array(1025).fill(1) } } } }],
+    },
   });
   assert.equal(tooManyLayers.status, 400, 'at most 1024 layers');
   const unknown = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: [{ type: 'run/exploded', step: 1, data: {} }] } });
