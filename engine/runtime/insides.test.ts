@@ -81,6 +81,23 @@ test('due at step 1 and every inspect_every steps; never when 0', () => {
   );
 });
 
+test('inspect_every: older model params read as the default 20; a bad value is an error on model.inspect_every', () => {
+  const migrated = compile(structuredClone(smoke)); // its model node is params version 1
+  assert.ok(migrated.ok);
+  const model = migrated.plan.pipeline.nodes.find((n) => n.id === 'model')!;
+  assert.deepEqual([model.version, model.params.inspect_every], [3, 20]);
+  for (const bad of [-1, 2.5, '20']) {
+    const doc = structuredClone(smoke);
+    doc.nodes.find((n: any) => n.id === 'model').params.inspect_every = bad;
+    const result = compile(doc);
+    assert.ok(!result.ok);
+    assert.ok(
+      result.diagnostics.some((d) => d.nodeId === 'model' && d.field === 'inspect_every' && d.severity === 'error'),
+      JSON.stringify(result.diagnostics),
+    );
+  }
+});
+
 test('the event data: one entry per layer or one per model-level node, non-finite as null, no norm without every gradient', async () => {
   const grads = new Map([
     ['wte', tf.tensor([3, 4])],
