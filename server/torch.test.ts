@@ -285,6 +285,7 @@ test('POST /api/export/torch: a zip Python unzips, with the config exportTorch m
       'data/meta.json',
       'data/train_ids.npy',
       'data/valid_ids.npy',
+      'insides.py',
       'model.py',
       'optim.py',
       'requirements.txt',
