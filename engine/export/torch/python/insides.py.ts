@@ -119,5 +119,6 @@ class InsidesProbe:
             put("attn", layer, "attn_entropy", h)
         for (role, layer), sq in zip(grad_keys, numbers[len(acts) + len(layers):]):
             put(role, layer, "grad_norm", math.sqrt(sq) if sq >= 0 else float("nan"))
-        return {"layers": n, "blocks": blocks}
+        order = [role for role, _ in self.modules]  # the model's order, as the engine lists them
+        return {"layers": n, "blocks": {role: blocks[role] for role in sorted(blocks, key=order.index)}}
 `;
