@@ -1,8 +1,10 @@
 // The inside view of the exported train.py (insides.py): model/insides at step 1 and every
 // inspect_every steps only, with one number per layer for the block's nodes and one for the
 // model's, streamed as valid events just before their step; the setting is editable live and
-// checked; its gradient norms add up to the clip node's total.
+// checked; its gradient norms add up to the clip node's total; PyTorch 2's fused attention path
+// measures the same entropy.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { LAYER_INSIDE_IDS } from '../../model-graph/insides';
 import { tailTorchRun } from '../../node/torch-launch';
 import { writeTorchExport } from '../../node/torch-export';
 import { withModelVariant } from '../../testing/model-variant';
-import { loopPipeline, planOf, readJsonl, runTrainPy, writeTokenData, type LoopOptions, type StepLine } from './test-support';
+import { loopPipeline, planOf, PYTHON, readJsonl, runTrainPy, writeTokenData, type LoopOptions, type StepLine } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-insides-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,4 +144,60 @@ test('inspect_every is editable live; the architecture is not', async () => {
   const refused = await train('refused', { model: { inspect_every: 3 } }, {}, history({ step: 1, nodeId: 'model', changes: { d_model: [32, 64] } }));
   assert.equal(refused.run.status, 1);
   assert.match(refused.run.stderr, /error: model: live edit: d_model cannot change while the run trains/);
+});
+
+test('with a fused attention kernel (PyTorch 2) the entropy comes from weights computed again outside autograd, and the hooks leave', async () => {
+  const exportDir = join(dir, 'fused');
+  await writeTorchExport(planOf(loopPipeline({ data })), exportDir);
+  // Debian's PyTorch 1.13 has no scaled_dot_product_attention: a stand-in takes the fused branch.
+  const script = String.raw`
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import torch
+import torch.nn.functional as F
+import model as M
+from insides import InsidesProbe
+
+c = M.GPTConfig(vocab_size=32, context_length=8, d_model=16, n_layers=2, n_heads=4, d_ff=32, rope_theta=10000.0,
+                norm="rmsnorm", ffn="swiglu", tie_embeddings=True, n_kv_heads=2)
+gpt = M.GPT(c)
+M.init_parameters(gpt, 1)
+x = torch.randint(0, 32, (3, 8), generator=torch.Generator().manual_seed(0))
+
+def inside_view():
+    probe = InsidesProbe(gpt, 1)
+    with probe.watch():
+        logits = gpt(x)
+    logits.pow(2).mean().backward()
+    view = probe.result()
+    gpt.zero_grad(set_to_none=True)
+    return view
+
+explicit = inside_view()
+calls = []
+def fused(q, k, v, is_causal):
+    calls.append(is_causal)
+    return M.causal_weights(q, k) @ v
+F.scaled_dot_product_attention = fused
+with_fused = inside_view()
+measured_calls = list(calls)
+hooks = sum(len(m._forward_hooks) for m in gpt.modules())
+gpt(x)
+print(json.dumps({"explicit": explicit, "fused": with_fused, "calls": measured_calls, "hooks_left": hooks,
+                  "entropy_needs_grad": gpt.blocks[0].attn.entropy.requires_grad,
+                  "measuring_after": any(b.attn.measure_entropy for b in gpt.blocks)}))
+`;
+  const run = spawnSync(PYTHON, ['-I', '-c', script, exportDir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout) as { explicit: InsidesData; fused: InsidesData; calls: boolean[]; hooks_left: number; entropy_needs_grad: boolean; measuring_after: boolean };
+  assert.deepEqual(out.calls, [true, true], 'the fused kernel ran in both layers');
+  assert.equal(out.hooks_left, 0);
+  assert.equal(out.measuring_after, false);
+  assert.equal(out.entropy_needs_grad, false);
+  for (const [id, stats] of Object.entries(out.explicit.blocks)) {
+    for (const [stat, values] of Object.entries(stats) as [keyof typeof stats, number[]][]) {
+      values.forEach((v, i) => assert.ok(Math.abs(out.fused.blocks[id][stat]![i]! - v) <= 1e-6 * Math.abs(v), `${id}.${stat}[${i}]`));
+    }
+  }
+  assert.equal(out.fused.blocks.attn.attn_entropy!.length, 2);
 });

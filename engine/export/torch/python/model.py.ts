@@ -110,6 +110,19 @@ class Positions(nn.Module):
         return (self.cos[:T], self.sin[:T]) if self.rope else None
 
 
+def causal_weights(q, k):
+    """softmax(q k^T / sqrt(hs)) with the future masked: [B, nH, T, T]."""
+    T = q.shape[-2]
+    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))
+    causal = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)
+    return scores.masked_fill(causal, float("-inf")).softmax(-1)
+
+
+def mean_row_entropy(weights):
+    """Mean over batch, heads and queries of -sum_j p_j ln p_j (nats; 0 ln 0 = 0 where the mask zeroes p)."""
+    return torch.special.entr(weights.float()).sum(-1).mean()
+
+
 class Attention(nn.Module):
     """Causal self-attention: softmax(q k^T / sqrt(hs) + mask) v, heads merged, @ wo. n_heads query
     heads share n_kv_heads key/value heads (query head h reads kv head h // (n_heads / n_kv_heads));
@@ -128,8 +141,8 @@ class Attention(nn.Module):
             self.k_norm = Norm(hs, "rmsnorm", c.norm_eps)
         else:
             self.q_norm = self.k_norm = None
-        # Set by the inside view for one forward: the weights are computed explicitly (no fused
-        # kernel) and the mean entropy of their rows kept in 'entropy' (a float32 scalar tensor).
+        # Set by the inside view for one forward: the mean entropy of the attention weights' rows is
+        # kept in 'entropy' (a float32 scalar tensor).
         self.measure_entropy = False
         self.entropy = None
 
@@ -148,14 +161,15 @@ class Attention(nn.Module):
         group = self.n_heads // self.n_kv_heads
         if group > 1:  # every kv head serves 'group' consecutive query heads: [B, nKv, T, hs] -> [B, nH, T, hs]
             k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-        if hasattr(F, "scaled_dot_product_attention") and not self.measure_entropy:  # PyTorch >= 2.0: fused kernels
+        if hasattr(F, "scaled_dot_product_attention"):  # PyTorch >= 2.0: flash / memory-efficient kernels
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            if self.measure_entropy:  # the fused kernel keeps its weights: computed again, outside autograd
+                with torch.no_grad():
+                    self.entropy = mean_row_entropy(causal_weights(q, k))
         else:
-            scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # [B, nH, T, T]
-            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
-            weights = scores.masked_fill(causal, float("-inf")).softmax(-1)
-            if self.measure_entropy:  # -sum p ln p per query row (0 ln 0 = 0), mean over batch, heads and queries
-                self.entropy = torch.special.entr(weights.detach().float()).sum(-1).mean()
+            weights = causal_weights(q, k)
+            if self.measure_entropy:
+                self.entropy = mean_row_entropy(weights.detach())
             y = weights @ v  # [B, nH, T, hs]
         y = y.transpose(1, 2).reshape(B, T, self.n_heads * hs)  # heads merged: [B, nH, T, hs] -> [B, T, nH*hs]
         return y @ self.wo
