@@ -94,6 +94,14 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
   assert.equal((events[lossAt3].data as { loss: number }).loss, losses[2]);
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'clip' && typeof e.data.grad_norm === 'number'));
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'scheduler' && typeof e.data.lr === 'number'));
+  // The inside view (inspect_every 20: step 1 only), before step 1's node/metrics and step.
+  const insides = events.filter((e) => e.type === 'model/insides');
+  assert.deepEqual(
+    insides.map((e) => [e.nodeId, e.step, (e.data as { layers: number }).layers]),
+    [['model', 1, 1]],
+  );
+  const insidesAt = events.indexOf(insides[0]);
+  assert.ok(insidesAt < events.findIndex((e) => e.type === 'node/metrics' && e.nodeId === 'loss' && e.step === 1));
   // The last step evaluates, samples and checkpoints (at_end), as the engine does.
   assert.deepEqual(
     events.filter((e) => e.type === 'eval').map((e) => [e.nodeId, e.step]),
