@@ -401,6 +401,11 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
       logSteps.map((_, i) => i + 1),
       'one log line per step: the resumed run continues after its checkpoint',
     );
+    const insidesSteps = (await readFile(join(runsDir, id, 'insides.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step as number);
+    assert.ok(insidesSteps[0] === 1 && insidesSteps.every((k, i) => i === 0 || (k > insidesSteps[i - 1] && k % 20 === 0)), `inside views once each: ${insidesSteps}`);
   } finally {
     child.kill('SIGKILL');
     await second?.close();
