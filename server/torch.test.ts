@@ -405,7 +405,10 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l).step as number);
-    assert.ok(insidesSteps[0] === 1 && insidesSteps.every((k, i) => i === 0 || (k > insidesSteps[i - 1] && k % 20 === 0)), `inside views once each: ${insidesSteps}`);
+    assert.ok(
+      insidesSteps[0] === 1 && insidesSteps.every((k, i) => i === 0 || (k > insidesSteps[i - 1] && k % 20 === 0)),
+      `inside views once each: ${insidesSteps}`,
+    );
   } finally {
     child.kill('SIGKILL');
     await second?.close();

@@ -293,7 +293,10 @@ export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchT
     // insides.jsonl after train_log.jsonl: train.py writes step k's inside view before its log line,
     // so every step read here has its inside view read too, and it goes just before that step.
     const logged = (await log.read()).flatMap((l) => convert.logLine(l));
-    const steps = beforeTheirSteps((await insides.read()).flatMap((l) => convert.insidesLine(l)), logged);
+    const steps = beforeTheirSteps(
+      (await insides.read()).flatMap((l) => convert.insidesLine(l)),
+      logged,
+    );
     const sampled = (await samples.read()).flatMap((l) => convert.sampleLine(l));
     if (status) {
       const events = convert.status(status);

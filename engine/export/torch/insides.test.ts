@@ -99,17 +99,25 @@ test('default model: insides at step 1 and every inspect_every steps, each node 
   assert.deepEqual(shown[1].data, { layers: lines[1].layers, blocks: lines[1].blocks });
   for (const e of shown) {
     const at = events.indexOf(e);
-    assert.equal(events.findIndex((x) => x.type === 'step' && x.step >= e.step), at + 1, `step ${e.step}'s inside view comes just before its step event`);
+    assert.equal(
+      events.findIndex((x) => x.type === 'step' && x.step >= e.step),
+      at + 1,
+      `step ${e.step}'s inside view comes just before its step event`,
+    );
   }
 });
 
 test('GQA + untied head + learned positions + fixed norms: wpe and lm_head have their own numbers, the norms no gradient', async () => {
-  const { run, insides } = await train('variant', { model: { n_heads: 4, inspect_every: 5 } }, {
-    nKvHeads: 2,
-    tieEmbeddings: false,
-    positions: 'learned',
-    normLearnable: false,
-  });
+  const { run, insides } = await train(
+    'variant',
+    { model: { n_heads: 4, inspect_every: 5 } },
+    {
+      nKvHeads: 2,
+      tieEmbeddings: false,
+      positions: 'learned',
+      normLearnable: false,
+    },
+  );
   assert.equal(run.status, 0, run.stderr);
   const lines = insides();
   assert.deepEqual(
@@ -189,7 +197,14 @@ print(json.dumps({"explicit": explicit, "fused": with_fused, "calls": measured_c
 `;
   const run = spawnSync(PYTHON, ['-I', '-c', script, exportDir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   assert.equal(run.status, 0, run.stderr);
-  const out = JSON.parse(run.stdout) as { explicit: InsidesData; fused: InsidesData; calls: boolean[]; hooks_left: number; entropy_needs_grad: boolean; measuring_after: boolean };
+  const out = JSON.parse(run.stdout) as {
+    explicit: InsidesData;
+    fused: InsidesData;
+    calls: boolean[];
+    hooks_left: number;
+    entropy_needs_grad: boolean;
+    measuring_after: boolean;
+  };
   assert.deepEqual(out.calls, [true, true], 'the fused kernel ran in both layers');
   assert.equal(out.hooks_left, 0);
   assert.equal(out.measuring_after, false);
