@@ -44,8 +44,7 @@ function smokePlan(steps: number, params: Record<string, Record<string, unknown>
 }
 
 /** The model/insides events of a run, by step. */
-const insidesOf = (events: RunEvent[]) =>
-  new Map(events.flatMap((e) => (e.type === 'model/insides' ? [[e.step, e.data] as [number, InsidesData]] : [])));
+const insidesOf = (events: RunEvent[]) => new Map(events.flatMap((e) => (e.type === 'model/insides' ? [[e.step, e.data] as [number, InsidesData]] : [])));
 
 async function train(plan: Plan, control?: RunControl): Promise<RunEvent[]> {
   const sink = collectEvents();
@@ -71,11 +70,14 @@ test('due at step 1 and every inspect_every steps; never when 0', () => {
   assert.equal(insidesDue(1, 0), false);
   assert.deepEqual(insideOwner('blocks.12.attn.k_norm.weight'), { innerId: 'attn', layer: 12 });
   assert.deepEqual(insideOwner('wpe'), { innerId: 'wpe' });
-  assert.deepEqual([...paramGroups(['wte', 'blocks.1.ffn.w1', 'blocks.0.ffn.w1', 'blocks.0.ffn.w2', 'norm_f.weight'], 2)], [
-    ['wte', [['wte']]],
-    ['ffn', [['blocks.0.ffn.w1', 'blocks.0.ffn.w2'], ['blocks.1.ffn.w1']]],
-    ['norm_f', [['norm_f.weight']]],
-  ]);
+  assert.deepEqual(
+    [...paramGroups(['wte', 'blocks.1.ffn.w1', 'blocks.0.ffn.w1', 'blocks.0.ffn.w2', 'norm_f.weight'], 2)],
+    [
+      ['wte', [['wte']]],
+      ['ffn', [['blocks.0.ffn.w1', 'blocks.0.ffn.w2'], ['blocks.1.ffn.w1']]],
+      ['norm_f', [['norm_f.weight']]],
+    ],
+  );
 });
 
 test('a run emits model/insides at steps 1, k, 2k, in its place among the step events, with every inner node', async () => {
@@ -97,7 +99,11 @@ test('a run emits model/insides at steps 1, k, 2k, in its place among the step e
   assert.deepEqual(Object.keys(data.blocks), ['wte', 'norm1', 'attn', 'res1', 'norm2', 'ffn', 'res2', 'norm_f', 'lm_head']);
   for (const [id, numbers] of Object.entries(data.blocks)) {
     const stats = Object.keys(numbers).sort();
-    const expected = ['res1', 'res2', 'lm_head'].includes(id) ? ['act_rms'] : id === 'attn' ? ['act_rms', 'attn_entropy', 'grad_norm'] : ['act_rms', 'grad_norm'];
+    const expected = ['res1', 'res2', 'lm_head'].includes(id)
+      ? ['act_rms']
+      : id === 'attn'
+        ? ['act_rms', 'attn_entropy', 'grad_norm']
+        : ['act_rms', 'grad_norm'];
     assert.deepEqual(stats, expected, id);
     for (const values of Object.values(numbers)) {
       assert.equal(values.length, 1);
@@ -138,7 +144,8 @@ test('with micro-batches: gradient norms are those the optimizer gets, activatio
   const accumulated = await train(smokePlan(1, { model: { inspect_every: 5 }, backward: { grad_accum_steps: 3 } }));
   const single = await train(smokePlan(1, { model: { inspect_every: 5 } }));
   const [a, s] = [insidesOf(accumulated).get(1)!, insidesOf(single).get(1)!];
-  const clipNorm = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'node/metrics' && e.nodeId === 'clip' && e.step === 1 ? [e.data.grad_norm] : []))[0];
+  const clipNorm = (events: RunEvent[]) =>
+    events.flatMap((e) => (e.type === 'node/metrics' && e.nodeId === 'clip' && e.step === 1 ? [e.data.grad_norm] : []))[0];
   for (const [insides, events] of [
     [a, accumulated],
     [s, single],
