@@ -152,6 +152,10 @@ test('inspect_every is editable live; the architecture is not', async () => {
   const refused = await train('refused', { model: { inspect_every: 3 } }, {}, history({ step: 1, nodeId: 'model', changes: { d_model: [32, 64] } }));
   assert.equal(refused.run.status, 1);
   assert.match(refused.run.stderr, /error: model: live edit: d_model cannot change while the run trains/);
+
+  const invalid = await train('invalid', { model: { inspect_every: 3 } }, {}, history({ step: 1, nodeId: 'model', changes: { inspect_every: [3, -1] } }));
+  assert.equal(invalid.run.status, 1);
+  assert.match(invalid.run.stderr, /error: model: live edit: model\.inspect_every must be an integer in \[0, 9007199254740991\], got -1/);
 });
 
 test('with a fused attention kernel (PyTorch 2) the entropy comes from weights computed again outside autograd, and the hooks leave', async () => {

@@ -270,6 +270,10 @@ class Run:
             fixed = [f for f in params if f not in section or f in FIXED_WHILE_TRAINING.get(key, ("node_id",)) or (live and f not in live)]
             if fixed:
                 raise RunError(node_id, "live edit: %s cannot change while the run trains" % ", ".join(fixed))
+            try:  # the new values pass config.json's checks, or none applies
+                config_file.validate(dict(self.cfg, **{key: dict(section, **params)}))
+            except config_file.ConfigError as e:
+                raise RunError(node_id, "live edit: %s" % str(e).replace("config.json: ", "", 1))
             changes = {f: [section[f], params[f]] for f in params}
             section.update(params)
             if key == "optimizer":
