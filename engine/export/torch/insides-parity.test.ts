@@ -1,7 +1,8 @@
 // The inside view agrees between the engine (tfjs cpu, in this process) and the exported train.py
 // (Debian's PyTorch, CPU): from the same initial weights and batches, the model/insides events of
 // both carry the same inner nodes, the same array lengths and the same numbers within 1e-4
-// relative at every due step (2 micro-batches, so the gradients are accumulated ones).
+// relative at every due step (2 micro-batches, so the gradients are accumulated ones), for the
+// default model and two variants.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,4 +84,8 @@ test('default model: the same inside view in the engine and in PyTorch', async (
 
 test('GQA + untied head + learned positions: the same inside view in the engine and in PyTorch', async () => {
   await checkParity('gqa-untied', { nKvHeads: 2, tieEmbeddings: false, positions: 'learned' });
+});
+
+test('post-norm + fixed LayerNorms + QK-norm + relu² + no final norm: the same inside view in the engine and in PyTorch', async () => {
+  await checkParity('post-norm', { normPlacement: 'post', norm: 'layernorm', normLearnable: false, qkNorm: true, ffn: 'relu2', finalNorm: false });
 });
