@@ -195,9 +195,12 @@ with_fused = inside_view()
 measured_calls = list(calls)
 hooks = sum(len(m._forward_hooks) for m in gpt.modules())
 gpt(x)
+with torch.no_grad():
+    gpt.wte[x[0, 0], 0] = float("inf")  # the first token's row overflows: its numbers are written as null
+broken = json.dumps(inside_view(), allow_nan=False)
 print(json.dumps({"explicit": explicit, "fused": with_fused, "calls": measured_calls, "hooks_left": hooks,
                   "entropy_needs_grad": gpt.blocks[0].attn.entropy.requires_grad,
-                  "measuring_after": any(b.attn.measure_entropy for b in gpt.blocks)}))
+                  "measuring_after": any(b.attn.measure_entropy for b in gpt.blocks), "broken": json.loads(broken)}))
 `;
   const run = spawnSync(PYTHON, ['-I', '-c', script, exportDir], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   assert.equal(run.status, 0, run.stderr);
@@ -219,4 +222,7 @@ print(json.dumps({"explicit": explicit, "fused": with_fused, "calls": measured_c
     }
   }
   assert.equal(out.fused.blocks.attn.attn_entropy!.length, 2);
+  // Non-finite numbers are null (allow_nan=False above would have refused NaN or Infinity).
+  assert.deepEqual(out.broken.blocks.wte.act_rms, [null]);
+  assert.deepEqual(out.broken.blocks.lm_head.act_rms, [null]);
 });
