@@ -1,5 +1,6 @@
 // A live edit of a torch run through the API (Debian's python3-torch, CPU): train.py takes it from
-// the run folder before a step, and the logged lr changes after the step the API reported.
+// the run folder before a step, and the logged lr changes after the step the API reported; an edit
+// of the model's inspect_every changes the steps with an inside view.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +37,9 @@ test('a torch run takes a live edit: the logged lr changes after the reported st
   const edit = await api(base, `/api/runs/${id}/edit`, { json: { nodeId: 'scheduler', params: { kind: 'constant', lr: 0.0025 } } });
   assert.equal(edit.status, 200, edit.text);
   const at = edit.json.appliedAtStep;
+  const inspect = await api(base, `/api/runs/${id}/edit`, { json: { nodeId: 'model', params: { inspect_every: 3 } } });
+  assert.equal(inspect.status, 200, inspect.text);
+  const inspectAt = inspect.json.appliedAtStep;
   // train.py runs on while the edit travels: a target it has already passed is refused (400), so
   // aim a little further each time.
   let target = at;
@@ -63,6 +67,7 @@ test('a torch run takes a live edit: the logged lr changes after the reported st
     edited.map((e) => [e.step, e.nodeId]),
     [
       [at, 'scheduler'],
+      [inspectAt, 'model'],
       [shorter.json.appliedAtStep, 'training'],
     ],
   );
@@ -72,9 +77,14 @@ test('a torch run takes a live edit: the logged lr changes after the reported st
     .map((l) => JSON.parse(l));
   assert.deepEqual(
     history.map((e) => e.nodeId),
-    ['scheduler', 'training'],
+    ['scheduler', 'model', 'training'],
   );
   const meta = JSON.parse(await readFile(join(runs.path, id, 'checkpoints', `ckpt-${String(target).padStart(6, '0')}.json`), 'utf8'));
   assert.equal(meta.pipeline.nodes.find((n: any) => n.id === 'scheduler').params.lr, 0.0025, 'the checkpoint carries the edited values');
-  assert.equal(meta.edits.length, 2);
+  assert.equal(meta.pipeline.nodes.find((n: any) => n.id === 'model').params.inspect_every, 3);
+  assert.equal(meta.edits.length, 3);
+  // The inside view at step 1 and every 20 steps, then every 3 from the edit on.
+  const insides = watcher.events.filter((e) => e.type === 'model/insides').map((e) => e.step!);
+  assert.ok(insides.includes(1) && insides.some((k) => k > inspectAt), String(insides));
+  for (const k of insides) assert.ok(k > inspectAt ? k % 3 === 0 : k === 1 || k % 20 === 0, `inside view at step ${k} (edit at ${inspectAt})`);
 });

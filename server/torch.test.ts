@@ -94,6 +94,14 @@ test('a torch run streams run/started, steps, eval, sample, checkpoint and run/f
   assert.equal((events[lossAt3].data as { loss: number }).loss, losses[2]);
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'clip' && typeof e.data.grad_norm === 'number'));
   assert.ok(events.some((e) => e.type === 'node/metrics' && e.nodeId === 'scheduler' && typeof e.data.lr === 'number'));
+  // The inside view (inspect_every 20: step 1 only), before step 1's node/metrics and step.
+  const insides = events.filter((e) => e.type === 'model/insides');
+  assert.deepEqual(
+    insides.map((e) => [e.nodeId, e.step, (e.data as { layers: number }).layers]),
+    [['model', 1, 1]],
+  );
+  const insidesAt = events.indexOf(insides[0]);
+  assert.ok(insidesAt < events.findIndex((e) => e.type === 'node/metrics' && e.nodeId === 'loss' && e.step === 1));
   // The last step evaluates, samples and checkpoints (at_end), as the engine does.
   assert.deepEqual(
     events.filter((e) => e.type === 'eval').map((e) => [e.nodeId, e.step]),
@@ -285,6 +293,7 @@ test('POST /api/export/torch: a zip Python unzips, with the config exportTorch m
       'data/meta.json',
       'data/train_ids.npy',
       'data/valid_ids.npy',
+      'insides.py',
       'model.py',
       'optim.py',
       'requirements.txt',
@@ -391,6 +400,14 @@ test('a server killed mid torch run: the next one kills the leftover processes, 
       logSteps,
       logSteps.map((_, i) => i + 1),
       'one log line per step: the resumed run continues after its checkpoint',
+    );
+    const insidesSteps = (await readFile(join(runsDir, id, 'insides.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step as number);
+    assert.ok(
+      insidesSteps[0] === 1 && insidesSteps.every((k, i) => i === 0 || (k > insidesSteps[i - 1] && k % 20 === 0)),
+      `inside views once each: ${insidesSteps}`,
     );
   } finally {
     child.kill('SIGKILL');

@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { RunEvent } from '../events';
+import { RunEvent, type InsidesData } from '../events';
 import { exportTorch } from '../export/torch/export';
 import { detectTorch, launchTorch, tailTorchRun, torchCommand } from './torch-launch';
 import { loopPipeline, maxRelDiff, planOf, PYTHON, readJsonl, writeTokenData, type StepLine } from '../export/torch/test-support';
@@ -41,6 +41,7 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
     loopPipeline({
       data,
       steps: 10,
+      model: { inspect_every: 5 },
       batch: { batch_size: 4 },
       backward: { grad_accum_steps: 2 },
       eval: { every: 5 },
@@ -72,6 +73,27 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
   assert.ok(diff < 1e-4, `losses differ by ${diff}`);
   assert.ok(maxRelDiff(b, a, 'val_loss') < 1e-4);
   assert.ok(maxRelDiff(b, a, 'grad_norm') < 1e-4);
+  // The inside view: each process measures its half of the first micro-batch, averaged across them.
+  const views = (run: string) => readJsonl(join(dir, run, 'insides.jsonl')) as unknown as (InsidesData & { step: number })[];
+  const [oneViews, twoViews] = [views('one'), views('two')];
+  assert.deepEqual(
+    twoViews.map((v) => v.step),
+    [1, 5, 10],
+  );
+  let insidesDiff = 0;
+  oneViews.forEach((view, i) => {
+    for (const [id, stats] of Object.entries(view.blocks)) {
+      for (const [stat, values] of Object.entries(stats) as [keyof typeof stats, number[]][]) {
+        values.forEach((v, layer) => (insidesDiff = Math.max(insidesDiff, Math.abs(twoViews[i].blocks[id][stat]![layer]! - v) / Math.abs(v))));
+      }
+    }
+  });
+  console.log(`2 processes vs 1: max relative difference of the inside view ${insidesDiff.toExponential(2)}`);
+  assert.ok(insidesDiff < 1e-4, `inside views differ by ${insidesDiff}`);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'model/insides').map((e) => e.step),
+    [1, 5, 10],
+  );
 
   for (const e of events) assert.ok(RunEvent.safeParse(e).success, JSON.stringify(e));
   const types = events.map((e) => e.type);

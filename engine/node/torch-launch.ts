@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { EventSink } from '../events';
+import type { EventSink, RunEvent } from '../events';
 import { TorchEventConverter, type TorchStatus } from '../export/torch/events';
 import type { TorchConfig } from '../export/torch/export';
 
@@ -209,6 +209,17 @@ class LineReader {
   }
 }
 
+/** `events` with each of `early` placed just before the first event of its step or a later one (the rest at the end). */
+function beforeTheirSteps(early: RunEvent[], events: RunEvent[]): RunEvent[] {
+  const out: RunEvent[] = [];
+  let next = 0;
+  for (const event of events) {
+    while (next < early.length && (early[next].step ?? 0) <= (event.step ?? 0)) out.push(early[next++]);
+    out.push(event);
+  }
+  return [...out, ...early.slice(next)];
+}
+
 export interface TorchTail {
   /** Reads whatever is new and emits its events (called on a timer; call it yourself for a final read). */
   poll(): Promise<void>;
@@ -235,7 +246,7 @@ export interface TailTorchRunOptions {
 
 /**
  * Streams an exported run as RunEvents: status.json (run/started, checkpoint/saved, error,
- * run/finished), train_log.jsonl (step, eval) and samples.jsonl (sample).
+ * run/finished), train_log.jsonl (step, eval), insides.jsonl (model/insides) and samples.jsonl (sample).
  * @example
  *   const run = launchTorch({ exportDir });
  *   const tail = await tailTorchRun({ exportDir, runDir: run.runDir, sink });
@@ -248,6 +259,7 @@ export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchT
   const convert = new TorchEventConverter(config);
   const log = new LineReader(join(runDir, 'train_log.jsonl'));
   const samples = new LineReader(join(runDir, 'samples.jsonl'));
+  const insides = new LineReader(join(runDir, 'insides.jsonl'));
   const statusPath = options.statusFile ? resolve(options.statusFile) : join(runDir, 'status.json');
   const readText = (path: string) => readFile(path, 'utf8').catch(() => undefined);
   // A run resumed into its old folder appends to the old files and replaces the old status.json.
@@ -255,6 +267,7 @@ export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchT
   if (options.fresh) {
     await log.skipExisting();
     await samples.skipExisting();
+    await insides.skipExisting();
     stale = await readText(statusPath);
   }
   let lastStep = 0;
@@ -277,7 +290,13 @@ export async function tailTorchRun(options: TailTorchRunOptions): Promise<TorchT
   const pollOnce = async () => {
     const status = await readStatus();
     // Log lines before the status: a checkpoint or the end is reported after the steps leading to it.
-    const steps = [...(await log.read()).flatMap((l) => convert.logLine(l))];
+    // insides.jsonl after train_log.jsonl: train.py writes step k's inside view before its log line,
+    // so every step read here has its inside view read too, and it goes just before that step.
+    const logged = (await log.read()).flatMap((l) => convert.logLine(l));
+    const steps = beforeTheirSteps(
+      (await insides.read()).flatMap((l) => convert.insidesLine(l)),
+      logged,
+    );
     const sampled = (await samples.read()).flatMap((l) => convert.sampleLine(l));
     if (status) {
       const events = convert.status(status);

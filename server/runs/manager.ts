@@ -256,6 +256,7 @@ export class RunManager {
     const step = last?.step ?? 0;
     await this.store.keepStepsUpTo(id, 'train_log.jsonl', step);
     await this.store.keepStepsUpTo(id, 'samples.jsonl', step);
+    await this.store.keepStepsUpTo(id, 'insides.jsonl', step); // a torch run's inside views
     record.status.resumeFrom = last?.name;
     // Kept after the run starts again, so the pages can say where it continued and what is redone.
     record.status.resumed = { at: now(), ...(last ? { checkpoint: last.name } : {}), step, reached: record.status.step };

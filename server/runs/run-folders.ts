@@ -183,10 +183,11 @@ export class RunFolders {
   }
 
   /**
-   * Drops lines of a JSONL file whose `step` is beyond `step` (train_log.jsonl and samples.jsonl
-   * of a run resumed from an earlier checkpoint, so they read as the uninterrupted run's).
+   * Drops lines of a JSONL file whose `step` is beyond `step` (train_log.jsonl, samples.jsonl and
+   * a torch run's insides.jsonl of a run resumed from an earlier checkpoint, so they read as the
+   * uninterrupted run's).
    */
-  async keepStepsUpTo(id: string, file: 'train_log.jsonl' | 'samples.jsonl', step: number): Promise<void> {
+  async keepStepsUpTo(id: string, file: 'train_log.jsonl' | 'samples.jsonl' | 'insides.jsonl', step: number): Promise<void> {
     const path = join(this.dir(id), file);
     let text: string;
     try {

@@ -5,6 +5,7 @@ import { RunEvent } from '../../events';
 import { TorchEventConverter, type TorchStatus } from './events';
 
 const config = {
+  model: { node_id: 'gpt' },
   eval: { node_id: 'eval#1', split: 'valid', every: 5, batches: 3, batch_size: 4, context_length: 16, seed: 42, after_update: true },
   checkpoint: { node_id: 'ckpt', every: 5, keep_last: 2, at_end: true },
 } as const;
@@ -38,6 +39,17 @@ test('a log line is a step event, plus an eval event when it carries val_loss', 
   assert.deepEqual(conv.sampleLine(JSON.stringify({ step: 5, node: 'sample', text: 'The cat', tokens: 4 })), [
     { type: 'sample', nodeId: 'sample', step: 5, data: { text: 'The cat', tokens: 4 } },
   ]);
+});
+
+test("an insides.jsonl line is the model node's model/insides event; a malformed one is dropped", () => {
+  const conv = new TorchEventConverter(config);
+  const blocks = { attn: { act_rms: [0.5, 0.25], grad_norm: [0.1, null], attn_entropy: [2.1, 2] }, lm_head: { act_rms: [1.5] } };
+  assert.deepEqual(conv.insidesLine(JSON.stringify({ step: 20, layers: 2, blocks })), [
+    { type: 'model/insides', nodeId: 'gpt', step: 20, data: { layers: 2, blocks } },
+  ]);
+  assert.deepEqual(conv.insidesLine(JSON.stringify({ step: 20, layers: 2, blocks: { attn: { act_rms: ['x'] } } })), [], 'not a number');
+  assert.deepEqual(conv.insidesLine(JSON.stringify({ step: 20, blocks })), [], 'no layers');
+  assert.deepEqual(conv.insidesLine('{"step": 20, "layers": 2, "blo'), [], 'a torn line');
 });
 
 test('status.json: started once, each checkpoint once, then error and finished', () => {

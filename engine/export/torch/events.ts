@@ -1,4 +1,4 @@
-// What an exported run writes (train_log.jsonl, samples.jsonl, status.json) turned into the
+// What an exported run writes (train_log.jsonl, samples.jsonl, insides.jsonl, status.json) turned into the
 // engine's RunEvents (docs/events.md), so a host can stream a PyTorch run like a tfjs one.
 // Pure and browser-safe; launch.ts tails the files and feeds them through TorchEventConverter.
 import { RunEvent } from '../../events';
@@ -51,7 +51,7 @@ export class TorchEventConverter {
   private finished = false;
   private lastCheckpoint: string | undefined;
 
-  constructor(private readonly config: Pick<TorchConfig, 'eval' | 'checkpoint'>) {}
+  constructor(private readonly config: Pick<TorchConfig, 'eval' | 'checkpoint'> & { model: Pick<TorchConfig['model'], 'node_id'> }) {}
 
   /** A train_log.jsonl line: a 'step' event, and an 'eval' event when it carries val_loss; an edit line: 'run/edited'. */
   logLine(line: string): RunEvent[] {
@@ -72,6 +72,13 @@ export class TorchEventConverter {
       events.push(...valid({ type: 'eval', nodeId: this.config.eval.node_id, step, data: { val_loss: valLoss, batches: this.config.eval.batches } }));
     }
     return events;
+  }
+
+  /** An insides.jsonl line ({ step, layers, blocks }): a 'model/insides' event for the model node. */
+  insidesLine(line: string): RunEvent[] {
+    const r = parseLine(line);
+    if (!r) return [];
+    return valid({ type: 'model/insides', nodeId: this.config.model.node_id, step: r.step, data: { layers: r.layers, blocks: r.blocks } });
   }
 
   /** A samples.jsonl line ({ step, node, text, tokens }): a 'sample' event. */

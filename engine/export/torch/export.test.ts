@@ -26,6 +26,7 @@ test("config.json carries the plan's values; the program files are the fixed sou
     'config.json',
     'config.py',
     'data.py',
+    'insides.py',
     'model.py',
     'optim.py',
     'requirements.txt',
@@ -56,6 +57,7 @@ test("config.json carries the plan's values; the program files are the fixed sou
     norm_placement: 'pre',
     norm_learnable: true,
     final_norm: true,
+    inspect_every: 20,
   });
   assert.deepEqual(c.data, { node_id: 'dataset', train_path: data.train, valid_path: data.valid });
   assert.deepEqual(c.batch, { node_id: 'get_batch', split: 'train', batch_size: 4, context_length: 16, seed: 5 });
@@ -135,6 +137,7 @@ test('the program imports nothing but torch, numpy, the standard library and its
     'optim',
     'checkpoint',
     'config',
+    'insides',
   ]);
   for (const [name, text] of TORCH_SOURCES) {
     if (!name.endsWith('.py')) continue;
@@ -199,6 +202,11 @@ test('config.json is checked field by field; train.py stops on a bad one with th
       'ok',
     ],
     [variant((c) => Object.assign(c, { version: 1 }) && (c.model.n_kv_heads = 0)), 'config.json: model.n_kv_heads must be an integer in [1, 256], got 0'],
+    // Version 2 (before the inside view) reads with the default inspect_every; the setting is checked.
+    [variant((c) => Object.assign(c, { version: 2 }) && delete c.model.inspect_every), 'ok'],
+    [variant((c) => delete c.model.inspect_every), 'config.json: model.inspect_every is missing'],
+    [variant((c) => (c.model.inspect_every = -1)), 'config.json: model.inspect_every must be an integer in [0, 9007199254740991], got -1'],
+    [variant((c) => (c.model.inspect_every = 2.5)), 'config.json: model.inspect_every must be an integer in [0, 9007199254740991], got 2.5'],
     [variant((c) => (c.sample.prompt_ids = [1, 300])), "config.json: sample.prompt_ids[1] (300) is outside the model's vocabulary (256)"],
     [
       variant((c) => (c.batch.node_id = 'a"; import os')),
@@ -209,7 +217,7 @@ test('config.json is checked field by field; train.py stops on a bad one with th
       'config.json: sample.tokenizer.merges[0] refers to an id that does not exist yet',
     ],
     [variant((c) => (c.format = 'something-else')), 'config.json: format must be one of pretrain-studio-torch, got "something-else"'],
-    [variant((c) => (c.version = 3)), 'config.json: version must be an integer in [2, 2], got 3'],
+    [variant((c) => (c.version = 4)), 'config.json: version must be an integer in [3, 3], got 4'],
   ];
   // JSON has no NaN or Infinity, but Python's json module reads them: the range checks must catch them.
   const optimizerLr = (text: string) => variant((c) => (c.optimizer.lr = 12345)).replace('12345', text);

@@ -19,6 +19,7 @@ import type { Plan, PlanNode } from '../../plan';
 import { CHECKPOINT_PY } from './python/checkpoint.py';
 import { CONFIG_PY } from './python/config.py';
 import { DATA_PY } from './python/data.py';
+import { INSIDES_PY } from './python/insides.py';
 import { MODEL_PY } from './python/model.py';
 import { OPTIM_PY } from './python/optim.py';
 import { README_MD } from './python/readme.md';
@@ -27,7 +28,7 @@ import { TRAIN_PY } from './python/train.py';
 
 /** config.json's `format` and `version`; train.py refuses anything else. */
 export const TORCH_CONFIG_FORMAT = 'pretrain-studio-torch';
-export const TORCH_CONFIG_VERSION = 2; // 2: the model section names the architecture variants
+export const TORCH_CONFIG_VERSION = 3; // 2: the model section names the architecture variants; 3: model.inspect_every
 
 /** Where the export expects the bundled corpus (source 'brown'); engine/node/torch-export.ts copies it there. */
 export const EXPORT_DATA_DIR = 'data';
@@ -40,6 +41,7 @@ export const TORCH_SOURCES: ReadonlyMap<string, string> = new Map([
   ['model.py', MODEL_PY],
   ['config.py', CONFIG_PY],
   ['data.py', DATA_PY],
+  ['insides.py', INSIDES_PY],
   ['optim.py', OPTIM_PY],
   ['checkpoint.py', CHECKPOINT_PY],
   ['rng.py', RNG_PY],
@@ -83,7 +85,8 @@ export interface TorchConfig {
   name: string;
   total_steps: number;
   seed: number;
-  model: { node_id: string } & TorchModelConfig;
+  /** The architecture, and the steps between inside views (the model node's inspect_every; 0: off). */
+  model: { node_id: string } & TorchModelConfig & { inspect_every: number };
   data: { node_id: string; train_path: string; valid_path: string };
   batch: { node_id: string; split: 'train' | 'valid'; batch_size: number; context_length: number; seed: number };
   loss: { node_id: string };
@@ -337,7 +340,11 @@ export function torchConfig(plan: Plan, options: TorchExportOptions = {}): Torch
     name: plan.name,
     total_steps: plan.totalSteps,
     seed: plan.seed,
-    model: { node_id: model.id, ...torchModelConfig(gptConfig(model.params as Parameters<typeof gptConfig>[0])) },
+    model: {
+      node_id: model.id,
+      ...torchModelConfig(gptConfig(model.params as Parameters<typeof gptConfig>[0])),
+      inspect_every: num(model, 'inspect_every'),
+    },
     data: { node_id: dataset.id, train_path: dataPaths.train, valid_path: dataPaths.valid },
     batch: {
       node_id: getBatch.id,

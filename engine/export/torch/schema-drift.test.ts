@@ -76,7 +76,7 @@ const TINY = {
 } as const;
 
 test("config.py checks every model field the exporter writes, with the engine's choices", () => {
-  assert.deepEqual(pythonSection('model').keys, ['node_id', ...Object.keys(torchModelConfig(TINY))]);
+  assert.deepEqual(pythonSection('model').keys, ['node_id', ...Object.keys(torchModelConfig(TINY)), 'inspect_every']);
   assert.deepEqual(pythonSection('model', 'ffn').kinds, [...FFN_KINDS]);
   assert.deepEqual(pythonSection('model', 'positions').kinds, [...POSITIONS_KINDS]);
   assert.deepEqual(pythonSection('model', 'norm_placement').kinds, [...NORM_PLACEMENTS]);

@@ -1,8 +1,10 @@
 // config.py of the PyTorch export: the checks of config.json.
-// Verbatim in a raw string (so no backticks or ${ inside, apart from the kinds and the optimizer
-// section, which come from the node schemas and the model config); it holds no user values (see ../export.ts).
+// Verbatim in a raw string (so no backticks or ${ inside, apart from the kinds, the optimizer
+// section and inspect_every, which come from the node schemas and the model config); it holds no user values (see ../export.ts).
 import { z } from 'zod';
 import { FFN_KINDS, NORM_PLACEMENTS, POSITIONS_KINDS } from '../../../model/config';
+import { DEFAULT_INSPECT_EVERY } from '../../../model-graph/insides';
+import { model } from '../../../nodes/model';
 import { optimizer } from '../../../nodes/optimizer';
 import { SCHEDULE_KINDS } from '../../../nodes/scheduler';
 
@@ -54,7 +56,10 @@ import math
 import re
 
 FORMAT = "pretrain-studio-torch"
-VERSION = 2  # 2: the model section names its architecture variants (1 is read as today's GPT)
+# 2: the model section names its architecture variants (1 is read as today's GPT);
+# 3: model.inspect_every, the steps between inside views (absent in 2: the default, 20)
+VERSION = 3
+DEFAULT_INSPECT_EVERY = ${DEFAULT_INSPECT_EVERY}
 NODE_ID = re.compile(r"^[A-Za-z0-9_.#:>-]{1,64}$")
 U32_MAX = 2 ** 32 - 1
 BIG = 2 ** 53 - 1
@@ -188,6 +193,7 @@ SCHEMA = section({
         "tie_embeddings": boolean, "norm_eps": number(0, 1, lo_open=True), "positions": one_of(${pyStrings(POSITIONS_KINDS)}),
         "n_kv_heads": integer(1, 256), "head_dim": integer(1, 4096), "qk_norm": boolean,
         "norm_placement": one_of(${pyStrings(NORM_PLACEMENTS)}), "norm_learnable": boolean, "final_norm": boolean,
+        "inspect_every": ${pyCheck(model.params.shape.inspect_every, 'inspect_every')},
     }),
     "data": section({"node_id": node_id, "train_path": string(4096, True), "valid_path": string(4096, True)}),
     "batch": section({
@@ -219,16 +225,19 @@ SCHEMA = section({
 
 
 def migrate(raw):
-    """A version-1 config.json (no architecture variants) as version 2: today's GPT spelled out."""
-    if not isinstance(raw, dict) or raw.get("version") != 1 or not isinstance(raw.get("model"), dict):
+    """An older config.json as this version: version 1 (no architecture variants) gets today's GPT
+    spelled out, version 2 (no inside view setting) the default inspect_every."""
+    if not isinstance(raw, dict) or raw.get("version") not in (1, 2) or not isinstance(raw.get("model"), dict):
         return raw
     m = dict(raw["model"])
-    heads, width = m.get("n_heads"), m.get("d_model")
-    head_dim = width // heads if isinstance(heads, int) and isinstance(width, int) and heads > 0 else None
-    for key, value in (("positions", "rope"), ("n_kv_heads", heads), ("head_dim", head_dim), ("qk_norm", False),
-                       ("norm_placement", "pre"), ("norm_learnable", True), ("final_norm", True)):
-        m.setdefault(key, value)
-    return dict(raw, version=2, model=m)
+    if raw["version"] == 1:
+        heads, width = m.get("n_heads"), m.get("d_model")
+        head_dim = width // heads if isinstance(heads, int) and isinstance(width, int) and heads > 0 else None
+        for key, value in (("positions", "rope"), ("n_kv_heads", heads), ("head_dim", head_dim), ("qk_norm", False),
+                           ("norm_placement", "pre"), ("norm_learnable", True), ("final_norm", True)):
+            m.setdefault(key, value)
+    m.setdefault("inspect_every", DEFAULT_INSPECT_EVERY)
+    return dict(raw, version=VERSION, model=m)
 
 
 def check_heads(m):

@@ -3,8 +3,9 @@
 export const MODEL_PY = String.raw`# The GPT of Pretrain Studio (engine/model/gpt.ts) in PyTorch: same architecture, same parameter
 # names and [in, out] layouts, so checkpoints move between the two executors unchanged.
 # One class per part of the model as the studio draws it: Positions, Norm, Attention, FeedForward,
-# Block, and GPT, which owns the token embedding (wte), learned positions (wpe) and the head (lm_head)
-# itself, because those names are what checkpoints store.
+# Residual, Block, and GPT, which owns the token embedding (wte), learned positions (wpe) and the head
+# (lm_head) itself, because those names are what checkpoints store. Tap modules (no parameters) mark
+# those three outputs for the inside view (insides.py), which hooks the modules on due steps only.
 #
 #   hs = head_dim, nKv = n_kv_heads. wte [V, C]; wpe [T, C] (learned positions); per block i:
 #   blocks.i.norm1.weight [C] (+ .bias for layernorm), blocks.i.attn.wq [C, nH*hs], wk / wv
@@ -109,6 +110,19 @@ class Positions(nn.Module):
         return (self.cos[:T], self.sin[:T]) if self.rope else None
 
 
+def causal_weights(q, k):
+    """softmax(q k^T / sqrt(hs)) with the future masked: [B, nH, T, T]."""
+    T = q.shape[-2]
+    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))
+    causal = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)
+    return scores.masked_fill(causal, float("-inf")).softmax(-1)
+
+
+def mean_row_entropy(weights):
+    """Mean over batch, heads and queries of -sum_j p_j ln p_j (nats; 0 ln 0 = 0 where the mask zeroes p)."""
+    return torch.special.entr(weights.float()).sum(-1).mean()
+
+
 class Attention(nn.Module):
     """Causal self-attention: softmax(q k^T / sqrt(hs) + mask) v, heads merged, @ wo. n_heads query
     heads share n_kv_heads key/value heads (query head h reads kv head h // (n_heads / n_kv_heads));
@@ -127,6 +141,10 @@ class Attention(nn.Module):
             self.k_norm = Norm(hs, "rmsnorm", c.norm_eps)
         else:
             self.q_norm = self.k_norm = None
+        # Set by the inside view for one forward: the mean entropy of the attention weights' rows is
+        # kept in 'entropy' (a float32 scalar tensor).
+        self.measure_entropy = False
+        self.entropy = None
 
     def forward(self, x, rope):
         B, T, C = x.shape
@@ -145,10 +163,14 @@ class Attention(nn.Module):
             k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
         if hasattr(F, "scaled_dot_product_attention"):  # PyTorch >= 2.0: flash / memory-efficient kernels
             y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            if self.measure_entropy:  # the fused kernel keeps its weights: computed again, outside autograd
+                with torch.no_grad():
+                    self.entropy = mean_row_entropy(causal_weights(q, k))
         else:
-            scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # [B, nH, T, T]
-            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
-            y = scores.masked_fill(causal, float("-inf")).softmax(-1) @ v  # [B, nH, T, hs]
+            weights = causal_weights(q, k)
+            if self.measure_entropy:
+                self.entropy = mean_row_entropy(weights.detach())
+            y = weights @ v  # [B, nH, T, hs]
         y = y.transpose(1, 2).reshape(B, T, self.n_heads * hs)  # heads merged: [B, nH, T, hs] -> [B, T, nH*hs]
         return y @ self.wo
 
@@ -176,6 +198,21 @@ class FeedForward(nn.Module):
         return h @ self.w2  # [B, T, F] -> [B, T, C]
 
 
+class Residual(nn.Module):
+    """The residual add: the stream plus a branch's output (a module so the inside view can hook it)."""
+
+    def forward(self, h, branch):
+        return h + branch
+
+
+class Tap(nn.Module):
+    """Passes a tensor through unchanged: marks an output GPT computes itself (token rows, learned
+    positions, logits) for the inside view's hooks."""
+
+    def forward(self, x):
+        return x
+
+
 class Block(nn.Module):
     """Attention and feed-forward, each added to the residual stream, with the norms where
     norm_placement puts them."""
@@ -186,18 +223,20 @@ class Block(nn.Module):
         with_norms = c.norm_placement != "none"
         self.norm1 = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if with_norms else None
         self.attn = Attention(c)
+        self.res1 = Residual()
         self.norm2 = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if with_norms else None
         self.ffn = FeedForward(c)
+        self.res2 = Residual()
 
     def forward(self, h, rope):
         if self.placement == "pre":
-            h = h + self.attn(self.norm1(h), rope)
-            return h + self.ffn(self.norm2(h))
+            h = self.res1(h, self.attn(self.norm1(h), rope))
+            return self.res2(h, self.ffn(self.norm2(h)))
         if self.placement == "post":
-            h = self.norm1(h + self.attn(h, rope))
-            return self.norm2(h + self.ffn(h))
-        h = h + self.attn(h, rope)
-        return h + self.ffn(h)
+            h = self.norm1(self.res1(h, self.attn(h, rope)))
+            return self.norm2(self.res2(h, self.ffn(h)))
+        h = self.res1(h, self.attn(h, rope))
+        return self.res2(h, self.ffn(h))
 
 
 class GPT(nn.Module):
@@ -214,21 +253,23 @@ class GPT(nn.Module):
         self.norm_f = Norm(c.d_model, c.norm, c.norm_eps, c.norm_learnable) if c.final_norm else None
         if not c.tie_embeddings:
             self.lm_head = nn.Parameter(torch.empty(c.d_model, c.vocab_size))  # untied head
+        # The outputs of the token embedding, the learned positions and the head, by inner node id.
+        self.taps = nn.ModuleDict({role: Tap() for role in ("wte", "wpe", "lm_head") if role != "wpe" or c.positions == "learned"})
 
     def forward(self, idx):
         B, T = idx.shape
         if T > self.config.context_length:
             raise ValueError("sequence length %d exceeds context_length %d" % (T, self.config.context_length))
-        h = self.wte[idx]  # [B, T] -> [B, T, C]
+        h = self.taps["wte"](self.wte[idx])  # [B, T] -> [B, T, C]
         if self.config.positions == "learned":
-            h = h + self.wpe[:T]  # [T, C] broadcast over B
+            h = h + self.taps["wpe"](self.wpe[:T])  # [T, C] broadcast over B
         rope = self.positions.tables(T)
         for block in self.blocks:
             h = block(h, rope)
         if self.norm_f is not None:
             h = self.norm_f(h)
         head = self.wte.t() if self.config.tie_embeddings else self.lm_head  # [C, V]
-        return h @ head  # [B, T, V]
+        return self.taps["lm_head"](h @ head)  # [B, T, V]
 
     def ordered_parameters(self):
         """[(name, param)] in the engine's canonical order (named_parameters() lists lm_head before the

@@ -11,8 +11,8 @@ else (\`pip install -r requirements.txt\`).
   \`train.py\` checks every field on load and names the one that is wrong.
 - \`train.py\` is the training loop; \`model.py\` the GPT; \`optim.py\` schedules and optimizers;
   \`data.py\` batches and sampling; \`rng.py\` the portable random generator; \`checkpoint.py\`
-  safetensors checkpoints; \`config.py\` the checks of \`config.json\`. These files are the same for
-  every pipeline.
+  safetensors checkpoints; \`config.py\` the checks of \`config.json\`; \`insides.py\` the inside
+  view. These files are the same for every pipeline.
 
 ## Run
 
@@ -55,6 +55,10 @@ Into the run folder (rank 0 only):
 - \`train_log.jsonl\`: one JSON line per logged step (\`step\`, \`loss\`, \`lr\`, \`grad_norm\`,
   \`tokens_per_sec\`, \`step_ms\`, \`elapsed_s\`, and \`val_loss\` on eval steps), as the studio writes it.
 - \`samples.jsonl\`: generated text (\`step\`, \`node\`, \`text\`, \`tokens\`).
+- \`insides.jsonl\`: at step 1 and every \`model.inspect_every\` steps (0: never), per inner node of
+  the model (\`wte\`, \`norm1\`, \`attn\`, ..., \`lm_head\`) one number per layer: \`act_rms\` (output
+  RMS in the first micro-batch's forward), \`grad_norm\` (its parameters' gradient before
+  clipping) and, for \`attn\`, \`attn_entropy\` (mean entropy of the attention weights, in nats).
 - \`checkpoints/ckpt-NNNNNN.safetensors\` + \`.json\`: weights under the studio's parameter names
   (\`wte\`, \`blocks.0.attn.wq\`, ... in \`[in, out]\` layout) and optimizer state (\`optim.*\`). The
   studio resumes them, and this script resumes the studio's.
@@ -72,8 +76,8 @@ settings before the next step, e.g.
     echo '{"node_id": "scheduler", "params": {"kind": "constant", "lr": 0.001}}' >> run/edit-requests.jsonl
 
 \`node_id\` is the node's id in \`config.json\` (\`schedule\`, \`optimizer\`, \`clip\`, \`eval\`,
-\`checkpoint\`, \`log\` and \`sample\` sections), or \`training\` with \`{"steps": N}\` to lengthen or
-shorten the run; the params are that section's fields (not the optimizer's \`kind\`, the sample's
+\`checkpoint\`, \`log\` and \`sample\` sections; the \`model\` section for \`inspect_every\` only), or
+\`training\` with \`{"steps": N}\` to lengthen or shorten the run; the params are that section's fields (not the optimizer's \`kind\`, the sample's
 prompt and seed, or eval's batch shape). All fields of a line apply together. Each edit adds a line
 \`{"step", "edited": {"nodeId", "changes": {field: [old, new]}}}\` to \`train_log.jsonl\` and one to
 \`edits.jsonl\`; checkpoints carry the edited values, and \`--resume\` from an earlier checkpoint

@@ -11,8 +11,10 @@ export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipelin
 #      slice; DDP averages the gradients, so the update equals the one-process update.
 #   3. a non-finite loss or gradient norm stops the run before the update is applied
 #   4. clip, optimizer step; eval and sample when due (before the update when the plan says so)
-#   5. after the step (step = s + 1 done): the log line, then the checkpoint when due
-# Rank 0 writes train_log.jsonl, samples.jsonl, checkpoints/ and status.json into --out.
+#   5. after the step (step = s + 1 done): the inside view when due (insides.py, measured on the
+#      first micro-batch's forward and on the gradients before clipping), the log line, then the
+#      checkpoint when due
+# Rank 0 writes train_log.jsonl, samples.jsonl, insides.jsonl, checkpoints/ and status.json into --out.
 # SIGTERM stops the run between two steps (the step in progress finishes; every process stops at
 # the same step), with state "stopped" in status.json; resume it from its last checkpoint.
 # Live edits: a line {"node_id": ..., "params": {...}} appended to <out>/edit-requests.jsonl
@@ -40,7 +42,11 @@ SAMPLE_REQUESTS = "sample-requests.jsonl"  # prompts asked for, appended by the 
 SAMPLE_ANSWERS = "sample-answers"  # one <id>.json per answered prompt: {id, step, ids} or {id, error}
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # an answer's file name
 # config.json sections whose fields may change while the run trains (same names as the node params).
-EDITABLE_SECTIONS = ("schedule", "optimizer", "clip", "eval", "checkpoint", "log", "sample")
+EDITABLE_SECTIONS = ("schedule", "optimizer", "clip", "eval", "checkpoint", "log", "sample", "model")
+# In these sections only the fields named may change (the model's architecture is fixed).
+ONLY_LIVE_FIELDS = {"model": ("inspect_every",)}
+# config.json's model fields that are settings of the run, not of the architecture (GPTConfig).
+MODEL_RUN_FIELDS = ("node_id", "inspect_every")
 FIXED_WHILE_TRAINING = {"optimizer": ("node_id", "kind", "initial_accumulator", "decay_norms_and_biases"),
                         "sample": ("node_id", "prompt", "prompt_ids", "seed", "after_update", "tokenizer"),
                         "eval": ("node_id", "split", "batch_size", "context_length", "seed", "after_update")}
@@ -63,6 +69,7 @@ import torch.nn.functional as F  # noqa: E402
 import checkpoint as ckpt  # noqa: E402
 import config as config_file  # noqa: E402
 from data import Decoder, TokenSplit, draw_starts, read_batch, sample_from_logits  # noqa: E402
+from insides import INSIDES_FILE, InsidesProbe, is_due  # noqa: E402
 from model import GPT, GPTConfig, init_parameters, load_weights  # noqa: E402
 from optim import Optimizer, lr_at  # noqa: E402
 from rng import Rng  # noqa: E402
@@ -164,7 +171,7 @@ class Run:
                            % (m["vocab_size"], d["node_id"], max_id, max_id + 1))
 
         # --- model and optimizer
-        self.model = GPT(GPTConfig(**{k: v for k, v in m.items() if k != "node_id"}))
+        self.model = GPT(GPTConfig(**{k: v for k, v in m.items() if k not in MODEL_RUN_FIELDS}))
         if args.init_from:
             load_weights(self.model, ckpt.load_weights_file(args.init_from))
         elif not args.resume:
@@ -194,6 +201,9 @@ class Run:
             from torch.nn.parallel import DistributedDataParallel as DDP
             self.ddp = DDP(self.model, device_ids=[local_rank] if use_cuda else None)
         self.train_model = self.ddp or self.model
+        # The inside view hooks modules: its forward runs uncompiled (same parameters, same DDP).
+        self.eager_model = self.train_model
+        self.probe = InsidesProbe(self.model, self.world)
         if args.compile:
             if not hasattr(torch, "compile"):
                 raise RunError(m["node_id"], "--compile needs PyTorch >= 2.0 (this is %s)" % torch.__version__)
@@ -256,9 +266,14 @@ class Run:
             if key is None:
                 raise RunError(node_id, "live edit: this run has no editable node %r" % node_id)
             section = self.cfg[key]
-            fixed = [f for f in params if f not in section or f in FIXED_WHILE_TRAINING.get(key, ("node_id",))]
+            live = ONLY_LIVE_FIELDS.get(key)
+            fixed = [f for f in params if f not in section or f in FIXED_WHILE_TRAINING.get(key, ("node_id",)) or (live and f not in live)]
             if fixed:
                 raise RunError(node_id, "live edit: %s cannot change while the run trains" % ", ".join(fixed))
+            try:  # the new values pass config.json's checks, or none applies
+                config_file.validate(dict(self.cfg, **{key: dict(section, **params)}))
+            except config_file.ConfigError as e:
+                raise RunError(node_id, "live edit: %s" % str(e).replace("config.json: ", "", 1))
             changes = {f: [section[f], params[f]] for f in params}
             section.update(params)
             if key == "optimizer":
@@ -435,6 +450,7 @@ class Run:
             print("step %d: sample (%s): %s" % (done, s["node_id"], json.dumps(text, ensure_ascii=False)), flush=True)
 
     def train_step(self):
+        """One optimizer step; returns its log line and its inside view (None when not due)."""
         cfg = self.cfg
         s = self.step
         done = s + 1
@@ -443,18 +459,22 @@ class Run:
         lr = lr_at(s, cfg["schedule"], self.total) if cfg["schedule"] else cfg["optimizer"]["lr"]
         self.outputs(False, done, summary)
         n = cfg["backward"]["grad_accum_steps"]
+        inspect = is_due(done, cfg["model"]["inspect_every"])
         loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)  # summed on the device: one sync per step
         for micro in range(n):
             x, y = self.micro_batch()
             # Gradients sync across processes on the last micro-batch only.
             sync = self.world == 1 or micro == n - 1
+            watched = inspect and micro == 0
             with (contextlib.nullcontext() if sync else self.ddp.no_sync()):
-                loss = self.loss_of(self.train_model, x, y)
+                with (self.probe.watch() if watched else contextlib.nullcontext()):
+                    loss = self.loss_of(self.eager_model if watched else self.train_model, x, y)
                 (loss / n).backward()
             loss_sum += loss.detach().double()
         loss_value = self.mean_across_processes(loss_sum.item() / n)
         if not math.isfinite(loss_value):
             raise RunError(cfg["loss"]["node_id"], "loss is %s; stopping before the update is applied (try a lower learning rate or clipping)" % js_number(loss_value))
+        insides = self.probe.result() if inspect else None  # the gradients as the optimizer gets them, before clipping
         grad_norm = None
         if cfg["clip"]:
             max_norm = cfg["clip"]["max_norm"]
@@ -471,7 +491,7 @@ class Run:
         if grad_norm is not None:
             line["grad_norm"] = grad_norm
         line.update(summary)
-        return line
+        return line, insides
 
     def stop_requested(self):
         """Whether a process got SIGTERM; with several, all agree (any one stops them all at this step)."""
@@ -496,10 +516,12 @@ class Run:
             if self.stop_requested():
                 stopped = True
                 break
-            line = self.train_step()
+            line, insides = self.train_step()
             done = self.step
             if self.rank != 0:
                 continue
+            if insides is not None:  # before the log line: a reader that sees step k's line has its inside view
+                self.append(INSIDES_FILE, {"step": done, "layers": insides["layers"], "blocks": insides["blocks"]})
             log = cfg["log"]
             if log and (done % log["every"] == 0 or done == self.total or "val_loss" in line):
                 self.append("train_log.jsonl", line)
