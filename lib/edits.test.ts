@@ -42,7 +42,8 @@ test('addNode: unique id, current kind version, every default param, rounded pos
   const { doc, id } = edits.addNode(seed(), 'model', { x: 10.4, y: 20.6 });
   const node = doc.nodes.find((n) => n.id === id)!;
   assert.equal(id, 'model#2');
-  assert.equal(node.version, 2);
+  assert.equal(node.version, 3);
+  assert.equal(node.params.inspect_every, 20);
   // A new model block starts with the default subgraph: its attention has the default 4 heads.
   const graph = node.params.graph as { nodes: { id: string; graph?: { nodes: { id: string; params: Record<string, unknown> }[] } }[] };
   assert.deepEqual(
