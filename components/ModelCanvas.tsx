@@ -25,14 +25,34 @@ import {
   removeInnerEdges,
   type InnerFlowNode,
 } from '../lib/model-view';
+import type { InnerGraph } from '../engine/model-graph/graph';
+import type { PipelineNode } from '../lib/document';
 import { studio, useStudio } from '../lib/store';
-/** Room above the graph for the breadcrumb. */
-const FIT_PADDING: FitViewOptions['padding'] = { top: '56px', bottom: '16px', left: '48px', right: '16px' };
 import { BlockNode } from './BlockNode';
-import { ModelViewContext } from './model-view-context';
+import { useInsides } from './InsideView';
+import { ModelViewContext, type ModelView } from './model-view-context';
 import { useTheme } from './theme-mode';
 
+/**
+ * The fitted view: room above the graph for the breadcrumb, and never below zoom 1, where the
+ * smallest block text (11 px) is still 11 px; the stacked model is taller than the pane, so the fit
+ * centres on the repeated block (its blocks carry the per-layer numbers) and the rest is a scroll away.
+ */
+const FIT: FitViewOptions = { padding: { top: '56px', bottom: '16px', left: '48px', right: '16px' }, minZoom: 1 };
+
 const nodeTypes: NodeTypes = { block: BlockNode };
+
+/** The fit: the repeated block when there is one (see FIT), else the whole graph. */
+function fitTarget(model: PipelineNode | undefined): FitViewOptions {
+  const repeat = (model?.params.graph as InnerGraph | undefined)?.nodes?.find((n) => n.type === 'repeat');
+  return repeat ? { ...FIT, nodes: [{ id: repeat.id }] } : FIT;
+}
+
+/** The breadcrumb's note during a run: the step of the inside view shown, or why there is none. */
+function insideNote({ view, every }: NonNullable<ModelView['insides']>): string {
+  if (view) return `inside view at step ${view.step} · ${view.layers} layer${view.layers === 1 ? '' : 's'}${every ? ` · every ${every} steps` : ''}`;
+  return every ? `inside view at step 1, then every ${every} steps` : 'inside view off (inspect_every 0 on the model)';
+}
 
 function modelParams(modelId: string) {
   return studio.getState().doc.nodes.find((n) => n.id === modelId)?.params;
@@ -50,7 +70,9 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   );
   const nodes = useMemo(() => (model ? innerFlowNodes(model, selected) : []), [model, selected]);
   const edges = useMemo(() => (model ? innerFlowEdges(model, broken) : []), [model, broken]);
-  const context = useMemo(() => ({ modelId }), [modelId]);
+  const insides = useInsides(model);
+  const context = useMemo(() => ({ modelId, insides }), [modelId, insides]);
+  const fit = useMemo(() => fitTarget(model), [model]);
   if (!model) return null;
 
   const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
@@ -86,7 +108,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   };
 
   return (
-    <div className="canvas model-canvas" data-testid="model-canvas">
+    <div className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step}>
       <nav className="breadcrumb" data-testid="model-breadcrumb">
         <button type="button" className="link" data-testid="model-back" onClick={() => studio.getState().closeModel()}>
           ← Pipeline
@@ -94,7 +116,11 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
         <span className="muted">/</span>
         <b>{modelId}</b>
         <span className="muted small">
-          {problems.length ? `${problems.length} problem${problems.length > 1 ? 's' : ''} inside` : 'the model inside: parameter names follow the block ids'}
+          {problems.length
+            ? `${problems.length} problem${problems.length > 1 ? 's' : ''} inside`
+            : insides
+              ? insideNote(insides)
+              : 'the model inside: parameter names follow the block ids'}
         </span>
       </nav>
       <ModelViewContext.Provider value={context}>
@@ -110,13 +136,13 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
           deleteKeyCode={['Backspace', 'Delete']}
           colorMode={theme}
           fitView
-          fitViewOptions={{ padding: FIT_PADDING }}
+          fitViewOptions={fit}
           minZoom={0.1}
           maxZoom={2.5}
           connectionRadius={24}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-          <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} />
+          <Controls position="top-left" showInteractive={false} fitViewOptions={fit} />
         </ReactFlow>
       </ModelViewContext.Provider>
     </div>

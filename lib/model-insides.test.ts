@@ -150,7 +150,11 @@ test('non-finite numbers are kept as gaps, and malformed entries are dropped, no
   );
   assert.match(ffn.charts[0].title, /layer 0: not finite/);
   assert.equal(insideFace(views[0], 'norm2', true), null);
-  const single = insideFace(addInsideView([], { type: 'model/insides', nodeId: 'model', step: 5, data: { layers: 2, blocks: { norm_f: { act_rms: [null] } } } })[0], 'norm_f', false)!;
+  const single = insideFace(
+    addInsideView([], { type: 'model/insides', nodeId: 'model', step: 5, data: { layers: 2, blocks: { norm_f: { act_rms: [null] } } } })[0],
+    'norm_f',
+    false,
+  )!;
   assert.deepEqual(single.values[0].value, null);
   assert.equal(single.values[0].text, '–');
 });

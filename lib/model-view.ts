@@ -5,8 +5,10 @@ import type { Edge, Node } from '@xyflow/react';
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import { innerNodes, type InnerGraph, type InnerNode } from '../engine/model-graph/graph';
 import { modelGraphRegistry } from '../engine/model-graph/kinds';
+import { registry } from '../engine/nodes';
 import { canConnect, PORT_TYPES } from '../engine/ports';
 import type { PipelineNode } from './document';
+import { effectiveValue, paramFields } from './param-form';
 
 /** The block size assumed for frame bounds (blocks are about this size on the canvas). */
 const BLOCK = { width: 220, height: 96 };
@@ -150,4 +152,15 @@ export function moveInner(params: Record<string, unknown>, id: string, position:
 export function innerNode(model: PipelineNode, id: string): InnerNode | undefined {
   const graph = graphOf(model.params);
   return graph ? locate(graph, id)?.node : undefined;
+}
+
+/**
+ * Steps between the run's inside views of this model (its `inspect_every`, the schema's default
+ * when unset); 0 when off, or when the model kind has no such setting.
+ * @example inspectEvery({ id: 'model', type: 'model', version: 3, params: { inspect_every: 5 }, position: { x: 0, y: 0 } }) // 5
+ */
+export function inspectEvery(model: PipelineNode): number {
+  const field = paramFields(registry.get(model.type)!.params).find((f) => f.key === 'inspect_every');
+  const value = field ? effectiveValue(field, model.params) : 0;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
 }
