@@ -2,8 +2,8 @@
 // The same objects go to the CLI's progress line, train_log.jsonl, the socket and tests.
 import { z } from 'zod';
 
-// Version 2 added `run/edited` (live edits).
-export const EVENTS_VERSION = 2;
+// Version 2 added `run/edited` (live edits); version 3 `model/insides` (per-layer numbers inside the model).
+export const EVENTS_VERSION = 3;
 
 /** Standard per-step numbers; the names match train_log.jsonl (and nanoGPT where it has them). */
 export const StepData = z.object({
@@ -15,6 +15,33 @@ export const StepData = z.object({
   elapsed_s: z.number(),
 });
 export type StepData = z.infer<typeof StepData>;
+
+/** Layers a `model/insides` event may describe (a bound on what a posted event may carry). */
+export const MAX_INSIDE_LAYERS = 1024;
+
+/** Per-layer numbers of one inner node; a non-finite value is written as null. */
+const LayerNumbers = z.array(z.number().nullable()).max(MAX_INSIDE_LAYERS);
+
+/**
+ * The numbers of one inner node of the model at one step: one entry per layer for the nodes
+ * inside the repeated block, exactly one for model-level nodes (wte, wpe, norm_f, lm_head).
+ */
+export const InsideNumbers = z.object({
+  /** sqrt(mean(out²)) of the node's output, in the training forward of the step's first micro-batch. */
+  act_rms: LayerNumbers.optional(),
+  /** L2 norm of the gradient of the node's own parameters, as the optimizer receives it, before clipping. */
+  grad_norm: LayerNumbers.optional(),
+  /** attn only: mean entropy (nats) of the causal attention weights over batch, heads and queries. */
+  attn_entropy: LayerNumbers.optional(),
+});
+export type InsideNumbers = z.infer<typeof InsideNumbers>;
+
+/** What `model/insides` carries: the number of layers and the numbers by inner node id. */
+export const InsidesData = z.object({
+  layers: z.number().int().min(0).max(MAX_INSIDE_LAYERS),
+  blocks: z.record(z.string().max(128), InsideNumbers),
+});
+export type InsidesData = z.infer<typeof InsidesData>;
 
 export const RunEvent = z.discriminatedUnion('type', [
   /** The plan is set up and the loop is about to start (at `step`, > 0 when resuming). */
@@ -50,6 +77,16 @@ export const RunEvent = z.discriminatedUnion('type', [
     nodeId: z.string(),
     step: z.number().int(),
     data: z.record(z.string(), z.number()),
+  }),
+  /**
+   * Per-layer numbers inside a model node (its `inspect_every`): emitted in step `step` after the
+   * step's eval/sample/checkpoint events and before its `node/metrics` and `step`.
+   */
+  z.object({
+    type: z.literal('model/insides'),
+    nodeId: z.string(),
+    step: z.number().int(),
+    data: InsidesData,
   }),
   /** One finished optimizer step, summarised (what train_log.jsonl records). */
   z.object({ type: z.literal('step'), step: z.number().int(), data: StepData }),

@@ -3,6 +3,7 @@
 // and the flat names of format 1/2 (`d_model`, `n_heads`, ...) as aliases of the inner params
 // that hold them now, so requests written against the old names keep their meaning.
 import { FLAT_MODEL_FIELDS } from './default-graph';
+import { DEFAULT_INSPECT_EVERY } from './insides';
 import { innerNodes, ROLE_IDS as R, type InnerGraph, type InnerNode } from './graph';
 import { modelGraphRegistry } from './kinds';
 import { resolveGptConfig, type GptConfig, type ResolvedGptConfig } from '../model/config';
@@ -31,6 +32,9 @@ const ALIASES: Record<string, Alias> = {
   tie_embeddings: { paths: [`${R.head}.weights`], toInner: (v) => (v === true ? 'tied' : v === false ? 'untied' : v) },
 };
 
+/** The block's own params (not inside its graph). */
+const OWN_FIELDS = ['context_length', 'inspect_every'];
+
 /** The model params of format 3: the block's own and its graph. */
 export interface ModelParams {
   context_length?: unknown;
@@ -44,7 +48,7 @@ function findInner(graph: InnerGraph | undefined, id: string): InnerNode | undef
 
 /** Whether `field` addresses something in this model: its own param, an inner param, or an alias of one. */
 export function hasModelField(params: ModelParams, field: string): boolean {
-  if (field === 'context_length') return true;
+  if (OWN_FIELDS.includes(field)) return true;
   if (Object.hasOwn(ALIASES, field)) return ALIASES[field].paths.some((path) => hasModelField(params, path));
   const [id, param] = splitPath(field);
   const node = findInner(params.graph, id);
@@ -62,7 +66,7 @@ function splitPath(field: string): [string, string] {
  * @example setModelField(p, 'attn.n_kv_heads', 2); setModelField(p, 'd_model', 64) // wte.d_model
  */
 export function setModelField(params: ModelParams, field: string, value: unknown): ModelParams {
-  if (field === 'context_length' || !params.graph) return { ...params, [field]: value };
+  if (OWN_FIELDS.includes(field) || !params.graph) return { ...params, [field]: value };
   const copy = structuredClone(params) as ModelParams;
   const alias = Object.hasOwn(ALIASES, field) ? ALIASES[field] : undefined;
   const paths = alias ? alias.paths.filter((path) => hasModelField(params, path)) : [field];
@@ -81,10 +85,10 @@ export function canonicalModelField(field: string): string {
 
 /**
  * Every inner param by path, defaults filled in (`attn.n_kv_heads: 0`), each inner node's kind by
- * its id, the wires (`wires`), and the block's `context_length`: what the diff compares.
+ * its id, the wires (`wires`), and the block's `context_length` and `inspect_every`: what the diff compares.
  */
 export function modelFieldValues(params: ModelParams): Record<string, unknown> {
-  const out: Record<string, unknown> = { context_length: params.context_length };
+  const out: Record<string, unknown> = { context_length: params.context_length, inspect_every: params.inspect_every ?? DEFAULT_INSPECT_EVERY };
   for (const { node } of params.graph ? innerNodes(params.graph) : []) {
     const def = modelGraphRegistry.get(node.type);
     const parsed = def?.params.safeParse(node.params ?? {});

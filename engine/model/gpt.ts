@@ -39,7 +39,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { normalArray, Rng } from '../random';
 import { embedding } from '../tf/ops/embedding';
 import { type GptConfig, type ResolvedGptConfig, resolveGptConfig, validateGptConfig } from './config';
+import { ROLE_IDS as R } from '../model-graph/graph';
 import { gptParamSpecs } from './param-specs';
+import type { ForwardProbe } from './probe';
 import {
   AttentionTables,
   type AttentionConsts,
@@ -57,6 +59,7 @@ export { type GptConfig, type GptConfigIssue, validateGptConfig, DEFAULT_NORM_EP
 export { gptParamSpecs, type ParamSpec } from './param-specs';
 export { crossEntropy } from './loss';
 export { generate, generateAsync } from './generate';
+export { ForwardProbe, type ProbeReading } from './probe';
 export * from './layers';
 
 const INIT_STD = 0.02;
@@ -146,41 +149,47 @@ export class Gpt {
   }
 
   /** One transformer block on the residual stream [B, T, C], with the norms where normPlacement puts them. */
-  private block(h: tf.Tensor3D, blk: BlockWeights, consts: AttentionConsts): tf.Tensor3D {
-    const attn = (x: tf.Tensor) => causalSelfAttention(x as tf.Tensor3D, blk.attn, this.heads, consts);
-    const mlp = (x: tf.Tensor) => ffn(x as tf.Tensor3D, blk.ffn, this.arch.ffn);
+  private block(h: tf.Tensor3D, blk: BlockWeights, consts: AttentionConsts, layer: number, probe?: ForwardProbe): tf.Tensor3D {
+    // Without a probe `seen` returns its tensor and the block runs exactly the ops it always did.
+    const seen = <T extends tf.Tensor>(innerId: string, t: T): T => (probe?.activation(innerId, layer, t), t);
+    const seeWeights = probe && ((probs: tf.Tensor) => probe.attention(R.attention, layer, probs));
+    const attn = (x: tf.Tensor) => seen(R.attention, causalSelfAttention(x as tf.Tensor3D, blk.attn, this.heads, consts, seeWeights));
+    const mlp = (x: tf.Tensor) => seen(R.ffn, ffn(x as tf.Tensor3D, blk.ffn, this.arch.ffn));
+    const norm = (innerId: string, x: tf.Tensor, w: NormWeights) => seen(innerId, this.norm(x, w));
     const { norm1, norm2 } = blk;
     if (!norm1 || !norm2) {
-      const h1 = tf.add(h, attn(h)); // no block norms
-      return tf.add(h1, mlp(h1));
+      const h1 = seen(R.residual1, tf.add(h, attn(h))); // no block norms
+      return seen(R.residual2, tf.add(h1, mlp(h1)));
     }
     if (this.arch.normPlacement === 'post') {
-      const h1 = this.norm(tf.add(h, attn(h)), norm1);
-      return this.norm(tf.add(h1, mlp(h1)), norm2) as tf.Tensor3D;
+      const h1 = norm(R.norm1, seen(R.residual1, tf.add(h, attn(h))), norm1);
+      return norm(R.norm2, seen(R.residual2, tf.add(h1, mlp(h1))), norm2) as tf.Tensor3D;
     }
-    const h1 = tf.add(h, attn(this.norm(h, norm1)));
-    return tf.add(h1, mlp(this.norm(h1, norm2)));
+    const h1 = seen(R.residual1, tf.add(h, attn(norm(R.norm1, h, norm1))));
+    return seen(R.residual2, tf.add(h1, mlp(norm(R.norm2, h1, norm2))));
   }
 
   /**
    * Final hidden states after norm_f: int32 [B, T] -> [B, T, C]. forward = head(hidden(x));
-   * generate uses the two halves to apply the head to the last position only.
+   * generate uses the two halves to apply the head to the last position only. A probe (the
+   * inside view) is shown every inner node's output on the way.
    * @example
    *   const h = model.hidden(x); // [B, T, C]
    */
-  hidden(x: tf.Tensor2D): tf.Tensor3D {
+  hidden(x: tf.Tensor2D, probe?: ForwardProbe): tf.Tensor3D {
     const T = x.shape[1];
     if (x.dtype !== 'int32') throw new Error(`Gpt.forward: token ids must be int32, got ${x.dtype}`);
     if (T < 1 || T > this.config.contextLength) {
       throw new Error(`Gpt.forward: sequence length ${T} must be in [1, contextLength = ${this.config.contextLength}]`);
     }
+    const seen = <U extends tf.Tensor>(innerId: string, t: U): U => (probe?.activation(innerId, undefined, t), t);
     return tf.tidy(() => {
       const consts: AttentionConsts = this.tables.forLength(T);
-      let h = embedding(this.p('wte'), x) as tf.Tensor3D; // [B, T] -> [B, T, C]
+      let h = seen(R.embedding, embedding(this.p('wte'), x) as tf.Tensor3D); // [B, T] -> [B, T, C]
       const wpe = this.maybe<tf.Tensor2D>('wpe');
-      if (wpe) h = tf.add(h, T === this.arch.contextLength ? wpe : tf.slice(wpe, 0, T)); // + [T, C], broadcast over B
-      for (const blk of this.blocks) h = this.block(h, blk, consts);
-      return (this.finalNorm ? this.norm(h, this.finalNorm) : h) as tf.Tensor3D;
+      if (wpe) h = tf.add(h, seen(R.positions, T === this.arch.contextLength ? wpe : tf.slice(wpe, 0, T))); // + [T, C], broadcast over B
+      this.blocks.forEach((blk, layer) => (h = this.block(h, blk, consts, layer, probe)));
+      return (this.finalNorm ? seen(R.finalNorm, this.norm(h, this.finalNorm)) : h) as tf.Tensor3D;
     });
   }
 
@@ -198,12 +207,17 @@ export class Gpt {
   }
 
   /**
-   * Logits for every position: int32 [B, T] (T <= contextLength) -> float32 [B, T, V].
+   * Logits for every position: int32 [B, T] (T <= contextLength) -> float32 [B, T, V]. With a
+   * probe, the inside view's numbers are measured on the way (engine/model/probe.ts).
    * @example
    *   const logits = model.forward(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')); // [1, 3, V]
    */
-  forward(x: tf.Tensor2D): tf.Tensor3D {
-    return tf.tidy(() => this.head(this.hidden(x)) as tf.Tensor3D);
+  forward(x: tf.Tensor2D, probe?: ForwardProbe): tf.Tensor3D {
+    return tf.tidy(() => {
+      const logits = this.head(this.hidden(x, probe)) as tf.Tensor3D;
+      probe?.activation(R.head, undefined, logits);
+      return logits;
+    });
   }
 
   /**

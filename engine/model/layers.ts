@@ -167,11 +167,18 @@ export interface AttentionWeights {
  * Grouped-query attention without copies: the g query heads that share a key/value head are laid
  * out one after another, so one matmul over [B*nKv, g*T, hs] x [B*nKv, hs, T] serves them all
  * (query head h reads kv head floor(h / g), as repeat_interleave in the reference). With g = 1
- * this is plain multi-head attention over [B*nH, T, hs].
+ * this is plain multi-head attention over [B*nH, T, hs]. `seeWeights` (the inside view) is shown the
+ * attention weights, one row per (batch, head, query).
  * @example
  *   causalSelfAttention(x, w, { nHeads: 4, nKvHeads: 2, headDim: 32 }, tables.forLength(T)); // [B, T, C] -> [B, T, C]
  */
-export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, heads: AttentionHeads, consts: AttentionConsts): tf.Tensor3D {
+export function causalSelfAttention(
+  x: tf.Tensor3D,
+  w: AttentionWeights,
+  heads: AttentionHeads,
+  consts: AttentionConsts,
+  seeWeights?: (probs: tf.Tensor) => void,
+): tf.Tensor3D {
   const [B, T, C] = x.shape;
   const { nHeads: nH, nKvHeads: nKv, headDim: hs } = heads;
   const g = nH / nKv;
@@ -198,6 +205,7 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, heads: 
   let scores = matMulExplicitGrad(qh, kT); // [B*nKv, g*T, T]
   scores = g === 1 ? tf.add(scores, consts.mask) : tf.reshape(tf.add(tf.reshape(scores, [B * nKv, g, T, T]), consts.mask), [B * nKv, g * T, T]);
   const att = tf.softmax(scores); // over the last axis (keys)
+  seeWeights?.(att); // [B*nKv, g*T, T]: one row per (batch, query head, query)
   const y = matMulExplicitGrad(att, vh); // [B*nKv, g*T, hs]
   const merged = tf.reshape(swapMiddleAxes(tf.reshape(y, [B, nH, T, hs])), [B * T, nH * hs]); // -> [B, T, nH, hs] -> [B*T, nH*hs]
   return tf.reshape(matMulExplicitGrad(merged, w.wo), [B, T, C]);

@@ -7,12 +7,19 @@ import { compileModelGraph, type ModelCompilation } from '../model-graph/compile
 import { migrateFlatModelParams, modelGraphFromFlat } from '../model-graph/default-graph';
 import { flatModelParams, hasModelField, modelFieldValues, modelSummary, setModelField, type ModelParams, type ModelSummary } from '../model-graph/fields';
 import { InnerGraph } from '../model-graph/graph';
+import { DEFAULT_INSPECT_EVERY } from '../model-graph/insides';
 import type { ModelIssue } from '../model-graph/issues';
 import { defineNode, port, type ParamIssue } from './define';
 
 const params = z.object({
   context_length: z.number().int().min(1).max(65_536).default(64).describe('longest sequence the model sees (T)'),
   graph: InnerGraph.default(() => modelGraphFromFlat({})).describe('the model inside: open the block to edit it'),
+  inspect_every: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULT_INSPECT_EVERY)
+    .describe('steps between inside views (per-layer numbers on the blocks inside); 0: off'),
 });
 
 export type ModelNodeParams = z.infer<typeof params>;
@@ -67,12 +74,17 @@ export const model = defineNode({
   title: 'GPT model',
   category: 'model',
   description: 'A decoder-only transformer: token ids in, next-token logits out. Open it to see and edit its layers.',
-  version: 2,
-  // Version 1 held the flat params (d_model, n_layers, ...); version 2 holds the subgraph.
-  migrate: (old, from) => (from < 2 && !old.graph ? migrateFlatModelParams(old) : old),
+  version: 3,
+  // Version 1 held the flat params (d_model, n_layers, ...); version 2 holds the subgraph;
+  // version 3 adds inspect_every (absent: the default).
+  migrate: (old, from) => {
+    const graphed = from < 2 && !old.graph ? migrateFlatModelParams(old) : old;
+    return from < 3 && graphed.inspect_every === undefined ? { ...graphed, inspect_every: DEFAULT_INSPECT_EVERY } : graphed;
+  },
   inputs: { x: port('Tokens', 'x') },
   outputs: { logits: port('Logits', 'logits'), model: port('Model', 'model') },
   params,
+  hot: ['inspect_every'],
   summary: [], // the compiled sizes (facts) say more; context_length shows on get_batch
   composite: { has: hasModelField, set: setModelField, values: modelFieldValues },
   facts: (p) => {

@@ -64,7 +64,7 @@ test('hot fields come from the node definitions; training.steps is one', () => {
   assert.ok(!hotFields('optimizer').includes('kind'));
   assert.ok(hotFields('scheduler').includes('kind'));
   assert.deepEqual(hotFields('clip'), ['max_norm']);
-  assert.deepEqual(hotFields('model'), []);
+  assert.deepEqual(hotFields('model'), ['inspect_every']);
   assert.deepEqual(hotFields('training'), ['steps']);
 });
 

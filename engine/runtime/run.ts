@@ -144,6 +144,7 @@ export async function runPlan(options: RunOptions): Promise<RunResult> {
       if (stepsDone >= plan.totalSteps) break;
       const result = await runStep(runNodes, stepsDone, environment);
       stepsDone += 1;
+      for (const event of result.insides) emit(event);
       for (const [nodeId, data] of result.metrics) emit({ type: 'node/metrics', nodeId, step: stepsDone, data });
       emit({ type: 'step', step: stepsDone, data: result.summary });
     }

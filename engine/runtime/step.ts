@@ -25,6 +25,8 @@ export interface StepResult {
   summary: StepSummary;
   /** Numbers per node id, `ms` included. */
   metrics: Map<string, Record<string, number>>;
+  /** The step's `model/insides` events (emitted after its eval/sample/checkpoint events, before its metrics). */
+  insides: RunEvent[];
 }
 
 type Values = Map<string, Record<string, unknown>>;
@@ -106,6 +108,7 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
   };
 
   const values: Values = new Map();
+  let insides: RunEvent[] = [];
   try {
     for (const node of plan.nodes) {
       const runtime = runtimes.get(node.id)!;
@@ -121,6 +124,7 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
       if (out) values.set(node.id, out);
       stopOnNonFinite(metrics);
     }
+    insides = await insideViews(nodes, values, contextFor);
   } finally {
     disposeValues(values.values());
   }
@@ -134,7 +138,31 @@ export async function runStep(nodes: RunNodes, index: number, env: StepEnvironme
     if (runtime.afterStep) await guard(node.id, () => runtime.afterStep!(summary, contextFor(node.id)));
   }
   for (const [nodeId, ms] of nodeMs) record(nodeId, 'ms', ms);
-  return { summary, metrics };
+  return { summary, metrics, insides };
+}
+
+/** The `model/insides` events of the nodes whose inside view is due at this step. */
+async function insideViews(nodes: RunNodes, values: Values, contextFor: (nodeId: string) => StepContext): Promise<RunEvent[]> {
+  const events: RunEvent[] = [];
+  for (const [nodeId, runtime] of nodes.runtimes) {
+    if (!runtime.insides) continue;
+    const ctx = contextFor(nodeId);
+    const data = await guard(nodeId, () => runtime.insides!(gradientsFor(nodes.plan, nodeId, values), ctx));
+    if (data) events.push({ type: 'model/insides', nodeId, step: ctx.step + 1, data });
+  }
+  return events;
+}
+
+/**
+ * The gradients computed this step for the parameters of node `nodeId`: the Grads output of the
+ * node whose gradient pass runs it (backward), before anything downstream (clip) changed them.
+ */
+function gradientsFor(plan: RunNodes['plan'], nodeId: string, values: Values): ReadonlyMap<string, tf.Tensor> | undefined {
+  const owner = plan.nodes.find((n) => Object.values(n.differentiates ?? {}).some((members) => members.includes(nodeId)));
+  if (!owner) return undefined;
+  const read = plan.nodes.flatMap((n) => Object.values(n.inputs)).find((input) => input.node === owner.id && input.type === 'Grads');
+  const grads = read && values.get(owner.id)?.[read.port];
+  return grads instanceof Map ? (grads as ReadonlyMap<string, tf.Tensor>) : undefined;
 }
 
 function disposeValues(values: Iterable<Record<string, unknown>>): void {

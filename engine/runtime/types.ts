@@ -1,6 +1,6 @@
 // Interfaces between the runtime and node implementations.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { RunEvent, StepData } from '../events';
+import type { InsidesData, RunEvent, StepData } from '../events';
 import type { EditRecord } from './edits';
 import type { RuntimeIO } from './io';
 
@@ -21,6 +21,12 @@ export interface NodeRuntime {
    * outputs. Tensors returned are owned by the runtime, which disposes them after the step.
    */
   step?(inputs: Record<string, unknown>, ctx: StepContext): Record<string, unknown> | void | Promise<Record<string, unknown> | void>;
+  /**
+   * After the step's nodes ran, before its tensors are freed: the node's inside view of this step
+   * (`model/insides`), when due. `grads`: the gradients the step computed for the node's
+   * parameters, by name, as the optimizer receives them (before clipping); undefined when none.
+   */
+  insides?(grads: ReadonlyMap<string, tf.Tensor> | undefined, ctx: StepContext): Promise<InsidesData | undefined>;
   /** Called after every optimizer step with its summary (the log node writes it out). */
   afterStep?(summary: StepSummary, ctx: StepContext): void | Promise<void>;
   /**

@@ -56,7 +56,7 @@ export interface TorchRunOptions {
 
 /** Position of an event within one step, as a node run orders them (docs/events.md). */
 const ORDER: Record<RunEvent['type'], number> = {
-  'run/started': 0, 'node/notice': 1, eval: 3, sample: 4, 'checkpoint/saved': 5, 'node/metrics': 6, step: 7,
+  'run/started': 0, 'node/notice': 1, eval: 3, sample: 4, 'checkpoint/saved': 5, 'model/insides': 5.5, 'node/metrics': 6, step: 7,
   // An edit at step k takes effect after step k's events, before step k + 1.
   'run/edited': 7.5, error: 8, 'run/finished': 9,
 };
