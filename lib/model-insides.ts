@@ -3,6 +3,7 @@
 // This module keeps the recent views per model block (a pure reducer step, used by
 // lib/run-stream.ts) and says what each inner block shows: one chart across the layers per
 // metric for the blocks of the repeated transformer block, single numbers for the model's own.
+import type { RunEvent } from '../engine/events';
 import { formatValue } from './live-view';
 
 /** The numbers the contract names, in the order blocks show them. */
@@ -12,13 +13,8 @@ export type InsideMetric = (typeof INSIDE_METRICS)[number];
 /** One inner node's numbers: N entries (one per layer) inside the repeat, 1 for the model's own nodes; null = not finite. */
 export type InsideNumbers = Partial<Record<InsideMetric, (number | null)[]>>;
 
-/** The `model/insides` event (events contract version 3). */
-export interface ModelInsidesEvent {
-  type: 'model/insides';
-  nodeId: string;
-  step: number;
-  data: { layers: number; blocks: Record<string, InsideNumbers> };
-}
+/** The `model/insides` event (events contract version 3, engine/events.ts). */
+export type ModelInsidesEvent = Extract<RunEvent, { type: 'model/insides' }>;
 
 /** One inside view: the numbers of every inner node at one step. */
 export interface InsideView {

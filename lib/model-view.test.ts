@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { compileModelGraph } from '../engine/model-graph/compile';
 import { migrateFlatModelParams } from '../engine/model-graph/default-graph';
 import type { InnerGraph } from '../engine/model-graph/graph';
-import { connectInner, innerConnectionProblem, innerFlowNodes, moveInner, removeInnerEdges } from './model-view';
+import { connectInner, innerConnectionProblem, innerFlowNodes, inspectEvery, moveInner, removeInnerEdges } from './model-view';
 
 const params = () => migrateFlatModelParams({ d_model: 64, n_heads: 4, n_layers: 3 });
 const model = (p: Record<string, unknown>) => ({ id: 'model', type: 'model', params: p, position: { x: 0, y: 0 } });
@@ -46,4 +46,11 @@ test('wires: a wrong type, another level or a taken input is refused; a good one
     { x: 10, y: 8 },
   );
   assert.notEqual(p, q, 'edits copy the params');
+});
+
+test("inside views: every inspect_every steps, the model kind's default when unset, 0 when off", () => {
+  assert.equal(inspectEvery(model(params())), 20);
+  assert.equal(inspectEvery(model({ ...params(), inspect_every: 5 })), 5);
+  assert.equal(inspectEvery(model({ ...params(), inspect_every: 0 })), 0);
+  assert.equal(inspectEvery(model({ ...params(), inspect_every: -3 })), 0, 'an invalid value draws no promise of a view');
 });

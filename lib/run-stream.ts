@@ -4,10 +4,10 @@
 // missing seqs), and it trims everything past a resume point when a resumed segment starts.
 // No React, no socket: lib/run-client.ts feeds it, components read it through lib/runs-store.ts.
 import type { RunEvent } from '../engine/events';
-import { addInsideView, insideViewsUpTo, type InsideView, type ModelInsidesEvent } from './model-insides';
+import { addInsideView, insideViewsUpTo, type InsideView } from './model-insides';
 
 /** An event as the server sends it: the engine's event plus its run and place in the stream. */
-export type WireEvent = (RunEvent | ModelInsidesEvent) & { runId: string; seq: number };
+export type WireEvent = RunEvent & { runId: string; seq: number };
 
 export type RunState = 'queued' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 
