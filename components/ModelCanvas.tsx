@@ -13,8 +13,10 @@ import {
   type IsValidConnection,
   type NodeChange,
   type NodeTypes,
+  useNodesInitialized,
+  useReactFlow,
 } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import {
   connectInner,
   innerConnectionProblem,
@@ -22,30 +24,49 @@ import {
   innerFlowNodes,
   innerProblems,
   moveInner,
+  readableViewport,
   removeInnerEdges,
   type InnerFlowNode,
 } from '../lib/model-view';
-import type { InnerGraph } from '../engine/model-graph/graph';
-import type { PipelineNode } from '../lib/document';
 import { studio, useStudio } from '../lib/store';
 import { BlockNode } from './BlockNode';
 import { useInsides } from './InsideView';
 import { ModelViewContext, type ModelView } from './model-view-context';
 import { useTheme } from './theme-mode';
 
-/**
- * The fitted view: room above the graph for the breadcrumb, and never below zoom 1, where the
- * smallest block text (11 px) is still 11 px; the stacked model is taller than the pane, so the fit
- * centres on the repeated block (its blocks carry the per-layer numbers) and the rest is a scroll away.
- */
-const FIT: FitViewOptions = { padding: { top: '56px', bottom: '16px', left: '48px', right: '16px' }, minZoom: 1 };
+/** Room around the fitted graph, the breadcrumb's above it (px). */
+const FIT_PAD = { top: 56, bottom: 16, left: 48, right: 16 };
+const FIT: FitViewOptions<InnerFlowNode> = {
+  padding: { top: `${FIT_PAD.top}px`, bottom: `${FIT_PAD.bottom}px`, left: `${FIT_PAD.left}px`, right: `${FIT_PAD.right}px` },
+};
 
 const nodeTypes: NodeTypes = { block: BlockNode };
 
-/** The fit: the repeated block when there is one (see FIT), else the whole graph. */
-function fitTarget(model: PipelineNode | undefined): FitViewOptions {
-  const repeat = (model?.params.graph as InnerGraph | undefined)?.nodes?.find((n) => n.type === 'repeat');
-  return repeat ? { ...FIT, nodes: [{ id: repeat.id }] } : FIT;
+/**
+ * Fits the view readably (lib/model-view.ts, readableViewport): the whole graph when its text
+ * stays ≥ 11 px, else zoom 1 from the top of the repeated block. Once the blocks are measured,
+ * and on the fit button.
+ */
+function useReadableFit(pane: React.RefObject<HTMLDivElement | null>) {
+  const flow = useReactFlow<InnerFlowNode>();
+  const measured = useNodesInitialized();
+  const fit = useCallback(() => {
+    const nodes = flow.getNodes();
+    const box = pane.current?.getBoundingClientRect();
+    if (!nodes.length || !box) return;
+    const graph = flow.getNodesBounds(nodes);
+    const repeat = nodes.find((n) => n.data.type === 'repeat' && !n.parentId);
+    const view = readableViewport(graph, repeat?.position.y ?? graph.y, box, FIT_PAD);
+    void (view ? flow.setViewport(view) : flow.fitView(FIT));
+  }, [flow, pane]);
+  const done = useRef(false);
+  useEffect(() => {
+    if (measured && !done.current) {
+      done.current = true;
+      fit();
+    }
+  }, [measured, fit]);
+  return fit;
 }
 
 /** The breadcrumb's note during a run: the step of the inside view shown, or why there is none. */
@@ -72,7 +93,8 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const edges = useMemo(() => (model ? innerFlowEdges(model, broken) : []), [model, broken]);
   const insides = useInsides(model);
   const context = useMemo(() => ({ modelId, insides }), [modelId, insides]);
-  const fit = useMemo(() => fitTarget(model), [model]);
+  const pane = useRef<HTMLDivElement>(null);
+  const fit = useReadableFit(pane);
   if (!model) return null;
 
   const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
@@ -108,7 +130,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   };
 
   return (
-    <div className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step}>
+    <div ref={pane} className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step}>
       <nav className="breadcrumb" data-testid="model-breadcrumb">
         <button type="button" className="link" data-testid="model-back" onClick={() => studio.getState().closeModel()}>
           ← Pipeline
@@ -135,14 +157,12 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
           onPaneClick={() => studio.getState().selectInner(null)}
           deleteKeyCode={['Backspace', 'Delete']}
           colorMode={theme}
-          fitView
-          fitViewOptions={fit}
           minZoom={0.1}
           maxZoom={2.5}
           connectionRadius={24}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-          <Controls position="top-left" showInteractive={false} fitViewOptions={fit} />
+          <Controls position="top-left" showInteractive={false} onFitView={fit} />
         </ReactFlow>
       </ModelViewContext.Provider>
     </div>
