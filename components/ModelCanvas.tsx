@@ -47,7 +47,7 @@ const nodeTypes: NodeTypes = { block: BlockNode };
  * stays ≥ 11 px, else zoom 1 from the top of the repeated block. Once the blocks are measured,
  * and on the fit button.
  */
-function useReadableFit(pane: React.RefObject<HTMLDivElement | null>) {
+function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string) {
   const flow = useReactFlow<InnerFlowNode>();
   const measured = useNodesInitialized();
   const fit = useCallback(() => {
@@ -61,11 +61,22 @@ function useReadableFit(pane: React.RefObject<HTMLDivElement | null>) {
   }, [flow, pane]);
   const done = useRef(false);
   useEffect(() => {
-    if (measured && !done.current) {
+    // The provider is the pipeline canvas's too: wait until the nodes measured are this model's.
+    if (
+      !measured ||
+      done.current ||
+      flow
+        .getNodes()
+        .map((n) => n.id)
+        .join() !== nodeIds
+    )
+      return;
+    const frame = requestAnimationFrame(() => {
       done.current = true;
       fit();
-    }
-  }, [measured, fit]);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [measured, fit, flow, nodeIds]);
   return fit;
 }
 
@@ -94,7 +105,10 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const insides = useInsides(model);
   const context = useMemo(() => ({ modelId, insides }), [modelId, insides]);
   const pane = useRef<HTMLDivElement>(null);
-  const fit = useReadableFit(pane);
+  const fit = useReadableFit(
+    pane,
+    useMemo(() => nodes.map((n) => n.id).join(), [nodes]),
+  );
   if (!model) return null;
 
   const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
