@@ -13,8 +13,8 @@ import {
   type IsValidConnection,
   type NodeChange,
   type NodeTypes,
-  useNodesInitialized,
   useReactFlow,
+  useStore,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import {
@@ -49,7 +49,10 @@ const nodeTypes: NodeTypes = { block: BlockNode };
  */
 function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string) {
   const flow = useReactFlow<InnerFlowNode>();
-  const measured = useNodesInitialized();
+  // The provider is the pipeline canvas's too: ready once the nodes measured are this model's.
+  const ready = useStore(
+    (s) => s.nodes.map((n) => n.id).join() === nodeIds && s.nodeLookup.size > 0 && [...s.nodeLookup.values()].every((n) => n.measured.width),
+  );
   const fit = useCallback(() => {
     const nodes = flow.getNodes();
     const box = pane.current?.getBoundingClientRect();
@@ -61,22 +64,13 @@ function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: s
   }, [flow, pane]);
   const done = useRef(false);
   useEffect(() => {
-    // The provider is the pipeline canvas's too: wait until the nodes measured are this model's.
-    if (
-      !measured ||
-      done.current ||
-      flow
-        .getNodes()
-        .map((n) => n.id)
-        .join() !== nodeIds
-    )
-      return;
+    if (!ready || done.current) return;
     const frame = requestAnimationFrame(() => {
       done.current = true;
       fit();
     });
     return () => cancelAnimationFrame(frame);
-  }, [measured, fit, flow, nodeIds]);
+  }, [ready, fit]);
   return fit;
 }
 
