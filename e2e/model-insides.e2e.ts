@@ -24,6 +24,7 @@ function insideNumbers(page: Page) {
     const canvas = document.querySelector('[data-testid="model-canvas"]')!;
     return {
       step: Number(canvas.getAttribute('data-inside-step')),
+      note: document.querySelector('[data-testid="model-breadcrumb"]')!.textContent!,
       charts: [...canvas.querySelectorAll('[data-testid="inside-chart"]')].map((c) => ({
         block: c.closest('[data-node-id]')!.getAttribute('data-node-id')!,
         metric: c.getAttribute('data-metric')!,
@@ -113,7 +114,7 @@ test('while the smoke model trains, its inner blocks show numbers per layer that
   assert.deepEqual(single('norm_f'), ['act_rms', 'grad_norm']);
   assert.deepEqual(single('lm_head'), ['act_rms']);
   assert.ok(first.step === 1 || first.step % 5 === 0, `the view's step ${first.step}`);
-  assert.match(await page.locator('[data-testid="model-breadcrumb"]').innerText(), new RegExp(`inside view at step ${first.step}`));
+  assert.match(first.note, new RegExp(`inside view at step ${first.step} · ${LAYERS} layers`));
   await screenshot(page, 'model-insides-1440');
 
   // A later view: its step and its numbers differ.
