@@ -26,6 +26,7 @@
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 //        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
+//        node --import tsx bench/run.ts --insides   # what the model's inside view costs a step (bench/insides.ts) instead
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -51,11 +52,16 @@ const { values } = parseArgs({
     out: { type: 'string', default: HERE },
     memory: { type: 'boolean', default: false },
     quality: { type: 'boolean', default: false },
+    insides: { type: 'boolean', default: false },
   },
 });
 
 if (values.memory) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts')], { cwd: ROOT, stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+if (values.insides) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'insides.ts'), '--out', values.out!], { cwd: ROOT, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 if (values.quality) {

@@ -200,6 +200,29 @@ test('a tab posts its run: stored once and in order, streamed, listed, its check
     bad.json.errors.some((e: any) => e.field === 'events.0.data.loss'),
     bad.text,
   );
+  // The model's inside view is posted like any event (the reference run has one at steps 1 and 20) and checked as well.
+  assert.deepEqual(
+    reference.events.flatMap((e) => (e.type === 'model/insides' ? [[e.step, e.nodeId, e.data.layers]] : [])),
+    [
+      [1, 'model', 1],
+      [20, 'model', 1],
+    ],
+  );
+  const badInsides = await api(server.url, `/api/runs/${id}/events`, {
+    json: { seq: second.seq, events: [{ type: 'model/insides', nodeId: 'model', step: 1, data: { layers: 1, blocks: { attn: { act_rms: ['high'] } } } }] },
+  });
+  assert.equal(badInsides.status, 400);
+  assert.ok(
+    badInsides.json.errors.some((e: any) => e.field === 'events.0.data.blocks.attn.act_rms.0'),
+    badInsides.text,
+  );
+  const tooManyLayers = await api(server.url, `/api/runs/${id}/events`, {
+    json: {
+      seq: second.seq,
+      events: [{ type: 'model/insides', nodeId: 'model', step: 1, data: { layers: 1, blocks: { attn: { act_rms: new Array(1025).fill(1) } } } }],
+    },
+  });
+  assert.equal(tooManyLayers.status, 400, 'at most 1024 layers');
   const unknown = await api(server.url, `/api/runs/${id}/events`, { json: { seq: second.seq, events: [{ type: 'run/exploded', step: 1, data: {} }] } });
   assert.equal(unknown.status, 400);
   const badLine = await api(server.url, `/api/runs/${id}/events`, {

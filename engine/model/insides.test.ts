@@ -43,7 +43,10 @@ async function stepInsides(model: Gpt, x: tf.Tensor2D, y: tf.Tensor2D): Promise<
   assert.ok(probe, 'step 1 is due');
   assert.equal(view.probeFor(0), undefined, 'a second micro-batch of the same step is not probed');
   const vars = [...model.params.entries()];
-  const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, probe), y), vars.map(([, v]) => v));
+  const { value, grads } = tf.variableGrads(
+    () => crossEntropy(model.forward(x, probe), y),
+    vars.map(([, v]) => v),
+  );
   const byName = new Map(vars.map(([name, v]) => [name, grads[v.name]]));
   const data = await view.collect(0, byName);
   const loss = (await value.data())[0];

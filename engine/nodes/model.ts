@@ -14,12 +14,7 @@ import { defineNode, port, type ParamIssue } from './define';
 const params = z.object({
   context_length: z.number().int().min(1).max(65_536).default(64).describe('longest sequence the model sees (T)'),
   graph: InnerGraph.default(() => modelGraphFromFlat({})).describe('the model inside: open the block to edit it'),
-  inspect_every: z
-    .number()
-    .int()
-    .min(0)
-    .default(DEFAULT_INSPECT_EVERY)
-    .describe('steps between inside views (per-layer numbers on the blocks inside); 0: off'),
+  inspect_every: z.number().int().min(0).default(DEFAULT_INSPECT_EVERY).describe('steps between inside views (per-layer numbers on the blocks inside); 0: off'),
 });
 
 export type ModelNodeParams = z.infer<typeof params>;

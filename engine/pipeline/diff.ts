@@ -80,8 +80,10 @@ function readDocument(raw: unknown): { training: { steps?: unknown; seed?: unkno
 /** The node's params with the kind's defaults filled in (as written when they do not parse). */
 function filledParams(node: PipelineNode, registry: Registry): Record<string, unknown> {
   const def = registry.get(node.type);
-  const params = node.params ?? {};
-  if (!def || (node.version !== undefined && node.version !== def.version)) return params;
+  const saved = node.params ?? {};
+  if (!def || (node.version !== undefined && node.version !== def.version && !(node.version < def.version && def.migrate))) return saved;
+  // Params of an older version of the kind compare as they read now (model: inspect_every filled in).
+  const params = node.version !== undefined && node.version < def.version ? def.migrate!(saved, node.version) : saved;
   if (def.composite) return def.composite.values(params);
   const parsed = def.params.safeParse(params);
   if (parsed.success) return parsed.data as Record<string, unknown>;

@@ -16,6 +16,7 @@ import type { Plan } from '../plan';
 import { Rng } from '../random';
 import { useBackend } from '../tf/backend';
 import { checkEdit } from './edits';
+import { gradNorms, insidesData } from './insides';
 import { memoryIO } from './memory-io';
 import { runPlan, type RunControl } from './run';
 import type { PendingEdit } from './run-edits';
@@ -44,8 +45,7 @@ function smokePlan(steps: number, params: Record<string, Record<string, unknown>
 }
 
 /** The model/insides events of a run, by step. */
-const insidesOf = (events: RunEvent[]) =>
-  new Map(events.flatMap((e) => (e.type === 'model/insides' ? [[e.step, e.data] as [number, InsidesData]] : [])));
+const insidesOf = (events: RunEvent[]) => new Map(events.flatMap((e) => (e.type === 'model/insides' ? [[e.step, e.data] as [number, InsidesData]] : [])));
 
 async function train(plan: Plan, control?: RunControl): Promise<RunEvent[]> {
   const sink = collectEvents();
@@ -71,11 +71,71 @@ test('due at step 1 and every inspect_every steps; never when 0', () => {
   assert.equal(insidesDue(1, 0), false);
   assert.deepEqual(insideOwner('blocks.12.attn.k_norm.weight'), { innerId: 'attn', layer: 12 });
   assert.deepEqual(insideOwner('wpe'), { innerId: 'wpe' });
-  assert.deepEqual([...paramGroups(['wte', 'blocks.1.ffn.w1', 'blocks.0.ffn.w1', 'blocks.0.ffn.w2', 'norm_f.weight'], 2)], [
-    ['wte', [['wte']]],
-    ['ffn', [['blocks.0.ffn.w1', 'blocks.0.ffn.w2'], ['blocks.1.ffn.w1']]],
-    ['norm_f', [['norm_f.weight']]],
+  assert.deepEqual(
+    [...paramGroups(['wte', 'blocks.1.ffn.w1', 'blocks.0.ffn.w1', 'blocks.0.ffn.w2', 'norm_f.weight'], 2)],
+    [
+      ['wte', [['wte']]],
+      ['ffn', [['blocks.0.ffn.w1', 'blocks.0.ffn.w2'], ['blocks.1.ffn.w1']]],
+      ['norm_f', [['norm_f.weight']]],
+    ],
+  );
+});
+
+test('inspect_every: older model params read as the default 20; a bad value is an error on model.inspect_every', () => {
+  const migrated = compile(structuredClone(smoke)); // its model node is params version 1
+  assert.ok(migrated.ok);
+  const model = migrated.plan.pipeline.nodes.find((n) => n.id === 'model')!;
+  assert.deepEqual([model.version, model.params.inspect_every], [3, 20]);
+  for (const bad of [-1, 2.5, '20']) {
+    const doc = structuredClone(smoke);
+    doc.nodes.find((n: any) => n.id === 'model').params.inspect_every = bad;
+    const result = compile(doc);
+    assert.ok(!result.ok);
+    assert.ok(
+      result.diagnostics.some((d) => d.nodeId === 'model' && d.field === 'inspect_every' && d.severity === 'error'),
+      JSON.stringify(result.diagnostics),
+    );
+  }
+});
+
+test('the event data: one entry per layer or one per model-level node, non-finite as null, no norm without every gradient', async () => {
+  const grads = new Map([
+    ['wte', tf.tensor([3, 4])],
+    ['blocks.0.attn.wq', tf.tensor([1, 2])],
+    ['blocks.0.attn.wo', tf.tensor([2])],
+    ['blocks.1.attn.wq', tf.tensor([0])],
+    ['blocks.1.attn.wo', tf.tensor([Infinity])],
+    ['blocks.0.ffn.w1', tf.tensor([1])], // blocks.1.ffn.w1 has no gradient (a skipped update would have none at all)
   ]);
+  const names = ['wte', 'blocks.0.attn.wq', 'blocks.0.attn.wo', 'blocks.0.ffn.w1', 'blocks.1.attn.wq', 'blocks.1.attn.wo', 'blocks.1.ffn.w1'];
+  const norms = await gradNorms(grads, names, 2);
+  tf.dispose([...grads.values()]);
+  assert.deepEqual(
+    [...norms],
+    [
+      ['wte', [5]],
+      ['attn', [3, Infinity]],
+    ],
+  );
+  const data = insidesData(
+    2,
+    [
+      { innerId: 'lm_head', stat: 'act_rms', value: 2 },
+      { innerId: 'attn', layer: 1, stat: 'attn_entropy', value: NaN },
+      { innerId: 'attn', layer: 0, stat: 'attn_entropy', value: 1.5 },
+      { innerId: 'res1', layer: 0, stat: 'act_rms', value: 0.5 },
+    ],
+    norms,
+  );
+  assert.deepEqual(data, {
+    layers: 2,
+    blocks: {
+      wte: { grad_norm: [5] },
+      attn: { attn_entropy: [1.5, null], grad_norm: [3, null] },
+      res1: { act_rms: [0.5, null] },
+      lm_head: { act_rms: [2] },
+    },
+  });
 });
 
 test('a run emits model/insides at steps 1, k, 2k, in its place among the step events, with every inner node', async () => {
@@ -97,7 +157,11 @@ test('a run emits model/insides at steps 1, k, 2k, in its place among the step e
   assert.deepEqual(Object.keys(data.blocks), ['wte', 'norm1', 'attn', 'res1', 'norm2', 'ffn', 'res2', 'norm_f', 'lm_head']);
   for (const [id, numbers] of Object.entries(data.blocks)) {
     const stats = Object.keys(numbers).sort();
-    const expected = ['res1', 'res2', 'lm_head'].includes(id) ? ['act_rms'] : id === 'attn' ? ['act_rms', 'attn_entropy', 'grad_norm'] : ['act_rms', 'grad_norm'];
+    const expected = ['res1', 'res2', 'lm_head'].includes(id)
+      ? ['act_rms']
+      : id === 'attn'
+        ? ['act_rms', 'attn_entropy', 'grad_norm']
+        : ['act_rms', 'grad_norm'];
     assert.deepEqual(stats, expected, id);
     for (const values of Object.values(numbers)) {
       assert.equal(values.length, 1);
@@ -138,7 +202,8 @@ test('with micro-batches: gradient norms are those the optimizer gets, activatio
   const accumulated = await train(smokePlan(1, { model: { inspect_every: 5 }, backward: { grad_accum_steps: 3 } }));
   const single = await train(smokePlan(1, { model: { inspect_every: 5 } }));
   const [a, s] = [insidesOf(accumulated).get(1)!, insidesOf(single).get(1)!];
-  const clipNorm = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'node/metrics' && e.nodeId === 'clip' && e.step === 1 ? [e.data.grad_norm] : []))[0];
+  const clipNorm = (events: RunEvent[]) =>
+    events.flatMap((e) => (e.type === 'node/metrics' && e.nodeId === 'clip' && e.step === 1 ? [e.data.grad_norm] : []))[0];
   for (const [insides, events] of [
     [a, accumulated],
     [s, single],
