@@ -5,7 +5,7 @@
 // stacked layout inside the model does not overlap.
 import { useContext, useMemo } from 'react';
 import type { PipelineNode } from '../lib/document';
-import { insideFace, type InsideChart as Chart } from '../lib/model-insides';
+import { insideBars, insideFace, type InsideChart as Chart } from '../lib/model-insides';
 import { inspectEvery } from '../lib/model-view';
 import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
 import { useRuns } from '../lib/runs-store';
@@ -17,16 +17,8 @@ import { ModelViewContext, type ModelView } from './model-view-context';
 const CHART_WIDTH: Record<number, number> = { 1: 132, 2: 62, 3: 36 };
 const CHART_HEIGHT = 15;
 
-/**
- * Bars from zero, one per layer, scaled to the largest value of the chart; a non-finite value is a
- * red tick on the baseline. Colours come from the theme (`--inside-<metric>` in studio.css).
- */
+/** One metric across the layers as bars (lib/model-insides.ts, insideBars); colours from the theme (`--inside-<metric>` in studio.css). */
 export function InsideChart({ chart, width, layers, step }: { chart: Chart; width: number; layers: number; step: number }) {
-  const finite = chart.values.filter((v): v is number => v !== null);
-  const top = Math.max(...finite, 0) || 1;
-  const n = Math.max(chart.values.length, 1);
-  const slot = width / n;
-  const bar = Math.max(1, Math.min(slot - (slot > 4 ? 1.5 : 0.5), 14));
   return (
     <span className="inside-cell" title={chart.title}>
       <span className="k">{chart.label}</span>
@@ -44,12 +36,9 @@ export function InsideChart({ chart, width, layers, step }: { chart: Chart; widt
         aria-label={`${chart.label} by layer`}
       >
         <line className="baseline" x1={0} x2={width} y1={CHART_HEIGHT - 0.5} y2={CHART_HEIGHT - 0.5} />
-        {chart.values.map((v, i) => {
-          const x = i * slot + (slot - bar) / 2;
-          if (v === null) return <rect key={i} className="not-finite" x={x} y={CHART_HEIGHT - 4} width={bar} height={4} />;
-          const h = Math.max(1, (v / top) * (CHART_HEIGHT - 1));
-          return <rect key={i} x={x} y={CHART_HEIGHT - 1 - h} width={bar} height={h} />;
-        })}
+        {insideBars(chart.values, width, CHART_HEIGHT).map((b, i) => (
+          <rect key={i} className={b.finite ? undefined : 'not-finite'} x={b.x} y={b.y} width={b.width} height={b.height} />
+        ))}
       </svg>
     </span>
   );

@@ -3,7 +3,7 @@
 // block draws (charts across the layers inside the repeat, single numbers outside it).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addInsideView, INSIDE_VIEWS_KEPT, insideFace, reportsInsides, type ModelInsidesEvent } from './model-insides';
+import { addInsideView, INSIDE_VIEWS_KEPT, insideBars, insideFace, reportsInsides, type ModelInsidesEvent } from './model-insides';
 import { applyEvents, emptyRun, type RunView, type WireEvent } from './run-stream';
 
 const RUN = 'r0000000000001';
@@ -165,4 +165,36 @@ test('which inner kinds report numbers: positions only when learned', () => {
   assert.equal(reportsInsides('positions', {}), false);
   for (const kind of ['embedding', 'norm', 'attention', 'residual', 'ffn', 'lm_head']) assert.equal(reportsInsides(kind, {}), true, kind);
   for (const kind of ['block_in', 'block_out', 'repeat']) assert.equal(reportsInsides(kind, {}), false, kind);
+});
+
+test('chart bars: one per layer from zero, the largest full height, a non-finite value a tick, all inside the chart', () => {
+  const bars = insideBars([1, 2, null, 0.5], 40, 15);
+  assert.equal(bars.length, 4);
+  assert.deepEqual(
+    bars.map((b) => [b.finite, b.height]),
+    [
+      [true, 7],
+      [true, 14],
+      [false, 4],
+      [true, 3.5],
+    ],
+  );
+  for (const b of bars) {
+    assert.equal(b.y + b.height, b.finite ? 14 : 15, 'bars stand on the baseline');
+    assert.ok(b.x >= 0 && b.x + b.width <= 40, `bar within the chart: ${b.x} + ${b.width}`);
+  }
+  assert.ok(bars[0].x + bars[0].width < bars[1].x, 'bars do not touch');
+  // Many layers in a narrow chart: still one visible bar each, inside the width.
+  const many = insideBars(
+    Array.from({ length: 48 }, (_, i) => i + 1),
+    36,
+    15,
+  );
+  assert.equal(many.length, 48);
+  assert.ok(many.every((b) => b.width >= 1 && b.x >= -0.5 && b.x + b.width <= 36.5));
+  // All zero: flat 1 px bars, no division by zero.
+  assert.deepEqual(
+    insideBars([0, 0], 20, 15).map((b) => b.height),
+    [1, 1],
+  );
 });

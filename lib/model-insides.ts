@@ -121,3 +121,29 @@ export function reportsInsides(kind: string, params: Record<string, unknown>): b
   if (kind === 'positions') return params.kind === 'learned';
   return ['embedding', 'norm', 'attention', 'residual', 'ffn', 'lm_head'].includes(kind);
 }
+
+/** One bar of a per-layer chart, in the chart's px; `finite` false: a short tick for a non-finite value. */
+export interface InsideBar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  finite: boolean;
+}
+
+/**
+ * Bars from zero, one per layer, over `width` × `height` px, scaled to the largest value (all
+ * metrics are ≥ 0); a non-finite value (null) is a 4 px tick on the baseline.
+ * @example insideBars([1, 2], 20, 15).map((b) => b.height) // [7, 14]
+ */
+export function insideBars(values: readonly (number | null)[], width: number, height: number): InsideBar[] {
+  const top = Math.max(0, ...values.filter((v): v is number => v !== null)) || 1;
+  const slot = width / Math.max(values.length, 1);
+  const bar = Math.max(1, Math.min(slot - (slot > 4 ? 1.5 : 0.5), 14));
+  return values.map((v, i) => {
+    const x = i * slot + (slot - bar) / 2;
+    if (v === null) return { x, y: height - 4, width: bar, height: 4, finite: false };
+    const h = Math.max(1, (Math.max(v, 0) / top) * (height - 1));
+    return { x, y: height - 1 - h, width: bar, height: h, finite: true };
+  });
+}
