@@ -12,12 +12,14 @@ import { PORT_TYPES } from '../engine/ports';
 import { checkpointOnServer, downloadBrowserCheckpoint, isBrowserRunHere } from '../lib/browser-runs';
 import type { BlockFlowNode } from '../lib/flow';
 import { liveDisplay, type LiveDisplay } from '../lib/live-view';
+import { reportsInsides } from '../lib/model-insides';
 import { formatNumber, formatValue, paramFields } from '../lib/param-form';
 import { samePipeline, trainedAsIs, useRunPipeline } from '../lib/run-pipelines';
 import { useRuns } from '../lib/runs-store';
 import { studio, useStudio, type LiveValues } from '../lib/store';
 import { LiveRunContext } from './live-run';
 import { ForkFromHere, ForkOptimizerState } from './ForkFromHere';
+import { InsideRow, summaryText } from './InsideView';
 import { ModelViewContext } from './model-view-context';
 import { BlockMemory } from './MemoryEstimate';
 import { continueOnServer } from './run-actions';
@@ -210,15 +212,20 @@ function defaultsOf(kind: string) {
   return fieldsByKind.get(kind)!;
 }
 
-/** "3 problems inside" on a model block, and the way in. */
-function InsideLine({ id, count }: { id: string; count: number }) {
+/** "3 problems inside" on a model block, and the way in (naming the run's latest inside view). */
+function InsideLine({ id, count, insideStep }: { id: string; count: number; insideStep?: number }) {
   return (
     <span className="block-inside">
       <button
         type="button"
         className="link nodrag"
         data-testid="open-model"
-        title="Open the model: its layers as blocks (or double-click)"
+        data-inside-step={insideStep}
+        title={
+          insideStep === undefined
+            ? 'Open the model: its layers as blocks (or double-click)'
+            : `Inside view at step ${insideStep}: open the model to see its numbers per layer (or double-click)`
+        }
         onClick={() => studio.getState().openModel(id)}
       >
         Open ▸
@@ -232,7 +239,7 @@ function InsideLine({ id, count }: { id: string; count: number }) {
   );
 }
 
-function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
+function BlockNodeView({ id, data, selected, parentId }: NodeProps<BlockFlowNode>) {
   const def = kindOf(data.type);
   const inside = useContext(ModelViewContext);
   const { runId: outerRunId, editing } = useContext(LiveRunContext);
@@ -264,6 +271,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
   const sameDoc = useStudio((s) => !!trainedDoc && samePipeline(trainedDoc, s.doc));
   const belongs = !editing || (sameDoc && trainedAsIs(trainedDoc!, { id, type: data.type, params: data.params }));
   const runNode = useRuns((s) => (runId && belongs ? s.runs[runId]?.nodes[id] : undefined));
+  const insideStep = useRuns((s) => (runId && belongs && def?.composite ? s.runs[runId]?.insides?.[id]?.at(-1)?.step : undefined));
   const tokensPerSec = useRuns((s) => (runId && data.type === 'get_batch' ? s.runs[runId]?.charts.tokens_per_sec : undefined));
   // A block the run covers gets its run face from the start, empty until the block reports.
   const display = useMemo(
@@ -307,7 +315,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
         <div className="block-head">
           <span className="block-title">{title}</span>
           {/* In the title row, so opening the model costs the block no height. */}
-          {def?.composite && !inside && <InsideLine id={id} count={problemsInside} />}
+          {def?.composite && !inside && <InsideLine id={id} count={problemsInside} insideStep={insideStep} />}
           {display?.spark && <HeadSpark spark={display.spark} />}
           {display?.sample && (
             <span className="head-note" data-testid="sample-step">
@@ -317,15 +325,20 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockFlowNode>) {
           {id !== data.type && <span className="block-id">{id}</span>}
         </div>
         {!def && <div className="block-note">unknown kind '{data.type}'</div>}
-        {summary.length > 0 && (
-          <dl className="block-summary">
-            {summary.map(([key, value]) => (
-              <div key={key}>
-                <dt>{key}</dt>
-                <dd>{value}</dd>
-              </div>
-            ))}
-          </dl>
+        {/* Inside the model during a run: the inside view in place of the summary (same room). */}
+        {inside?.insides && reportsInsides(data.type, data.params) ? (
+          <InsideRow id={id} perLayer={parentId !== undefined} summary={summaryText(summary)} />
+        ) : (
+          summary.length > 0 && (
+            <dl className="block-summary">
+              {summary.map(([key, value]) => (
+                <div key={key}>
+                  <dt>{key}</dt>
+                  <dd>{value}</dd>
+                </div>
+              ))}
+            </dl>
+          )
         )}
         {editing && !display && !inside && <BlockMemory nodeId={id} kind={data.type} />}
         {display ? <RunFace kind={data.type} display={display} runId={runId} editing={editing} /> : live && <LiveStatus live={live} />}

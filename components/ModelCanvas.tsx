@@ -4,6 +4,7 @@
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   ReactFlow,
   type Connection,
@@ -13,8 +14,10 @@ import {
   type IsValidConnection,
   type NodeChange,
   type NodeTypes,
+  useReactFlow,
+  useStore,
 } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import {
   connectInner,
   innerConnectionProblem,
@@ -22,17 +25,70 @@ import {
   innerFlowNodes,
   innerProblems,
   moveInner,
+  readableViewport,
   removeInnerEdges,
   type InnerFlowNode,
 } from '../lib/model-view';
 import { studio, useStudio } from '../lib/store';
-/** Room above the graph for the breadcrumb. */
-const FIT_PADDING: FitViewOptions['padding'] = { top: '56px', bottom: '16px', left: '48px', right: '16px' };
 import { BlockNode } from './BlockNode';
-import { ModelViewContext } from './model-view-context';
+import { useInsides } from './InsideView';
+import { ModelViewContext, type ModelView } from './model-view-context';
 import { useTheme } from './theme-mode';
 
+/** Room around the fitted graph, the breadcrumb's above it (px). */
+const FIT_PAD = { top: 56, bottom: 16, left: 48, right: 16 };
+const FIT: FitViewOptions<InnerFlowNode> = {
+  padding: { top: `${FIT_PAD.top}px`, bottom: `${FIT_PAD.bottom}px`, left: `${FIT_PAD.left}px`, right: `${FIT_PAD.right}px` },
+};
+
 const nodeTypes: NodeTypes = { block: BlockNode };
+
+/**
+ * Fits the view readably (lib/model-view.ts, readableViewport): the whole graph when its text
+ * stays ≥ 11 px, else zoom 1 from the top of the repeated block. Once the blocks are measured,
+ * and on the fit button.
+ */
+function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string) {
+  const flow = useReactFlow<InnerFlowNode>();
+  // The provider is the pipeline canvas's too: ready once the nodes measured are this model's.
+  const ready = useStore(
+    (s) => s.nodes.map((n) => n.id).join() === nodeIds && s.nodeLookup.size > 0 && [...s.nodeLookup.values()].every((n) => n.measured.width),
+  );
+  const fit = useCallback(() => {
+    const nodes = flow.getNodes();
+    const box = pane.current?.getBoundingClientRect();
+    if (!nodes.length || !box) return;
+    const graph = flow.getNodesBounds(nodes);
+    const repeat = nodes.find((n) => n.data.type === 'repeat' && !n.parentId);
+    const view = readableViewport(graph, repeat?.position.y ?? graph.y, box, FIT_PAD);
+    void (view ? flow.setViewport(view) : flow.fitView(FIT));
+  }, [flow, pane]);
+  const done = useRef(false);
+  useEffect(() => {
+    if (!ready || done.current) return;
+    const frame = requestAnimationFrame(() => {
+      done.current = true;
+      fit();
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [ready, fit]);
+  return fit;
+}
+
+/** React Flow's fit icon (four corners). */
+function FitIcon() {
+  return (
+    <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 30" aria-hidden>
+      <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+    </svg>
+  );
+}
+
+/** The breadcrumb's note during a run: the step of the inside view shown, or why there is none. */
+function insideNote({ view, every }: NonNullable<ModelView['insides']>): string {
+  if (view) return `inside view at step ${view.step} · ${view.layers} layer${view.layers === 1 ? '' : 's'}${every ? ` · every ${every} steps` : ''}`;
+  return every ? `inside view at step 1, then every ${every} steps` : 'inside view off (inspect_every 0 on the model)';
+}
 
 function modelParams(modelId: string) {
   return studio.getState().doc.nodes.find((n) => n.id === modelId)?.params;
@@ -50,7 +106,13 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   );
   const nodes = useMemo(() => (model ? innerFlowNodes(model, selected) : []), [model, selected]);
   const edges = useMemo(() => (model ? innerFlowEdges(model, broken) : []), [model, broken]);
-  const context = useMemo(() => ({ modelId }), [modelId]);
+  const insides = useInsides(model);
+  const context = useMemo(() => ({ modelId, insides }), [modelId, insides]);
+  const pane = useRef<HTMLDivElement>(null);
+  const fit = useReadableFit(
+    pane,
+    useMemo(() => nodes.map((n) => n.id).join(), [nodes]),
+  );
   if (!model) return null;
 
   const isValidConnection: IsValidConnection = (c: Edge | Connection) => {
@@ -86,7 +148,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   };
 
   return (
-    <div className="canvas model-canvas" data-testid="model-canvas">
+    <div ref={pane} className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step}>
       <nav className="breadcrumb" data-testid="model-breadcrumb">
         <button type="button" className="link" data-testid="model-back" onClick={() => studio.getState().closeModel()}>
           ← Pipeline
@@ -94,7 +156,11 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
         <span className="muted">/</span>
         <b>{modelId}</b>
         <span className="muted small">
-          {problems.length ? `${problems.length} problem${problems.length > 1 ? 's' : ''} inside` : 'the model inside: parameter names follow the block ids'}
+          {problems.length
+            ? `${problems.length} problem${problems.length > 1 ? 's' : ''} inside`
+            : insides
+              ? insideNote(insides)
+              : 'the model inside: parameter names follow the block ids'}
         </span>
       </nav>
       <ModelViewContext.Provider value={context}>
@@ -109,14 +175,17 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
           onPaneClick={() => studio.getState().selectInner(null)}
           deleteKeyCode={['Backspace', 'Delete']}
           colorMode={theme}
-          fitView
-          fitViewOptions={{ padding: FIT_PADDING }}
           minZoom={0.1}
           maxZoom={2.5}
           connectionRadius={24}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-          <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} />
+          <Controls position="top-left" showInteractive={false} showFitView={false}>
+            {/* Its own fit button: React Flow's fits the whole model, whatever the text size. */}
+            <ControlButton className="react-flow__controls-fitview" onClick={fit} title="Fit view (readable)" aria-label="Fit view">
+              <FitIcon />
+            </ControlButton>
+          </Controls>
         </ReactFlow>
       </ModelViewContext.Provider>
     </div>

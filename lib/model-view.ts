@@ -5,8 +5,10 @@ import type { Edge, Node } from '@xyflow/react';
 import type { Diagnostic } from '../engine/compiler/diagnostics';
 import { innerNodes, type InnerGraph, type InnerNode } from '../engine/model-graph/graph';
 import { modelGraphRegistry } from '../engine/model-graph/kinds';
+import { registry } from '../engine/nodes';
 import { canConnect, PORT_TYPES } from '../engine/ports';
 import type { PipelineNode } from './document';
+import { effectiveValue, paramFields } from './param-form';
 
 /** The block size assumed for frame bounds (blocks are about this size on the canvas). */
 const BLOCK = { width: 220, height: 96 };
@@ -150,4 +152,46 @@ export function moveInner(params: Record<string, unknown>, id: string, position:
 export function innerNode(model: PipelineNode, id: string): InnerNode | undefined {
   const graph = graphOf(model.params);
   return graph ? locate(graph, id)?.node : undefined;
+}
+
+/**
+ * Steps between the run's inside views of this model (its `inspect_every`, the schema's default
+ * when unset); 0 when off, or when the model kind has no such setting.
+ * @example inspectEvery({ id: 'model', type: 'model', version: 3, params: { inspect_every: 5 }, position: { x: 0, y: 0 } }) // 5
+ */
+export function inspectEvery(model: PipelineNode): number {
+  const field = paramFields(registry.get(model.type)!.params).find((f) => f.key === 'inspect_every');
+  const value = field ? effectiveValue(field, model.params) : 0;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+}
+
+/** The zoom at which the smallest block text (11 px, studio.css) is drawn at 11 px on screen. */
+export const READABLE_ZOOM = 1;
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The inner canvas's fitted view when the whole graph would only fit below READABLE_ZOOM: zoom
+ * READABLE_ZOOM, the graph centred across (or its left edge in view), and the top of the repeated
+ * block (`focusTop`, flow units) just below the breadcrumb's room, so its layers, which carry the
+ * run's numbers, are what a person sees first. Null when the whole graph fits readably.
+ * @example readableViewport({ x: 0, y: 0, width: 520, height: 1500 }, 200, { width: 800, height: 700 }, { top: 56, bottom: 16, left: 48, right: 16 }) // { x: 156, y: -144, zoom: 1 }
+ */
+export function readableViewport(
+  graph: Box,
+  focusTop: number,
+  pane: { width: number; height: number },
+  pad: { top: number; bottom: number; left: number; right: number },
+): { x: number; y: number; zoom: number } | null {
+  const [room, roomHigh] = [pane.width - pad.left - pad.right, pane.height - pad.top - pad.bottom];
+  if (graph.width <= 0 || graph.height <= 0 || Math.min(room / graph.width, roomHigh / graph.height) >= READABLE_ZOOM) return null;
+  const zoom = READABLE_ZOOM;
+  const x = pad.left + Math.max(0, (room - graph.width * zoom) / 2) - graph.x * zoom;
+  const top = Math.max(graph.y, Math.min(focusTop, graph.y + graph.height - roomHigh / zoom));
+  return { x: Math.round(x), y: Math.round(pad.top - top * zoom), zoom };
 }

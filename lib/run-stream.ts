@@ -4,6 +4,7 @@
 // missing seqs), and it trims everything past a resume point when a resumed segment starts.
 // No React, no socket: lib/run-client.ts feeds it, components read it through lib/runs-store.ts.
 import type { RunEvent } from '../engine/events';
+import { addInsideView, insideViewsUpTo, type InsideView } from './model-insides';
 
 /** An event as the server sends it: the engine's event plus its run and place in the stream. */
 export type WireEvent = RunEvent & { runId: string; seq: number };
@@ -99,6 +100,8 @@ export interface RunView {
   error?: { message: string; nodeId?: string; field?: string };
   /** The run's live edits, oldest first (a resumed run's replays are not repeated). */
   edits?: { step: number; nodeId: string; changes: Record<string, [unknown, unknown]> }[];
+  /** Inside views by model block id, oldest first (lib/model-insides.ts). */
+  insides?: Record<string, InsideView[]>;
 }
 
 /** Values kept per node metric for sparklines (and the clipped fraction). */
@@ -188,10 +191,12 @@ function trimAfter(run: RunView, step: number): RunView {
       sample: node.sample && node.sample.step <= step ? node.sample : undefined,
     };
   }
+  const insides = run.insides && Object.fromEntries(Object.entries(run.insides).map(([id, views]) => [id, insideViewsUpTo(views, step)]));
   return {
     ...run,
     charts,
     nodes,
+    ...(insides ? { insides } : {}),
     samples: run.samples.filter((s) => s.step <= step),
     checkpoints: run.checkpoints.filter((c) => c.step <= step),
     finished: undefined,
@@ -308,6 +313,10 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
         };
       }
       run.step = e.step;
+      return run;
+    }
+    case 'model/insides': {
+      run.insides = { ...run.insides, [e.nodeId]: addInsideView(run.insides?.[e.nodeId] ?? [], e) };
       return run;
     }
     case 'eval': {
