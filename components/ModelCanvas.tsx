@@ -10,6 +10,7 @@ import {
   type Connection,
   type Edge,
   type EdgeChange,
+  type EdgeTypes,
   type FitViewOptions,
   type IsValidConnection,
   type NodeChange,
@@ -34,6 +35,7 @@ import { BlockNode } from './BlockNode';
 import { useInsides } from './InsideView';
 import { ModelViewContext, type ModelView } from './model-view-context';
 import { useTheme } from './theme-mode';
+import { EdgeRoutes, RoutedEdge } from './RoutedEdge';
 
 /** Room around the fitted graph, the breadcrumb's above it (px). */
 const FIT_PAD = { top: 56, bottom: 16, left: 48, right: 16 };
@@ -42,6 +44,8 @@ const FIT: FitViewOptions<InnerFlowNode> = {
 };
 
 const nodeTypes: NodeTypes = { block: BlockNode };
+// Edges go around the blocks, as on the pipeline's canvas.
+const edgeTypes: EdgeTypes = { default: RoutedEdge };
 
 /**
  * Fits the view readably (lib/model-view.ts, readableViewport): the whole graph when its text
@@ -164,29 +168,32 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
         </span>
       </nav>
       <ModelViewContext.Provider value={context}>
-        <ReactFlow
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          onNodesChange={onNodesChange}
-          onEdgesChange={onEdgesChange}
-          onConnect={onConnect}
-          isValidConnection={isValidConnection}
-          onPaneClick={() => studio.getState().selectInner(null)}
-          deleteKeyCode={['Backspace', 'Delete']}
-          colorMode={theme}
-          minZoom={0.1}
-          maxZoom={2.5}
-          connectionRadius={24}
-        >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-          <Controls position="top-left" showInteractive={false} showFitView={false}>
-            {/* Its own fit button: React Flow's fits the whole model, whatever the text size. */}
-            <ControlButton className="react-flow__controls-fitview" onClick={fit} title="Fit view (readable)" aria-label="Fit view">
-              <FitIcon />
-            </ControlButton>
-          </Controls>
-        </ReactFlow>
+        <EdgeRoutes edges={edges}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            isValidConnection={isValidConnection}
+            onPaneClick={() => studio.getState().selectInner(null)}
+            deleteKeyCode={['Backspace', 'Delete']}
+            colorMode={theme}
+            minZoom={0.1}
+            maxZoom={2.5}
+            connectionRadius={24}
+          >
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
+            <Controls position="top-left" showInteractive={false} showFitView={false}>
+              {/* Its own fit button: React Flow's fits the whole model, whatever the text size. */}
+              <ControlButton className="react-flow__controls-fitview" onClick={fit} title="Fit view (readable)" aria-label="Fit view">
+                <FitIcon />
+              </ControlButton>
+            </Controls>
+          </ReactFlow>
+        </EdgeRoutes>
       </ModelViewContext.Provider>
     </div>
   );

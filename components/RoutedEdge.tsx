@@ -22,8 +22,11 @@ function drawingSignature(s: ReactFlowState): string {
 /** Blocks as rectangles and each edge's handle points, from React Flow's measured internals. */
 function measuredDrawing(s: ReactFlowState, edges: readonly Edge[]): { blocks: Rect[]; ends: EdgeEnds[] } {
   const blocks: Rect[] = [];
+  // A block that holds others (the model's repeated block) is a frame the edges run inside, not an obstacle.
+  const frames = new Set<string>();
+  s.nodeLookup.forEach((n) => void (n.parentId && frames.add(n.parentId)));
   s.nodeLookup.forEach((n) => {
-    if (n.type === 'block' && n.measured.width && n.measured.height)
+    if (n.type === 'block' && !frames.has(n.id) && n.measured.width && n.measured.height)
       blocks.push({ ...n.internals.positionAbsolute, width: n.measured.width, height: n.measured.height });
   });
   const handle = (nodeId: string, id: string | null | undefined, side: 'source' | 'target') => {
