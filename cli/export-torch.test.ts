@@ -29,7 +29,7 @@ test('cli export:torch: writes the folder, with data paths relative to the pipel
     const out = path.join(dir, 'export');
     const r = await runCli([path.join(dir, 'p.json'), '--out', out, '--steps', '3']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /wrote 10 files to .*: train\.py, model\.py/);
+    assert.match(r.stdout, /wrote 11 files to .*: train\.py, model\.py/);
     assert.match(r.stdout, /torchrun --standalone --nproc_per_node=N train\.py/);
     const config = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'));
     assert.equal(config.total_steps, 3, '--steps overrides training.steps');
