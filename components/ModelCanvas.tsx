@@ -49,10 +49,11 @@ const edgeTypes: EdgeTypes = { default: RoutedEdge };
 
 /**
  * Fits the view readably (lib/model-view.ts, readableViewport): the whole graph when its text
- * stays ≥ 11 px, else zoom 1 from the top of the repeated block. Once the blocks are measured,
- * and on the fit button.
+ * stays ≥ 11 px, else zoom 1 from the top of the model (its embedding first, as it reads), or
+ * from the top of the repeated block when `layersFirst` (a run's inside view is on its layers).
+ * Once the blocks are measured, and on the fit button.
  */
-function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string) {
+function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string, layersFirst: boolean) {
   const flow = useReactFlow<InnerFlowNode>();
   // The provider is the pipeline canvas's too: ready once the nodes measured are this model's.
   const ready = useStore(
@@ -63,10 +64,10 @@ function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: s
     const box = pane.current?.getBoundingClientRect();
     if (!nodes.length || !box) return;
     const graph = flow.getNodesBounds(nodes);
-    const repeat = nodes.find((n) => n.data.type === 'repeat' && !n.parentId);
+    const repeat = layersFirst ? nodes.find((n) => n.data.type === 'repeat' && !n.parentId) : undefined;
     const view = readableViewport(graph, repeat?.position.y ?? graph.y, box, FIT_PAD);
     void (view ? flow.setViewport(view) : flow.fitView(FIT));
-  }, [flow, pane]);
+  }, [flow, pane, layersFirst]);
   const done = useRef(false);
   useEffect(() => {
     if (!ready || done.current) return;
@@ -116,6 +117,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const fit = useReadableFit(
     pane,
     useMemo(() => nodes.map((n) => n.id).join(), [nodes]),
+    !!insides?.view,
   );
   if (!model) return null;
 

@@ -175,8 +175,14 @@ export function Toolbar() {
   const autoLayout = () => {
     const pane = document.querySelector('.canvas')?.getBoundingClientRect();
     const { doc, sizes, arrange } = studio.getState();
-    // A block added a moment ago may not be measured yet: its estimated size stands in.
-    const known = { ...estimateSizes(doc), ...sizes };
+    // A block added a moment ago may not be measured yet, or measured before it was drawn whole:
+    // each block counts at least its estimated size.
+    const known = Object.fromEntries(
+      Object.entries(estimateSizes(doc)).map(([id, e]) => [
+        id,
+        { width: Math.max(e.width, sizes[id]?.width ?? 0), height: Math.max(e.height, sizes[id]?.height ?? 0) },
+      ]),
+    );
     arrange(layoutPipeline(doc, known, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
   };
 

@@ -71,6 +71,16 @@ export const RunEvent = z.discriminatedUnion('type', [
       replayed: z.boolean().optional(),
     }),
   }),
+  /**
+   * A live edit the run could not take when it reached it (a torch run's train.py checks edits
+   * itself: e.g. training.steps no longer above the steps done); the run goes on unchanged.
+   */
+  z.object({
+    type: z.literal('run/edit-refused'),
+    nodeId: z.string(),
+    step: z.number().int(),
+    data: z.object({ message: z.string().max(2000), field: z.string().optional() }),
+  }),
   /** Live numbers of one node for one step (loss on the loss node, lr on the optimizer, ...). */
   z.object({
     type: z.literal('node/metrics'),

@@ -339,6 +339,12 @@ function applyOne(run: RunView, e: WireEvent, copies: BatchCopies): RunView {
       run.samples = [...run.samples, { nodeId: e.nodeId, step: e.step, text: e.data.text }].slice(-SAMPLES_KEPT);
       return run;
     }
+    case 'run/edit-refused': {
+      const n = node(e.nodeId);
+      const message = `live edit refused at step ${e.step}: ${e.data.message}`;
+      if (!n.notices.includes(message)) n.notices.push(message);
+      return run;
+    }
     case 'node/notice': {
       const n = node(e.nodeId);
       if (!n.notices.includes(e.data.message)) n.notices.push(e.data.message);

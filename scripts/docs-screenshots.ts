@@ -38,6 +38,13 @@ async function journey(page: Page, url: string): Promise<void> {
   await page.waitForSelector('[data-testid="live-applied"]');
   await waitForStep(page, 60);
   await shot(page, '3-live-edit');
+
+  // Inside the model while it trains: per-layer numbers on its blocks (a view every 20 steps).
+  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await page.waitForSelector('[data-testid="model-canvas"] [data-testid="inside-chart"]', { timeout: 120_000 });
+  await waitForStep(page, 81);
+  await shot(page, '11-model-insides');
+  await page.click('[data-testid="model-back"]');
   await page.click('[data-testid="run-stop"]');
 
   // A sweep of three learning rates on the smoke pipeline, from the inspector.

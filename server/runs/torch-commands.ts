@@ -1,8 +1,9 @@
 // Live edits of a torch run: appended as {"node_id", "params"} lines to the run folder's
 // edit-requests.jsonl, which train.py reads before every step; the edit is taken once its
 // train_log.jsonl line comes back as a `run/edited` event (train.py applies requests in order, so
-// the answers match the requests first in, first out). What train.py cannot change in place is
-// refused here, before anything is written. Prompts between steps go through TorchPrompts
+// the answers match the requests first in, first out), or refused as a `run/edit-refused` event
+// when train.py finds it no longer fits (e.g. training.steps already passed). What train.py cannot
+// change in place is refused here, before anything is written. Prompts between steps go through TorchPrompts
 // (torch-prompts.ts): sample-requests.jsonl in, sample-answers/<id>.json out.
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +25,11 @@ export function torchEditRefusal(request: EditRequest, changes: EditRecord['chan
   return undefined;
 }
 
+/** train.py's refusal of an edit it reached (the run goes on): a 400 naming the node and field. */
+function refusal(nodeId: string, { message, field }: { message: string; field?: string }): EditOutcome {
+  return { status: 400, error: `${nodeId}${field ? `.${field}` : ''}: ${message}`, errors: [{ nodeId, ...(field ? { field } : {}), message }] };
+}
+
 export class TorchCommands implements LiveRequests {
   private waiting: ((outcome: EditOutcome) => void)[] = [];
   private ended = false;
@@ -43,10 +49,11 @@ export class TorchCommands implements LiveRequests {
     return this.prompts.ask(request);
   }
 
-  /** The run's events as they are stored: each new edit answers the oldest request. */
+  /** The run's events as they are stored: each new or refused edit answers the oldest request. */
   observe(events: readonly RunEvent[]): void {
     for (const event of events) {
       if (event.type === 'run/edited' && !event.data.replayed) this.waiting.shift()?.({ appliedAtStep: event.step });
+      if (event.type === 'run/edit-refused') this.waiting.shift()?.(refusal(event.nodeId, event.data));
     }
   }
 

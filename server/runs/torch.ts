@@ -58,7 +58,7 @@ export interface TorchRunOptions {
 const ORDER: Record<RunEvent['type'], number> = {
   'run/started': 0, 'node/notice': 1, eval: 3, sample: 4, 'checkpoint/saved': 5, 'model/insides': 5.5, 'node/metrics': 6, step: 7,
   // An edit at step k takes effect after step k's events, before step k + 1.
-  'run/edited': 7.5, error: 8, 'run/finished': 9,
+  'run/edited': 7.5, 'run/edit-refused': 7.5, error: 8, 'run/finished': 9,
 };
 /** node/metrics sent once at the start (the model's parameters) go right after run/started. */
 const AT_START = 2;

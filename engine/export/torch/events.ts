@@ -53,7 +53,10 @@ export class TorchEventConverter {
 
   constructor(private readonly config: Pick<TorchConfig, 'eval' | 'checkpoint'> & { model: Pick<TorchConfig['model'], 'node_id'> }) {}
 
-  /** A train_log.jsonl line: a 'step' event, and an 'eval' event when it carries val_loss; an edit line: 'run/edited'. */
+  /**
+   * A train_log.jsonl line: a 'step' event, and an 'eval' event when it carries val_loss; an edit
+   * line: 'run/edited'; a refused edit: 'run/edit-refused'.
+   */
   logLine(line: string): RunEvent[] {
     const r = parseLine(line);
     if (!r || typeof r.step !== 'number') return [];
@@ -64,6 +67,15 @@ export class TorchEventConverter {
         nodeId: edited.nodeId,
         step: r.step,
         data: { changes: edited.changes, ...(r.replayed === true ? { replayed: true } : {}) },
+      });
+    }
+    if (r.edit_refused && typeof r.edit_refused === 'object') {
+      const refused = r.edit_refused as { nodeId?: unknown; message?: unknown; field?: unknown };
+      return valid({
+        type: 'run/edit-refused',
+        nodeId: refused.nodeId,
+        step: r.step,
+        data: { message: refused.message, ...(typeof refused.field === 'string' ? { field: refused.field } : {}) },
       });
     }
     const { step, val_loss: valLoss, ...data } = r;

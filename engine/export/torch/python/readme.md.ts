@@ -81,8 +81,10 @@ settings before the next step, e.g.
 prompt and seed, or eval's batch shape). All fields of a line apply together. Each edit adds a line
 \`{"step", "edited": {"nodeId", "changes": {field: [old, new]}}}\` to \`train_log.jsonl\` and one to
 \`edits.jsonl\`; checkpoints carry the edited values, and \`--resume\` from an earlier checkpoint
-replays \`edits.jsonl\` at the steps where the edits happened. A line that cannot apply fails the run
-with the node named.
+replays \`edits.jsonl\` at the steps where the edits happened. A line that cannot apply (a field
+that is fixed, a value \`config.json\` refuses, \`steps\` no longer above the steps done) is refused
+with a line \`{"step", "edit_refused": {"nodeId", "message"}}\` in \`train_log.jsonl\` and training
+goes on unchanged.
 
 ## Prompts
 

@@ -19,7 +19,8 @@ export const TRAIN_PY = String.raw`# Trains the exported Pretrain Studio pipelin
 # the same step), with state "stopped" in status.json; resume it from its last checkpoint.
 # Live edits: a line {"node_id": ..., "params": {...}} appended to <out>/edit-requests.jsonl
 # applies before the next step (README: "Live edits"); it is logged to train_log.jsonl and kept in
-# <out>/edits.jsonl, which a resumed run replays at the steps where the edits happened.
+# <out>/edits.jsonl, which a resumed run replays at the steps where the edits happened; a request
+# that cannot apply is logged as refused ("edit_refused") and training goes on.
 # Prompts: a line {"id", "prompt_ids", "max_new_tokens", ...} appended to <out>/sample-requests.jsonl
 # is answered between two steps into <out>/sample-answers/<id>.json (README: "Prompts"), with a
 # generator of its own, so the run's random streams and losses are those of a run never asked.
@@ -257,8 +258,10 @@ class Run:
     def apply_edit(self, node_id, params, record=True, replayed=False):
         """Sets the new values of one node's fields at once; logs the edit unless record is False."""
         if node_id == "training":
-            if set(params) != {"steps"} or int(params["steps"]) <= self.step:
-                raise RunError(node_id, "live edit: only training.steps may change, to more than the %d steps done" % self.step)
+            if set(params) != {"steps"}:
+                raise RunError(node_id, "live edit: only training.steps may change while the run trains")
+            if int(params["steps"]) <= self.step:
+                raise RunError(node_id, "live edit: steps must be more than the %d steps already done" % self.step)
             changes = {"steps": [self.total, int(params["steps"])]}
             self.total = int(params["steps"])
         else:
@@ -292,6 +295,13 @@ class Run:
             self.append("train_log.jsonl", line)
             print("step %d: edited %s: %s" % (self.step, node_id, json.dumps(changes)), flush=True)
 
+    def refuse_edit(self, node_id, message):
+        """Logs a refused edit request (train_log.jsonl, read back as a run/edit-refused event)."""
+        message = message.replace("live edit: ", "", 1)
+        if self.rank == 0:
+            self.append("train_log.jsonl", {"step": self.step, "edit_refused": {"nodeId": node_id, "message": message}})
+            print("step %d: refused an edit of %s: %s" % (self.step, node_id, message), file=sys.stderr, flush=True)
+
     def take_edit_requests(self):
         """New whole lines of edit-requests.jsonl (rank 0 reads them; every process gets the same)."""
         requests = []
@@ -313,7 +323,10 @@ class Run:
             edit = self.replays.pop(0)
             self.apply_edit(edit["nodeId"], {k: v[1] for k, v in edit["changes"].items()}, replayed=True)
         for node_id, params in self.take_edit_requests():
-            self.apply_edit(node_id, params)
+            try:
+                self.apply_edit(node_id, params)
+            except RunError as e:  # a request that no longer fits is refused; the run goes on
+                self.refuse_edit(node_id, str(e))
         if self.rank == 0:
             for request in self.sample_requests.take():
                 self.answer_prompt(request)
