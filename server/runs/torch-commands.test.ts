@@ -17,8 +17,9 @@ test('requests are written in order; applied, refused and ended answers settle t
     const first = commands.edit({ nodeId: 'training', params: { steps: 3 } }, { steps: [100, 3] });
     const second = commands.edit({ nodeId: 'scheduler', params: { lr: 0.002 } }, { lr: [0.001, 0.002] });
     const third = commands.edit({ nodeId: 'model', params: { inspect_every: 5 } }, { inspect_every: [20, 5] });
-    await new Promise((r) => setTimeout(r, 20));
-    const lines = (await readFile(join(dir, EDIT_REQUESTS_FILE), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const written = async () => (await readFile(join(dir, EDIT_REQUESTS_FILE), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    for (let tries = 0; (await written()).length < 3 && tries < 200; tries++) await new Promise((r) => setTimeout(r, 10));
+    const lines = (await written()).map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => l.node_id),
       ['training', 'scheduler', 'model'],

@@ -32,6 +32,7 @@ function refusal(nodeId: string, { message, field }: { message: string; field?: 
 
 export class TorchCommands implements LiveRequests {
   private waiting: ((outcome: EditOutcome) => void)[] = [];
+  private writing: Promise<void> = Promise.resolve();
   private ended = false;
 
   constructor(private readonly runDir: string, private readonly prompts: TorchPrompts) {}
@@ -41,7 +42,10 @@ export class TorchCommands implements LiveRequests {
     const refusal = torchEditRefusal(request, changes);
     if (refusal) return { status: 409, error: `${request.nodeId}: ${refusal}`, errors: [{ nodeId: request.nodeId, message: refusal }] };
     const answered = new Promise<EditOutcome>((resolve) => this.waiting.push(resolve));
-    await appendFile(join(this.runDir, EDIT_REQUESTS_FILE), JSON.stringify({ node_id: request.nodeId, params: request.params }) + '\n');
+    // One append after another: the file's order must be the waiting list's (answers come back in it).
+    const line = JSON.stringify({ node_id: request.nodeId, params: request.params }) + '\n';
+    this.writing = this.writing.then(() => appendFile(join(this.runDir, EDIT_REQUESTS_FILE), line));
+    await this.writing;
     return answered;
   }
 
