@@ -1,11 +1,14 @@
-// The attention products of configs R and M, one at a time: OpenBLAS (one call per batch entry),
-// the stock XNNPACK kernel, and the same flops as one GEMM (what fewer calls could reach at best),
-// plus the cost of one FFI call. Prints µs per product, fastest of many runs.
-// Usage: node --import tsx bench/attention-gemm.ts [--reps 30]
+// Matmul shapes of configs R and M, one at a time. Attention's batched products: OpenBLAS (one call
+// per batch entry), the stock XNNPACK kernel, and the same flops as one GEMM (what fewer calls could
+// reach at best), plus the cost of one FFI call. The tied LM head, forward and backward: an explicit
+// transpose of wte then plain products, against the transpose as a GEMM flag (matMulTransposedB).
+// Prints µs (ms for the head), fastest of many runs.
+// Usage: node --import tsx bench/matmul-shapes.ts [--reps 30]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../engine/node/backend';
 import { nativeGemm, setNativeGemm } from '../engine/tf/nativeGemm';
+import { matMulExplicitGrad, matMulTransposedB } from '../engine/tf/ops/matmulExplicitGrad';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '30' } } });
 const reps = Number(values.reps);
@@ -68,4 +71,22 @@ for (const s of SHAPES) {
   const flags = `${s.ta ? 'T' : 'N'}${s.tb ? 'T' : 'N'}`;
   console.log(`| ${s.config} | ${s.what} | ${s.batch}x[${s.M}x${s.K}]@[${s.K}x${s.N}] ${flags} | ${native.toFixed(0)} | ${gflops.toFixed(0)} | ${xnnpack.toFixed(0)} | ${single.toFixed(0)} |`);
   tf.dispose([a, b, a1, b1]);
+}
+
+// The tied head of R and M: [B*T, C] hidden states against wte [V, C], with the gradients of both.
+console.log('| config | tied head, forward + backward | explicit transpose ms | GEMM flag ms |');
+console.log('|---|---|---|---|');
+for (const [config, N, V, C] of [
+  ['R', 1024, 256, 128],
+  ['M', 1024, 6400, 512],
+] as const) {
+  const h = tf.randomNormal([N, C]);
+  const wte = tf.randomNormal([V, C]);
+  const dy = tf.randomNormal([N, V]);
+  const time = (head: (x: tf.Tensor, w: tf.Tensor) => tf.Tensor) =>
+    fastest(() => tf.tidy(() => void tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(head(x, w), dy)))([h, wte]))) / 1000;
+  const explicit = time((x, w) => matMulExplicitGrad(x, tf.transpose(w)));
+  const flag = time((x, w) => matMulTransposedB(x, w));
+  console.log(`| ${config} | [${N}x${C}] @ [${V}x${C}]^T | ${explicit.toFixed(2)} | ${flag.toFixed(2)} |`);
+  tf.dispose([h, wte, dy]);
 }
