@@ -30,9 +30,10 @@ function fastest(fn: () => void): number {
 }
 
 const one = new Float32Array(1);
-const ffiUs = fastest(() => {
-  for (let i = 0; i < 1000; i++) gemm.sgemm(false, false, 1, 1, 1, one, one, one);
-}) / 1000;
+const ffiUs =
+  fastest(() => {
+    for (let i = 0; i < 1000; i++) gemm.sgemm(false, false, 1, 1, 1, one, one, one);
+  }) / 1000;
 console.log(`${gemm.describe}: one 1x1x1 sgemm call through koffi ${ffiUs.toFixed(2)} µs`);
 
 // [batch, M, K] @ [batch, K, N] with flags, as the attention layer and tfjs's matMul gradient ask.
@@ -69,7 +70,9 @@ for (const s of SHAPES) {
   const single = fastest(() => tf.matMul(a1, b1).dispose());
   const gflops = (2 * s.batch * s.M * s.N * s.K) / native / 1e3;
   const flags = `${s.ta ? 'T' : 'N'}${s.tb ? 'T' : 'N'}`;
-  console.log(`| ${s.config} | ${s.what} | ${s.batch}x[${s.M}x${s.K}]@[${s.K}x${s.N}] ${flags} | ${native.toFixed(0)} | ${gflops.toFixed(0)} | ${xnnpack.toFixed(0)} | ${single.toFixed(0)} |`);
+  console.log(
+    `| ${s.config} | ${s.what} | ${s.batch}x[${s.M}x${s.K}]@[${s.K}x${s.N}] ${flags} | ${native.toFixed(0)} | ${gflops.toFixed(0)} | ${xnnpack.toFixed(0)} | ${single.toFixed(0)} |`,
+  );
   tf.dispose([a, b, a1, b1]);
 }
 

@@ -96,14 +96,20 @@ await runPlan({ plan: compiled.plan, io, sink, backendName: backend, executor: '
 
 const perStep = (ms: number) => ms / steps;
 const kernelMs = [...tallies.values()].reduce((s, r) => s + r.ms, 0);
-console.log(`${cfg.name} on ${backend}${nativeGemmFor(backend) ? ` (${nativeGemmFor(backend)!.describe})` : ''}: ${perStep(timedMs).toFixed(1)} ms per step, kernels ${perStep(kernelMs).toFixed(1)} ms`);
+console.log(
+  `${cfg.name} on ${backend}${nativeGemmFor(backend) ? ` (${nativeGemmFor(backend)!.describe})` : ''}: ${perStep(timedMs).toFixed(1)} ms per step, kernels ${perStep(kernelMs).toFixed(1)} ms`,
+);
 console.log('| kernel | ms/step | share | calls/step | µs/call | GFLOP/s |');
 console.log('|---|---|---|---|---|---|');
 const rows = [...tallies.entries()].sort((x, y) => y[1].ms - x[1].ms);
 for (const [key, r] of rows) {
   if (perStep(r.ms) < 0.05 * (timedMs / steps / 100)) continue; // under 0.05% of a step
   const gflops = r.flops ? (r.flops / (r.ms / 1000) / 1e9).toFixed(0) : '';
-  console.log(`| ${key} | ${perStep(r.ms).toFixed(2)} | ${((100 * r.ms) / timedMs).toFixed(1)}% | ${r.calls / steps} | ${((1000 * r.ms) / r.calls).toFixed(1)} | ${gflops} |`);
+  console.log(
+    `| ${key} | ${perStep(r.ms).toFixed(2)} | ${((100 * r.ms) / timedMs).toFixed(1)}% | ${r.calls / steps} | ${((1000 * r.ms) / r.calls).toFixed(1)} | ${gflops} |`,
+  );
 }
-console.log(`| outside kernels (tape, bookkeeping, JS) | ${perStep(timedMs - kernelMs).toFixed(2)} | ${((100 * (timedMs - kernelMs)) / timedMs).toFixed(1)}% | | | |`);
+console.log(
+  `| outside kernels (tape, bookkeeping, JS) | ${perStep(timedMs - kernelMs).toFixed(2)} | ${((100 * (timedMs - kernelMs)) / timedMs).toFixed(1)}% | | | |`,
+);
 process.exit(0);
