@@ -88,7 +88,7 @@ const sink = {
     const now = performance.now();
     if (e.step > warmup) timedMs += now - last;
     if (e.step === warmup) tallies.clear(); // from here on, only timed steps count
-    timing = e.step >= warmup;
+    timing = e.step >= warmup && e.step < warmup + steps; // nothing after the last step counts
     last = now;
   },
 };
