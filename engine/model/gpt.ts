@@ -52,6 +52,7 @@ import {
   type FfnWeights,
   layerNorm,
   linear,
+  linearTransposed,
   rmsNorm,
 } from './layers';
 
@@ -200,9 +201,8 @@ export class Gpt {
    */
   head(h: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      // Tied: an explicit transpose of wte ([V, C] -> [C, V], small) keeps every matmul untransposed.
-      const w = this.config.tieEmbeddings ? tf.transpose(this.p<tf.Tensor2D>('wte')) : this.p<tf.Tensor2D>('lm_head');
-      return linear(h, w as tf.Tensor2D);
+      if (this.config.tieEmbeddings) return linearTransposed(h, this.p<tf.Tensor2D>('wte')); // h @ wte^T
+      return linear(h, this.p<tf.Tensor2D>('lm_head'));
     });
   }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geluTanh } from '../tf/ops/gelu';
 import { layerNorm, rmsNorm } from '../tf/ops/norms';
-import { matMulExplicitGrad } from '../tf/ops/matmulExplicitGrad';
+import { matMulExplicitGrad, matMulTransposedB } from '../tf/ops/matmulExplicitGrad';
 import { applyRope, halfSwapMatrix } from '../tf/ops/rope';
 import { swapMiddleAxes } from '../tf/ops/swapMiddleAxes';
 import { swiglu } from '../tf/ops/swiglu';
@@ -25,6 +25,19 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   const lead = x.shape.slice(0, -1);
   const x2 = tf.reshape(x, [-1, inDim]); // [..., in] -> [N, in]
   return tf.reshape(matMulExplicitGrad(x2, w), [...lead, outDim]); // [N, out] -> [..., out]
+}
+
+/**
+ * `x @ w^T` over the last axis for w [out, in], e.g. the tied LM head on the embedding table
+ * (no transposed copy of w where a native GEMM runs the matmuls).
+ * @example
+ *   linearTransposed(h, wte); // [B, T, C] @ [V, C]^T -> [B, T, V]
+ */
+export function linearTransposed(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
+  const [outDim, inDim] = w.shape;
+  const lead = x.shape.slice(0, -1);
+  const x2 = tf.reshape(x, [-1, inDim]); // [..., in] -> [N, in]
+  return tf.reshape(matMulTransposedB(x2, w), [...lead, outDim]); // [N, out] -> [..., out]
 }
 
 /**

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng, normalArray } from '../../random';
 import { useBackend } from '../../node/backend';
 import { batchMatMulLooped } from './batchMatMulLooped';
-import { matMulExplicitGrad } from './matmulExplicitGrad';
+import { matMulExplicitGrad, matMulTransposedB } from './matmulExplicitGrad';
+import { nativeGemm, setNativeGemm } from '../nativeGemm';
 
 const rng = new Rng(7);
 const randn = (shape: number[]) =>
@@ -26,6 +27,17 @@ function assertNear(a: tf.Tensor, b: tf.Tensor, what: string, tol = 1e-5) {
   for (let i = 0; i < x.length; i++) {
     assert.ok(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])), `${what}[${i}]: ${x[i]} vs ${y[i]}`);
   }
+}
+
+/** |a - b| <= tol * max |b| everywhere: float32 rounding of sums that cancel, at the tensor's scale. */
+function assertNearScaled(a: tf.Tensor, b: tf.Tensor, what: string, tol: number) {
+  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
+  const x = a.dataSync();
+  const y = b.dataSync();
+  let largest = 0;
+  for (const v of y) largest = Math.max(largest, Math.abs(v));
+  const bound = tol * largest;
+  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) <= bound, `${what}[${i}]: ${x[i]} vs ${y[i]} (bound ${bound})`);
 }
 
 // Shapes: 2D linear layers, a wide hidden state (exercises the (dY^T A)^T branch), batched attention.
@@ -114,6 +126,51 @@ test('matMulExplicitGrad gradient matches finite differences (cpu)', async () =>
       assert.ok(Math.abs(numeric - grad[i]) < 2e-3 * (1 + Math.abs(grad[i])), `d/d${which}[${i}]: ${grad[i]} vs numeric ${numeric}`);
     }
   }
+});
+
+// Both ways of a @ b^T: the native GEMM with a transpose flag, and an explicit copy of b with
+// plain products (XNNPACK on wasm, loops on cpu). Same values as tf.matMul to 1e-6; gradients sum
+// up to 256 terms in another order, with cancellation, so they agree to 1e-6 of their largest entry.
+const TRANSPOSED_B_CASES: [number[], number[]][] = [
+  [
+    [7, 5],
+    [9, 5],
+  ],
+  [
+    [64, 32],
+    [256, 32], // a tied head: [N, C] @ [V, C]^T
+  ],
+];
+
+for (const backend of ['cpu', 'wasm', 'wasm without native GEMM'] as const) {
+  for (const [sa, sb] of TRANSPOSED_B_CASES) {
+    test(`matMulTransposedB equals tf.matMul(a, b^T) on ${backend}: [${sa}] @ [${sb}]^T`, async () => {
+      await useBackend(backend === 'cpu' ? 'cpu' : 'wasm');
+      const gemm = nativeGemm();
+      if (backend === 'wasm') assert.ok(gemm, 'the native GEMM should be installed on wasm in Node');
+      if (backend !== 'wasm') setNativeGemm(undefined);
+      try {
+        tf.tidy(() => {
+          const a = randn(sa);
+          const b = randn(sb);
+          const r = randn([sa[0], sb[0]]);
+          const reference = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, tf.transpose(y));
+          assertNear(matMulTransposedB(a, b), reference(a, b), 'value', 1e-6);
+          const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMulTransposedB(x, y), r)))([a, b]);
+          const [ea, eb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(reference(x, y), r)))([a, b]);
+          assertNearScaled(da, ea, 'dA', 1e-6);
+          assertNearScaled(db, eb, 'dB', 1e-6);
+        });
+      } finally {
+        setNativeGemm(gemm);
+      }
+    });
+  }
+}
+
+test('matMulTransposedB refuses operands whose inner dims differ, naming the shapes', async () => {
+  await useBackend('cpu');
+  assert.throws(() => matMulTransposedB(tf.zeros([2, 3]), tf.zeros([4, 5])), /matMulTransposedB: need \[M, K\] and \[N, K\], got \[2,3\] and \[4,5\]/);
 });
 
 test('shape errors name the shapes', async () => {

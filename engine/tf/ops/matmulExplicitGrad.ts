@@ -50,3 +50,21 @@ function matMulExplicitGrad_(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  *   const y = matMulExplicitGrad(x2d, w); // [N, C] @ [C, F] -> [N, F]
  */
 export const matMulExplicitGrad = tf.op({ matMulExplicitGrad_ });
+
+function matMulTransposedB_(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[1]) {
+    throw new Error(`matMulTransposedB: need [M, K] and [N, K], got [${a.shape}] and [${b.shape}]`);
+  }
+  // A native GEMM reads b transposed in place (and so do tfjs's matMul gradients); elsewhere one
+  // fast copy of b keeps the products plain.
+  if (nativeGemmFor(tf.getBackend())) return tf.matMul(a, b, false, true);
+  return matMulExplicitGrad(a, transposeLast2(b));
+}
+
+/**
+ * `a @ b^T` for float32 matrices, e.g. the tied LM head (hidden states times the embedding table).
+ * Where a native GEMM runs the matmuls, no transposed copy of b is made, forward or backward.
+ * @example
+ *   matMulTransposedB(h2, wte); // [N, C] @ [V, C]^T -> [N, V]
+ */
+export const matMulTransposedB = tf.op({ matMulTransposedB_ });
