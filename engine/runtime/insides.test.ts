@@ -209,7 +209,7 @@ test('with micro-batches: gradient norms are those the optimizer gets, activatio
     [s, single],
   ] as const) {
     // The nodes' gradients partition the parameters: their norms add up (in squares) to clip's global norm.
-    const squares = Object.values(insides.blocks).reduce((sum, n) => sum + (n.grad_norm ?? []).reduce((t, v) => t + v! * v!, 0), 0);
+    const squares = Object.values(insides.blocks).reduce((sum, n) => sum + (n.grad_norm ?? []).reduce<number>((t, v) => t + (v ?? 0) ** 2, 0), 0);
     const global = clipNorm(events);
     assert.ok(Math.abs(Math.sqrt(squares) - global) <= 1e-4 * global, `${Math.sqrt(squares)} vs clip's ${global}`);
   }

@@ -58,7 +58,7 @@ const totalGradNorm = (line: InsidesLine) =>
   Math.sqrt(
     Object.values(line.blocks)
       .flatMap((n) => n.grad_norm ?? [])
-      .reduce((sum, g) => sum + g! * g!, 0),
+      .reduce<number>((sum, g) => sum + (g ?? 0) ** 2, 0),
   );
 
 const DEFAULT_ACTS = ['wte', 'norm1', 'attn', 'res1', 'norm2', 'ffn', 'res2', 'norm_f', 'lm_head'];
@@ -206,6 +206,7 @@ print(json.dumps({"explicit": explicit, "fused": with_fused, "calls": measured_c
   assert.equal(run.status, 0, run.stderr);
   const out = JSON.parse(run.stdout) as {
     explicit: InsidesData;
+    broken: InsidesData;
     fused: InsidesData;
     calls: boolean[];
     hooks_left: number;
