@@ -5,7 +5,9 @@
 // Also the fit padding the canvases share, and a minimap shown only while something is out of view.
 import { MiniMap, useReactFlow, useStore, type FitViewOptions, type MiniMapProps, type ReactFlowState } from '@xyflow/react';
 import { useEffect, type RefObject } from 'react';
+import { registry } from '../engine/nodes';
 import type { StudioFlowNode } from '../lib/flow';
+import { categoryAccent } from './theme';
 
 /** Sum of the measured block sizes: changes when any block grows or shrinks. */
 const sizeSignature = (s: ReactFlowState) => {
@@ -73,4 +75,26 @@ export function fitControls(moved: RefObject<boolean>) {
 /** The minimap, drawn only while some block is out of view (else it would only cover a corner block). */
 export function MiniMapWhenNeeded(props: MiniMapProps<StudioFlowNode>) {
   return useAllInView() ? null : <MiniMap {...props} />;
+}
+
+function minimapColor(node: StudioFlowNode): string {
+  if (node.type === 'note') return '#fde68a';
+  if (node.type === 'frame') return 'transparent';
+  return categoryAccent(registry.get(node.data.type)?.category);
+}
+
+/** A pipeline's minimap (the studio's canvas and a run's page): blocks in their category colours. */
+export function PipelineMiniMap({ theme }: { theme: 'light' | 'dark' }) {
+  return (
+    <MiniMapWhenNeeded
+      position="top-right"
+      pannable
+      zoomable
+      nodeColor={minimapColor}
+      nodeStrokeWidth={0}
+      maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
+      ariaLabel="Minimap"
+      style={{ width: 150, height: 100 }}
+    />
+  );
 }

@@ -17,10 +17,10 @@ import {
 import { useEffect, useMemo, useRef } from 'react';
 import { registry } from '../engine/nodes';
 import { connectionProblem, parseFlowId } from '../lib/edits';
-import { FlowNodeCache, toFlowEdges, toFlowNodes, type StudioFlowNode } from '../lib/flow';
+import { FlowNodeCache, toFlowEdges, toFlowNodes } from '../lib/flow';
 import { studio, useStudio } from '../lib/store';
 import { useRuns } from '../lib/runs-store';
-import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
+import { AutoFit, FIT_PADDING, fitControls, PipelineMiniMap, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { useTheme } from './theme-mode';
 import { ConnectionHint, problemOfConnection } from './ConnectionHint';
@@ -28,7 +28,6 @@ import { FrameNode } from './FrameNode';
 import { NoteNode } from './NoteNode';
 import { EdgeRoutes, RoutedEdge } from './RoutedEdge';
 import { KIND_MIME } from './Palette';
-import { categoryAccent } from './theme';
 
 // Module level: a new object per render would make React Flow remount every node.
 const nodeTypes: NodeTypes = { block: BlockNode, note: NoteNode, frame: FrameNode };
@@ -45,12 +44,6 @@ function onConnectEnd(_event: MouseEvent | TouchEvent, state: FinalConnectionSta
   if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
   const problem = problemOfConnection(studio.getState().doc, state.fromHandle, state.toHandle);
   if (problem) studio.getState().notify(`Not connected: ${problem}.`, 'error');
-}
-
-function minimapColor(node: StudioFlowNode): string {
-  if (node.type === 'note') return '#fde68a';
-  if (node.type === 'frame') return 'transparent';
-  return categoryAccent(registry.get(node.data.type)?.category);
 }
 
 /** Carries out fit / focus requests from the store (problems panel, loading a document). */
@@ -163,16 +156,7 @@ export function Canvas() {
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
           {/* Only while some block is out of view: a fitted graph fills the corners. */}
-          <MiniMapWhenNeeded
-            position="top-right"
-            pannable
-            zoomable
-            nodeColor={minimapColor}
-            nodeStrokeWidth={0}
-            maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
-            ariaLabel="Minimap"
-            style={{ width: 150, height: 100 }}
-          />
+          <PipelineMiniMap theme={theme} />
           <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
           <ConnectionHint />
           <AutoFit moved={moved} watchSizes={running} />

@@ -13,18 +13,16 @@ import {
   type NodeTypes,
 } from '@xyflow/react';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { registry } from '../engine/nodes';
 import type { Pipeline } from '../lib/document';
 import { EMPTY_SELECTION } from '../lib/edits';
 import { toFlowEdges, toFlowNodes, type FrameFlowNode, type NoteFlowNode, type StudioFlowNode } from '../lib/flow';
-import { AutoFit, FIT_PADDING, fitControls, MiniMapWhenNeeded, markUserMoves } from './AutoFit';
+import { AutoFit, FIT_PADDING, fitControls, PipelineMiniMap, markUserMoves } from './AutoFit';
 import { BlockNode } from './BlockNode';
 import { useTheme } from './theme-mode';
 import { DEFAULT_FRAME_COLOR } from './FrameNode';
 import { LiveRunContext } from './live-run';
 import { Markdown } from './Markdown';
 import { EdgeRoutes, RoutedEdge } from './RoutedEdge';
-import { categoryAccent } from './theme';
 
 const ReadOnlyNote = memo(function ReadOnlyNote({ data }: NodeProps<NoteFlowNode>) {
   return (
@@ -49,12 +47,6 @@ const nodeTypes: NodeTypes = { block: BlockNode, note: ReadOnlyNote, frame: Read
 // Edges go around the blocks, as on the studio's canvas.
 const edgeTypes: EdgeTypes = { default: RoutedEdge };
 const NO_BROKEN = new Set<string>();
-
-function minimapColor(node: StudioFlowNode): string {
-  if (node.type === 'note') return '#fde68a';
-  if (node.type === 'frame') return 'transparent';
-  return categoryAccent(registry.get(node.data.type)?.category);
-}
 
 export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
   // React Flow measures the blocks through onNodesChange; nothing else changes them.
@@ -86,16 +78,7 @@ export function RunGraph({ doc, runId }: { doc: Pipeline; runId: string }) {
               maxZoom={2.5}
             >
               <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="var(--dots)" />
-              <MiniMapWhenNeeded
-                position="top-right"
-                pannable
-                zoomable
-                nodeColor={minimapColor}
-                nodeStrokeWidth={0}
-                maskColor={theme === 'dark' ? 'rgba(15,18,23,0.6)' : 'rgba(226,232,240,0.6)'}
-                ariaLabel="Minimap"
-                style={{ width: 150, height: 100 }}
-              />
+              <PipelineMiniMap theme={theme} />
               <Controls position="top-left" showInteractive={false} fitViewOptions={{ padding: FIT_PADDING }} {...fitControls(moved)} />
               {/* Whole, and again as the replayed numbers make blocks grow. */}
               <AutoFit moved={moved} watchSizes />
