@@ -32,7 +32,7 @@ function refusal(nodeId: string, { message, field }: { message: string; field?: 
 
 export class TorchCommands implements LiveRequests {
   private waiting: ((outcome: EditOutcome) => void)[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
   private ended = false;
 
   constructor(private readonly runDir: string, private readonly prompts: TorchPrompts) {}
@@ -41,11 +41,19 @@ export class TorchCommands implements LiveRequests {
     if (this.ended) return ENDED_EDIT;
     const refusal = torchEditRefusal(request, changes);
     if (refusal) return { status: 409, error: `${request.nodeId}: ${refusal}`, errors: [{ nodeId: request.nodeId, message: refusal }] };
-    const answered = new Promise<EditOutcome>((resolve) => this.waiting.push(resolve));
+    let settle!: (outcome: EditOutcome) => void;
+    const answered = new Promise<EditOutcome>((resolve) => (settle = resolve));
+    this.waiting.push(settle);
     // One append after another: the file's order must be the waiting list's (answers come back in it).
     const line = JSON.stringify({ node_id: request.nodeId, params: request.params }) + '\n';
-    this.writing = this.writing.then(() => appendFile(join(this.runDir, EDIT_REQUESTS_FILE), line));
-    await this.writing;
+    const written = this.writing.then(() => appendFile(join(this.runDir, EDIT_REQUESTS_FILE), line));
+    this.writing = written.catch(() => undefined); // a failed append fails its own request only
+    try {
+      await written;
+    } catch (error) {
+      this.waiting.splice(this.waiting.indexOf(settle), 1); // nothing was written: no answer will come
+      throw error;
+    }
     return answered;
   }
 
