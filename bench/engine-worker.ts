@@ -70,12 +70,22 @@ async function matmulPeak(): Promise<{ peakGflops: number; bySize: Record<string
   for (const n of [512, 1024, 2048]) {
     const a = tf.randomNormal([n, n]);
     const b = tf.randomNormal([n, n]);
+    // wasm and cpu compute a product before matMul returns, so the clock stops there, as torch's
+    // peak times `a @ b` alone. Awaiting a read back (of C, or of one element sliced from it)
+    // added 1-5 ms per call on this VM, more than the product itself at 512 (60 instead of 200
+    // GFLOP/s). A GPU backend only queues the work: one element read back waits for it.
+    const queued = backend === 'webgpu' || backend === 'webgl';
     const run = async () => {
       const t = performance.now();
       const c = tf.matMul(a, b);
-      await c.data();
+      if (queued) {
+        const corner = c.slice([0, 0], [1, 1]);
+        await corner.data();
+        corner.dispose();
+      }
+      const ms = performance.now() - t;
       c.dispose();
-      return performance.now() - t;
+      return ms;
     };
     await run();
     const times: number[] = [];
