@@ -43,6 +43,9 @@ function nodeRow(backend: string): Row {
   return { executor: backend, ...JSON.parse(run.stdout.trim().split('\n').pop()!) };
 }
 
+/** The three WASM rows run the same backend; their labels say how its threads were chosen. */
+const WASM_ROW_NOTES: Record<string, string> = { wasm: ' (as a run picks)', 'wasm-1t': ' (1 thread)', 'wasm-mt': ' (every core)' };
+
 interface Row {
   executor: string;
   detail: string;
@@ -69,14 +72,14 @@ try {
       if (report.result.status !== 'completed')
         throw new Error(`browser ${backend}: run ${report.result.status}: ${JSON.stringify(report.result).slice(0, 500)}`);
       rows.push({
-        executor: `browser ${report.backend?.name ?? backend}`,
+        executor: `browser ${report.backend?.name ?? backend}${WASM_ROW_NOTES[backend] ?? ''}`,
         detail: report.backend?.detail ?? '',
         tokensPerSec: median(timed(report.steps).map((s) => s.tokens_per_sec)),
         stepMs: median(timed(report.steps).map((s) => s.step_ms)),
       });
     }
     const r = rows.at(-1)!;
-    console.log(`${r.executor.padEnd(16)} ${Math.round(r.tokensPerSec).toString().padStart(7)} tok/s  ${r.stepMs.toFixed(1)} ms/step  ${r.detail}`);
+    console.log(`${r.executor.padEnd(32)} ${Math.round(r.tokensPerSec).toString().padStart(7)} tok/s  ${r.stepMs.toFixed(1)} ms/step  ${r.detail}`);
   }
 } finally {
   await browser.close();

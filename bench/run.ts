@@ -18,11 +18,13 @@
 //
 // Engine rows: "wasm" is the node executor as it runs by default (tfjs wasm, matmuls on the native
 // BLAS when koffi and OpenBLAS load, engine/node/blas.ts); "wasm-xnnpack" is the same without the native BLAS (matmuls
-// on XNNPACK, as in a browser); "wasm-threads" uses every core for both. The first wasm row of each
+// on XNNPACK, as in a browser); "blas-threads" is the node executor on every core as a run threads
+// it (OpenBLAS on every core, the wasm kernels on one); "wasm-threads" also gives the wasm kernels
+// every core (PRETRAIN_WASM_THREADS, opt-in for runs: slower on M here). The first wasm row of each
 // config also runs an eval node after its last step and prints what an eval batch costs as a
 // fraction of a training step (bench/engine-worker.ts --eval-batches).
 //
-// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M,Q] [--backends wasm,wasm-xnnpack,cpu,webgpu,tensorflow,wasm-threads]
+// Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M,Q] [--backends wasm,wasm-xnnpack,blas-threads,wasm-threads,cpu,webgpu,tensorflow]
 //        [--no-torch] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 //        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
@@ -37,6 +39,7 @@ import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { tunedOpenBlasCoreType } from '../engine/node/blas';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
 import type { EngineRow } from './engine-worker';
+import { ratioLines } from './summary';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -73,7 +76,7 @@ if (values.quality) {
 const quick = values.quick!;
 const configNames = (values.configs ?? (quick ? 'R' : BENCH_CONFIGS.map((c) => c.name).join(','))).split(',');
 const configs = configNames.map(benchConfig);
-const backends = (values.backends ?? (quick ? 'wasm,wasm-xnnpack' : 'wasm,wasm-xnnpack,wasm-threads,cpu,webgpu,tensorflow')).split(',');
+const backends = (values.backends ?? (quick ? 'wasm,wasm-xnnpack' : 'wasm,wasm-xnnpack,blas-threads,wasm-threads,cpu,webgpu,tensorflow')).split(',');
 const nCpu = cpus().length;
 
 /** Which engine backends run which configs: the software-slow ones only get the small configs. */
@@ -81,7 +84,7 @@ function engineBackendsFor(cfg: BenchConfig): string[] {
   return backends.filter((b) => {
     if (b === 'cpu') return cfg.name === 'R'; // ~100 tokens/s: one small config is enough to see it
     if (b === 'webgpu') return cfg.name !== 'M'; // on llvmpipe (no GPU) M would take minutes a step
-    if (b === 'wasm-threads') return nCpu > 1;
+    if (b === 'wasm-threads' || b === 'blas-threads') return nCpu > 1;
     return true;
   });
 }
@@ -111,12 +114,23 @@ interface EngineVariant {
 
 /** How the engine rows of a backend run: tfjs backend, threads, label, kernels and environment. */
 function engineVariants(backend: string): EngineVariant[] {
-  if (backend === 'wasm-threads') {
+  if (backend === 'blas-threads') {
     return [
       {
         tfBackend: 'wasm',
         threads: nCpu,
         label: `engine wasm ${nCpu}t [${bestKernels.label}]`,
+        kernels: bestKernels,
+        env: { PRETRAIN_BLAS_THREADS: String(nCpu), OPENBLAS_CORETYPE: bestKernels.core },
+      },
+    ];
+  }
+  if (backend === 'wasm-threads') {
+    return [
+      {
+        tfBackend: 'wasm',
+        threads: nCpu,
+        label: `engine wasm ${nCpu}t, wasm threads [${bestKernels.label}]`,
         kernels: bestKernels,
         env: { PRETRAIN_WASM_THREADS: String(nCpu), PRETRAIN_BLAS_THREADS: String(nCpu), OPENBLAS_CORETYPE: bestKernels.core },
       },
@@ -438,6 +452,8 @@ for (const r of rows) {
   );
 }
 lines.push('');
+const ratios = ratioLines(rows, peaks);
+if (ratios.length) lines.push('Like against like:', '', ...ratios.map((l) => `- ${l}`), '');
 writeFileSync(join(values.out!, 'results.md'), lines.join('\n'));
 log(`\n${lines.slice(lines.indexOf(lines.find((l) => l.startsWith('| config'))!)).join('\n')}`);
 log(`wrote ${join(values.out!, 'results.json')} and results.md`);
