@@ -8,7 +8,7 @@
 //
 // Usage: node --import tsx bench/quality.ts [--steps 2000] [--target 1.6] [--data data] [--out bench] [--eval-batches 50]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,7 @@ function report(curves: QualityCurve[], o: { steps: number; target: number; load
     loadavgStart: o.load0,
     loadavgEnd: loadavg(),
   };
+  mkdirSync(o.out, { recursive: true });
   writeFileSync(join(o.out, 'quality-results.json'), JSON.stringify({ meta, curves }, null, 2) + '\n');
   const [node, torch] = curves;
   const lines = [

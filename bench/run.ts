@@ -30,7 +30,7 @@
 //        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
 //        node --import tsx bench/run.ts --insides   # what the model's inside view costs a step (bench/insides.ts) instead
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -364,7 +364,8 @@ function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, ev
   const row = finish(
     {
       ...base,
-      threads: res.threads ?? threads,
+      // The most threads anything in the row uses: the wasm kernels' (reported) or OpenBLAS's (asked).
+      threads: Math.max(res.threads ?? threads, Number(env.PRETRAIN_BLAS_THREADS ?? 1)),
       peakRssMb: res.peakRssMb,
       loss: res.loss,
       tensors: `${res.tensorsAtFirst}/${res.tensorsAtLast}`,
@@ -411,6 +412,7 @@ const meta = {
   kernelSets: KERNEL_SETS,
   flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model (N_matmul: all [in,out] matrices incl. the output head)',
 };
+mkdirSync(values.out!, { recursive: true });
 writeFileSync(join(values.out!, 'results.json'), JSON.stringify({ meta, peaks, rows }, null, 2) + '\n');
 
 const f = (x: number | undefined, d = 0) => (x === undefined || !Number.isFinite(x) ? '' : x.toFixed(d));
