@@ -18,7 +18,7 @@ import {
   useReactFlow,
   useStore,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   connectInner,
   innerConnectionProblem,
@@ -51,7 +51,7 @@ const edgeTypes: EdgeTypes = { default: RoutedEdge };
  * Fits the view readably (lib/model-view.ts, readableViewport): the whole graph when its text
  * stays ≥ 11 px, else zoom 1 from the top of the model (its embedding first, as it reads), or
  * from the top of the repeated block when `layersFirst` (a run's inside view is on its layers).
- * Once the blocks are measured, and on the fit button.
+ * Once the blocks are measured (then `fitted`: the first view is in place), and on the fit button.
  */
 function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string, layersFirst: boolean) {
   const flow = useReactFlow<InnerFlowNode>();
@@ -69,15 +69,17 @@ function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: s
     void (view ? flow.setViewport(view) : flow.fitView(FIT));
   }, [flow, pane, layersFirst]);
   const done = useRef(false);
+  const [fitted, setFitted] = useState(false);
   useEffect(() => {
     if (!ready || done.current) return;
     const frame = requestAnimationFrame(() => {
       done.current = true;
       fit();
+      setFitted(true);
     });
     return () => cancelAnimationFrame(frame);
   }, [ready, fit]);
-  return fit;
+  return { fit, fitted };
 }
 
 /** React Flow's fit icon (four corners). */
@@ -114,7 +116,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const insides = useInsides(model);
   const context = useMemo(() => ({ modelId, insides }), [modelId, insides]);
   const pane = useRef<HTMLDivElement>(null);
-  const fit = useReadableFit(
+  const { fit, fitted } = useReadableFit(
     pane,
     useMemo(() => nodes.map((n) => n.id).join(), [nodes]),
     !!insides?.view,
@@ -154,7 +156,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   };
 
   return (
-    <div ref={pane} className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step}>
+    <div ref={pane} className="canvas model-canvas" data-testid="model-canvas" data-inside-step={insides?.view?.step} data-view-ready={fitted || undefined}>
       <nav className="breadcrumb" data-testid="model-breadcrumb">
         <button type="button" className="link" data-testid="model-back" onClick={() => studio.getState().closeModel()}>
           ← Pipeline

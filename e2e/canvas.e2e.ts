@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { defaultParams } from '../lib/document';
-import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App, type Session } from './harness';
+import { appAndBrowserPerFile, closeSession, openModel, openSession, ROOT, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -221,7 +221,7 @@ test('n_heads not dividing d_model: error on the block and in the problems panel
   const s = await open();
   const { page } = s;
   // n_heads is the attention block's, inside the model block.
-  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await openModel(page);
   await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
   await page.fill('[data-testid="input-n_heads"]', '5');
   await page.waitForSelector('[data-testid="model-canvas"] .block.has-error[data-node-id="attn"]');

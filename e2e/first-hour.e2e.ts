@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { estimateBlockSize } from '../lib/block-geometry';
 import { SEED_DOCUMENT } from '../lib/templates';
-import { appAndBrowserPerFile, closeSession, ROOT, screenshot, type App, type Session } from './harness';
+import { appAndBrowserPerFile, closeSession, openModel, ROOT, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -335,7 +335,7 @@ test("no live numbers from another pipeline's run; Run disabled with the reason 
   assert.equal(await page.locator('[data-testid="run-elsewhere"]').count(), 0);
   // An edited block is no longer the one trained (n_heads is the attention block's, inside the model).
   const openAttention = async () => {
-    await page.click('[data-node-id="model"] [data-testid="open-model"]');
+    await openModel(page);
     await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
   };
   await openAttention();

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, openSession, ROOT, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, closeSession, openModel, openSession, ROOT, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -169,7 +169,7 @@ test('a fork from the runs list that changes d_model is marked on the model bloc
     await page.waitForSelector('[data-testid="browser-backend"]', { state: 'detached' });
 
     // d_model is the token embedding's, inside the model block.
-    await page.click('[data-node-id="model"] [data-testid="open-model"]');
+    await openModel(page);
     await page.click('[data-testid="model-canvas"] [data-node-id="wte"] .block-title');
     await page.fill('[data-testid="input-d_model"]', '64');
     await page.keyboard.press('Escape');

@@ -171,3 +171,9 @@ export async function loadSmoke(page: Page, steps: number): Promise<void> {
   await page.fill('[data-testid="input-training-steps"]', String(steps));
   await page.waitForFunction((n) => JSON.parse(window.__studio!.documentText!()).training.steps === n, steps);
 }
+
+/** Opens the model's inner canvas and waits for its first view, so clicks land where the blocks are drawn. */
+export async function openModel(page: Page): Promise<void> {
+  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await page.waitForSelector('[data-testid="model-canvas"][data-view-ready]');
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openModel, openSession, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -25,8 +25,7 @@ test('open the model, edit its layers, see an inner problem outside too, fix it,
   const session = await openSession(browser, app, app.url);
   const { page } = session;
   await loadSmoke(page, 60);
-  await page.click('[data-node-id="model"] [data-testid="open-model"]');
-  await page.waitForSelector('[data-testid="model-canvas"]');
+  await openModel(page);
   for (const kind of ['embedding', 'positions', 'repeat', 'norm', 'attention', 'residual', 'ffn', 'lm_head', 'block_in', 'block_out']) {
     assert.ok(await page.locator(`[data-testid="model-canvas"] [data-node-type="${kind}"]`).count(), `an inner ${kind} block`);
   }

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openModel, openSession, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -71,7 +71,7 @@ test('while the smoke model trains, its inner blocks show numbers per layer that
   await page.click('[data-node-id="model"] .block-title');
   await page.fill('[data-testid="input-inspect_every"]', '5');
   await page.keyboard.press('Tab');
-  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await openModel(page);
   await page.click(`${CANVAS} [data-node-id="blocks"] .block-title`);
   await page.fill('[data-testid="input-n"]', String(LAYERS));
   await page.keyboard.press('Tab');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, loadSmoke, openSession, screenshot, type App, type Session } from './harness';
+import { appAndBrowserPerFile, closeSession, loadSmoke, openModel, openSession, screenshot, type App, type Session } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -192,7 +192,7 @@ test('run from the studio: live blocks, pause, checkpoint download, reload and r
 
 /** vocab_size is the token embedding's, inside the model block. */
 async function setVocabSize(page: Page, value: string): Promise<void> {
-  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await openModel(page);
   await page.click('[data-testid="model-canvas"] [data-node-id="wte"] .block-title');
   await page.fill('[data-testid="input-vocab_size"]', value);
   await page.click('[data-testid="model-back"]');

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchBrowser, loadSmoke, ROOT, startApp } from '../e2e/harness';
+import { launchBrowser, loadSmoke, openModel, ROOT, startApp } from '../e2e/harness';
 
 const OUT = join(ROOT, 'docs', 'guide');
 
@@ -40,7 +40,7 @@ async function journey(page: Page, url: string): Promise<void> {
   await shot(page, '3-live-edit');
 
   // Inside the model while it trains: per-layer numbers on its blocks (a view every 20 steps).
-  await page.click('[data-node-id="model"] [data-testid="open-model"]');
+  await openModel(page);
   await page.waitForSelector('[data-testid="model-canvas"] [data-testid="inside-chart"]', { timeout: 120_000 });
   await waitForStep(page, 81);
   await shot(page, '11-model-insides');
