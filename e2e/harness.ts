@@ -177,3 +177,19 @@ export async function openModel(page: Page): Promise<void> {
   await page.click('[data-node-id="model"] [data-testid="open-model"]');
   await page.waitForSelector('[data-testid="model-canvas"][data-view-ready]');
 }
+
+/**
+ * Clicks an inner block's title on the model canvas, zooming out first (the canvas's − button, as a
+ * user would) while the block lies outside the canvas: the canvas opens at a readable zoom from the
+ * model's top, so lower blocks of a tall model start out of view.
+ */
+export async function clickInner(page: Page, id: string): Promise<void> {
+  const pane = page.locator('[data-testid="model-canvas"] .react-flow');
+  const title = page.locator(`[data-testid="model-canvas"] [data-node-id="${id}"] .block-title`);
+  for (let tries = 0; tries < 8; tries++) {
+    const [p, t] = await Promise.all([pane.boundingBox(), title.boundingBox()]);
+    if (p && t && t.y >= p.y && t.y + t.height <= p.y + p.height && t.x >= p.x && t.x + t.width <= p.x + p.width) break;
+    await page.click('[data-testid="model-canvas"] .react-flow__controls-zoomout');
+  }
+  await title.click();
+}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { appAndBrowserPerFile, closeSession, loadSmoke, openModel, openSession, screenshot, type App } from './harness';
+import { appAndBrowserPerFile, clickInner, closeSession, loadSmoke, openModel, openSession, screenshot, type App } from './harness';
 
 let app: App;
 let browser: Browser;
@@ -33,14 +33,14 @@ test('open the model, edit its layers, see an inner problem outside too, fix it,
   await screenshot(page, 'model-graph-open');
 
   // The feed-forward: relu² in the inspector.
-  await page.click('[data-testid="model-canvas"] [data-node-id="ffn"] .block-title');
+  await clickInner(page, 'ffn');
   await page.waitForSelector('[data-testid="inner-inspector"]');
   await page.selectOption('[data-testid="input-kind"]', 'relu2');
   await page.waitForFunction(() => JSON.stringify(JSON.parse(window.__studio!.documentText!())).includes('"relu2"'));
   assert.equal((await innerParams(page, 'ffn')).kind, 'relu2');
 
   // n_kv_heads 3 does not divide the smoke model's 2 heads: refused on the attention block.
-  await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
+  await clickInner(page, 'attn');
   await page.fill('[data-testid="input-n_kv_heads"]', '3');
   await page.keyboard.press('Tab');
   await page.waitForSelector('[data-testid="model-canvas"] [data-node-id="attn"].has-error');
@@ -57,7 +57,7 @@ test('open the model, edit its layers, see an inner problem outside too, fix it,
 
   // Fix it inside (double-click opens too), then back.
   await page.dblclick('[data-node-id="model"] .block-title');
-  await page.click('[data-testid="model-canvas"] [data-node-id="attn"] .block-title');
+  await clickInner(page, 'attn');
   await page.fill('[data-testid="input-n_kv_heads"]', '2');
   await page.keyboard.press('Tab');
   await page.waitForFunction(() => !document.querySelector('[data-node-id="attn"].has-error'));
