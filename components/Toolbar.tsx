@@ -5,9 +5,9 @@ import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { documentToText, emptyDocument, fileNameFor } from '../lib/document';
 import { noteFlowId } from '../lib/edits';
-import { layoutPipeline } from '../lib/layout';
+import { layoutPipeline, outgrew } from '../lib/layout';
 import { estimateSizes } from '../lib/block-geometry';
-import { freeSpot } from '../lib/flow';
+import { freeSpot, type Size } from '../lib/flow';
 import { encodeShare } from '../lib/share';
 import { studio, useStudio } from '../lib/store';
 import { SEED_DOCUMENT, TEMPLATES } from '../lib/templates';
@@ -152,6 +152,25 @@ function ThemeToggle() {
   );
 }
 
+/** How long after an Auto-layout a block that outgrows its place gets the layout redone. */
+const RELAYOUT_WINDOW_MS = 1000;
+
+/** Lays the document out to suit the canvas (an "auto-layout" edit); returns the block sizes it used. */
+function arrangeOnce(): Record<string, Size> {
+  const pane = document.querySelector('.canvas')?.getBoundingClientRect();
+  const { doc, sizes, arrange } = studio.getState();
+  // A block added a moment ago may not be measured yet, or measured before it was drawn whole:
+  // each block counts at least its estimated size.
+  const known = Object.fromEntries(
+    Object.entries(estimateSizes(doc)).map(([id, e]) => [
+      id,
+      { width: Math.max(e.width, sizes[id]?.width ?? 0), height: Math.max(e.height, sizes[id]?.height ?? 0) },
+    ]),
+  );
+  arrange(layoutPipeline(doc, known, pane && pane.height > 0 ? pane.width / pane.height : 1.5), 'auto-layout');
+  return known;
+}
+
 export function Toolbar() {
   const name = useStudio((s) => s.doc.meta.name);
   const canUndo = useStudio((s) => s.past.length > 0);
@@ -173,17 +192,14 @@ export function Toolbar() {
   };
 
   const autoLayout = () => {
-    const pane = document.querySelector('.canvas')?.getBoundingClientRect();
-    const { doc, sizes, arrange } = studio.getState();
-    // A block added a moment ago may not be measured yet, or measured before it was drawn whole:
-    // each block counts at least its estimated size.
-    const known = Object.fromEntries(
-      Object.entries(estimateSizes(doc)).map(([id, e]) => [
-        id,
-        { width: Math.max(e.width, sizes[id]?.width ?? 0), height: Math.max(e.height, sizes[id]?.height ?? 0) },
-      ]),
-    );
-    arrange(layoutPipeline(doc, known, pane && pane.height > 0 ? pane.width / pane.height : 1.5));
+    let laidOutWith = arrangeOnce();
+    // A block measured only after the layout (one added a moment ago, drawn with its "not
+    // connected" lines that the size estimate leaves out) can outgrow the size it was laid out
+    // with: for a second, lay out again when that happens, in the same undo step.
+    const stop = studio.subscribe((s, before) => {
+      if (s.sizes !== before.sizes && outgrew(laidOutWith, s.sizes)) laidOutWith = arrangeOnce();
+    });
+    window.setTimeout(stop, RELAYOUT_WINDOW_MS);
   };
 
   return (

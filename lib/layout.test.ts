@@ -8,7 +8,7 @@ import { drawingOf, estimateSizes } from './block-geometry';
 import { loadDocumentValue, type Pipeline } from './document';
 import { routeEdges, segmentCrossesRect } from './edge-route';
 import { DEFAULT_BLOCK_SIZE } from './flow';
-import { layoutPipeline } from './layout';
+import { layoutPipeline, outgrew } from './layout';
 import { SEED_DOCUMENT, TEMPLATES } from './templates';
 
 /** Every pipeline bundled in pipelines/ (not only those offered as templates). */
@@ -117,4 +117,12 @@ test('no edge passes behind a block after Auto-layout, for canvases wide and tal
       assert.deepEqual(edgesBehindBlocks(doc, positions, estimateSizes(doc, { running: true })), [], `${name} laid out for ${aspect.toFixed(2)}, running`);
     }
   }
+});
+
+test('a block outgrew its layout only when measured more than a pixel larger than it was laid out with', () => {
+  const laid = { a: { width: 200, height: 80 }, b: { width: 150, height: 60 } };
+  assert.equal(outgrew(laid, { a: { width: 200, height: 80 }, b: { width: 151, height: 60 } }), false, 'within a pixel');
+  assert.equal(outgrew(laid, { a: { width: 200, height: 104 } }), true, 'its "not connected" lines made it taller');
+  assert.equal(outgrew(laid, { b: { width: 190, height: 60 } }), true, 'wider');
+  assert.equal(outgrew(laid, { a: { width: 180, height: 70 }, c: { width: 900, height: 900 } }), false, 'smaller, and a block not laid out');
 });

@@ -96,3 +96,14 @@ export function layoutPipeline(doc: Pipeline, sizes: Readonly<Record<string, Siz
   }
   return new Map(best!.boxes.map((p) => [p.id, { x: Math.round(p.x), y: Math.round(p.y) }]));
 }
+
+/**
+ * Whether some block's measured size now exceeds (by more than a pixel) the size it was laid out with.
+ * @example outgrew({ a: { width: 200, height: 80 } }, { a: { width: 200, height: 104 } }) // true
+ */
+export function outgrew(laidOutWith: Readonly<Record<string, Size>>, measured: Readonly<Record<string, Size>>): boolean {
+  return Object.entries(laidOutWith).some(([id, size]) => {
+    const now = measured[id];
+    return !!now && (now.width > size.width + 1 || now.height > size.height + 1);
+  });
+}

@@ -123,8 +123,8 @@ export function documentSlice(set: SetState, get: GetState, k: Kernel, initial: 
       k.commit(edits.removeItems(doc, selection), undefined, { selection: EMPTY_SELECTION });
     },
 
-    arrange(positions) {
-      k.commit(edits.moveItems(get().doc, positions), undefined, { view: { nonce: k.nextNonce(), kind: 'fit' } });
+    arrange(positions, merge) {
+      k.commit(edits.moveItems(get().doc, positions), merge, { view: { nonce: k.nextNonce(), kind: 'fit' } });
     },
 
     undo() {

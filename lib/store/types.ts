@@ -51,7 +51,8 @@ export interface DocumentSlice {
   connect(conn: Connection | ConnectionRequest): string | null;
   removeSelection(): void;
   /** Moves items to new positions (canvas ids → top-left corners) as one undo step, then fits the view. */
-  arrange(positions: Map<string, XY>): void;
+  /** Moves blocks to `positions` and fits the view; `merge` joins an edit with the same key made just before (one undo step). */
+  arrange(positions: Map<string, XY>, merge?: string): void;
   undo(): void;
   redo(): void;
 }
