@@ -196,3 +196,21 @@ export function benchPipeline(cfg: BenchConfig, steps: number, evalBatches = 0):
     ],
   };
 }
+
+/**
+ * A shape's bench config (bench/threads.ts, bench/engine-worker.ts --config): a bench config name
+ * with an optional batch (M, M:2), or d<d_model>t<T>b<B>l<layers>: a GELU/LayerNorm model with
+ * d_ff 4·d and 32-wide heads.
+ * @example shapeConfig('M:2').batch // 2
+ */
+export function shapeConfig(shape: string): BenchConfig {
+  const m = /^d(\d+)t(\d+)b(\d+)l(\d+)$/.exec(shape);
+  if (!m) {
+    const [name, batch] = shape.split(':');
+    const base = benchConfig(name);
+    return { ...base, name: shape, batch: batch ? Number(batch) : base.batch };
+  }
+  const [dModel, contextLength, batch, nLayers] = m.slice(1).map(Number);
+  const model = { ...CONFIG_Q, dModel, contextLength, nLayers, nHeads: Math.max(1, dModel / 32), dFF: 4 * dModel };
+  return { name: shape, description: shape, model, batch, steps: { fast: 20, slow: 3 }, warmup: 3 };
+}

@@ -17,7 +17,7 @@ import { runPlan } from '../engine/runtime/run';
 import { useBackend, wasmThreadCount, type BackendName } from '../engine/node/backend';
 import { nativeGemmFor } from '../engine/tf/nativeGemm';
 import { installNodeWebGpu } from '../engine/node/webgpu';
-import { benchConfig, benchPipeline } from './configs';
+import { benchPipeline, shapeConfig } from './configs';
 
 /** What the worker prints (one JSON line on stdout). */
 export interface EngineRow {
@@ -102,7 +102,7 @@ if (values.peak) {
   process.exit(0);
 }
 
-const cfg = benchConfig(values.config!);
+const cfg = shapeConfig(values.config!);
 const evalBatches = Number(values['eval-batches']);
 // The step that also evaluates is not a training-step sample: it is run on top of the timed ones.
 const steps = Number(values.steps) + (evalBatches > 0 ? 1 : 0);

@@ -3,47 +3,27 @@
 //   --sweep SHAPES  for each shape, ms per step with 1 and with 2 OpenBLAS threads (each in its own
 //                   process, twice, best kept) and the speed-up; a shape is d<d_model>t<T>b<B>l<layers>
 //                   (a GELU/LayerNorm model, d_ff 4·d, 32-wide heads) or a bench config name with an
-//                   optional batch (M, M2, R8)
+//                   optional batch (M, M:2, R:8)
 //   --ceiling NAME  what 2 cores give at all: NAME alone, NAME at half batch alone, two half-batch
 //                   runs at once (data parallel with free communication), two full runs at once
-// Each row is a child process (`--row SHAPE`) that prints {"ms": median step}.
+// Each row is a child process of bench/engine-worker.ts (the bench's own row), on wasm with OpenBLAS.
 // Usage: node --import tsx bench/threads.ts --sweep d128t128b32l4,d256t64b16l2 [--steps 8]
 //        node --import tsx bench/threads.ts --ceiling M [--steps 6]
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compile } from '../engine/compiler/compile';
-import { encodeNpy } from '../engine/data/npy';
-import type { RunEvent } from '../engine/events';
-import { Rng } from '../engine/random';
-import { memoryIO } from '../engine/runtime/memory-io';
-import { runPlan } from '../engine/runtime/run';
-import { useBackend } from '../engine/node/backend';
-import { benchConfig, benchPipeline, CONFIG_Q, type BenchConfig } from './configs';
+import { shapeConfig } from './configs';
 
 const { values } = parseArgs({
   options: {
     sweep: { type: 'string' },
     ceiling: { type: 'string' },
-    row: { type: 'string' },
     steps: { type: 'string', default: '8' },
   },
 });
 const steps = Number(values.steps);
 const WARMUP = 2;
-
-/** A shape's bench config: a bench config name with an optional batch (M, M:2), or d<d>t<T>b<B>l<L>. */
-export function shapeConfig(shape: string): BenchConfig {
-  const m = /^d(\d+)t(\d+)b(\d+)l(\d+)$/.exec(shape);
-  if (!m) {
-    const [name, batch] = shape.split(':');
-    const base = benchConfig(name);
-    return { ...base, name: shape, batch: batch ? Number(batch) : base.batch };
-  }
-  const [dModel, contextLength, batch, nLayers] = m.slice(1).map(Number);
-  const model = { ...CONFIG_Q, dModel, contextLength, nLayers, nHeads: Math.max(1, dModel / 32), dFF: 4 * dModel };
-  return { name: shape, description: shape, model, batch, steps: { fast: steps, slow: steps }, warmup: WARMUP };
-}
+const WORKER = new URL('./engine-worker.ts', import.meta.url).pathname;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** The same shape at half its batch. */
 function halfBatch(shape: string): string {
@@ -51,45 +31,21 @@ function halfBatch(shape: string): string {
   return /^d\d+t\d+b/.test(shape) ? shape.replace(/b\d+/, `b${batch}`) : `${shape.split(':')[0]}:${batch}`;
 }
 
-/** One row in this process: the median wall time per step after the warm-up. */
-async function row(shape: string): Promise<number> {
-  const cfg = shapeConfig(shape);
-  const backend = await useBackend('wasm');
-  const compiled = compile(benchPipeline(cfg, WARMUP + steps));
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-  const rng = new Rng(7);
-  const ids = (n: number) => Uint16Array.from({ length: n }, () => rng.index(cfg.model.vocabSize));
-  const io = memoryIO({ train: encodeNpy(ids(200_000)), valid: encodeNpy(ids(20_000)) });
-  const times: number[] = [];
-  let last = 0;
-  const sink = {
-    emit(e: RunEvent) {
-      if (e.type !== 'step') return;
-      const now = performance.now();
-      if (e.step > WARMUP) times.push(now - last);
-      last = now;
-    },
-  };
-  await runPlan({ plan: compiled.plan, io, sink, backendName: backend, executor: 'bench' });
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
-
 /** Runs rows in child processes at the same time; resolves to each one's ms per step. */
 function together(shapes: string[], blasThreads: number): Promise<number[]> {
-  const script = fileURLToPath(import.meta.url);
   return Promise.all(
     shapes.map(
       (shape) =>
         new Promise<number>((resolve, reject) => {
           const env = { ...process.env, PRETRAIN_BLAS_THREADS: String(blasThreads) };
-          const child = spawn(process.execPath, ['--import', 'tsx', script, '--row', shape, '--steps', String(steps)], { env });
+          const args = ['--import', 'tsx', WORKER, '--config', shape, '--backend', 'wasm', '--steps', String(steps), '--warmup', String(WARMUP)];
+          const child = spawn(process.execPath, args, { env });
           let out = '';
           child.stdout.on('data', (d) => (out += d));
           child.on('error', reject);
           child.on('close', (code) => {
             const last = out.trim().split('\n').at(-1) ?? '';
-            if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last).ms);
+            if (code === 0 && last.startsWith('{')) resolve(median(JSON.parse(last).stepMs));
             else reject(new Error(`${shape}: exit ${code}`));
           });
         }),
@@ -99,9 +55,7 @@ function together(shapes: string[], blasThreads: number): Promise<number[]> {
 
 const ms = (x: number) => x.toFixed(1);
 
-if (values.row) {
-  console.log(JSON.stringify({ ms: await row(values.row) }));
-} else if (values.sweep) {
+if (values.sweep) {
   console.log('| shape | 1 thread ms | 2 threads ms | speed-up |\n|---|---|---|---|');
   for (const shape of values.sweep.split(',')) {
     const best = { 1: Infinity, 2: Infinity };
