@@ -3,9 +3,9 @@
 // server processes and take a few minutes, so they live outside the unit suite.
 // Usage: npm run test:faults                 -> all of them
 //        npm run test:faults -- kill load    -> files whose name contains one of the texts
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { runNodeTests } from './node-test';
 
 const DIR = join('server', 'faults');
 const filters = process.argv.slice(2);
@@ -18,5 +18,4 @@ if (!files.length) {
   process.exit(1);
 }
 // One at a time: each measures time and memory, which a neighbour would disturb.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+process.exit(runNodeTests(files, 1));

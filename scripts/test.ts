@@ -5,10 +5,10 @@
 //        npm test -- unit       -> *.test.ts only
 //        npm test -- e2e        -> e2e/*.e2e.ts only (builds the app first when it is stale)
 //        npm test -- <text>...  -> test files whose path contains one of the texts
-import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lint } from './lint';
+import { runNodeTests } from './node-test';
 
 const UNIT_ROOTS = ['engine', 'server', 'cli', 'lib', 'components', 'bench', 'scripts'];
 
@@ -30,9 +30,7 @@ function findFiles(dir: string, suffix: string): string[] {
 }
 
 function run(files: string[], concurrency: number): number {
-  if (!files.length) return 0;
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
-  return result.status ?? 1;
+  return files.length ? runNodeTests(files, concurrency) : 0;
 }
 
 const args = process.argv.slice(2);

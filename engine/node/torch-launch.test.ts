@@ -3,6 +3,7 @@
 // as valid RunEvents, line by whole line.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -29,13 +30,35 @@ test('torchCommand: python train.py for one process, torchrun for several', () =
   const one = torchCommand({ exportDir: '/x/exp', device: 'cpu', steps: 5, resume: '/x/ck' });
   assert.deepEqual(one.args, ['/x/exp/train.py', '--out', '/x/exp/run', '--device', 'cpu', '--steps', '5', '--resume', '/x/ck']);
   const two = torchCommand({ exportDir: '/x/exp', nproc: 2, outDir: '/x/r2' });
-  assert.deepEqual(two.args.slice(2, 6), ['--standalone', '--nproc_per_node=2', '--monitor_interval=1', '/x/exp/train.py']);
+  assert.deepEqual(two.args.slice(2, 8), [
+    '--nnodes=1',
+    '--rdzv_backend=c10d',
+    '--rdzv_endpoint=localhost:0',
+    '--nproc_per_node=2',
+    '--monitor_interval=1',
+    '/x/exp/train.py',
+  ]);
   assert.match(two.args[1], /torch\.distributed\.run/);
   assert.equal(two.runDir, '/x/r2');
   assert.throws(() => torchCommand({ exportDir: '/x', nproc: 0 }), /nproc must be a positive integer/);
 });
 
+/** Holds a TCP port for the test's length, as another program would (or learns that one already does). */
+async function holdPort(port: number): Promise<() => Promise<void>> {
+  const server = createServer();
+  const held = await new Promise<boolean>((ok) => {
+    server.once('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => ok(true));
+  });
+  return async () => {
+    if (held) await new Promise((ok) => server.close(ok));
+  };
+}
+
 test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the tail streams it as RunEvents', async () => {
+  // torchrun --standalone's fixed port, taken: the launch's rendezvous must not wait on it.
+  const release = await holdPort(29400);
+  after(release);
   const data = writeTokenData(join(dir, 'data'));
   const plan = planOf(
     loopPipeline({

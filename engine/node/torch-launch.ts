@@ -72,10 +72,15 @@ const TORCHRUN_PY = [
   'runpy.run_module("torch.distributed.run", run_name="__main__", alter_sys=True)',
 ].join('\n');
 
+// One machine's rendezvous, as --standalone but on a port of the system's choosing: torch 1.13's
+// --standalone always takes port 29400, and a launch finding that port taken (another run, or
+// any other program) waited forever for a rendezvous that never came.
+const ONE_MACHINE_RENDEZVOUS = ['--nnodes=1', '--rdzv_backend=c10d', '--rdzv_endpoint=localhost:0'];
+
 export interface LaunchTorchOptions {
   /** The export folder (train.py, config.json). */
   exportDir: string;
-  /** Processes on this machine: 1 runs `python train.py`, more run torchrun --standalone. */
+  /** Processes on this machine: 1 runs `python train.py`, more run torchrun (one machine's rendezvous). */
   nproc?: number;
   device?: 'auto' | 'cpu' | 'cuda';
   /** Run folder (default: run/ in the export folder). */
@@ -120,7 +125,7 @@ export interface TorchLaunch {
  * The command line launchTorch runs, without running it.
  * @example
  *   torchCommand({ exportDir: 'exp', nproc: 2, device: 'cpu' });
- *   // { command: '/usr/bin/python3', args: ['-c', '<torchrun>', '--standalone', '--nproc_per_node=2', '/abs/exp/train.py', '--out', ...] }
+ *   // { command: '/usr/bin/python3', args: ['-c', '<torchrun>', '--nnodes=1', '--rdzv_backend=c10d', '--rdzv_endpoint=localhost:0', '--nproc_per_node=2', '/abs/exp/train.py', '--out', ...] }
  */
 export function torchCommand(options: LaunchTorchOptions): { command: string; args: string[]; runDir: string } {
   const exportDir = resolve(options.exportDir);
@@ -139,14 +144,14 @@ export function torchCommand(options: LaunchTorchOptions): { command: string; ar
   const command = options.python ?? DEFAULT_PYTHON;
   // monitor_interval: torchrun checks on its workers every 5 s by default, so it would notice the end
   // of a run up to 5 s late; 1 s is plenty cheap.
-  const args = nproc === 1 ? train : ['-c', TORCHRUN_PY, '--standalone', `--nproc_per_node=${nproc}`, '--monitor_interval=1', ...train];
+  const args = nproc === 1 ? train : ['-c', TORCHRUN_PY, ...ONE_MACHINE_RENDEZVOUS, `--nproc_per_node=${nproc}`, '--monitor_interval=1', ...train];
   return { command, args, runDir };
 }
 
 /**
- * Starts training an export: `python train.py` for one process, `torchrun --standalone
- * --nproc_per_node=N train.py` for several (several machines: run torchrun by hand, see the
- * export's README.md).
+ * Starts training an export: `python train.py` for one process, `torchrun --nproc_per_node=N
+ * train.py` on this machine for several (several machines: run torchrun by hand, see the export's
+ * README.md).
  * @example
  *   const run = launchTorch({ exportDir: 'exports/seed', nproc: 2, device: 'cpu' });
  *   const { code } = await run.done;
