@@ -80,12 +80,15 @@ test('torchrun --nproc_per_node=2 (gloo) matches one process over 10 steps; the 
   assert.equal(oneExit.code, 0);
 
   const events: RunEvent[] = [];
-  const two = launchTorch({ exportDir, nproc: 2, device: 'cpu', outDir: join(dir, 'two'), init: 'torch', env });
+  const two = launchTorch({ exportDir, nproc: 2, device: 'cpu', outDir: join(dir, 'two'), init: 'torch', env, detached: true });
+  // It takes seconds; one that waits on its rendezvous is stopped, workers and all, and fails with its stderr.
+  const stuck = setTimeout(() => process.kill(-two.child.pid!, 'SIGKILL'), 180_000);
   let stderr = '';
   two.child.stderr!.on('data', (d) => (stderr += d));
   two.child.stdout!.resume();
   const tail = await tailTorchRun({ exportDir, runDir: two.runDir, sink: { emit: (e) => events.push(e) }, intervalMs: 100 });
   const twoExit = await two.done;
+  clearTimeout(stuck);
   await tail.stop(twoExit);
   assert.equal(twoExit.code, 0, stderr);
 
