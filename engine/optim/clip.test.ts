@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import fixtures from './fixtures/clip.json' with { type: 'json' };
+import { useBackend } from '../node/backend';
 import { clipByGlobalNorm, globalNorm } from './clip';
 
 interface FixtureCase {
@@ -26,8 +27,10 @@ function assertClose(actual: ArrayLike<number>, expected: number[], what: string
 
 const makeGrads = (c: FixtureCase) => new Map(Object.entries(c.grads).map(([name, { shape, values }]) => [name, tf.tensor(values, shape)]));
 
-for (const c of cases) {
-  test(`${c.name}: clipByGlobalNorm matches torch's clip_grad_norm_`, () => {
+// wasm and cpu run the one-call kernels (GlobalNorm, ScaleAll); cpu last, for the tests below.
+for (const [backend, c] of (['wasm', 'cpu'] as const).flatMap((b) => cases.map((c) => [b, c] as const))) {
+  test(`${c.name} on ${backend}: clipByGlobalNorm matches torch's clip_grad_norm_`, async () => {
+    await useBackend(backend);
     const grads = makeGrads(c);
     const inputs = Object.fromEntries([...grads].map(([n, g]) => [n, g.dataSync().slice()]));
     const before = tf.memory().numTensors;

@@ -1,5 +1,6 @@
 // Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_ (norm_type 2) does it:
-// one norm over all grads, then every grad scaled by min(1, maxNorm / (norm + 1e-6)).
+// one norm over all grads, then every grad scaled by min(1, maxNorm / (norm + 1e-6)). On wasm and
+// cpu each of the two is one kernel call for all the grads (tf/ops/multiTensor.ts).
 //
 // Ownership: the inputs stay the caller's (not disposed, not changed: tfjs tensors are immutable,
 // so torch's in-place mul_ becomes new tensors). Everything returned is new and the caller's to
@@ -7,6 +8,7 @@
 // step can keep queueing work; read `norm` when you log it.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { globalNorm as globalNormOf, scaleAll } from '../tf/ops/multiTensor';
 // Chained tensor methods (x.mul(y)): types here, registered at run time by the host (engine/{node,browser}/tfjs.ts).
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 
@@ -24,10 +26,7 @@ export interface ClipResult {
  *   const n = globalNorm(new Map([['a', tf.tensor([3])], ['b', tf.tensor([4])]])); // 5
  */
 export function globalNorm(grads: Map<string, tf.Tensor>): tf.Scalar {
-  return tf.tidy(() => {
-    const sumsOfSquares = [...grads.values()].map((g) => g.square().sum<tf.Scalar>()); // each [] scalar
-    return sumsOfSquares.length === 0 ? tf.scalar(0) : tf.addN(sumsOfSquares).sqrt<tf.Scalar>();
-  });
+  return globalNormOf([...grads.values()]);
 }
 
 /**
@@ -48,7 +47,7 @@ export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number)
   // Multiply even when the coefficient is 1, as torch does: deciding on the CPU would need a
   // device-to-CPU read of the norm every step.
   const coef = off ? tf.scalar(1) : tf.tidy(() => tf.minimum(tf.scalar(maxNorm).div(norm.add(1e-6)), 1) as tf.Scalar);
-  const clipped = new Map<string, tf.Tensor>();
-  for (const [name, g] of grads) clipped.set(name, off ? g.clone() : tf.tidy(() => g.mul(coef)));
-  return { grads: clipped, norm, coef };
+  const names = [...grads.keys()];
+  const scaled = off ? [...grads.values()].map((g) => g.clone()) : scaleAll([...grads.values()], coef);
+  return { grads: new Map(names.map((name, i) => [name, scaled[i]])), norm, coef };
 }

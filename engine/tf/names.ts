@@ -44,6 +44,23 @@ export interface FusedAdamUpdateAttrs {
   bc2Sqrt: number; // sqrt(1 - beta2^t)
 }
 
+/** The name of input i of a kernel over any number of tensors (GlobalNorm, ScaleAll). */
+export const variadicName = (i: number) => `x${i}`;
+
+/**
+ * The L2 norm of several tensors together, sqrt(sum over all of them of x^2) (the squares summed
+ * in float64), as a float32 scalar: gradient clipping's global norm in one kernel call. Inputs
+ * x0, x1, ... (float32, any shapes).
+ */
+export const GlobalNorm = 'GlobalNorm';
+
+/**
+ * Several tensors each multiplied by one scalar: inputs coef (a float32 scalar) and x0, x1, ...
+ * (float32, any shapes); outputs x_i * coef in the same order. Gradient clipping's scaling in one
+ * kernel call.
+ */
+export const ScaleAll = 'ScaleAll';
+
 /** Swaps the last two axes: [..., M, N] -> [..., N, M] (a plain copy; the gradient is the same op). */
 export const TransposeLast2 = 'TransposeLast2';
 export interface TransposeLast2Inputs {

@@ -14,6 +14,7 @@ import { gatherRowsConfig } from './kernels/wasm/GatherRows';
 import { identitySharedConfig } from './kernels/wasm/Identity';
 import { activationConfigs } from './kernels/js/Activations';
 import { fusedAdamUpdateConfigs } from './kernels/js/FusedAdamUpdate';
+import { multiTensorConfigs } from './kernels/js/MultiTensor';
 import { normConfigs } from './kernels/js/Norms';
 import { ropeConfigs } from './kernels/js/Rope';
 import { softmaxCrossEntropyConfigs } from './kernels/js/SoftmaxCrossEntropy';
@@ -27,6 +28,7 @@ const KERNELS: KernelConfig[] = [
   batchMatMulLoopedConfig,
   gatherRowsConfig,
   ...fusedAdamUpdateConfigs,
+  ...multiTensorConfigs,
   ...transposeLast2Configs,
   ...normConfigs,
   ...softmaxCrossEntropyConfigs,

@@ -7,6 +7,7 @@
 // on the heap in place), and the scalar loop only covers the shapes that path does not take.
 // GPU backends have no such kernel; the ops fall back to their composed form there.
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { variadicName } from '../names';
 import { instantiateSimdKernels, type SimdExports } from '../simd/kernels';
 
 export type HostArray = Float32Array | Int32Array;
@@ -40,6 +41,8 @@ export interface JsKernelDef<Attrs> {
   kernelName: string;
   /** The runKernel input names, in the order compute() receives their arrays. */
   inputNames: string[];
+  /** A kernel over any number of tensors: after inputNames come the inputs x0, x1, ... (variadicName). */
+  variadic?: boolean;
   outputs(inputs: TensorInfo[], attrs: Attrs): OutputSpec[];
   compute(inputs: HostArray[], outputs: HostArray[], infos: TensorInfo[], attrs: Attrs): void;
   /** wasm only: fill the outputs with SIMD code and return true, or return false for compute(). */
@@ -50,6 +53,13 @@ export interface JsKernelDef<Attrs> {
 export type JsKernelBackend = 'wasm' | 'cpu';
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The inputs in the order compute() receives them: inputNames, then x0, x1, ... for a variadic kernel. */
+function inputInfos(def: JsKernelDef<unknown>, inputs: Record<string, TensorInfo>): TensorInfo[] {
+  const infos = def.inputNames.map((n) => inputs[n]);
+  if (def.variadic) for (let i = 0; variadicName(i) in inputs; i++) infos.push(inputs[variadicName(i)]);
+  return infos;
+}
 
 /** The parts of BackendWasm used here. */
 interface WasmBackendInternals {
@@ -107,7 +117,7 @@ interface KernelArgs<Attrs> {
 function wasmKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
   return ((args: KernelArgs<Attrs>) => {
     const backend = args.backend as WasmBackendInternals;
-    const infos = def.inputNames.map((n) => args.inputs[n]);
+    const infos = inputInfos(def as JsKernelDef<unknown>, args.inputs);
     const outs = def.outputs(infos, args.attrs).map((s) => backend.makeOutput(s.shape, s.dtype));
     const simd = def.wasmSimd ? simdFor(backend) : null;
     if (simd) {
@@ -129,7 +139,7 @@ function wasmKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
 function cpuKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
   return ((args: KernelArgs<Attrs>) => {
     const backend = args.backend as CpuBackendInternals;
-    const infos = def.inputNames.map((n) => args.inputs[n]);
+    const infos = inputInfos(def as JsKernelDef<unknown>, args.inputs);
     const specs = def.outputs(infos, args.attrs);
     const arrays = specs.map((s) => (s.dtype === 'int32' ? new Int32Array(sizeOf(s.shape)) : new Float32Array(sizeOf(s.shape))));
     def.compute(

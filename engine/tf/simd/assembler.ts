@@ -7,8 +7,8 @@
 // opcode table, now part of the spec).
 
 /** Value types. */
-export type ValType = 'i32' | 'f32' | 'v128';
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -70,6 +70,10 @@ const OPS = {
   'f32.max': 0x97,
   'f32.convert_i32_s': 0xb2,
   'f32.reinterpret_i32': 0xbe,
+  'f64.add': 0xa0,
+  'f64.sqrt': 0x9f,
+  'f64.mul': 0xa2,
+  'f64.promote_f32': 0xbb,
   'i32.reinterpret_f32': 0xbc,
   select: 0x1b,
   drop: 0x1a,
@@ -103,6 +107,9 @@ const SIMD = {
   'f32x4.pmax': 0xeb,
   'i32x4.trunc_sat_f32x4_s': 0xf8,
   'f32x4.convert_i32x4_s': 0xfa,
+  'f64x2.promote_low_f32x4': 0x5f,
+  'f64x2.add': 0xf0,
+  'f64x2.mul': 0xf2,
 } as const;
 
 export type Op = keyof typeof OPS | keyof typeof SIMD;
@@ -143,6 +150,9 @@ export class FunctionBuilder {
   f32(c: number): this {
     return this.emit(0x43, ...f32Bytes(c));
   }
+  f64(c: number): this {
+    return this.emit(0x44, ...Array.from(new Uint8Array(new Float64Array([c]).buffer)));
+  }
   /** A v128 with `c` in all four f32 lanes. */
   f32x4(c: number): this {
     return this.emit(0xfd, ...uleb(0x0c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c), ...f32Bytes(c));
@@ -168,6 +178,10 @@ export class FunctionBuilder {
   /** f32x4.extract_lane `lane`. */
   lane(lane: number): this {
     return this.emit(0xfd, ...uleb(0x1f), lane);
+  }
+  /** f64x2.extract_lane `lane`. */
+  laneF64(lane: number): this {
+    return this.emit(0xfd, ...uleb(0x21), lane);
   }
   block(): this {
     return this.emit(0x02, 0x40);

@@ -223,3 +223,29 @@ test('AdamW kernel: one step as torch computes it, tail included', () => {
     1e-5,
   );
 });
+
+test('sumsq sums squares in float64 for any length; scale multiplies by the scalar on the heap', () => {
+  const { k, alloc, read } = heap();
+  for (const n of [0, 1, 3, 4, 5, 8, 13, 4099]) {
+    const x = alloc(n, (i) => Math.sin(i + 1) * 3);
+    const want = read(x, n).reduce((s, v) => s + v * v, 0);
+    assert.ok(Math.abs(k.sumsq(x, n) - want) <= 1e-12 * want, `sumsq n=${n}: ${k.sumsq(x, n)} vs ${want}`);
+  }
+  // A float32 running sum of these 2^18 squares is off by 5e-4 relative.
+  const n = 1 << 18;
+  const x = alloc(n, (i) => 1 + (i % 7) * 1e-3);
+  const want = read(x, n).reduce((s, v) => s + v * v, 0);
+  assert.ok(Math.abs(k.sumsq(x, n) - want) <= 1e-12 * want, `sumsq of 2^18: ${k.sumsq(x, n)} vs ${want}`);
+
+  for (const m of [4, 7, 33]) {
+    const src = alloc(m, (i) => i - 10.25);
+    const c = alloc(1, () => -0.5);
+    const y = alloc(m);
+    k.scale(src, c, y, m);
+    assert.deepEqual(
+      read(y, m),
+      read(src, m).map((v) => f32(v * -0.5)),
+      `scale n=${m}`,
+    );
+  }
+});

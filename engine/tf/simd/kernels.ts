@@ -87,6 +87,61 @@ const hmax = (f: FunctionBuilder, v: number) => f.get(v).lane(0).get(v).lane(1).
 
 const params = (...types: ValType[]) => types;
 
+// ------------------------------------------------------------------ several tensors at once
+
+/**
+ * sumsq(x, n) -> f64: the sum of x[i]^2 over n floats (any n), squared and summed in f64 (two
+ * f64x2 accumulators, then the elements after the last multiple of 4 one by one).
+ */
+function sumOfSquares(): FunctionBuilder {
+  const f = new FunctionBuilder(params('i32', 'i32'), ['f64']);
+  const [x, n] = [0, 1];
+  const off = f.local('i32'),
+    end = f.local('i32'),
+    v = f.local('v128'),
+    half = f.local('v128'),
+    lo = f.local('v128'),
+    hi = f.local('v128'),
+    tail = f.local('f64'),
+    e = f.local('f64');
+  const square = (acc: number) => f.get(half).get(half).op('f64x2.mul').get(acc).op('f64x2.add').set(acc);
+  f.get(n).i32(-4).op('i32.and').i32(4).op('i32.mul').set(end);
+  forLoop(
+    f,
+    off,
+    0,
+    () => f.get(end),
+    16,
+    () => {
+      at(f, x, off).load('v128').tee(v).op('f64x2.promote_low_f32x4').set(half);
+      square(lo);
+      f.get(v).get(v).shuffle32([2, 3, 2, 3]).op('f64x2.promote_low_f32x4').set(half);
+      square(hi);
+    },
+  );
+  f.block().loop();
+  f.get(off).get(n).i32(4).op('i32.mul').op('i32.ge_s').brIf(1);
+  at(f, x, off).load('f32').op('f64.promote_f32').tee(e).get(e).op('f64.mul').get(tail).op('f64.add').set(tail);
+  f.get(off).i32(4).op('i32.add').set(off);
+  f.br(0).end().end();
+  f.get(lo).laneF64(0).get(lo).laneF64(1).op('f64.add').get(hi).laneF64(0).op('f64.add').get(hi).laneF64(1).op('f64.add');
+  f.get(tail).op('f64.add');
+  return f;
+}
+
+/** scale(x, c, y, n): y = x * c, with c the f32 at address c (a scalar tensor on the heap). */
+function scale(): FunctionBuilder {
+  const f = new FunctionBuilder(params('i32', 'i32', 'i32', 'i32'));
+  const [x, c, y, n] = [0, 1, 2, 3];
+  const cv = f.local('v128');
+  f.get(c).load('f32').op('f32x4.splat').set(cv);
+  elementwise(f, n, (off) => {
+    at(f, y, off);
+    at(f, x, off).load('v128').get(cv).op('f32x4.mul').store('v128');
+  });
+  return f;
+}
+
 // ------------------------------------------------------------------ activations
 
 /** gelu_fwd(x, y, n): y = x sigmoid(x (A + B x^2)). */
@@ -617,6 +672,8 @@ function swapMiddle(): FunctionBuilder {
 /** Every kernel, by export name. */
 export function simdFunctions(): Record<string, FunctionBuilder> {
   return {
+    sumsq: sumOfSquares(),
+    scale: scale(),
     gelu_fwd: geluFwd(),
     gelu_bwd: geluBwd(),
     swiglu_fwd: swigluFwd(),
@@ -636,6 +693,8 @@ export function simdFunctions(): Record<string, FunctionBuilder> {
 
 /** The kernels' exports, typed. Pointers are byte offsets into the shared heap. */
 export interface SimdExports {
+  sumsq(x: number, n: number): number;
+  scale(x: number, c: number, y: number, n: number): void;
   gelu_fwd(x: number, y: number, n: number): void;
   gelu_bwd(x: number, dy: number, dx: number, n: number): void;
   swiglu_fwd(g: number, u: number, y: number, n: number): void;

@@ -12,9 +12,11 @@ import { useBackend } from '../../../node/backend';
 import {
   FusedAdamUpdate,
   GeluForward,
+  GlobalNorm,
   LayerNormForward,
   Rope,
   RmsNormForward,
+  ScaleAll,
   SoftmaxCrossEntropy,
   SwapMiddleAxes,
   SwigluForward,
@@ -22,6 +24,7 @@ import {
 } from '../../names';
 import { fusedAdamUpdate } from '../../ops/fusedAdamUpdate';
 import { geluTanh } from '../../ops/gelu';
+import { globalNorm, scaleAll } from '../../ops/multiTensor';
 import { layerNorm, rmsNorm } from '../../ops/norms';
 import { applyRope, halfSwapMatrix } from '../../ops/rope';
 import { swapMiddleAxes } from '../../ops/swapMiddleAxes';
@@ -252,6 +255,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
           new RegExp(`g must be float32 \\[${n}\\]`),
         );
       }
+    });
+  });
+
+  test(`GlobalNorm and ScaleAll on ${backend} equal the per-tensor ops, for lengths SIMD takes and not`, async () => {
+    assert.ok((await registeredOn(backend, GlobalNorm)) && tf.getKernel(ScaleAll, backend) !== undefined);
+    tf.tidy(() => {
+      // wasm: 3 and [] take the scalar fallback of ScaleAll, 5 a SIMD tail, the rest whole vectors
+      const xs = [randn([64, 33]), randn([3]), randn([5]), randn([]), randn([2, 2, 8], 100)];
+      const coef = tf.scalar(0.37);
+      const fused = [globalNorm(xs), ...scaleAll(xs, coef)];
+      const reference = composed([GlobalNorm, ScaleAll], () => [globalNorm(xs), ...scaleAll(xs, coef)]);
+      assert.equal(reference.length, 1 + xs.length);
+      fused.forEach((t, i) => assertNear(t, reference[i], i === 0 ? 'norm' : `x${i - 1} * coef`, 1e-6));
+      const host = xs.flatMap((x) => Array.from(x.dataSync()));
+      const want = Math.sqrt(host.reduce((s, v) => s + v * v, 0));
+      assert.ok(Math.abs(fused[0].dataSync()[0] - want) <= 1e-6 * want, `norm ${fused[0].dataSync()[0]} vs float64 ${want}`);
+      assert.deepEqual(globalNorm([]).dataSync(), new Float32Array([0]));
+      assert.deepEqual(scaleAll([], coef), []);
     });
   });
 }
