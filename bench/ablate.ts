@@ -50,6 +50,7 @@ const GROUPS: Record<string, string[]> = {
   'without cross-entropy': [names.SoftmaxCrossEntropy],
   'without RoPE': [names.Rope],
   'without AdamW': [names.FusedAdamUpdate],
+  'without one-call clipping': [names.GlobalNorm, names.ScaleAll],
   'without transposes': [names.TransposeLast2, names.SwapMiddleAxes],
   'without shared Identity': ['Identity'],
   'none of them': [
@@ -60,6 +61,8 @@ const GROUPS: Record<string, string[]> = {
     names.SoftmaxCrossEntropy,
     names.Rope,
     names.FusedAdamUpdate,
+    names.GlobalNorm,
+    names.ScaleAll,
     names.TransposeLast2,
     names.SwapMiddleAxes,
     'Identity',
