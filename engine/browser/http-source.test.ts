@@ -38,7 +38,7 @@ after(() => server.close());
 
 test('reads any window exactly, fetching only the blocks it touches, once', async () => {
   requests.length = 0;
-  const src = await httpRangeSource(`${base}/train_ids.npy`, { blockSize: 4096, cacheBytes: 64 * 4096 });
+  const src = await httpRangeSource(`${base}/train_ids.npy`, { blockSize: 4096, cacheBytes: 64 * 4096, wholeBytes: 0 });
   assert.equal(src.size, FILE.length);
   assert.equal(src.name, 'train_ids.npy');
   for (const [offset, length] of [
@@ -60,7 +60,7 @@ test('reads any window exactly, fetching only the blocks it touches, once', asyn
 });
 
 test('the cache stays within cacheBytes (least recently used blocks go)', async () => {
-  const src = await httpRangeSource(`${base}/t`, { blockSize: 1024, cacheBytes: 2 * 1024 });
+  const src = await httpRangeSource(`${base}/t`, { blockSize: 1024, cacheBytes: 2 * 1024, wholeBytes: 0 });
   await src.read(0, 1); // block 0
   await src.read(1024, 1); // block 1
   await src.read(0, 1); // touch 0: block 1 is now the oldest
@@ -73,11 +73,23 @@ test('the cache stays within cacheBytes (least recently used blocks go)', async 
 });
 
 test('concurrent reads of one block share its request', async () => {
-  const src = await httpRangeSource(`${base}/c`, { blockSize: 8192 });
+  const src = await httpRangeSource(`${base}/c`, { blockSize: 8192, wholeBytes: FILE.length - 1 });
   const n = src.requests;
   const [a, b] = await Promise.all([src.read(10, 5), src.read(100, 5)]);
   assert.deepEqual([a, b], [FILE.subarray(10, 15), FILE.subarray(100, 105)]);
   assert.equal(src.requests, n + 1);
+});
+
+test('a file of up to wholeBytes is fetched whole when opened, and read from memory after', async () => {
+  requests.length = 0;
+  const src = await httpRangeSource(`${base}/w.npy`, { blockSize: 4096, cacheBytes: 4096 }); // 300 kB: within the default
+  assert.deepEqual(requests, ['/w.npy bytes=0-0', `/w.npy bytes=0-${FILE.length - 1}`]);
+  for (let i = 0; i < 200; i++) {
+    const offset = (i * 104_729) % (FILE.length - 300);
+    assert.deepEqual(await src.read(offset, 300), FILE.subarray(offset, offset + 300));
+  }
+  assert.equal(src.requests, 2, 'no request after opening');
+  await assert.rejects(src.read(FILE.length - 1, 2), /runs past the end/);
 });
 
 test("errors: out-of-range reads, a missing file with the server's reason, a server without ranges", async () => {

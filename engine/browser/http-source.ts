@@ -1,7 +1,10 @@
-// A ByteSource over HTTP Range requests, so a browser run reads the app's bundled corpus in
-// windows, like a file on disk, instead of downloading it whole. Reads go through a small cache
-// of fixed-size blocks: get_batch asks for a few hundred bytes per sequence, and one request per
-// sequence would cost more than the step on a small model.
+// A ByteSource over HTTP Range requests, so a browser run reads a large corpus in windows, like a
+// file on disk, instead of downloading it whole. Reads go through a small cache of fixed-size
+// blocks: get_batch asks for a few hundred bytes per sequence, and one request per sequence would
+// cost more than the step on a small model. A file of up to `wholeBytes` is fetched whole when
+// opened instead: get_batch's windows land anywhere in the file, so once it is larger than the
+// cache most reads miss (R in the browser spent 67 ms per step in get_batch on the 10.8 MB bundled
+// corpus with an 8 MiB cache; Node reads the same windows from disk in 0.5 ms).
 import type { ByteSource } from '../data/byte-source';
 import { checkRange } from '../data/byte-source';
 
@@ -10,6 +13,8 @@ export interface HttpSourceOptions {
   blockSize?: number;
   /** Most bytes kept in the cache; least recently used blocks go first. Default 8 MiB. */
   cacheBytes?: number;
+  /** A file of at most this many bytes is fetched whole when opened (one request). Default 64 MiB. */
+  wholeBytes?: number;
   /** For messages; default the last part of the URL. */
   name?: string;
   fetch?: typeof fetch;
@@ -54,7 +59,6 @@ export async function httpRangeSource(url: string, options: HttpSourceOptions = 
   const doFetch = options.fetch ?? fetch;
   const name = options.name ?? decodeURIComponent(url.split('?')[0].split('/').pop() || url);
   const blockSize = options.blockSize ?? 64 * 1024;
-  const maxBlocks = Math.max(1, Math.floor((options.cacheBytes ?? 8 * 1024 * 1024) / blockSize));
 
   const probe = await doFetch(url, { headers: { Range: 'bytes=0-0' } });
   let size: number;
@@ -66,6 +70,9 @@ export async function httpRangeSource(url: string, options: HttpSourceOptions = 
   else throw new HttpSourceError(`${name}: ${await reasonOf(probe)}`, probe.status);
   await probe.body?.cancel().catch(() => {});
   if (!Number.isSafeInteger(size) || size < 0) throw new HttpSourceError(`${name}: the server sent no usable Content-Range total`, probe.status);
+  const blockCount = Math.ceil(size / blockSize);
+  const whole = size > 0 && size <= (options.wholeBytes ?? 64 * 1024 * 1024);
+  const maxBlocks = whole ? blockCount : Math.max(1, Math.floor((options.cacheBytes ?? 8 * 1024 * 1024) / blockSize));
 
   // Blocks by index, most recently used last (a Map keeps insertion order).
   const cache = new Map<number, Promise<Uint8Array>>();
@@ -100,6 +107,8 @@ export async function httpRangeSource(url: string, options: HttpSourceOptions = 
     while (cache.size > maxBlocks) cache.delete(cache.keys().next().value!);
     return blocks;
   };
+
+  if (whole) await Promise.all(fetchBlocks(0, blockCount - 1));
 
   return {
     size,
