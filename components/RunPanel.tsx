@@ -200,7 +200,7 @@ export function RunPanel({
         <ResumedLine status={status} />
         {note}
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="run-progress">
-          <div className={`progress-bar state-${state}`} style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
+          <div className={`progress-bar state-${state}`} style={{ transform: `scaleX(${fraction.toFixed(4)})` }} />
         </div>
         <div className="run-steps small">
           <span data-testid="run-step">

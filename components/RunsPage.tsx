@@ -148,7 +148,7 @@ function Row({ status, ticked, onTick }: { status: RunStatus; ticked: number; on
         <div className="progress thin">
           <div
             className={`progress-bar state-${state}`}
-            style={{ width: `${status.totalSteps ? Math.min(100, (100 * status.step) / status.totalSteps) : 0}%` }}
+            style={{ transform: `scaleX(${status.totalSteps ? Math.min(1, status.step / status.totalSteps) : 0})` }}
           />
         </div>
       </td>
