@@ -55,10 +55,12 @@ const edgeTypes: EdgeTypes = { default: RoutedEdge };
  */
 function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string, layersFirst: boolean) {
   const flow = useReactFlow<InnerFlowNode>();
-  // The provider is the pipeline canvas's too: ready once the nodes measured are this model's.
-  const ready = useStore(
-    (s) => s.nodes.map((n) => n.id).join() === nodeIds && s.nodeLookup.size > 0 && [...s.nodeLookup.values()].every((n) => n.measured.width),
-  );
+  // The provider is the pipeline canvas's too: ready once every block of this model is measured
+  // (only this model's: an entry the pipeline canvas left behind must not hold the first view back).
+  const ready = useStore((s) => {
+    const ids = nodeIds ? nodeIds.split(',') : [];
+    return ids.length > 0 && ids.every((id) => !!s.nodeLookup.get(id)?.measured.width);
+  });
   const fit = useCallback(() => {
     const nodes = flow.getNodes();
     const box = pane.current?.getBoundingClientRect();
