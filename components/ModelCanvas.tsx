@@ -53,14 +53,11 @@ const edgeTypes: EdgeTypes = { default: RoutedEdge };
  * from the top of the repeated block when `layersFirst` (a run's inside view is on its layers).
  * Once the blocks are measured (then `fitted`: the first view is in place), and on the fit button.
  */
-function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string, layersFirst: boolean) {
+function useReadableFit(pane: React.RefObject<HTMLDivElement | null>, nodeIds: string[], layersFirst: boolean) {
   const flow = useReactFlow<InnerFlowNode>();
   // The provider is the pipeline canvas's too: ready once every block of this model is measured
   // (only this model's: an entry the pipeline canvas left behind must not hold the first view back).
-  const ready = useStore((s) => {
-    const ids = nodeIds ? nodeIds.split(',') : [];
-    return ids.length > 0 && ids.every((id) => !!s.nodeLookup.get(id)?.measured.width);
-  });
+  const ready = useStore((s) => nodeIds.length > 0 && nodeIds.every((id) => !!s.nodeLookup.get(id)?.measured.width));
   const fit = useCallback(() => {
     const nodes = flow.getNodes();
     const box = pane.current?.getBoundingClientRect();
@@ -120,7 +117,7 @@ export function ModelCanvas({ modelId }: { modelId: string }) {
   const pane = useRef<HTMLDivElement>(null);
   const { fit, fitted } = useReadableFit(
     pane,
-    useMemo(() => nodes.map((n) => n.id).join(), [nodes]),
+    useMemo(() => nodes.map((n) => n.id), [nodes]),
     !!insides?.view,
   );
   if (!model) return null;

@@ -52,7 +52,8 @@ export interface JsKernelDef<Attrs> {
 /** Backends a JS kernel can be registered for. */
 export type JsKernelBackend = 'wasm' | 'cpu';
 
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+/** Elements in a tensor of this shape. */
+export const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The inputs in the order compute() receives them: inputNames, then x0, x1, ... for a variadic kernel. */
 function inputInfos(def: JsKernelDef<unknown>, inputs: Record<string, TensorInfo>): TensorInfo[] {

@@ -2,10 +2,9 @@
 // composed form takes a square, a sum and a multiply per gradient (~70 kernel calls for config R,
 // each with tfjs's bookkeeping, and a squared copy of every gradient).
 import { GlobalNorm, ScaleAll } from '../../names';
-import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
+import { jsKernelConfigs, sizeOf, type JsKernelDef } from '../jsKernel';
 
 type NoAttrs = Record<string, never>;
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const globalNormDef: JsKernelDef<NoAttrs> = {
   kernelName: GlobalNorm,
