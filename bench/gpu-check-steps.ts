@@ -3,7 +3,8 @@
 // Each step returns plain JSON for bench/gpu-results.json and logs one line per result.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { benchConfig, benchPipeline, CONFIG_R, type BenchConfig, stepFlops, torchModelConfig } from './configs';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
@@ -305,10 +306,13 @@ export function benchRows(ctx: CheckContext) {
 
 /** Config R on tfjs's WebGPU backend in Node (Dawn), asked for a Vulkan adapter; skipped on a CPU one. */
 export function webGpuRow(ctx: CheckContext) {
-  const worker = join(ctx.root, 'bench', 'engine-worker.ts');
+  // Beside this module, with this process's loader flags: engine-worker.ts under tsx, or the bundled
+  // engine-worker.mjs in a gpu:pack folder (bench/gpu-pack.ts).
+  const here = fileURLToPath(import.meta.url);
+  const worker = join(dirname(here), `engine-worker${extname(here)}`);
   const r = runJson(
     process.execPath,
-    ['--import', 'tsx', worker, '--config', 'R', '--backend', 'webgpu', '--steps', '10', '--warmup', '3'],
+    [...process.execArgv, worker, '--config', 'R', '--backend', 'webgpu', '--steps', '10', '--warmup', '3'],
     ctx.root,
     { PRETRAIN_WEBGPU_OPTIONS: 'backend=vulkan' },
     600,

@@ -14,6 +14,7 @@
 // no WebGPU): it is how the check's own test covers the GPU path on a machine without one.
 //
 // Usage: npm run gpu:check [-- --out FILE] [--configs R,M,G] [--steps 20] [--bench-steps 20] [--python PATH]
+//        (Python: --python, else PYTHON, else python3 on PATH or /usr/bin/python3, whichever has PyTorch)
 //        npm run gpu:check -- --device cpu --out /tmp/gpu-rehearsal.json --configs R --steps 4 --bench-steps 3
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     configs: { type: 'string' },
     steps: { type: 'string', default: '20' },
     'bench-steps': { type: 'string', default: '20' },
-    python: { type: 'string', default: process.env.PYTHON ?? DEFAULT_PYTHON },
+    python: { type: 'string' },
   },
 });
 
@@ -62,13 +63,29 @@ function options(): { device: 'cuda' | 'cpu'; steps: number; benchSteps: number;
   return { device, steps: count('steps', values.steps!), benchSteps: count('bench-steps', values['bench-steps']!), configs };
 }
 
+/**
+ * The Python that runs the check: --python, else PYTHON, else the first of `python3` on PATH (an
+ * activated environment, where GPU machines usually keep PyTorch) and DEFAULT_PYTHON with PyTorch.
+ */
+function choosePython(): { python: string; probe: GpuProbe } {
+  const given = values.python ?? process.env.PYTHON;
+  const candidates = given ? [given] : ['python3', DEFAULT_PYTHON];
+  let first: GpuProbe | undefined;
+  for (const python of candidates) {
+    const probe = probeGpu(python);
+    if (probe.torch) return { python, probe };
+    first ??= probe;
+  }
+  return { python: candidates.join(' or '), probe: first! };
+}
+
 async function main(): Promise<number> {
   const opts = options();
   if (opts.device === 'cpu' && !values.out) throw new Error('--device cpu rehearses the check: give --out, so the GPU results are not overwritten');
   const out = values.out ?? join(ROOT, 'bench', 'gpu-results.json');
-  const probe = probeGpu(values.python!);
+  const { python, probe } = choosePython();
   if (!probe.torch || (opts.device === 'cuda' && probe.gpus.length === 0)) {
-    const why = probe.torch ? `PyTorch ${probe.torch} sees no CUDA device` : `no PyTorch at ${values.python} (${probe.error})`;
+    const why = probe.torch ? `PyTorch ${probe.torch} sees no CUDA device` : `no PyTorch at ${python} (${probe.error})`;
     log(`gpu:check: ${why}; skipped, nothing written:`);
     for (const item of GPU_WORK) log(`  - skipped: ${item}`);
     return 0;
@@ -77,7 +94,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'gpu-check-'));
   try {
-    const ctx: CheckContext = { ...opts, python: values.python!, root: ROOT, work, probe, log };
+    const ctx: CheckContext = { ...opts, python, root: ROOT, work, probe, log };
     const exported = await prepareExport(ctx);
     const parity = await parityChecks(ctx, exported);
     const ddp = await ddpCheck(ctx, exported);

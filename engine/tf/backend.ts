@@ -87,8 +87,9 @@ export async function useBackend(name: BackendName, opts: UseBackendOptions = {}
     if (name === 'webgpu') await host.installWebGpu?.();
     const pkg = OPTIONAL_PACKAGES[name]!;
     try {
-      // A variable specifier keeps bundlers and tsc from requiring the optional package.
-      await import(/* webpackIgnore: true */ pkg);
+      // A variable specifier keeps bundlers and tsc from requiring the optional package; a bundle
+      // that ships it (bench/gpu-pack-worker.ts) has registered the backend already.
+      if (!tf.findBackendFactory(name)) await import(/* webpackIgnore: true */ pkg);
     } catch (err) {
       throw new Error(`backend '${name}' needs the optional package ${pkg}, which is not installed (${String(err)})`);
     }
