@@ -4,7 +4,7 @@
 // and prints one JSON line: wall time between consecutive step events, tensors alive, peak RSS.
 // With --eval-batches N an eval node runs N batches after the last step; its cost is that step's
 // interval less the median training step, reported per batch and as a fraction of a training step.
-// Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5 [--eval-batches 10]
+// Usage: node --import tsx bench/engine-worker.ts --config R --backend wasm --steps 30 --warmup 5 [--eval-batches 10] [--pin-cpu N]
 //        node --import tsx bench/engine-worker.ts --peak --backend wasm   # fp32 matmul GFLOP/s on that backend
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +18,7 @@ import { useBackend, wasmThreadCount, type BackendName } from '../engine/node/ba
 import { nativeGemmFor } from '../engine/tf/nativeGemm';
 import { installNodeWebGpu } from '../engine/node/webgpu';
 import { benchPipeline, shapeConfig } from './configs';
+import { pinMainThread } from './pin-cpu';
 
 /** What the worker prints (one JSON line on stdout). */
 export interface EngineRow {
@@ -46,8 +47,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     peak: { type: 'boolean', default: false },
     'eval-batches': { type: 'string', default: '0' },
+    'pin-cpu': { type: 'string' },
   },
 });
+if (values['pin-cpu'] !== undefined) pinMainThread(Number(values['pin-cpu']));
 
 let backend: string;
 try {

@@ -9,6 +9,11 @@
 // of this machine at the same thread count, measured in the same run with torch.matmul (fastest of
 // repeated square products: other work on the machine can only slow a run down).
 //
+// One-thread rows (the ones every ratio divides by, and the engine rows divided) run once on each of
+// the last two CPUs this process may use, pinned with taskset (bench/pin-cpu.ts: the engine pins
+// its main thread only), and keep the faster: on a VM one vCPU can be a third slower than the other
+// for minutes, and which one a process landed on used to decide a ratio. --no-pin runs each once.
+//
 // Kernels, like against like: Debian's torch calls the system libblas (OpenBLAS), and so do the
 // engine's wasm rows (engine/node/blas.ts). OpenBLAS picks its kernel set ("core") by CPU model,
 // or takes OPENBLAS_CORETYPE. The bench runs both executors under each kernel set: the
@@ -25,7 +30,7 @@
 // fraction of a training step (bench/engine-worker.ts --eval-batches).
 //
 // Usage: node --import tsx bench/run.ts [--quick] [--configs R,S4,S16,M,Q] [--backends wasm,wasm-xnnpack,blas-threads,wasm-threads,cpu,webgpu,tensorflow]
-//        [--no-torch] [--steps N] [--out DIR]
+//        [--no-torch] [--no-pin] [--steps N] [--out DIR]
 //        node --import tsx bench/run.ts --memory   # the memory checks of bench/memory.ts instead
 //        node --import tsx bench/run.ts --quality [--steps N]   # time to quality (bench/quality.ts) instead
 //        node --import tsx bench/run.ts --insides   # what the model's inside view costs a step (bench/insides.ts) instead
@@ -39,6 +44,7 @@ import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { tunedOpenBlasCoreType } from '../engine/node/blas';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
 import type { EngineRow } from './engine-worker';
+import { allowedCpus, pinnedCommand } from './pin-cpu';
 import { ratioLines } from './summary';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -51,6 +57,7 @@ const { values } = parseArgs({
     configs: { type: 'string' },
     backends: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
     steps: { type: 'string' },
     out: { type: 'string', default: HERE },
     memory: { type: 'boolean', default: false },
@@ -78,6 +85,20 @@ const configNames = (values.configs ?? (quick ? 'R' : BENCH_CONFIGS.map((c) => c
 const configs = configNames.map(benchConfig);
 const backends = (values.backends ?? (quick ? 'wasm,wasm-xnnpack' : 'wasm,wasm-xnnpack,blas-threads,wasm-threads,cpu,webgpu,tensorflow')).split(',');
 const nCpu = cpus().length;
+/** The CPUs each one-thread measurement runs on, keeping the better; fewer than two: one unpinned run. */
+const PIN_CPUS = values['no-pin'] ? [] : (allowedCpus() ?? []).slice(-2);
+
+/**
+ * Runs a one-thread measurement pinned to each CPU of PIN_CPUS (once, unpinned, without two) and
+ * keeps the one with the highest `score` (undefined: failed); `tries` describes each, for notes.
+ */
+function bestOverCpus<T>(run: (cpu: number | undefined) => T, score: (t: T) => number | undefined, describe: (t: T) => string) {
+  if (PIN_CPUS.length < 2) return { best: run(undefined), cpu: undefined, tries: '' };
+  const tries = PIN_CPUS.map((cpu) => ({ cpu, result: run(cpu) }));
+  const scored = tries.filter((t) => score(t.result) !== undefined);
+  const pick = scored.length ? scored.reduce((a, b) => (score(b.result)! > score(a.result)! ? b : a)) : tries[0];
+  return { best: pick.result, cpu: pick.cpu, tries: tries.map((t) => `CPU ${t.cpu} ${describe(t.result)}`).join(', ') };
+}
 
 /** Which engine backends run which configs: the software-slow ones only get the small configs. */
 function engineBackendsFor(cfg: BenchConfig): string[] {
@@ -223,6 +244,7 @@ interface Row {
   vsTorch?: number; // tokens/s ÷ torch 1 thread under the same kernels (the best ones for rows without), same config
   vsTorchCpu?: number; // the same ratio by CPU time per step (robust to a busy machine)
   evalRatio?: { wall: number; cpu: number }; // an eval batch ÷ a training step
+  cpu?: number; // the CPU the row's main thread was pinned to (the faster of PIN_CPUS)
 }
 
 const started = new Date();
@@ -232,24 +254,35 @@ const log = (s: string) => process.stdout.write(s + '\n');
 
 // ---- peaks
 log(`bench: configs ${configNames.join(',')}; backends ${backends.join(',')}; ${nCpu} CPUs; load ${load0.map((x) => x.toFixed(2)).join(' ')}`);
+if (PIN_CPUS.length >= 2) log(`one-thread rows: once on each of CPUs ${PIN_CPUS.join(' and ')} (pinned), the faster kept`);
 log(`kernel sets: ${KERNEL_SETS.map((k) => `${k.label}${k.core ? ` (OPENBLAS_CORETYPE=${k.core})` : ' (OpenBLAS detects)'}`).join(', ')}`);
 const peaks: Record<string, { gflops: number; core?: string; detail?: unknown }> = {};
 const torchOk = !values['no-torch'] && !runJson(PYTHON, ['-c', 'import torch, numpy; print("{}")'], {}, 60).error;
 if (torchOk) {
   for (const { label, threads, kernels } of torchVariants()) {
-    const r = runJson(PYTHON, [join(HERE, 'torch_bench.py'), '--peak', '--threads', String(threads)], threadEnv(threads, kernels), 120);
+    const args = [join(HERE, 'torch_bench.py'), '--peak', '--threads', String(threads)];
+    const peak = (cpu: number | undefined) => runJson(...pinnedCommand(PYTHON, args, cpu), threadEnv(threads, kernels), 120);
+    const { best: r, tries } = threads === 1 ? bestOverCpus(peak, (r) => r.json?.peak_gflops, gflopsOf('peak_gflops')) : { best: peak(undefined), tries: '' };
     if (r.json) {
       peaks[label] = { gflops: r.json.peak_gflops, core: r.json.core, detail: r.json.by_size };
-      log(`peak fp32 GEMM ${label} (OpenBLAS core ${r.json.core}): ${r.json.peak_gflops.toFixed(1)} GFLOP/s`);
+      log(`peak fp32 GEMM ${label} (OpenBLAS core ${r.json.core}): ${r.json.peak_gflops.toFixed(1)} GFLOP/s${tries ? ` (best of ${tries})` : ''}`);
     }
   }
 } else log('PyTorch not available (or --no-torch): torch rows and MFU peaks skipped');
 for (const variant of [...engineVariants('wasm-xnnpack'), ...engineVariants('wasm')]) {
-  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'], variant.env, 120);
+  const args = ['--import', 'tsx', join(HERE, 'engine-worker.ts'), '--peak', '--backend', 'wasm'];
+  const peak = (cpu: number | undefined) => runJson(process.execPath, [...args, ...(cpu === undefined ? [] : ['--pin-cpu', String(cpu)])], variant.env, 120);
+  const { best: r, tries } = bestOverCpus(peak, (r) => r.json?.peakGflops, gflopsOf('peakGflops'));
   if (r.json) {
     peaks[variant.label] = { gflops: r.json.peakGflops, detail: r.json.bySize, ...(r.json.matmul ? { core: r.json.matmul } : {}) };
-    log(`peak fp32 matmul ${variant.label}${r.json.matmul ? ` (${r.json.matmul})` : ''}: ${r.json.peakGflops.toFixed(1)} GFLOP/s`);
+    log(
+      `peak fp32 matmul ${variant.label}${r.json.matmul ? ` (${r.json.matmul})` : ''}: ${r.json.peakGflops.toFixed(1)} GFLOP/s${tries ? ` (best of ${tries})` : ''}`,
+    );
   }
+}
+/** Describes a peak measurement's result by its GFLOP/s field, for bestOverCpus. */
+function gflopsOf(field: string): (r: { json?: any; error?: string }) => string {
+  return (r) => (r.json ? `${r.json[field].toFixed(1)} GFLOP/s` : 'failed');
 }
 /** The torch GEMM peak for MFU: same thread count, same kernels (the best ones for rows without). */
 const peakFor = (threads: number, kernels: KernelSet = bestKernels) =>
@@ -285,19 +318,36 @@ for (const cfg of configs) {
   log(
     `\n== ${cfg.name}: ${cfg.description} (${matmulParams(cfg.model).toLocaleString('en-US')} matmul params, ${(stepFlops(cfg.model, cfg.batch) / 1e9).toFixed(2)} GFLOP/step)`,
   );
-  if (torchOk) for (const variant of torchVariants()) rows.push(torchRow(cfg, variant));
+  if (torchOk) {
+    for (const variant of torchVariants()) rows.push(variant.threads === 1 ? fastestOverCpus((cpu) => torchRow(cfg, variant, cpu)) : torchRow(cfg, variant));
+  }
   let evalMeasured = false;
   for (const backend of engineBackendsFor(cfg)) {
     for (const variant of engineVariants(backend)) {
       // One eval measurement per config, on the node executor's default path.
       const evalBatches: number = !evalMeasured && backend === 'wasm' ? (cfg.name === 'M' ? 2 : 10) : 0;
       evalMeasured ||= evalBatches > 0;
-      rows.push(engineRow(cfg, backend, variant, evalBatches));
+      const pinned = variant.threads === 1 && (backend === 'wasm' || backend === 'wasm-xnnpack');
+      rows.push(pinned ? fastestOverCpus((cpu) => engineRow(cfg, backend, variant, evalBatches, cpu)) : engineRow(cfg, backend, variant, evalBatches));
     }
   }
 }
 
-function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string; threads: number; kernels: KernelSet }): Row {
+/** Runs a one-thread row pinned to each CPU of PIN_CPUS (unpinned once without two) and keeps the faster. */
+function fastestOverCpus(run: (cpu: number | undefined) => Row): Row {
+  const { best, cpu, tries } = bestOverCpus(
+    run,
+    (row) => (row.status === 'ok' ? -row.msWall! : undefined),
+    (row) => (row.status === 'ok' ? `${row.msWall!.toFixed(1)} ms` : row.status),
+  );
+  return cpu === undefined ? best : { ...best, cpu, note: [best.note, `faster of ${tries}`].filter(Boolean).join('; ') };
+}
+
+function onCpu(cpu: number | undefined): string {
+  return cpu === undefined ? '' : ` (CPU ${cpu})`;
+}
+
+function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string; threads: number; kernels: KernelSet }, cpu?: number): Row {
   const { steps, warmup } = stepsFor(cfg, 'torch');
   const args = [
     join(HERE, 'torch_bench.py'),
@@ -314,20 +364,20 @@ function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string
     '--threads',
     String(threads),
   ];
-  const r = runJson(PYTHON, args, threadEnv(threads, kernels), 1800);
+  const r = runJson(...pinnedCommand(PYTHON, args, cpu), threadEnv(threads, kernels), 1800);
   const base: Row = { config: cfg.name, executor: label, kind: 'torch', threads, kernels: kernels.label, status: 'failed' };
   if (!r.json) {
-    log(`  ${label}: failed (${r.error})`);
+    log(`  ${label}${onCpu(cpu)}: failed (${r.error})`);
     return { ...base, note: r.error };
   }
   const row = finish({ ...base, peakRssMb: r.json.peak_rss_mb, loss: r.json.loss, blasCore: r.json.core }, cfg, r.json.ms, r.json.cpu_ms);
   log(
-    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  OpenBLAS ${r.json.core}`,
+    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  OpenBLAS ${r.json.core}${onCpu(cpu)}`,
   );
   return row;
 }
 
-function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, evalBatches: number): Row {
+function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, evalBatches: number, cpu?: number): Row {
   const { tfBackend, threads, label, env } = variant;
   const { steps, warmup } = stepsFor(cfg, backend);
   const args = [
@@ -344,6 +394,7 @@ function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, ev
     String(warmup),
     '--eval-batches',
     String(evalBatches),
+    ...(cpu === undefined ? [] : ['--pin-cpu', String(cpu)]),
   ];
   const r = runJson(process.execPath, args, env, 3600);
   const base: Row = {
@@ -358,7 +409,7 @@ function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, ev
   if (!res || res.status !== 'completed') {
     const why = res?.error ?? r.error ?? 'unknown';
     const skipped = /needs the optional package|no WebGPU adapter|npm package webgpu/.test(why);
-    log(`  ${label}: ${skipped ? 'skipped' : 'failed'} (${why.slice(0, 200)})`);
+    log(`  ${label}${onCpu(cpu)}: ${skipped ? 'skipped' : 'failed'} (${why.slice(0, 200)})`);
     return { ...base, status: skipped ? 'skipped' : 'failed', note: why.slice(0, 300) };
   }
   const row = finish(
@@ -377,7 +428,7 @@ function engineRow(cfg: BenchConfig, backend: string, variant: EngineVariant, ev
     res.cpuMs,
   );
   log(
-    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}${res.matmul ? `  ${res.matmul}` : ''}`,
+    `  ${label.padEnd(24)} ${row.tokensPerSec!.toFixed(0).padStart(7)} tok/s  ${row.msWall!.toFixed(1)} ms/step (cpu ${row.msCpu!.toFixed(1)})  tensors ${row.tensors}${res.matmul ? `  ${res.matmul}` : ''}${onCpu(cpu)}`,
   );
   if (res.eval) {
     log(
@@ -410,6 +461,7 @@ const meta = {
   node: process.version,
   tunedCoretype: tuned ?? null,
   kernelSets: KERNEL_SETS,
+  pinnedCpus: PIN_CPUS.length >= 2 ? PIN_CPUS : null,
   flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model (N_matmul: all [in,out] matrices incl. the output head)',
 };
 mkdirSync(values.out!, { recursive: true });
@@ -436,6 +488,11 @@ lines.push(
 lines.push(
   'tok/s (cpu) uses the median process CPU time per step instead of wall time: it is what the row would reach on idle cores when single-threaded (for multi-threaded rows it sums all threads).',
 );
+if (meta.pinnedCpus) {
+  lines.push(
+    `One-thread rows ran once on each of CPUs ${meta.pinnedCpus.join(' and ')} (the main thread pinned with taskset) and show the faster run; the note gives both.`,
+  );
+}
 lines.push('');
 lines.push(
   '| config | executor | kernels | threads | tok/s | ms/step | cpu ms/step | tok/s (cpu) | GFLOP/s | MFU | peak RSS MB | tensors first/last | ÷ torch 1t | ÷ torch 1t (cpu) | eval ÷ step | note |',
