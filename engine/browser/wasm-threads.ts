@@ -73,7 +73,7 @@ export async function prepareWasmThreads(
  * Below this size of the model's products (tokens per micro-batch x d_model) one thread is faster:
  * XNNPACK's hand-off to its pool costs more than it saves. Measured with bench/browser.ts on
  * 2 cores: smoke (64 tokens x d 32 = 2,048) ran at 0.68x with 2 threads, seed (1,024 x 128 =
- * 131,072) at 1.26x.
+ * 131,072) at 1.26x; again once runs read a small corpus from memory: seed 1.24x, R 1.18x.
  */
 export const MIN_WORK_FOR_THREADS = 32_768;
 
