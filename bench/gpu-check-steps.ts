@@ -34,6 +34,8 @@ export interface CheckContext {
   work: string; // a scratch folder, removed afterwards
   probe: GpuProbe;
   log(line: string): void;
+  /** Saves a section's results so far, so that a check stopped part way keeps what it finished. */
+  record(section: 'parity' | 'ddp' | 'bench' | 'webgpu', value: unknown): void;
 }
 
 const PROBE_PY = `
@@ -171,6 +173,7 @@ export async function parityChecks(ctx: CheckContext, exported: { exportDir: str
     },
   ];
   ctx.log(`parity reference (cpu float32): ${reference.losses ? `final loss ${reference.losses.at(-1)!.toFixed(4)}` : reference.error}`);
+  ctx.record('parity', results);
   if (!reference.losses) return results;
   for (const dtype of ['float32', 'bfloat16'] as const) {
     for (const compile of [false, true]) {
@@ -190,6 +193,7 @@ export async function parityChecks(ctx: CheckContext, exported: { exportDir: str
       const diff = maxRelativeDifference(run.losses, reference.losses);
       results.push({ ...base, status: diff <= base.bound ? 'ok' : 'failed', maxRelDiff: diff, seconds: run.seconds, losses: run.losses });
       ctx.log(`parity ${name}: max relative loss difference ${diff.toExponential(2)} (bound ${base.bound}) in ${run.seconds.toFixed(1)} s`);
+      ctx.record('parity', results);
     }
   }
   return results;
@@ -247,61 +251,75 @@ export function benchRows(ctx: CheckContext) {
     ctx.log(
       `bf16 GEMM peak measured: ${(measured.peak_gflops / 1000).toFixed(0)} TFLOP/s; ${card ? `${card.name} spec ${card.bf16Tflops}` : 'card not in the table: no MFU'}`,
     );
-  const rows = [];
+  const peaks = { cardTflops: card?.bf16Tflops, measuredTflops: measured ? measured.peak_gflops / 1000 : undefined };
+  const summary = {
+    card: card ?? null,
+    measuredPeakTflops: peaks.measuredTflops ?? null,
+    flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model',
+    rows: [] as Record<string, unknown>[],
+  };
   for (const cfg of ctx.configs) {
     for (const model of ['exporter', 'plain'] as const) {
-      const args = [
-        bench,
-        '--model-dir',
-        modelDir,
-        '--config',
-        JSON.stringify(torchModelConfig(cfg.model)),
-        '--batch',
-        String(cfg.batch),
-        '--steps',
-        String(ctx.benchSteps),
-        '--warmup',
-        String(Math.min(cfg.warmup, 3)),
-        '--device',
-        ctx.device,
-        '--dtype',
-        'bfloat16',
-        '--model',
-        model,
-      ];
-      const r = runJson(ctx.python, args, ctx.root, { OMP_NUM_THREADS: '1' }, 600);
-      const base = { config: cfg.name, description: cfg.description, model, dtype: 'bfloat16' };
-      if (!r.json) {
-        rows.push({ ...base, status: 'failed', note: r.error });
-        ctx.log(`bench ${cfg.name} ${model}: failed (${r.error})`);
-        continue;
-      }
-      const ms = median(r.json.ms as number[]);
-      const tflops = stepFlops(cfg.model, cfg.batch) / (ms / 1000) / 1e12;
-      const row = {
-        ...base,
-        status: 'ok',
-        msStep: ms,
-        tokensPerSec: (cfg.batch * cfg.model.contextLength * 1000) / ms,
-        tflops,
-        mfu: card ? tflops / card.bf16Tflops : null,
-        mfuOfMeasuredPeak: measured ? tflops / (measured.peak_gflops / 1000) : null,
-        params: r.json.params,
-        loss: r.json.loss,
-        peakGpuMb: r.json.peak_gpu_mb ?? null,
-      };
-      rows.push(row);
-      ctx.log(
-        `bench ${cfg.name} ${model.padEnd(8)} ${row.tokensPerSec.toFixed(0).padStart(9)} tok/s  ${ms.toFixed(1)} ms/step  ${tflops.toFixed(1)} TFLOP/s${row.mfu === null ? '' : `  MFU ${(100 * row.mfu).toFixed(1)}%`}`,
-      );
+      summary.rows.push(benchRow(ctx, { bench, modelDir, cfg, model, peaks }));
+      ctx.record('bench', summary);
     }
   }
-  return {
-    card: card ?? null,
-    measuredPeakTflops: measured ? measured.peak_gflops / 1000 : null,
-    flopsFormula: '6 * N_matmul * tokens + 12 * n_layers * B * T^2 * d_model',
-    rows,
+  return summary;
+}
+
+interface BenchRowSpec {
+  bench: string; // torch_bench.py
+  modelDir: string; // the exporter's model.py, optim.py, rng.py
+  cfg: BenchConfig;
+  model: 'exporter' | 'plain';
+  peaks: { cardTflops?: number; measuredTflops?: number }; // bf16, for MFU
+}
+
+/** One bench row: `model` stepped in bf16 autocast for the config, timed by torch_bench.py. */
+function benchRow(ctx: CheckContext, { bench, modelDir, cfg, model, peaks }: BenchRowSpec): Record<string, unknown> {
+  const args = [
+    bench,
+    '--model-dir',
+    modelDir,
+    '--config',
+    JSON.stringify(torchModelConfig(cfg.model)),
+    '--batch',
+    String(cfg.batch),
+    '--steps',
+    String(ctx.benchSteps),
+    '--warmup',
+    String(Math.min(cfg.warmup, 3)),
+    '--device',
+    ctx.device,
+    '--dtype',
+    'bfloat16',
+    '--model',
+    model,
+  ];
+  const r = runJson(ctx.python, args, ctx.root, { OMP_NUM_THREADS: '1' }, 600);
+  const base = { config: cfg.name, description: cfg.description, model, dtype: 'bfloat16' };
+  if (!r.json) {
+    ctx.log(`bench ${cfg.name} ${model}: failed (${r.error})`);
+    return { ...base, status: 'failed', note: r.error };
+  }
+  const ms = median(r.json.ms as number[]);
+  const tflops = stepFlops(cfg.model, cfg.batch) / (ms / 1000) / 1e12;
+  const row = {
+    ...base,
+    status: 'ok',
+    msStep: ms,
+    tokensPerSec: (cfg.batch * cfg.model.contextLength * 1000) / ms,
+    tflops,
+    mfu: peaks.cardTflops ? tflops / peaks.cardTflops : null,
+    mfuOfMeasuredPeak: peaks.measuredTflops ? tflops / peaks.measuredTflops : null,
+    params: r.json.params,
+    loss: r.json.loss,
+    peakGpuMb: r.json.peak_gpu_mb ?? null,
   };
+  ctx.log(
+    `bench ${cfg.name} ${model.padEnd(8)} ${row.tokensPerSec.toFixed(0).padStart(9)} tok/s  ${ms.toFixed(1)} ms/step  ${tflops.toFixed(1)} TFLOP/s${row.mfu === null ? '' : `  MFU ${(100 * row.mfu).toFixed(1)}%`}`,
+  );
+  return row;
 }
 
 /** Config R on tfjs's WebGPU backend in Node (Dawn), asked for a Vulkan adapter; skipped on a CPU one. */

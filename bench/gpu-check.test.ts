@@ -3,7 +3,7 @@
 // the CPU reference, float32 and bf16 autocast runs of the exported train.py with their loss
 // differences, and the bench rows of the exporter's model next to the plain PyTorch loop.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -68,11 +68,35 @@ test('cards: the dense bf16 peak by the name CUDA reports; unknown cards have no
   assert.throws(() => maxRelativeDifference([1], [1, 2]), /1 and 2 steps/);
 });
 
-test('rehearsal on the CPU: parity runs, bf16 within its bound, both bench models, JSON written', () => {
+/** Runs gpu:check while reading `out` every 100 ms; resolves to its exit and every `complete` flag seen before the end. */
+function gpuCheckWatched(args: string[], out: string): Promise<{ status: number | null; output: string; seen: boolean[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'gpu-check.ts'), ...args], { cwd: ROOT });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const seen: boolean[] = [];
+  const watch = setInterval(() => {
+    try {
+      seen.push(JSON.parse(readFileSync(out, 'utf8')).complete);
+    } catch {
+      // not written yet, or caught mid-write
+    }
+  }, 100);
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearInterval(watch);
+      resolve({ status, output, seen });
+    }),
+  );
+}
+
+test('rehearsal on the CPU: parity runs, bf16 within its bound, both bench models, JSON written as it goes', async () => {
   const out = join(dir, 'rehearsal.json');
-  const r = gpuCheck(['--device', 'cpu', '--out', out, '--configs', 'R', '--steps', '4', '--bench-steps', '2']);
-  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const r = await gpuCheckWatched(['--device', 'cpu', '--out', out, '--configs', 'R', '--steps', '4', '--bench-steps', '2'], out);
+  assert.equal(r.status, 0, r.output);
+  assert.ok(r.seen.includes(false), 'partial results are on disk while the check runs');
   const results = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(results.complete, true);
   const byName = new Map(results.parity.map((p: { name: string }) => [p.name, p]));
   const reference = byName.get('cpu float32 (reference)') as { status: string; losses: number[] };
   assert.equal(reference.status, 'ok');

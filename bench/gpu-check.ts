@@ -93,15 +93,24 @@ async function main(): Promise<number> {
   log(`gpu:check on ${opts.device === 'cuda' ? probe.gpus.map((g) => g.name).join(', ') : 'the CPU (rehearsal)'}; PyTorch ${probe.torch}`);
   const started = new Date();
   const work = mkdtempSync(join(tmpdir(), 'gpu-check-'));
+  // Written after every run, `complete` false until the end: a check stopped part way (a time
+  // limit on a rented GPU, say) leaves what it finished.
+  const results: Record<string, unknown> = { complete: false };
+  const save = () => writeFileSync(out, JSON.stringify({ meta: meta(started, probe, opts.device), ...results }, null, 2) + '\n');
+  const record: CheckContext['record'] = (section, value) => {
+    results[section] = value;
+    save();
+  };
   try {
-    const ctx: CheckContext = { ...opts, python, root: ROOT, work, probe, log };
+    const ctx: CheckContext = { ...opts, python, root: ROOT, work, probe, log, record };
     const exported = await prepareExport(ctx);
     const parity = await parityChecks(ctx, exported);
     const ddp = await ddpCheck(ctx, exported);
-    const bench = benchRows(ctx);
-    const webgpu = opts.device === 'cuda' ? webGpuRow(ctx) : { status: 'skipped', note: 'rehearsal on the CPU' };
-    const results = { meta: meta(started, probe, opts.device), parity, ddp, bench, webgpu };
-    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    record('ddp', ddp);
+    benchRows(ctx);
+    record('webgpu', opts.device === 'cuda' ? webGpuRow(ctx) : { status: 'skipped', note: 'rehearsal on the CPU' });
+    results.complete = true;
+    save();
     log(`wrote ${out}`);
     const failed = parity.some((p) => p.status === 'failed') || ddp.status === 'failed';
     return failed ? 1 : 0;
