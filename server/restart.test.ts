@@ -103,3 +103,31 @@ test('closing the server marks running runs interrupted; a queued run is queued 
     await data.remove();
   }
 });
+
+test('a server closed as a run ends has written its final status when close resolves, and writes nothing after', async () => {
+  const runs = await tempDir('studio-runs-');
+  const data = await tempDir('studio-data-');
+  const server = await createStudioServer({ port: 0, runsDir: runs.path, dataDir: data.path, next: false });
+  let closed = false;
+  try {
+    const { id } = (await api(server.url, '/api/runs', { json: { pipeline: smokePipeline(), steps: 3 } })).json;
+    const watcher = new Watcher(server.url, id);
+    await watcher.subscribe();
+    await waitFor('the run to finish', () => watcher.finished(), 90_000);
+    watcher.close();
+    // The server is still ending the worker and has not written the final status: close must wait
+    // for both (it did not: status.json still said "running" when close resolved, 4 tries of 4,
+    // and was written after).
+    await server.close();
+    closed = true;
+    const statusFile = join(runs.path, id, 'status.json');
+    const atClose = await readFile(statusFile, 'utf8');
+    assert.notEqual(JSON.parse(atClose).state, 'running');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await readFile(statusFile, 'utf8'), atClose, 'status.json changed after close resolved');
+  } finally {
+    if (!closed) await server.close();
+    await runs.remove();
+    await data.remove();
+  }
+});

@@ -25,6 +25,9 @@ export interface ExecutionContext {
 }
 
 export class RunExecutions {
+  /** Runs that have ended and are closing their event file, execution and status (finish). */
+  private readonly finishing = new Set<Promise<void>>();
+
   constructor(private readonly context: ExecutionContext) {}
 
   /** Starts a run that holds a training slot with its executor; a run that cannot start fails. */
@@ -83,7 +86,10 @@ export class RunExecutions {
     }, this.context.stopGraceMs);
   }
 
-  /** The server is closing: every run training ends now and becomes interrupted, resumable later. */
+  /**
+   * The server is closing: every run training ends now and becomes interrupted, resumable later;
+   * a run that has just ended finishes recording its end first (its final status is written).
+   */
   async interruptAll(): Promise<void> {
     const { runs, hub } = this.context;
     const active = runs.all().filter((r) => r.active && !r.active.ended);
@@ -96,6 +102,7 @@ export class RunExecutions {
       record.active = undefined;
       runs.setState(record, 'interrupted', { finishedAt: now() });
     }));
+    await Promise.all(this.finishing);
   }
 
   private activate(record: RunRecord, execution: Execution): ActiveRun {
@@ -160,7 +167,14 @@ export class RunExecutions {
     void this.finish(record, 'failed');
   }
 
-  private async finish(record: RunRecord, state: RunState): Promise<void> {
+  /** Ends a run in `state`; interruptAll waits for ends under way. */
+  private finish(record: RunRecord, state: RunState): Promise<void> {
+    const ending = this.end(record, state).finally(() => this.finishing.delete(ending));
+    this.finishing.add(ending);
+    return ending;
+  }
+
+  private async end(record: RunRecord, state: RunState): Promise<void> {
     const active = record.active!;
     active.ended = true;
     clearTimeout(active.stopDeadline);
