@@ -9,14 +9,15 @@
 //      writes; no scan) and without it (the dataset node then scans the whole file for the
 //      largest id, in bounded chunks).
 //   3. estimateVsMeasured: each bench config (R, S4, S16, M of bench/configs.ts) trains a few steps
-//      in its own child process; its peak RSS above the baseline (tfjs loaded, data in memory) and
+//      in its own child process, twice; the larger peak RSS above the baseline (tfjs loaded, data in
+//      memory; a small config's peak moves by up to ~15 MB from one run to the next) and
 //      the bytes tf.memory() holds between steps are set against engine/memory/estimate.ts, which
 //      must be within 25% of the measured peak. With --torch, the same configs train in PyTorch
 //      (bench/torch_bench.py, the exporter's model.py and optim.py) and the torch estimate, which
 //      counts the Python process itself, is set against its whole peak RSS.
 // Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan] [--estimate-only] [--configs R,S4,S16,M] [--torch]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,7 +226,10 @@ async function estimateChild(name: string, steps: number): Promise<void> {
   // The baseline includes what any run loads first: the backend's kernels and the native BLAS
   // (OpenBLAS allocates its buffers on the first product), so only the run's own memory is measured.
   tf.tidy(() => tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync());
-  const baseline = Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  // Linux: the peak restarts from here, so what set-up held for a moment (a collection not yet
+  // run) does not hide part of the run's own peak; elsewhere the lifetime peak, set-up included.
+  const fresh = resetPeakRss();
+  const baseline = fresh ? fresh.rss : Math.max(process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
   let held = 0;
   const sink = {
     emit(e: RunEvent) {
@@ -234,39 +238,73 @@ async function estimateChild(name: string, steps: number): Promise<void> {
     },
   };
   const result = await runPlan({ plan: compiled.plan, io, sink, backendName, executor: 'bench' });
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = fresh ? procStatusBytes('VmHWM')! : process.resourceUsage().maxRSS * 1024;
   console.log(JSON.stringify({ status: result.status, steps: result.step, peakAboveBaseline: peak - baseline, held }));
 }
 
+/** A field of /proc/self/status in bytes (VmRSS: resident now, VmHWM: peak), or undefined off Linux. */
+function procStatusBytes(field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Restarts the process's peak RSS (VmHWM) at its current RSS (Linux's clear_refs "5"); undefined where it cannot. */
+function resetPeakRss(): { rss: number } | undefined {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    return undefined;
+  }
+  const rss = procStatusBytes('VmRSS');
+  return rss === undefined ? undefined : { rss };
+}
+
+interface EstimateChildResult {
+  status: string;
+  steps: number;
+  peakAboveBaseline: number;
+  held: number;
+}
+
+/** One child process training `steps` steps of config `name` (estimateChild). */
+function runEstimateChild(name: string, steps: number): EstimateChildResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const line = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
+  if (r.status !== 0 || !line) throw new Error(`estimate child ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+  return JSON.parse(line) as EstimateChildResult;
+}
+
 /**
- * Trains `steps` steps of each named bench config in a child process and sets the estimate
- * against the measured peak.
+ * Trains `steps` steps of each named bench config in a child process, `runs` times, and sets the
+ * estimate against the largest measured peak: an estimate has to cover the peak a run can reach.
  * @example
  *   estimateVsMeasured(['R']); // [{ config: 'R', estimateMb: 69.8, peakAboveBaselineMb: 62, ratio: 1.13, ... }]
  */
-export function estimateVsMeasured(names: string[], steps = 3): EstimateRow[] {
+export function estimateVsMeasured(names: string[], steps = 3, runs = 2): EstimateRow[] {
   return names.map((name) => {
     const cfg = BENCH_CONFIGS.find((c) => c.name === name);
     if (!cfg) throw new Error(`unknown bench config ${name}`);
     const compiled = compile(benchPipeline(cfg, steps));
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
     const estimate = estimateMemory(compiled.plan, 'node')!.bytes.total;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], {
-      encoding: 'utf8',
-      timeout: 600_000,
-    });
-    const line = (r.stdout ?? '')
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .at(-1);
-    if (r.status !== 0 || !line) throw new Error(`estimate child ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
-    const measured = JSON.parse(line) as { status: string; steps: number; peakAboveBaseline: number; held: number };
+    const tries = Array.from({ length: runs }, () => runEstimateChild(name, steps));
+    const measured = tries.reduce((a, b) => (b.peakAboveBaseline > a.peakAboveBaseline ? b : a));
     const mb = (b: number) => Math.round(b / 1e5) / 10;
     return {
       config: name,
       steps: measured.steps,
-      status: measured.status,
+      status: tries.find((t) => t.status !== 'completed')?.status ?? measured.status,
       estimateMb: mb(estimate),
       peakAboveBaselineMb: mb(measured.peakAboveBaseline),
       tfHeldMb: mb(measured.held),
