@@ -2,10 +2,9 @@
 // loop dataset(files) -> get_batch -> model -> loss -> backward -> clip -> AdamW <- cosine
 // schedule, plus a train log, i.e. what a user's run does minus the periodic eval/sample/checkpoint
 // (they would distort a per-step median). Also the FLOP count used for GFLOP/s and MFU.
+import { torchModelConfig } from '../engine/export/torch/export';
 import { resolveGptConfig, type GptConfig } from '../engine/model/config';
 import { modelNodeParams } from '../engine/nodes/model';
-
-export { torchModelConfig } from '../engine/export/torch/export';
 
 /** One benchmark config: a model, a batch and how many steps each kind of executor gets. */
 export interface BenchConfig {
@@ -16,6 +15,16 @@ export interface BenchConfig {
   /** Timed steps (after warm-up) per executor; fewer where a step is slow. */
   steps: { fast: number; slow: number };
   warmup: number;
+}
+
+/**
+ * The arguments of bench/torch_bench.py (at `script`) that step config `cfg` with the exporter's
+ * model files in `modelDir`; callers append their own (threads, device, dtype).
+ * @example spawnSync(python, [...torchBenchArgs(script, dir, benchConfig('R'), 20, 3), '--threads', '1'])
+ */
+export function torchBenchArgs(script: string, modelDir: string, cfg: BenchConfig, steps: number, warmup: number): string[] {
+  const model = JSON.stringify(torchModelConfig(cfg.model));
+  return [script, '--model-dir', modelDir, '--config', model, '--batch', String(cfg.batch), '--steps', String(steps), '--warmup', String(warmup)];
 }
 
 const base = { ropeTheta: 10000, tieEmbeddings: true } as const;

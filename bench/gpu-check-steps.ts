@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchConfig, benchPipeline, CONFIG_R, type BenchConfig, stepFlops, torchModelConfig } from './configs';
+import { benchConfig, benchPipeline, CONFIG_R, type BenchConfig, stepFlops, torchBenchArgs } from './configs';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
@@ -278,17 +278,7 @@ interface BenchRowSpec {
 /** One bench row: `model` stepped in bf16 autocast for the config, timed by torch_bench.py. */
 function benchRow(ctx: CheckContext, { bench, modelDir, cfg, model, peaks }: BenchRowSpec): Record<string, unknown> {
   const args = [
-    bench,
-    '--model-dir',
-    modelDir,
-    '--config',
-    JSON.stringify(torchModelConfig(cfg.model)),
-    '--batch',
-    String(cfg.batch),
-    '--steps',
-    String(ctx.benchSteps),
-    '--warmup',
-    String(Math.min(cfg.warmup, 3)),
+    ...torchBenchArgs(bench, modelDir, cfg, ctx.benchSteps, Math.min(cfg.warmup, 3)),
     '--device',
     ctx.device,
     '--dtype',

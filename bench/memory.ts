@@ -34,7 +34,7 @@ import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
 import { useBackend } from '../engine/node/backend';
-import { BENCH_CONFIGS, benchPipeline, torchModelConfig } from './configs';
+import { BENCH_CONFIGS, benchPipeline, torchBenchArgs } from './configs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -183,21 +183,8 @@ async function bigFileChild(train: string, valid: string, steps: number, outDir:
 export function bigFileRss(gb = 2, steps = 10, withMeta = true): BigFileResult {
   const files = makeBigIdsFile(gb, withMeta);
   try {
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(HERE, 'memory.ts'), '--child', files.train, files.valid, String(steps), join(files.dir, 'run')],
-      {
-        encoding: 'utf8',
-        timeout: 600_000,
-      },
-    );
-    const line = (r.stdout ?? '')
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .at(-1);
-    if (r.status !== 0 || !line) throw new Error(`bigFileRss child failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
-    return { gb, withMeta, ...JSON.parse(line) };
+    const measured = childJson(['--child', files.train, files.valid, String(steps), join(files.dir, 'run')], 'bigFileRss child');
+    return { gb, withMeta, ...(measured as Omit<BigFileResult, 'gb' | 'withMeta'>) };
   } finally {
     rmSync(files.dir, { recursive: true, force: true });
   }
@@ -270,19 +257,16 @@ interface EstimateChildResult {
   held: number;
 }
 
-/** One child process training `steps` steps of config `name` (estimateChild). */
-function runEstimateChild(name: string, steps: number): EstimateChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), '--estimate-child', name, String(steps)], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+/** Runs this file as a child process with `args` and returns the JSON line it printed last; throws naming `what` if it fails. */
+function childJson(args: string[], what: string): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), ...args], { encoding: 'utf8', timeout: 600_000 });
   const line = (r.stdout ?? '')
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .at(-1);
-  if (r.status !== 0 || !line) throw new Error(`estimate child ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
-  return JSON.parse(line) as EstimateChildResult;
+  if (r.status !== 0 || !line) throw new Error(`${what} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
+  return JSON.parse(line);
 }
 
 /**
@@ -298,7 +282,7 @@ export function estimateVsMeasured(names: string[], steps = 3, runs = 2): Estima
     const compiled = compile(benchPipeline(cfg, steps));
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
     const estimate = estimateMemory(compiled.plan, 'node')!.bytes.total;
-    const tries = Array.from({ length: runs }, () => runEstimateChild(name, steps));
+    const tries = Array.from({ length: runs }, () => childJson(['--estimate-child', name, String(steps)], `estimate child ${name}`) as EstimateChildResult);
     const measured = tries.reduce((a, b) => (b.peakAboveBaseline > a.peakAboveBaseline ? b : a));
     const mb = (b: number) => Math.round(b / 1e5) / 10;
     return {
@@ -335,21 +319,7 @@ export function estimateVsTorch(names: string[]): TorchEstimateRow[] {
       const compiled = compile(benchPipeline(cfg, 3));
       if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
       const estimate = estimateMemory(compiled.plan, 'torch')!.bytes.total;
-      const args = [
-        join(HERE, 'torch_bench.py'),
-        '--model-dir',
-        modelDir,
-        '--config',
-        JSON.stringify(torchModelConfig(cfg.model)),
-        '--batch',
-        String(cfg.batch),
-        '--steps',
-        '2',
-        '--warmup',
-        '1',
-        '--threads',
-        '1',
-      ];
+      const args = [...torchBenchArgs(join(HERE, 'torch_bench.py'), modelDir, cfg, 2, 1), '--threads', '1'];
       const r = spawnSync(DEFAULT_PYTHON, args, {
         encoding: 'utf8',
         timeout: 600_000,

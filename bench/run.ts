@@ -42,7 +42,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { tunedOpenBlasCoreType } from '../engine/node/blas';
-import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchModelConfig } from './configs';
+import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchBenchArgs } from './configs';
 import type { EngineRow } from './engine-worker';
 import { allowedCpus, pinnedCommand } from './pin-cpu';
 import { ratioLines } from './summary';
@@ -349,21 +349,7 @@ function onCpu(cpu: number | undefined): string {
 
 function torchRow(cfg: BenchConfig, { label, threads, kernels }: { label: string; threads: number; kernels: KernelSet }, cpu?: number): Row {
   const { steps, warmup } = stepsFor(cfg, 'torch');
-  const args = [
-    join(HERE, 'torch_bench.py'),
-    '--model-dir',
-    modelDir,
-    '--config',
-    JSON.stringify(torchModelConfig(cfg.model)),
-    '--batch',
-    String(cfg.batch),
-    '--steps',
-    String(steps),
-    '--warmup',
-    String(warmup),
-    '--threads',
-    String(threads),
-  ];
+  const args = [...torchBenchArgs(join(HERE, 'torch_bench.py'), modelDir, cfg, steps, warmup), '--threads', String(threads)];
   const r = runJson(...pinnedCommand(PYTHON, args, cpu), threadEnv(threads, kernels), 1800);
   const base: Row = { config: cfg.name, executor: label, kind: 'torch', threads, kernels: kernels.label, status: 'failed' };
   if (!r.json) {
