@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runJson as runChildJson } from './child-json';
 import { benchConfig, benchPipeline, CONFIG_R, type BenchConfig, stepFlops, torchBenchArgs } from './configs';
 import { compile } from '../engine/compiler/compile';
 import { encodeNpy } from '../engine/data/npy';
@@ -225,16 +226,7 @@ export async function ddpCheck(ctx: CheckContext, exported: { exportDir: string 
   };
 }
 
-function runJson(cmd: string, args: string[], cwd: string, env: Record<string, string>, timeoutS: number): { json?: any; error?: string } {
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
-  const last = (r.stdout ?? '')
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .at(-1);
-  if (r.status === 0 && last) return { json: JSON.parse(last) };
-  return { error: r.error ? String(r.error) : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(0, 600) || `exit ${r.status}` };
-}
+const runJson = (cmd: string, args: string[], cwd: string, env: Record<string, string>, timeoutS: number) => runChildJson(cmd, args, { cwd, env, timeoutS });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 

@@ -16,7 +16,6 @@
 //      (bench/torch_bench.py, the exporter's model.py and optim.py) and the torch estimate, which
 //      counts the Python process itself, is set against its whole peak RSS.
 // Usage: node --import tsx bench/memory.ts [--steps 1000] [--gb 2] [--skip-scan] [--estimate-only] [--configs R,S4,S16,M] [--torch]
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import { Rng } from '../engine/random';
 import { memoryIO } from '../engine/runtime/memory-io';
 import { runPlan } from '../engine/runtime/run';
 import { useBackend } from '../engine/node/backend';
+import { runJson } from './child-json';
 import { BENCH_CONFIGS, benchPipeline, torchBenchArgs } from './configs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -259,14 +259,9 @@ interface EstimateChildResult {
 
 /** Runs this file as a child process with `args` and returns the JSON line it printed last; throws naming `what` if it fails. */
 function childJson(args: string[], what: string): unknown {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), ...args], { encoding: 'utf8', timeout: 600_000 });
-  const line = (r.stdout ?? '')
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .at(-1);
-  if (r.status !== 0 || !line) throw new Error(`${what} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
-  return JSON.parse(line);
+  const r = runJson(process.execPath, ['--import', 'tsx', join(HERE, 'memory.ts'), ...args], { timeoutS: 600 });
+  if (!r.json) throw new Error(`${what} failed: ${r.error}`);
+  return r.json;
 }
 
 /**
@@ -320,18 +315,9 @@ export function estimateVsTorch(names: string[]): TorchEstimateRow[] {
       if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
       const estimate = estimateMemory(compiled.plan, 'torch')!.bytes.total;
       const args = [...torchBenchArgs(join(HERE, 'torch_bench.py'), modelDir, cfg, 2, 1), '--threads', '1'];
-      const r = spawnSync(DEFAULT_PYTHON, args, {
-        encoding: 'utf8',
-        timeout: 600_000,
-        env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-      });
-      const line = (r.stdout ?? '')
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .at(-1);
-      if (r.status !== 0 || !line) throw new Error(`torch_bench ${name} failed (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`);
-      const peak = (JSON.parse(line) as { peak_rss_mb: number }).peak_rss_mb * 1024 * 1024;
+      const r = runJson(DEFAULT_PYTHON, args, { env: { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' }, timeoutS: 600 });
+      if (!r.json) throw new Error(`torch_bench ${name} failed: ${r.error}`);
+      const peak = (r.json as { peak_rss_mb: number }).peak_rss_mb * 1024 * 1024;
       return {
         config: name,
         estimateMb: Math.round(estimate / 1e5) / 10,

@@ -44,6 +44,7 @@ import { TORCH_SOURCES } from '../engine/export/torch/export';
 import { tunedOpenBlasCoreType } from '../engine/node/blas';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig, matmulParams, stepFlops, torchBenchArgs } from './configs';
 import type { EngineRow } from './engine-worker';
+import { runJson as runChildJson } from './child-json';
 import { allowedCpus, pinnedCommand } from './pin-cpu';
 import { ratioLines } from './summary';
 
@@ -185,27 +186,9 @@ const median = (xs: number[]) => {
   return n === 0 ? NaN : n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-/** Runs a child that prints a JSON line; env entries that are undefined are removed from its environment. */
-function runJson(cmd: string, args: string[], env: Record<string, string | undefined>, timeoutS: number): { json?: any; error?: string } {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const r = spawnSync(cmd, args, { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
-  const last = (r.stdout ?? '')
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .at(-1);
-  if (r.status === 0 && last) return { json: JSON.parse(last) };
-  const why = r.error
-    ? String(r.error)
-    : (r.stderr ?? '')
-        .trim()
-        .split('\n')
-        .filter((l) => !/artificially reduced|^\s+at /.test(l))
-        .slice(-3)
-        .join(' | ');
-  return { error: why || `exit ${r.status}` };
-}
+/** A bench child's JSON line (child-json.ts), run from the repository root. */
+const runJson = (cmd: string, args: string[], env: Record<string, string | undefined>, timeoutS: number) =>
+  runChildJson(cmd, args, { cwd: ROOT, env, timeoutS });
 
 /** A kernel set: its label and the OPENBLAS_CORETYPE it runs under (undefined: OpenBLAS detects). */
 interface KernelSet {

@@ -6,7 +6,7 @@
 // on wasm a kernel can also have a SIMD128 path (def.wasmSimd, running engine/tf/simd/kernels.ts
 // on the heap in place), and the scalar loop only covers the shapes that path does not take.
 // GPU backends have no such kernel; the ops fall back to their composed form there.
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { variadicName } from '../names';
 import { instantiateSimdKernels, type SimdExports } from '../simd/kernels';
 
@@ -51,9 +51,6 @@ export interface JsKernelDef<Attrs> {
 
 /** Backends a JS kernel can be registered for. */
 export type JsKernelBackend = 'wasm' | 'cpu';
-
-/** Elements in a tensor of this shape. */
-export const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The inputs in the order compute() receives them: inputNames, then x0, x1, ... for a variadic kernel. */
 function inputInfos(def: JsKernelDef<unknown>, inputs: Record<string, TensorInfo>): TensorInfo[] {
@@ -142,7 +139,7 @@ function cpuKernel<Attrs>(def: JsKernelDef<Attrs>): KernelFunc {
     const backend = args.backend as CpuBackendInternals;
     const infos = inputInfos(def as JsKernelDef<unknown>, args.inputs);
     const specs = def.outputs(infos, args.attrs);
-    const arrays = specs.map((s) => (s.dtype === 'int32' ? new Int32Array(sizeOf(s.shape)) : new Float32Array(sizeOf(s.shape))));
+    const arrays = specs.map((s) => (s.dtype === 'int32' ? new Int32Array(util.sizeFromShape(s.shape)) : new Float32Array(util.sizeFromShape(s.shape))));
     def.compute(
       infos.map((t) => backend.data.get(t.dataId).values),
       arrays,

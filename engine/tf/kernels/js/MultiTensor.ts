@@ -2,7 +2,8 @@
 // composed form takes a square, a sum and a multiply per gradient (~70 kernel calls for config R,
 // each with tfjs's bookkeeping, and a squared copy of every gradient).
 import { GlobalNorm, ScaleAll } from '../../names';
-import { jsKernelConfigs, sizeOf, type JsKernelDef } from '../jsKernel';
+import { util } from '@tensorflow/tfjs-core';
+import { jsKernelConfigs, type JsKernelDef } from '../jsKernel';
 
 type NoAttrs = Record<string, never>;
 
@@ -18,7 +19,7 @@ export const globalNormDef: JsKernelDef<NoAttrs> = {
   },
   wasmSimd({ simd, inputs, outputs: [out], infos, heap }) {
     let sum = 0;
-    inputs.forEach((x, i) => (sum += simd.sumsq(x, sizeOf(infos[i].shape))));
+    inputs.forEach((x, i) => (sum += simd.sumsq(x, util.sizeFromShape(infos[i].shape))));
     heap.f32(out, 1)[0] = Math.sqrt(sum);
     return true;
   },
@@ -38,7 +39,7 @@ export const scaleAllDef: JsKernelDef<NoAttrs> = {
   },
   wasmSimd({ simd, inputs: [coef, ...xs], outputs, infos: [, ...xInfos], heap }) {
     xs.forEach((x, k) => {
-      const n = sizeOf(xInfos[k].shape);
+      const n = util.sizeFromShape(xInfos[k].shape);
       if (n >= 4) return simd.scale(x, coef, outputs[k], n);
       const [src, dst, c] = [heap.f32(x, n), heap.f32(outputs[k], n), heap.f32(coef, 1)[0]];
       for (let i = 0; i < n; i++) dst[i] = src[i] * c;
